@@ -1,0 +1,409 @@
+//! Campaigns as a creator defines them: goal, dates, funding model, tiers and options.
+//!
+//! A [`Campaign`] can only be built through [`Campaign::new`], which checks every rule, so
+//! code holding one never re-checks it. Live numbers (raised, claimed) are not part of the
+//! definition; see [`crate::progress`].
+
+use crate::invalid::{FieldError, FieldErrors};
+use crate::money::{Amount, Currency};
+use crate::text::{clean, is_slug};
+use crate::time::Timestamp;
+use crate::wire;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+
+macro_rules! slug_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(text: &str) -> Option<$name> {
+                is_slug(text).then(|| $name(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+slug_type!(
+    /// A campaign's public id: the `demo` in `/embed/demo`.
+    CampaignId
+);
+slug_type!(
+    /// A tier's id, unique within its campaign.
+    TierId
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Funding {
+    /// The creator is paid only if the goal is reached by the deadline.
+    AllOrNothing,
+    /// The creator keeps whatever was pledged.
+    Flexible,
+}
+
+impl Funding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Funding::AllOrNothing => "all_or_nothing",
+            Funding::Flexible => "flexible",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Funding> {
+        match text {
+            "all_or_nothing" => Some(Funding::AllOrNothing),
+            "flexible" => Some(Funding::Flexible),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Scheduled,
+    Live,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionValue {
+    pub(crate) value: String,
+    pub(crate) min_batch: Option<u32>,
+}
+
+impl OptionValue {
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+    /// Pledges needed before this variant is produced, if any.
+    pub fn min_batch(&self) -> Option<u32> {
+        self.min_batch
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionGroup {
+    pub(crate) name: String,
+    pub(crate) values: Vec<OptionValue>,
+}
+
+impl OptionGroup {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn values(&self) -> &[OptionValue] {
+        &self.values
+    }
+    pub fn value(&self, value: &str) -> Option<&OptionValue> {
+        self.values.iter().find(|v| v.value == value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    pub(crate) id: TierId,
+    pub(crate) title: String,
+    pub(crate) price: Amount,
+    pub(crate) limit: Option<u32>,
+    pub(crate) options: Vec<OptionGroup>,
+}
+
+impl Tier {
+    pub fn id(&self) -> &TierId {
+        &self.id
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    pub fn price(&self) -> Amount {
+        self.price
+    }
+    /// How many pledges this tier takes at most; `None` is unlimited.
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
+    }
+    pub fn options(&self) -> &[OptionGroup] {
+        &self.options
+    }
+    pub fn option(&self, name: &str) -> Option<&OptionGroup> {
+        self.options.iter().find(|g| g.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    pub(crate) id: CampaignId,
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) currency: Currency,
+    pub(crate) goal: Amount,
+    pub(crate) starts_at: Timestamp,
+    pub(crate) ends_at: Timestamp,
+    pub(crate) funding: Funding,
+    pub(crate) tiers: Vec<Tier>,
+}
+
+impl Campaign {
+    pub const MAX_TIERS: usize = 20;
+    pub const MAX_OPTION_GROUPS: usize = 5;
+    pub const MAX_OPTION_VALUES: usize = 30;
+
+    /// Checks a campaign definition and builds it. Every problem is reported at once, each
+    /// under the path of its field (`tiers[0].price`).
+    pub fn new(input: wire::CampaignInput) -> Result<Campaign, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let id = CampaignId::parse(&input.id);
+        if id.is_none() {
+            errors.add("id", FieldError::InvalidSlug);
+        }
+        let title = errors.check("title", clean(&input.title, 120, true, false));
+        let summary = errors.check("summary", clean(&input.summary, 2000, false, true));
+        let goal = errors.check("goal", Amount::new(input.goal));
+        if input.ends_at <= input.starts_at {
+            errors.add("ends_at", FieldError::EndsBeforeStart);
+        }
+        if input.tiers.len() > Campaign::MAX_TIERS {
+            errors.add("tiers", FieldError::TooLong { max: Campaign::MAX_TIERS as u32 });
+        }
+        let mut tier_ids = HashSet::new();
+        let mut tiers = Vec::with_capacity(input.tiers.len());
+        for (i, tier) in input.tiers.into_iter().enumerate() {
+            let path = format!("tiers[{i}]");
+            if !tier_ids.insert(tier.id.clone()) {
+                errors.add(format!("{path}.id"), FieldError::Duplicate);
+            }
+            if let Some(tier) = Tier::check(tier, &path, &mut errors) {
+                tiers.push(tier);
+            }
+        }
+        match (id, title, summary, goal) {
+            (Some(id), Some(title), Some(summary), Some(goal)) if errors.is_empty() => Ok(Campaign {
+                id,
+                title,
+                summary,
+                currency: input.currency,
+                goal,
+                starts_at: input.starts_at,
+                ends_at: input.ends_at,
+                funding: input.funding,
+                tiers,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn id(&self) -> &CampaignId {
+        &self.id
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+    pub fn goal(&self) -> Amount {
+        self.goal
+    }
+    pub fn starts_at(&self) -> Timestamp {
+        self.starts_at
+    }
+    pub fn ends_at(&self) -> Timestamp {
+        self.ends_at
+    }
+    pub fn funding(&self) -> Funding {
+        self.funding
+    }
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers
+    }
+    pub fn tier(&self, id: &str) -> Option<&Tier> {
+        self.tiers.iter().find(|t| t.id.as_str() == id)
+    }
+
+    /// The definition back in its wire shape, for storage and for editing.
+    pub fn to_input(&self) -> wire::CampaignInput {
+        wire::CampaignInput {
+            id: self.id.0.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            currency: self.currency,
+            goal: self.goal.minor(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            funding: self.funding,
+            tiers: self
+                .tiers
+                .iter()
+                .map(|t| wire::TierInput {
+                    id: t.id.0.clone(),
+                    title: t.title.clone(),
+                    price: t.price.minor(),
+                    limit: t.limit,
+                    options: t
+                        .options
+                        .iter()
+                        .map(|g| wire::OptionInput {
+                            name: g.name.clone(),
+                            values: g
+                                .values
+                                .iter()
+                                .map(|v| wire::ValueInput { value: v.value.clone(), min_batch: v.min_batch })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Tier {
+    fn check(input: wire::TierInput, path: &str, errors: &mut FieldErrors) -> Option<Tier> {
+        let id = TierId::parse(&input.id);
+        if id.is_none() {
+            errors.add(format!("{path}.id"), FieldError::InvalidSlug);
+        }
+        let title = errors.check(&format!("{path}.title"), clean(&input.title, 120, true, false));
+        let price = errors.check(&format!("{path}.price"), Amount::new(input.price));
+        if input.limit == Some(0) {
+            errors.add(format!("{path}.limit"), FieldError::NotPositive);
+        }
+        if input.options.len() > Campaign::MAX_OPTION_GROUPS {
+            errors.add(
+                format!("{path}.options"),
+                FieldError::TooLong { max: Campaign::MAX_OPTION_GROUPS as u32 },
+            );
+        }
+        let mut names = HashSet::new();
+        let mut options = Vec::with_capacity(input.options.len());
+        for (g, group) in input.options.into_iter().enumerate() {
+            let gpath = format!("{path}.options[{g}]");
+            let name = errors.check(&format!("{gpath}.name"), clean(&group.name, 40, true, false));
+            if let Some(name) = &name {
+                if !names.insert(name.clone()) {
+                    errors.add(format!("{gpath}.name"), FieldError::Duplicate);
+                }
+            }
+            if group.values.is_empty() {
+                errors.add(format!("{gpath}.values"), FieldError::Required);
+            }
+            if group.values.len() > Campaign::MAX_OPTION_VALUES {
+                errors.add(
+                    format!("{gpath}.values"),
+                    FieldError::TooLong { max: Campaign::MAX_OPTION_VALUES as u32 },
+                );
+            }
+            let mut seen = HashSet::new();
+            let mut values = Vec::with_capacity(group.values.len());
+            for (v, value) in group.values.into_iter().enumerate() {
+                let vpath = format!("{gpath}.values[{v}]");
+                if value.min_batch == Some(0) {
+                    errors.add(format!("{vpath}.min_batch"), FieldError::NotPositive);
+                }
+                if let Some(text) =
+                    errors.check(&format!("{vpath}.value"), clean(&value.value, 40, true, false))
+                {
+                    if !seen.insert(text.clone()) {
+                        errors.add(format!("{vpath}.value"), FieldError::Duplicate);
+                    }
+                    values.push(OptionValue { value: text, min_batch: value.min_batch });
+                }
+            }
+            if let Some(name) = name {
+                options.push(OptionGroup { name, values });
+            }
+        }
+        Some(Tier { id: id?, title: title?, price: price?, limit: input.limit, options })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A valid campaign input: two tiers, the second limited with a colour option.
+    pub(crate) fn lamp() -> wire::CampaignInput {
+        wire::CampaignInput {
+            id: "lamp".into(),
+            title: "Walnut desk lamp".into(),
+            summary: "A lamp made in small batches.".into(),
+            currency: Currency::Cny,
+            goal: 5_000_000,
+            starts_at: Timestamp::from_unix(1_000),
+            ends_at: Timestamp::from_unix(100_000),
+            funding: Funding::AllOrNothing,
+            tiers: vec![
+                wire::TierInput {
+                    id: "early".into(),
+                    title: "Early bird".into(),
+                    price: 19_900,
+                    limit: Some(10),
+                    options: vec![],
+                },
+                wire::TierInput {
+                    id: "lamp".into(),
+                    title: "One lamp".into(),
+                    price: 29_900,
+                    limit: None,
+                    options: vec![wire::OptionInput {
+                        name: "colour".into(),
+                        values: vec![
+                            wire::ValueInput { value: "walnut".into(), min_batch: None },
+                            wire::ValueInput { value: "red".into(), min_batch: Some(50) },
+                        ],
+                    }],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_valid_definition_builds_a_campaign() {
+        let campaign = Campaign::new(lamp()).unwrap();
+        assert_eq!(campaign.id().as_str(), "lamp");
+        assert_eq!(
+            campaign.tier("lamp").unwrap().option("colour").unwrap().value("red").unwrap().min_batch(),
+            Some(50)
+        );
+        assert_eq!(Campaign::new(campaign.to_input()), Ok(campaign));
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported_under_its_field() {
+        let mut input = lamp();
+        input.id = "Lamp!".into();
+        input.goal = 0;
+        input.ends_at = input.starts_at;
+        input.tiers[0].price = -5;
+        input.tiers[0].limit = Some(0);
+        input.tiers[1].id = "early".into();
+        input.tiers[1].options[0].values[1].value = "walnut".into();
+        let errors = Campaign::new(input).unwrap_err();
+        assert_eq!(errors.get("id"), Some(&FieldError::InvalidSlug));
+        assert_eq!(errors.get("goal"), Some(&FieldError::NotPositive));
+        assert_eq!(errors.get("ends_at"), Some(&FieldError::EndsBeforeStart));
+        assert_eq!(errors.get("tiers[0].price"), Some(&FieldError::NotPositive));
+        assert_eq!(errors.get("tiers[0].limit"), Some(&FieldError::NotPositive));
+        assert_eq!(errors.get("tiers[1].id"), Some(&FieldError::Duplicate));
+        assert_eq!(errors.get("tiers[1].options[0].values[1].value"), Some(&FieldError::Duplicate));
+    }
+}

@@ -1,0 +1,22 @@
+//! tribefund's domain: the rules of campaigns and pledges, free of IO.
+//!
+//! Everything here compiles to wasm32 and native alike, so the widget validates a pledge
+//! with exactly the code the API trusts. Values that carry an invariant (an amount, a
+//! display name, a campaign) have private fields and one way in that checks it; the JSON
+//! shapes of the v1 API live apart in [`wire`] and become domain values only through
+//! those checks.
+
+pub mod campaign;
+pub mod invalid;
+pub mod money;
+pub mod pledge;
+pub mod progress;
+pub mod text;
+pub mod time;
+pub mod wire;
+
+pub use campaign::{Campaign, CampaignId, Funding, OptionGroup, OptionValue, Status, Tier, TierId};
+pub use invalid::{FieldError, FieldErrors};
+pub use money::{Amount, Currency};
+pub use pledge::NewPledge;
+pub use time::Timestamp;

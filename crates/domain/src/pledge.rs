@@ -1,0 +1,334 @@
+//! A pledge checked against its campaign's definition.
+//!
+//! Whether the campaign is live and the tier still has room depends on live numbers and
+//! is decided by the store in the pledge's transaction; everything else is decided here.
+
+use crate::campaign::{Campaign, TierId};
+use crate::invalid::{FieldError, FieldErrors};
+use crate::money::Amount;
+use crate::text::clean;
+use crate::wire::{PledgeRequest, RawAmount};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPledge {
+    tier: Option<TierId>,
+    amount: Amount,
+    options: BTreeMap<String, String>,
+    name: String,
+    contact: String,
+    public: bool,
+    referral: Option<String>,
+    message: Option<String>,
+}
+
+impl NewPledge {
+    pub const NAME_MAX: u32 = 60;
+    pub const CONTACT_MAX: u32 = 120;
+    pub const MESSAGE_MAX: u32 = 500;
+
+    pub fn parse(req: PledgeRequest, campaign: &Campaign) -> Result<NewPledge, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let tier = match req.tier.as_deref().filter(|t| !t.is_empty()) {
+            None => None,
+            Some(id) => match campaign.tier(id) {
+                Some(tier) => Some(tier),
+                None => {
+                    errors.add("tier", FieldError::UnknownTier);
+                    None
+                }
+            },
+        };
+        let amount = match req.amount {
+            RawAmount::Missing => Err(FieldError::Required),
+            RawAmount::NotWhole => Err(FieldError::NotWholeNumber),
+            RawAmount::TooLarge => Err(FieldError::TooLarge),
+            RawAmount::Minor(minor) => {
+                Amount::new(minor).map_err(FieldError::from).and_then(|amount| match tier {
+                    Some(tier) if amount < tier.price() => {
+                        Err(FieldError::BelowPrice { price: tier.price().minor() })
+                    }
+                    _ => Ok(amount),
+                })
+            }
+        };
+        let amount = errors.check("amount", amount);
+
+        let mut options = BTreeMap::new();
+        match tier {
+            Some(tier) => {
+                for (name, value) in &req.options {
+                    match tier.option(name) {
+                        None => errors.add(format!("options.{name}"), FieldError::UnknownOption),
+                        Some(group) if group.value(value).is_none() => {
+                            errors.add(format!("options.{name}"), FieldError::UnknownValue)
+                        }
+                        Some(_) => {
+                            options.insert(name.clone(), value.clone());
+                        }
+                    }
+                }
+                for group in tier.options() {
+                    if !req.options.contains_key(group.name()) {
+                        errors.add(format!("options.{}", group.name()), FieldError::Required);
+                    }
+                }
+            }
+            None if !req.options.is_empty() && req.tier.is_none() => {
+                errors.add("options", FieldError::NotForTierless)
+            }
+            None => {}
+        }
+
+        let name = errors.check("name", clean(&req.name, Self::NAME_MAX, true, false));
+        let contact = errors.check("contact", clean(&req.contact, Self::CONTACT_MAX, true, false));
+        let message = match req.message.as_deref() {
+            None => Some(None),
+            Some(text) => errors
+                .check("message", clean(text, Self::MESSAGE_MAX, false, true))
+                .map(|m| (!m.is_empty()).then_some(m)),
+        };
+        let referral = match req.referral.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => Some(None),
+            Some(code) if is_referral_code(code) => Some(Some(code.to_owned())),
+            Some(_) => {
+                errors.add("ref", FieldError::InvalidCode);
+                None
+            }
+        };
+        match (amount, name, contact, message, referral) {
+            (Some(amount), Some(name), Some(contact), Some(message), Some(referral)) if errors.is_empty() => {
+                Ok(NewPledge {
+                    tier: tier.map(|t| t.id().clone()),
+                    amount,
+                    options,
+                    name,
+                    contact,
+                    public: req.public,
+                    referral,
+                    message,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    pub fn tier(&self) -> Option<&TierId> {
+        self.tier.as_ref()
+    }
+    pub fn amount(&self) -> Amount {
+        self.amount
+    }
+    /// Chosen value per option name, exactly one for each of the tier's options.
+    pub fn options(&self) -> &BTreeMap<String, String> {
+        &self.options
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn contact(&self) -> &str {
+        &self.contact
+    }
+    /// Whether the backer agreed to be listed by name.
+    pub fn public(&self) -> bool {
+        self.public
+    }
+    /// The referral code of the backer whose link brought this one.
+    pub fn referral(&self) -> Option<&str> {
+        self.referral.as_deref()
+    }
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+/// Referral codes are 6 to 16 ASCII letters and digits: short enough to share, long enough
+/// not to be guessed.
+pub fn is_referral_code(code: &str) -> bool {
+    (6..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::tests::lamp;
+    use proptest::prelude::*;
+
+    fn campaign() -> Campaign {
+        Campaign::new(lamp()).unwrap()
+    }
+
+    fn request() -> PledgeRequest {
+        PledgeRequest {
+            tier: Some("lamp".into()),
+            amount: RawAmount::Minor(29_900),
+            options: [("colour".to_owned(), "red".to_owned())].into(),
+            name: "  Mei ".into(),
+            contact: "mei@example.com".into(),
+            public: true,
+            referral: Some("AbC123xy".into()),
+            message: Some("".into()),
+        }
+    }
+
+    #[test]
+    fn a_complete_tier_pledge_is_accepted_and_trimmed() {
+        let pledge = NewPledge::parse(request(), &campaign()).unwrap();
+        assert_eq!(pledge.tier().map(TierId::as_str), Some("lamp"));
+        assert_eq!(pledge.amount().minor(), 29_900);
+        assert_eq!(pledge.name(), "Mei");
+        assert_eq!(pledge.options()["colour"], "red");
+        assert_eq!(pledge.referral(), Some("AbC123xy"));
+        assert_eq!(pledge.message(), None);
+    }
+
+    #[test]
+    fn a_tierless_pledge_takes_any_positive_amount() {
+        let req = PledgeRequest { tier: None, amount: 1.into(), options: BTreeMap::new(), ..request() };
+        assert_eq!(NewPledge::parse(req, &campaign()).unwrap().amount().minor(), 1);
+    }
+
+    #[test]
+    fn bad_pledges_are_refused_field_by_field() {
+        let cases: Vec<(&str, PledgeRequest, &str, FieldError)> = vec![
+            ("zero", PledgeRequest { amount: 0.into(), ..request() }, "amount", FieldError::NotPositive),
+            (
+                "negative",
+                PledgeRequest { amount: (-100).into(), ..request() },
+                "amount",
+                FieldError::NotPositive,
+            ),
+            (
+                "overflowing",
+                PledgeRequest { amount: RawAmount::TooLarge, ..request() },
+                "amount",
+                FieldError::TooLarge,
+            ),
+            (
+                "huge",
+                PledgeRequest { amount: (Amount::MAX + 1).into(), ..request() },
+                "amount",
+                FieldError::TooLarge,
+            ),
+            (
+                "fraction",
+                PledgeRequest { amount: RawAmount::NotWhole, ..request() },
+                "amount",
+                FieldError::NotWholeNumber,
+            ),
+            (
+                "missing amount",
+                PledgeRequest { amount: RawAmount::Missing, ..request() },
+                "amount",
+                FieldError::Required,
+            ),
+            (
+                "below price",
+                PledgeRequest { amount: 29_899.into(), ..request() },
+                "amount",
+                FieldError::BelowPrice { price: 29_900 },
+            ),
+            (
+                "unknown tier",
+                PledgeRequest { tier: Some("gold".into()), ..request() },
+                "tier",
+                FieldError::UnknownTier,
+            ),
+            (
+                "missing option",
+                PledgeRequest { options: BTreeMap::new(), ..request() },
+                "options.colour",
+                FieldError::Required,
+            ),
+            (
+                "unknown value",
+                PledgeRequest { options: [("colour".into(), "pink".into())].into(), ..request() },
+                "options.colour",
+                FieldError::UnknownValue,
+            ),
+            (
+                "unknown option",
+                PledgeRequest {
+                    options: [("colour".into(), "red".into()), ("size".into(), "L".into())].into(),
+                    ..request()
+                },
+                "options.size",
+                FieldError::UnknownOption,
+            ),
+            (
+                "options without tier",
+                PledgeRequest { tier: None, ..request() },
+                "options",
+                FieldError::NotForTierless,
+            ),
+            ("blank name", PledgeRequest { name: "   ".into(), ..request() }, "name", FieldError::Required),
+            (
+                "long name",
+                PledgeRequest { name: "x".repeat(10_000), ..request() },
+                "name",
+                FieldError::TooLong { max: 60 },
+            ),
+            (
+                "control in name",
+                PledgeRequest { name: "a\u{7}b".into(), ..request() },
+                "name",
+                FieldError::ControlCharacter,
+            ),
+            (
+                "missing contact",
+                PledgeRequest { contact: String::new(), ..request() },
+                "contact",
+                FieldError::Required,
+            ),
+            (
+                "long message",
+                PledgeRequest { message: Some("x".repeat(501)), ..request() },
+                "message",
+                FieldError::TooLong { max: 500 },
+            ),
+            (
+                "bad ref",
+                PledgeRequest { referral: Some("../../x".into()), ..request() },
+                "ref",
+                FieldError::InvalidCode,
+            ),
+        ];
+        for (case, req, field, error) in cases {
+            let errors = NewPledge::parse(req, &campaign()).expect_err(case);
+            assert_eq!(errors.get(field), Some(&error), "{case}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn html_in_a_name_is_kept_as_text() {
+        let req = PledgeRequest { name: "<script>alert(1)</script>".into(), ..request() };
+        assert_eq!(NewPledge::parse(req, &campaign()).unwrap().name(), "<script>alert(1)</script>");
+    }
+
+    proptest! {
+        #[test]
+        fn an_accepted_tier_pledge_pays_at_least_the_price_and_picks_every_option(
+            amount in -1_000i64..100_000,
+            colour in prop::sample::select(vec!["walnut", "red", "blue", ""]),
+            tier in prop::sample::select(vec![None, Some("early"), Some("lamp"), Some("x")]),
+        ) {
+            let campaign = campaign();
+            let mut options = BTreeMap::new();
+            if !colour.is_empty() { options.insert("colour".to_owned(), colour.to_owned()); }
+            let req = PledgeRequest { tier: tier.map(str::to_owned), amount: amount.into(), options, ..request() };
+            if let Ok(pledge) = NewPledge::parse(req, &campaign) {
+                prop_assert!(pledge.amount().minor() > 0);
+                if let Some(tier) = pledge.tier().and_then(|t| campaign.tier(t.as_str())) {
+                    prop_assert!(pledge.amount() >= tier.price());
+                    for group in tier.options() {
+                        let chosen = &pledge.options()[group.name()];
+                        prop_assert!(group.value(chosen).is_some());
+                    }
+                    prop_assert_eq!(pledge.options().len(), tier.options().len());
+                } else {
+                    prop_assert!(pledge.options().is_empty());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The v1 JSON shapes, shared by the widget and the API.
+//!
+//! These types carry no invariants: they say what the bytes look like. Input shapes become
+//! domain values only through [`crate::Campaign::new`] and [`crate::NewPledge::parse`].
+//! Readers ignore fields they do not know, so a widget cached on a host page keeps working
+//! when a newer server adds fields.
+
+use crate::campaign::{Funding, Status};
+use crate::money::Currency;
+use crate::time::Timestamp;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignView {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub currency: Currency,
+    pub goal: i64,
+    pub raised: i64,
+    pub backers: u64,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub funding: Funding,
+    pub status: Status,
+    /// Increases by one with every change to the campaign's numbers.
+    pub seq: u64,
+    pub tiers: Vec<TierView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierView {
+    pub id: String,
+    pub title: String,
+    pub price: i64,
+    /// `None` is unlimited.
+    pub limit: Option<u32>,
+    pub claimed: u32,
+    #[serde(default)]
+    pub options: Vec<OptionView>,
+}
+
+impl TierView {
+    pub fn sold_out(&self) -> bool {
+        self.limit.is_some_and(|limit| self.claimed >= limit)
+    }
+
+    pub fn remaining(&self) -> Option<u32> {
+        self.limit.map(|limit| limit.saturating_sub(self.claimed))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionView {
+    pub name: String,
+    pub values: Vec<ValueView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueView {
+    pub value: String,
+    pub min_batch: Option<u32>,
+    pub claimed: u32,
+}
+
+impl CampaignView {
+    /// The definition part of the view, to rebuild a checked [`crate::Campaign`] from it
+    /// (the widget validates pledges with it before sending them).
+    pub fn definition(&self) -> CampaignInput {
+        CampaignInput {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            currency: self.currency,
+            goal: self.goal,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            funding: self.funding,
+            tiers: self
+                .tiers
+                .iter()
+                .map(|t| TierInput {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    price: t.price,
+                    limit: t.limit,
+                    options: t
+                        .options
+                        .iter()
+                        .map(|o| OptionInput {
+                            name: o.name.clone(),
+                            values: o
+                                .values
+                                .iter()
+                                .map(|v| ValueInput { value: v.value.clone(), min_batch: v.min_batch })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn tier(&self, id: &str) -> Option<&TierView> {
+        self.tiers.iter().find(|t| t.id == id)
+    }
+}
+
+/// A campaign definition as a creator writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignInput {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    pub currency: Currency,
+    pub goal: i64,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub funding: Funding,
+    #[serde(default)]
+    pub tiers: Vec<TierInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierInput {
+    pub id: String,
+    pub title: String,
+    pub price: i64,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub options: Vec<OptionInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionInput {
+    pub name: String,
+    pub values: Vec<ValueInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueInput {
+    pub value: String,
+    #[serde(default)]
+    pub min_batch: Option<u32>,
+}
+
+/// `POST /api/v1/campaigns/{id}/pledges`. Text fields default to empty so that a missing
+/// one is reported as "required" beside the other field errors instead of as malformed JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PledgeRequest {
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub amount: RawAmount,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default, rename = "ref")]
+    pub referral: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// An amount as it arrived: any JSON number is accepted here so that a fraction or an
+/// overflowing integer becomes a field error on `amount`, not a malformed body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RawAmount {
+    #[default]
+    Missing,
+    Minor(i64),
+    NotWhole,
+    TooLarge,
+}
+
+impl From<i64> for RawAmount {
+    fn from(minor: i64) -> Self {
+        RawAmount::Minor(minor)
+    }
+}
+
+impl Serialize for RawAmount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawAmount::Minor(minor) => s.serialize_i64(*minor),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+        impl Visitor<'_> for AmountVisitor {
+            type Value = RawAmount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer number of minor units")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawAmount, E> {
+                Ok(RawAmount::Minor(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawAmount, E> {
+                Ok(i64::try_from(v).map_or(RawAmount::TooLarge, RawAmount::Minor))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawAmount, E> {
+                Ok(if v.abs() >= 9.2e18 {
+                    RawAmount::TooLarge
+                } else if v.fract() != 0.0 || !v.is_finite() {
+                    RawAmount::NotWhole
+                } else {
+                    RawAmount::Minor(v as i64)
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawAmount, E> {
+                Ok(RawAmount::Missing)
+            }
+        }
+        d.deserialize_any(AmountVisitor)
+    }
+}
+
+/// The answer to an accepted pledge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PledgeCreated {
+    pub id: String,
+    pub amount: i64,
+    pub referral_code: String,
+    pub share_url: String,
+    pub receipt_url: String,
+}
+
+/// An RFC 9457 problem: every error the API gives has this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(json: &str) -> RawAmount {
+        serde_json::from_str::<PledgeRequest>(&format!(r#"{{"amount":{json}}}"#)).unwrap().amount
+    }
+
+    #[test]
+    fn any_json_number_is_read_as_an_amount_to_check_later() {
+        assert_eq!(amount("9900"), RawAmount::Minor(9900));
+        assert_eq!(amount("-1"), RawAmount::Minor(-1));
+        assert_eq!(amount("12.5"), RawAmount::NotWhole);
+        assert_eq!(amount("1e30"), RawAmount::TooLarge);
+        assert_eq!(amount("18446744073709551615"), RawAmount::TooLarge);
+        assert_eq!(amount("null"), RawAmount::Missing);
+    }
+
+    #[test]
+    fn an_amount_of_the_wrong_type_is_malformed() {
+        assert!(serde_json::from_str::<PledgeRequest>(r#"{"amount":"100"}"#).is_err());
+        assert!(serde_json::from_str::<PledgeRequest>(r#"{"amount":[1]}"#).is_err());
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_for_forward_compatibility() {
+        let req: PledgeRequest = serde_json::from_str(r#"{"amount":100,"name":"a","future":1}"#).unwrap();
+        assert_eq!(req.name, "a");
+    }
+}
