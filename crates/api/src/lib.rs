@@ -1,1 +1,21 @@
-//! placeholder
+//! tribefund's API server as a library: the binary in `main.rs` only parses the command
+//! line, and tests build the same [`Application`] on a random port.
+
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod ids;
+pub mod ratelimit;
+pub mod render;
+pub mod startup;
+pub mod store;
+
+pub use error::Error;
+pub use startup::{AppState, Application, Settings};
+
+/// The server's clock, in the domain's terms.
+pub fn now() -> domain::Timestamp {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    domain::Timestamp::from_unix(secs as i64)
+}

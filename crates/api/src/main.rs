@@ -1,1 +1,79 @@
-fn main() {}
+//! The `tribefund` binary: parses the command line and runs the server.
+
+use anyhow::{Context, bail};
+use api::ratelimit::RateLimit;
+use api::{Application, Settings};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "tribefund", version, about = "The tribefund crowdfunding widget server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the widget and its pages.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TRIBEFUND_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// `sqlite://path/to/file.db` (created if missing).
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/tribefund.db")]
+        database_url: String,
+        /// Folder holding `index.html` and `www/`.
+        #[arg(long, env = "TRIBEFUND_STATIC_DIR", default_value = ".")]
+        static_dir: PathBuf,
+        /// Public base URL for share and receipt links, e.g. https://fund.example.com.
+        #[arg(long, env = "TRIBEFUND_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Seed the demo site and campaign when the database has none.
+        #[arg(long)]
+        demo: bool,
+        /// Pledges per client address: `BURST/PER_MINUTE`, or `off`.
+        #[arg(long, env = "TRIBEFUND_RATE_LIMIT", default_value = "20/30")]
+        rate_limit: String,
+        /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
+        #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
+        trust_proxy: bool,
+    },
+}
+
+fn parse_rate_limit(text: &str) -> anyhow::Result<Option<RateLimit>> {
+    if text == "off" {
+        return Ok(None);
+    }
+    let Some((burst, per_minute)) = text.split_once('/') else { bail!("--rate-limit takes BURST/PER_MINUTE or off") };
+    let burst: u32 = burst.parse().context("--rate-limit: BURST is not a number")?;
+    let per_minute: u32 = per_minute.parse().context("--rate-limit: PER_MINUTE is not a number")?;
+    if burst == 0 {
+        bail!("--rate-limit: BURST must be at least 1 (use `off` to disable)");
+    }
+    Ok(Some(RateLimit { burst, per_minute }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let Command::Serve { listen, database_url, static_dir, public_url, demo, rate_limit, trust_proxy } = Cli::parse().command;
+    let settings = Settings {
+        listen,
+        database_url,
+        static_dir,
+        public_url,
+        seed_demo: demo,
+        rate_limit: parse_rate_limit(&rate_limit)?,
+        trust_proxy,
+    };
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr();
+    println!("tribefund is serving on http://{addr}/");
+    app.run_until_stopped().await.context("serving")
+}

@@ -1,1 +1,69 @@
-fn main() {}
+//! `cargo xtask`: tribefund's build and run tasks, in Rust so they work wherever cargo does.
+//!
+//! - `run [-- ARGS]`: build the widget, serve on 127.0.0.1:8080 with SQLite and the demo.
+//! - `test`: install what the tests need, build the widget, run every test.
+//! - `bench`: measure what the widget costs a phone to load.
+//! - `dist`: build the widget in release mode and report its size.
+
+mod bench;
+mod setup;
+mod wasm;
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+    let root = root();
+    std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
+    match task.as_str() {
+        "run" => run(&root, &rest),
+        "test" => test(&root, &rest),
+        "bench" => bench::run(&root),
+        "dist" => wasm::build(&root).map(|_| ()),
+        _ => {
+            eprintln!("usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench | dist>");
+            bail!("unknown task {task:?}")
+        }
+    }
+}
+
+/// The workspace root: two levels above this crate.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
+}
+
+fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
+    setup::wasm_target()?;
+    wasm::build(root)?;
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "--package", "api", "--bin", "tribefund", "--", "serve", "--demo"]);
+    cmd.args(server_args);
+    println!("starting tribefund: open http://127.0.0.1:8080/ (or the address given with --listen)");
+    status(&mut cmd)
+}
+
+fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
+    setup::wasm_target()?;
+    setup::browser()?;
+    wasm::build(root)?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"]).args(cargo_args);
+    status(&mut cmd)
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs a command to completion, failing when it fails.
+fn status(cmd: &mut Command) -> anyhow::Result<()> {
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}

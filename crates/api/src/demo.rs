@@ -1,0 +1,55 @@
+//! The demo site and campaign that `cargo xtask run` shows on an empty database.
+
+use crate::startup::AppState;
+use domain::wire::{CampaignInput, OptionInput, TierInput, ValueInput};
+use domain::{Currency, Funding, Timestamp};
+
+pub const SITE: &str = "demo";
+pub const CAMPAIGN: &str = "demo";
+
+/// Seeds the demo site and campaign unless the site exists already; running it twice
+/// changes nothing. Returns the new site's creator key when it created one.
+pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
+    if state.store.site_exists(SITE).await? {
+        return Ok(None);
+    }
+    let key = crate::ids::secret();
+    let now = crate::now();
+    state.store.create_site(SITE, "Demo blog", "*", &key, now).await?;
+    state.create_campaign(SITE, campaign(now)).await?;
+    Ok(Some(key))
+}
+
+/// A walnut desk lamp: an early-bird tier limited to 50, and the lamp itself in three
+/// colours, of which red is made only if 30 backers choose it. Live for 30 days from `now`.
+pub fn campaign(now: Timestamp) -> CampaignInput {
+    CampaignInput {
+        id: CAMPAIGN.into(),
+        title: "Walnut desk lamp, made by the tribe".into(),
+        summary: "A solid walnut lamp with a warm dimmable LED, made in one small batch if 200 of you want it. \
+                  Pick your colour: red is made only if 30 backers choose it."
+            .into(),
+        currency: Currency::Cny,
+        goal: 5_000_000,
+        starts_at: now.plus_seconds(-86_400),
+        ends_at: now.plus_seconds(30 * 86_400),
+        funding: Funding::AllOrNothing,
+        tiers: vec![
+            TierInput { id: "early-bird".into(), title: "Early bird lamp".into(), price: 19_900, limit: Some(50), options: vec![] },
+            TierInput {
+                id: "lamp".into(),
+                title: "Desk lamp".into(),
+                price: 29_900,
+                limit: None,
+                options: vec![OptionInput {
+                    name: "colour".into(),
+                    values: vec![
+                        ValueInput { value: "walnut".into(), min_batch: None },
+                        ValueInput { value: "black".into(), min_batch: None },
+                        ValueInput { value: "red".into(), min_batch: Some(30) },
+                    ],
+                }],
+            },
+        ],
+    }
+}

@@ -1,0 +1,140 @@
+//! The one error type of the HTTP layer, answered as RFC 9457 problem+json.
+//!
+//! Internal errors are logged with their cause chain and answered opaquely: a client never
+//! sees SQL, a path or a panic message.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::wire::Problem;
+use domain::FieldErrors;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("not found")]
+    NotFound,
+    #[error("campaign has not started")]
+    NotStarted,
+    #[error("campaign has ended")]
+    Ended,
+    #[error("tier {0} is sold out")]
+    SoldOut(String),
+    #[error("request body too large")]
+    TooLarge,
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("idempotency key reused with a different request")]
+    KeyReused,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("service unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Malformed(_) => StatusCode::BAD_REQUEST,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::NotStarted | Error::Ended | Error::SoldOut(_) => StatusCode::CONFLICT,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let (kind, title, detail) = match self {
+            Error::Malformed(why) => ("malformed", "Malformed request", why.clone()),
+            Error::UnsupportedMediaType => {
+                ("unsupported-media-type", "Unsupported media type", "Send the body as application/json.".into())
+            }
+            Error::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
+            Error::NotStarted => ("not-live", "Campaign not live", "This campaign has not started yet.".into()),
+            Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
+            Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
+            Error::TooLarge => ("too-large", "Request too large", "The request body is too large.".into()),
+            Error::Invalid(_) => ("invalid", "Invalid pledge", "Some fields are invalid; see errors.".into()),
+            Error::KeyReused => (
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used for a different request.".into(),
+            ),
+            Error::RateLimited { retry_after_secs } => (
+                "rate-limited",
+                "Too many requests",
+                format!("Too many pledges from this address; try again in {retry_after_secs} s."),
+            ),
+            Error::Unavailable => {
+                ("unavailable", "Service unavailable", "The pledge was not taken; please try again shortly.".into())
+            }
+            Error::Internal(_) => ("internal", "Internal error", "Something went wrong on our side.".into()),
+        };
+        let errors = match self {
+            Error::Invalid(fields) => fields.iter().map(|(k, v)| (k.to_owned(), v.to_string())).collect(),
+            _ => BTreeMap::new(),
+        };
+        Problem { kind: format!("/problems/{kind}"), title: title.into(), status: self.status().as_u16(), detail, errors }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if let Error::Internal(e) = &self {
+            tracing::error!(error = ?e, "request failed");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Error::RateLimited { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}
+
+/// `axum::Json`, with rejections answered in the same problem+json shape as every other error.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(rejection_error(rejection)),
+        }
+    }
+}
+
+fn rejection_error(rejection: JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
+        r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+        JsonRejection::JsonDataError(e) => Error::Malformed(format!("The JSON does not fit: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(e) => Error::Malformed(format!("The body is not valid JSON: {}", e.body_text())),
+        other => Error::Malformed(other.body_text()),
+    }
+}

@@ -1,0 +1,99 @@
+//! `/api/v1/campaigns`: progress snapshots and pledges.
+
+use super::{base_url, client_ip};
+use crate::error::{Error, Json};
+use crate::hub::Entry;
+use crate::startup::AppState;
+use crate::store::{Accepted, PledgeCommand};
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use domain::NewPledge;
+use domain::wire::{PledgeCreated, PledgeRequest};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/campaigns/{id}", get(campaign))
+        .route("/api/v1/campaigns/{id}/pledges", post(create_pledge))
+}
+
+/// The campaign's current snapshot, straight from the hub.
+async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let snapshot = entry.snapshot(crate::now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+        ],
+        snapshot.json.clone(),
+    )
+        .into_response())
+}
+
+async fn create_pledge(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(request): Json<PledgeRequest>,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .filter(|k| valid_key(k))
+                .ok_or_else(|| Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into()))?
+                .to_owned(),
+        ),
+    };
+    let accepted = take_pledge(&state, &entry, request, key, client_ip(&state, peer, &headers)).await?;
+    let created = created(&state, &headers, &accepted);
+    let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
+}
+
+/// The pledge path shared by the JSON API and the plain HTML form: rate limit, check,
+/// hand to the writer, wait until durable.
+pub(super) async fn take_pledge(
+    state: &AppState,
+    entry: &Arc<Entry>,
+    request: PledgeRequest,
+    key: Option<String>,
+    ip: std::net::IpAddr,
+) -> Result<Accepted, Error> {
+    state
+        .limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let idempotency = key.map(|key| {
+        let body = serde_json::to_vec(&request).unwrap_or_default();
+        (key, crate::ids::sha256_hex(&body))
+    });
+    let pledge = NewPledge::parse(request, &entry.campaign).map_err(Error::Invalid)?;
+    state.store.pledge(PledgeCommand::new(entry.campaign.clone(), pledge, idempotency)).await
+}
+
+pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted) -> PledgeCreated {
+    let base = base_url(state, headers);
+    let p = &accepted.pledge;
+    PledgeCreated {
+        id: p.id.clone(),
+        amount: p.amount,
+        referral_code: p.referral_code.clone(),
+        share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
+        receipt_url: format!("{base}/r/{}", p.receipt_token),
+    }
+}
+
+fn valid_key(key: &str) -> bool {
+    (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}

@@ -1,0 +1,64 @@
+//! HTTP routes, one module per resource, each with its own `router()`.
+
+mod assets;
+mod campaigns;
+mod pages;
+
+use crate::startup::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, HeaderValue, header};
+use std::net::{IpAddr, SocketAddr};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies above this are refused with 413: a pledge is a few hundred bytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(campaigns::router())
+        .merge(pages::router())
+        .merge(assets::router(&state.settings.static_dir))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` hop.
+fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if state.settings.trust_proxy {
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        if let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()) {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
+/// The base of absolute links to this server: the configured public URL, or what the
+/// request's `Host` says when it is a plain host name.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| state.settings.trust_proxy && *p == "https")
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}

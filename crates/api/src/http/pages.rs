@@ -1,0 +1,205 @@
+//! Server-rendered pages: the embed (`/embed/{id}`), its plain-HTML pledge form, the share
+//! page (`/c/{id}`) and the receipt (`/r/{token}`).
+
+use super::campaigns::{created, take_pledge};
+use super::client_ip;
+use crate::error::Error;
+use crate::hub::Entry;
+use crate::render::{self, Shell};
+use crate::startup::AppState;
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::pledge::is_referral_code;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use widget::form::{FormState, form_field};
+use widget::i18n::Lang;
+use widget::{AppProps, Page, Receipt, Theme};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/embed/{id}", get(embed))
+        .route("/embed/{id}/pledge", post(form_pledge))
+        .route("/c/{id}", get(share))
+        .route("/r/{token}", get(receipt))
+}
+
+/// Query parameters every page takes; the loader forwards them from `data-*` attributes.
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    theme: Option<String>,
+    #[serde(rename = "ref")]
+    referral: Option<String>,
+    view: Option<String>,
+}
+
+impl PageQuery {
+    fn lang(&self, headers: &HeaderMap) -> Lang {
+        pick_lang(self.lang.as_deref(), headers)
+    }
+    fn theme(&self) -> Theme {
+        self.theme.as_deref().and_then(Theme::parse).unwrap_or_default()
+    }
+    fn referral(&self) -> &str {
+        self.referral.as_deref().filter(|r| is_referral_code(r)).unwrap_or("")
+    }
+}
+
+fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+    asked
+        .and_then(Lang::from_tag)
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .unwrap_or_default()
+}
+
+async fn embed(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
+    let campaign = entry.snapshot(crate::now()).view.clone();
+    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
+    let props = AppProps { campaign, lang, theme: query.theme(), page: Page::Embed, now: crate::now().unix(), form, receipt: None };
+    html_page(StatusCode::OK, &entry, render::page(props, Shell::Frame).await)
+}
+
+async fn share(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
+    let campaign = entry.snapshot(crate::now()).view.clone();
+    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
+    let props = AppProps { campaign, lang, theme: query.theme(), page: Page::Share, now: crate::now().unix(), form, receipt: None };
+    html_page(StatusCode::OK, &entry, render::page(props, Shell::Standalone).await)
+}
+
+/// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
+/// success it redirects to the receipt (so a reload cannot pledge twice); otherwise it
+/// renders the form again with the typed values and the reasons.
+async fn form_pledge(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let lang = pick_lang(field("lang"), &headers);
+    let theme = field("theme").and_then(Theme::parse).unwrap_or_default();
+    let Some(entry) = state.hub.get(&id) else { return Ok(not_found(lang)) };
+    let campaign = entry.snapshot(crate::now()).view.clone();
+    let mut form = FormState::from_pairs(pairs);
+    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty() && k.len() <= 128);
+    let outcome = match form.to_request(&campaign) {
+        Err(errors) => Err(Error::Invalid(errors)),
+        Ok(request) => take_pledge(&state, &entry, request, key, client_ip(&state, peer, &headers)).await,
+    };
+    let text = lang.text();
+    let status = match outcome {
+        Ok(accepted) => {
+            let receipt = created(&state, &headers, &accepted).receipt_url;
+            let path = receipt.find("/r/").map_or(receipt.as_str(), |at| &receipt[at..]);
+            return Ok(Redirect::to(&format!("{path}?view=embed&lang={}&theme={}", lang.tag(), theme.as_str())).into_response());
+        }
+        Err(Error::Invalid(errors)) => {
+            for (name, error) in errors.iter() {
+                form.errors.insert(form_field(name, &form.tier), lang.field_error(error));
+            }
+            form.problem = Some(text.fix_fields.to_owned());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e @ (Error::SoldOut(_) | Error::Ended | Error::NotStarted | Error::RateLimited { .. } | Error::KeyReused)) => {
+            form.problem = Some(match &e {
+                Error::SoldOut(_) => text.sold_out.to_owned(),
+                Error::Ended => text.closed.to_owned(),
+                Error::NotStarted => text.not_started.to_owned(),
+                other => other.problem().detail,
+            });
+            // A fresh key: the refused attempt must not pin the next one to its answer.
+            form.idempotency_key = crate::ids::secret();
+            e.status()
+        }
+        Err(other) => return Err(other),
+    };
+    let props = AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
+    Ok(html_page(status, &entry, render::page(props, Shell::Frame).await))
+}
+
+async fn receipt(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = query.lang(&headers);
+    let found = if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        state.store.receipt(&token).await?
+    } else {
+        None
+    };
+    let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
+        return Ok(not_found(lang));
+    };
+    let campaign = entry.snapshot(crate::now()).view.clone();
+    let accepted = crate::store::Accepted { pledge, replayed: true };
+    let links = created(&state, &headers, &accepted);
+    let p = accepted.pledge;
+    let tier = p.tier_id.as_deref().and_then(|t| campaign.tier(t));
+    let receipt = Receipt {
+        pledge_id: p.id,
+        name: p.name,
+        amount: p.amount,
+        tier_title: tier.map(|t| t.title.clone()),
+        options: p.options.into_iter().collect(),
+        share_url: links.share_url,
+        receipt_url: links.receipt_url,
+    };
+    let (page, shell) = match query.view.as_deref() {
+        Some("embed") => (Page::Embed, Shell::Frame),
+        _ => (Page::Share, Shell::Standalone),
+    };
+    let props = AppProps {
+        campaign,
+        lang,
+        theme: query.theme(),
+        page,
+        now: crate::now().unix(),
+        form: FormState::default(),
+        receipt: Some(receipt),
+    };
+    let mut response = html_page(StatusCode::OK, &entry, render::page(props, shell).await);
+    // The receipt link is a bearer secret: keep it out of caches and Referer headers.
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
+}
+
+fn html_page(status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}",
+        entry.frame_ancestors
+    );
+    let mut response = (status, Html(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+fn not_found(lang: Lang) -> Response {
+    (StatusCode::NOT_FOUND, Html(render::not_found(lang))).into_response()
+}

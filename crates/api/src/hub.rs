@@ -1,0 +1,144 @@
+//! The live hub: every campaign's current snapshot, in memory and already serialised.
+//!
+//! Reads of progress (the JSON endpoint, the server-rendered pages) are answered from here
+//! and never touch the database. The store's writer publishes new counts after each commit;
+//! each campaign's snapshot sits in a `watch` channel, so a viewer that falls behind simply
+//! sees the latest one.
+
+use bytes::Bytes;
+use domain::progress::{self, Counts};
+use domain::wire::CampaignView;
+use domain::{Campaign, Timestamp};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::watch;
+
+/// A campaign's numbers at one `seq`, as a view and as the JSON bytes sent to clients.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub view: CampaignView,
+    pub json: Bytes,
+    counts: Counts,
+    /// When the view's time-dependent status next changes; the snapshot is rebuilt then.
+    stale_at: Option<Timestamp>,
+}
+
+/// What the hub knows of one campaign.
+#[derive(Debug)]
+pub struct Entry {
+    pub campaign: Arc<Campaign>,
+    /// `frame-ancestors` sources of the campaign's site.
+    pub frame_ancestors: String,
+    snapshot: watch::Sender<Arc<Snapshot>>,
+}
+
+impl Entry {
+    /// The current snapshot, rebuilt first if the clock has moved its status on.
+    pub fn snapshot(&self, now: Timestamp) -> Arc<Snapshot> {
+        let current = self.snapshot.borrow().clone();
+        match current.stale_at {
+            Some(at) if now >= at => {
+                let fresh = Arc::new(build(&self.campaign, current.counts.clone(), now));
+                self.snapshot.send_if_modified(|s| {
+                    let newer = s.stale_at.is_some_and(|at| now >= at) && s.counts.seq == fresh.counts.seq;
+                    if newer {
+                        *s = fresh.clone();
+                    }
+                    newer
+                });
+                fresh
+            }
+            _ => current,
+        }
+    }
+
+    /// Subscribes to this campaign's snapshots.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.snapshot.subscribe()
+    }
+
+    /// Publishes new counts. Older counts (a lower `seq`) than the current ones are ignored,
+    /// so publishers racing each other can never move a viewer backwards.
+    pub fn publish(&self, counts: Counts, now: Timestamp) {
+        self.snapshot.send_if_modified(|s| {
+            if counts.seq <= s.counts.seq {
+                return false;
+            }
+            *s = Arc::new(build(&self.campaign, counts, now));
+            true
+        });
+    }
+}
+
+fn build(campaign: &Campaign, counts: Counts, now: Timestamp) -> Snapshot {
+    let view = progress::view(campaign, &counts, now);
+    let json = Bytes::from(serde_json::to_vec(&view).expect("a campaign view always serialises"));
+    let stale_at = progress::next_status_change(campaign.starts_at(), campaign.ends_at(), now);
+    Snapshot { view, json, counts, stale_at }
+}
+
+#[derive(Debug, Default)]
+pub struct Hub {
+    campaigns: RwLock<HashMap<String, Arc<Entry>>>,
+}
+
+impl Hub {
+    pub fn get(&self, id: &str) -> Option<Arc<Entry>> {
+        self.campaigns.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
+
+    /// Adds or replaces a campaign with its current counts.
+    pub fn insert(&self, campaign: Campaign, frame_ancestors: String, counts: Counts, now: Timestamp) -> Arc<Entry> {
+        let campaign = Arc::new(campaign);
+        let (snapshot, _) = watch::channel(Arc::new(build(&campaign, counts, now)));
+        let entry = Arc::new(Entry { campaign, frame_ancestors, snapshot });
+        self.campaigns
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(entry.campaign.id().to_string(), entry.clone());
+        entry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Status;
+    use domain::wire::CampaignInput;
+
+    fn campaign() -> Campaign {
+        Campaign::new(CampaignInput {
+            id: "c".into(),
+            title: "C".into(),
+            summary: String::new(),
+            currency: domain::Currency::Usd,
+            goal: 100,
+            starts_at: Timestamp::from_unix(10),
+            ends_at: Timestamp::from_unix(20),
+            funding: domain::Funding::AllOrNothing,
+            tiers: vec![],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn published_counts_replace_the_snapshot_but_older_ones_are_ignored() {
+        let hub = Hub::default();
+        let entry = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(15));
+        entry.publish(Counts { raised: 50, backers: 1, seq: 2, ..Counts::default() }, Timestamp::from_unix(15));
+        entry.publish(Counts { raised: 10, backers: 1, seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
+        let snapshot = entry.snapshot(Timestamp::from_unix(15));
+        assert_eq!((snapshot.view.raised, snapshot.view.seq), (50, 2));
+        assert!(std::str::from_utf8(&snapshot.json).unwrap().contains("\"raised\":50"));
+    }
+
+    #[test]
+    fn the_status_moves_on_with_the_clock_without_a_pledge() {
+        let hub = Hub::default();
+        let entry = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(5));
+        assert_eq!(entry.snapshot(Timestamp::from_unix(5)).view.status, Status::Scheduled);
+        assert_eq!(entry.snapshot(Timestamp::from_unix(10)).view.status, Status::Live);
+        assert_eq!(entry.snapshot(Timestamp::from_unix(25)).view.status, Status::Failed);
+        assert_eq!(hub.get("c").unwrap().snapshot(Timestamp::from_unix(26)).view.status, Status::Failed);
+    }
+}

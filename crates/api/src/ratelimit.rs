@@ -1,0 +1,85 @@
+//! Per-address token buckets for pledges, so one client cannot flood a campaign.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// `burst` pledges at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+#[derive(Debug)]
+pub struct Limiter {
+    limit: Option<RateLimit>,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// Above this many tracked addresses, full buckets are forgotten.
+const PRUNE_AT: usize = 10_000;
+
+impl Limiter {
+    /// `None` disables limiting (benchmarks, trusted deployments behind their own limiter).
+    pub fn new(limit: Option<RateLimit>) -> Limiter {
+        Limiter { limit, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes a token for `ip`, or says how many seconds until one is free.
+    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let Some(limit) = self.limit else { return Ok(()) };
+        let rate = f64::from(limit.per_minute) / 60.0;
+        let burst = f64::from(limit.burst);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= PRUNE_AT {
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else if rate > 0.0 {
+            Err(((1.0 - *tokens) / rate).ceil() as u64)
+        } else {
+            Err(60)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_burst_is_allowed_then_refused_until_tokens_refill() {
+        let limiter = Limiter::new(Some(RateLimit { burst: 2, per_minute: 60 }));
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let start = Instant::now();
+        assert_eq!(limiter.check(ip, start), Ok(()));
+        assert_eq!(limiter.check(ip, start), Ok(()));
+        assert_eq!(limiter.check(ip, start), Err(1));
+        assert_eq!(limiter.check(ip, start + Duration::from_secs(1)), Ok(()));
+    }
+
+    #[test]
+    fn addresses_have_their_own_buckets() {
+        let limiter = Limiter::new(Some(RateLimit { burst: 1, per_minute: 1 }));
+        let now = Instant::now();
+        assert_eq!(limiter.check([10, 0, 0, 1].into(), now), Ok(()));
+        assert_eq!(limiter.check([10, 0, 0, 2].into(), now), Ok(()));
+        assert!(limiter.check([10, 0, 0, 1].into(), now).is_err());
+    }
+
+    #[test]
+    fn no_limit_means_every_pledge_passes() {
+        let limiter = Limiter::new(None);
+        for _ in 0..1000 {
+            assert_eq!(limiter.check([10, 0, 0, 1].into(), Instant::now()), Ok(()));
+        }
+    }
+}

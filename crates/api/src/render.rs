@@ -1,0 +1,116 @@
+//! Server-side rendering of the widget's pages.
+//!
+//! Each page is the widget's [`App`](widget::App) rendered by Yew's server renderer, inside
+//! a small HTML shell that also carries the props as JSON for the browser to hydrate from.
+//! Everything the page needs to be read and used is in this HTML; the wasm only adds
+//! in-place submission and a running clock.
+
+use widget::{AppProps, Page};
+
+/// Which shell surrounds the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// Inside the host page's iframe: no margins, reports its height to the loader.
+    Frame,
+    /// A page of its own (share page, receipt): title and social-preview tags.
+    Standalone,
+}
+
+pub async fn page(props: AppProps, shell: Shell) -> String {
+    let lang = props.lang.tag();
+    let title = escape(&props.campaign.title);
+    let summary = escape(&props.campaign.summary);
+    let props_json = script_json(&props);
+    let page_class = match props.page {
+        Page::Embed => "embed",
+        Page::Share => "share",
+    };
+    let body = widget::render(props).await;
+    let (head_extra, body_class) = match shell {
+        Shell::Frame => ("<script src=\"/assets/frame.js\" defer></script>".to_owned(), "tf-frame"),
+        Shell::Standalone => (
+            format!(
+                "<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:description\" content=\"{summary}\">\n\
+                 <meta name=\"description\" content=\"{summary}\">"
+            ),
+            "tf-standalone",
+        ),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+{head_extra}
+<link rel="stylesheet" href="/assets/widget.css">
+<link rel="modulepreload" href="/pkg/widget.js">
+<script type="application/json" id="{props_id}">{props_json}</script>
+<script type="module" src="/assets/boot.js"></script>
+</head>
+<body class="{body_class} tf-page-{page_class}">
+<div id="{root_id}">{body}</div>
+</body>
+</html>
+"#,
+        props_id = widget::PROPS_ID,
+        root_id = widget::ROOT_ID,
+    )
+}
+
+/// A plain page for an unknown campaign or receipt.
+pub fn not_found(lang: widget::i18n::Lang) -> String {
+    let text = match lang {
+        widget::i18n::Lang::En => "This campaign does not exist.",
+        widget::i18n::Lang::ZhCn => "该众筹不存在。",
+    };
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>404</title><link rel=\"stylesheet\" \
+         href=\"/assets/widget.css\"></head><body><div class=\"tf\"><p class=\"tf-closed\">{text}</p></div></body></html>",
+        lang.tag()
+    )
+}
+
+/// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
+fn script_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value)
+        .expect("props always serialise")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Escapes text for HTML content and double-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_its_script_element() {
+        let json = script_json(&"</script><script>alert(1)</script>");
+        assert!(!json.contains('<'));
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn escaped_text_has_no_markup() {
+        assert_eq!(escape(r#"<b a="1">'&"#), "&lt;b a=&quot;1&quot;&gt;&#39;&amp;");
+    }
+}

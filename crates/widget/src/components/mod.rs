@@ -1,0 +1,164 @@
+//! The widget's components. [`App`] owns the state; the others take props and callbacks.
+
+mod pledge_form;
+mod progress;
+mod thanks;
+
+pub use pledge_form::PledgeForm;
+pub use progress::Progress;
+pub use thanks::Thanks;
+
+use crate::form::{FormState, form_field};
+use crate::props::{AppProps, Page, Receipt};
+use domain::wire::CampaignView;
+use domain::{Campaign, NewPledge, Status, Timestamp};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[function_component]
+pub fn App(props: &AppProps) -> Html {
+    let campaign = use_state(|| Rc::new(props.campaign.clone()));
+    let form = use_state(|| props.form.clone());
+    let receipt = use_state(|| props.receipt.clone());
+    let busy = use_state(|| false);
+    let now = use_state(|| props.now);
+    let lang = props.lang;
+    let text = lang.text();
+
+    // The countdown runs on the browser's clock once hydrated.
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
+            tick();
+            let interval = gloo_timers::callback::Interval::new(1_000, tick);
+            move || drop(interval)
+        });
+    }
+
+    let on_change = {
+        let form = form.clone();
+        Callback::from(move |next: FormState| form.set(next))
+    };
+    let on_submit = {
+        let (campaign, form, receipt, busy) = (campaign.clone(), form.clone(), receipt.clone(), busy.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            submit(lang, (*campaign).clone(), (*form).clone(), campaign.clone(), form.clone(), receipt.clone(), busy.clone());
+        })
+    };
+    let on_again = {
+        let (campaign, form, receipt) = (campaign.clone(), form.clone(), receipt.clone());
+        Callback::from(move |()| {
+            let referral = form.referral.clone();
+            form.set(FormState::blank(&campaign, &referral, &new_key()));
+            receipt.set(None);
+        })
+    };
+
+    let c: Rc<CampaignView> = (*campaign).clone();
+    let status = domain::progress::status(c.starts_at, c.ends_at, c.funding, c.raised, c.goal, Timestamp::from_unix(*now));
+    let body = match (&*receipt, status) {
+        (Some(r), _) => html! {
+            <Thanks receipt={r.clone()} currency={c.currency} lang={lang}
+                on_again={(props.receipt.is_none()).then_some(on_again)} />
+        },
+        (None, Status::Live) => html! {
+            <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} form={(*form).clone()}
+                busy={*busy} on_change={on_change} on_submit={on_submit} />
+        },
+        (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
+        (None, _) => html! { <p class="tf-closed">{ text.closed }</p> },
+    };
+    let heading = match props.page {
+        Page::Embed => html! { <h2 class="tf-title">{ &c.title }</h2> },
+        Page::Share => html! {
+            <>
+                <h1 class="tf-title">{ &c.title }</h1>
+                <p class="tf-summary">{ &c.summary }</p>
+            </>
+        },
+    };
+    html! {
+        <div class={classes!("tf", format!("tf-{}", props.theme.as_str()))} lang={lang.tag()}>
+            { heading }
+            <Progress campaign={c.clone()} lang={lang} now={*now} />
+            { body }
+            <footer class="tf-footer">
+                <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>
+            </footer>
+        </div>
+    }
+}
+
+/// Checks the form with the same rules as the server, sends it, and shows the outcome.
+fn submit(
+    lang: crate::i18n::Lang,
+    view: Rc<CampaignView>,
+    mut current: FormState,
+    campaign: UseStateHandle<Rc<CampaignView>>,
+    form: UseStateHandle<FormState>,
+    receipt: UseStateHandle<Option<Receipt>>,
+    busy: UseStateHandle<bool>,
+) {
+    let checked = current.to_request(&view).and_then(|request| match Campaign::new(view.definition()) {
+        Ok(definition) => NewPledge::parse(request.clone(), &definition).map(|_| request),
+        Err(_) => Ok(request),
+    });
+    current.errors.clear();
+    current.problem = None;
+    let request = match checked {
+        Ok(request) => request,
+        Err(errors) => {
+            for (field, error) in errors.iter() {
+                current.errors.insert(form_field(field, &current.tier), lang.field_error(error));
+            }
+            current.problem = Some(lang.text().fix_fields.to_owned());
+            form.set(current);
+            return;
+        }
+    };
+    busy.set(true);
+    form.set(current.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        match crate::services::pledge(&view.id, &current.idempotency_key, &request).await {
+            Ok(created) => {
+                let tier = request.tier.as_deref().and_then(|t| view.tier(t));
+                receipt.set(Some(Receipt {
+                    pledge_id: created.id,
+                    name: current.name.trim().to_owned(),
+                    amount: created.amount,
+                    tier_title: tier.map(|t| t.title.clone()),
+                    options: request.options.into_iter().collect(),
+                    share_url: created.share_url,
+                    receipt_url: created.receipt_url,
+                }));
+                if let Ok(fresh) = crate::services::campaign(&view.id).await {
+                    if fresh.seq >= campaign.seq {
+                        campaign.set(Rc::new(fresh));
+                    }
+                }
+            }
+            Err(crate::services::ApiError::Problem(problem)) => {
+                for (field, message) in &problem.errors {
+                    current.errors.insert(form_field(field, &current.tier), message.clone());
+                }
+                current.problem = Some(problem.detail);
+                form.set(current);
+            }
+            Err(crate::services::ApiError::Network) => {
+                current.problem = Some(lang.text().network_error.to_owned());
+                form.set(current);
+            }
+        }
+        busy.set(false);
+    });
+}
+
+/// A fresh idempotency key for the next pledge from this page.
+fn new_key() -> String {
+    (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32)).collect()
+}

@@ -1,0 +1,56 @@
+//! The progress block: bar, amount raised against the goal, backers, time left or status.
+
+use crate::i18n::Lang;
+use domain::Status;
+use domain::progress::{percent, time_left};
+use domain::wire::CampaignView;
+use domain::{Timestamp, progress};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ProgressProps {
+    pub campaign: Rc<CampaignView>,
+    pub lang: Lang,
+    pub now: i64,
+}
+
+#[function_component]
+pub fn Progress(props: &ProgressProps) -> Html {
+    let c = &props.campaign;
+    let lang = props.lang;
+    let text = lang.text();
+    let pct = percent(c.raised, c.goal);
+    let now = Timestamp::from_unix(props.now);
+    // The clock moves on in the browser: recompute the status rather than trusting the
+    // snapshot's, which was right when it was taken.
+    let status = progress::status(c.starts_at, c.ends_at, c.funding, c.raised, c.goal, now);
+    let timing = match (status, time_left(c.ends_at, now)) {
+        (Status::Live, Some(left)) => lang.time_left(left),
+        (status, _) => lang.status(status).to_owned(),
+    };
+    let width = format!("width:{}%", pct.min(100));
+    html! {
+        <section class="tf-progress" data-status={format!("{status:?}").to_lowercase()}>
+            <div class="tf-bar" role="progressbar" aria-label={text.raised_of}
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.min(100).to_string()}
+                aria-valuetext={lang.funded(pct)}>
+                <div class="tf-bar-fill" style={width}></div>
+            </div>
+            <dl class="tf-stats">
+                <div class="tf-stat">
+                    <dt class="tf-raised" data-testid="raised">{ c.currency.format(c.raised) }</dt>
+                    <dd>{ text.raised_of }{" "}<span class="tf-goal">{ c.currency.format(c.goal) }</span></dd>
+                </div>
+                <div class="tf-stat">
+                    <dt data-testid="percent">{ format!("{pct}%") }</dt>
+                    <dd data-testid="backers">{ lang.backers(c.backers) }</dd>
+                </div>
+                <div class="tf-stat">
+                    <dt data-testid="status">{ lang.status(status) }</dt>
+                    <dd data-testid="time">{ timing }</dd>
+                </div>
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,243 @@
+//! The widget's words in English and Simplified Chinese.
+//!
+//! The server picks the language (from `data-lang`, forwarded by the loader, or the
+//! browser's `Accept-Language`) and the browser keeps it, so server HTML and hydrated HTML
+//! always agree.
+
+use domain::progress::TimeLeft;
+use domain::{FieldError, Status};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl Lang {
+    /// Reads a language tag (`zh`, `zh-CN`, `zh-Hans-CN`, `en-GB`); `None` when unsupported.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::ZhCn),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, in the order given.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header.split(',').find_map(|part| Lang::from_tag(part.split(';').next().unwrap_or("")))
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::En => &EN,
+            Lang::ZhCn => &ZH,
+        }
+    }
+
+    pub fn backers(self, n: u64) -> String {
+        match self {
+            Lang::En if n == 1 => "1 backer".to_owned(),
+            Lang::En => format!("{n} backers"),
+            Lang::ZhCn => format!("{n} 位支持者"),
+        }
+    }
+
+    pub fn funded(self, percent: u32) -> String {
+        match self {
+            Lang::En => format!("{percent}% funded"),
+            Lang::ZhCn => format!("已达成 {percent}%"),
+        }
+    }
+
+    pub fn time_left(self, left: TimeLeft) -> String {
+        match self {
+            Lang::En if left.days > 1 => format!("{} days left", left.days),
+            Lang::En if left.days == 1 => format!("1 day {}h left", left.hours),
+            Lang::En if left.hours > 0 => format!("{}h {}m left", left.hours, left.minutes),
+            Lang::En => format!("{}m {}s left", left.minutes, left.seconds),
+            Lang::ZhCn if left.days > 1 => format!("剩余 {} 天", left.days),
+            Lang::ZhCn if left.days == 1 => format!("剩余 1 天 {} 小时", left.hours),
+            Lang::ZhCn if left.hours > 0 => format!("剩余 {} 小时 {} 分", left.hours, left.minutes),
+            Lang::ZhCn => format!("剩余 {} 分 {} 秒", left.minutes, left.seconds),
+        }
+    }
+
+    pub fn remaining(self, n: u32) -> String {
+        match self {
+            Lang::En => format!("{n} left"),
+            Lang::ZhCn => format!("剩 {n} 份"),
+        }
+    }
+
+    pub fn status(self, status: Status) -> &'static str {
+        let t = self.text();
+        match status {
+            Status::Scheduled => t.scheduled,
+            Status::Live => t.live,
+            Status::Succeeded => t.succeeded,
+            Status::Failed => t.failed,
+        }
+    }
+
+    pub fn thanks(self, name: &str, amount: &str) -> String {
+        match self {
+            Lang::En => format!("Thank you, {name}! Your pledge of {amount} is in."),
+            Lang::ZhCn => format!("谢谢你，{name}！你支持的 {amount} 已记录。"),
+        }
+    }
+
+    pub fn at_least(self, price: &str) -> String {
+        match self {
+            Lang::En => format!("at least {price}"),
+            Lang::ZhCn => format!("至少 {price}"),
+        }
+    }
+
+    pub fn field_error(self, error: &FieldError) -> String {
+        match (self, error) {
+            (Lang::En, FieldError::Required) => "Required".to_owned(),
+            (Lang::En, e) => {
+                let text = e.to_string();
+                let mut chars = text.chars();
+                chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
+            (Lang::ZhCn, FieldError::Required) => "必填".to_owned(),
+            (Lang::ZhCn, FieldError::TooLong { max }) => format!("最多 {max} 个字"),
+            (Lang::ZhCn, FieldError::ControlCharacter) => "含有不允许的字符".to_owned(),
+            (Lang::ZhCn, FieldError::NotPositive) => "必须大于零".to_owned(),
+            (Lang::ZhCn, FieldError::TooLarge) => "数额太大".to_owned(),
+            (Lang::ZhCn, FieldError::NotWholeNumber | FieldError::NotANumber) => "请输入金额，例如 99 或 99.50".to_owned(),
+            (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格".to_owned(),
+            (Lang::ZhCn, FieldError::UnknownTier) => "该档位不存在".to_owned(),
+            (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => "请选择一个有效选项".to_owned(),
+            (Lang::ZhCn, FieldError::NotForTierless) => "无回报支持不能选择定制项".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidCode) => "推荐码无效".to_owned(),
+            (Lang::ZhCn, _) => "无效".to_owned(),
+        }
+    }
+}
+
+/// Fixed strings. One instance per language; a missing translation fails to compile.
+#[derive(Debug)]
+pub struct Text {
+    pub raised_of: &'static str,
+    pub scheduled: &'static str,
+    pub live: &'static str,
+    pub succeeded: &'static str,
+    pub failed: &'static str,
+    pub choose_reward: &'static str,
+    pub no_reward: &'static str,
+    pub no_reward_hint: &'static str,
+    pub sold_out: &'static str,
+    pub amount: &'static str,
+    pub name: &'static str,
+    pub contact: &'static str,
+    pub contact_hint: &'static str,
+    pub public: &'static str,
+    pub message: &'static str,
+    pub pledge: &'static str,
+    pub sending: &'static str,
+    pub share_prompt: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub receipt: &'static str,
+    pub closed: &'static str,
+    pub not_started: &'static str,
+    pub network_error: &'static str,
+    pub fix_fields: &'static str,
+    pub pledge_again: &'static str,
+    pub powered_by: &'static str,
+}
+
+pub static EN: Text = Text {
+    raised_of: "pledged of",
+    scheduled: "Starts soon",
+    live: "Live",
+    succeeded: "Funded!",
+    failed: "Ended",
+    choose_reward: "Choose your reward",
+    no_reward: "Support without reward",
+    no_reward_hint: "Any amount helps",
+    sold_out: "Sold out",
+    amount: "Amount",
+    name: "Your name",
+    contact: "Email or WeChat ID",
+    contact_hint: "Only the creator sees this",
+    public: "Show my name on the backer list",
+    message: "Message to the creator (optional)",
+    pledge: "Pledge",
+    sending: "Sending…",
+    share_prompt: "Share your personal link. Every friend who backs through it counts for you:",
+    copy: "Copy",
+    copied: "Copied",
+    receipt: "Your receipt",
+    closed: "This campaign has ended.",
+    not_started: "Pledging opens when the campaign starts.",
+    network_error: "Could not reach the server. Your pledge was not sent; please try again.",
+    fix_fields: "Please check the highlighted fields.",
+    pledge_again: "Pledge again",
+    powered_by: "Crowdfunding by tribefund",
+};
+
+pub static ZH: Text = Text {
+    raised_of: "已筹 / 目标",
+    scheduled: "即将开始",
+    live: "进行中",
+    succeeded: "众筹成功！",
+    failed: "已结束",
+    choose_reward: "选择回报档位",
+    no_reward: "无回报支持",
+    no_reward_hint: "金额随意",
+    sold_out: "已售罄",
+    amount: "金额",
+    name: "你的称呼",
+    contact: "邮箱或微信号",
+    contact_hint: "仅发起人可见",
+    public: "在支持者名单中显示我的称呼",
+    message: "给发起人的留言（选填）",
+    pledge: "立即支持",
+    sending: "提交中…",
+    share_prompt: "分享你的专属链接，朋友通过它支持都会记在你名下：",
+    copy: "复制",
+    copied: "已复制",
+    receipt: "查看凭证",
+    closed: "众筹已结束。",
+    not_started: "众筹开始后即可支持。",
+    network_error: "无法连接服务器，支持未提交，请重试。",
+    fix_fields: "请检查标出的内容。",
+    pledge_again: "再次支持",
+    powered_by: "tribefund 众筹",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_first_supported_language() {
+        assert_eq!(Lang::from_accept_language("fr-FR,zh-CN;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+        assert_eq!(Lang::from_tag("zh-Hans-CN"), Some(Lang::ZhCn));
+    }
+
+    #[test]
+    fn english_field_errors_read_as_sentences() {
+        assert_eq!(Lang::En.field_error(&FieldError::Required), "Required");
+        assert_eq!(Lang::En.field_error(&FieldError::NotPositive), "Must be greater than zero");
+        assert_eq!(Lang::ZhCn.field_error(&FieldError::TooLong { max: 60 }), "最多 60 个字");
+    }
+}

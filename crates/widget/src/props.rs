@@ -1,0 +1,71 @@
+//! What a page hands the widget: the campaign snapshot and everything else the first render
+//! depends on. The server renders from these props and embeds them as JSON; the browser
+//! hydrates from the same JSON, so both renders match.
+
+use crate::form::FormState;
+use crate::i18n::Lang;
+use domain::wire::CampaignView;
+use serde::{Deserialize, Serialize};
+use yew::Properties;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(text: &str) -> Option<Theme> {
+        match text {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// Which page the widget is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Page {
+    /// Inside the iframe on a host page: compact.
+    Embed,
+    /// The share page `/c/{id}`: the campaign's own page, with its summary.
+    Share,
+}
+
+/// A pledge as its backer sees it after pledging, on the thank-you view and the receipt page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub pledge_id: String,
+    pub name: String,
+    pub amount: i64,
+    pub tier_title: Option<String>,
+    pub options: Vec<(String, String)>,
+    pub share_url: String,
+    pub receipt_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]
+pub struct AppProps {
+    pub campaign: CampaignView,
+    pub lang: Lang,
+    pub theme: Theme,
+    pub page: Page,
+    /// Unix seconds at render time; the browser takes over its own clock after hydrating.
+    pub now: i64,
+    /// The form as the server last saw it: blank, or refilled with errors after a plain
+    /// HTML POST was refused.
+    pub form: FormState,
+    /// Set once the backer has pledged: the widget shows the thank-you view.
+    pub receipt: Option<Receipt>,
+}

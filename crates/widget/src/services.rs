@@ -1,0 +1,57 @@
+//! The widget's calls to the v1 API. Only the browser build calls these.
+//!
+//! JSON goes through the browser's own `JSON` and `serde-wasm-bindgen` rather than
+//! serde_json, which keeps the shipped wasm small.
+
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem};
+use gloo_net::http::Request;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+
+/// Why a call failed, in terms the components can show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server answered with a problem (invalid, sold out, rate limited...).
+    Problem(Problem),
+    /// Nothing usable came back: offline, DNS, a proxy page instead of JSON.
+    Network,
+}
+
+pub async fn campaign(id: &str) -> Result<CampaignView, ApiError> {
+    let response = Request::get(&format!("/api/v1/campaigns/{id}")).send().await.map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
+pub async fn pledge(campaign: &str, idempotency_key: &str, request: &PledgeRequest) -> Result<PledgeCreated, ApiError> {
+    let body = to_json(request).ok_or(ApiError::Network)?;
+    let response = Request::post(&format!("/api/v1/campaigns/{campaign}/pledges"))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", idempotency_key)
+        .body(body)
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
+async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, ApiError> {
+    let ok = response.ok();
+    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    if ok {
+        from_json(&text).ok_or(ApiError::Network)
+    } else {
+        Err(from_json::<Problem>(&text).map_or(ApiError::Network, ApiError::Problem))
+    }
+}
+
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let value: JsValue = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}

@@ -1,0 +1,110 @@
+//! Building the widget's wasm as `wasm-pack.toml` says, with wasm-bindgen linked in as a
+//! library: its version is the `wasm-bindgen` crate's, exactly, through Cargo.lock.
+
+use crate::setup::WASM_TARGET;
+use crate::{cargo, status};
+use anyhow::Context;
+use serde::Deserialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Config {
+    build: BuildConfig,
+    bindgen: BindgenConfig,
+    #[serde(default)]
+    wasm_opt: WasmOptConfig,
+}
+
+#[derive(Debug, Deserialize)]
+struct BuildConfig {
+    #[serde(rename = "crate")]
+    krate: String,
+    features: Vec<String>,
+    profile: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct BindgenConfig {
+    target: String,
+    out_dir: PathBuf,
+    out_name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WasmOptConfig {
+    #[serde(default)]
+    flags: Vec<String>,
+}
+
+/// The files a build produced.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) js: PathBuf,
+    pub(crate) wasm: PathBuf,
+}
+
+pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
+    let text = std::fs::read_to_string(root.join("wasm-pack.toml")).context("reading wasm-pack.toml")?;
+    let config: Config = toml::from_str(&text).context("parsing wasm-pack.toml")?;
+    crate::setup::wasm_target()?;
+
+    let mut cmd = cargo();
+    cmd.args(["build", "--lib", "--package", &config.build.krate, "--target", WASM_TARGET]);
+    cmd.args(["--profile", &config.build.profile]);
+    if !config.build.features.is_empty() {
+        cmd.args(["--features", &config.build.features.join(",")]);
+    }
+    status(&mut cmd)?;
+
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let input = target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{}.wasm", config.build.krate));
+    let out_dir = root.join(&config.bindgen.out_dir);
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen.input_path(&input).out_name(&config.bindgen.out_name).typescript(false);
+    bindgen.remove_name_section(true).remove_producers_section(true);
+    match config.bindgen.target.as_str() {
+        "web" => bindgen.web(true)?,
+        "bundler" => bindgen.bundler(true)?,
+        "no-modules" => bindgen.no_modules(true)?,
+        other => anyhow::bail!("wasm-pack.toml: unsupported bindgen target {other:?}"),
+    };
+    bindgen.generate(&out_dir).with_context(|| format!("running wasm-bindgen on {}", input.display()))?;
+
+    let output = Output {
+        js: out_dir.join(format!("{}.js", config.bindgen.out_name)),
+        wasm: out_dir.join(format!("{}_bg.wasm", config.bindgen.out_name)),
+    };
+    wasm_opt(&output.wasm, &config.wasm_opt.flags)?;
+    println!("widget built into {}:", out_dir.display());
+    for file in [&output.wasm, &output.js] {
+        let bytes = std::fs::read(file)?;
+        println!("  {:<20} {:>8} B raw {:>8} B gzip", file.file_name().unwrap_or_default().to_string_lossy(), bytes.len(), gzip_len(&bytes));
+    }
+    Ok(output)
+}
+
+/// Shrinks the wasm with binaryen's `wasm-opt` when one is installed.
+fn wasm_opt(wasm: &Path, flags: &[String]) -> anyhow::Result<()> {
+    if flags.is_empty() || Command::new("wasm-opt").arg("--version").output().is_err() {
+        return Ok(());
+    }
+    let optimised = wasm.with_extension("opt.wasm");
+    let ok = Command::new("wasm-opt").args(flags).arg(wasm).arg("-o").arg(&optimised).status()?.success();
+    if ok {
+        std::fs::rename(&optimised, wasm)?;
+    } else {
+        println!("wasm-opt failed; keeping wasm-bindgen's output");
+    }
+    Ok(())
+}
+
+/// Bytes after gzip at the best level: what a compressing server sends.
+pub(crate) fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory").len()
+}

@@ -1,0 +1,24 @@
+/* tribefund loader. Embed a campaign with one line:
+   <script src="https://YOUR-TRIBEFUND-HOST/embed.js" data-campaign="demo" async></script>
+   Optional: data-lang="zh-CN|en", data-theme="light|dark". The widget fills the first empty
+   <div class="tribefund"> on the page, or is placed right after this script. */
+(function () {
+  var s = document.currentScript, id = s && s.getAttribute("data-campaign");
+  if (!id || !/^[a-z0-9-]{1,64}$/.test(id)) return;
+  var origin = new URL(s.src).origin, q = new URLSearchParams();
+  q.set("lang", s.getAttribute("data-lang") || navigator.language || "en");
+  if (s.getAttribute("data-theme")) q.set("theme", s.getAttribute("data-theme"));
+  var ref = new URLSearchParams(location.search).get("ref");
+  if (ref) q.set("ref", ref);
+  var f = document.createElement("iframe");
+  f.src = origin + "/embed/" + id + "?" + q;
+  f.title = s.getAttribute("data-title") || "tribefund";
+  f.style.cssText = "display:block;width:100%;height:420px;border:0;color-scheme:normal";
+  var slot = document.querySelector(".tribefund:empty");
+  if (slot) slot.appendChild(f); else s.parentNode.insertBefore(f, s.nextSibling);
+  addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.origin !== origin || e.source !== f.contentWindow || !d || d.type !== "tribefund:resize") return;
+    if (typeof d.height === "number" && d.height > 0) f.style.height = Math.min(Math.ceil(d.height), 20000) + "px";
+  });
+})();
