@@ -1,1 +1,7 @@
-fn main() {}
+//! tribefund's end-to-end tests, in one binary: the API over HTTP, the server-rendered
+//! pages, and the widget in headless Chromium.
+
+mod api;
+mod browser;
+mod pages;
+mod support;

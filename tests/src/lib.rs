@@ -1,1 +1,243 @@
-//! placeholder
+//! Helpers for tribefund's end-to-end tests: a real server on a free port with a fresh
+//! database, and a real headless Chromium driven over WebDriver.
+
+use anyhow::{Context, bail};
+use api::ratelimit::RateLimit;
+use api::{AppState, Application, Settings};
+use domain::wire::{CampaignInput, CampaignView};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The workspace root, where `index.html` and `www/` live.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// A running server with its own database, stopped when dropped.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub db_url: String,
+    _dir: TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// What a test may change about the server it spawns.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Starts the server on a free port with a fresh SQLite database and the demo campaign.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db_url = format!("sqlite://{}", dir.path().join("tribefund.db").display());
+    let app = build(&db_url, options).await;
+    let address = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("the server runs");
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    TestApp { address, client, state, db_url, _dir: dir, server }
+}
+
+/// Builds (without running) an application on an existing database.
+pub async fn build(db_url: &str, options: Options) -> Application {
+    Application::build(Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: db_url.into(),
+        static_dir: workspace_root(),
+        public_url: None,
+        seed_demo: true,
+        rate_limit: options.rate_limit,
+        trust_proxy: false,
+    })
+    .await
+    .expect("the application builds")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn campaign(&self, id: &str) -> CampaignView {
+        let response =
+            self.client.get(self.url(&format!("/api/v1/campaigns/{id}"))).send().await.expect("GET campaign");
+        assert_eq!(response.status(), 200, "GET /api/v1/campaigns/{id}");
+        response.json().await.expect("campaign JSON")
+    }
+
+    /// Posts a raw body as JSON to the pledge endpoint.
+    pub async fn post_pledge(&self, id: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/campaigns/{id}/pledges")))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("POST pledge")
+    }
+
+    /// Stops the server and starts a new one on the same database, as after a crash or a
+    /// deploy.
+    pub async fn restart(mut self) -> TestApp {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        let app = build(&self.db_url, Options::default()).await;
+        self.address = format!("http://{}", app.local_addr());
+        self.state = app.state().clone();
+        self.server = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("the server runs");
+        });
+        self
+    }
+
+    /// Creates a campaign on the demo site.
+    pub async fn create_campaign(&self, input: CampaignInput) {
+        self.state.create_campaign(api::demo::SITE, input).await.expect("the campaign is created");
+    }
+}
+
+/// Shows the server's logs when TEST_LOG is set.
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+                )
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A headless Chromium session through its own chromedriver on a free port.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    driver: Child,
+    driver_port: u16,
+    _profile: TempDir,
+}
+
+impl Browser {
+    /// Starts Chromium. `extra_args` are added to its command line.
+    pub async fn start(extra_args: &[&str]) -> anyhow::Result<Browser> {
+        let pkg = workspace_root().join("www/pkg/widget_bg.wasm");
+        if !pkg.exists() {
+            bail!(
+                "{} is missing: run the tests with `cargo xtask test`, which builds the widget",
+                pkg.display()
+            );
+        }
+        let mut driver = Command::new("chromedriver")
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting chromedriver (install Debian's chromium-driver, or run `cargo xtask test`)")?;
+        let stdout = driver.stdout.take().context("chromedriver's output")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                    return Ok::<_, anyhow::Error>(rest.trim_end_matches('.').trim().parse::<u16>()?);
+                }
+            }
+            bail!("chromedriver exited before it was ready")
+        })
+        .await
+        .context("chromedriver did not start in time")??;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+        let profile = tempfile::tempdir()?;
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--window-size=420,1000",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().map(|a| a.to_string()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = fantoccini::ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("opening a Chromium session")?;
+        Ok(Browser { client, driver, driver_port: port, _profile: profile })
+    }
+
+    /// Sends a Chrome DevTools Protocol command through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let session = self.client.session_id().await?.context("no WebDriver session")?;
+        let url = format!("http://127.0.0.1:{}/session/{session}/goog/cdp/execute", self.driver_port);
+        let response = reqwest::Client::new()
+            .post(url)
+            .json(&serde_json::json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await?;
+        Ok(response.error_for_status()?.json().await?)
+    }
+
+    /// Ends the session and the driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}

@@ -26,16 +26,23 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
     CampaignInput {
         id: CAMPAIGN.into(),
         title: "Walnut desk lamp, made by the tribe".into(),
-        summary: "A solid walnut lamp with a warm dimmable LED, made in one small batch if 200 of you want it. \
+        summary:
+            "A solid walnut lamp with a warm dimmable LED, made in one small batch if 200 of you want it. \
                   Pick your colour: red is made only if 30 backers choose it."
-            .into(),
+                .into(),
         currency: Currency::Cny,
         goal: 5_000_000,
         starts_at: now.plus_seconds(-86_400),
         ends_at: now.plus_seconds(30 * 86_400),
         funding: Funding::AllOrNothing,
         tiers: vec![
-            TierInput { id: "early-bird".into(), title: "Early bird lamp".into(), price: 19_900, limit: Some(50), options: vec![] },
+            TierInput {
+                id: "early-bird".into(),
+                title: "Early bird lamp".into(),
+                price: 19_900,
+                limit: Some(50),
+                options: vec![],
+            },
             TierInput {
                 id: "lamp".into(),
                 title: "Desk lamp".into(),

@@ -7,8 +7,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::wire::Problem;
 use domain::FieldErrors;
+use domain::wire::Problem;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -65,11 +65,15 @@ impl Error {
     pub fn problem(&self) -> Problem {
         let (kind, title, detail) = match self {
             Error::Malformed(why) => ("malformed", "Malformed request", why.clone()),
-            Error::UnsupportedMediaType => {
-                ("unsupported-media-type", "Unsupported media type", "Send the body as application/json.".into())
-            }
+            Error::UnsupportedMediaType => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the body as application/json.".into(),
+            ),
             Error::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
-            Error::NotStarted => ("not-live", "Campaign not live", "This campaign has not started yet.".into()),
+            Error::NotStarted => {
+                ("not-live", "Campaign not live", "This campaign has not started yet.".into())
+            }
             Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
             Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
             Error::TooLarge => ("too-large", "Request too large", "The request body is too large.".into()),
@@ -84,16 +88,24 @@ impl Error {
                 "Too many requests",
                 format!("Too many pledges from this address; try again in {retry_after_secs} s."),
             ),
-            Error::Unavailable => {
-                ("unavailable", "Service unavailable", "The pledge was not taken; please try again shortly.".into())
-            }
+            Error::Unavailable => (
+                "unavailable",
+                "Service unavailable",
+                "The pledge was not taken; please try again shortly.".into(),
+            ),
             Error::Internal(_) => ("internal", "Internal error", "Something went wrong on our side.".into()),
         };
         let errors = match self {
             Error::Invalid(fields) => fields.iter().map(|(k, v)| (k.to_owned(), v.to_string())).collect(),
             _ => BTreeMap::new(),
         };
-        Problem { kind: format!("/problems/{kind}"), title: title.into(), status: self.status().as_u16(), detail, errors }
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.into(),
+            status: self.status().as_u16(),
+            detail,
+            errors,
+        }
     }
 }
 
@@ -133,8 +145,12 @@ fn rejection_error(rejection: JsonRejection) -> Error {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
         r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
-        JsonRejection::JsonDataError(e) => Error::Malformed(format!("The JSON does not fit: {}", e.body_text())),
-        JsonRejection::JsonSyntaxError(e) => Error::Malformed(format!("The body is not valid JSON: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => {
+            Error::Malformed(format!("The JSON does not fit: {}", e.body_text()))
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Error::Malformed(format!("The body is not valid JSON: {}", e.body_text()))
+        }
         other => Error::Malformed(other.body_text()),
     }
 }

@@ -88,7 +88,13 @@ impl Hub {
     }
 
     /// Adds or replaces a campaign with its current counts.
-    pub fn insert(&self, campaign: Campaign, frame_ancestors: String, counts: Counts, now: Timestamp) -> Arc<Entry> {
+    pub fn insert(
+        &self,
+        campaign: Campaign,
+        frame_ancestors: String,
+        counts: Counts,
+        now: Timestamp,
+    ) -> Arc<Entry> {
         let campaign = Arc::new(campaign);
         let (snapshot, _) = watch::channel(Arc::new(build(&campaign, counts, now)));
         let entry = Arc::new(Entry { campaign, frame_ancestors, snapshot });
@@ -125,8 +131,14 @@ mod tests {
     fn published_counts_replace_the_snapshot_but_older_ones_are_ignored() {
         let hub = Hub::default();
         let entry = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(15));
-        entry.publish(Counts { raised: 50, backers: 1, seq: 2, ..Counts::default() }, Timestamp::from_unix(15));
-        entry.publish(Counts { raised: 10, backers: 1, seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
+        entry.publish(
+            Counts { raised: 50, backers: 1, seq: 2, ..Counts::default() },
+            Timestamp::from_unix(15),
+        );
+        entry.publish(
+            Counts { raised: 10, backers: 1, seq: 1, ..Counts::default() },
+            Timestamp::from_unix(15),
+        );
         let snapshot = entry.snapshot(Timestamp::from_unix(15));
         assert_eq!((snapshot.view.raised, snapshot.view.seq), (50, 2));
         assert!(std::str::from_utf8(&snapshot.json).unwrap().contains("\"raised\":50"));

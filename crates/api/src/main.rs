@@ -45,7 +45,9 @@ fn parse_rate_limit(text: &str) -> anyhow::Result<Option<RateLimit>> {
     if text == "off" {
         return Ok(None);
     }
-    let Some((burst, per_minute)) = text.split_once('/') else { bail!("--rate-limit takes BURST/PER_MINUTE or off") };
+    let Some((burst, per_minute)) = text.split_once('/') else {
+        bail!("--rate-limit takes BURST/PER_MINUTE or off")
+    };
     let burst: u32 = burst.parse().context("--rate-limit: BURST is not a number")?;
     let per_minute: u32 = per_minute.parse().context("--rate-limit: PER_MINUTE is not a number")?;
     if burst == 0 {
@@ -62,7 +64,8 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
         .init();
-    let Command::Serve { listen, database_url, static_dir, public_url, demo, rate_limit, trust_proxy } = Cli::parse().command;
+    let Command::Serve { listen, database_url, static_dir, public_url, demo, rate_limit, trust_proxy } =
+        Cli::parse().command;
     let settings = Settings {
         listen,
         database_url,

@@ -74,7 +74,11 @@ impl Application {
         }
         if state.settings.seed_demo {
             if let Some(key) = crate::demo::seed(&state).await? {
-                tracing::info!(site = crate::demo::SITE, key, "seeded the demo campaign; keep the site's creator key");
+                tracing::info!(
+                    site = crate::demo::SITE,
+                    key,
+                    "seeded the demo campaign; keep the site's creator key"
+                );
             }
         }
         let listener = TcpListener::bind(&state.settings.listen)

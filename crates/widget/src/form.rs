@@ -174,7 +174,14 @@ mod tests {
             status: Status::Live,
             seq: 0,
             tiers: vec![
-                TierView { id: "early".into(), title: "Early".into(), price: 9_900, limit: Some(1), claimed: 1, options: vec![] },
+                TierView {
+                    id: "early".into(),
+                    title: "Early".into(),
+                    price: 9_900,
+                    limit: Some(1),
+                    claimed: 1,
+                    options: vec![],
+                },
                 TierView {
                     id: "lamp".into(),
                     title: "Lamp".into(),
@@ -229,7 +236,10 @@ mod tests {
         let mut form = FormState { tier: "lamp".into(), ..FormState::default() };
         assert_eq!(form.to_request(&campaign()).unwrap().amount, RawAmount::Minor(19_900));
         form.amount = "lots".into();
-        assert_eq!(form.to_request(&campaign()).unwrap_err().get("amount"), Some(&domain::FieldError::NotANumber));
+        assert_eq!(
+            form.to_request(&campaign()).unwrap_err().get("amount"),
+            Some(&domain::FieldError::NotANumber)
+        );
     }
 
     #[test]

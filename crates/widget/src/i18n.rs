@@ -119,10 +119,14 @@ impl Lang {
             (Lang::ZhCn, FieldError::ControlCharacter) => "含有不允许的字符".to_owned(),
             (Lang::ZhCn, FieldError::NotPositive) => "必须大于零".to_owned(),
             (Lang::ZhCn, FieldError::TooLarge) => "数额太大".to_owned(),
-            (Lang::ZhCn, FieldError::NotWholeNumber | FieldError::NotANumber) => "请输入金额，例如 99 或 99.50".to_owned(),
+            (Lang::ZhCn, FieldError::NotWholeNumber | FieldError::NotANumber) => {
+                "请输入金额，例如 99 或 99.50".to_owned()
+            }
             (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格".to_owned(),
             (Lang::ZhCn, FieldError::UnknownTier) => "该档位不存在".to_owned(),
-            (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => "请选择一个有效选项".to_owned(),
+            (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => {
+                "请选择一个有效选项".to_owned()
+            }
             (Lang::ZhCn, FieldError::NotForTierless) => "无回报支持不能选择定制项".to_owned(),
             (Lang::ZhCn, FieldError::InvalidCode) => "推荐码无效".to_owned(),
             (Lang::ZhCn, _) => "无效".to_owned(),

@@ -30,7 +30,9 @@ pub async fn render(props: AppProps) -> String {
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let (Some(root), Some(props)) = (document.get_element_by_id(ROOT_ID), document.get_element_by_id(PROPS_ID)) else {
+    let (Some(root), Some(props)) =
+        (document.get_element_by_id(ROOT_ID), document.get_element_by_id(PROPS_ID))
+    else {
         return;
     };
     let Some(props) = props.text_content().and_then(|json| services::from_json::<AppProps>(&json)) else {

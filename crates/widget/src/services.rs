@@ -19,11 +19,16 @@ pub enum ApiError {
 }
 
 pub async fn campaign(id: &str) -> Result<CampaignView, ApiError> {
-    let response = Request::get(&format!("/api/v1/campaigns/{id}")).send().await.map_err(|_| ApiError::Network)?;
+    let response =
+        Request::get(&format!("/api/v1/campaigns/{id}")).send().await.map_err(|_| ApiError::Network)?;
     read(response).await
 }
 
-pub async fn pledge(campaign: &str, idempotency_key: &str, request: &PledgeRequest) -> Result<PledgeCreated, ApiError> {
+pub async fn pledge(
+    campaign: &str,
+    idempotency_key: &str,
+    request: &PledgeRequest,
+) -> Result<PledgeCreated, ApiError> {
     let body = to_json(request).ok_or(ApiError::Network)?;
     let response = Request::post(&format!("/api/v1/campaigns/{campaign}/pledges"))
         .header("Content-Type", "application/json")

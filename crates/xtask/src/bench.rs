@@ -41,7 +41,8 @@ impl Server {
         let stdout = child.stdout.take().context("server stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
-        let Some(base) = line.trim().strip_prefix("tribefund is serving on ").map(|u| u.trim_end_matches('/').to_owned())
+        let Some(base) =
+            line.trim().strip_prefix("tribefund is serving on ").map(|u| u.trim_end_matches('/').to_owned())
         else {
             let _ = child.kill();
             bail!("the server did not start: {line:?}");
@@ -82,8 +83,16 @@ async fn shipped_size(base: &str) -> anyhow::Result<()> {
         raw += bytes.len();
         gz += g;
     }
-    println!("  {:<28} {raw:>8} B raw {gz:>8} B gzip   (target: at most {} B gzip)", "total", SIZE_TARGET_GZIP);
+    println!(
+        "  {:<28} {raw:>8} B raw {gz:>8} B gzip   (target: at most {} B gzip)",
+        "total", SIZE_TARGET_GZIP
+    );
     let loader = client.get(format!("{base}/embed.js")).send().await?.error_for_status()?.bytes().await?;
-    println!("  {:<28} {:>8} B raw {:>8} B gzip   (fetched by the host page)", "/embed.js", loader.len(), gzip_len(&loader));
+    println!(
+        "  {:<28} {:>8} B raw {:>8} B gzip   (fetched by the host page)",
+        "/embed.js",
+        loader.len(),
+        gzip_len(&loader)
+    );
     Ok(())
 }

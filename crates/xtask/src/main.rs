@@ -33,7 +33,11 @@ fn main() -> anyhow::Result<()> {
 
 /// The workspace root: two levels above this crate.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("xtask lives in crates/xtask")
+        .to_path_buf()
 }
 
 fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {

@@ -46,7 +46,8 @@ pub(crate) fn browser() -> anyhow::Result<()> {
 }
 
 fn found(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 fn is_root() -> bool {

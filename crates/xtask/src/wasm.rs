@@ -61,7 +61,8 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
     status(&mut cmd)?;
 
     let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let input = target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{}.wasm", config.build.krate));
+    let input =
+        target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{}.wasm", config.build.krate));
     let out_dir = root.join(&config.bindgen.out_dir);
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen.input_path(&input).out_name(&config.bindgen.out_name).typescript(false);
@@ -82,7 +83,12 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
     println!("widget built into {}:", out_dir.display());
     for file in [&output.wasm, &output.js] {
         let bytes = std::fs::read(file)?;
-        println!("  {:<20} {:>8} B raw {:>8} B gzip", file.file_name().unwrap_or_default().to_string_lossy(), bytes.len(), gzip_len(&bytes));
+        println!(
+            "  {:<20} {:>8} B raw {:>8} B gzip",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            bytes.len(),
+            gzip_len(&bytes)
+        );
     }
     Ok(output)
 }

@@ -14,7 +14,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub(super) fn router(static_dir: &Path) -> Router<AppState> {
     let www = static_dir.join("www");
     // Assets are not content-hashed: browsers revalidate them (cheap with Last-Modified).
-    let revalidate = SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let revalidate =
+        SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .route("/healthz", get(healthz))
         .route_service("/", ServeFile::new(static_dir.join("index.html")))

@@ -51,7 +51,9 @@ async fn create_pledge(
                 .to_str()
                 .ok()
                 .filter(|k| valid_key(k))
-                .ok_or_else(|| Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into()))?
+                .ok_or_else(|| {
+                    Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into())
+                })?
                 .to_owned(),
         ),
     };

@@ -53,7 +53,12 @@ impl PageQuery {
 fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
     asked
         .and_then(Lang::from_tag)
-        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or_default()
 }
 
@@ -67,7 +72,15 @@ async fn embed(
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
-    let props = AppProps { campaign, lang, theme: query.theme(), page: Page::Embed, now: crate::now().unix(), form, receipt: None };
+    let props = AppProps {
+        campaign,
+        lang,
+        theme: query.theme(),
+        page: Page::Embed,
+        now: crate::now().unix(),
+        form,
+        receipt: None,
+    };
     html_page(StatusCode::OK, &entry, render::page(props, Shell::Frame).await)
 }
 
@@ -81,7 +94,15 @@ async fn share(
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
-    let props = AppProps { campaign, lang, theme: query.theme(), page: Page::Share, now: crate::now().unix(), form, receipt: None };
+    let props = AppProps {
+        campaign,
+        lang,
+        theme: query.theme(),
+        page: Page::Share,
+        now: crate::now().unix(),
+        form,
+        receipt: None,
+    };
     html_page(StatusCode::OK, &entry, render::page(props, Shell::Standalone).await)
 }
 
@@ -111,7 +132,12 @@ async fn form_pledge(
         Ok(accepted) => {
             let receipt = created(&state, &headers, &accepted).receipt_url;
             let path = receipt.find("/r/").map_or(receipt.as_str(), |at| &receipt[at..]);
-            return Ok(Redirect::to(&format!("{path}?view=embed&lang={}&theme={}", lang.tag(), theme.as_str())).into_response());
+            return Ok(Redirect::to(&format!(
+                "{path}?view=embed&lang={}&theme={}",
+                lang.tag(),
+                theme.as_str()
+            ))
+            .into_response());
         }
         Err(Error::Invalid(errors)) => {
             for (name, error) in errors.iter() {
@@ -120,7 +146,13 @@ async fn form_pledge(
             form.problem = Some(text.fix_fields.to_owned());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e @ (Error::SoldOut(_) | Error::Ended | Error::NotStarted | Error::RateLimited { .. } | Error::KeyReused)) => {
+        Err(
+            e @ (Error::SoldOut(_)
+            | Error::Ended
+            | Error::NotStarted
+            | Error::RateLimited { .. }
+            | Error::KeyReused),
+        ) => {
             form.problem = Some(match &e {
                 Error::SoldOut(_) => text.sold_out.to_owned(),
                 Error::Ended => text.closed.to_owned(),
@@ -133,7 +165,8 @@ async fn form_pledge(
         }
         Err(other) => return Err(other),
     };
-    let props = AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
+    let props =
+        AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
     Ok(html_page(status, &entry, render::page(props, Shell::Frame).await))
 }
 

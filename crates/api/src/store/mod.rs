@@ -72,7 +72,8 @@ impl Store {
             .await
             .with_context(|| format!("opening {url}"))?;
         sqlx::migrate!("migrations/sqlite").run(&readers).await.context("migrating the database")?;
-        let connection = sqlx::ConnectOptions::connect(&options).await.context("opening the writer connection")?;
+        let connection =
+            sqlx::ConnectOptions::connect(&options).await.context("opening the writer connection")?;
         let writer = writer::spawn(connection, hub);
         Ok(Store { readers, writer })
     }
@@ -97,7 +98,8 @@ impl Store {
             let id: String = row.get("id");
             let input: CampaignInput = serde_json::from_str(row.get("definition"))
                 .with_context(|| format!("reading the definition of campaign {id}"))?;
-            let campaign = Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {id} is invalid: {e:?}"))?;
+            let campaign =
+                Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {id} is invalid: {e:?}"))?;
             let counts = counts(&mut conn, &id).await?;
             out.push(StoredCampaign { campaign, frame_ancestors: row.get("origins"), counts });
         }
@@ -105,7 +107,14 @@ impl Store {
     }
 
     /// Creates a site with the creator key `key`. Origins are `frame-ancestors` sources.
-    pub async fn create_site(&self, id: &str, name: &str, origins: &str, key: &str, now: Timestamp) -> anyhow::Result<()> {
+    pub async fn create_site(
+        &self,
+        id: &str,
+        name: &str,
+        origins: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
         sqlx::query("INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(id)
             .bind(name)
@@ -120,16 +129,26 @@ impl Store {
 
     /// The `frame-ancestors` sources of a site.
     pub async fn site_origins(&self, id: &str) -> anyhow::Result<String> {
-        let row = sqlx::query("SELECT origins FROM sites WHERE id = ?").bind(id).fetch_one(&self.readers).await?;
+        let row =
+            sqlx::query("SELECT origins FROM sites WHERE id = ?").bind(id).fetch_one(&self.readers).await?;
         Ok(row.get("origins"))
     }
 
     pub async fn site_exists(&self, id: &str) -> anyhow::Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM sites WHERE id = ?").bind(id).fetch_optional(&self.readers).await?.is_some())
+        Ok(sqlx::query("SELECT 1 FROM sites WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await?
+            .is_some())
     }
 
     /// Creates a campaign with zero counts; its tiers and option values get their rows.
-    pub async fn create_campaign(&self, site_id: &str, campaign: &Campaign, now: Timestamp) -> anyhow::Result<()> {
+    pub async fn create_campaign(
+        &self,
+        site_id: &str,
+        campaign: &Campaign,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
         let mut tx = self.readers.begin().await?;
         let definition = serde_json::to_string(&campaign.to_input())?;
         sqlx::query("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)")
@@ -149,13 +168,15 @@ impl Store {
                 .await?;
             for option in tier.options() {
                 for value in option.values() {
-                    sqlx::query("INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)")
-                        .bind(campaign.id().as_str())
-                        .bind(tier.id().as_str())
-                        .bind(option.name())
-                        .bind(value.value())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)",
+                    )
+                    .bind(campaign.id().as_str())
+                    .bind(tier.id().as_str())
+                    .bind(option.name())
+                    .bind(value.value())
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
         }
@@ -165,19 +186,19 @@ impl Store {
 
     /// The pledge behind a receipt link.
     pub async fn receipt(&self, token: &str) -> anyhow::Result<Option<StoredPledge>> {
-        let row = sqlx::query(select_pledge!("receipt_token"))
-            .bind(token)
-            .fetch_optional(&self.readers)
-            .await?;
+        let row =
+            sqlx::query(select_pledge!("receipt_token")).bind(token).fetch_optional(&self.readers).await?;
         row.map(|r| pledge_from_row(&r)).transpose()
     }
 
     /// Sums over the pledges table, for checking that the counters agree with it.
     pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
-        let row = sqlx::query("SELECT COALESCE(SUM(amount), 0) AS raised, COUNT(*) AS n FROM pledges WHERE campaign_id = ?")
-            .bind(campaign_id)
-            .fetch_one(&self.readers)
-            .await?;
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(amount), 0) AS raised, COUNT(*) AS n FROM pledges WHERE campaign_id = ?",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.readers)
+        .await?;
         Ok((row.get("raised"), row.get("n")))
     }
 
@@ -223,8 +244,10 @@ async fn counts(conn: &mut SqliteConnection, campaign_id: &str) -> anyhow::Resul
         seq: row.get::<i64, _>("seq") as u64,
         ..Counts::default()
     };
-    let tiers =
-        sqlx::query("SELECT id, claimed FROM tiers WHERE campaign_id = ?").bind(campaign_id).fetch_all(&mut *conn).await?;
+    let tiers = sqlx::query("SELECT id, claimed FROM tiers WHERE campaign_id = ?")
+        .bind(campaign_id)
+        .fetch_all(&mut *conn)
+        .await?;
     for row in tiers {
         counts.claimed.insert(row.get("id"), row.get::<i64, _>("claimed") as u32);
     }
@@ -233,7 +256,10 @@ async fn counts(conn: &mut SqliteConnection, campaign_id: &str) -> anyhow::Resul
         .fetch_all(&mut *conn)
         .await?;
     for row in values {
-        counts.chosen.insert((row.get("tier_id"), row.get("name"), row.get("value")), row.get::<i64, _>("claimed") as u32);
+        counts.chosen.insert(
+            (row.get("tier_id"), row.get("name"), row.get("value")),
+            row.get::<i64, _>("claimed") as u32,
+        );
     }
     Ok(counts)
 }

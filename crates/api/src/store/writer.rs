@@ -92,7 +92,11 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<PledgeCommand>, 
 
 type BatchOutcome = (Vec<Result<Accepted, Error>>, BTreeMap<String, Counts>);
 
-async fn commit_batch(conn: &mut SqliteConnection, batch: &[PledgeCommand], now: Timestamp) -> anyhow::Result<BatchOutcome> {
+async fn commit_batch(
+    conn: &mut SqliteConnection,
+    batch: &[PledgeCommand],
+    now: Timestamp,
+) -> anyhow::Result<BatchOutcome> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let mut results = Vec::with_capacity(batch.len());
     let mut touched = BTreeMap::new();
@@ -111,24 +115,27 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: &[PledgeCommand], now:
 }
 
 /// Applies one pledge inside the batch's transaction.
-async fn apply(conn: &mut SqliteConnection, command: &PledgeCommand, now: Timestamp) -> Result<Accepted, Error> {
+async fn apply(
+    conn: &mut SqliteConnection,
+    command: &PledgeCommand,
+    now: Timestamp,
+) -> Result<Accepted, Error> {
     let campaign = &command.campaign;
     let campaign_id = campaign.id().as_str();
     if let Some((key, hash)) = &command.idempotency {
-        let row = sqlx::query("SELECT request_hash, pledge_id FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
-            .bind(campaign_id)
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row = sqlx::query(
+            "SELECT request_hash, pledge_id FROM idempotency_keys WHERE campaign_id = ? AND key = ?",
+        )
+        .bind(campaign_id)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
         if let Some(row) = row {
             let (stored_hash, pledge_id): (String, String) = (row.get("request_hash"), row.get("pledge_id"));
             if stored_hash != *hash {
                 return Err(Error::KeyReused);
             }
-            let pledge = sqlx::query(select_pledge!("id"))
-                .bind(pledge_id)
-                .fetch_one(&mut *conn)
-                .await?;
+            let pledge = sqlx::query(select_pledge!("id")).bind(pledge_id).fetch_one(&mut *conn).await?;
             return Ok(Accepted { pledge: pledge_from_row(&pledge)?, replayed: true });
         }
     }
@@ -148,7 +155,11 @@ async fn apply(conn: &mut SqliteConnection, command: &PledgeCommand, now: Timest
     result.map(|pledge| Accepted { pledge, replayed: false })
 }
 
-async fn insert(conn: &mut SqliteConnection, command: &PledgeCommand, now: Timestamp) -> Result<StoredPledge, Error> {
+async fn insert(
+    conn: &mut SqliteConnection,
+    command: &PledgeCommand,
+    now: Timestamp,
+) -> Result<StoredPledge, Error> {
     let campaign_id = command.campaign.id().as_str();
     let pledge = &command.pledge;
     if let Some(tier) = pledge.tier() {
@@ -205,11 +216,13 @@ async fn insert(conn: &mut SqliteConnection, command: &PledgeCommand, now: Times
     .bind(now.unix())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE campaigns SET raised = raised + ?, backers = backers + 1, seq = seq + 1 WHERE id = ?")
-        .bind(stored.amount)
-        .bind(campaign_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE campaigns SET raised = raised + ?, backers = backers + 1, seq = seq + 1 WHERE id = ?",
+    )
+    .bind(stored.amount)
+    .bind(campaign_id)
+    .execute(&mut *conn)
+    .await?;
     if let Some((key, hash)) = &command.idempotency {
         sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(campaign_id)
@@ -222,4 +235,3 @@ async fn insert(conn: &mut SqliteConnection, command: &PledgeCommand, now: Times
     }
     Ok(stored)
 }
-

@@ -47,7 +47,15 @@ pub fn App(props: &AppProps) -> Html {
             if *busy {
                 return;
             }
-            submit(lang, (*campaign).clone(), (*form).clone(), campaign.clone(), form.clone(), receipt.clone(), busy.clone());
+            submit(
+                lang,
+                (*campaign).clone(),
+                (*form).clone(),
+                campaign.clone(),
+                form.clone(),
+                receipt.clone(),
+                busy.clone(),
+            );
         })
     };
     let on_again = {
@@ -60,7 +68,14 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     let c: Rc<CampaignView> = (*campaign).clone();
-    let status = domain::progress::status(c.starts_at, c.ends_at, c.funding, c.raised, c.goal, Timestamp::from_unix(*now));
+    let status = domain::progress::status(
+        c.starts_at,
+        c.ends_at,
+        c.funding,
+        c.raised,
+        c.goal,
+        Timestamp::from_unix(*now),
+    );
     let body = match (&*receipt, status) {
         (Some(r), _) => html! {
             <Thanks receipt={r.clone()} currency={c.currency} lang={lang}

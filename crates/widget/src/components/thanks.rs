@@ -34,8 +34,12 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
         })
     };
-    let chosen: Vec<String> =
-        r.tier_title.iter().cloned().chain(r.options.iter().map(|(name, value)| format!("{name}: {value}"))).collect();
+    let chosen: Vec<String> = r
+        .tier_title
+        .iter()
+        .cloned()
+        .chain(r.options.iter().map(|(name, value)| format!("{name}: {value}")))
+        .collect();
     html! {
         <section class="tf-thanks" role="status" data-testid="thanks">
             <h2>{ props.lang.thanks(&r.name, &props.currency.format(r.amount)) }</h2>
