@@ -110,9 +110,12 @@ impl Lang {
         match (self, error) {
             (Lang::En, FieldError::Required) => "Required".to_owned(),
             (Lang::En, e) => {
-                let text = e.to_string();
-                let mut chars = text.chars();
-                chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+                // The messages start with an ASCII letter: capitalise it for display.
+                let mut text = e.to_string();
+                if let Some(first) = text.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                text
             }
             (Lang::ZhCn, FieldError::Required) => "必填".to_owned(),
             (Lang::ZhCn, FieldError::TooLong { max }) => format!("最多 {max} 个字"),

@@ -31,7 +31,7 @@ pub fn Progress(props: &ProgressProps) -> Html {
     };
     let width = format!("width:{}%", pct.min(100));
     html! {
-        <section class="tf-progress" data-status={format!("{status:?}").to_lowercase()}>
+        <section class="tf-progress" data-status={status_name(status)}>
             <div class="tf-bar" role="progressbar" aria-label={text.raised_of}
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.min(100).to_string()}
                 aria-valuetext={lang.funded(pct)}>
@@ -52,5 +52,14 @@ pub fn Progress(props: &ProgressProps) -> Html {
                 </div>
             </dl>
         </section>
+    }
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Scheduled => "scheduled",
+        Status::Live => "live",
+        Status::Succeeded => "succeeded",
+        Status::Failed => "failed",
     }
 }
