@@ -98,7 +98,7 @@ async fn replaying_an_idempotency_key_returns_the_original_pledge_once() {
     let first = send().await.unwrap();
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
-    let replays = futures_join(8, || send()).await;
+    let replays = futures_join(8, send).await;
     for replay in replays {
         let replay = replay.unwrap();
         assert_eq!(replay.status(), 201);

@@ -1,6 +1,5 @@
 //! Server-rendered pages and the plain HTML form, as a browser without wasm sees them.
 
-use crate::support::lamp_pledge;
 use serde_json::json;
 use tests::spawn_app;
 

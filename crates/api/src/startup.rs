@@ -72,14 +72,14 @@ impl Application {
         for stored in state.store.campaigns().await? {
             state.hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
         }
-        if state.settings.seed_demo {
-            if let Some(key) = crate::demo::seed(&state).await? {
-                tracing::info!(
-                    site = crate::demo::SITE,
-                    key,
-                    "seeded the demo campaign; keep the site's creator key"
-                );
-            }
+        if state.settings.seed_demo
+            && let Some(key) = crate::demo::seed(&state).await?
+        {
+            tracing::info!(
+                site = crate::demo::SITE,
+                key,
+                "seeded the demo campaign; keep the site's creator key"
+            );
         }
         let listener = TcpListener::bind(&state.settings.listen)
             .await

@@ -298,10 +298,10 @@ impl Tier {
         for (g, group) in input.options.into_iter().enumerate() {
             let gpath = format!("{path}.options[{g}]");
             let name = errors.check(&format!("{gpath}.name"), clean(&group.name, 40, true, false));
-            if let Some(name) = &name {
-                if !names.insert(name.clone()) {
-                    errors.add(format!("{gpath}.name"), FieldError::Duplicate);
-                }
+            if let Some(name) = &name
+                && !names.insert(name.clone())
+            {
+                errors.add(format!("{gpath}.name"), FieldError::Duplicate);
             }
             if group.values.is_empty() {
                 errors.add(format!("{gpath}.values"), FieldError::Required);

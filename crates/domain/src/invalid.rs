@@ -100,9 +100,4 @@ impl FieldErrors {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldError)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
-
-    /// `Ok(value)` when nothing was recorded.
-    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value()) } else { Err(self) }
-    }
 }

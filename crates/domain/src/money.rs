@@ -57,7 +57,7 @@ impl Currency {
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         let first = digits.len() % 3;
         for (i, c) in digits.drain(..).enumerate() {
-            if i != 0 && (i + 3 - first) % 3 == 0 {
+            if i != 0 && (i + 3 - first).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn whole_amounts_are_grouped_and_drop_their_cents() {
         assert_eq!(Currency::Cny.format(128_000), "¥1,280");
-        assert_eq!(Currency::Usd.format(123_456_789_00), "$123,456,789");
+        assert_eq!(Currency::Usd.format(12_345_678_900), "$123,456,789");
         assert_eq!(Currency::Eur.format(0), "€0");
     }
 

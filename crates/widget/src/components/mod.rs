@@ -151,10 +151,10 @@ fn submit(
                     share_url: created.share_url,
                     receipt_url: created.receipt_url,
                 }));
-                if let Ok(fresh) = crate::services::campaign(&view.id).await {
-                    if fresh.seq >= campaign.seq {
-                        campaign.set(Rc::new(fresh));
-                    }
+                if let Ok(fresh) = crate::services::campaign(&view.id).await
+                    && fresh.seq >= campaign.seq
+                {
+                    campaign.set(Rc::new(fresh));
                 }
             }
             Err(crate::services::ApiError::Problem(problem)) => {
