@@ -56,7 +56,36 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     wasm::build(root)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(cargo_args);
-    status(&mut cmd)
+    run_tests(&mut cmd)
+}
+
+/// Runs `cargo test`, passing its output through, and ends with one line that adds up
+/// every test binary's result.
+fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    let mut child =
+        cmd.stdout(std::process::Stdio::piped()).spawn().with_context(|| format!("starting {cmd:?}"))?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in BufReader::new(child.stdout.take().context("cargo test output")?).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            let count = |word: &str| -> u64 {
+                result
+                    .split(';')
+                    .find_map(|part| part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse().ok())
+                    .unwrap_or(0)
+            };
+            passed += count("passed");
+            failed += count("failed");
+        }
+    }
+    let status = child.wait()?;
+    println!("all tests: {passed} passed, {failed} failed");
+    if !status.success() {
+        bail!("cargo test failed: {status}");
+    }
+    Ok(())
 }
 
 fn cargo() -> Command {
