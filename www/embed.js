@@ -1,7 +1,7 @@
 /* tribefund loader. Embed a campaign with one line:
    <script src="https://YOUR-TRIBEFUND-HOST/embed.js" data-campaign="demo" async></script>
    Optional: data-lang="zh-CN|en", data-theme="light|dark". The widget fills the first empty
-   <div class="tribefund"> on the page, or is placed right after this script. */
+   <div class="tribefund" data-campaign="demo"> on the page, or goes right after this script. */
 (function () {
   var s = document.currentScript, id = s && s.getAttribute("data-campaign");
   if (!id || !/^[a-z0-9-]{1,64}$/.test(id)) return;
@@ -14,7 +14,7 @@
   f.src = origin + "/embed/" + id + "?" + q;
   f.title = s.getAttribute("data-title") || "tribefund";
   f.style.cssText = "display:block;width:100%;height:420px;border:0;color-scheme:normal";
-  var slot = document.querySelector(".tribefund:empty");
+  var slot = document.querySelector('.tribefund[data-campaign="' + id + '"]:empty');
   if (slot) slot.appendChild(f); else s.parentNode.insertBefore(f, s.nextSibling);
   addEventListener("message", function (e) {
     var d = e.data;

@@ -308,7 +308,11 @@ async fn concurrent_pledges_on_a_limited_tier_never_oversell_it() {
 
 #[tokio::test]
 async fn too_many_pledges_from_one_address_are_rate_limited() {
-    let app = spawn_app_with(Options { rate_limit: Some(RateLimit { burst: 2, per_minute: 1 }) }).await;
+    let app = spawn_app_with(Options {
+        rate_limit: Some(RateLimit { burst: 2, per_minute: 1 }),
+        ..Options::default()
+    })
+    .await;
     for _ in 0..2 {
         assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     }
@@ -347,9 +351,11 @@ async fn acknowledged_pledges_survive_a_restart() {
 }
 
 #[tokio::test]
-async fn healthz_reports_the_database() {
+async fn health_and_readiness_are_reported() {
     let app = spawn_app().await;
     let body: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body, json!({ "status": "ok" }));
+    let body: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok", "database": true }));
 }
 

@@ -66,7 +66,11 @@ async fn a_fan_pledges_from_the_demo_blog_and_sees_the_progress_move() {
     })
     .await;
     assert_eq!(backers, "1 backer");
-    assert_eq!(text(c, "[data-testid=raised]").await.as_deref(), Some("¥299"));
+    let raised = eventually(WAIT, "the raised amount to glide to its new value", || async {
+        text(c, "[data-testid=raised]").await.filter(|t| t == "¥299")
+    })
+    .await;
+    assert_eq!(raised, "¥299");
     assert_eq!(app.campaign("demo").await.raised, 29_900, "the server counted it");
     browser.close().await;
 }
@@ -87,6 +91,9 @@ async fn without_wasm_the_form_still_pledges_and_thanks_the_fan() {
     open_demo(&app, &browser).await;
     let wasm = c.execute("return typeof WebAssembly", vec![]).await.unwrap();
     assert_eq!(wasm.as_str(), Some("undefined"));
+    let hydrated =
+        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![]).await.unwrap();
+    assert_eq!(hydrated.as_bool(), Some(false), "the page is as the server rendered it");
     fill(c, "name", "No Wasm").await;
     fill(c, "contact", "nowasm@example.com").await;
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -114,5 +121,77 @@ async fn the_iframe_takes_the_height_of_the_widget() {
     })
     .await;
     assert!((frame - body).abs() <= 1.0 && frame != 420.0, "frame {frame} body {body}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_pledge_from_a_second_tab_appears_in_both_embeds_without_reload() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    let frames = eventually(WAIT, "two embeds", || async {
+        let frames = c.find_all(Locator::Css("iframe")).await.ok()?;
+        (frames.len() == 2).then_some(frames)
+    })
+    .await;
+    assert_eq!(frames.len(), 2);
+    let first_tab = c.window().await.unwrap();
+
+    // A second tab pledges through its own widget.
+    let second_tab = c.new_window(true).await.unwrap();
+    c.switch_to_window(second_tab.handle).await.unwrap();
+    c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
+    fill(c, "name", "Second Tab").await;
+    fill(c, "contact", "tab@example.com").await;
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    eventually(WAIT, "the second tab's thanks", || async { text(c, "[data-testid=thanks]").await }).await;
+
+    // Both embeds in the first tab show it, without a reload.
+    c.switch_to_window(first_tab).await.unwrap();
+    for index in 0..2 {
+        c.enter_parent_frame().await.unwrap();
+        c.enter_frame(index).await.unwrap();
+        let backers = eventually(WAIT, "the live update", || async {
+            text(c, "[data-testid=backers]").await.filter(|t| t == "1 backer")
+        })
+        .await;
+        assert_eq!(backers, "1 backer", "embed {index}");
+        let raised = eventually(WAIT, "the raised amount to finish moving", || async {
+            text(c, "[data-testid=raised]").await.filter(|t| t == "¥199")
+        })
+        .await;
+        assert_eq!(raised, "¥199", "embed {index}");
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_event_source_the_widget_falls_back_to_polling() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "delete window.EventSource;" }),
+        )
+        .await
+        .expect("the CDP command is accepted");
+    let c = &browser.client;
+    c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
+    eventually(WAIT, "hydration", || async {
+        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
+            .await
+            .ok()
+            .filter(|v| v.as_bool() == Some(true))
+    })
+    .await;
+    let body = serde_json::json!({ "amount": 500_000, "name": "Api", "contact": "api@example.com", "public": false });
+    assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+    let raised = eventually(WAIT, "a poll to bring the pledge", || async {
+        text(c, "[data-testid=raised]").await.filter(|t| t == "¥5,000")
+    })
+    .await;
+    assert_eq!(raised, "¥5,000");
     browser.close().await;
 }

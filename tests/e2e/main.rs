@@ -3,5 +3,6 @@
 
 mod api;
 mod browser;
+mod events;
 mod pages;
 mod support;

@@ -13,11 +13,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-/// A campaign's numbers at one `seq`, as a view and as the JSON bytes sent to clients.
+/// A campaign's numbers at one `seq`, as a view, as the JSON bytes sent to clients, and
+/// as the Server-Sent Events frame pushed to viewers. Serialised once, shared by all.
 #[derive(Debug)]
 pub struct Snapshot {
     pub view: CampaignView,
     pub json: Bytes,
+    pub sse: Bytes,
     counts: Counts,
     /// When the view's time-dependent status next changes; the snapshot is rebuilt then.
     stale_at: Option<Timestamp>,
@@ -72,9 +74,14 @@ impl Entry {
 
 fn build(campaign: &Campaign, counts: Counts, now: Timestamp) -> Snapshot {
     let view = progress::view(campaign, &counts, now);
-    let json = Bytes::from(serde_json::to_vec(&view).expect("a campaign view always serialises"));
+    let json = serde_json::to_vec(&view).expect("a campaign view always serialises");
+    // JSON from serde_json has no raw newlines, so it is one `data:` line.
+    let mut sse = Vec::with_capacity(json.len() + 40);
+    sse.extend_from_slice(format!("id: {}\nevent: progress\ndata: ", view.seq).as_bytes());
+    sse.extend_from_slice(&json);
+    sse.extend_from_slice(b"\n\n");
     let stale_at = progress::next_status_change(campaign.starts_at(), campaign.ends_at(), now);
-    Snapshot { view, json, counts, stale_at }
+    Snapshot { view, json: Bytes::from(json), sse: Bytes::from(sse), counts, stale_at }
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +149,9 @@ mod tests {
         let snapshot = entry.snapshot(Timestamp::from_unix(15));
         assert_eq!((snapshot.view.raised, snapshot.view.seq), (50, 2));
         assert!(std::str::from_utf8(&snapshot.json).unwrap().contains("\"raised\":50"));
+        let frame = std::str::from_utf8(&snapshot.sse).unwrap();
+        assert!(frame.starts_with("id: 2\nevent: progress\ndata: {"), "{frame}");
+        assert!(frame.ends_with("}\n\n") && frame.matches('\n').count() == 4, "{frame}");
     }
 
     #[test]

@@ -74,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         seed_demo: demo,
         rate_limit: parse_rate_limit(&rate_limit)?,
         trust_proxy,
+        keepalive: std::time::Duration::from_secs(15),
     };
     let app = Application::build(settings).await?;
     let addr = app.local_addr();

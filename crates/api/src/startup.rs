@@ -24,6 +24,9 @@ pub struct Settings {
     pub rate_limit: Option<RateLimit>,
     /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy: bool,
+    /// How often an idle event stream gets a keep-alive comment, so proxies and phones
+    /// do not drop it.
+    pub keepalive: std::time::Duration,
 }
 
 /// What every request handler shares.

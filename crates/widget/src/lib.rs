@@ -7,7 +7,9 @@
 
 pub mod components;
 pub mod form;
+pub mod hooks;
 pub mod i18n;
+mod live;
 pub mod props;
 pub mod services;
 

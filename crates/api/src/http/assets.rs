@@ -3,7 +3,7 @@
 use crate::startup::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::path::Path;
@@ -18,6 +18,7 @@ pub(super) fn router(static_dir: &Path) -> Router<AppState> {
         SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route_service("/", ServeFile::new(static_dir.join("index.html")))
         .route_service("/embed.js", ServeFile::new(www.join("embed.js")))
         .nest_service("/assets", ServeDir::new(&www))
@@ -26,7 +27,20 @@ pub(super) fn router(static_dir: &Path) -> Router<AppState> {
         .layer(CompressionLayer::new())
 }
 
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+/// Liveness: the process answers. Cheap enough for a load balancer to poll often.
+async fn healthz() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+/// Readiness: the database answers too. Reads keep working from snapshots without it,
+/// but pledges do not.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.store.ping().await;
-    axum::Json(serde_json::json!({ "status": "ok", "database": database }))
+    let status = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        status,
+        axum::Json(
+            serde_json::json!({ "status": if database { "ok" } else { "degraded" }, "database": database }),
+        ),
+    )
 }

@@ -9,6 +9,7 @@ pub use progress::Progress;
 pub use thanks::Thanks;
 
 use crate::form::{FormState, form_field};
+use crate::hooks::{CampaignState, use_live_progress};
 use crate::props::{AppProps, Page, Receipt};
 use domain::wire::CampaignView;
 use domain::{Campaign, NewPledge, Status, Timestamp};
@@ -17,11 +18,12 @@ use yew::prelude::*;
 
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
-    let campaign = use_state(|| Rc::new(props.campaign.clone()));
+    let campaign = use_reducer(|| CampaignState(Rc::new(props.campaign.clone())));
+    use_live_progress(campaign.clone());
     let form = use_state(|| props.form.clone());
     let receipt = use_state(|| props.receipt.clone());
     let busy = use_state(|| false);
-    let now = use_state(|| props.now);
+    let now = use_state_eq(|| props.now);
     let lang = props.lang;
     let text = lang.text();
 
@@ -49,9 +51,9 @@ pub fn App(props: &AppProps) -> Html {
             }
             submit(
                 lang,
-                (*campaign).clone(),
+                campaign.0.clone(),
                 (*form).clone(),
-                campaign.clone(),
+                campaign.dispatcher(),
                 form.clone(),
                 receipt.clone(),
                 busy.clone(),
@@ -62,12 +64,12 @@ pub fn App(props: &AppProps) -> Html {
         let (campaign, form, receipt) = (campaign.clone(), form.clone(), receipt.clone());
         Callback::from(move |()| {
             let referral = form.referral.clone();
-            form.set(FormState::blank(&campaign, &referral, &new_key()));
+            form.set(FormState::blank(&campaign.0, &referral, &new_key()));
             receipt.set(None);
         })
     };
 
-    let c: Rc<CampaignView> = (*campaign).clone();
+    let c: Rc<CampaignView> = campaign.0.clone();
     let status = domain::progress::status(
         c.starts_at,
         c.ends_at,
@@ -114,7 +116,7 @@ fn submit(
     lang: crate::i18n::Lang,
     view: Rc<CampaignView>,
     mut current: FormState,
-    campaign: UseStateHandle<Rc<CampaignView>>,
+    campaign: UseReducerDispatcher<CampaignState>,
     form: UseStateHandle<FormState>,
     receipt: UseStateHandle<Option<Receipt>>,
     busy: UseStateHandle<bool>,
@@ -151,10 +153,8 @@ fn submit(
                     share_url: created.share_url,
                     receipt_url: created.receipt_url,
                 }));
-                if let Ok(fresh) = crate::services::campaign(&view.id).await
-                    && fresh.seq >= campaign.seq
-                {
-                    campaign.set(Rc::new(fresh));
+                if let Ok(fresh) = crate::services::campaign(&view.id).await {
+                    campaign.dispatch(fresh);
                 }
             }
             Err(crate::services::ApiError::Problem(problem)) => {

@@ -1,5 +1,6 @@
 //! The progress block: bar, amount raised against the goal, backers, time left or status.
 
+use crate::hooks::use_tween;
 use crate::i18n::Lang;
 use domain::Status;
 use domain::progress::{percent, time_left};
@@ -19,6 +20,8 @@ pub struct ProgressProps {
 pub fn Progress(props: &ProgressProps) -> Html {
     let c = &props.campaign;
     let lang = props.lang;
+    let raised = use_tween(c.raised);
+    let backers = use_tween(c.backers as i64) as u64;
     let text = lang.text();
     let pct = percent(c.raised, c.goal);
     let now = Timestamp::from_unix(props.now);
@@ -39,12 +42,12 @@ pub fn Progress(props: &ProgressProps) -> Html {
             </div>
             <dl class="tf-stats">
                 <div class="tf-stat">
-                    <dt class="tf-raised" data-testid="raised">{ c.currency.format(c.raised) }</dt>
+                    <dt class="tf-raised" data-testid="raised">{ c.currency.format(raised) }</dt>
                     <dd>{ text.raised_of }{" "}<span class="tf-goal">{ c.currency.format(c.goal) }</span></dd>
                 </div>
                 <div class="tf-stat">
                     <dt data-testid="percent">{ format!("{pct}%") }</dt>
-                    <dd data-testid="backers">{ lang.backers(c.backers) }</dd>
+                    <dd data-testid="backers">{ lang.backers(backers) }</dd>
                 </div>
                 <div class="tf-stat">
                     <dt data-testid="status">{ lang.status(status) }</dt>

@@ -1,0 +1,100 @@
+//! Live progress over Server-Sent Events.
+
+use crate::support::{lamp_pledge, limited_campaign, limited_pledge};
+use std::time::Duration;
+use tests::{EventReader, Options, Sse, TestApp, spawn_app, spawn_app_with};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn open(app: &TestApp, id: &str, last_event_id: Option<&str>) -> EventReader {
+    let mut request = app.client.get(app.url(&format!("/api/v1/campaigns/{id}/events")));
+    if let Some(last) = last_event_id {
+        request = request.header("last-event-id", last);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    let mut reader = EventReader::new(response);
+    assert_eq!(
+        reader.next(WAIT).await,
+        Some(Sse::Retry(2000)),
+        "the stream starts with a reconnection delay"
+    );
+    reader
+}
+
+#[tokio::test]
+async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge() {
+    let app = spawn_app().await;
+    let mut events = open(&app, "demo", None).await;
+    let (id, first) = events.next_progress(WAIT).await.expect("the current snapshot");
+    assert_eq!((id.as_str(), first.raised, first.backers), ("0", 0, 0));
+    assert_eq!(first, app.campaign("demo").await, "the stream's snapshot is the API's");
+
+    assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    let (id, next) = events.next_progress(WAIT).await.expect("the pledge's event");
+    assert_eq!((id.as_str(), next.seq, next.raised, next.backers), ("1", 1, 29_900, 1));
+}
+
+#[tokio::test]
+async fn reconnecting_with_last_event_id_resumes_without_repeating() {
+    let app = spawn_app().await;
+    assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+
+    // Up to date: the snapshot the client has is not repeated; the first event is the next change.
+    let mut current = open(&app, "demo", Some("1")).await;
+    assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    assert_eq!(current.next_progress(WAIT).await.map(|(id, c)| (id, c.backers)), Some(("2".into(), 2)));
+
+    // Behind: the latest snapshot at once, which carries everything missed.
+    let mut behind = open(&app, "demo", Some("0")).await;
+    assert_eq!(
+        behind.next_progress(WAIT).await.map(|(id, c)| (id, c.raised)),
+        Some(("2".into(), 2 * 29_900))
+    );
+
+    // Garbage in the header is ignored: a full snapshot.
+    let mut garbage = open(&app, "demo", Some("'; DROP TABLE x")).await;
+    assert_eq!(garbage.next_progress(WAIT).await.map(|(id, _)| id), Some("2".into()));
+}
+
+#[tokio::test]
+async fn an_idle_stream_gets_keep_alive_comments() {
+    let app =
+        spawn_app_with(Options { keepalive: Some(Duration::from_millis(100)), ..Options::default() }).await;
+    let mut events = open(&app, "demo", None).await;
+    events.next_progress(WAIT).await.expect("the current snapshot");
+    assert_eq!(events.next(WAIT).await, Some(Sse::Comment("keep-alive".into())));
+    assert_eq!(events.next(WAIT).await, Some(Sse::Comment("keep-alive".into())));
+}
+
+#[tokio::test]
+async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot() {
+    let app = spawn_app().await;
+    app.create_campaign(limited_campaign("burst", 1_000)).await;
+    let mut events = open(&app, "burst", None).await;
+    events.next_progress(WAIT).await.expect("the current snapshot");
+    let pledges = (0..40).map(|n| app.post_pledge("burst", limited_pledge(n).to_string()));
+    for response in futures::future::join_all(pledges).await {
+        assert_eq!(response.status(), 201);
+    }
+    let mut seen = Vec::new();
+    while let Some((id, campaign)) = events.next_progress(WAIT).await {
+        seen.push(id.parse::<u64>().unwrap());
+        if campaign.seq == 40 {
+            assert_eq!((campaign.backers, campaign.tiers[0].claimed), (40, 40));
+            break;
+        }
+    }
+    assert_eq!(seen.last(), Some(&40), "the viewer ends on the latest snapshot");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "events only move forward: {seen:?}");
+}
+
+#[tokio::test]
+async fn the_events_of_an_unknown_campaign_are_not_found() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/api/v1/campaigns/nope/events")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+}
