@@ -75,6 +75,8 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         rate_limit: options.rate_limit,
         trust_proxy: false,
         keepalive: options.keepalive.unwrap_or(Duration::from_secs(15)),
+        pledge_batch: api::store::DEFAULT_BATCH,
+        bench_routes: false,
     })
     .await
     .expect("the application builds")

@@ -38,6 +38,12 @@ enum Command {
         /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
         #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
         trust_proxy: bool,
+        /// Most pledges committed in one transaction (1 = one transaction per pledge).
+        #[arg(long, default_value_t = api::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+        pledge_batch: u16,
+        /// Serve the benchmark's baseline route `POST /bench/noop`.
+        #[arg(long, hide = true)]
+        bench_routes: bool,
     },
 }
 
@@ -63,9 +69,19 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { listen, database_url, static_dir, public_url, demo, rate_limit, trust_proxy } =
-        Cli::parse().command;
+    let Command::Serve {
+        listen,
+        database_url,
+        static_dir,
+        public_url,
+        demo,
+        rate_limit,
+        trust_proxy,
+        pledge_batch,
+        bench_routes,
+    } = Cli::parse().command;
     let settings = Settings {
         listen,
         database_url,
@@ -75,6 +91,8 @@ async fn main() -> anyhow::Result<()> {
         rate_limit: parse_rate_limit(&rate_limit)?,
         trust_proxy,
         keepalive: std::time::Duration::from_secs(15),
+        pledge_batch: usize::from(pledge_batch),
+        bench_routes,
     };
     let app = Application::build(settings).await?;
     let addr = app.local_addr();

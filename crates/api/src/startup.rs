@@ -27,6 +27,11 @@ pub struct Settings {
     /// How often an idle event stream gets a keep-alive comment, so proxies and phones
     /// do not drop it.
     pub keepalive: std::time::Duration,
+    /// The most pledges committed in one transaction; 1 commits each on its own.
+    pub pledge_batch: usize,
+    /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the
+    /// baseline that `cargo xtask bench` compares the pledge path with. Off in production.
+    pub bench_routes: bool,
 }
 
 /// What every request handler shares.
@@ -64,7 +69,7 @@ impl Application {
     /// binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
-        let store = Store::open(&settings.database_url, hub.clone()).await?;
+        let store = Store::open(&settings.database_url, hub.clone(), settings.pledge_batch).await?;
         let state = AppState {
             store,
             hub,

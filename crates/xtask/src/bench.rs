@@ -1,12 +1,16 @@
 //! `cargo xtask bench`: figures, never assertions. Starts the release server on a free
 //! port with a fresh SQLite database and the demo campaign, then measures it.
 
+use crate::load;
 use crate::wasm::gzip_len;
 use crate::{cargo, status};
 use anyhow::{Context, bail};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Target for everything `/embed/demo` makes a browser download, gzip.
 const SIZE_TARGET_GZIP: usize = 90 * 1024;
@@ -14,26 +18,190 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     crate::wasm::build(root)?;
     status(cargo().args(["build", "--release", "--package", "api", "--bin", "tribefund"]))?;
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    println!("open-file limit: {files}");
     let data = tempfile::tempdir()?;
-    let server = Server::start(root, &data.path().join("bench.db"))?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(shipped_size(&server.base))
+    runtime.block_on(async {
+        let server = Server::start(root, &data.path().join("size.db"), &[])?;
+        shipped_size(&server.base).await?;
+        reads(&server).await;
+        drop(server);
+        pledges(root, data.path()).await?;
+        fanout(root, data.path()).await
+    })
+}
+
+/// Progress reads come from the hub's snapshot: compare them with the cheapest route.
+async fn reads(server: &Server) {
+    const CLIENTS: usize = 64;
+    const SECONDS: Duration = Duration::from_secs(3);
+    println!("\nreads, {CLIENTS} keep-alive clients, {} s each:", SECONDS.as_secs());
+    let health = load::run(&server.addr, load::get("/healthz"), CLIENTS, SECONDS, 200).await;
+    println!("  GET /healthz (baseline)        {health}");
+    let progress = load::run(&server.addr, load::get("/api/v1/campaigns/demo"), CLIENTS, SECONDS, 200).await;
+    println!("  GET /api/v1/campaigns/demo     {progress}");
+    println!(
+        "  progress / baseline            {:>9.2}   (target: at least 0.8)",
+        progress.per_sec / health.per_sec
+    );
+}
+
+/// Durable pledges, group-committed, beside the same server's no-store POST and beside one
+/// transaction per pledge.
+async fn pledges(root: &Path, data: &Path) -> anyhow::Result<()> {
+    const SECONDS: Duration = Duration::from_secs(3);
+    let body = r#"{"tier":"lamp","amount":29900,"options":{"colour":"walnut"},"name":"Bench","contact":"bench@example.com","public":false}"#;
+    let pledge = load::post_json("/api/v1/campaigns/demo/pledges", body);
+    let noop = load::post_json("/bench/noop", body);
+    let batched = Server::start(root, &data.join("batched.db"), &["--bench-routes"])?;
+    let single = Server::start(root, &data.join("single.db"), &["--pledge-batch", "1"])?;
+    println!("\npledges (SQLite, synchronous=FULL), {} s per row:", SECONDS.as_secs());
+    for clients in [1, 64, 256] {
+        let base = load::run(&batched.addr, noop.clone(), clients, SECONDS, 201).await;
+        let group = load::run(&batched.addr, pledge.clone(), clients, SECONDS, 201).await;
+        let each = load::run(&single.addr, pledge.clone(), clients, SECONDS, 201).await;
+        println!("  {clients:>3} clients  POST /bench/noop (baseline)      {base}");
+        println!(
+            "               pledges, group commit            {group}   ({:.2} of baseline)",
+            group.per_sec / base.per_sec
+        );
+        println!("               pledges, one transaction each    {each}");
+    }
+    println!("  target: group commit at least 0.5 of the baseline at 256 clients");
+    Ok(())
+}
+
+/// Many viewers of one campaign: how long until the last of them has a pledge, and what
+/// each costs the server.
+async fn fanout(root: &Path, data: &Path) -> anyhow::Result<()> {
+    const VIEWERS: usize = 10_000;
+    const PLEDGES: usize = 20;
+    let server = Server::start(root, &data.join("fanout.db"), &[])?;
+    let epoch = Instant::now();
+    let arrived: Arc<Vec<(AtomicU64, AtomicU32)>> =
+        Arc::new((0..=PLEDGES + 1).map(|_| (AtomicU64::new(0), AtomicU32::new(0))).collect());
+    let ready = Arc::new(AtomicU32::new(0));
+    let rss_before = rss_kib(server.child.id())?;
+    let request = load::get("/api/v1/campaigns/demo/events");
+    let mut viewers = Vec::with_capacity(VIEWERS);
+    for chunk in 0..VIEWERS.div_ceil(500) {
+        for _ in 0..500.min(VIEWERS - chunk * 500) {
+            let (addr, request, arrived, ready) =
+                (server.addr.clone(), request.clone(), arrived.clone(), ready.clone());
+            viewers.push(tokio::spawn(async move {
+                let mut conn = load::Conn::open(&addr).await?;
+                conn.send(&request).await?;
+                let mut last: Option<usize> = None;
+                while let Some(line) = conn.next_line().await? {
+                    let Some(seq) = line.strip_prefix("id: ").and_then(|n| n.parse::<usize>().ok()) else {
+                        continue;
+                    };
+                    let now = epoch.elapsed().as_nanos() as u64;
+                    let from = last.map_or(seq, |l| l + 1);
+                    for k in from..=seq.min(PLEDGES + 1) {
+                        arrived[k].0.fetch_max(now, Ordering::Relaxed);
+                        arrived[k].1.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if last.is_none() {
+                        ready.fetch_add(1, Ordering::Relaxed);
+                    }
+                    last = Some(seq);
+                }
+                Ok::<_, std::io::Error>(())
+            }));
+        }
+        wait_for(
+            || ready.load(Ordering::Relaxed) as usize >= (chunk + 1) * 500.min(VIEWERS),
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+    let connected = ready.load(Ordering::Relaxed) as usize;
+    let rss_after = rss_kib(server.child.id())?;
+    let mut pledge = load::Conn::open(&server.addr).await?;
+    let body = r#"{"amount":100,"name":"Fan","contact":"fan@example.com","public":false}"#;
+    let request = load::post_json("/api/v1/campaigns/demo/pledges", body);
+    let mut latencies = Vec::with_capacity(PLEDGES);
+    for seq in 1..=PLEDGES {
+        let status = pledge.call(&request).await?;
+        let answered = epoch.elapsed().as_nanos() as u64;
+        if status != 201 {
+            bail!("pledge {seq} got {status}");
+        }
+        let all = wait_for(
+            || arrived[seq].1.load(Ordering::Relaxed) as usize >= connected,
+            Duration::from_secs(30),
+        )
+        .await;
+        if !all {
+            println!(
+                "  pledge {seq}: only {} of {connected} viewers had it after 30 s",
+                arrived[seq].1.load(Ordering::Relaxed)
+            );
+        }
+        let last = arrived[seq].0.load(Ordering::Relaxed);
+        latencies.push(Duration::from_nanos(last.saturating_sub(answered)));
+    }
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!("\nfan-out: {connected} SSE viewers of one campaign, {PLEDGES} pledges one after another:");
+    println!(
+        "  pledge 201 -> last viewer has it   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms   (target: p99 under 250 ms)",
+        load::ms(at(0.5)),
+        load::ms(at(0.99)),
+        load::ms(*latencies.last().unwrap_or(&Duration::ZERO))
+    );
+    let per_viewer = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / connected.max(1) as f64;
+    println!(
+        "  server memory: {rss_before} KiB idle, {rss_after} KiB with viewers: {:.1} KB per viewer   (target: under 10 KB)",
+        per_viewer / 1000.0
+    );
+    for viewer in viewers {
+        viewer.abort();
+    }
+    Ok(())
+}
+
+/// Polls `done` until it is true or `timeout` passes; says which.
+async fn wait_for(done: impl Fn() -> bool, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    true
+}
+
+/// A process's resident memory, from /proc.
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's memory")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("VmRSS in /proc/PID/status")
 }
 
 /// A `tribefund serve` child process, stopped on drop.
 struct Server {
     child: Child,
     base: String,
+    addr: String,
 }
 
 impl Server {
-    fn start(root: &Path, db: &Path) -> anyhow::Result<Server> {
+    fn start(root: &Path, db: &Path, extra: &[&str]) -> anyhow::Result<Server> {
         let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
         let binary = target_dir.join("release").join("tribefund");
         let mut child = Command::new(binary)
             .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--rate-limit", "off"])
             .arg("--database-url")
             .arg(format!("sqlite://{}", db.display()))
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -47,7 +215,8 @@ impl Server {
             let _ = child.kill();
             bail!("the server did not start: {line:?}");
         };
-        Ok(Server { child, base })
+        let addr = base.trim_start_matches("http://").to_owned();
+        Ok(Server { child, base, addr })
     }
 }
 

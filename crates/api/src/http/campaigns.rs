@@ -17,8 +17,9 @@ use domain::wire::{PledgeCreated, PledgeRequest};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router(bench_routes: bool) -> Router<AppState> {
+    let router = if bench_routes { Router::new().route("/bench/noop", post(noop)) } else { Router::new() };
+    router
         .route("/api/v1/campaigns/{id}", get(campaign))
         .route("/api/v1/campaigns/{id}/pledges", post(create_pledge))
         .route("/api/v1/campaigns/{id}/events", get(events))
@@ -127,6 +128,21 @@ async fn create_pledge(
     let created = created(&state, &headers, &accepted);
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
+}
+
+/// The benchmark's baseline: the same extractor and JSON work as a pledge, no store.
+async fn noop(Json(request): Json<PledgeRequest>) -> Response {
+    let created = PledgeCreated {
+        id: String::new(),
+        amount: match request.amount {
+            domain::wire::RawAmount::Minor(minor) => minor,
+            _ => 0,
+        },
+        referral_code: String::new(),
+        share_url: String::new(),
+        receipt_url: String::new(),
+    };
+    (StatusCode::CREATED, axum::Json(created)).into_response()
 }
 
 /// The pledge path shared by the JSON API and the plain HTML form: rate limit, check,

@@ -17,7 +17,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(campaigns::router())
+        .merge(campaigns::router(state.settings.bench_routes))
         .merge(pages::router())
         .merge(assets::router(&state.settings.static_dir))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -9,7 +9,7 @@
 
 mod writer;
 
-pub use writer::{Accepted, PledgeCommand};
+pub use writer::{Accepted, DEFAULT_BATCH, PledgeCommand};
 
 use crate::ids;
 use anyhow::Context;
@@ -54,8 +54,9 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `url`, migrates it, and starts the writer,
-    /// which publishes each commit's new counts to `hub`.
-    pub async fn open(url: &str, hub: std::sync::Arc<Hub>) -> anyhow::Result<Store> {
+    /// which commits up to `max_batch` pledges at a time and publishes each commit's new
+    /// counts to `hub`.
+    pub async fn open(url: &str, hub: std::sync::Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("reading the database URL {url:?}"))?
             .create_if_missing(true)
@@ -74,7 +75,7 @@ impl Store {
         sqlx::migrate!("migrations/sqlite").run(&readers).await.context("migrating the database")?;
         let connection =
             sqlx::ConnectOptions::connect(&options).await.context("opening the writer connection")?;
-        let writer = writer::spawn(connection, hub);
+        let writer = writer::spawn(connection, hub, max_batch);
         Ok(Store { readers, writer })
     }
 

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-/// The most pledges one transaction commits.
-const MAX_BATCH: usize = 256;
+/// The most pledges one transaction commits, unless configured otherwise.
+pub const DEFAULT_BATCH: usize = 256;
 /// How many pledges may wait for the writer before senders wait too.
 const QUEUE: usize = 4096;
 
@@ -52,15 +52,24 @@ pub struct Accepted {
     pub replayed: bool,
 }
 
-pub(super) fn spawn(connection: SqliteConnection, hub: Arc<Hub>) -> mpsc::Sender<PledgeCommand> {
+pub(super) fn spawn(
+    connection: SqliteConnection,
+    hub: Arc<Hub>,
+    max_batch: usize,
+) -> mpsc::Sender<PledgeCommand> {
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(connection, rx, hub));
+    tokio::spawn(run(connection, rx, hub, max_batch.max(1)));
     tx
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<PledgeCommand>, hub: Arc<Hub>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+async fn run(
+    mut conn: SqliteConnection,
+    mut rx: mpsc::Receiver<PledgeCommand>,
+    hub: Arc<Hub>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
         let outcome = commit_batch(&mut conn, &batch, now).await;
         match outcome {
