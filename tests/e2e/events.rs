@@ -98,3 +98,45 @@ async fn the_events_of_an_unknown_campaign_are_not_found() {
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
+
+/// Reads a raw HTTP response until `needle` appears.
+async fn raw_until(request: &str, app: &TestApp, needle: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://")).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(WAIT, async {
+        while !String::from_utf8_lossy(&seen).contains(needle) {
+            let n = socket.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the stream ended early: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await
+    .expect("the response in time");
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test]
+async fn streams_served_off_the_socket_and_through_the_router_look_the_same() {
+    let app = spawn_app().await;
+    let fast =
+        raw_until("GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n", &app, "event: progress")
+            .await;
+    // A request the socket-level path does not take (it announces a body) goes through hyper.
+    let routed = raw_until(
+        "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        &app,
+        "event: progress",
+    )
+    .await;
+    for response in [&fast, &routed] {
+        let head = response.split("\r\n\r\n").next().unwrap().to_lowercase();
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("content-type: text/event-stream"), "{head}");
+        assert!(head.contains("transfer-encoding: chunked"), "{head}");
+        assert!(response.contains("retry: 2000\n\n"));
+        assert!(response.contains("id: 0\nevent: progress\ndata: {\"id\":\"demo\""), "{response}");
+    }
+}

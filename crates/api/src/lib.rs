@@ -8,6 +8,7 @@ pub mod hub;
 pub mod ids;
 pub mod ratelimit;
 pub mod render;
+mod serve;
 pub mod startup;
 pub mod store;
 

@@ -109,10 +109,8 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let router = crate::http::router(self.state);
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let router = crate::http::router(self.state.clone());
+        crate::serve::serve(self.listener, self.state, router, shutdown_signal()).await
     }
 }
 

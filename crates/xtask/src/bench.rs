@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 /// Target for everything `/embed/demo` makes a browser download, gzip.
 const SIZE_TARGET_GZIP: usize = 90 * 1024;
 
-pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
+/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`), or all of them.
+pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
+    let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;
     status(cargo().args(["build", "--release", "--package", "api", "--bin", "tribefund"]))?;
     let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
@@ -24,11 +26,20 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let server = Server::start(root, &data.path().join("size.db"), &[])?;
-        shipped_size(&server.base).await?;
-        reads(&server).await;
+        if wanted("size") {
+            shipped_size(&server.base).await?;
+        }
+        if wanted("reads") {
+            reads(&server).await;
+        }
         drop(server);
-        pledges(root, data.path()).await?;
-        fanout(root, data.path()).await
+        if wanted("pledges") {
+            pledges(root, data.path()).await?;
+        }
+        if wanted("fanout") {
+            fanout(root, data.path()).await?;
+        }
+        Ok(())
     })
 }
 

@@ -23,10 +23,12 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
-        "bench" => bench::run(&root),
+        "bench" => bench::run(&root, &rest),
         "dist" => wasm::build(&root).map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench | dist>");
+            eprintln!(
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout] | dist>"
+            );
             bail!("unknown task {task:?}")
         }
     }

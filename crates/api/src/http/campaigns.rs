@@ -6,12 +6,10 @@ use crate::hub::Entry;
 use crate::startup::AppState;
 use crate::store::{Accepted, PledgeCommand};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bytes::Bytes;
 use domain::NewPledge;
 use domain::wire::{PledgeCreated, PledgeRequest};
 use std::net::SocketAddr;
@@ -22,70 +20,7 @@ pub(super) fn router(bench_routes: bool) -> Router<AppState> {
     router
         .route("/api/v1/campaigns/{id}", get(campaign))
         .route("/api/v1/campaigns/{id}/pledges", post(create_pledge))
-        .route("/api/v1/campaigns/{id}/events", get(events))
-}
-
-/// Server-Sent Events: the current snapshot first (unless `Last-Event-ID` says the client
-/// has it), then one `progress` event per change, keep-alive comments while idle.
-///
-/// Each viewer holds a `watch` receiver and nothing else: the frame it sends is the hub's
-/// shared bytes. A viewer too slow to read is simply not polled, and when it is, it skips
-/// to the latest snapshot; it never delays the writer or other viewers.
-async fn events(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, Error> {
-    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let last_seen: Option<u64> =
-        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
-    // Make sure the snapshot's time-dependent status is current before the first frame.
-    entry.snapshot(crate::now());
-    let mut receiver = entry.subscribe();
-    receiver.mark_changed();
-    let mut keepalive = tokio::time::interval_at(
-        tokio::time::Instant::now() + state.settings.keepalive,
-        state.settings.keepalive,
-    );
-    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let stream = futures::stream::unfold(
-        (receiver, keepalive, last_seen, true),
-        |(mut receiver, mut keepalive, last_seen, first)| async move {
-            if first {
-                let hello = Bytes::from_static(b"retry: 2000\n\n");
-                return Some((
-                    Ok::<_, std::convert::Infallible>(hello),
-                    (receiver, keepalive, last_seen, false),
-                ));
-            }
-            loop {
-                tokio::select! {
-                    changed = receiver.changed() => {
-                        changed.ok()?;
-                        let snapshot = receiver.borrow_and_update().clone();
-                        if last_seen.is_some_and(|seen| seen >= snapshot.view.seq) {
-                            continue;
-                        }
-                        keepalive.reset();
-                        return Some((Ok(snapshot.sse.clone()), (receiver, keepalive, None, false)));
-                    }
-                    _ = keepalive.tick() => {
-                        return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (receiver, keepalive, last_seen, false)));
-                    }
-                }
-            }
-        },
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            // Tells nginx not to buffer the stream.
-            (HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no")),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+        .route("/api/v1/campaigns/{id}/events", get(super::events::events))
 }
 
 /// The campaign's current snapshot, straight from the hub.

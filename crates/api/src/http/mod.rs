@@ -2,6 +2,7 @@
 
 mod assets;
 mod campaigns;
+pub(crate) mod events;
 mod pages;
 
 use crate::startup::AppState;

@@ -1,0 +1,171 @@
+//! `GET /api/v1/campaigns/{id}/events`: live progress as Server-Sent Events.
+//!
+//! The stream is the current snapshot first (unless `Last-Event-ID` says the client has
+//! it), then one `progress` frame per change, and a keep-alive comment when idle. Each
+//! viewer holds a `watch` receiver on its campaign and nothing else: the frames it sends
+//! are the hub's shared bytes. A viewer too slow to read is simply not polled, and when
+//! it is, it skips to the latest snapshot; it never delays the writer or other viewers.
+//!
+//! Most streams never reach hyper: [`crate::serve`] recognises the request on the socket
+//! and calls [`serve_raw`], which keeps no per-connection buffers. The axum route below
+//! serves the same frames for requests it could not recognise early (split packets).
+
+use crate::error::Error;
+use crate::hub::Entry;
+use crate::startup::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use std::io::IoSlice;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+const HELLO: &[u8] = b"retry: 2000\n\n";
+const KEEPALIVE: &[u8] = b": keep-alive\n\n";
+
+/// The frames of one viewer's stream.
+pub(crate) fn frames(
+    entry: &Arc<Entry>,
+    last_seen: Option<u64>,
+    keepalive: Duration,
+) -> impl Stream<Item = Bytes> + use<> {
+    // Make sure the snapshot's time-dependent status is current before the first frame.
+    entry.snapshot(crate::now());
+    let mut receiver = entry.subscribe();
+    receiver.mark_changed();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let hello = futures::stream::once(async { Bytes::from_static(HELLO) });
+    let updates = futures::stream::unfold(
+        (receiver, tick, last_seen),
+        |(mut receiver, mut tick, last_seen)| async move {
+            loop {
+                tokio::select! {
+                    changed = receiver.changed() => {
+                        changed.ok()?;
+                        let snapshot = receiver.borrow_and_update().clone();
+                        if last_seen.is_some_and(|seen| seen >= snapshot.view.seq) {
+                            continue;
+                        }
+                        tick.reset();
+                        return Some((snapshot.sse.clone(), (receiver, tick, None)));
+                    }
+                    _ = tick.tick() => return Some((Bytes::from_static(KEEPALIVE), (receiver, tick, last_seen))),
+                }
+            }
+        },
+    );
+    hello.chain(updates)
+}
+
+fn parse_last_event_id(value: &[u8]) -> Option<u64> {
+    std::str::from_utf8(value).ok()?.trim().parse().ok()
+}
+
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
+    let stream = frames(&entry, last_seen, state.settings.keepalive).map(Ok::<_, std::convert::Infallible>);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            // Tells nginx not to buffer the stream.
+            (HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no")),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A recognised request for a campaign's events, read off the socket before hyper.
+#[derive(Debug)]
+pub(crate) struct RawRequest {
+    pub(crate) entry: Arc<Entry>,
+    pub(crate) last_seen: Option<u64>,
+    /// Bytes of the request head, to consume from the socket.
+    pub(crate) head_len: usize,
+}
+
+/// Recognises a complete `GET /api/v1/campaigns/{id}/events` request head for a known
+/// campaign in `bytes`. Anything else (another route, a body, an unknown campaign, a head
+/// split across packets) is left to hyper and the router.
+pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
+    let head_len = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&bytes[..head_len]).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let (method, target, version) = (request_line.next()?, request_line.next()?, request_line.next()?);
+    if method != "GET" || version != "HTTP/1.1" || request_line.next().is_some() {
+        return None;
+    }
+    let path = target.split('?').next()?;
+    let id = path.strip_prefix("/api/v1/campaigns/")?.strip_suffix("/events")?;
+    let entry = state.hub.get(id)?;
+    let mut last_seen = None;
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (name, value) = line.split_once(':')?;
+        if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding") {
+            return None;
+        }
+        if name.eq_ignore_ascii_case("last-event-id") {
+            last_seen = parse_last_event_id(value.as_bytes());
+        }
+    }
+    Some(RawRequest { entry, last_seen, head_len })
+}
+
+/// Serves a recognised events request straight on the socket, in chunked encoding, until
+/// the viewer goes away or the server shuts down.
+pub(crate) async fn serve_raw(
+    mut socket: tokio::net::TcpStream,
+    request: RawRequest,
+    keepalive: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut head = vec![0; request.head_len];
+    tokio::io::AsyncReadExt::read_exact(&mut socket, &mut head).await?;
+    drop(head);
+    socket
+        .write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
+              x-accel-buffering: no\r\nx-content-type-options: nosniff\r\ntransfer-encoding: chunked\r\n\r\n",
+        )
+        .await?;
+    let frames = frames(&request.entry, request.last_seen, keepalive);
+    drop(request);
+    futures::pin_mut!(frames);
+    loop {
+        let frame = tokio::select! {
+            frame = frames.next() => frame,
+            _ = shutdown.wait_for(|stop| *stop) => None,
+        };
+        let Some(frame) = frame else { break };
+        write_chunk(&mut socket, &frame).await?;
+    }
+    socket.write_all(b"0\r\n\r\n").await?;
+    socket.shutdown().await
+}
+
+/// Writes one chunk of a chunked body in as few system calls as the socket allows.
+async fn write_chunk(socket: &mut tokio::net::TcpStream, data: &[u8]) -> std::io::Result<()> {
+    let size = format!("{:x}\r\n", data.len());
+    let mut slices = [IoSlice::new(size.as_bytes()), IoSlice::new(data), IoSlice::new(b"\r\n")];
+    let mut slices = &mut slices[..];
+    while !slices.is_empty() {
+        let written = socket.write_vectored(slices).await?;
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut slices, written);
+    }
+    Ok(())
+}
