@@ -195,3 +195,41 @@ async fn without_event_source_the_widget_falls_back_to_polling() {
     assert_eq!(raised, "¥5,000");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_fan_chooses_a_colour_and_two_lamps_and_the_demand_is_counted() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
+    eventually(WAIT, "hydration", || async {
+        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
+            .await
+            .ok()
+            .filter(|v| v.as_bool() == Some(true))
+    })
+    .await;
+    c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("select[name='option.lamp.colour']"))
+        .await
+        .unwrap()
+        .select_by_value("red")
+        .await
+        .unwrap();
+    fill(c, "quantity.lamp", "2").await;
+    let amount = c.find(Locator::Css("[name=amount]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(amount.as_deref(), Some("598"), "two lamps cost twice the price");
+    fill(c, "name", "Colour Fan").await;
+    fill(c, "contact", "colour@example.com").await;
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let chosen =
+        eventually(WAIT, "the thank-you view", || async { text(c, "[data-testid=thanks] .tf-chosen").await })
+            .await;
+    assert!(chosen.contains("Desk lamp × 2") && chosen.contains("colour: red"), "{chosen}");
+
+    let campaign = app.campaign("demo").await;
+    let lamp = campaign.tier("lamp").unwrap();
+    let red = lamp.options[0].values.iter().find(|v| v.value == "red").unwrap();
+    assert_eq!((lamp.claimed, red.claimed, campaign.raised), (2, 2, 59_800));
+    browser.close().await;
+}

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod c2b;
 mod events;
 mod pages;
 mod support;

@@ -16,11 +16,15 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
         starts_at: now.plus_seconds(-60),
         ends_at: now.plus_seconds(3600),
         funding: Funding::Flexible,
+        stretch_goals: vec![],
         tiers: vec![TierInput {
             id: "limited".into(),
             title: "Numbered print".into(),
             price: 1_000,
             limit: Some(limit),
+            per_backer: Some(5),
+            available_from: None,
+            available_until: None,
             options: vec![OptionInput {
                 name: "size".into(),
                 values: vec![

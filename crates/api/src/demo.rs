@@ -1,7 +1,7 @@
 //! The demo site and campaign that `cargo xtask run` shows on an empty database.
 
 use crate::startup::AppState;
-use domain::wire::{CampaignInput, OptionInput, TierInput, ValueInput};
+use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
 use domain::{Currency, Funding, Timestamp};
 
 pub const SITE: &str = "demo";
@@ -20,8 +20,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
     Ok(Some(key))
 }
 
-/// A walnut desk lamp: an early-bird tier limited to 50, and the lamp itself in three
-/// colours, of which red is made only if 30 backers choose it. Live for 30 days from `now`.
+/// A walnut desk lamp: an early-bird tier limited to 50, and the lamp itself (up to four
+/// per backer) in three colours, of which red is made only if 30 lamps are ordered in it;
+/// two stretch goals. Live for 30 days from `now`.
 pub fn campaign(now: Timestamp) -> CampaignInput {
     CampaignInput {
         id: CAMPAIGN.into(),
@@ -35,12 +36,19 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
         starts_at: now.plus_seconds(-86_400),
         ends_at: now.plus_seconds(30 * 86_400),
         funding: Funding::AllOrNothing,
+        stretch_goals: vec![
+            StretchGoal { amount: 8_000_000, label: "A brass dimmer switch for every lamp".into() },
+            StretchGoal { amount: 12_000_000, label: "A second shade in linen".into() },
+        ],
         tiers: vec![
             TierInput {
                 id: "early-bird".into(),
                 title: "Early bird lamp".into(),
                 price: 19_900,
                 limit: Some(50),
+                per_backer: None,
+                available_from: None,
+                available_until: None,
                 options: vec![],
             },
             TierInput {
@@ -48,6 +56,9 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
                 title: "Desk lamp".into(),
                 price: 29_900,
                 limit: None,
+                per_backer: Some(4),
+                available_from: None,
+                available_until: None,
                 options: vec![OptionInput {
                     name: "colour".into(),
                     values: vec![

@@ -26,6 +26,8 @@ pub enum Error {
     Ended,
     #[error("tier {0} is sold out")]
     SoldOut(String),
+    #[error("tier {tier} is not available now")]
+    TierUnavailable { tier: String, not_yet: bool },
     #[error("request body too large")]
     TooLarge,
     #[error("invalid input")]
@@ -52,12 +54,29 @@ impl Error {
             Error::Malformed(_) => StatusCode::BAD_REQUEST,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::NotStarted | Error::Ended | Error::SoldOut(_) => StatusCode::CONFLICT,
+            Error::NotStarted | Error::Ended | Error::SoldOut(_) | Error::TierUnavailable { .. } => {
+                StatusCode::CONFLICT
+            }
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The same refusal again, for a request that repeated one already refused.
+    pub fn again(&self) -> Error {
+        match self {
+            Error::NotStarted => Error::NotStarted,
+            Error::Ended => Error::Ended,
+            Error::SoldOut(tier) => Error::SoldOut(tier.clone()),
+            Error::TierUnavailable { tier, not_yet } => {
+                Error::TierUnavailable { tier: tier.clone(), not_yet: *not_yet }
+            }
+            Error::KeyReused => Error::KeyReused,
+            Error::NotFound => Error::NotFound,
+            _ => Error::Unavailable,
         }
     }
 
@@ -76,6 +95,15 @@ impl Error {
             }
             Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
             Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
+            Error::TierUnavailable { tier, not_yet } => (
+                "tier-unavailable",
+                "Tier not available",
+                if *not_yet {
+                    format!("The tier \"{tier}\" is not available yet.")
+                } else {
+                    format!("The tier \"{tier}\" is no longer available.")
+                },
+            ),
             Error::TooLarge => ("too-large", "Request too large", "The request body is too large.".into()),
             Error::Invalid(_) => ("invalid", "Invalid pledge", "Some fields are invalid; see errors.".into()),
             Error::KeyReused => (

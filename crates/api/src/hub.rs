@@ -130,6 +130,7 @@ mod tests {
             ends_at: Timestamp::from_unix(20),
             funding: domain::Funding::AllOrNothing,
             tiers: vec![],
+            stretch_goals: vec![],
         })
         .unwrap()
     }

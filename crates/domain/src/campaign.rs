@@ -121,7 +121,17 @@ pub struct Tier {
     pub(crate) title: String,
     pub(crate) price: Amount,
     pub(crate) limit: Option<u32>,
+    pub(crate) per_backer: u32,
+    pub(crate) available_from: Option<Timestamp>,
+    pub(crate) available_until: Option<Timestamp>,
     pub(crate) options: Vec<OptionGroup>,
+}
+
+/// Why a tier cannot be chosen right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    NotYet,
+    Closed,
 }
 
 impl Tier {
@@ -137,6 +147,20 @@ impl Tier {
     /// How many pledges this tier takes at most; `None` is unlimited.
     pub fn limit(&self) -> Option<u32> {
         self.limit
+    }
+    /// The most units one pledge may take.
+    pub fn per_backer(&self) -> u32 {
+        self.per_backer
+    }
+    /// Whether the tier's own window is open at `now`.
+    pub fn available_at(&self, now: Timestamp) -> Result<(), Unavailable> {
+        if self.available_from.is_some_and(|from| now < from) {
+            Err(Unavailable::NotYet)
+        } else if self.available_until.is_some_and(|until| now >= until) {
+            Err(Unavailable::Closed)
+        } else {
+            Ok(())
+        }
     }
     pub fn options(&self) -> &[OptionGroup] {
         &self.options
@@ -157,12 +181,16 @@ pub struct Campaign {
     pub(crate) ends_at: Timestamp,
     pub(crate) funding: Funding,
     pub(crate) tiers: Vec<Tier>,
+    pub(crate) stretch_goals: Vec<wire::StretchGoal>,
 }
 
 impl Campaign {
     pub const MAX_TIERS: usize = 20;
     pub const MAX_OPTION_GROUPS: usize = 5;
     pub const MAX_OPTION_VALUES: usize = 30;
+    pub const MAX_STRETCH_GOALS: usize = 10;
+    /// The most units of a tier one pledge may take, whatever the creator sets.
+    pub const MAX_PER_BACKER: u32 = 100;
 
     /// Checks a campaign definition and builds it. Every problem is reported at once, each
     /// under the path of its field (`tiers[0].price`).
@@ -192,6 +220,22 @@ impl Campaign {
                 tiers.push(tier);
             }
         }
+        if input.stretch_goals.len() > Campaign::MAX_STRETCH_GOALS {
+            errors.add("stretch_goals", FieldError::TooLong { max: Campaign::MAX_STRETCH_GOALS as u32 });
+        }
+        let mut stretch_goals = Vec::with_capacity(input.stretch_goals.len());
+        for (i, goal) in input.stretch_goals.iter().enumerate() {
+            let amount = errors.check(&format!("stretch_goals[{i}].amount"), Amount::new(goal.amount));
+            let label =
+                errors.check(&format!("stretch_goals[{i}].label"), clean(&goal.label, 80, true, false));
+            if input.stretch_goals[..i].iter().any(|g| g.amount == goal.amount) {
+                errors.add(format!("stretch_goals[{i}].amount"), FieldError::Duplicate);
+            }
+            if let (Some(amount), Some(label)) = (amount, label) {
+                stretch_goals.push(wire::StretchGoal { amount: amount.minor(), label });
+            }
+        }
+        stretch_goals.sort_by_key(|g| g.amount);
         match (id, title, summary, goal) {
             (Some(id), Some(title), Some(summary), Some(goal)) if errors.is_empty() => Ok(Campaign {
                 id,
@@ -203,6 +247,7 @@ impl Campaign {
                 ends_at: input.ends_at,
                 funding: input.funding,
                 tiers,
+                stretch_goals,
             }),
             _ => Err(errors),
         }
@@ -238,6 +283,10 @@ impl Campaign {
     pub fn tier(&self, id: &str) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.id.as_str() == id)
     }
+    /// Campaign-level thresholds, in increasing order of amount.
+    pub fn stretch_goals(&self) -> &[wire::StretchGoal] {
+        &self.stretch_goals
+    }
 
     /// The definition back in its wire shape, for storage and for editing.
     pub fn to_input(&self) -> wire::CampaignInput {
@@ -250,6 +299,7 @@ impl Campaign {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             funding: self.funding,
+            stretch_goals: self.stretch_goals.clone(),
             tiers: self
                 .tiers
                 .iter()
@@ -258,6 +308,9 @@ impl Campaign {
                     title: t.title.clone(),
                     price: t.price.minor(),
                     limit: t.limit,
+                    per_backer: Some(t.per_backer),
+                    available_from: t.available_from,
+                    available_until: t.available_until,
                     options: t
                         .options
                         .iter()
@@ -286,6 +339,17 @@ impl Tier {
         let price = errors.check(&format!("{path}.price"), Amount::new(input.price));
         if input.limit == Some(0) {
             errors.add(format!("{path}.limit"), FieldError::NotPositive);
+        }
+        let per_backer = input.per_backer.unwrap_or(1);
+        if per_backer == 0 {
+            errors.add(format!("{path}.per_backer"), FieldError::NotPositive);
+        } else if per_backer > Campaign::MAX_PER_BACKER {
+            errors.add(format!("{path}.per_backer"), FieldError::TooLarge);
+        }
+        if let (Some(from), Some(until)) = (input.available_from, input.available_until)
+            && until <= from
+        {
+            errors.add(format!("{path}.available_until"), FieldError::EndsBeforeStart);
         }
         if input.options.len() > Campaign::MAX_OPTION_GROUPS {
             errors.add(
@@ -332,7 +396,16 @@ impl Tier {
                 options.push(OptionGroup { name, values });
             }
         }
-        Some(Tier { id: id?, title: title?, price: price?, limit: input.limit, options })
+        Some(Tier {
+            id: id?,
+            title: title?,
+            price: price?,
+            limit: input.limit,
+            per_backer,
+            available_from: input.available_from,
+            available_until: input.available_until,
+            options,
+        })
     }
 }
 
@@ -351,12 +424,19 @@ pub(crate) mod tests {
             starts_at: Timestamp::from_unix(1_000),
             ends_at: Timestamp::from_unix(100_000),
             funding: Funding::AllOrNothing,
+            stretch_goals: vec![
+                wire::StretchGoal { amount: 8_000_000, label: "A dimmer".into() },
+                wire::StretchGoal { amount: 6_000_000, label: "Brass switch".into() },
+            ],
             tiers: vec![
                 wire::TierInput {
                     id: "early".into(),
                     title: "Early bird".into(),
                     price: 19_900,
                     limit: Some(10),
+                    per_backer: None,
+                    available_from: None,
+                    available_until: Some(Timestamp::from_unix(50_000)),
                     options: vec![],
                 },
                 wire::TierInput {
@@ -364,6 +444,9 @@ pub(crate) mod tests {
                     title: "One lamp".into(),
                     price: 29_900,
                     limit: None,
+                    per_backer: Some(3),
+                    available_from: None,
+                    available_until: None,
                     options: vec![wire::OptionInput {
                         name: "colour".into(),
                         values: vec![
@@ -388,6 +471,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn stretch_goals_are_kept_in_order_of_amount() {
+        let campaign = Campaign::new(lamp()).unwrap();
+        let amounts: Vec<i64> = campaign.stretch_goals().iter().map(|g| g.amount).collect();
+        assert_eq!(amounts, [6_000_000, 8_000_000]);
+    }
+
+    #[test]
+    fn a_tier_window_opens_and_closes() {
+        let campaign = Campaign::new(lamp()).unwrap();
+        let early = campaign.tier("early").unwrap();
+        assert_eq!(early.available_at(Timestamp::from_unix(49_999)), Ok(()));
+        assert_eq!(early.available_at(Timestamp::from_unix(50_000)), Err(Unavailable::Closed));
+        assert_eq!(campaign.tier("lamp").unwrap().per_backer(), 3);
+        assert_eq!(early.per_backer(), 1);
+    }
+
+    #[test]
     fn every_broken_rule_is_reported_under_its_field() {
         let mut input = lamp();
         input.id = "Lamp!".into();
@@ -397,7 +497,15 @@ pub(crate) mod tests {
         input.tiers[0].limit = Some(0);
         input.tiers[1].id = "early".into();
         input.tiers[1].options[0].values[1].value = "walnut".into();
+        input.tiers[1].per_backer = Some(0);
+        input.tiers[0].available_from = Some(Timestamp::from_unix(60_000));
+        input.stretch_goals[1].amount = input.stretch_goals[0].amount;
+        input.stretch_goals[0].label = String::new();
         let errors = Campaign::new(input).unwrap_err();
+        assert_eq!(errors.get("tiers[1].per_backer"), Some(&FieldError::NotPositive));
+        assert_eq!(errors.get("tiers[0].available_until"), Some(&FieldError::EndsBeforeStart));
+        assert_eq!(errors.get("stretch_goals[1].amount"), Some(&FieldError::Duplicate));
+        assert_eq!(errors.get("stretch_goals[0].label"), Some(&FieldError::Required));
         assert_eq!(errors.get("id"), Some(&FieldError::InvalidSlug));
         assert_eq!(errors.get("goal"), Some(&FieldError::NotPositive));
         assert_eq!(errors.get("ends_at"), Some(&FieldError::EndsBeforeStart));

@@ -15,7 +15,9 @@ pub mod text;
 pub mod time;
 pub mod wire;
 
-pub use campaign::{Campaign, CampaignId, Funding, OptionGroup, OptionValue, Status, Tier, TierId};
+pub use campaign::{
+    Campaign, CampaignId, Funding, OptionGroup, OptionValue, Status, Tier, TierId, Unavailable,
+};
 pub use invalid::{FieldError, FieldErrors};
 pub use money::{Amount, Currency};
 pub use pledge::NewPledge;

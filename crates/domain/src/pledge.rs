@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPledge {
     tier: Option<TierId>,
+    quantity: u32,
     amount: Amount,
     options: BTreeMap<String, String>,
     name: String,
@@ -39,18 +40,32 @@ impl NewPledge {
                 }
             },
         };
+        let quantity = match (req.quantity, tier) {
+            (None, _) => Some(1),
+            (Some(0), _) => {
+                errors.add("quantity", FieldError::NotPositive);
+                None
+            }
+            (Some(q), Some(tier)) if q <= tier.per_backer() => Some(q),
+            (Some(1), None) => Some(1),
+            (Some(_), _) => {
+                errors.add("quantity", FieldError::TooLarge);
+                None
+            }
+        };
         let amount = match req.amount {
             RawAmount::Missing => Err(FieldError::Required),
             RawAmount::NotWhole => Err(FieldError::NotWholeNumber),
             RawAmount::TooLarge => Err(FieldError::TooLarge),
-            RawAmount::Minor(minor) => {
-                Amount::new(minor).map_err(FieldError::from).and_then(|amount| match tier {
-                    Some(tier) if amount < tier.price() => {
-                        Err(FieldError::BelowPrice { price: tier.price().minor() })
+            RawAmount::Minor(minor) => Amount::new(minor).map_err(FieldError::from).and_then(|amount| {
+                let units = i64::from(quantity.unwrap_or(1));
+                match tier {
+                    Some(tier) if amount.minor() < tier.price().minor() * units => {
+                        Err(FieldError::BelowPrice { price: tier.price().minor() * units })
                     }
                     _ => Ok(amount),
-                })
-            }
+                }
+            }),
         };
         let amount = errors.check("amount", amount);
 
@@ -96,10 +111,13 @@ impl NewPledge {
                 None
             }
         };
-        match (amount, name, contact, message, referral) {
-            (Some(amount), Some(name), Some(contact), Some(message), Some(referral)) if errors.is_empty() => {
+        match (amount, quantity, name, contact, message, referral) {
+            (Some(amount), Some(quantity), Some(name), Some(contact), Some(message), Some(referral))
+                if errors.is_empty() =>
+            {
                 Ok(NewPledge {
                     tier: tier.map(|t| t.id().clone()),
+                    quantity,
                     amount,
                     options,
                     name,
@@ -115,6 +133,10 @@ impl NewPledge {
 
     pub fn tier(&self) -> Option<&TierId> {
         self.tier.as_ref()
+    }
+    /// Units of the tier (1 for a pledge without reward).
+    pub fn quantity(&self) -> u32 {
+        self.quantity
     }
     pub fn amount(&self) -> Amount {
         self.amount
@@ -162,6 +184,7 @@ mod tests {
         PledgeRequest {
             tier: Some("lamp".into()),
             amount: RawAmount::Minor(29_900),
+            quantity: None,
             options: [("colour".to_owned(), "red".to_owned())].into(),
             name: "  Mei ".into(),
             contact: "mei@example.com".into(),
@@ -300,6 +323,13 @@ mod tests {
     }
 
     #[test]
+    fn several_units_pay_for_each_unit() {
+        let req = PledgeRequest { quantity: Some(3), amount: 89_700.into(), ..request() };
+        let pledge = NewPledge::parse(req, &campaign()).unwrap();
+        assert_eq!((pledge.quantity(), pledge.amount().minor()), (3, 89_700));
+    }
+
+    #[test]
     fn html_in_a_name_is_kept_as_text() {
         let req = PledgeRequest { name: "<script>alert(1)</script>".into(), ..request() };
         assert_eq!(NewPledge::parse(req, &campaign()).unwrap().name(), "<script>alert(1)</script>");
@@ -309,17 +339,19 @@ mod tests {
         #[test]
         fn an_accepted_tier_pledge_pays_at_least_the_price_and_picks_every_option(
             amount in -1_000i64..100_000,
+            quantity in prop::option::of(0u32..5),
             colour in prop::sample::select(vec!["walnut", "red", "blue", ""]),
             tier in prop::sample::select(vec![None, Some("early"), Some("lamp"), Some("x")]),
         ) {
             let campaign = campaign();
             let mut options = BTreeMap::new();
             if !colour.is_empty() { options.insert("colour".to_owned(), colour.to_owned()); }
-            let req = PledgeRequest { tier: tier.map(str::to_owned), amount: amount.into(), options, ..request() };
+            let req = PledgeRequest { tier: tier.map(str::to_owned), amount: amount.into(), quantity, options, ..request() };
             if let Ok(pledge) = NewPledge::parse(req, &campaign) {
                 prop_assert!(pledge.amount().minor() > 0);
                 if let Some(tier) = pledge.tier().and_then(|t| campaign.tier(t.as_str())) {
-                    prop_assert!(pledge.amount() >= tier.price());
+                    prop_assert!(pledge.amount().minor() >= tier.price().minor() * i64::from(pledge.quantity()));
+                    prop_assert!(pledge.quantity() >= 1 && pledge.quantity() <= tier.per_backer());
                     for group in tier.options() {
                         let chosen = &pledge.options()[group.name()];
                         prop_assert!(group.value(chosen).is_some());

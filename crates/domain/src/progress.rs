@@ -86,6 +86,9 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
                 price: tier.price().minor(),
                 limit: tier.limit(),
                 claimed: counts.claimed.get(tier_id).copied().unwrap_or(0),
+                per_backer: tier.per_backer(),
+                available_from: tier.available_from,
+                available_until: tier.available_until,
                 options: tier
                     .options()
                     .iter()
@@ -130,6 +133,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         ),
         seq: counts.seq,
         tiers,
+        stretch_goals: campaign.stretch_goals().to_vec(),
     }
 }
 

@@ -30,6 +30,9 @@ pub struct CampaignView {
     /// Increases by one with every change to the campaign's numbers.
     pub seq: u64,
     pub tiers: Vec<TierView>,
+    /// In increasing order of amount.
+    #[serde(default)]
+    pub stretch_goals: Vec<StretchGoal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,8 +43,20 @@ pub struct TierView {
     /// `None` is unlimited.
     pub limit: Option<u32>,
     pub claimed: u32,
+    /// The most units one pledge may take.
+    #[serde(default = "one")]
+    pub per_backer: u32,
+    /// The tier can be chosen only from/until these times, when set.
+    #[serde(default)]
+    pub available_from: Option<Timestamp>,
+    #[serde(default)]
+    pub available_until: Option<Timestamp>,
     #[serde(default)]
     pub options: Vec<OptionView>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl TierView {
@@ -51,6 +66,12 @@ impl TierView {
 
     pub fn remaining(&self) -> Option<u32> {
         self.limit.map(|limit| limit.saturating_sub(self.claimed))
+    }
+
+    /// Whether the tier's own window is open at `now` (the campaign's dates aside).
+    pub fn available_at(&self, now: Timestamp) -> bool {
+        self.available_from.is_none_or(|from| now >= from)
+            && self.available_until.is_none_or(|until| now < until)
     }
 }
 
@@ -67,6 +88,20 @@ pub struct ValueView {
     pub claimed: u32,
 }
 
+impl ValueView {
+    /// Whether enough backers chose this value for it to be made.
+    pub fn unlocked(&self) -> bool {
+        self.min_batch.is_none_or(|batch| self.claimed >= batch)
+    }
+}
+
+/// A campaign-level threshold: reaching `amount` unlocks what `label` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StretchGoal {
+    pub amount: i64,
+    pub label: String,
+}
+
 impl CampaignView {
     /// The definition part of the view, to rebuild a checked [`crate::Campaign`] from it
     /// (the widget validates pledges with it before sending them).
@@ -80,6 +115,7 @@ impl CampaignView {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             funding: self.funding,
+            stretch_goals: self.stretch_goals.clone(),
             tiers: self
                 .tiers
                 .iter()
@@ -88,6 +124,9 @@ impl CampaignView {
                     title: t.title.clone(),
                     price: t.price,
                     limit: t.limit,
+                    per_backer: Some(t.per_backer),
+                    available_from: t.available_from,
+                    available_until: t.available_until,
                     options: t
                         .options
                         .iter()
@@ -124,6 +163,8 @@ pub struct CampaignInput {
     pub funding: Funding,
     #[serde(default)]
     pub tiers: Vec<TierInput>,
+    #[serde(default)]
+    pub stretch_goals: Vec<StretchGoal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +174,13 @@ pub struct TierInput {
     pub price: i64,
     #[serde(default)]
     pub limit: Option<u32>,
+    /// The most units one pledge may take; 1 when unset.
+    #[serde(default)]
+    pub per_backer: Option<u32>,
+    #[serde(default)]
+    pub available_from: Option<Timestamp>,
+    #[serde(default)]
+    pub available_until: Option<Timestamp>,
     #[serde(default)]
     pub options: Vec<OptionInput>,
 }
@@ -158,6 +206,9 @@ pub struct PledgeRequest {
     pub tier: Option<String>,
     #[serde(default)]
     pub amount: RawAmount,
+    /// Units of the tier; 1 when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
     #[serde(default)]
     pub options: BTreeMap<String, String>,
     #[serde(default)]

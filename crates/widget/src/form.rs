@@ -4,6 +4,7 @@
 //! server builds the same request from a plain HTML form POST, so the two cannot drift.
 
 use domain::FieldErrors;
+use domain::Timestamp;
 use domain::wire::{CampaignView, PledgeRequest, RawAmount};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,6 +14,8 @@ use std::collections::BTreeMap;
 pub mod field {
     pub const TIER: &str = "tier";
     pub const AMOUNT: &str = "amount";
+    /// Followed by the tier id: each tier has its own units box.
+    pub const QUANTITY_PREFIX: &str = "quantity.";
     pub const NAME: &str = "name";
     pub const CONTACT: &str = "contact";
     pub const PUBLIC: &str = "public";
@@ -28,6 +31,8 @@ pub struct FormState {
     pub tier: String,
     /// As typed, in major units.
     pub amount: String,
+    /// Units of the tier, as typed; blank means one.
+    pub quantity: String,
     /// `"{tier}.{option}"` to chosen value.
     pub options: BTreeMap<String, String>,
     pub name: String,
@@ -44,9 +49,14 @@ pub struct FormState {
 }
 
 impl FormState {
-    /// A blank form: the first tier that is not sold out, at its price, each option on
-    /// its first value.
-    pub fn blank(campaign: &CampaignView, referral: &str, idempotency_key: &str) -> FormState {
+    /// A blank form: the first tier that can be chosen at `now`, at its price, each option
+    /// on its first value.
+    pub fn blank(
+        campaign: &CampaignView,
+        referral: &str,
+        idempotency_key: &str,
+        now: Timestamp,
+    ) -> FormState {
         let mut form = FormState {
             referral: referral.to_owned(),
             idempotency_key: idempotency_key.to_owned(),
@@ -59,20 +69,44 @@ impl FormState {
                 }
             }
         }
-        match campaign.tiers.iter().find(|t| !t.sold_out()) {
+        match campaign.tiers.iter().find(|t| !t.sold_out() && t.available_at(now)) {
             Some(tier) => form.select_tier(campaign, &tier.id),
             None => form.select_tier(campaign, ""),
         }
         form
     }
 
-    /// Chooses a tier and raises the amount to its price when below it.
+    /// Chooses a tier (one unit) and raises the amount to its price when below it.
     pub fn select_tier(&mut self, campaign: &CampaignView, tier: &str) {
         self.tier = tier.to_owned();
-        if let Some(tier) = campaign.tier(tier) {
+        self.quantity = String::new();
+        self.cover_price(campaign);
+    }
+
+    /// Sets the units of the chosen tier and raises the amount to cover them.
+    pub fn set_quantity(&mut self, campaign: &CampaignView, quantity: String) {
+        self.quantity = quantity;
+        self.cover_price(campaign);
+    }
+
+    /// Units as typed, when they are a number.
+    pub fn units(&self) -> Option<u32> {
+        match self.quantity.trim() {
+            "" => Some(1),
+            typed => typed.parse().ok(),
+        }
+    }
+
+    /// Makes the amount pay for the chosen units: raised when it is short, and kept in step
+    /// while it is a whole number of units (a price the form filled in, not a gift the
+    /// backer typed).
+    fn cover_price(&mut self, campaign: &CampaignView) {
+        if let (Some(tier), Some(units)) = (campaign.tier(&self.tier), self.units()) {
+            let due = tier.price.saturating_mul(i64::from(units.max(1)));
             let typed = campaign.currency.parse_major(&self.amount).unwrap_or(0);
-            if typed < tier.price {
-                self.amount = campaign.currency.to_major_input(tier.price);
+            let whole_units = typed % tier.price == 0;
+            if typed < due || whole_units {
+                self.amount = campaign.currency.to_major_input(due);
             }
         }
     }
@@ -80,6 +114,7 @@ impl FormState {
     /// Reads a submitted HTML form.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FormState {
         let mut form = FormState::default();
+        let mut quantities = BTreeMap::new();
         for (key, value) in pairs {
             match key.as_str() {
                 field::TIER => form.tier = value,
@@ -93,10 +128,13 @@ impl FormState {
                 _ => {
                     if let Some(option) = key.strip_prefix(field::OPTION_PREFIX) {
                         form.options.insert(option.to_owned(), value);
+                    } else if let Some(tier) = key.strip_prefix(field::QUANTITY_PREFIX) {
+                        quantities.insert(tier.to_owned(), value);
                     }
                 }
             }
         }
+        form.quantity = quantities.remove(&form.tier).unwrap_or_default();
         form
     }
 
@@ -104,18 +142,25 @@ impl FormState {
     /// amount that is not a number is refused here, in the reader's terms (major units).
     pub fn to_request(&self, campaign: &CampaignView) -> Result<PledgeRequest, FieldErrors> {
         let tier = campaign.tier(&self.tier);
+        let mut errors = FieldErrors::new();
+        let quantity = self.units();
+        if quantity.is_none() {
+            errors.add("quantity", domain::FieldError::NotANumber);
+        }
         let amount = match (self.amount.trim(), tier) {
-            ("", Some(tier)) => RawAmount::Minor(tier.price),
+            ("", Some(tier)) => RawAmount::Minor(tier.price.saturating_mul(i64::from(quantity.unwrap_or(1)))),
             ("", None) => RawAmount::Missing,
             (typed, _) => match campaign.currency.parse_major(typed) {
                 Some(minor) => RawAmount::Minor(minor),
                 None => {
-                    let mut errors = FieldErrors::new();
-                    errors.add("amount", domain::FieldError::NotANumber);
-                    return Err(errors);
+                    errors.add(field::AMOUNT, domain::FieldError::NotANumber);
+                    RawAmount::Missing
                 }
             },
         };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let options = tier
             .map(|tier| {
                 tier.options
@@ -130,6 +175,8 @@ impl FormState {
         Ok(PledgeRequest {
             tier: (!self.tier.is_empty()).then(|| self.tier.clone()),
             amount,
+            // One unit is the default; a pledge without reward has no units.
+            quantity: tier.and(quantity).filter(|&units| units != 1),
             options,
             name: self.name.clone(),
             contact: self.contact.clone(),
@@ -145,10 +192,12 @@ pub fn option_key(tier: &str, option: &str) -> String {
     format!("{tier}.{option}")
 }
 
-/// The form field an API error path belongs to (`options.colour` → `option.{tier}.colour`).
+/// The form field an API error path belongs to (`options.colour` → `option.{tier}.colour`,
+/// `quantity` → `quantity.{tier}`).
 pub fn form_field(api_field: &str, tier: &str) -> String {
     match api_field.strip_prefix("options.") {
         Some(option) => format!("{}{}", field::OPTION_PREFIX, option_key(tier, option)),
+        None if api_field == "quantity" => format!("{}{tier}", field::QUANTITY_PREFIX),
         None => api_field.to_owned(),
     }
 }
@@ -173,6 +222,7 @@ mod tests {
             funding: Funding::AllOrNothing,
             status: Status::Live,
             seq: 0,
+            stretch_goals: vec![],
             tiers: vec![
                 TierView {
                     id: "early".into(),
@@ -180,6 +230,9 @@ mod tests {
                     price: 9_900,
                     limit: Some(1),
                     claimed: 1,
+                    per_backer: 1,
+                    available_from: None,
+                    available_until: None,
                     options: vec![],
                 },
                 TierView {
@@ -188,6 +241,9 @@ mod tests {
                     price: 19_900,
                     limit: None,
                     claimed: 0,
+                    per_backer: 3,
+                    available_from: None,
+                    available_until: None,
                     options: vec![OptionView {
                         name: "colour".into(),
                         values: vec![
@@ -202,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_blank_form_starts_on_the_first_tier_not_sold_out_at_its_price() {
-        let form = FormState::blank(&campaign(), "REF12345", "key");
+        let form = FormState::blank(&campaign(), "REF12345", "key", Timestamp::from_unix(5));
         assert_eq!(form.tier, "lamp");
         assert_eq!(form.amount, "199");
         assert_eq!(form.options["lamp.colour"], "walnut");
@@ -215,6 +271,8 @@ mod tests {
             ("amount", "250.5"),
             ("option.lamp.colour", "red"),
             ("option.early.size", "L"),
+            ("quantity.early", "5"),
+            ("quantity.lamp", "2"),
             ("name", "Mei"),
             ("contact", "mei@example.com"),
             ("public", "on"),
@@ -225,6 +283,7 @@ mod tests {
         let request = FormState::from_pairs(pairs).to_request(&campaign()).unwrap();
         assert_eq!(request.tier.as_deref(), Some("lamp"));
         assert_eq!(request.amount, RawAmount::Minor(25_050));
+        assert_eq!(request.quantity, Some(2), "the chosen tier's units");
         assert_eq!(request.options, [("colour".to_owned(), "red".to_owned())].into());
         assert!(request.public);
         assert_eq!(request.referral, None);
@@ -243,8 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn more_units_raise_the_amount_and_are_sent() {
+        let mut form = FormState::blank(&campaign(), "", "key", Timestamp::from_unix(5));
+        form.set_quantity(&campaign(), "3".into());
+        assert_eq!(form.amount, "597");
+        let request = form.to_request(&campaign()).unwrap();
+        assert_eq!((request.quantity, request.amount), (Some(3), RawAmount::Minor(59_700)));
+        form.set_quantity(&campaign(), "x".into());
+        let errors = form.to_request(&campaign()).unwrap_err();
+        assert_eq!(errors.get("quantity"), Some(&domain::FieldError::NotANumber));
+    }
+
+    #[test]
     fn option_errors_point_at_the_tiers_select() {
         assert_eq!(form_field("options.colour", "lamp"), "option.lamp.colour");
         assert_eq!(form_field("name", "lamp"), "name");
+        assert_eq!(form_field("quantity", "lamp"), "quantity.lamp");
     }
 }

@@ -75,6 +75,33 @@ impl Lang {
         }
     }
 
+    pub fn starts_in(self, left: TimeLeft) -> String {
+        let until = self.time_left(left);
+        match self {
+            Lang::En => format!("Starts in {}", until.trim_end_matches(" left")),
+            Lang::ZhCn => format!("距开始{}", until.trim_start_matches("剩余")),
+        }
+    }
+
+    /// "12/30 to unlock" for a value below its minimum batch, "unlocked" above it.
+    pub fn batch(self, claimed: u32, batch: u32) -> String {
+        match self {
+            Lang::En if claimed >= batch => "unlocked".to_owned(),
+            Lang::En => format!("{claimed}/{batch} to unlock"),
+            Lang::ZhCn if claimed >= batch => "已解锁".to_owned(),
+            Lang::ZhCn => format!("{claimed}/{batch} 份解锁"),
+        }
+    }
+
+    pub fn below_batch(self, name: &str, value: &str, claimed: u32, batch: u32) -> String {
+        match self {
+            Lang::En => format!(
+                "{name} {value} did not reach its minimum batch ({claimed}/{batch}) and will not be made."
+            ),
+            Lang::ZhCn => format!("{name}「{value}」未达到最低起订量（{claimed}/{batch}），不会生产。"),
+        }
+    }
+
     pub fn remaining(self, n: u32) -> String {
         match self {
             Lang::En => format!("{n} left"),
@@ -167,6 +194,12 @@ pub struct Text {
     pub fix_fields: &'static str,
     pub pledge_again: &'static str,
     pub powered_by: &'static str,
+    pub stretch_goals: &'static str,
+    pub units: &'static str,
+    pub not_yet: &'static str,
+    pub no_longer: &'static str,
+    pub cancel: &'static str,
+    pub cancelled: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -197,6 +230,12 @@ pub static EN: Text = Text {
     fix_fields: "Please check the highlighted fields.",
     pledge_again: "Pledge again",
     powered_by: "Crowdfunding by tribefund",
+    stretch_goals: "Stretch goals",
+    units: "How many",
+    not_yet: "Not available yet",
+    no_longer: "No longer available",
+    cancel: "Cancel my pledge",
+    cancelled: "This pledge was cancelled.",
 };
 
 pub static ZH: Text = Text {
@@ -227,6 +266,12 @@ pub static ZH: Text = Text {
     fix_fields: "请检查标出的内容。",
     pledge_again: "再次支持",
     powered_by: "tribefund 众筹",
+    stretch_goals: "延伸目标",
+    units: "数量",
+    not_yet: "尚未开放",
+    no_longer: "已停止供应",
+    cancel: "取消支持",
+    cancelled: "该支持已取消。",
 };
 
 #[cfg(test)]

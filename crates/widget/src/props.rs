@@ -49,10 +49,14 @@ pub struct Receipt {
     pub pledge_id: String,
     pub name: String,
     pub amount: i64,
-    pub tier_title: Option<String>,
+    pub tier: Option<String>,
+    pub quantity: u32,
     pub options: Vec<(String, String)>,
     pub share_url: String,
     pub receipt_url: String,
+    /// Set on the receipt page: where its cancel form posts. `None` on the thank-you view.
+    pub cancel_action: Option<String>,
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use domain::NewPledge;
 use domain::wire::{PledgeCreated, PledgeRequest};
 use std::net::SocketAddr;
@@ -21,6 +21,7 @@ pub(super) fn router(bench_routes: bool) -> Router<AppState> {
         .route("/api/v1/campaigns/{id}", get(campaign))
         .route("/api/v1/campaigns/{id}/pledges", post(create_pledge))
         .route("/api/v1/campaigns/{id}/events", get(super::events::events))
+        .route("/api/v1/receipts/{token}", delete(cancel_pledge))
 }
 
 /// The campaign's current snapshot, straight from the hub.
@@ -63,6 +64,18 @@ async fn create_pledge(
     let created = created(&state, &headers, &accepted);
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
+}
+
+/// Cancels the pledge behind a receipt token while its campaign is live: 204, also when
+/// it was cancelled already.
+async fn cancel_pledge(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<StatusCode, Error> {
+    if !super::pages::is_receipt_token(&token) {
+        return Err(Error::NotFound);
+    }
+    state.store.cancel(&token).await.map(|_| StatusCode::NO_CONTENT)
 }
 
 /// The benchmark's baseline: the same extractor and JSON work as a pledge, no store.

@@ -26,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/embed/{id}/pledge", post(form_pledge))
         .route("/c/{id}", get(share))
         .route("/r/{token}", get(receipt))
+        .route("/r/{token}/cancel", post(cancel))
 }
 
 /// Query parameters every page takes; the loader forwards them from `data-*` attributes.
@@ -47,6 +48,11 @@ impl PageQuery {
     }
     fn referral(&self) -> &str {
         self.referral.as_deref().filter(|r| is_referral_code(r)).unwrap_or("")
+    }
+    /// The query that keeps the page's view, language and theme across a form post.
+    fn carry(&self, lang: Lang) -> String {
+        let view = if self.view.as_deref() == Some("embed") { "embed" } else { "page" };
+        format!("view={view}&lang={}&theme={}", lang.tag(), self.theme().as_str())
     }
 }
 
@@ -70,14 +76,15 @@ async fn embed(
 ) -> Response {
     let lang = query.lang(&headers);
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
-    let campaign = entry.snapshot(crate::now()).view.clone();
-    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
+    let now = crate::now();
+    let campaign = entry.snapshot(now).view.clone();
+    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
     let props = AppProps {
         campaign,
         lang,
         theme: query.theme(),
         page: Page::Embed,
-        now: crate::now().unix(),
+        now: now.unix(),
         form,
         receipt: None,
     };
@@ -92,14 +99,15 @@ async fn share(
 ) -> Response {
     let lang = query.lang(&headers);
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
-    let campaign = entry.snapshot(crate::now()).view.clone();
-    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret());
+    let now = crate::now();
+    let campaign = entry.snapshot(now).view.clone();
+    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
     let props = AppProps {
         campaign,
         lang,
         theme: query.theme(),
         page: Page::Share,
-        now: crate::now().unix(),
+        now: now.unix(),
         form,
         receipt: None,
     };
@@ -177,11 +185,7 @@ async fn receipt(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let lang = query.lang(&headers);
-    let found = if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        state.store.receipt(&token).await?
-    } else {
-        None
-    };
+    let found = if is_receipt_token(&token) { state.store.receipt(&token).await? } else { None };
     let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
         return Ok(not_found(lang));
     };
@@ -189,15 +193,17 @@ async fn receipt(
     let accepted = crate::store::Accepted { pledge, replayed: true };
     let links = created(&state, &headers, &accepted);
     let p = accepted.pledge;
-    let tier = p.tier_id.as_deref().and_then(|t| campaign.tier(t));
     let receipt = Receipt {
         pledge_id: p.id,
         name: p.name,
         amount: p.amount,
-        tier_title: tier.map(|t| t.title.clone()),
+        tier: p.tier_id,
+        quantity: p.quantity,
         options: p.options.into_iter().collect(),
         share_url: links.share_url,
         receipt_url: links.receipt_url,
+        cancel_action: Some(format!("/r/{token}/cancel?{}", query.carry(lang))),
+        cancelled: p.cancelled,
     };
     let (page, shell) = match query.view.as_deref() {
         Some("embed") => (Page::Embed, Shell::Frame),
@@ -216,6 +222,29 @@ async fn receipt(
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
+}
+
+/// The receipt's cancel form: cancels through the writer, then shows the receipt again.
+async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    if !is_receipt_token(&token) {
+        return Ok(not_found(query.lang(&headers)));
+    }
+    match state.store.cancel(&token).await {
+        Ok(_) | Err(Error::Ended | Error::NotStarted) => {
+            Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
+        }
+        Err(Error::NotFound) => Ok(not_found(query.lang(&headers))),
+        Err(other) => Err(other),
+    }
+}
+
+pub(super) fn is_receipt_token(token: &str) -> bool {
+    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn html_page(status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {

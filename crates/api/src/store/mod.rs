@@ -9,7 +9,7 @@
 
 mod writer;
 
-pub use writer::{Accepted, DEFAULT_BATCH, PledgeCommand};
+pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
 
 use crate::ids;
 use anyhow::Context;
@@ -31,11 +31,13 @@ pub struct StoredPledge {
     pub id: String,
     pub campaign_id: String,
     pub tier_id: Option<String>,
+    pub quantity: u32,
     pub amount: i64,
     pub options: BTreeMap<String, String>,
     pub name: String,
     pub referral_code: String,
     pub receipt_token: String,
+    pub cancelled: bool,
 }
 
 /// A campaign as loaded at start-up.
@@ -49,7 +51,7 @@ pub struct StoredCampaign {
 #[derive(Debug, Clone)]
 pub struct Store {
     readers: SqlitePool,
-    writer: mpsc::Sender<PledgeCommand>,
+    writer: mpsc::Sender<writer::Command>,
 }
 
 impl Store {
@@ -81,9 +83,21 @@ impl Store {
 
     /// Queues a pledge for the writer and waits until it is durable (or refused).
     pub async fn pledge(&self, command: PledgeCommand) -> Result<Accepted, crate::Error> {
-        let (command, reply) = command.with_reply();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(writer::Command::Pledge(command, reply))
+            .await
+            .map_err(|_| crate::Error::Unavailable)?;
+        answer.await.map_err(|_| crate::Error::Unavailable)?
+    }
+
+    /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
+    /// twice is not an error: the answer says it was already cancelled.
+    pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, crate::Error> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let command = writer::Command::Cancel(receipt_token.to_owned(), reply);
         self.writer.send(command).await.map_err(|_| crate::Error::Unavailable)?;
-        reply.await.map_err(|_| crate::Error::Unavailable)?
+        answer.await.map_err(|_| crate::Error::Unavailable)?
     }
 
     /// Every campaign with its site's framing policy and current counts.
@@ -187,15 +201,19 @@ impl Store {
 
     /// The pledge behind a receipt link.
     pub async fn receipt(&self, token: &str) -> anyhow::Result<Option<StoredPledge>> {
-        let row =
-            sqlx::query(select_pledge!("receipt_token")).bind(token).fetch_optional(&self.readers).await?;
+        let row = sqlx::query(select_pledge!("receipt_token = ?"))
+            .bind(token)
+            .fetch_optional(&self.readers)
+            .await?;
         row.map(|r| pledge_from_row(&r)).transpose()
     }
 
-    /// Sums over the pledges table, for checking that the counters agree with it.
+    /// Sums over the pledges that count (not cancelled), for checking that the counters
+    /// agree with them.
     pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(amount), 0) AS raised, COUNT(*) AS n FROM pledges WHERE campaign_id = ?",
+            "SELECT COALESCE(SUM(amount), 0) AS raised, COUNT(*) AS n FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL",
         )
         .bind(campaign_id)
         .fetch_one(&self.readers)
@@ -212,9 +230,9 @@ impl Store {
 macro_rules! select_pledge {
     ($by:literal) => {
         concat!(
-            "SELECT id, campaign_id, tier_id, amount, options, name, referral_code, receipt_token FROM pledges WHERE ",
-            $by,
-            " = ?"
+            "SELECT id, campaign_id, tier_id, quantity, amount, options, name, referral_code, receipt_token, ",
+            "cancelled_at FROM pledges WHERE ",
+            $by
         )
     };
 }
@@ -225,11 +243,13 @@ fn pledge_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredPledge
         id: row.get("id"),
         campaign_id: row.get("campaign_id"),
         tier_id: row.get("tier_id"),
+        quantity: row.get::<i64, _>("quantity") as u32,
         amount: row.get("amount"),
         options: serde_json::from_str(row.get("options")).context("reading a pledge's options")?,
         name: row.get("name"),
         referral_code: row.get("referral_code"),
         receipt_token: row.get("receipt_token"),
+        cancelled: row.get::<Option<i64>, _>("cancelled_at").is_some(),
     })
 }
 

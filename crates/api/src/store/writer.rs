@@ -1,27 +1,41 @@
 //! The pledge writer: one task, one connection, group commit.
 //!
-//! Pledges queue on a channel. The writer takes everything queued (up to a batch), applies
-//! each pledge under its own SAVEPOINT inside one transaction, reads the new counts of the
-//! campaigns it touched, commits (one fsync for the whole batch), then publishes the counts
-//! to the hub and answers every waiting request. A pledge refused inside the batch (sold
-//! out, a reused key) rolls back to its savepoint and does not disturb the others. If the
-//! commit fails, no pledge of the batch is acknowledged.
+//! Pledges (and cancellations) queue on a channel. The writer takes everything queued, up
+//! to a batch, and applies it in one transaction whose statements scale with the number of
+//! tiers and campaigns touched, not with the number of pledges:
+//!
+//! 1. one query finds which idempotency keys were seen before (their pledges are replayed);
+//! 2. dates and tier windows are checked in memory;
+//! 3. each touched tier is claimed once for the batch's total units with a conditional
+//!    `UPDATE` (`claimed + n <= max_claims`); only when that would oversell does the writer
+//!    fall back to claiming pledge by pledge, in arrival order, so exactly the units left
+//!    are taken and the rest are refused as sold out;
+//! 4. option counts, the pledge rows and the keys are written with one statement per
+//!    touched value and multi-row inserts;
+//! 5. each touched campaign's totals and `seq` move once, its new counts are read back,
+//!    and the transaction commits: one fsync for the whole batch.
+//!
+//! Only after the commit are the counts published to the hub and the waiting requests
+//! answered. If anything fails, the whole batch is rolled back and every request in it is
+//! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
 use super::{StoredPledge, counts, pledge_from_row, select_pledge};
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
-use domain::{Campaign, NewPledge, Timestamp};
-use sqlx::{Row, SqliteConnection};
-use std::collections::BTreeMap;
+use domain::{Campaign, NewPledge, Timestamp, Unavailable};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most pledges one transaction commits, unless configured otherwise.
 pub const DEFAULT_BATCH: usize = 256;
-/// How many pledges may wait for the writer before senders wait too.
-const QUEUE: usize = 4096;
+/// How many commands may wait for the writer before senders wait too.
+const QUEUE: usize = 8192;
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
+const ROWS_PER_INSERT: usize = 100;
 
 /// A checked pledge for the writer.
 #[derive(Debug)]
@@ -30,18 +44,11 @@ pub struct PledgeCommand {
     pub pledge: NewPledge,
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, String)>,
-    reply: Option<oneshot::Sender<Result<Accepted, Error>>>,
 }
 
 impl PledgeCommand {
     pub fn new(campaign: Arc<Campaign>, pledge: NewPledge, idempotency: Option<(String, String)>) -> Self {
-        PledgeCommand { campaign, pledge, idempotency, reply: None }
-    }
-
-    pub(super) fn with_reply(mut self) -> (Self, oneshot::Receiver<Result<Accepted, Error>>) {
-        let (tx, rx) = oneshot::channel();
-        self.reply = Some(tx);
-        (self, rx)
+        PledgeCommand { campaign, pledge, idempotency }
     }
 }
 
@@ -52,195 +59,434 @@ pub struct Accepted {
     pub replayed: bool,
 }
 
-pub(super) fn spawn(
-    connection: SqliteConnection,
-    hub: Arc<Hub>,
-    max_batch: usize,
-) -> mpsc::Sender<PledgeCommand> {
+/// A cancelled pledge; `already` when an earlier request cancelled it.
+#[derive(Debug, Clone)]
+pub struct Cancelled {
+    pub pledge: StoredPledge,
+    pub already: bool,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, Error>>;
+
+#[derive(Debug)]
+pub(super) enum Command {
+    Pledge(PledgeCommand, Reply<Accepted>),
+    /// Cancel the pledge with this receipt token.
+    Cancel(String, Reply<Cancelled>),
+}
+
+pub(super) fn spawn(connection: SqliteConnection, hub: Arc<Hub>, max_batch: usize) -> mpsc::Sender<Command> {
     let (tx, rx) = mpsc::channel(QUEUE);
     tokio::spawn(run(connection, rx, hub, max_batch.max(1)));
     tx
 }
 
-async fn run(
-    mut conn: SqliteConnection,
-    mut rx: mpsc::Receiver<PledgeCommand>,
-    hub: Arc<Hub>,
-    max_batch: usize,
-) {
+async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
-        let outcome = commit_batch(&mut conn, &batch, now).await;
-        match outcome {
-            Ok((results, touched)) => {
-                for (id, counts) in touched {
+        let (pledges, cancels): (Vec<_>, Vec<_>) =
+            batch.drain(..).partition(|c| matches!(c, Command::Pledge(..)));
+        let pledges: Vec<_> = pledges
+            .into_iter()
+            .filter_map(|c| if let Command::Pledge(p, r) = c { Some((p, r)) } else { None })
+            .collect();
+        let cancels: Vec<_> = cancels
+            .into_iter()
+            .filter_map(|c| if let Command::Cancel(t, r) = c { Some((t, r)) } else { None })
+            .collect();
+        let commands: Vec<&PledgeCommand> = pledges.iter().map(|(p, _)| p).collect();
+        let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
+        match commit_batch(&mut conn, &commands, &tokens, now).await {
+            Ok(outcome) => {
+                for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
                         entry.publish(counts, now);
                     }
                 }
-                for (command, result) in batch.drain(..).zip(results) {
-                    if let Some(reply) = command.reply {
-                        let _ = reply.send(result);
-                    }
+                for ((_, reply), result) in pledges.into_iter().zip(outcome.pledged) {
+                    let _ = reply.send(result);
+                }
+                for ((_, reply), result) in cancels.into_iter().zip(outcome.cancelled) {
+                    let _ = reply.send(result);
                 }
             }
             Err(e) => {
-                tracing::error!(error = ?e, pledges = batch.len(), "a pledge batch failed to commit");
+                tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit");
                 // The connection may be in any state: make sure no transaction is left open.
                 let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
-                for command in batch.drain(..) {
-                    if let Some(reply) = command.reply {
-                        let _ = reply.send(Err(Error::Unavailable));
-                    }
+                for (_, reply) in pledges {
+                    let _ = reply.send(Err(Error::Unavailable));
+                }
+                for (_, reply) in cancels {
+                    let _ = reply.send(Err(Error::Unavailable));
                 }
             }
         }
     }
 }
 
-type BatchOutcome = (Vec<Result<Accepted, Error>>, BTreeMap<String, Counts>);
+struct Outcome {
+    pledged: Vec<Result<Accepted, Error>>,
+    cancelled: Vec<Result<Cancelled, Error>>,
+    counts: BTreeMap<String, Counts>,
+}
+
+/// How a batch moves one campaign's totals.
+#[derive(Debug, Default)]
+struct Totals {
+    raised: i64,
+    backers: i64,
+    changes: i64,
+}
+
+/// Where a pledge of the batch stands while the batch is worked out.
+enum State {
+    Done(Result<Accepted, Error>),
+    /// A key already used earlier in this batch, by the pledge at this index.
+    SameKeyAs(usize),
+    /// Waiting for its tier to be claimed.
+    Candidate,
+    Admitted(StoredPledge),
+}
 
 async fn commit_batch(
     conn: &mut SqliteConnection,
-    batch: &[PledgeCommand],
+    commands: &[&PledgeCommand],
+    tokens: &[&str],
     now: Timestamp,
-) -> anyhow::Result<BatchOutcome> {
+) -> anyhow::Result<Outcome> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let mut results = Vec::with_capacity(batch.len());
-    let mut touched = BTreeMap::new();
-    for command in batch {
-        let result = apply(conn, command, now).await;
-        if matches!(&result, Ok(a) if !a.replayed) {
-            touched.insert(command.campaign.id().to_string(), Counts::default());
-        }
-        results.push(result);
-    }
-    for (id, slot) in &mut touched {
-        *slot = counts(conn, id).await?;
-    }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
-    Ok((results, touched))
-}
+    let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
 
-/// Applies one pledge inside the batch's transaction.
-async fn apply(
-    conn: &mut SqliteConnection,
-    command: &PledgeCommand,
-    now: Timestamp,
-) -> Result<Accepted, Error> {
-    let campaign = &command.campaign;
-    let campaign_id = campaign.id().as_str();
-    if let Some((key, hash)) = &command.idempotency {
-        let row = sqlx::query(
-            "SELECT request_hash, pledge_id FROM idempotency_keys WHERE campaign_id = ? AND key = ?",
-        )
-        .bind(campaign_id)
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(row) = row {
-            let (stored_hash, pledge_id): (String, String) = (row.get("request_hash"), row.get("pledge_id"));
-            if stored_hash != *hash {
-                return Err(Error::KeyReused);
+    // 1. Keys seen in earlier batches, and keys repeated within this one.
+    let known = known_keys(conn, commands).await?;
+    let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut states = Vec::with_capacity(commands.len());
+    let mut replays: Vec<(usize, String)> = Vec::new();
+    for (i, command) in commands.iter().enumerate() {
+        let campaign = command.campaign.id().as_str();
+        let state = match &command.idempotency {
+            Some((key, hash)) => match known.get(&(campaign.to_owned(), key.clone())) {
+                Some((stored_hash, _)) if stored_hash != hash => State::Done(Err(Error::KeyReused)),
+                Some((_, pledge_id)) => {
+                    replays.push((i, pledge_id.clone()));
+                    State::Candidate
+                }
+                None => match first_with_key.get(&(campaign, key.as_str())) {
+                    Some(&first) => State::SameKeyAs(first),
+                    None => {
+                        first_with_key.insert((campaign, key.as_str()), i);
+                        admissible(command, now)
+                    }
+                },
+            },
+            None => admissible(command, now),
+        };
+        states.push(state);
+    }
+    for (i, pledge_id) in replays {
+        let row = sqlx::query(select_pledge!("id = ?")).bind(pledge_id).fetch_one(&mut *conn).await?;
+        states[i] = State::Done(Ok(Accepted { pledge: pledge_from_row(&row)?, replayed: true }));
+    }
+
+    // 2. Claim each touched tier for all its candidates at once, or one by one near a limit.
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, state) in states.iter_mut().enumerate() {
+        if !matches!(state, State::Candidate) {
+            continue;
+        }
+        let command = commands[i];
+        match command.pledge.tier() {
+            Some(tier) => groups.entry((command.campaign.id().as_str(), tier.as_str())).or_default().push(i),
+            None => *state = State::Admitted(new_row(command)),
+        }
+    }
+    for ((campaign, tier), members) in groups {
+        let units: i64 = members.iter().map(|&i| i64::from(commands[i].pledge.quantity())).sum();
+        if claim(conn, campaign, tier, units).await? {
+            for i in members {
+                states[i] = State::Admitted(new_row(commands[i]));
             }
-            let pledge = sqlx::query(select_pledge!("id")).bind(pledge_id).fetch_one(&mut *conn).await?;
-            return Ok(Accepted { pledge: pledge_from_row(&pledge)?, replayed: true });
+            continue;
+        }
+        for i in members {
+            let units = i64::from(commands[i].pledge.quantity());
+            states[i] = if claim(conn, campaign, tier, units).await? {
+                State::Admitted(new_row(commands[i]))
+            } else {
+                State::Done(Err(Error::SoldOut(tier.to_owned())))
+            };
         }
     }
-    if now < campaign.starts_at() {
-        return Err(Error::NotStarted);
-    }
-    if now >= campaign.ends_at() {
-        return Err(Error::Ended);
-    }
 
-    sqlx::query("SAVEPOINT pledge").execute(&mut *conn).await?;
-    let result = insert(conn, command, now).await;
-    if result.is_err() {
-        sqlx::query("ROLLBACK TO pledge").execute(&mut *conn).await?;
+    // 3. Option counts, pledge rows, keys, totals.
+    let mut chosen: BTreeMap<(&str, &str, &str, &str), i64> = BTreeMap::new();
+    let mut rows: Vec<(&PledgeCommand, &StoredPledge)> = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        let State::Admitted(row) = state else { continue };
+        let command = commands[i];
+        if let Some(tier) = command.pledge.tier() {
+            for (name, value) in command.pledge.options() {
+                *chosen.entry((command.campaign.id().as_str(), tier.as_str(), name, value)).or_default() +=
+                    i64::from(command.pledge.quantity());
+            }
+        }
+        let total = totals.entry(row.campaign_id.clone()).or_default();
+        total.raised += row.amount;
+        total.backers += 1;
+        total.changes += 1;
+        rows.push((command, row));
     }
-    sqlx::query("RELEASE pledge").execute(&mut *conn).await?;
-    result.map(|pledge| Accepted { pledge, replayed: false })
-}
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    command: &PledgeCommand,
-    now: Timestamp,
-) -> Result<StoredPledge, Error> {
-    let campaign_id = command.campaign.id().as_str();
-    let pledge = &command.pledge;
-    if let Some(tier) = pledge.tier() {
-        let claimed = sqlx::query(
-            "UPDATE tiers SET claimed = claimed + 1 \
-             WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed < max_claims)",
+    for ((campaign, tier, name, value), units) in chosen {
+        sqlx::query(
+            "UPDATE option_values SET claimed = claimed + ? \
+             WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?",
         )
-        .bind(campaign_id)
-        .bind(tier.as_str())
+        .bind(units)
+        .bind(campaign)
+        .bind(tier)
+        .bind(name)
+        .bind(value)
         .execute(&mut *conn)
         .await?;
-        if claimed.rows_affected() == 0 {
-            return Err(Error::SoldOut(tier.to_string()));
+    }
+    insert_rows(conn, &rows, now).await?;
+
+    // 4. Cancellations.
+    let mut cancelled = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        cancelled.push(cancel(conn, token, now, &mut totals).await?);
+    }
+
+    // 5. Totals, fresh counts, commit.
+    let mut fresh = BTreeMap::new();
+    for (campaign, total) in &totals {
+        sqlx::query(
+            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ? WHERE id = ?",
+        )
+        .bind(total.raised)
+        .bind(total.backers)
+        .bind(total.changes)
+        .bind(campaign)
+        .execute(&mut *conn)
+        .await?;
+        fresh.insert(campaign.clone(), counts(conn, campaign).await?);
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+
+    // Answers, in order; a repeated key gets what its first use got.
+    let mut pledged: Vec<Result<Accepted, Error>> = Vec::with_capacity(states.len());
+    for state in states {
+        pledged.push(match state {
+            State::Done(result) => result,
+            State::Admitted(pledge) => Ok(Accepted { pledge, replayed: false }),
+            State::SameKeyAs(first) => match &pledged[first] {
+                Ok(accepted) => Ok(Accepted { pledge: accepted.pledge.clone(), replayed: true }),
+                Err(error) => Err(error.again()),
+            },
+            State::Candidate => Err(Error::Unavailable),
+        });
+    }
+    Ok(Outcome { pledged, cancelled, counts: fresh })
+}
+
+/// Dates and tier windows, which need no database.
+fn admissible(command: &PledgeCommand, now: Timestamp) -> State {
+    let campaign = &command.campaign;
+    if now < campaign.starts_at() {
+        return State::Done(Err(Error::NotStarted));
+    }
+    if now >= campaign.ends_at() {
+        return State::Done(Err(Error::Ended));
+    }
+    let tier = command.pledge.tier().and_then(|t| campaign.tier(t.as_str()));
+    match tier.map(|t| t.available_at(now)) {
+        Some(Err(why)) => State::Done(Err(Error::TierUnavailable {
+            tier: tier.map(|t| t.id().to_string()).unwrap_or_default(),
+            not_yet: why == Unavailable::NotYet,
+        })),
+        _ => State::Candidate,
+    }
+}
+
+/// Adds `units` to a tier's claims unless that would pass its limit.
+async fn claim(conn: &mut SqliteConnection, campaign: &str, tier: &str, units: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tiers SET claimed = claimed + ? \
+         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)",
+    )
+    .bind(units)
+    .bind(campaign)
+    .bind(tier)
+    .bind(units)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn new_row(command: &PledgeCommand) -> StoredPledge {
+    let pledge = &command.pledge;
+    StoredPledge {
+        id: ids::secret(),
+        campaign_id: command.campaign.id().to_string(),
+        tier_id: pledge.tier().map(|t| t.to_string()),
+        quantity: pledge.quantity(),
+        amount: pledge.amount().minor(),
+        options: pledge.options().clone(),
+        name: pledge.name().to_owned(),
+        referral_code: ids::alphanumeric(10),
+        receipt_token: ids::secret(),
+        cancelled: false,
+    }
+}
+
+/// `(campaign, key)` → `(request hash, pledge id)` for the batch's keys already stored.
+async fn known_keys(
+    conn: &mut SqliteConnection,
+    commands: &[&PledgeCommand],
+) -> sqlx::Result<HashMap<(String, String), (String, String)>> {
+    let keyed: Vec<(&str, &str)> = commands
+        .iter()
+        .filter_map(|c| c.idempotency.as_ref().map(|(key, _)| (c.campaign.id().as_str(), key.as_str())))
+        .collect();
+    let mut known = HashMap::new();
+    for chunk in keyed.chunks(ROWS_PER_INSERT) {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT campaign_id, key, request_hash, pledge_id FROM idempotency_keys WHERE (campaign_id, key) IN (",
+        );
+        let mut list = query.separated(", ");
+        for (campaign, key) in chunk {
+            list.push("(")
+                .push_bind_unseparated(*campaign)
+                .push_unseparated(", ")
+                .push_bind_unseparated(*key)
+                .push_unseparated(")");
         }
-        for (name, value) in pledge.options() {
+        query.push(")");
+        for row in query.build().fetch_all(&mut *conn).await? {
+            known.insert(
+                (row.get("campaign_id"), row.get("key")),
+                (row.get("request_hash"), row.get("pledge_id")),
+            );
+        }
+    }
+    Ok(known)
+}
+
+async fn insert_rows(
+    conn: &mut SqliteConnection,
+    rows: &[(&PledgeCommand, &StoredPledge)],
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
+             referral_code, referred_by, receipt_token, created_at) ",
+        );
+        let mut options = Vec::with_capacity(chunk.len());
+        for (_, row) in chunk {
+            options.push(serde_json::to_string(&row.options)?);
+        }
+        query.push_values(chunk.iter().zip(&options), |mut values, ((command, row), options)| {
+            let pledge = &command.pledge;
+            values
+                .push_bind(&row.id)
+                .push_bind(&row.campaign_id)
+                .push_bind(&row.tier_id)
+                .push_bind(i64::from(row.quantity))
+                .push_bind(row.amount)
+                .push_bind(options)
+                .push_bind(&row.name)
+                .push_bind(pledge.contact())
+                .push_bind(pledge.public())
+                .push_bind(pledge.message())
+                .push_bind(&row.referral_code)
+                .push_bind(pledge.referral())
+                .push_bind(&row.receipt_token)
+                .push_bind(now.unix());
+        });
+        query.build().execute(&mut *conn).await?;
+
+        let keyed: Vec<_> =
+            chunk.iter().filter_map(|(c, row)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
+        if !keyed.is_empty() {
+            let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ",
+            );
+            query.push_values(keyed, |mut values, ((key, hash), row)| {
+                values
+                    .push_bind(&row.campaign_id)
+                    .push_bind(key)
+                    .push_bind(hash)
+                    .push_bind(&row.id)
+                    .push_bind(now.unix());
+            });
+            query.build().execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Cancels one pledge inside the batch's transaction, giving back its units and money.
+async fn cancel(
+    conn: &mut SqliteConnection,
+    token: &str,
+    now: Timestamp,
+    totals: &mut BTreeMap<String, Totals>,
+) -> anyhow::Result<Result<Cancelled, Error>> {
+    let Some(row) =
+        sqlx::query(select_pledge!("receipt_token = ?")).bind(token).fetch_optional(&mut *conn).await?
+    else {
+        return Ok(Err(Error::NotFound));
+    };
+    let pledge = pledge_from_row(&row)?;
+    if pledge.cancelled {
+        return Ok(Ok(Cancelled { pledge, already: true }));
+    }
+    let definition: String = sqlx::query("SELECT definition FROM campaigns WHERE id = ?")
+        .bind(&pledge.campaign_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .get("definition");
+    let campaign = Campaign::new(serde_json::from_str(&definition)?)
+        .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
+    if now < campaign.starts_at() {
+        return Ok(Err(Error::NotStarted));
+    }
+    if now >= campaign.ends_at() {
+        return Ok(Err(Error::Ended));
+    }
+    sqlx::query("UPDATE pledges SET cancelled_at = ? WHERE id = ?")
+        .bind(now.unix())
+        .bind(&pledge.id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(tier) = &pledge.tier_id {
+        let units = i64::from(pledge.quantity);
+        sqlx::query("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?")
+            .bind(units)
+            .bind(&pledge.campaign_id)
+            .bind(tier)
+            .execute(&mut *conn)
+            .await?;
+        for (name, value) in &pledge.options {
             sqlx::query(
-                "UPDATE option_values SET claimed = claimed + 1 \
+                "UPDATE option_values SET claimed = claimed - ? \
                  WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?",
             )
-            .bind(campaign_id)
-            .bind(tier.as_str())
+            .bind(units)
+            .bind(&pledge.campaign_id)
+            .bind(tier)
             .bind(name)
             .bind(value)
             .execute(&mut *conn)
             .await?;
         }
     }
-    let stored = StoredPledge {
-        id: ids::secret(),
-        campaign_id: campaign_id.to_owned(),
-        tier_id: pledge.tier().map(|t| t.to_string()),
-        amount: pledge.amount().minor(),
-        options: pledge.options().clone(),
-        name: pledge.name().to_owned(),
-        referral_code: ids::alphanumeric(10),
-        receipt_token: ids::secret(),
-    };
-    sqlx::query(
-        "INSERT INTO pledges (id, campaign_id, tier_id, amount, options, name, contact, public, message, \
-         referral_code, referred_by, receipt_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&stored.id)
-    .bind(campaign_id)
-    .bind(&stored.tier_id)
-    .bind(stored.amount)
-    .bind(serde_json::to_string(&stored.options).map_err(anyhow::Error::from)?)
-    .bind(&stored.name)
-    .bind(pledge.contact())
-    .bind(pledge.public())
-    .bind(pledge.message())
-    .bind(&stored.referral_code)
-    .bind(pledge.referral())
-    .bind(&stored.receipt_token)
-    .bind(now.unix())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE campaigns SET raised = raised + ?, backers = backers + 1, seq = seq + 1 WHERE id = ?",
-    )
-    .bind(stored.amount)
-    .bind(campaign_id)
-    .execute(&mut *conn)
-    .await?;
-    if let Some((key, hash)) = &command.idempotency {
-        sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(campaign_id)
-            .bind(key)
-            .bind(hash)
-            .bind(&stored.id)
-            .bind(now.unix())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(stored)
+    let total = totals.entry(pledge.campaign_id.clone()).or_default();
+    total.raised -= pledge.amount;
+    total.backers -= 1;
+    total.changes += 1;
+    Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: false }))
 }

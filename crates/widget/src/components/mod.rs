@@ -61,10 +61,10 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let on_again = {
-        let (campaign, form, receipt) = (campaign.clone(), form.clone(), receipt.clone());
+        let (campaign, form, receipt, now) = (campaign.clone(), form.clone(), receipt.clone(), now.clone());
         Callback::from(move |()| {
             let referral = form.referral.clone();
-            form.set(FormState::blank(&campaign.0, &referral, &new_key()));
+            form.set(FormState::blank(&campaign.0, &referral, &new_key(), Timestamp::from_unix(*now)));
             receipt.set(None);
         })
     };
@@ -80,12 +80,12 @@ pub fn App(props: &AppProps) -> Html {
     );
     let body = match (&*receipt, status) {
         (Some(r), _) => html! {
-            <Thanks receipt={r.clone()} currency={c.currency} lang={lang}
+            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={*now}
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
         },
         (None, Status::Live) => html! {
             <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} form={(*form).clone()}
-                busy={*busy} on_change={on_change} on_submit={on_submit} />
+                busy={*busy} now={*now} on_change={on_change} on_submit={on_submit} />
         },
         (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
         (None, _) => html! { <p class="tf-closed">{ text.closed }</p> },
@@ -143,15 +143,17 @@ fn submit(
     wasm_bindgen_futures::spawn_local(async move {
         match crate::services::pledge(&view.id, &current.idempotency_key, &request).await {
             Ok(created) => {
-                let tier = request.tier.as_deref().and_then(|t| view.tier(t));
                 receipt.set(Some(Receipt {
                     pledge_id: created.id,
                     name: current.name.trim().to_owned(),
                     amount: created.amount,
-                    tier_title: tier.map(|t| t.title.clone()),
+                    tier: request.tier,
+                    quantity: request.quantity.unwrap_or(1),
                     options: request.options.into_iter().collect(),
                     share_url: created.share_url,
                     receipt_url: created.receipt_url,
+                    cancel_action: None,
+                    cancelled: false,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     campaign.dispatch(fresh);

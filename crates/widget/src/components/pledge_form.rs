@@ -4,6 +4,7 @@
 use crate::form::{FormState, field, option_key};
 use crate::i18n::Lang;
 use crate::props::Theme;
+use domain::Timestamp;
 use domain::wire::{CampaignView, TierView};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -16,6 +17,8 @@ pub struct PledgeFormProps {
     pub theme: Theme,
     pub form: FormState,
     pub busy: bool,
+    /// Unix seconds, for tiers with their own availability window.
+    pub now: i64,
     pub on_change: Callback<FormState>,
     pub on_submit: Callback<SubmitEvent>,
 }
@@ -76,25 +79,55 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
     let invalid = |name: &str| form.errors.contains_key(name).then_some("true");
     let described = |name: &str| form.errors.contains_key(name).then(|| format!("err-{name}"));
 
+    // Typing units into a tier's box also chooses that tier.
+    let on_quantity = |tier: String| {
+        let form = form.clone();
+        let campaign = c.clone();
+        let on_change = props.on_change.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut next = form.clone();
+            if next.tier != tier {
+                next.select_tier(&campaign, &tier);
+            }
+            next.set_quantity(&campaign, input_value(&e));
+            on_change.emit(next);
+        })
+    };
+    let now = Timestamp::from_unix(props.now);
     let tier_row = |tier: &TierView| -> Html {
         let checked = form.tier == tier.id;
+        let open = tier.available_at(now);
         let sold_out = tier.sold_out();
         let note = match tier.remaining() {
             _ if sold_out => text.sold_out.to_owned(),
+            _ if tier.available_from.is_some_and(|from| now < from) => text.not_yet.to_owned(),
+            _ if !open => text.no_longer.to_owned(),
             Some(left) => props.lang.remaining(left),
             None => String::new(),
         };
+        let disabled = sold_out || !open;
         html! {
-            <div class={classes!("tf-tier", sold_out.then_some("tf-sold-out"))} data-tier={tier.id.clone()}>
+            <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}>
                 <label>
                     <input type="radio" name={field::TIER} value={tier.id.clone()} checked={checked}
-                        disabled={sold_out} onchange={on_tier(tier.id.clone())} />
+                        disabled={disabled} onchange={on_tier(tier.id.clone())} />
                     <span class="tf-tier-title">{ &tier.title }</span>
                     <span class="tf-price">{ c.currency.format(tier.price) }</span>
                     <span class="tf-left">{ note }</span>
                 </label>
-                if !tier.options.is_empty() && !sold_out {
+                if (!tier.options.is_empty() || tier.per_backer > 1) && !disabled {
                     <div class="tf-options">
+                        if tier.per_backer > 1 {
+                            <label class="tf-option">
+                                <span>{ text.units }</span>
+                                <input type="number" name={format!("{}{}", field::QUANTITY_PREFIX, tier.id)} min="1"
+                                    max={tier.per_backer.to_string()} inputmode="numeric" placeholder="1"
+                                    value={if checked { form.quantity.clone() } else { String::new() }}
+                                    oninput={on_quantity(tier.id.clone())}
+                                    aria-invalid={invalid(&format!("{}{}", field::QUANTITY_PREFIX, tier.id))} />
+                                { error(&format!("{}{}", field::QUANTITY_PREFIX, tier.id)) }
+                            </label>
+                        }
                         { for tier.options.iter().map(|option| {
                             let key = option_key(&tier.id, &option.name);
                             let selected = form.options.get(&key).cloned().unwrap_or_default();
@@ -106,7 +139,7 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
                                         aria-invalid={invalid(&name)} aria-describedby={described(&name)}>
                                         { for option.values.iter().map(|v| {
                                             let count = match v.min_batch {
-                                                Some(batch) => format!("{} ({}/{})", v.value, v.claimed, batch),
+                                                Some(batch) => format!("{} · {}", v.value, props.lang.batch(v.claimed, batch)),
                                                 None => v.value.clone(),
                                             };
                                             html! { <option value={v.value.clone()} selected={v.value == selected}>{ count }</option> }

@@ -28,10 +28,12 @@ pub fn Progress(props: &ProgressProps) -> Html {
     // The clock moves on in the browser: recompute the status rather than trusting the
     // snapshot's, which was right when it was taken.
     let status = progress::status(c.starts_at, c.ends_at, c.funding, c.raised, c.goal, now);
-    let timing = match (status, time_left(c.ends_at, now)) {
-        (Status::Live, Some(left)) => lang.time_left(left),
-        (status, _) => lang.status(status).to_owned(),
-    };
+    let timing = match status {
+        Status::Live => time_left(c.ends_at, now).map(|left| lang.time_left(left)),
+        Status::Scheduled => time_left(c.starts_at, now).map(|left| lang.starts_in(left)),
+        _ => None,
+    }
+    .unwrap_or_else(|| lang.status(status).to_owned());
     let width = format!("width:{}%", pct.min(100));
     html! {
         <section class="tf-progress" data-status={status_name(status)}>
@@ -54,6 +56,20 @@ pub fn Progress(props: &ProgressProps) -> Html {
                     <dd data-testid="time">{ timing }</dd>
                 </div>
             </dl>
+            if !c.stretch_goals.is_empty() {
+                <ul class="tf-goals" aria-label={text.stretch_goals}>
+                    { for c.stretch_goals.iter().map(|goal| {
+                        let reached = c.raised >= goal.amount;
+                        html! {
+                            <li class={classes!(reached.then_some("tf-reached"))} data-reached={reached.to_string()}>
+                                <span class="tf-goal-mark">{ if reached { "✓" } else { "○" } }</span>
+                                <span class="tf-goal-amount">{ c.currency.format(goal.amount) }</span>
+                                <span>{ &goal.label }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
         </section>
     }
 }

@@ -1,15 +1,19 @@
-//! The thank-you view: what was pledged and the backer's personal share link.
+//! The thank-you view and the receipt: what was pledged, the backer's personal share link,
+//! and, on the receipt page, a way to cancel while the campaign is live.
 
 use crate::i18n::Lang;
 use crate::props::Receipt;
-use domain::Currency;
+use domain::wire::CampaignView;
+use domain::{Status, Timestamp, progress};
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ThanksProps {
     pub receipt: Receipt,
-    pub currency: Currency,
+    pub campaign: Rc<CampaignView>,
     pub lang: Lang,
+    pub now: i64,
     /// Shown as "Pledge again" when set.
     #[prop_or_default]
     pub on_again: Option<Callback<()>>,
@@ -17,8 +21,10 @@ pub struct ThanksProps {
 
 #[function_component]
 pub fn Thanks(props: &ThanksProps) -> Html {
-    let text = props.lang.text();
+    let lang = props.lang;
+    let text = lang.text();
     let r = &props.receipt;
+    let c = &props.campaign;
     let copied = use_state(|| false);
     let link = use_node_ref();
     let on_copy = {
@@ -34,30 +40,154 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
         })
     };
-    let chosen: Vec<String> = r
-        .tier_title
-        .iter()
-        .cloned()
-        .chain(r.options.iter().map(|(name, value)| format!("{name}: {value}")))
+    let status = progress::status(
+        c.starts_at,
+        c.ends_at,
+        c.funding,
+        c.raised,
+        c.goal,
+        Timestamp::from_unix(props.now),
+    );
+    let tier = r.tier.as_deref().and_then(|t| c.tier(t));
+    let mut chosen: Vec<String> = tier
+        .map(|t| if r.quantity > 1 { format!("{} × {}", t.title, r.quantity) } else { t.title.clone() })
+        .into_iter()
         .collect();
+    let mut not_made = Vec::new();
+    for (name, value) in &r.options {
+        let view = tier
+            .and_then(|t| t.options.iter().find(|o| &o.name == name))
+            .and_then(|o| o.values.iter().find(|v| &v.value == value));
+        match view.and_then(|v| Some((v, v.min_batch?))) {
+            Some((v, batch)) if matches!(status, Status::Succeeded | Status::Failed) && !v.unlocked() => {
+                not_made.push(lang.below_batch(name, value, v.claimed, batch));
+                chosen.push(format!("{name}: {value}"));
+            }
+            Some((v, batch)) => chosen.push(format!("{name}: {value} ({})", lang.batch(v.claimed, batch))),
+            None => chosen.push(format!("{name}: {value}")),
+        }
+    }
     html! {
         <section class="tf-thanks" role="status" data-testid="thanks">
-            <h2>{ props.lang.thanks(&r.name, &props.currency.format(r.amount)) }</h2>
+            if r.cancelled {
+                <h2 data-testid="cancelled">{ text.cancelled }</h2>
+            } else {
+                <h2>{ lang.thanks(&r.name, &c.currency.format(r.amount)) }</h2>
+            }
             if !chosen.is_empty() {
                 <p class="tf-chosen">{ chosen.join(" · ") }</p>
             }
-            <p>{ text.share_prompt }</p>
-            <div class="tf-share">
-                <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
-                <button type="button" onclick={on_copy}>{ if *copied { text.copied } else { text.copy } }</button>
-            </div>
+            { for not_made.into_iter().map(|note| html! { <p class="tf-problem" data-testid="below-batch">{ note }</p> }) }
+            if !r.cancelled {
+                <p>{ text.share_prompt }</p>
+                <div class="tf-share">
+                    <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
+                    <button type="button" onclick={on_copy}>{ if *copied { text.copied } else { text.copy } }</button>
+                </div>
+            }
             <p class="tf-links">
-                <a href={r.receipt_url.clone()} target="_blank" rel="noopener">{ text.receipt }</a>
+                if r.cancel_action.is_none() {
+                    <a href={r.receipt_url.clone()} target="_blank" rel="noopener">{ text.receipt }</a>
+                }
                 if let Some(again) = &props.on_again {
                     {" · "}
                     <button type="button" class="tf-link-button" onclick={again.reform(|_: MouseEvent| ())}>{ text.pledge_again }</button>
                 }
             </p>
+            if let (Some(action), false, Status::Live) = (&r.cancel_action, r.cancelled, status) {
+                <form method="post" action={action.clone()} class="tf-cancel">
+                    <button type="submit" class="tf-link-button" data-testid="cancel">{ text.cancel }</button>
+                </form>
+            }
         </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use crate::form::FormState;
+    use crate::i18n::Lang;
+    use crate::props::{AppProps, Page, Receipt, Theme};
+    use domain::wire::{CampaignView, OptionView, TierView, ValueView};
+    use domain::{Currency, Funding, Status, Timestamp};
+
+    fn ended_campaign(red_claimed: u32) -> CampaignView {
+        CampaignView {
+            id: "lamp".into(),
+            title: "Lamp".into(),
+            summary: String::new(),
+            currency: Currency::Cny,
+            goal: 10_000,
+            raised: 100_000,
+            backers: 3,
+            starts_at: Timestamp::from_unix(0),
+            ends_at: Timestamp::from_unix(100),
+            funding: Funding::AllOrNothing,
+            status: Status::Succeeded,
+            seq: 3,
+            stretch_goals: vec![],
+            tiers: vec![TierView {
+                id: "lamp".into(),
+                title: "Lamp".into(),
+                price: 100,
+                limit: None,
+                claimed: 3,
+                per_backer: 1,
+                available_from: None,
+                available_until: None,
+                options: vec![OptionView {
+                    name: "colour".into(),
+                    values: vec![ValueView {
+                        value: "red".into(),
+                        min_batch: Some(30),
+                        claimed: red_claimed,
+                    }],
+                }],
+            }],
+        }
+    }
+
+    async fn receipt_html(campaign: CampaignView, now: i64) -> String {
+        let receipt = Receipt {
+            pledge_id: "p".into(),
+            name: "Mei".into(),
+            amount: 100,
+            tier: Some("lamp".into()),
+            quantity: 1,
+            options: vec![("colour".into(), "red".into())],
+            share_url: "/c/lamp?ref=ABCDEFGH".into(),
+            receipt_url: "/r/x".into(),
+            cancel_action: Some("/r/x/cancel".into()),
+            cancelled: false,
+        };
+        let props = AppProps {
+            campaign,
+            lang: Lang::En,
+            theme: Theme::Light,
+            page: Page::Share,
+            now,
+            form: FormState::default(),
+            receipt: Some(receipt),
+        };
+        crate::render(props).await
+    }
+
+    #[tokio::test]
+    async fn a_choice_below_its_minimum_batch_is_reported_once_the_campaign_has_ended() {
+        let html = receipt_html(ended_campaign(12), 200).await;
+        assert!(
+            html.contains("colour red did not reach its minimum batch (12/30) and will not be made."),
+            "{html}"
+        );
+        assert!(!html.contains("tf-cancel"), "an ended campaign's pledge cannot be cancelled");
+    }
+
+    #[tokio::test]
+    async fn a_choice_that_reached_its_batch_or_a_live_campaign_reports_nothing() {
+        assert!(!receipt_html(ended_campaign(30), 200).await.contains("below-batch"));
+        let live = receipt_html(ended_campaign(12), 50).await;
+        assert!(!live.contains("below-batch"));
+        assert!(live.contains("red (12/30 to unlock)"));
+        assert!(live.contains("tf-cancel"), "a live campaign's pledge can be cancelled");
     }
 }
