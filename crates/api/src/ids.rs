@@ -15,6 +15,33 @@ pub fn secret() -> String {
     hex(&bytes)
 }
 
+/// A pledge id: 12 hex digits of milliseconds since the epoch, then 20 random ones. Ids
+/// sort by time, so new rows land at the end of the index.
+pub fn time_ordered() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let random: [u8; 10] = rand::random();
+    format!("{:012x}{}", ms & 0xffff_ffff_ffff, hex(&random))
+}
+
+/// A referral code: the time in milliseconds in 8 base-62 digits, then 4 random ones. Short
+/// enough to share, sorted by time like pledge ids.
+pub fn referral_code() -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut code = [b'0'; 8];
+    for digit in code.iter_mut().rev() {
+        *digit = DIGITS[(ms % 62) as usize];
+        ms /= 62;
+    }
+    let mut code = String::from_utf8(code.to_vec()).expect("base-62 digits are ASCII");
+    code.push_str(&alphanumeric(4));
+    code
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -29,9 +56,12 @@ mod tests {
 
     #[test]
     fn identifiers_have_their_promised_shape() {
-        let code = alphanumeric(10);
-        assert_eq!(code.len(), 10);
+        let code = referral_code();
+        assert_eq!(code.len(), 12);
         assert!(domain::pledge::is_referral_code(&code));
+        assert_eq!(time_ordered().len(), 32);
+        let (a, b) = (time_ordered(), time_ordered());
+        assert!(a[..12] <= b[..12], "ids sort by time");
         assert_eq!(secret().len(), 32);
         assert_ne!(secret(), secret());
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -42,21 +42,28 @@ CREATE TABLE option_values (
     FOREIGN KEY (campaign_id, tier_id) REFERENCES tiers(campaign_id, id)
 );
 
+-- Every indexed key of a pledge grows with time (ids and referral codes start with the
+-- time), so a batch of inserts appends to the right edge of each index instead of touching
+-- a random page per row. The receipt secret is not indexed: a receipt token is the pledge
+-- id followed by the secret, found by id and then compared.
 CREATE TABLE pledges (
-    id            TEXT PRIMARY KEY,
-    campaign_id   TEXT NOT NULL REFERENCES campaigns(id),
-    tier_id       TEXT,
-    amount        INTEGER NOT NULL CHECK (amount > 0),
-    options       TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    contact       TEXT NOT NULL,
-    public        INTEGER NOT NULL,
-    message       TEXT,
-    referral_code TEXT NOT NULL UNIQUE,
-    referred_by   TEXT,
-    receipt_token TEXT NOT NULL UNIQUE,
-    created_at    INTEGER NOT NULL
-);
+    id             TEXT PRIMARY KEY,
+    campaign_id    TEXT NOT NULL REFERENCES campaigns(id),
+    tier_id        TEXT,
+    quantity       INTEGER NOT NULL DEFAULT 1 CHECK (quantity > 0),
+    amount         INTEGER NOT NULL CHECK (amount > 0),
+    options        TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    contact        TEXT NOT NULL,
+    public         INTEGER NOT NULL,
+    message        TEXT,
+    referral_code  TEXT NOT NULL UNIQUE,
+    referred_by    TEXT,
+    receipt_secret TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    -- Set when the backer cancels; a cancelled pledge stays for the record but no longer counts.
+    cancelled_at   INTEGER
+) WITHOUT ROWID;
 CREATE INDEX pledges_by_campaign ON pledges (campaign_id, created_at);
 
 -- A retried request with the same key gets the pledge it made the first time.

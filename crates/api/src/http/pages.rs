@@ -243,8 +243,9 @@ async fn cancel(
     }
 }
 
+/// A pledge id and its secret: 64 lowercase hex digits.
 pub(super) fn is_receipt_token(token: &str) -> bool {
-    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn html_page(status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {

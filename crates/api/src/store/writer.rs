@@ -19,7 +19,7 @@
 //! answered. If anything fails, the whole batch is rolled back and every request in it is
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
-use super::{StoredPledge, counts, pledge_from_row, select_pledge};
+use super::{StoredPledge, by_receipt_token, counts, pledge_from_row, select_pledge};
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::ids;
@@ -85,6 +85,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: A
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
+        let started = std::time::Instant::now();
         let (pledges, cancels): (Vec<_>, Vec<_>) =
             batch.drain(..).partition(|c| matches!(c, Command::Pledge(..)));
         let pledges: Vec<_> = pledges
@@ -99,6 +100,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: A
         let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
         match commit_batch(&mut conn, &commands, &tokens, now).await {
             Ok(outcome) => {
+                tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
                 for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
                         entry.publish(counts, now);
@@ -147,7 +149,8 @@ enum State {
     SameKeyAs(usize),
     /// Waiting for its tier to be claimed.
     Candidate,
-    Admitted(StoredPledge),
+    /// Claimed; the row to insert and its receipt secret.
+    Admitted(StoredPledge, String),
 }
 
 async fn commit_batch(
@@ -199,21 +202,21 @@ async fn commit_batch(
         let command = commands[i];
         match command.pledge.tier() {
             Some(tier) => groups.entry((command.campaign.id().as_str(), tier.as_str())).or_default().push(i),
-            None => *state = State::Admitted(new_row(command)),
+            None => *state = admitted(command),
         }
     }
     for ((campaign, tier), members) in groups {
         let units: i64 = members.iter().map(|&i| i64::from(commands[i].pledge.quantity())).sum();
         if claim(conn, campaign, tier, units).await? {
             for i in members {
-                states[i] = State::Admitted(new_row(commands[i]));
+                states[i] = admitted(commands[i]);
             }
             continue;
         }
         for i in members {
             let units = i64::from(commands[i].pledge.quantity());
             states[i] = if claim(conn, campaign, tier, units).await? {
-                State::Admitted(new_row(commands[i]))
+                admitted(commands[i])
             } else {
                 State::Done(Err(Error::SoldOut(tier.to_owned())))
             };
@@ -222,9 +225,9 @@ async fn commit_batch(
 
     // 3. Option counts, pledge rows, keys, totals.
     let mut chosen: BTreeMap<(&str, &str, &str, &str), i64> = BTreeMap::new();
-    let mut rows: Vec<(&PledgeCommand, &StoredPledge)> = Vec::new();
+    let mut rows: Vec<(&PledgeCommand, &StoredPledge, &str)> = Vec::new();
     for (i, state) in states.iter().enumerate() {
-        let State::Admitted(row) = state else { continue };
+        let State::Admitted(row, secret) = state else { continue };
         let command = commands[i];
         if let Some(tier) = command.pledge.tier() {
             for (name, value) in command.pledge.options() {
@@ -236,7 +239,7 @@ async fn commit_batch(
         total.raised += row.amount;
         total.backers += 1;
         total.changes += 1;
-        rows.push((command, row));
+        rows.push((command, row, secret));
     }
     for ((campaign, tier, name, value), units) in chosen {
         sqlx::query(
@@ -280,7 +283,7 @@ async fn commit_batch(
     for state in states {
         pledged.push(match state {
             State::Done(result) => result,
-            State::Admitted(pledge) => Ok(Accepted { pledge, replayed: false }),
+            State::Admitted(pledge, _) => Ok(Accepted { pledge, replayed: false }),
             State::SameKeyAs(first) => match &pledged[first] {
                 Ok(accepted) => Ok(Accepted { pledge: accepted.pledge.clone(), replayed: true }),
                 Err(error) => Err(error.again()),
@@ -325,20 +328,23 @@ async fn claim(conn: &mut SqliteConnection, campaign: &str, tier: &str, units: i
     Ok(done.rows_affected() == 1)
 }
 
-fn new_row(command: &PledgeCommand) -> StoredPledge {
+fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
     let pledge = &command.pledge;
-    StoredPledge {
-        id: ids::secret(),
+    let id = ids::time_ordered();
+    let secret = ids::secret();
+    let row = StoredPledge {
+        receipt_token: format!("{id}{secret}"),
+        id,
         campaign_id: command.campaign.id().to_string(),
         tier_id: pledge.tier().map(|t| t.to_string()),
         quantity: pledge.quantity(),
         amount: pledge.amount().minor(),
         options: pledge.options().clone(),
         name: pledge.name().to_owned(),
-        referral_code: ids::alphanumeric(10),
-        receipt_token: ids::secret(),
+        referral_code: ids::referral_code(),
         cancelled: false,
-    }
+    };
+    (row, secret)
 }
 
 /// `(campaign, key)` → `(request hash, pledge id)` for the batch's keys already stored.
@@ -374,21 +380,26 @@ async fn known_keys(
     Ok(known)
 }
 
+fn admitted(command: &PledgeCommand) -> State {
+    let (row, secret) = new_row(command);
+    State::Admitted(row, secret)
+}
+
 async fn insert_rows(
     conn: &mut SqliteConnection,
-    rows: &[(&PledgeCommand, &StoredPledge)],
+    rows: &[(&PledgeCommand, &StoredPledge, &str)],
     now: Timestamp,
 ) -> anyhow::Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-             referral_code, referred_by, receipt_token, created_at) ",
+             referral_code, referred_by, receipt_secret, created_at) ",
         );
         let mut options = Vec::with_capacity(chunk.len());
-        for (_, row) in chunk {
+        for (_, row, _) in chunk {
             options.push(serde_json::to_string(&row.options)?);
         }
-        query.push_values(chunk.iter().zip(&options), |mut values, ((command, row), options)| {
+        query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
             let pledge = &command.pledge;
             values
                 .push_bind(&row.id)
@@ -403,13 +414,13 @@ async fn insert_rows(
                 .push_bind(pledge.message())
                 .push_bind(&row.referral_code)
                 .push_bind(pledge.referral())
-                .push_bind(&row.receipt_token)
+                .push_bind(*secret)
                 .push_bind(now.unix());
         });
         query.build().execute(&mut *conn).await?;
 
         let keyed: Vec<_> =
-            chunk.iter().filter_map(|(c, row)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
+            chunk.iter().filter_map(|(c, row, _)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
         if !keyed.is_empty() {
             let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ",
@@ -435,12 +446,9 @@ async fn cancel(
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
 ) -> anyhow::Result<Result<Cancelled, Error>> {
-    let Some(row) =
-        sqlx::query(select_pledge!("receipt_token = ?")).bind(token).fetch_optional(&mut *conn).await?
-    else {
+    let Some(pledge) = by_receipt_token(conn, token).await? else {
         return Ok(Err(Error::NotFound));
     };
-    let pledge = pledge_from_row(&row)?;
     if pledge.cancelled {
         return Ok(Ok(Cancelled { pledge, already: true }));
     }
