@@ -1,25 +1,31 @@
 //! The store: everything durable, and the only place that knows SQL.
 //!
-//! SQLite in WAL mode with `synchronous=FULL`: a pledge is acknowledged only after the
-//! transaction holding it is on disk. All pledges go through one writer task (see
-//! [`writer`]), which commits them in batches: one fsync serves every pledge queued
-//! behind it, and a single writer can never race itself into overselling a tier. Reads
-//! of rarely changing data (campaign definitions at start-up, receipts) use a small
-//! pool of reader connections.
+//! Two engines, one interface, chosen by the database URL: SQLite (`sqlite://…`, the
+//! embedded default, WAL with `synchronous=FULL`) and PostgreSQL (`postgres://…`, for
+//! several replicas). A pledge is acknowledged only after the transaction holding it has
+//! committed. All pledges of a replica go through its one writer task (see [`writer`]),
+//! which commits them in batches: one fsync serves every pledge queued behind it. Reads of
+//! rarely changing data (campaign definitions at start-up, receipts) use a small pool of
+//! reader connections. On PostgreSQL, [`listen`] tells this replica of other replicas'
+//! commits.
 
+pub(crate) mod db;
+mod listen;
 mod writer;
 
 pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
 
 use crate::ids;
 use anyhow::Context;
+use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, ValueRow, on_conn};
 use domain::progress::Counts;
 use domain::wire::CampaignInput;
 use domain::{Campaign, Timestamp};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -40,7 +46,26 @@ pub struct StoredPledge {
     pub cancelled: bool,
 }
 
-/// A campaign as loaded at start-up.
+impl TryFrom<PledgeRow> for StoredPledge {
+    type Error = anyhow::Error;
+
+    fn try_from(row: PledgeRow) -> anyhow::Result<StoredPledge> {
+        Ok(StoredPledge {
+            receipt_token: format!("{}{}", row.id, row.receipt_secret),
+            options: serde_json::from_str(&row.options).context("reading a pledge's options")?,
+            id: row.id,
+            campaign_id: row.campaign_id,
+            tier_id: row.tier_id,
+            quantity: u32::try_from(row.quantity).context("a pledge's quantity")?,
+            amount: row.amount,
+            name: row.name,
+            referral_code: row.referral_code,
+            cancelled: row.cancelled_at.is_some(),
+        })
+    }
+}
+
+/// A campaign as loaded from the database.
 #[derive(Debug)]
 pub struct StoredCampaign {
     pub campaign: Campaign,
@@ -50,37 +75,30 @@ pub struct StoredCampaign {
 
 #[derive(Debug, Clone)]
 pub struct Store {
-    readers: SqlitePool,
+    readers: Pool,
     writer: mpsc::Sender<writer::Command>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url`, migrates it, and starts the writer,
-    /// which commits up to `max_batch` pledges at a time and publishes each commit's new
-    /// counts to `hub`.
-    pub async fn open(url: &str, hub: std::sync::Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("reading the database URL {url:?}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    /// Opens (creating a SQLite file if needed) the database at `url`, migrates it, and
+    /// starts the writer, which commits up to `max_batch` pledges at a time and publishes
+    /// each commit's new counts to `hub`. On PostgreSQL it also starts the listener that
+    /// brings other replicas' changes into `hub`.
+    pub async fn open(url: &str, hub: Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
+        let (readers, writers) = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            open_postgres(url).await?
+        } else {
+            open_sqlite(url).await?
+        };
+        let writer = writer::spawn(writers, hub.clone(), max_batch);
+        let store = Store { readers, writer };
+        match &store.readers {
+            Pool::Sqlite(pool) => {
+                tokio::spawn(checkpoint(pool.clone()));
+            }
+            Pool::Postgres(pool) => listen::spawn(pool.clone(), store.clone(), hub),
         }
-        let readers = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("opening {url}"))?;
-        sqlx::migrate!("migrations/sqlite").run(&readers).await.context("migrating the database")?;
-        let connection = sqlx::ConnectOptions::connect(&options.clone().pragma("wal_autocheckpoint", "0"))
-            .await
-            .context("opening the writer connection")?;
-        let writer = writer::spawn(connection, hub, max_batch);
-        tokio::spawn(checkpoint(readers.clone()));
-        Ok(Store { readers, writer })
+        Ok(store)
     }
 
     /// Queues a pledge for the writer and waits until it is durable (or refused).
@@ -105,22 +123,39 @@ impl Store {
     /// Every campaign with its site's framing policy and current counts.
     pub async fn campaigns(&self) -> anyhow::Result<Vec<StoredCampaign>> {
         let mut conn = self.readers.acquire().await?;
-        let rows = sqlx::query(
-            "SELECT c.id, c.definition, s.origins FROM campaigns c JOIN sites s ON s.id = c.site_id ORDER BY c.id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT c.id, c.definition, s.origins FROM campaigns c JOIN sites s ON s.id = c.site_id ORDER BY c.id"
+        )).fetch_all(&mut **c).await)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let id: String = row.get("id");
-            let input: CampaignInput = serde_json::from_str(row.get("definition"))
-                .with_context(|| format!("reading the definition of campaign {id}"))?;
-            let campaign =
-                Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {id} is invalid: {e:?}"))?;
-            let counts = counts(&mut conn, &id).await?;
-            out.push(StoredCampaign { campaign, frame_ancestors: row.get("origins"), counts });
+            out.push(stored_campaign(&mut conn, row).await?);
         }
         Ok(out)
+    }
+
+    /// One campaign, when it exists.
+    pub async fn campaign(&self, id: &str) -> anyhow::Result<Option<StoredCampaign>> {
+        let mut conn = self.readers.acquire().await?;
+        let row: Option<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT c.id, c.definition, s.origins FROM campaigns c JOIN sites s ON s.id = c.site_id WHERE c.id = ?"
+        )).bind(id).fetch_optional(&mut **c).await)?;
+        match row {
+            Some(row) => Ok(Some(stored_campaign(&mut conn, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A campaign's current counts, read in one consistent snapshot.
+    pub async fn counts(&self, id: &str) -> anyhow::Result<Counts> {
+        let mut conn = self.readers.acquire().await?;
+        let begin = match conn {
+            Conn::Sqlite(_) => "BEGIN",
+            Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        execute(&mut conn, begin).await?;
+        let counts = counts(&mut conn, id).await;
+        execute(&mut conn, "COMMIT").await?;
+        counts
     }
 
     /// Creates a site with the creator key `key`. Origins are `frame-ancestors` sources.
@@ -132,73 +167,68 @@ impl Store {
         key: &str,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(name)
-            .bind(origins)
-            .bind(ids::sha256_hex(key.as_bytes()))
-            .bind(now.unix())
-            .execute(&self.readers)
-            .await
-            .with_context(|| format!("creating site {id}"))?;
-        Ok(())
+        let mut conn = self.readers.acquire().await?;
+        let key_hash = ids::sha256_hex(key.as_bytes());
+        on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)"))
+            .bind(id).bind(name).bind(origins).bind(&key_hash).bind(now.unix())
+            .execute(&mut **c).await.map(|_| ()))
+        .with_context(|| format!("creating site {id}"))
     }
 
     /// The `frame-ancestors` sources of a site.
     pub async fn site_origins(&self, id: &str) -> anyhow::Result<String> {
-        let row =
-            sqlx::query("SELECT origins FROM sites WHERE id = ?").bind(id).fetch_one(&self.readers).await?;
-        Ok(row.get("origins"))
+        let mut conn = self.readers.acquire().await?;
+        let origins: (String,) = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT origins FROM sites WHERE id = ?"))
+            .bind(id).fetch_one(&mut **c).await)?;
+        Ok(origins.0)
     }
 
     pub async fn site_exists(&self, id: &str) -> anyhow::Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM sites WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.readers)
-            .await?
-            .is_some())
+        let mut conn = self.readers.acquire().await?;
+        let found: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id FROM sites WHERE id = ?"))
+            .bind(id).fetch_optional(&mut **c).await)?;
+        Ok(found.is_some())
     }
 
     /// Creates a campaign with zero counts; its tiers and option values get their rows.
+    /// Other replicas hear of it through the same channel as of pledges.
     pub async fn create_campaign(
         &self,
         site_id: &str,
         campaign: &Campaign,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        let mut tx = self.readers.begin().await?;
+        let mut conn = self.readers.acquire().await?;
         let definition = serde_json::to_string(&campaign.to_input())?;
-        sqlx::query("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)")
-            .bind(campaign.id().as_str())
-            .bind(site_id)
-            .bind(definition)
-            .bind(now.unix())
-            .execute(&mut *tx)
-            .await
-            .with_context(|| format!("creating campaign {}", campaign.id()))?;
-        for tier in campaign.tiers() {
-            sqlx::query("INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)")
-                .bind(campaign.id().as_str())
-                .bind(tier.id().as_str())
-                .bind(tier.limit())
-                .execute(&mut *tx)
-                .await?;
-            for option in tier.options() {
-                for value in option.values() {
-                    sqlx::query(
-                        "INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)",
-                    )
-                    .bind(campaign.id().as_str())
-                    .bind(tier.id().as_str())
-                    .bind(option.name())
-                    .bind(value.value())
-                    .execute(&mut *tx)
-                    .await?;
+        let id = campaign.id().as_str();
+        execute(&mut conn, "BEGIN").await?;
+        let created: anyhow::Result<()> = async {
+            on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)"))
+                .bind(id).bind(site_id).bind(&definition).bind(now.unix()).execute(&mut **c).await.map(|_| ()))
+                .with_context(|| format!("creating campaign {id}"))?;
+            for tier in campaign.tiers() {
+                let limit = tier.limit().map(i64::from);
+                on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"))
+                    .bind(id).bind(tier.id().as_str()).bind(limit).execute(&mut **c).await.map(|_| ()))?;
+                for option in tier.options() {
+                    for value in option.values() {
+                        on_conn!(&mut conn, c => sqlx::query(sql(
+                            "INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)"
+                        )).bind(id).bind(tier.id().as_str()).bind(option.name()).bind(value.value()).execute(&mut **c).await.map(|_| ()))?;
+                    }
                 }
             }
+            notify(&mut conn, id).await?;
+            Ok(())
         }
-        tx.commit().await?;
-        Ok(())
+        .await;
+        match created {
+            Ok(()) => execute(&mut conn, "COMMIT").await,
+            Err(e) => {
+                let _ = execute(&mut conn, "ROLLBACK").await;
+                Err(e)
+            }
+        }
     }
 
     /// The pledge behind a receipt link.
@@ -210,52 +240,84 @@ impl Store {
     /// Sums over the pledges that count (not cancelled), for checking that the counters
     /// agree with them.
     pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(amount), 0) AS raised, COUNT(*) AS n FROM pledges \
-             WHERE campaign_id = ? AND cancelled_at IS NULL",
-        )
-        .bind(campaign_id)
-        .fetch_one(&self.readers)
-        .await?;
-        Ok((row.get("raised"), row.get("n")))
+        let mut conn = self.readers.acquire().await?;
+        let sums: (i64, i64) = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT), COUNT(*) FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL"
+        )).bind(campaign_id).fetch_one(&mut **c).await)?;
+        Ok(sums)
     }
 
-    /// Whether the database answers; for `/healthz`.
+    /// Whether the database answers; for `/readyz`.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.readers).await.is_ok()
+        match self.readers.acquire().await {
+            Ok(mut conn) => execute(&mut conn, "SELECT 1").await.is_ok(),
+            Err(_) => false,
+        }
     }
 }
 
-macro_rules! select_pledge {
-    ($by:literal) => {
-        concat!(
-            "SELECT id, campaign_id, tier_id, quantity, amount, options, name, referral_code, receipt_secret, ",
-            "cancelled_at FROM pledges WHERE ",
-            $by
-        )
-    };
+async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Pool)> {
+    let options = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("reading the database URL {url:?}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let readers = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options.clone())
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    sqlx::migrate!("migrations/sqlite").run(&readers).await.context("migrating the database")?;
+    // The writer's one connection never checkpoints; `checkpoint` does, off the pledge path.
+    let writers = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.pragma("wal_autocheckpoint", "0"))
+        .await
+        .context("opening the writer connection")?;
+    Ok((Pool::Sqlite(readers), Pool::Sqlite(writers)))
 }
-use select_pledge;
 
-fn pledge_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredPledge> {
-    Ok(StoredPledge {
-        id: row.get("id"),
-        campaign_id: row.get("campaign_id"),
-        tier_id: row.get("tier_id"),
-        quantity: row.get::<i64, _>("quantity") as u32,
-        amount: row.get("amount"),
-        options: serde_json::from_str(row.get("options")).context("reading a pledge's options")?,
-        name: row.get("name"),
-        referral_code: row.get("referral_code"),
-        receipt_token: format!("{}{}", row.get::<&str, _>("id"), row.get::<&str, _>("receipt_secret")),
-        cancelled: row.get::<Option<i64>, _>("cancelled_at").is_some(),
-    })
+async fn open_postgres(url: &str) -> anyhow::Result<(Pool, Pool)> {
+    let options =
+        PgConnectOptions::from_str(url).with_context(|| format!("reading the database URL {url:?}"))?;
+    // Short acquire timeouts: when the database is gone, a pledge gets its 503 quickly.
+    let readers = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with(options.clone())
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    sqlx::migrate!("migrations/postgres").run(&readers).await.context("migrating the database")?;
+    let writers = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with(options)
+        .await
+        .context("opening the writer connection")?;
+    Ok((Pool::Postgres(readers), Pool::Postgres(writers)))
 }
 
-/// Copies the write-ahead log into the database file every second, off the pledge path.
-/// The writer's own connection never checkpoints (`wal_autocheckpoint = 0`), so a commit
-/// costs one fsync of the log and never the database file's as well.
-async fn checkpoint(pool: SqlitePool) {
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+/// Copies SQLite's write-ahead log into the database file every second, off the pledge
+/// path: the writer's own connection never checkpoints (`wal_autocheckpoint = 0`), so a
+/// commit costs one fsync of the log and never the database file's as well.
+async fn checkpoint(pool: sqlx::SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -269,47 +331,73 @@ async fn checkpoint(pool: SqlitePool) {
     }
 }
 
+/// Runs a statement without arguments.
+async fn execute(conn: &mut Conn, statement: &'static str) -> anyhow::Result<()> {
+    on_conn!(conn, c => sqlx::query(sql(statement)).execute(&mut **c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Tells other replicas (PostgreSQL) that a campaign changed; delivered at commit.
+async fn notify(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<()> {
+    if let Conn::Postgres(c) = conn {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(listen::CHANNEL)
+            .bind(campaign_id)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<StoredCampaign> {
+    let input: CampaignInput = serde_json::from_str(&row.definition)
+        .with_context(|| format!("reading the definition of campaign {}", row.id))?;
+    let campaign =
+        Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {} is invalid: {e:?}", row.id))?;
+    let counts = counts(conn, &row.id).await?;
+    Ok(StoredCampaign { campaign, frame_ancestors: row.origins, counts })
+}
+
 /// A receipt token is a pledge id (32 hex digits) and the pledge's secret (32 more): found
 /// by id, then the secret compared in constant time.
-async fn by_receipt_token(conn: &mut SqliteConnection, token: &str) -> anyhow::Result<Option<StoredPledge>> {
+async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<StoredPledge>> {
     let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
-    let Some(row) = sqlx::query(select_pledge!("id = ?")).bind(id).fetch_optional(&mut *conn).await? else {
-        return Ok(None);
-    };
-    let stored: &str = row.get("receipt_secret");
+    let row: Option<PledgeRow> =
+        on_conn!(conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
+    let Some(row) = row else { return Ok(None) };
+    let stored = row.receipt_secret.as_bytes();
     let same = stored.len() == secret.len()
-        && stored.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if same { pledge_from_row(&row).map(Some) } else { Ok(None) }
+        && stored.iter().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if same { StoredPledge::try_from(row).map(Some) } else { Ok(None) }
 }
 
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.
-async fn counts(conn: &mut SqliteConnection, campaign_id: &str) -> anyhow::Result<Counts> {
-    let row = sqlx::query("SELECT raised, backers, seq FROM campaigns WHERE id = ?")
-        .bind(campaign_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut counts = Counts {
-        raised: row.get("raised"),
-        backers: row.get::<i64, _>("backers") as u64,
-        seq: row.get::<i64, _>("seq") as u64,
-        ..Counts::default()
-    };
-    let tiers = sqlx::query("SELECT id, claimed FROM tiers WHERE campaign_id = ?")
-        .bind(campaign_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    for row in tiers {
-        counts.claimed.insert(row.get("id"), row.get::<i64, _>("claimed") as u32);
+async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
+    let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql("SELECT raised, backers, seq FROM campaigns WHERE id = ?"))
+        .bind(campaign_id).fetch_one(&mut **c).await)?;
+    let tiers: Vec<TierRow> = on_conn!(conn, c => sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
+        .bind(campaign_id).fetch_all(&mut **c).await)?;
+    let values: Vec<ValueRow> = on_conn!(conn, c => sqlx::query_as(sql(
+        "SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?"
+    )).bind(campaign_id).fetch_all(&mut **c).await)?;
+    Ok(Counts {
+        raised: totals.raised,
+        backers: u64::try_from(totals.backers).unwrap_or(0),
+        seq: u64::try_from(totals.seq).unwrap_or(0),
+        claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
+        chosen: values
+            .into_iter()
+            .map(|v| ((v.tier_id, v.name, v.value), u32::try_from(v.claimed).unwrap_or(u32::MAX)))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        assert_eq!(super::redact("postgres://app:s3cret@db:5432/fund"), "postgres://app:***@db:5432/fund");
+        assert_eq!(super::redact("postgres://app@db/fund"), "postgres://app@db/fund");
+        assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
-    let values = sqlx::query("SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?")
-        .bind(campaign_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    for row in values {
-        counts.chosen.insert(
-            (row.get("tier_id"), row.get("name"), row.get("value")),
-            row.get::<i64, _>("claimed") as u32,
-        );
-    }
-    Ok(counts)
 }

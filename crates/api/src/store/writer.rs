@@ -19,13 +19,14 @@
 //! answered. If anything fails, the whole batch is rolled back and every request in it is
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
-use super::{StoredPledge, by_receipt_token, counts, pledge_from_row, select_pledge};
+use super::db::{Conn, KeyRow, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
+use super::{StoredPledge, by_receipt_token, counts, execute, notify};
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
 use domain::{Campaign, NewPledge, Timestamp, Unavailable};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -34,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 pub const DEFAULT_BATCH: usize = 256;
 /// How many commands may wait for the writer before senders wait too.
 const QUEUE: usize = 8192;
-/// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 100;
 
 /// A checked pledge for the writer.
@@ -75,13 +76,13 @@ pub(super) enum Command {
     Cancel(String, Reply<Cancelled>),
 }
 
-pub(super) fn spawn(connection: SqliteConnection, hub: Arc<Hub>, max_batch: usize) -> mpsc::Sender<Command> {
+pub(super) fn spawn(writers: Pool, hub: Arc<Hub>, max_batch: usize) -> mpsc::Sender<Command> {
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(connection, rx, hub, max_batch.max(1)));
+    tokio::spawn(run(writers, rx, hub, max_batch.max(1)));
     tx
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_batch: usize) {
+async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
@@ -98,7 +99,20 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: A
             .collect();
         let commands: Vec<&PledgeCommand> = pledges.iter().map(|(p, _)| p).collect();
         let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
-        match commit_batch(&mut conn, &commands, &tokens, now).await {
+        // A lost database shows here: the batch is answered 503 and the next one tries a
+        // fresh connection.
+        let outcome = match writers.acquire().await {
+            Ok(mut conn) => {
+                let outcome = commit_batch(&mut conn, &commands, &tokens, now).await;
+                if outcome.is_err() {
+                    // The connection may be in any state: make sure no transaction is left open.
+                    let _ = execute(&mut conn, "ROLLBACK").await;
+                }
+                outcome
+            }
+            Err(e) => Err(e.into()),
+        };
+        match outcome {
             Ok(outcome) => {
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
                 for (id, counts) in outcome.counts {
@@ -115,8 +129,6 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Command>, hub: A
             }
             Err(e) => {
                 tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit");
-                // The connection may be in any state: make sure no transaction is left open.
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
                 for (_, reply) in pledges {
                     let _ = reply.send(Err(Error::Unavailable));
                 }
@@ -154,12 +166,18 @@ enum State {
 }
 
 async fn commit_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     commands: &[&PledgeCommand],
     tokens: &[&str],
     now: Timestamp,
 ) -> anyhow::Result<Outcome> {
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    // SQLite: take the write lock now, not at the first write. PostgreSQL: row locks on the
+    // tiers and campaigns touched keep replicas from overselling.
+    let begin = match conn {
+        Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+        Conn::Postgres(_) => "BEGIN",
+    };
+    execute(conn, begin).await?;
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
 
     // 1. Keys seen in earlier batches, and keys repeated within this one.
@@ -189,8 +207,8 @@ async fn commit_batch(
         states.push(state);
     }
     for (i, pledge_id) in replays {
-        let row = sqlx::query(select_pledge!("id = ?")).bind(pledge_id).fetch_one(&mut *conn).await?;
-        states[i] = State::Done(Ok(Accepted { pledge: pledge_from_row(&row)?, replayed: true }));
+        let row: PledgeRow = on_conn!(&mut *conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(&pledge_id).fetch_one(&mut **c).await)?;
+        states[i] = State::Done(Ok(Accepted { pledge: row.try_into()?, replayed: true }));
     }
 
     // 2. Claim each touched tier for all its candidates at once, or one by one near a limit.
@@ -242,17 +260,7 @@ async fn commit_batch(
         rows.push((command, row, secret));
     }
     for ((campaign, tier, name, value), units) in chosen {
-        sqlx::query(
-            "UPDATE option_values SET claimed = claimed + ? \
-             WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?",
-        )
-        .bind(units)
-        .bind(campaign)
-        .bind(tier)
-        .bind(name)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
+        add_to_value(conn, campaign, tier, name, value, units).await?;
     }
     insert_rows(conn, &rows, now).await?;
 
@@ -265,18 +273,13 @@ async fn commit_batch(
     // 5. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();
     for (campaign, total) in &totals {
-        sqlx::query(
-            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ? WHERE id = ?",
-        )
-        .bind(total.raised)
-        .bind(total.backers)
-        .bind(total.changes)
-        .bind(campaign)
-        .execute(&mut *conn)
-        .await?;
+        on_conn!(&mut *conn, c => sqlx::query(sql(
+            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ? WHERE id = ?"
+        )).bind(total.raised).bind(total.backers).bind(total.changes).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+        notify(conn, campaign).await?;
         fresh.insert(campaign.clone(), counts(conn, campaign).await?);
     }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    execute(conn, "COMMIT").await?;
 
     // Answers, in order; a repeated key gets what its first use got.
     let mut pledged: Vec<Result<Accepted, Error>> = Vec::with_capacity(states.len());
@@ -314,18 +317,26 @@ fn admissible(command: &PledgeCommand, now: Timestamp) -> State {
 }
 
 /// Adds `units` to a tier's claims unless that would pass its limit.
-async fn claim(conn: &mut SqliteConnection, campaign: &str, tier: &str, units: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+async fn claim(conn: &mut Conn, campaign: &str, tier: &str, units: i64) -> sqlx::Result<bool> {
+    let done = on_conn!(conn, c => sqlx::query(sql(
         "UPDATE tiers SET claimed = claimed + ? \
-         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)",
-    )
-    .bind(units)
-    .bind(campaign)
-    .bind(tier)
-    .bind(units)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)"
+    )).bind(units).bind(campaign).bind(tier).bind(units).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Moves an option value's count by `units` (negative when a pledge is cancelled).
+async fn add_to_value(
+    conn: &mut Conn,
+    campaign: &str,
+    tier: &str,
+    name: &str,
+    value: &str,
+    units: i64,
+) -> sqlx::Result<()> {
+    on_conn!(conn, c => sqlx::query(sql(
+        "UPDATE option_values SET claimed = claimed + ? WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?"
+    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).execute(&mut **c).await.map(|_| ()))
 }
 
 fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
@@ -349,7 +360,7 @@ fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
 
 /// `(campaign, key)` → `(request hash, pledge id)` for the batch's keys already stored.
 async fn known_keys(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     commands: &[&PledgeCommand],
 ) -> sqlx::Result<HashMap<(String, String), (String, String)>> {
     let keyed: Vec<(&str, &str)> = commands
@@ -358,23 +369,19 @@ async fn known_keys(
         .collect();
     let mut known = HashMap::new();
     for chunk in keyed.chunks(ROWS_PER_INSERT) {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT campaign_id, key, request_hash, pledge_id FROM idempotency_keys WHERE (campaign_id, key) IN (",
-        );
-        let mut list = query.separated(", ");
-        for (campaign, key) in chunk {
-            list.push("(")
-                .push_bind_unseparated(*campaign)
-                .push_unseparated(", ")
-                .push_bind_unseparated(*key)
-                .push_unseparated(")");
-        }
-        query.push(")");
-        for row in query.build().fetch_all(&mut *conn).await? {
-            known.insert(
-                (row.get("campaign_id"), row.get("key")),
-                (row.get("request_hash"), row.get("pledge_id")),
+        let rows: Vec<KeyRow> = on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT campaign_id, key, request_hash, pledge_id FROM idempotency_keys WHERE (campaign_id, key) IN (",
             );
+            let mut list = query.separated(", ");
+            for (campaign, key) in chunk {
+                list.push("(").push_bind_unseparated(*campaign).push_unseparated(", ").push_bind_unseparated(*key).push_unseparated(")");
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        for row in rows {
+            known.insert((row.campaign_id, row.key), (row.request_hash, row.pledge_id));
         }
     }
     Ok(known)
@@ -386,54 +393,52 @@ fn admitted(command: &PledgeCommand) -> State {
 }
 
 async fn insert_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[(&PledgeCommand, &StoredPledge, &str)],
     now: Timestamp,
 ) -> anyhow::Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-             referral_code, referred_by, receipt_secret, created_at) ",
-        );
         let mut options = Vec::with_capacity(chunk.len());
         for (_, row, _) in chunk {
             options.push(serde_json::to_string(&row.options)?);
         }
-        query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
-            let pledge = &command.pledge;
-            values
-                .push_bind(&row.id)
-                .push_bind(&row.campaign_id)
-                .push_bind(&row.tier_id)
-                .push_bind(i64::from(row.quantity))
-                .push_bind(row.amount)
-                .push_bind(options)
-                .push_bind(&row.name)
-                .push_bind(pledge.contact())
-                .push_bind(pledge.public())
-                .push_bind(pledge.message())
-                .push_bind(&row.referral_code)
-                .push_bind(pledge.referral())
-                .push_bind(*secret)
-                .push_bind(now.unix());
-        });
-        query.build().execute(&mut *conn).await?;
+        on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
+                 referral_code, referred_by, receipt_secret, created_at) ",
+            );
+            query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
+                let pledge = &command.pledge;
+                values
+                    .push_bind(&row.id)
+                    .push_bind(&row.campaign_id)
+                    .push_bind(&row.tier_id)
+                    .push_bind(i64::from(row.quantity))
+                    .push_bind(row.amount)
+                    .push_bind(options)
+                    .push_bind(&row.name)
+                    .push_bind(pledge.contact())
+                    .push_bind(pledge.public())
+                    .push_bind(pledge.message())
+                    .push_bind(&row.referral_code)
+                    .push_bind(pledge.referral())
+                    .push_bind(*secret)
+                    .push_bind(now.unix());
+            });
+            query.build().execute(&mut **c).await.map(|_| ())
+        })?;
 
         let keyed: Vec<_> =
             chunk.iter().filter_map(|(c, row, _)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
         if !keyed.is_empty() {
-            let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ",
-            );
-            query.push_values(keyed, |mut values, ((key, hash), row)| {
-                values
-                    .push_bind(&row.campaign_id)
-                    .push_bind(key)
-                    .push_bind(hash)
-                    .push_bind(&row.id)
-                    .push_bind(now.unix());
-            });
-            query.build().execute(&mut *conn).await?;
+            on_conn!(&mut *conn, c => {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ");
+                query.push_values(keyed, |mut values, ((key, hash), row)| {
+                    values.push_bind(&row.campaign_id).push_bind(key).push_bind(hash).push_bind(&row.id).push_bind(now.unix());
+                });
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
         }
     }
     Ok(())
@@ -441,7 +446,7 @@ async fn insert_rows(
 
 /// Cancels one pledge inside the batch's transaction, giving back its units and money.
 async fn cancel(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     token: &str,
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
@@ -452,12 +457,9 @@ async fn cancel(
     if pledge.cancelled {
         return Ok(Ok(Cancelled { pledge, already: true }));
     }
-    let definition: String = sqlx::query("SELECT definition FROM campaigns WHERE id = ?")
-        .bind(&pledge.campaign_id)
-        .fetch_one(&mut *conn)
-        .await?
-        .get("definition");
-    let campaign = Campaign::new(serde_json::from_str(&definition)?)
+    let definition: (String,) = on_conn!(&mut *conn, c => sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))
+        .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
+    let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
         .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
     if now < campaign.starts_at() {
         return Ok(Err(Error::NotStarted));
@@ -465,31 +467,18 @@ async fn cancel(
     if now >= campaign.ends_at() {
         return Ok(Err(Error::Ended));
     }
-    sqlx::query("UPDATE pledges SET cancelled_at = ? WHERE id = ?")
-        .bind(now.unix())
-        .bind(&pledge.id)
-        .execute(&mut *conn)
-        .await?;
+    // The condition makes a concurrent cancel on another replica count once.
+    let changed = on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL"))
+        .bind(now.unix()).bind(&pledge.id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    if changed == 0 {
+        return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
+    }
     if let Some(tier) = &pledge.tier_id {
         let units = i64::from(pledge.quantity);
-        sqlx::query("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?")
-            .bind(units)
-            .bind(&pledge.campaign_id)
-            .bind(tier)
-            .execute(&mut *conn)
-            .await?;
+        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?"))
+            .bind(units).bind(&pledge.campaign_id).bind(tier).execute(&mut **c).await.map(|_| ()))?;
         for (name, value) in &pledge.options {
-            sqlx::query(
-                "UPDATE option_values SET claimed = claimed - ? \
-                 WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?",
-            )
-            .bind(units)
-            .bind(&pledge.campaign_id)
-            .bind(tier)
-            .bind(name)
-            .bind(value)
-            .execute(&mut *conn)
-            .await?;
+            add_to_value(conn, &pledge.campaign_id, tier, name, value, -units).await?;
         }
     }
     let total = totals.entry(pledge.campaign_id.clone()).or_default();

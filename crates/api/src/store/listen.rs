@@ -1,0 +1,133 @@
+//! Other replicas' changes, on PostgreSQL.
+//!
+//! Every transaction that changes a campaign sends `NOTIFY tribefund_progress, '<id>'`,
+//! delivered when it commits. Each replica keeps one listening connection. Notifications
+//! mark campaigns dirty; one reloader task reads each dirty campaign's counts in a
+//! consistent snapshot and publishes them to the hub, so a burst of pledges elsewhere costs
+//! one reload per campaign while a reload is under way, not one per pledge. A campaign the
+//! hub does not know yet (created on another replica) is loaded whole. When the listening
+//! connection is lost, notifications may have been missed: once it is back, every campaign
+//! is reloaded.
+
+use super::Store;
+use crate::hub::Hub;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+pub(super) const CHANNEL: &str = "tribefund_progress";
+
+#[derive(Default)]
+struct Dirty {
+    ids: Mutex<BTreeSet<String>>,
+    /// Reload every campaign, known or not.
+    everything: Mutex<bool>,
+    wake: Notify,
+}
+
+pub(super) fn spawn(pool: PgPool, store: Store, hub: Arc<Hub>) {
+    let dirty = Arc::new(Dirty::default());
+    tokio::spawn(listen(pool, dirty.clone()));
+    tokio::spawn(reload(store, hub, dirty));
+}
+
+async fn listen(pool: PgPool, dirty: Arc<Dirty>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the listening connection; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "cannot listen; retrying");
+            tokio::time::sleep(backoff).await;
+            continue;
+        }
+        backoff = Duration::from_millis(100);
+        // Anything may have happened while we were not listening.
+        mark_everything(&dirty);
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    dirty
+                        .ids
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(notification.payload().to_owned());
+                    dirty.wake.notify_one();
+                }
+                // The connection dropped; sqlx reconnects on the next call, and we resync.
+                Ok(None) => mark_everything(&dirty),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the listening connection failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn mark_everything(dirty: &Dirty) {
+    *dirty.everything.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    dirty.wake.notify_one();
+}
+
+async fn reload(store: Store, hub: Arc<Hub>, dirty: Arc<Dirty>) {
+    loop {
+        dirty.wake.notified().await;
+        let everything = std::mem::take(&mut *dirty.everything.lock().unwrap_or_else(|e| e.into_inner()));
+        let ids = std::mem::take(&mut *dirty.ids.lock().unwrap_or_else(|e| e.into_inner()));
+        let result = if everything {
+            reload_all(&store, &hub).await
+        } else {
+            reload_some(&store, &hub, ids.clone()).await
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = ?e, "reloading changed campaigns failed; retrying");
+            // Put the work back and try again shortly.
+            if everything {
+                *dirty.everything.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            } else {
+                dirty.ids.lock().unwrap_or_else(|e| e.into_inner()).extend(ids);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            dirty.wake.notify_one();
+        }
+    }
+}
+
+async fn reload_all(store: &Store, hub: &Hub) -> anyhow::Result<()> {
+    let now = crate::now();
+    for stored in store.campaigns().await? {
+        match hub.get(stored.campaign.id().as_str()) {
+            Some(entry) => entry.publish(stored.counts, now),
+            None => {
+                hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn reload_some(store: &Store, hub: &Hub, ids: BTreeSet<String>) -> anyhow::Result<()> {
+    for id in ids {
+        let now = crate::now();
+        match hub.get(&id) {
+            Some(entry) => entry.publish(store.counts(&id).await?, now),
+            None => {
+                if let Some(stored) = store.campaign(&id).await? {
+                    hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
+                }
+            }
+        }
+    }
+    Ok(())
+}
