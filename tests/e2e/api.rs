@@ -5,7 +5,7 @@ use api::ratelimit::RateLimit;
 use domain::Status;
 use domain::wire::{PledgeCreated, Problem};
 use serde_json::{Value, json};
-use tests::{Options, spawn_app, spawn_app_with};
+use tests::{Options, spawn_app_with, store_test};
 
 async fn problem(response: reqwest::Response) -> (u16, Problem) {
     let status = response.status().as_u16();
@@ -14,9 +14,8 @@ async fn problem(response: reqwest::Response) -> (u16, Problem) {
     (status, response.json().await.expect("a problem document"))
 }
 
-#[tokio::test]
-async fn the_demo_campaign_is_served_with_its_tiers_and_zero_counts() {
-    let app = spawn_app().await;
+store_test! {
+    async fn the_demo_campaign_is_served_with_its_tiers_and_zero_counts(app) {
     let response = app.client.get(app.url("/api/v1/campaigns/demo")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
@@ -46,11 +45,11 @@ async fn the_demo_campaign_is_served_with_its_tiers_and_zero_counts() {
     let colour = &campaign.tiers[1].options[0];
     assert_eq!(colour.name, "colour");
     assert_eq!(colour.values.iter().find(|v| v.value == "red").unwrap().min_batch, Some(30));
+    }
 }
 
-#[tokio::test]
-async fn a_pledge_is_acknowledged_with_links_and_counted_everywhere() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_pledge_is_acknowledged_with_links_and_counted_everywhere(app) {
     let response = app.post_pledge("demo", lamp_pledge().to_string()).await;
     assert_eq!(response.status(), 201);
     let created: PledgeCreated = response.json().await.unwrap();
@@ -75,19 +74,19 @@ async fn a_pledge_is_acknowledged_with_links_and_counted_everywhere() {
     let receipt = app.client.get(&created.receipt_url).send().await.unwrap().text().await.unwrap();
     assert!(receipt.contains("Mei"), "the receipt names the backer");
     assert!(!receipt.contains("mei@example.com"), "the receipt never shows the contact");
+    }
 }
 
-#[tokio::test]
-async fn a_pledge_without_reward_takes_any_positive_amount() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_pledge_without_reward_takes_any_positive_amount(app) {
     let body = json!({ "amount": 1, "name": "Li", "contact": "li@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
     assert_eq!(app.campaign("demo").await.raised, 1);
+    }
 }
 
-#[tokio::test]
-async fn replaying_an_idempotency_key_returns_the_original_pledge_once() {
-    let app = spawn_app().await;
+store_test! {
+    async fn replaying_an_idempotency_key_returns_the_original_pledge_once(app) {
     let send = || {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -106,11 +105,11 @@ async fn replaying_an_idempotency_key_returns_the_original_pledge_once() {
     }
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised), (1, 29_900));
+    }
 }
 
-#[tokio::test]
-async fn concurrent_first_tries_of_one_idempotency_key_make_one_pledge() {
-    let app = spawn_app().await;
+store_test! {
+    async fn concurrent_first_tries_of_one_idempotency_key_make_one_pledge(app) {
     let responses = futures_join(16, || {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -127,11 +126,11 @@ async fn concurrent_first_tries_of_one_idempotency_key_make_one_pledge() {
     }
     assert_eq!(ids.len(), 1, "every retry got the same pledge");
     assert_eq!(app.campaign("demo").await.backers, 1);
+    }
 }
 
-#[tokio::test]
-async fn reusing_an_idempotency_key_with_another_body_is_refused() {
-    let app = spawn_app().await;
+store_test! {
+    async fn reusing_an_idempotency_key_with_another_body_is_refused(app) {
     let send = |body: Value| {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -144,11 +143,11 @@ async fn reusing_an_idempotency_key_with_another_body_is_refused() {
     assert_eq!(status, 422);
     assert_eq!(problem.kind, "/problems/idempotency-key-reused");
     assert_eq!(app.campaign("demo").await.backers, 1);
+    }
 }
 
-#[tokio::test]
-async fn bad_pledges_are_refused_with_a_problem_naming_the_field() {
-    let app = spawn_app().await;
+store_test! {
+    async fn bad_pledges_are_refused_with_a_problem_naming_the_field(app) {
     let cases: Vec<(&str, String, u16, Option<&str>)> = vec![
         ("malformed JSON", "{\"amount\": 100,".into(), 400, None),
         ("not an object", "[1, 2]".into(), 400, None),
@@ -234,11 +233,11 @@ async fn bad_pledges_are_refused_with_a_problem_naming_the_field() {
     }
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.seq), (0, 0, 0), "nothing bad was counted");
+    }
 }
 
-#[tokio::test]
-async fn a_body_that_is_not_json_is_an_unsupported_media_type() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_body_that_is_not_json_is_an_unsupported_media_type(app) {
     let response = app
         .client
         .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -248,11 +247,11 @@ async fn a_body_that_is_not_json_is_an_unsupported_media_type() {
         .unwrap();
     let (status, problem) = problem(response).await;
     assert_eq!((status, problem.kind.as_str()), (415, "/problems/unsupported-media-type"));
+    }
 }
 
-#[tokio::test]
-async fn an_unknown_campaign_is_not_found() {
-    let app = spawn_app().await;
+store_test! {
+    async fn an_unknown_campaign_is_not_found(app) {
     let (status, _) = problem(app.client.get(app.url("/api/v1/campaigns/nope")).send().await.unwrap()).await;
     assert_eq!(status, 404);
     let (status, _) = problem(app.post_pledge("nope", lamp_pledge().to_string()).await).await;
@@ -260,11 +259,11 @@ async fn an_unknown_campaign_is_not_found() {
     let (status, _) =
         problem(app.client.get(app.url("/api/v1/campaigns/..%2F..%2Fetc")).send().await.unwrap()).await;
     assert_eq!(status, 404);
+    }
 }
 
-#[tokio::test]
-async fn pledges_before_the_start_or_after_the_end_are_refused_as_not_live() {
-    let app = spawn_app().await;
+store_test! {
+    async fn pledges_before_the_start_or_after_the_end_are_refused_as_not_live(app) {
     app.create_campaign(campaign_between("later", 3600, 7200)).await;
     app.create_campaign(campaign_between("over", -7200, -3600)).await;
     assert_eq!(app.campaign("later").await.status, Status::Scheduled);
@@ -275,11 +274,11 @@ async fn pledges_before_the_start_or_after_the_end_are_refused_as_not_live() {
         assert_eq!(problem.kind, "/problems/not-live");
         assert!(problem.detail.contains(detail), "{id}: {}", problem.detail);
     }
+    }
 }
 
-#[tokio::test]
-async fn concurrent_pledges_on_a_limited_tier_never_oversell_it() {
-    let app = spawn_app().await;
+store_test! {
+    async fn concurrent_pledges_on_a_limited_tier_never_oversell_it(app) {
     app.create_campaign(limited_campaign("print", 10)).await;
     let mut n = 0;
     let responses = futures_join(200, || {
@@ -304,6 +303,7 @@ async fn concurrent_pledges_on_a_limited_tier_never_oversell_it() {
     assert_eq!(campaign.tiers[0].claimed, 10);
     assert_eq!((campaign.backers, campaign.raised), (10, 10_000));
     assert_eq!(app.state.store.recount("print").await.unwrap(), (10_000, 10));
+    }
 }
 
 #[tokio::test]
@@ -324,9 +324,8 @@ async fn too_many_pledges_from_one_address_are_rate_limited() {
     assert_eq!(app.campaign("demo").await.backers, 2);
 }
 
-#[tokio::test]
-async fn a_malformed_idempotency_key_is_refused() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_malformed_idempotency_key_is_refused(app) {
     let response = app
         .client
         .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -336,11 +335,11 @@ async fn a_malformed_idempotency_key_is_refused() {
         .await
         .unwrap();
     assert_eq!(problem(response).await.0, 400);
+    }
 }
 
-#[tokio::test]
-async fn acknowledged_pledges_survive_a_restart() {
-    let app = spawn_app().await;
+store_test! {
+    async fn acknowledged_pledges_survive_a_restart(app) {
     for _ in 0..3 {
         assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     }
@@ -348,15 +347,16 @@ async fn acknowledged_pledges_survive_a_restart() {
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.seq), (3, 3 * 29_900, 3));
     assert_eq!(campaign.tier("lamp").unwrap().claimed, 3);
+    }
 }
 
-#[tokio::test]
-async fn health_and_readiness_are_reported() {
-    let app = spawn_app().await;
+store_test! {
+    async fn health_and_readiness_are_reported(app) {
     let body: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok" }));
     let body: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok", "database": true }));
+    }
 }
 
 /// Runs `count` requests made by `make` at once and collects their results in order.

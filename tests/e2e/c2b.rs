@@ -5,11 +5,10 @@ use crate::support::{limited_campaign, limited_pledge, with};
 use domain::wire::{PledgeCreated, Problem, StretchGoal};
 use serde_json::json;
 use std::time::Duration;
-use tests::{EventReader, spawn_app};
+use tests::{EventReader, store_test};
 
-#[tokio::test]
-async fn several_units_take_several_places_in_a_limited_tier() {
-    let app = spawn_app().await;
+store_test! {
+    async fn several_units_take_several_places_in_a_limited_tier(app) {
     app.create_campaign(limited_campaign("print", 10)).await;
     let units = |n: u32| with(with(limited_pledge(1), "quantity", json!(n)), "amount", json!(1_000 * n));
     for (n, status) in [(4, 201), (4, 201), (4, 409), (2, 201), (1, 409)] {
@@ -20,11 +19,11 @@ async fn several_units_take_several_places_in_a_limited_tier() {
     assert_eq!(campaign.tiers[0].claimed, 10);
     assert_eq!((campaign.backers, campaign.raised), (3, 10_000));
     assert_eq!(campaign.tiers[0].options[0].values[1].claimed, 10, "every unit counts toward its size");
+    }
 }
 
-#[tokio::test]
-async fn concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_up() {
-    let app = spawn_app().await;
+store_test! {
+    async fn concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_up(app) {
     app.create_campaign(limited_campaign("mixed", 25)).await;
     let mut n = 0u32;
     let responses = futures_join(150, || {
@@ -55,11 +54,11 @@ async fn concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_u
     assert_eq!(i64::from(campaign.tiers[0].claimed), units_accepted);
     assert_eq!(campaign.raised, raised);
     assert_eq!(app.state.store.recount("mixed").await.unwrap().0, raised);
+    }
 }
 
-#[tokio::test]
-async fn a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live(app) {
     let mut input = limited_campaign("window", 10);
     input.tiers[0].available_until = Some(api::now().plus_seconds(-1));
     input.tiers[0].available_from = Some(api::now().plus_seconds(-30));
@@ -74,11 +73,11 @@ async fn a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live() {
         201,
         "support without reward still works"
     );
+    }
 }
 
-#[tokio::test]
-async fn stretch_goals_and_per_value_demand_are_in_the_view() {
-    let app = spawn_app().await;
+store_test! {
+    async fn stretch_goals_and_per_value_demand_are_in_the_view(app) {
     let campaign = app.campaign("demo").await;
     assert_eq!(
         campaign.stretch_goals.iter().map(|g: &StretchGoal| g.amount).collect::<Vec<_>>(),
@@ -93,11 +92,11 @@ async fn stretch_goals_and_per_value_demand_are_in_the_view() {
     let html = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("red · 3/30 to unlock"), "the widget shows the batch progress");
     assert!(html.contains("A brass dimmer switch for every lamp"), "the widget lists the stretch goals");
+    }
 }
 
-#[tokio::test]
-async fn a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down(app) {
     let body = json!({ "tier": "lamp", "quantity": 2, "amount": 59_800, "options": {"colour": "black"},
                        "name": "Wang", "contact": "wang@example.com", "public": true });
     let created: PledgeCreated = app.post_pledge("demo", body.to_string()).await.json().await.unwrap();
@@ -123,11 +122,11 @@ async fn a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down() {
     let unknown =
         app.client.delete(app.url("/api/v1/receipts/0123456789abcdef0123456789abcdef")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
+    }
 }
 
-#[tokio::test]
-async fn the_receipt_page_cancels_with_a_plain_form() {
-    let app = spawn_app().await;
+store_test! {
+    async fn the_receipt_page_cancels_with_a_plain_form(app) {
     let created: PledgeCreated =
         app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.json().await.unwrap();
     let receipt = app
@@ -147,11 +146,11 @@ async fn the_receipt_page_cancels_with_a_plain_form() {
     let page = app.client.get(app.url(&back)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("This pledge was cancelled."), "{page}");
     assert_eq!(app.campaign("demo").await.backers, 0);
+    }
 }
 
-#[tokio::test]
-async fn cancelling_many_pledges_at_once_keeps_the_totals_exact() {
-    let app = spawn_app().await;
+store_test! {
+    async fn cancelling_many_pledges_at_once_keeps_the_totals_exact(app) {
     app.create_campaign(limited_campaign("undo", 40)).await;
     let mut n = 0;
     let created: Vec<PledgeCreated> = futures::future::join_all(
@@ -177,4 +176,5 @@ async fn cancelling_many_pledges_at_once_keeps_the_totals_exact() {
     let campaign = app.campaign("undo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.tiers[0].claimed), (10, 10_000, 10));
     assert_eq!(campaign.seq, 50, "thirty pledges and twenty cancellations");
+    }
 }

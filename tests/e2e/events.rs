@@ -2,7 +2,7 @@
 
 use crate::support::{lamp_pledge, limited_campaign, limited_pledge};
 use std::time::Duration;
-use tests::{EventReader, Options, Sse, TestApp, spawn_app, spawn_app_with};
+use tests::{EventReader, Options, Sse, TestApp, spawn_app_with, store_test};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -24,9 +24,8 @@ async fn open(app: &TestApp, id: &str, last_event_id: Option<&str>) -> EventRead
     reader
 }
 
-#[tokio::test]
-async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge(app) {
     let mut events = open(&app, "demo", None).await;
     let (id, first) = events.next_progress(WAIT).await.expect("the current snapshot");
     assert_eq!((id.as_str(), first.raised, first.backers), ("0", 0, 0));
@@ -35,11 +34,11 @@ async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge() {
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     let (id, next) = events.next_progress(WAIT).await.expect("the pledge's event");
     assert_eq!((id.as_str(), next.seq, next.raised, next.backers), ("1", 1, 29_900, 1));
+    }
 }
 
-#[tokio::test]
-async fn reconnecting_with_last_event_id_resumes_without_repeating() {
-    let app = spawn_app().await;
+store_test! {
+    async fn reconnecting_with_last_event_id_resumes_without_repeating(app) {
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
 
     // Up to date: the snapshot the client has is not repeated; the first event is the next change.
@@ -57,6 +56,7 @@ async fn reconnecting_with_last_event_id_resumes_without_repeating() {
     // Garbage in the header is ignored: a full snapshot.
     let mut garbage = open(&app, "demo", Some("'; DROP TABLE x")).await;
     assert_eq!(garbage.next_progress(WAIT).await.map(|(id, _)| id), Some("2".into()));
+    }
 }
 
 #[tokio::test]
@@ -69,9 +69,8 @@ async fn an_idle_stream_gets_keep_alive_comments() {
     assert_eq!(events.next(WAIT).await, Some(Sse::Comment("keep-alive".into())));
 }
 
-#[tokio::test]
-async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot() {
-    let app = spawn_app().await;
+store_test! {
+    async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot(app) {
     app.create_campaign(limited_campaign("burst", 1_000)).await;
     let mut events = open(&app, "burst", None).await;
     events.next_progress(WAIT).await.expect("the current snapshot");
@@ -89,14 +88,15 @@ async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot() {
     }
     assert_eq!(seen.last(), Some(&40), "the viewer ends on the latest snapshot");
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "events only move forward: {seen:?}");
+    }
 }
 
-#[tokio::test]
-async fn the_events_of_an_unknown_campaign_are_not_found() {
-    let app = spawn_app().await;
+store_test! {
+    async fn the_events_of_an_unknown_campaign_are_not_found(app) {
     let response = app.client.get(app.url("/api/v1/campaigns/nope/events")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
 }
 
 /// Reads a raw HTTP response until `needle` appears.
@@ -118,9 +118,8 @@ async fn raw_until(request: &str, app: &TestApp, needle: &str) -> String {
     String::from_utf8_lossy(&seen).into_owned()
 }
 
-#[tokio::test]
-async fn streams_served_off_the_socket_and_through_the_router_look_the_same() {
-    let app = spawn_app().await;
+store_test! {
+    async fn streams_served_off_the_socket_and_through_the_router_look_the_same(app) {
     let fast =
         raw_until("GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n", &app, "event: progress")
             .await;
@@ -138,5 +137,6 @@ async fn streams_served_off_the_socket_and_through_the_router_look_the_same() {
         assert!(head.contains("transfer-encoding: chunked"), "{head}");
         assert!(response.contains("retry: 2000\n\n"));
         assert!(response.contains("id: 0\nevent: progress\ndata: {\"id\":\"demo\""), "{response}");
+    }
     }
 }

@@ -7,7 +7,7 @@ use api::{AppState, Application, Settings};
 use domain::wire::{CampaignInput, CampaignView};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -18,6 +18,13 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
 }
 
+/// The database engines the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
 /// A running server with its own database, stopped when dropped.
 pub struct TestApp {
     pub address: String,
@@ -25,6 +32,7 @@ pub struct TestApp {
     pub state: AppState,
     pub db_url: String,
     _dir: TempDir,
+    _postgres: Option<Arc<PostgresDatabase>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -48,9 +56,40 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    init_logs();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let db_url = format!("sqlite://{}", dir.path().join("tribefund.db").display());
+    start(db_url, dir, None, options).await
+}
+
+/// Starts the server on `engine` with a fresh database; `None` when PostgreSQL is asked for
+/// but does not answer (never when `CI=true`: then it panics).
+pub async fn spawn_app_on(engine: Engine) -> Option<TestApp> {
+    match engine {
+        Engine::Sqlite => Some(spawn_app().await),
+        Engine::Postgres => {
+            let database = Arc::new(PostgresDatabase::create().await?);
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            Some(start(database.url.clone(), dir, Some(database), Options::default()).await)
+        }
+    }
+}
+
+/// Two replicas on one fresh PostgreSQL database, as behind a load balancer.
+pub async fn spawn_replicas() -> Option<(TestApp, TestApp)> {
+    let database = Arc::new(PostgresDatabase::create().await?);
+    let folder = || tempfile::tempdir().expect("a temporary folder");
+    let a = start(database.url.clone(), folder(), Some(database.clone()), Options::default()).await;
+    let b = start(database.url.clone(), folder(), Some(database), Options::default()).await;
+    Some((a, b))
+}
+
+async fn start(
+    db_url: String,
+    dir: TempDir,
+    postgres: Option<Arc<PostgresDatabase>>,
+    options: Options,
+) -> TestApp {
+    init_logs();
     let app = build(&db_url, options).await;
     let address = format!("http://{}", app.local_addr());
     let state = app.state().clone();
@@ -61,7 +100,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    TestApp { address, client, state, db_url, _dir: dir, server }
+    TestApp { address, client, state, db_url, _dir: dir, _postgres: postgres, server }
 }
 
 /// Builds (without running) an application on an existing database.
@@ -108,15 +147,19 @@ impl TestApp {
     /// Stops the server and starts a new one on the same database, as after a crash or a
     /// deploy.
     pub async fn restart(mut self) -> TestApp {
-        self.server.abort();
-        let _ = (&mut self.server).await;
-        let app = build(&self.db_url, Options::default()).await;
+        let app = self.rebuild().await;
         self.address = format!("http://{}", app.local_addr());
         self.state = app.state().clone();
         self.server = tokio::spawn(async move {
             app.run_until_stopped().await.expect("the server runs");
         });
         self
+    }
+
+    async fn rebuild(&mut self) -> Application {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        build(&self.db_url, Options::default()).await
     }
 
     /// Creates a campaign on the demo site.
@@ -314,4 +357,96 @@ fn parse_sse(block: &str) -> Sse {
         }
     }
     Sse::Event { id, event, data: data.join("\n") }
+}
+
+/// Where the tests find PostgreSQL: `TRIBEFUND_TEST_POSTGRES`, or the local server.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TRIBEFUND_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database of its own for one test, dropped afterwards.
+pub struct PostgresDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    /// Creates a fresh database; `None` (with a note on stderr) when PostgreSQL does not
+    /// answer, unless `CI=true`, where a missing PostgreSQL fails the test.
+    pub async fn create() -> Option<PostgresDatabase> {
+        use sqlx::Connection;
+        let admin = postgres_admin_url();
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(conn) => conn,
+            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("PostgreSQL is required when CI=true, but {admin} does not answer: {e}")
+            }
+            Err(e) => {
+                eprintln!("SKIPPED: PostgreSQL at {admin} does not answer ({e}); this test needs it");
+                return None;
+            }
+        };
+        let name = format!("tribefund_test_{}", unique_suffix());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("creating a test database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        Some(PostgresDatabase { url: format!("{base}/{name}"), name })
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (postgres_admin_url(), self.name.clone());
+        // Drop may run inside a runtime that is shutting down: clean up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A name part no other test run shares.
+fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}{:08x}", hasher.finish(), std::process::id())
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL, as `name::on_sqlite`
+/// and `name::on_postgres`, with `$app` a fresh server on each engine.
+#[macro_export]
+macro_rules! store_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                let $app = $crate::spawn_app_on($crate::Engine::Sqlite).await.expect("SQLite is always there");
+                $body
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let Some($app) = $crate::spawn_app_on($crate::Engine::Postgres).await else { return };
+                $body
+            }
+        }
+    };
 }
