@@ -6,4 +6,5 @@ mod browser;
 mod c2b;
 mod events;
 mod pages;
+mod replicas;
 mod support;

@@ -1,0 +1,115 @@
+//! Several replicas on one PostgreSQL: live progress crosses them, limits hold across them,
+//! and a replica that loses its database degrades and recovers by itself.
+
+use crate::api::futures_join;
+use crate::support::{lamp_pledge, limited_campaign, limited_pledge};
+use std::time::Duration;
+use tests::{EventReader, TestApp, eventually, spawn_replicas};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Waits until `app` serves campaign `id` with at least `seq`.
+async fn sees(app: &TestApp, id: &str, seq: u64) {
+    eventually(WAIT, "the other replica to catch up", || async {
+        let response = app.client.get(app.url(&format!("/api/v1/campaigns/{id}"))).send().await.ok()?;
+        let campaign: domain::wire::CampaignView = response.json().await.ok()?;
+        (campaign.seq >= seq).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pledge_on_one_replica_reaches_the_viewers_of_another() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    let mut viewer =
+        EventReader::new(b.client.get(b.url("/api/v1/campaigns/demo/events")).send().await.unwrap());
+    let (_, first) = viewer.next_progress(WAIT).await.expect("the current snapshot");
+    assert_eq!(first.backers, 0);
+    assert_eq!(a.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    let (id, next) = viewer.next_progress(WAIT).await.expect("the pledge made on the other replica");
+    assert_eq!((id.as_str(), next.backers, next.raised), ("1", 1, 29_900));
+    assert_eq!(b.campaign("demo").await.seq, 1, "reads on the other replica are current too");
+}
+
+#[tokio::test]
+async fn a_campaign_created_on_one_replica_is_served_by_another() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    a.create_campaign(limited_campaign("fresh", 5)).await;
+    sees(&b, "fresh", 0).await;
+    assert_eq!(b.post_pledge("fresh", limited_pledge(1).to_string()).await.status(), 201);
+    sees(&a, "fresh", 1).await;
+}
+
+#[tokio::test]
+async fn replicas_pledging_together_never_oversell_a_limited_tier() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    a.create_campaign(limited_campaign("print", 10)).await;
+    sees(&b, "print", 0).await;
+    let mut n = 0;
+    let responses = futures_join(200, || {
+        n += 1;
+        let replica = if n % 2 == 0 { &a } else { &b };
+        replica.post_pledge("print", limited_pledge(n).to_string())
+    })
+    .await;
+    let created = responses.iter().filter(|r| r.status() == 201).count();
+    let sold_out = responses.iter().filter(|r| r.status() == 409).count();
+    assert_eq!((created, sold_out), (10, 190));
+    for replica in [&a, &b] {
+        eventually(WAIT, "both replicas to show the sell-out", || async {
+            let campaign = replica.campaign("print").await;
+            (campaign.tiers[0].claimed == 10 && campaign.backers == 10).then_some(())
+        })
+        .await;
+    }
+    assert_eq!(a.state.store.recount("print").await.unwrap(), (10_000, 10));
+}
+
+#[tokio::test]
+async fn a_replica_that_loses_its_database_serves_reads_refuses_pledges_and_recovers() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    assert_eq!(a.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    sees(&b, "demo", 1).await;
+    let database = a.db_url.rsplit('/').next().unwrap().to_owned();
+    let admin = tests::postgres_admin_url();
+    let set_connections = |allow: bool| {
+        let (admin, database) = (admin.clone(), database.clone());
+        async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("ALTER DATABASE {database} WITH ALLOW_CONNECTIONS {allow}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            if !allow {
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
+                    .bind(&database)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+
+    set_connections(false).await;
+    let campaign = b.campaign("demo").await;
+    assert_eq!((campaign.backers, campaign.raised), (1, 29_900), "reads come from the snapshot");
+    let embed = b.client.get(b.url("/embed/demo")).send().await.unwrap();
+    assert_eq!(embed.status(), 200, "pages still render");
+    let refused = b.post_pledge("demo", lamp_pledge().to_string()).await;
+    assert_eq!(refused.status(), 503);
+    let problem: domain::wire::Problem = refused.json().await.unwrap();
+    assert_eq!(problem.kind, "/problems/unavailable");
+    assert_eq!(b.client.get(b.url("/readyz")).send().await.unwrap().status(), 503);
+
+    set_connections(true).await;
+    let accepted = eventually(WAIT, "pledges to be taken again", || async {
+        let response = b.post_pledge("demo", lamp_pledge().to_string()).await;
+        (response.status() == 201).then_some(())
+    })
+    .await;
+    assert_eq!(accepted, ());
+    sees(&a, "demo", 2).await;
+    assert_eq!(b.campaign("demo").await.backers, 2, "the refused pledge was not stored");
+    assert_eq!(a.state.store.recount("demo").await.unwrap(), (2 * 29_900, 2));
+}
