@@ -3,6 +3,7 @@
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `len` random ASCII letters and digits (about 5.95 bits each).
 pub fn alphanumeric(len: usize) -> String {
@@ -25,21 +26,28 @@ pub fn time_ordered() -> String {
     format!("{:012x}{}", ms & 0xffff_ffff_ffff, hex(&random))
 }
 
-/// A referral code: the time in milliseconds in 8 base-62 digits, then 4 random ones. Short
-/// enough to share, sorted by time like pledge ids.
+/// A referral code, 14 base-62 digits: the time in milliseconds (8), a counter of this
+/// process (2, so codes made in the same millisecond here never collide), then 4 random
+/// (so other replicas' codes do not either). Sorted by time like pledge ids.
 pub fn referral_code() -> String {
-    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    let mut code = [b'0'; 8];
-    for digit in code.iter_mut().rev() {
-        *digit = DIGITS[(ms % 62) as usize];
-        ms /= 62;
-    }
-    let mut code = String::from_utf8(code.to_vec()).expect("base-62 digits are ASCII");
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed) % (62 * 62);
+    let mut code = base62(ms, 8);
+    code.push_str(&base62(count, 2));
     code.push_str(&alphanumeric(4));
     code
+}
+
+/// `n` in exactly `width` base-62 digits (the high digits dropped if it is larger).
+fn base62(mut n: u64, width: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut digits = vec![b'0'; width];
+    for digit in digits.iter_mut().rev() {
+        *digit = DIGITS[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(digits).expect("base-62 digits are ASCII")
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -55,9 +63,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn referral_codes_made_together_never_collide() {
+        let codes: std::collections::HashSet<String> = (0..3_000).map(|_| referral_code()).collect();
+        assert_eq!(codes.len(), 3_000);
+    }
+
+    #[test]
     fn identifiers_have_their_promised_shape() {
         let code = referral_code();
-        assert_eq!(code.len(), 12);
+        assert_eq!(code.len(), 14);
         assert!(domain::pledge::is_referral_code(&code));
         assert_eq!(time_ordered().len(), 32);
         let (a, b) = (time_ordered(), time_ordered());

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// Target for everything `/embed/demo` makes a browser download, gzip.
 const SIZE_TARGET_GZIP: usize = 90 * 1024;
 
-/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`), or all of them.
+/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`, `postgres`), or all of them.
 pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;
@@ -38,6 +38,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("fanout") {
             fanout(root, data.path()).await?;
+        }
+        if wanted("postgres") {
+            postgres(root).await?;
         }
         Ok(())
     })
@@ -89,89 +92,146 @@ async fn fanout(root: &Path, data: &Path) -> anyhow::Result<()> {
     const VIEWERS: usize = 10_000;
     const PLEDGES: usize = 20;
     let server = Server::start(root, &data.join("fanout.db"), &[])?;
+    let measured = propagation(&server, &server, VIEWERS, PLEDGES).await?;
+    println!("\nfan-out: {} SSE viewers of one campaign, {PLEDGES} pledges one after another:", measured.connected);
+    measured.print("pledge 201 -> last viewer has it");
+    let per_viewer =
+        measured.rss_after.saturating_sub(measured.rss_before) as f64 * 1024.0 / measured.connected.max(1) as f64;
+    println!(
+        "  server memory: {} KiB idle, {} KiB with viewers: {:.1} KB per viewer   (target: under 10 KB)",
+        measured.rss_before,
+        measured.rss_after,
+        per_viewer / 1000.0
+    );
+    Ok(())
+}
+
+/// What [`propagation`] measured.
+struct Propagation {
+    connected: usize,
+    latencies: Vec<Duration>,
+    rss_before: u64,
+    rss_after: u64,
+}
+
+impl Propagation {
+    fn print(&self, what: &str) {
+        let at = |q: f64| self.latencies[((self.latencies.len() as f64 * q) as usize).min(self.latencies.len() - 1)];
+        println!(
+            "  {what:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms   (target: p99 under 250 ms)",
+            load::ms(at(0.5)),
+            load::ms(at(0.99)),
+            load::ms(*self.latencies.last().unwrap_or(&Duration::ZERO))
+        );
+    }
+}
+
+/// Opens `viewers` event streams on `watched`, then makes `pledges` pledges one after
+/// another on `pledged`, timing each from its 201 to the moment the last viewer has it.
+async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges: usize) -> anyhow::Result<Propagation> {
+    const WAVE: usize = 500;
     let epoch = Instant::now();
+    let start_seq = current_seq(pledged).await?;
     let arrived: Arc<Vec<(AtomicU64, AtomicU32)>> =
-        Arc::new((0..=PLEDGES + 1).map(|_| (AtomicU64::new(0), AtomicU32::new(0))).collect());
+        Arc::new((0..=pledges + 1).map(|_| (AtomicU64::new(0), AtomicU32::new(0))).collect());
     let ready = Arc::new(AtomicU32::new(0));
-    let rss_before = rss_kib(server.child.id())?;
+    let rss_before = rss_kib(watched.child.id())?;
     let request = load::get("/api/v1/campaigns/demo/events");
-    let mut viewers = Vec::with_capacity(VIEWERS);
-    for chunk in 0..VIEWERS.div_ceil(500) {
-        for _ in 0..500.min(VIEWERS - chunk * 500) {
-            let (addr, request, arrived, ready) =
-                (server.addr.clone(), request.clone(), arrived.clone(), ready.clone());
-            viewers.push(tokio::spawn(async move {
+    let mut tasks = Vec::with_capacity(viewers);
+    for wave in 0..viewers.div_ceil(WAVE) {
+        for _ in 0..WAVE.min(viewers - wave * WAVE) {
+            let (addr, request, arrived, ready) = (watched.addr.clone(), request.clone(), arrived.clone(), ready.clone());
+            tasks.push(tokio::spawn(async move {
                 let mut conn = load::Conn::open(&addr).await?;
                 conn.send(&request).await?;
                 let mut last: Option<usize> = None;
                 while let Some(line) = conn.next_line().await? {
-                    let Some(seq) = line.strip_prefix("id: ").and_then(|n| n.parse::<usize>().ok()) else {
-                        continue;
-                    };
+                    let Some(seq) = line.strip_prefix("id: ").and_then(|n| n.parse::<usize>().ok()) else { continue };
+                    let k = seq.saturating_sub(start_seq);
                     let now = epoch.elapsed().as_nanos() as u64;
-                    let from = last.map_or(seq, |l| l + 1);
-                    for k in from..=seq.min(PLEDGES + 1) {
-                        arrived[k].0.fetch_max(now, Ordering::Relaxed);
-                        arrived[k].1.fetch_add(1, Ordering::Relaxed);
+                    let from = last.map_or(k, |l| l + 1);
+                    for slot in arrived.iter().take(k.min(pledges + 1) + 1).skip(from) {
+                        slot.0.fetch_max(now, Ordering::Relaxed);
+                        slot.1.fetch_add(1, Ordering::Relaxed);
                     }
                     if last.is_none() {
                         ready.fetch_add(1, Ordering::Relaxed);
                     }
-                    last = Some(seq);
+                    last = Some(k);
                 }
                 Ok::<_, std::io::Error>(())
             }));
         }
-        wait_for(
-            || ready.load(Ordering::Relaxed) as usize >= (chunk + 1) * 500.min(VIEWERS),
-            Duration::from_secs(30),
-        )
-        .await;
+        wait_for(|| ready.load(Ordering::Relaxed) as usize >= ((wave + 1) * WAVE).min(viewers), Duration::from_secs(30)).await;
     }
     let connected = ready.load(Ordering::Relaxed) as usize;
-    let rss_after = rss_kib(server.child.id())?;
-    let mut pledge = load::Conn::open(&server.addr).await?;
+    let rss_after = rss_kib(watched.child.id())?;
+    let mut conn = load::Conn::open(&pledged.addr).await?;
     let body = r#"{"amount":100,"name":"Fan","contact":"fan@example.com","public":false}"#;
     let request = load::post_json("/api/v1/campaigns/demo/pledges", body);
-    let mut latencies = Vec::with_capacity(PLEDGES);
-    for seq in 1..=PLEDGES {
-        let status = pledge.call(&request).await?;
+    let mut latencies = Vec::with_capacity(pledges);
+    for k in 1..=pledges {
+        let status = conn.call(&request).await?;
         let answered = epoch.elapsed().as_nanos() as u64;
         if status != 201 {
-            bail!("pledge {seq} got {status}");
+            bail!("pledge {k} got {status}");
         }
-        let all = wait_for(
-            || arrived[seq].1.load(Ordering::Relaxed) as usize >= connected,
-            Duration::from_secs(30),
-        )
-        .await;
-        if !all {
-            println!(
-                "  pledge {seq}: only {} of {connected} viewers had it after 30 s",
-                arrived[seq].1.load(Ordering::Relaxed)
-            );
+        if !wait_for(|| arrived[k].1.load(Ordering::Relaxed) as usize >= connected, Duration::from_secs(30)).await {
+            println!("  pledge {k}: only {} of {connected} viewers had it after 30 s", arrived[k].1.load(Ordering::Relaxed));
         }
-        let last = arrived[seq].0.load(Ordering::Relaxed);
-        latencies.push(Duration::from_nanos(last.saturating_sub(answered)));
+        latencies.push(Duration::from_nanos(arrived[k].0.load(Ordering::Relaxed).saturating_sub(answered)));
     }
     latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    println!("\nfan-out: {connected} SSE viewers of one campaign, {PLEDGES} pledges one after another:");
-    println!(
-        "  pledge 201 -> last viewer has it   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms   (target: p99 under 250 ms)",
-        load::ms(at(0.5)),
-        load::ms(at(0.99)),
-        load::ms(*latencies.last().unwrap_or(&Duration::ZERO))
-    );
-    let per_viewer = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / connected.max(1) as f64;
-    println!(
-        "  server memory: {rss_before} KiB idle, {rss_after} KiB with viewers: {:.1} KB per viewer   (target: under 10 KB)",
-        per_viewer / 1000.0
-    );
-    for viewer in viewers {
-        viewer.abort();
+    for task in tasks {
+        task.abort();
     }
-    Ok(())
+    Ok(Propagation { connected, latencies, rss_before, rss_after })
+}
+
+async fn current_seq(server: &Server) -> anyhow::Result<usize> {
+    let view: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/campaigns/demo", server.base)).await?.error_for_status()?.json().await?;
+    Ok(view["seq"].as_u64().unwrap_or(0) as usize)
+}
+
+/// The same pledge load on PostgreSQL, and the time a pledge takes to reach viewers
+/// connected to another replica.
+async fn postgres(root: &Path) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    const SECONDS: Duration = Duration::from_secs(3);
+    let admin = std::env::var("TRIBEFUND_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            println!("\nPostgreSQL: {admin} does not answer ({e}); skipped");
+            return Ok(());
+        }
+    };
+    let name = format!("tribefund_bench_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+    let result = async {
+        let a = Server::start_url(root, &url, &["--bench-routes"])?;
+        let b = Server::start_url(root, &url, &[])?;
+        let body = r#"{"tier":"lamp","amount":29900,"options":{"colour":"walnut"},"name":"Bench","contact":"bench@example.com","public":false}"#;
+        let pledge = load::post_json("/api/v1/campaigns/demo/pledges", body);
+        let noop = load::post_json("/bench/noop", body);
+        println!("\npledges (PostgreSQL, two replicas, load on one), {} s per row:", SECONDS.as_secs());
+        for clients in [1, 64, 256] {
+            let base = load::run(&a.addr, noop.clone(), clients, SECONDS, 201).await;
+            let group = load::run(&a.addr, pledge.clone(), clients, SECONDS, 201).await;
+            println!("  {clients:>3} clients  POST /bench/noop (baseline)      {base}");
+            println!("               pledges, group commit            {group}   ({:.2} of baseline)", group.per_sec / base.per_sec);
+        }
+        let measured = propagation(&b, &a, 1_000, 20).await?;
+        println!("\ncross-replica: {} SSE viewers on replica B, 20 pledges on replica A:", measured.connected);
+        measured.print("pledge 201 on A -> last viewer on B");
+        anyhow::Ok(())
+    }
+    .await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
+    result
 }
 
 /// Polls `done` until it is true or `timeout` passes; says which.
@@ -206,12 +266,15 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, db: &Path, extra: &[&str]) -> anyhow::Result<Server> {
+        Server::start_url(root, &format!("sqlite://{}", db.display()), extra)
+    }
+
+    fn start_url(root: &Path, database_url: &str, extra: &[&str]) -> anyhow::Result<Server> {
         let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
         let binary = target_dir.join("release").join("tribefund");
         let mut child = Command::new(binary)
             .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--rate-limit", "off"])
-            .arg("--database-url")
-            .arg(format!("sqlite://{}", db.display()))
+            .args(["--database-url", database_url])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

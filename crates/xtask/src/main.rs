@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
         "dist" => wasm::build(&root).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout] | dist>"
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout postgres] | dist>"
             );
             bail!("unknown task {task:?}")
         }
@@ -56,6 +56,7 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
 fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::wasm_target()?;
     setup::browser()?;
+    setup::postgres_note();
     wasm::build(root)?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(cargo_args);
