@@ -31,7 +31,9 @@ pub fn time_ordered() -> String {
 /// (so other replicas' codes do not either). Sorted by time like pledge ids.
 pub fn referral_code() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed) % (62 * 62);
     let mut code = base62(ms, 8);
     code.push_str(&base62(count, 2));

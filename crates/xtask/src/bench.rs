@@ -93,10 +93,13 @@ async fn fanout(root: &Path, data: &Path) -> anyhow::Result<()> {
     const PLEDGES: usize = 20;
     let server = Server::start(root, &data.join("fanout.db"), &[])?;
     let measured = propagation(&server, &server, VIEWERS, PLEDGES).await?;
-    println!("\nfan-out: {} SSE viewers of one campaign, {PLEDGES} pledges one after another:", measured.connected);
+    println!(
+        "\nfan-out: {} SSE viewers of one campaign, {PLEDGES} pledges one after another:",
+        measured.connected
+    );
     measured.print("pledge 201 -> last viewer has it");
-    let per_viewer =
-        measured.rss_after.saturating_sub(measured.rss_before) as f64 * 1024.0 / measured.connected.max(1) as f64;
+    let per_viewer = measured.rss_after.saturating_sub(measured.rss_before) as f64 * 1024.0
+        / measured.connected.max(1) as f64;
     println!(
         "  server memory: {} KiB idle, {} KiB with viewers: {:.1} KB per viewer   (target: under 10 KB)",
         measured.rss_before,
@@ -116,7 +119,9 @@ struct Propagation {
 
 impl Propagation {
     fn print(&self, what: &str) {
-        let at = |q: f64| self.latencies[((self.latencies.len() as f64 * q) as usize).min(self.latencies.len() - 1)];
+        let at = |q: f64| {
+            self.latencies[((self.latencies.len() as f64 * q) as usize).min(self.latencies.len() - 1)]
+        };
         println!(
             "  {what:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms   (target: p99 under 250 ms)",
             load::ms(at(0.5)),
@@ -128,7 +133,12 @@ impl Propagation {
 
 /// Opens `viewers` event streams on `watched`, then makes `pledges` pledges one after
 /// another on `pledged`, timing each from its 201 to the moment the last viewer has it.
-async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges: usize) -> anyhow::Result<Propagation> {
+async fn propagation(
+    watched: &Server,
+    pledged: &Server,
+    viewers: usize,
+    pledges: usize,
+) -> anyhow::Result<Propagation> {
     const WAVE: usize = 500;
     let epoch = Instant::now();
     let start_seq = current_seq(pledged).await?;
@@ -140,13 +150,16 @@ async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges
     let mut tasks = Vec::with_capacity(viewers);
     for wave in 0..viewers.div_ceil(WAVE) {
         for _ in 0..WAVE.min(viewers - wave * WAVE) {
-            let (addr, request, arrived, ready) = (watched.addr.clone(), request.clone(), arrived.clone(), ready.clone());
+            let (addr, request, arrived, ready) =
+                (watched.addr.clone(), request.clone(), arrived.clone(), ready.clone());
             tasks.push(tokio::spawn(async move {
                 let mut conn = load::Conn::open(&addr).await?;
                 conn.send(&request).await?;
                 let mut last: Option<usize> = None;
                 while let Some(line) = conn.next_line().await? {
-                    let Some(seq) = line.strip_prefix("id: ").and_then(|n| n.parse::<usize>().ok()) else { continue };
+                    let Some(seq) = line.strip_prefix("id: ").and_then(|n| n.parse::<usize>().ok()) else {
+                        continue;
+                    };
                     let k = seq.saturating_sub(start_seq);
                     let now = epoch.elapsed().as_nanos() as u64;
                     let from = last.map_or(k, |l| l + 1);
@@ -162,7 +175,11 @@ async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges
                 Ok::<_, std::io::Error>(())
             }));
         }
-        wait_for(|| ready.load(Ordering::Relaxed) as usize >= ((wave + 1) * WAVE).min(viewers), Duration::from_secs(30)).await;
+        wait_for(
+            || ready.load(Ordering::Relaxed) as usize >= ((wave + 1) * WAVE).min(viewers),
+            Duration::from_secs(30),
+        )
+        .await;
     }
     let connected = ready.load(Ordering::Relaxed) as usize;
     let rss_after = rss_kib(watched.child.id())?;
@@ -176,8 +193,13 @@ async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges
         if status != 201 {
             bail!("pledge {k} got {status}");
         }
-        if !wait_for(|| arrived[k].1.load(Ordering::Relaxed) as usize >= connected, Duration::from_secs(30)).await {
-            println!("  pledge {k}: only {} of {connected} viewers had it after 30 s", arrived[k].1.load(Ordering::Relaxed));
+        if !wait_for(|| arrived[k].1.load(Ordering::Relaxed) as usize >= connected, Duration::from_secs(30))
+            .await
+        {
+            println!(
+                "  pledge {k}: only {} of {connected} viewers had it after 30 s",
+                arrived[k].1.load(Ordering::Relaxed)
+            );
         }
         latencies.push(Duration::from_nanos(arrived[k].0.load(Ordering::Relaxed).saturating_sub(answered)));
     }
@@ -189,8 +211,11 @@ async fn propagation(watched: &Server, pledged: &Server, viewers: usize, pledges
 }
 
 async fn current_seq(server: &Server) -> anyhow::Result<usize> {
-    let view: serde_json::Value =
-        reqwest::get(format!("{}/api/v1/campaigns/demo", server.base)).await?.error_for_status()?.json().await?;
+    let view: serde_json::Value = reqwest::get(format!("{}/api/v1/campaigns/demo", server.base))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
     Ok(view["seq"].as_u64().unwrap_or(0) as usize)
 }
 
@@ -199,7 +224,8 @@ async fn current_seq(server: &Server) -> anyhow::Result<usize> {
 async fn postgres(root: &Path) -> anyhow::Result<()> {
     use sqlx::Connection;
     const SECONDS: Duration = Duration::from_secs(3);
-    let admin = std::env::var("TRIBEFUND_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = std::env::var("TRIBEFUND_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let mut conn = match sqlx::PgConnection::connect(&admin).await {
         Ok(conn) => conn,
         Err(e) => {

@@ -58,13 +58,17 @@ fn is_root() -> bool {
 /// 127.0.0.1:5432, or `TRIBEFUND_TEST_POSTGRES`), are skipped without one, and fail
 /// without one when `CI=true`.
 pub(crate) fn postgres_note() {
-    let url = std::env::var("TRIBEFUND_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let host = url.split('@').nth(1).unwrap_or("127.0.0.1:5432").split('/').next().unwrap_or("127.0.0.1:5432");
+    let url = std::env::var("TRIBEFUND_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let host =
+        url.split('@').nth(1).unwrap_or("127.0.0.1:5432").split('/').next().unwrap_or("127.0.0.1:5432");
     let address = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
     let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok());
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok()
+        });
     if reachable {
         println!("PostgreSQL answers at {address}: its tests run");
     } else if std::env::var("CI").is_ok_and(|v| v == "true") {
