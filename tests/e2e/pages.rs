@@ -140,3 +140,32 @@ async fn unknown_pages_are_not_found_and_the_static_files_are_served() {
     let css = app.client.get(app.url("/assets/widget.css")).send().await.unwrap();
     assert_eq!(css.status(), 200);
 }
+
+#[tokio::test]
+async fn an_oversized_or_malformed_form_is_refused_and_nothing_is_pledged() {
+    let app = spawn_app().await;
+    let huge =
+        [("tier", "lamp".to_owned()), ("name", "x".repeat(20 * 1024)), ("contact", "a@b.c".to_owned())];
+    let response = app.client.post(app.url("/embed/demo/pledge")).form(&huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    let garbage = app
+        .client
+        .post(app.url("/embed/demo/pledge"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%=%ZZ&tier=lamp&&==")
+        .send()
+        .await
+        .unwrap();
+    assert!(garbage.status().is_client_error(), "{}", garbage.status());
+    let too_many_units = [
+        ("tier", "lamp"),
+        ("quantity.lamp", "99"),
+        ("name", "Li"),
+        ("contact", "li@example.com"),
+        ("lang", "en"),
+    ];
+    let response = app.client.post(app.url("/embed/demo/pledge")).form(&too_many_units).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("Is too large"));
+    assert_eq!(app.campaign("demo").await.backers, 0);
+}

@@ -99,3 +99,37 @@ async fn main() -> anyhow::Result<()> {
     println!("tribefund is serving on http://{addr}/");
     app.run_until_stopped().await.context("serving")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_are_read_as_burst_per_minute_or_off() {
+        assert_eq!(parse_rate_limit("20/30").unwrap(), Some(RateLimit { burst: 20, per_minute: 30 }));
+        assert_eq!(parse_rate_limit("off").unwrap(), None);
+    }
+
+    #[test]
+    fn malformed_rate_limits_are_refused_with_a_reason() {
+        for (text, reason) in [
+            ("20", "BURST/PER_MINUTE"),
+            ("x/30", "BURST is not a number"),
+            ("20/-1", "PER_MINUTE is not a number"),
+            ("0/30", "at least 1"),
+            ("99999999999/1", "BURST is not a number"),
+            ("", "BURST/PER_MINUTE"),
+        ] {
+            let error = format!("{:#}", parse_rate_limit(text).unwrap_err());
+            assert!(error.contains(reason), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_refuses_unknown_and_out_of_range_flags() {
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "0"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "5000"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--no-such-flag"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--listen", "127.0.0.1:0", "--demo"]).is_ok());
+    }
+}
