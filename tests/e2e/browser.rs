@@ -21,6 +21,18 @@ async fn open_demo(app: &TestApp, browser: &Browser) {
         .await;
 }
 
+/// Waits until the wasm has taken over the server-rendered widget.
+async fn hydrated(client: &Client) {
+    eventually(WAIT, "hydration", || async {
+        client
+            .execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
+            .await
+            .ok()
+            .filter(|v| v.as_bool() == Some(true))
+    })
+    .await;
+}
+
 async fn fill(client: &Client, name: &str, value: &str) {
     let input = client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
     input.clear().await.unwrap();
@@ -37,13 +49,7 @@ async fn a_fan_pledges_from_the_demo_blog_and_sees_the_progress_move() {
     assert_eq!(text(c, "[data-testid=backers]").await.as_deref(), Some("0 backers"));
 
     // The wasm hydrates the server-rendered widget.
-    eventually(WAIT, "hydration", || async {
-        c.execute("return window.parent.document.querySelector('iframe') && document.documentElement.hasAttribute('data-hydrated')", vec![])
-            .await
-            .ok()
-            .filter(|v| v.as_bool() == Some(true))
-    })
-    .await;
+    hydrated(c).await;
 
     c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
     assert_eq!(
@@ -179,13 +185,7 @@ async fn without_event_source_the_widget_falls_back_to_polling() {
         .expect("the CDP command is accepted");
     let c = &browser.client;
     c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
-    eventually(WAIT, "hydration", || async {
-        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
-            .await
-            .ok()
-            .filter(|v| v.as_bool() == Some(true))
-    })
-    .await;
+    hydrated(c).await;
     let body = serde_json::json!({ "amount": 500_000, "name": "Api", "contact": "api@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
     let raised = eventually(WAIT, "a poll to bring the pledge", || async {
@@ -202,13 +202,7 @@ async fn a_fan_chooses_a_colour_and_two_lamps_and_the_demand_is_counted() {
     let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
     let c = &browser.client;
     c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
-    eventually(WAIT, "hydration", || async {
-        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
-            .await
-            .ok()
-            .filter(|v| v.as_bool() == Some(true))
-    })
-    .await;
+    hydrated(c).await;
     c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
     c.find(Locator::Css("select[name='option.lamp.colour']"))
         .await

@@ -68,50 +68,45 @@ fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// The widget inside the host page's iframe.
 async fn embed(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<PageQuery>,
+    state: State<AppState>,
+    id: Path<String>,
+    query: Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang(&headers);
-    let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
-    let now = crate::now();
-    let campaign = entry.snapshot(now).view.clone();
-    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
-    let props = AppProps {
-        campaign,
-        lang,
-        theme: query.theme(),
-        page: Page::Embed,
-        now: now.unix(),
-        form,
-        receipt: None,
-    };
-    html_page(StatusCode::OK, &entry, render::page(props, Shell::Frame).await)
+    campaign_page(state, id, query, headers, Page::Embed).await
 }
 
+/// The campaign's own page, where share links lead.
 async fn share(
+    state: State<AppState>,
+    id: Path<String>,
+    query: Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    campaign_page(state, id, query, headers, Page::Share).await
+}
+
+/// A campaign's widget with a blank form, on the page `page` says.
+async fn campaign_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
+    page: Page,
 ) -> Response {
     let lang = query.lang(&headers);
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
     let now = crate::now();
     let campaign = entry.snapshot(now).view.clone();
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
-    let props = AppProps {
-        campaign,
-        lang,
-        theme: query.theme(),
-        page: Page::Share,
-        now: now.unix(),
-        form,
-        receipt: None,
+    let props = AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None };
+    let shell = match page {
+        Page::Embed => Shell::Frame,
+        Page::Share => Shell::Standalone,
     };
-    html_page(StatusCode::OK, &entry, render::page(props, Shell::Standalone).await)
+    html_page(StatusCode::OK, &entry, render::page(props, shell).await)
 }
 
 /// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
