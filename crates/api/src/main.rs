@@ -32,8 +32,9 @@ enum Command {
         /// Seed the demo site and campaign when the database has none.
         #[arg(long)]
         demo: bool,
-        /// Pledges per client address: `BURST/PER_MINUTE`, or `off`.
-        #[arg(long, env = "TRIBEFUND_RATE_LIMIT", default_value = "20/30")]
+        /// Pledges per client address: `BURST/PER_MINUTE`, or `off`. Generous by default:
+        /// phones on one carrier often share an address.
+        #[arg(long, env = "TRIBEFUND_RATE_LIMIT", default_value = "60/120")]
         rate_limit: String,
         /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
         #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
