@@ -133,6 +133,20 @@ impl Lang {
         }
     }
 
+    /// The reader's words for a problem the API answered with, by its `type`; `None` for
+    /// problems the widget has no words for (their `detail` is shown instead).
+    pub fn problem(self, kind: &str) -> Option<&'static str> {
+        let t = self.text();
+        match kind.strip_prefix("/problems/")? {
+            "sold-out" => Some(t.sold_out),
+            "not-live" => Some(t.closed),
+            "tier-unavailable" => Some(t.no_longer),
+            "invalid" => Some(t.fix_fields),
+            "unavailable" | "internal" => Some(t.network_error),
+            _ => None,
+        }
+    }
+
     pub fn field_error(self, error: &FieldError) -> String {
         match (self, error) {
             (Lang::En, FieldError::Required) => "Required".to_owned(),
@@ -284,6 +298,13 @@ mod tests {
         assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("fr, de"), None);
         assert_eq!(Lang::from_tag("zh-Hans-CN"), Some(Lang::ZhCn));
+    }
+
+    #[test]
+    fn known_problems_are_told_in_the_readers_language() {
+        assert_eq!(Lang::ZhCn.problem("/problems/sold-out"), Some("已售罄"));
+        assert_eq!(Lang::En.problem("/problems/rate-limited"), None, "shown with the server's detail");
+        assert_eq!(Lang::En.problem("sold-out"), None);
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn submit(
                 for (field, message) in &problem.errors {
                     current.errors.insert(form_field(field, &current.tier), message.clone());
                 }
-                current.problem = Some(problem.detail);
+                current.problem = Some(lang.problem(&problem.kind).map_or(problem.detail, str::to_owned));
                 form.set(current);
             }
             Err(crate::services::ApiError::Network) => {
