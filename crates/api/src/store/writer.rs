@@ -87,16 +87,13 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
         let started = std::time::Instant::now();
-        let (pledges, cancels): (Vec<_>, Vec<_>) =
-            batch.drain(..).partition(|c| matches!(c, Command::Pledge(..)));
-        let pledges: Vec<_> = pledges
-            .into_iter()
-            .filter_map(|c| if let Command::Pledge(p, r) = c { Some((p, r)) } else { None })
-            .collect();
-        let cancels: Vec<_> = cancels
-            .into_iter()
-            .filter_map(|c| if let Command::Cancel(t, r) = c { Some((t, r)) } else { None })
-            .collect();
+        let (mut pledges, mut cancels) = (Vec::new(), Vec::new());
+        for command in batch.drain(..) {
+            match command {
+                Command::Pledge(pledge, reply) => pledges.push((pledge, reply)),
+                Command::Cancel(token, reply) => cancels.push((token, reply)),
+            }
+        }
         let commands: Vec<&PledgeCommand> = pledges.iter().map(|(p, _)| p).collect();
         let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
         // A lost database shows here: the batch is answered 503 and the next one tries a
