@@ -227,3 +227,38 @@ async fn a_fan_chooses_a_colour_and_two_lamps_and_the_demand_is_counted() {
     assert_eq!((lamp.claimed, red.claimed, campaign.raised), (2, 2, 59_800));
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_hidden_page_lets_go_of_its_stream_and_catches_up_when_shown_again() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
+    hydrated(c).await;
+    // A stream shows in resource timing only once it has ended.
+    let ended =
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/events')).length";
+    let count_ended = || async { c.execute(ended, vec![]).await.ok().and_then(|v| v.as_u64()) };
+    assert_eq!(count_ended().await, Some(0), "the stream is open");
+    let set_visibility = |state: &'static str| {
+        let script = format!(
+            "Object.defineProperty(document, 'visibilityState', {{ value: '{state}', configurable: true }}); \
+             document.dispatchEvent(new Event('visibilitychange'));"
+        );
+        async move { c.execute(&script, vec![]).await.unwrap() }
+    };
+    set_visibility("hidden").await;
+    let closed =
+        eventually(WAIT, "the stream to be closed", || async { count_ended().await.filter(|&n| n == 1) })
+            .await;
+    assert_eq!(closed, 1);
+    let body = serde_json::json!({ "amount": 700_000, "name": "Away", "contact": "away@example.com", "public": false });
+    assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+    set_visibility("visible").await;
+    let raised = eventually(WAIT, "the pledge made while hidden", || async {
+        text(c, "[data-testid=raised]").await.filter(|t| t == "¥7,000")
+    })
+    .await;
+    assert_eq!(raised, "¥7,000");
+    browser.close().await;
+}
