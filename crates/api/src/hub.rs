@@ -94,7 +94,9 @@ impl Hub {
         self.campaigns.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
 
-    /// Adds or replaces a campaign with its current counts.
+    /// Adds a campaign with its current counts. A campaign the hub has already keeps its
+    /// entry (viewers are subscribed to it) and only takes the counts if they are newer:
+    /// start-up, the creating request and another replica's notification may all add it.
     pub fn insert(
         &self,
         campaign: Campaign,
@@ -102,13 +104,15 @@ impl Hub {
         counts: Counts,
         now: Timestamp,
     ) -> Arc<Entry> {
+        let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = campaigns.get(campaign.id().as_str()) {
+            entry.publish(counts, now);
+            return entry.clone();
+        }
         let campaign = Arc::new(campaign);
         let (snapshot, _) = watch::channel(Arc::new(build(&campaign, counts, now)));
         let entry = Arc::new(Entry { campaign, frame_ancestors, snapshot });
-        self.campaigns
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(entry.campaign.id().to_string(), entry.clone());
+        campaigns.insert(entry.campaign.id().to_string(), entry.clone());
         entry
     }
 }
@@ -153,6 +157,28 @@ mod tests {
         let frame = std::str::from_utf8(&snapshot.sse).unwrap();
         assert!(frame.starts_with("id: 2\nevent: progress\ndata: {"), "{frame}");
         assert!(frame.ends_with("}\n\n") && frame.matches('\n').count() == 4, "{frame}");
+    }
+
+    #[test]
+    fn adding_a_known_campaign_keeps_its_entry_and_its_viewers() {
+        let hub = Hub::default();
+        let first = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(15));
+        let mut viewer = first.subscribe();
+        let again = hub.insert(
+            campaign(),
+            "*".into(),
+            Counts { seq: 3, ..Counts::default() },
+            Timestamp::from_unix(15),
+        );
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(viewer.has_changed().unwrap(), "newer counts reach the existing viewers");
+        assert_eq!(viewer.borrow_and_update().view.seq, 3);
+        hub.insert(campaign(), "*".into(), Counts { seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
+        assert_eq!(
+            hub.get("c").unwrap().snapshot(Timestamp::from_unix(15)).view.seq,
+            3,
+            "older counts are ignored"
+        );
     }
 
     #[test]
