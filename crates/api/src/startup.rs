@@ -47,12 +47,17 @@ impl AppState {
     /// Checks, stores and publishes a new campaign of `site`.
     pub async fn create_campaign(&self, site: &str, input: CampaignInput) -> Result<(), crate::Error> {
         let campaign = Campaign::new(input).map_err(crate::Error::Invalid)?;
-        if self.hub.get(campaign.id().as_str()).is_some() {
+        let taken = || {
             let mut errors = domain::FieldErrors::new();
             errors.add("id", domain::FieldError::Duplicate);
-            return Err(crate::Error::Invalid(errors));
+            crate::Error::Invalid(errors)
+        };
+        if self.hub.get(campaign.id().as_str()).is_some() {
+            return Err(taken());
         }
-        self.store.create_campaign(site, &campaign, crate::now()).await?;
+        if !self.store.create_campaign(site, &campaign, crate::now()).await? {
+            return Err(taken());
+        }
         let origins = self.store.site_origins(site).await?;
         self.hub.insert(campaign, origins, Default::default(), crate::now());
         Ok(())

@@ -191,21 +191,25 @@ impl Store {
     }
 
     /// Creates a campaign with zero counts; its tiers and option values get their rows.
-    /// Other replicas hear of it through the same channel as of pledges.
+    /// Other replicas hear of it through the same channel as of pledges. `Ok(false)` when
+    /// a campaign with this id exists already (perhaps made on another replica just now).
     pub async fn create_campaign(
         &self,
         site_id: &str,
         campaign: &Campaign,
         now: Timestamp,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
         let definition = serde_json::to_string(&campaign.to_input())?;
         let id = campaign.id().as_str();
         execute(&mut conn, "BEGIN").await?;
-        let created: anyhow::Result<()> = async {
-            on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)"))
-                .bind(id).bind(site_id).bind(&definition).bind(now.unix()).execute(&mut **c).await.map(|_| ()))
-                .with_context(|| format!("creating campaign {id}"))?;
+        let created: anyhow::Result<bool> = async {
+            let inserted = on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)"))
+                .bind(id).bind(site_id).bind(&definition).bind(now.unix()).execute(&mut **c).await.map(|_| ()));
+            match inserted {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+                other => other.with_context(|| format!("creating campaign {id}"))?,
+            }
             for tier in campaign.tiers() {
                 let limit = tier.limit().map(i64::from);
                 on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"))
@@ -219,14 +223,14 @@ impl Store {
                 }
             }
             notify(&mut conn, id).await?;
-            Ok(())
+            Ok(true)
         }
         .await;
         match created {
-            Ok(()) => execute(&mut conn, "COMMIT").await,
-            Err(e) => {
+            Ok(true) => execute(&mut conn, "COMMIT").await.map(|()| true),
+            Ok(false) | Err(_) => {
                 let _ = execute(&mut conn, "ROLLBACK").await;
-                Err(e)
+                created
             }
         }
     }
