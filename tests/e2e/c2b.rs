@@ -92,6 +92,12 @@ store_test! {
     let html = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("red · 3/30 to unlock"), "the widget shows the batch progress");
     assert!(html.contains("A brass dimmer switch for every lamp"), "the widget lists the stretch goals");
+    assert!(!html.contains(r#"data-reached="true""#), "no stretch goal is reached yet");
+    let patron = json!({ "amount": 8_000_000, "name": "Patron", "contact": "p@example.com", "public": false });
+    assert_eq!(app.post_pledge("demo", patron.to_string()).await.status(), 201);
+    let html = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(html.matches(r#"data-reached="true""#).count(), 1, "the first stretch goal is reached");
+    assert_eq!(html.matches(r#"data-reached="false""#).count(), 1);
     }
 }
 

@@ -130,3 +130,22 @@ async fn one_campaign_created_on_two_replicas_at_once_exists_once() {
     sees(&a, "twin", 0).await;
     sees(&b, "twin", 0).await;
 }
+
+#[tokio::test]
+async fn a_replica_whose_listener_was_cut_off_catches_up_by_resyncing() {
+    use sqlx::Connection;
+    let Some((a, b)) = spawn_replicas().await else { return };
+    let database = a.db_url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::PgConnection::connect(&tests::postgres_admin_url()).await.unwrap();
+    // Cut every listening connection, then pledge at once: the notification can be lost.
+    let cut = sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'",
+    )
+    .bind(&database)
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    assert!(cut.rows_affected() >= 1, "the replicas' listeners were found");
+    assert_eq!(a.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    sees(&b, "demo", 1).await;
+}
