@@ -262,3 +262,44 @@ async fn a_hidden_page_lets_go_of_its_stream_and_catches_up_when_shown_again() {
     assert_eq!(raised, "¥7,000");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_host_page_on_another_origin_gets_a_working_resized_widget() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    // `localhost` and `127.0.0.1` are different origins: the host page cannot read the frame.
+    let host_origin = app.address.replace("127.0.0.1", "localhost");
+    c.goto(&format!("{host_origin}/assets/widget.css")).await.unwrap();
+    let page = format!(
+        "document.open(); document.write('<!doctype html><body><h1>Someone else\\'s blog</h1>\
+         <div class=\"tribefund\" data-campaign=\"demo\"></div>\
+         <script src=\"{}/embed.js\" data-campaign=\"demo\" data-lang=\"en\"></script></body>'); document.close();",
+        app.address
+    );
+    c.execute(&page, vec![]).await.unwrap();
+    let height = eventually(WAIT, "the loader to size the frame", || async {
+        let value = c
+            .execute(
+                "const f = document.querySelector('.tribefund iframe'); \
+                 return f ? f.getBoundingClientRect().height : null;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        value.as_f64().filter(|h| *h > 0.0 && (*h - 420.0).abs() > 1.0)
+    })
+    .await;
+    assert!(height > 300.0, "the frame fits the widget: {height}");
+    let readable = c
+        .execute(
+            "try { return !!document.querySelector('iframe').contentDocument; } catch (e) { return false; }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(readable.as_bool(), Some(false), "the host cannot read the widget's document");
+    c.enter_frame(0).await.unwrap();
+    assert_eq!(text(c, "[data-testid=backers]").await.as_deref(), Some("0 backers"));
+    browser.close().await;
+}
