@@ -46,6 +46,7 @@ pub async fn page(props: AppProps, shell: Shell) -> String {
 {head_extra}
 <link rel="stylesheet" href="/assets/widget.css">
 <link rel="modulepreload" href="/pkg/widget.js">
+<link rel="preload" href="/pkg/widget_bg.wasm" as="fetch" type="application/wasm" crossorigin>
 <script type="application/json" id="{props_id}">{props_json}</script>
 <script type="module" src="/assets/boot.js"></script>
 </head>

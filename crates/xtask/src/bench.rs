@@ -338,7 +338,9 @@ async fn shipped_size(base: &str) -> anyhow::Result<()> {
         .filter(|part| part.starts_with("/assets/") || part.starts_with("/pkg/"))
         .map(str::to_owned)
         .collect();
+    // boot.js fetches the wasm even where the page does not preload it.
     paths.push("/pkg/widget_bg.wasm".into());
+    paths.sort();
     paths.dedup();
     for path in paths {
         let bytes = client.get(format!("{base}{path}")).send().await?.error_for_status()?.bytes().await?;
