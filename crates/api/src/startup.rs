@@ -34,13 +34,25 @@ pub struct Settings {
     pub bench_routes: bool,
 }
 
-/// What every request handler shares.
+/// What every request handler shares: one `Arc`, so handing it to a request is one
+/// reference count, whatever it holds.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub store: Store,
     pub hub: Arc<Hub>,
-    pub limiter: Arc<Limiter>,
-    pub settings: Arc<Settings>,
+    pub limiter: Limiter,
+    pub settings: Settings,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -75,12 +87,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
         let store = Store::open(&settings.database_url, hub.clone(), settings.pledge_batch).await?;
-        let state = AppState {
-            store,
-            hub,
-            limiter: Arc::new(Limiter::new(settings.rate_limit)),
-            settings: Arc::new(settings),
-        };
+        let state =
+            AppState(Arc::new(Shared { store, hub, limiter: Limiter::new(settings.rate_limit), settings }));
         let now = crate::now();
         for stored in state.store.campaigns().await? {
             state.hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
