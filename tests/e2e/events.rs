@@ -140,3 +140,26 @@ store_test! {
     }
     }
 }
+
+#[tokio::test]
+async fn shutting_down_ends_event_streams_and_stops_accepting() {
+    let dir = tempfile::tempdir().unwrap();
+    let app =
+        tests::build(&format!("sqlite://{}", dir.path().join("t.db").display()), Options::default()).await;
+    let address = format!("http://{}", app.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let response = client.get(format!("{address}/api/v1/campaigns/demo/events")).send().await.unwrap();
+    let mut events = EventReader::new(response);
+    events.next_progress(WAIT).await.expect("the current snapshot");
+
+    stop.send(()).unwrap();
+    let ended = tokio::time::timeout(WAIT, async { while events.next(WAIT).await.is_some() {} }).await;
+    assert!(ended.is_ok(), "the stream ends when the server shuts down");
+    let finished = tokio::time::timeout(WAIT, server).await.expect("the server returns").unwrap();
+    assert!(finished.is_ok());
+    assert!(client.get(format!("{address}/healthz")).send().await.is_err(), "no longer accepting");
+}

@@ -122,8 +122,14 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes: stops accepting, ends event streams, lets the
+    /// requests in flight finish (for at most ten seconds), and returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let router = crate::http::router(self.state.clone());
-        crate::serve::serve(self.listener, self.state, router, shutdown_signal()).await
+        crate::serve::serve(self.listener, self.state, router, shutdown).await
     }
 }
 
