@@ -10,7 +10,6 @@ use crate::text::{clean, is_slug};
 use crate::time::Timestamp;
 use crate::wire;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::fmt;
 
 macro_rules! slug_type {
@@ -209,13 +208,16 @@ impl Campaign {
         if input.tiers.len() > Campaign::MAX_TIERS {
             errors.add("tiers", FieldError::TooLong { max: Campaign::MAX_TIERS as u32 });
         }
-        let mut tier_ids = HashSet::new();
+        // Lists here are a few dozen long at most: a linear search beats a hash set, and
+        // keeps hashing code out of the widget's wasm.
+        let mut tier_ids: Vec<String> = Vec::with_capacity(input.tiers.len());
         let mut tiers = Vec::with_capacity(input.tiers.len());
         for (i, tier) in input.tiers.into_iter().enumerate() {
             let path = format!("tiers[{i}]");
-            if !tier_ids.insert(tier.id.clone()) {
+            if tier_ids.contains(&tier.id) {
                 errors.add(format!("{path}.id"), FieldError::Duplicate);
             }
+            tier_ids.push(tier.id.clone());
             if let Some(tier) = Tier::check(tier, &path, &mut errors) {
                 tiers.push(tier);
             }
@@ -357,15 +359,16 @@ impl Tier {
                 FieldError::TooLong { max: Campaign::MAX_OPTION_GROUPS as u32 },
             );
         }
-        let mut names = HashSet::new();
+        let mut names: Vec<String> = Vec::with_capacity(input.options.len());
         let mut options = Vec::with_capacity(input.options.len());
         for (g, group) in input.options.into_iter().enumerate() {
             let gpath = format!("{path}.options[{g}]");
             let name = errors.check(&format!("{gpath}.name"), clean(&group.name, 40, true, false));
-            if let Some(name) = &name
-                && !names.insert(name.clone())
-            {
-                errors.add(format!("{gpath}.name"), FieldError::Duplicate);
+            if let Some(name) = &name {
+                if names.contains(name) {
+                    errors.add(format!("{gpath}.name"), FieldError::Duplicate);
+                }
+                names.push(name.clone());
             }
             if group.values.is_empty() {
                 errors.add(format!("{gpath}.values"), FieldError::Required);
@@ -376,8 +379,7 @@ impl Tier {
                     FieldError::TooLong { max: Campaign::MAX_OPTION_VALUES as u32 },
                 );
             }
-            let mut seen = HashSet::new();
-            let mut values = Vec::with_capacity(group.values.len());
+            let mut values: Vec<OptionValue> = Vec::with_capacity(group.values.len());
             for (v, value) in group.values.into_iter().enumerate() {
                 let vpath = format!("{gpath}.values[{v}]");
                 if value.min_batch == Some(0) {
@@ -386,7 +388,7 @@ impl Tier {
                 if let Some(text) =
                     errors.check(&format!("{vpath}.value"), clean(&value.value, 40, true, false))
                 {
-                    if !seen.insert(text.clone()) {
+                    if values.iter().any(|v| v.value == text) {
                         errors.add(format!("{vpath}.value"), FieldError::Duplicate);
                     }
                     values.push(OptionValue { value: text, min_batch: value.min_batch });
