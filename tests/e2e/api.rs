@@ -71,7 +71,7 @@ store_test! {
 
     let share = app.client.get(&created.share_url).send().await.unwrap();
     assert_eq!(share.status(), 200);
-    let receipt = app.client.get(&created.receipt_url).send().await.unwrap().text().await.unwrap();
+    let receipt = app.text(&created.receipt_url).await;
     assert!(receipt.contains("Mei"), "the receipt names the backer");
     assert!(!receipt.contains("mei@example.com"), "the receipt never shows the contact");
     }

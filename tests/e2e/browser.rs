@@ -21,6 +21,11 @@ async fn open_demo(app: &TestApp, browser: &Browser) {
         .await;
 }
 
+/// Waits until the element at `css` reads exactly `expected`.
+async fn shows(client: &Client, css: &str, expected: &str, what: &str) {
+    eventually(WAIT, what, || async { text(client, css).await.filter(|t| t == expected) }).await;
+}
+
 /// Waits until the wasm has taken over the server-rendered widget.
 async fn hydrated(client: &Client) {
     eventually(WAIT, "hydration", || async {
@@ -67,16 +72,8 @@ async fn a_fan_pledges_from_the_demo_blog_and_sees_the_progress_move() {
     let share =
         c.find(Locator::Css("[data-testid=share-url]")).await.unwrap().prop("value").await.unwrap().unwrap();
     assert!(share.contains("/c/demo?ref="), "{share}");
-    let backers = eventually(WAIT, "the backer count to move", || async {
-        text(c, "[data-testid=backers]").await.filter(|t| t == "1 backer")
-    })
-    .await;
-    assert_eq!(backers, "1 backer");
-    let raised = eventually(WAIT, "the raised amount to glide to its new value", || async {
-        text(c, "[data-testid=raised]").await.filter(|t| t == "¥299")
-    })
-    .await;
-    assert_eq!(raised, "¥299");
+    shows(c, "[data-testid=backers]", "1 backer", "the backer count to move").await;
+    shows(c, "[data-testid=raised]", "¥299", "the raised amount to glide to its new value").await;
     assert_eq!(app.campaign("demo").await.raised, 29_900, "the server counted it");
     browser.close().await;
 }
@@ -158,16 +155,8 @@ async fn a_pledge_from_a_second_tab_appears_in_both_embeds_without_reload() {
     for index in 0..2 {
         c.enter_parent_frame().await.unwrap();
         c.enter_frame(index).await.unwrap();
-        let backers = eventually(WAIT, "the live update", || async {
-            text(c, "[data-testid=backers]").await.filter(|t| t == "1 backer")
-        })
-        .await;
-        assert_eq!(backers, "1 backer", "embed {index}");
-        let raised = eventually(WAIT, "the raised amount to finish moving", || async {
-            text(c, "[data-testid=raised]").await.filter(|t| t == "¥199")
-        })
-        .await;
-        assert_eq!(raised, "¥199", "embed {index}");
+        shows(c, "[data-testid=backers]", "1 backer", "the live update").await;
+        shows(c, "[data-testid=raised]", "¥199", "the raised amount to finish moving").await;
     }
     browser.close().await;
 }
@@ -188,11 +177,7 @@ async fn without_event_source_the_widget_falls_back_to_polling() {
     hydrated(c).await;
     let body = serde_json::json!({ "amount": 500_000, "name": "Api", "contact": "api@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
-    let raised = eventually(WAIT, "a poll to bring the pledge", || async {
-        text(c, "[data-testid=raised]").await.filter(|t| t == "¥5,000")
-    })
-    .await;
-    assert_eq!(raised, "¥5,000");
+    shows(c, "[data-testid=raised]", "¥5,000", "a poll to bring the pledge").await;
     browser.close().await;
 }
 
@@ -255,11 +240,7 @@ async fn a_hidden_page_lets_go_of_its_stream_and_catches_up_when_shown_again() {
     let body = serde_json::json!({ "amount": 700_000, "name": "Away", "contact": "away@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
     set_visibility("visible").await;
-    let raised = eventually(WAIT, "the pledge made while hidden", || async {
-        text(c, "[data-testid=raised]").await.filter(|t| t == "¥7,000")
-    })
-    .await;
-    assert_eq!(raised, "¥7,000");
+    shows(c, "[data-testid=raised]", "¥7,000", "the pledge made while hidden").await;
     browser.close().await;
 }
 

@@ -89,13 +89,13 @@ store_test! {
     let lamp = app.campaign("demo").await.tier("lamp").unwrap().clone();
     let red = lamp.options[0].values.iter().find(|v| v.value == "red").unwrap();
     assert_eq!((red.claimed, red.min_batch, red.unlocked()), (3, Some(30), false));
-    let html = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
+    let html = app.text("/embed/demo?lang=en").await;
     assert!(html.contains("red · 3/30 to unlock"), "the widget shows the batch progress");
     assert!(html.contains("A brass dimmer switch for every lamp"), "the widget lists the stretch goals");
     assert!(!html.contains(r#"data-reached="true""#), "no stretch goal is reached yet");
     let patron = json!({ "amount": 8_000_000, "name": "Patron", "contact": "p@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", patron.to_string()).await.status(), 201);
-    let html = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
+    let html = app.text("/embed/demo?lang=en").await;
     assert_eq!(html.matches(r#"data-reached="true""#).count(), 1, "the first stretch goal is reached");
     assert_eq!(html.matches(r#"data-reached="false""#).count(), 1);
     }
@@ -122,7 +122,7 @@ store_test! {
     assert_eq!(app.campaign("demo").await.seq, after.seq);
     assert_eq!(app.state.store.recount("demo").await.unwrap(), (0, 0));
 
-    let receipt = app.client.get(&created.receipt_url).send().await.unwrap().text().await.unwrap();
+    let receipt = app.text(&created.receipt_url).await;
     assert!(receipt.contains("This pledge was cancelled."));
     assert!(!receipt.contains("data-testid=\"cancel\""), "no cancel button on a cancelled pledge");
     let unknown =
@@ -135,21 +135,13 @@ store_test! {
     async fn the_receipt_page_cancels_with_a_plain_form(app) {
     let created: PledgeCreated =
         app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.json().await.unwrap();
-    let receipt = app
-        .client
-        .get(format!("{}?lang=en", created.receipt_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let receipt = app.text(&format!("{}?lang=en", created.receipt_url)).await;
     let action = receipt.split("action=\"/r/").nth(1).expect("a cancel form").split('"').next().unwrap();
     let action = format!("/r/{}", action.replace("&amp;", "&"));
     let response = app.client.post(app.url(&action)).send().await.unwrap();
     assert_eq!(response.status(), 303);
     let back = response.headers()["location"].to_str().unwrap().to_owned();
-    let page = app.client.get(app.url(&back)).send().await.unwrap().text().await.unwrap();
+    let page = app.text(&back).await;
     assert!(page.contains("This pledge was cancelled."), "{page}");
     assert_eq!(app.campaign("demo").await.backers, 0);
     }

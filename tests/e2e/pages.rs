@@ -34,7 +34,7 @@ async fn the_embed_page_shows_progress_and_a_form_before_any_script_runs() {
 #[tokio::test]
 async fn the_embed_page_speaks_chinese_when_asked_or_when_the_browser_prefers_it() {
     let app = spawn_app().await;
-    let asked = app.client.get(app.url("/embed/demo?lang=zh-CN")).send().await.unwrap().text().await.unwrap();
+    let asked = app.text("/embed/demo?lang=zh-CN").await;
     assert!(asked.contains("立即支持") && asked.contains(r#"<html lang="zh-CN">"#));
     let browser = app
         .client
@@ -61,15 +61,15 @@ async fn a_plain_form_post_pledges_and_redirects_to_the_thank_you_page() {
         ("idempotency_key", "form-1"),
         ("lang", "en"),
     ];
-    let first = app.client.post(app.url("/embed/demo/pledge")).form(&form).send().await.unwrap();
+    let first = app.post_form("/embed/demo/pledge", &form).await;
     assert_eq!(first.status(), 303);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/r/"), "{location}");
-    let thanks = app.client.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    let thanks = app.text(&location).await;
     assert!(thanks.contains("Thank you, Wang!"), "{thanks}");
     assert!(thanks.contains("/c/demo?ref="));
 
-    let again = app.client.post(app.url("/embed/demo/pledge")).form(&form).send().await.unwrap();
+    let again = app.post_form("/embed/demo/pledge", &form).await;
     assert_eq!(
         again.headers()["location"].to_str().unwrap(),
         location,
@@ -86,7 +86,7 @@ async fn a_refused_form_comes_back_with_the_reasons_and_the_typed_values() {
     let app = spawn_app().await;
     let form =
         [("tier", "lamp"), ("amount", "12"), ("name", ""), ("contact", "wang@example.com"), ("lang", "en")];
-    let response = app.client.post(app.url("/embed/demo/pledge")).form(&form).send().await.unwrap();
+    let response = app.post_form("/embed/demo/pledge", &form).await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(html.contains("Must be at least the tier price"), "amount below the price is explained");
@@ -103,22 +103,13 @@ async fn hostile_text_is_shown_as_text_on_every_page() {
                        "contact": "x@example.com", "public": true });
     let created: domain::wire::PledgeCreated =
         app.post_pledge("demo", body.to_string()).await.json().await.unwrap();
-    let receipt = app.client.get(&created.receipt_url).send().await.unwrap().text().await.unwrap();
+    let receipt = app.text(&created.receipt_url).await;
     assert!(!receipt.contains("<script>alert"), "no script from the name");
     assert!(!receipt.contains("<img src=x"), "no markup from the name");
     assert!(receipt.contains("&lt;script&gt;alert"), "the name is shown, escaped");
 
     let form = [("name", name), ("contact", ""), ("amount", "</textarea><b>"), ("lang", "en")];
-    let html = app
-        .client
-        .post(app.url("/embed/demo/pledge"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.post_form("/embed/demo/pledge", &form).await.text().await.unwrap();
     assert!(
         !html.contains("<script>alert") && !html.contains("<img src=x") && !html.contains("</textarea><b>")
     );
@@ -131,7 +122,7 @@ async fn unknown_pages_are_not_found_and_the_static_files_are_served() {
         let status = app.client.get(app.url(path)).send().await.unwrap().status();
         assert_eq!(status, 404, "{path}");
     }
-    let index = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let index = app.text("/").await;
     assert!(index.contains(r#"<script src="/embed.js" data-campaign="demo" async></script>"#));
     let loader = app.client.get(app.url("/embed.js")).send().await.unwrap();
     assert_eq!(loader.status(), 200);
@@ -146,7 +137,7 @@ async fn an_oversized_or_malformed_form_is_refused_and_nothing_is_pledged() {
     let app = spawn_app().await;
     let huge =
         [("tier", "lamp".to_owned()), ("name", "x".repeat(20 * 1024)), ("contact", "a@b.c".to_owned())];
-    let response = app.client.post(app.url("/embed/demo/pledge")).form(&huge).send().await.unwrap();
+    let response = app.post_form("/embed/demo/pledge", &huge).await;
     assert_eq!(response.status(), 413);
     let garbage = app
         .client
@@ -164,7 +155,7 @@ async fn an_oversized_or_malformed_form_is_refused_and_nothing_is_pledged() {
         ("contact", "li@example.com"),
         ("lang", "en"),
     ];
-    let response = app.client.post(app.url("/embed/demo/pledge")).form(&too_many_units).send().await.unwrap();
+    let response = app.post_form("/embed/demo/pledge", &too_many_units).await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("Is too large"));
     assert_eq!(app.campaign("demo").await.backers, 0);

@@ -133,6 +133,18 @@ impl TestApp {
         response.json().await.expect("campaign JSON")
     }
 
+    /// The body of a GET, for a path on this server or a full URL (share, receipt links).
+    pub async fn text(&self, path_or_url: &str) -> String {
+        let url =
+            if path_or_url.starts_with("http") { path_or_url.to_owned() } else { self.url(path_or_url) };
+        self.client.get(url).send().await.expect("GET").text().await.expect("a text body")
+    }
+
+    /// Posts an HTML form, as a browser without scripts would.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> reqwest::Response {
+        self.client.post(self.url(path)).form(form).send().await.expect("POST form")
+    }
+
     /// Posts a raw body as JSON to the pledge endpoint.
     pub async fn post_pledge(&self, id: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client
