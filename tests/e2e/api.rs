@@ -5,7 +5,7 @@ use api::ratelimit::RateLimit;
 use domain::Status;
 use domain::wire::{PledgeCreated, Problem};
 use serde_json::{Value, json};
-use tests::{Options, spawn_app_with, store_test};
+use tests::{Options, TestApp, spawn_app_with, store_test};
 
 async fn problem(response: reqwest::Response) -> (u16, Problem) {
     let status = response.status().as_u16();
@@ -14,8 +14,8 @@ async fn problem(response: reqwest::Response) -> (u16, Problem) {
     (status, response.json().await.expect("a problem document"))
 }
 
-store_test! {
-    async fn the_demo_campaign_is_served_with_its_tiers_and_zero_counts(app) {
+store_test!(the_demo_campaign_is_served_with_its_tiers_and_zero_counts);
+async fn the_demo_campaign_is_served_with_its_tiers_and_zero_counts(app: TestApp) {
     let response = app.client.get(app.url("/api/v1/campaigns/demo")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
@@ -45,11 +45,10 @@ store_test! {
     let colour = &campaign.tiers[1].options[0];
     assert_eq!(colour.name, "colour");
     assert_eq!(colour.values.iter().find(|v| v.value == "red").unwrap().min_batch, Some(30));
-    }
 }
 
-store_test! {
-    async fn a_pledge_is_acknowledged_with_links_and_counted_everywhere(app) {
+store_test!(a_pledge_is_acknowledged_with_links_and_counted_everywhere);
+async fn a_pledge_is_acknowledged_with_links_and_counted_everywhere(app: TestApp) {
     let response = app.post_pledge("demo", lamp_pledge().to_string()).await;
     assert_eq!(response.status(), 201);
     let created: PledgeCreated = response.json().await.unwrap();
@@ -74,19 +73,17 @@ store_test! {
     let receipt = app.text(&created.receipt_url).await;
     assert!(receipt.contains("Mei"), "the receipt names the backer");
     assert!(!receipt.contains("mei@example.com"), "the receipt never shows the contact");
-    }
 }
 
-store_test! {
-    async fn a_pledge_without_reward_takes_any_positive_amount(app) {
+store_test!(a_pledge_without_reward_takes_any_positive_amount);
+async fn a_pledge_without_reward_takes_any_positive_amount(app: TestApp) {
     let body = json!({ "amount": 1, "name": "Li", "contact": "li@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
     assert_eq!(app.campaign("demo").await.raised, 1);
-    }
 }
 
-store_test! {
-    async fn replaying_an_idempotency_key_returns_the_original_pledge_once(app) {
+store_test!(replaying_an_idempotency_key_returns_the_original_pledge_once);
+async fn replaying_an_idempotency_key_returns_the_original_pledge_once(app: TestApp) {
     let send = || {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -105,11 +102,10 @@ store_test! {
     }
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised), (1, 29_900));
-    }
 }
 
-store_test! {
-    async fn concurrent_first_tries_of_one_idempotency_key_make_one_pledge(app) {
+store_test!(concurrent_first_tries_of_one_idempotency_key_make_one_pledge);
+async fn concurrent_first_tries_of_one_idempotency_key_make_one_pledge(app: TestApp) {
     let responses = futures_join(16, || {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -126,11 +122,10 @@ store_test! {
     }
     assert_eq!(ids.len(), 1, "every retry got the same pledge");
     assert_eq!(app.campaign("demo").await.backers, 1);
-    }
 }
 
-store_test! {
-    async fn reusing_an_idempotency_key_with_another_body_is_refused(app) {
+store_test!(reusing_an_idempotency_key_with_another_body_is_refused);
+async fn reusing_an_idempotency_key_with_another_body_is_refused(app: TestApp) {
     let send = |body: Value| {
         app.client
             .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -143,11 +138,10 @@ store_test! {
     assert_eq!(status, 422);
     assert_eq!(problem.kind, "/problems/idempotency-key-reused");
     assert_eq!(app.campaign("demo").await.backers, 1);
-    }
 }
 
-store_test! {
-    async fn bad_pledges_are_refused_with_a_problem_naming_the_field(app) {
+store_test!(bad_pledges_are_refused_with_a_problem_naming_the_field);
+async fn bad_pledges_are_refused_with_a_problem_naming_the_field(app: TestApp) {
     let cases: Vec<(&str, String, u16, Option<&str>)> = vec![
         ("malformed JSON", "{\"amount\": 100,".into(), 400, None),
         ("not an object", "[1, 2]".into(), 400, None),
@@ -233,11 +227,10 @@ store_test! {
     }
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.seq), (0, 0, 0), "nothing bad was counted");
-    }
 }
 
-store_test! {
-    async fn a_body_that_is_not_json_is_an_unsupported_media_type(app) {
+store_test!(a_body_that_is_not_json_is_an_unsupported_media_type);
+async fn a_body_that_is_not_json_is_an_unsupported_media_type(app: TestApp) {
     let response = app
         .client
         .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -247,11 +240,10 @@ store_test! {
         .unwrap();
     let (status, problem) = problem(response).await;
     assert_eq!((status, problem.kind.as_str()), (415, "/problems/unsupported-media-type"));
-    }
 }
 
-store_test! {
-    async fn an_unknown_campaign_is_not_found(app) {
+store_test!(an_unknown_campaign_is_not_found);
+async fn an_unknown_campaign_is_not_found(app: TestApp) {
     let (status, _) = problem(app.client.get(app.url("/api/v1/campaigns/nope")).send().await.unwrap()).await;
     assert_eq!(status, 404);
     let (status, _) = problem(app.post_pledge("nope", lamp_pledge().to_string()).await).await;
@@ -259,11 +251,10 @@ store_test! {
     let (status, _) =
         problem(app.client.get(app.url("/api/v1/campaigns/..%2F..%2Fetc")).send().await.unwrap()).await;
     assert_eq!(status, 404);
-    }
 }
 
-store_test! {
-    async fn pledges_before_the_start_or_after_the_end_are_refused_as_not_live(app) {
+store_test!(pledges_before_the_start_or_after_the_end_are_refused_as_not_live);
+async fn pledges_before_the_start_or_after_the_end_are_refused_as_not_live(app: TestApp) {
     app.create_campaign(campaign_between("later", 3600, 7200)).await;
     app.create_campaign(campaign_between("over", -7200, -3600)).await;
     assert_eq!(app.campaign("later").await.status, Status::Scheduled);
@@ -274,11 +265,10 @@ store_test! {
         assert_eq!(problem.kind, "/problems/not-live");
         assert!(problem.detail.contains(detail), "{id}: {}", problem.detail);
     }
-    }
 }
 
-store_test! {
-    async fn concurrent_pledges_on_a_limited_tier_never_oversell_it(app) {
+store_test!(concurrent_pledges_on_a_limited_tier_never_oversell_it);
+async fn concurrent_pledges_on_a_limited_tier_never_oversell_it(app: TestApp) {
     app.create_campaign(limited_campaign("print", 10)).await;
     let mut n = 0;
     let responses = futures_join(200, || {
@@ -303,7 +293,6 @@ store_test! {
     assert_eq!(campaign.tiers[0].claimed, 10);
     assert_eq!((campaign.backers, campaign.raised), (10, 10_000));
     assert_eq!(app.state.store.recount("print").await.unwrap(), (10_000, 10));
-    }
 }
 
 #[tokio::test]
@@ -324,8 +313,8 @@ async fn too_many_pledges_from_one_address_are_rate_limited() {
     assert_eq!(app.campaign("demo").await.backers, 2);
 }
 
-store_test! {
-    async fn a_malformed_idempotency_key_is_refused(app) {
+store_test!(a_malformed_idempotency_key_is_refused);
+async fn a_malformed_idempotency_key_is_refused(app: TestApp) {
     let response = app
         .client
         .post(app.url("/api/v1/campaigns/demo/pledges"))
@@ -335,11 +324,10 @@ store_test! {
         .await
         .unwrap();
     assert_eq!(problem(response).await.0, 400);
-    }
 }
 
-store_test! {
-    async fn acknowledged_pledges_survive_a_restart(app) {
+store_test!(acknowledged_pledges_survive_a_restart);
+async fn acknowledged_pledges_survive_a_restart(app: TestApp) {
     for _ in 0..3 {
         assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     }
@@ -347,16 +335,14 @@ store_test! {
     let campaign = app.campaign("demo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.seq), (3, 3 * 29_900, 3));
     assert_eq!(campaign.tier("lamp").unwrap().claimed, 3);
-    }
 }
 
-store_test! {
-    async fn health_and_readiness_are_reported(app) {
+store_test!(health_and_readiness_are_reported);
+async fn health_and_readiness_are_reported(app: TestApp) {
     let body: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok" }));
     let body: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok", "database": true }));
-    }
 }
 
 /// Runs `count` requests made by `make` at once and collects their results in order.

@@ -5,10 +5,10 @@ use crate::support::{limited_campaign, limited_pledge, with};
 use domain::wire::{PledgeCreated, Problem, StretchGoal};
 use serde_json::json;
 use std::time::Duration;
-use tests::{EventReader, store_test};
+use tests::{EventReader, TestApp, store_test};
 
-store_test! {
-    async fn several_units_take_several_places_in_a_limited_tier(app) {
+store_test!(several_units_take_several_places_in_a_limited_tier);
+async fn several_units_take_several_places_in_a_limited_tier(app: TestApp) {
     app.create_campaign(limited_campaign("print", 10)).await;
     let units = |n: u32| with(with(limited_pledge(1), "quantity", json!(n)), "amount", json!(1_000 * n));
     for (n, status) in [(4, 201), (4, 201), (4, 409), (2, 201), (1, 409)] {
@@ -19,11 +19,10 @@ store_test! {
     assert_eq!(campaign.tiers[0].claimed, 10);
     assert_eq!((campaign.backers, campaign.raised), (3, 10_000));
     assert_eq!(campaign.tiers[0].options[0].values[1].claimed, 10, "every unit counts toward its size");
-    }
 }
 
-store_test! {
-    async fn concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_up(app) {
+store_test!(concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_up);
+async fn concurrent_pledges_of_mixed_units_never_pass_the_limit_and_totals_add_up(app: TestApp) {
     app.create_campaign(limited_campaign("mixed", 25)).await;
     let mut n = 0u32;
     let responses = futures_join(150, || {
@@ -54,11 +53,10 @@ store_test! {
     assert_eq!(i64::from(campaign.tiers[0].claimed), units_accepted);
     assert_eq!(campaign.raised, raised);
     assert_eq!(app.state.store.recount("mixed").await.unwrap().0, raised);
-    }
 }
 
-store_test! {
-    async fn a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live(app) {
+store_test!(a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live);
+async fn a_tier_outside_its_own_window_is_refused_while_the_campaign_is_live(app: TestApp) {
     let mut input = limited_campaign("window", 10);
     input.tiers[0].available_until = Some(api::now().plus_seconds(-1));
     input.tiers[0].available_from = Some(api::now().plus_seconds(-30));
@@ -73,11 +71,10 @@ store_test! {
         201,
         "support without reward still works"
     );
-    }
 }
 
-store_test! {
-    async fn stretch_goals_and_per_value_demand_are_in_the_view(app) {
+store_test!(stretch_goals_and_per_value_demand_are_in_the_view);
+async fn stretch_goals_and_per_value_demand_are_in_the_view(app: TestApp) {
     let campaign = app.campaign("demo").await;
     assert_eq!(
         campaign.stretch_goals.iter().map(|g: &StretchGoal| g.amount).collect::<Vec<_>>(),
@@ -93,16 +90,16 @@ store_test! {
     assert!(html.contains("red · 3/30 to unlock"), "the widget shows the batch progress");
     assert!(html.contains("A brass dimmer switch for every lamp"), "the widget lists the stretch goals");
     assert!(!html.contains(r#"data-reached="true""#), "no stretch goal is reached yet");
-    let patron = json!({ "amount": 8_000_000, "name": "Patron", "contact": "p@example.com", "public": false });
+    let patron =
+        json!({ "amount": 8_000_000, "name": "Patron", "contact": "p@example.com", "public": false });
     assert_eq!(app.post_pledge("demo", patron.to_string()).await.status(), 201);
     let html = app.text("/embed/demo?lang=en").await;
     assert_eq!(html.matches(r#"data-reached="true""#).count(), 1, "the first stretch goal is reached");
     assert_eq!(html.matches(r#"data-reached="false""#).count(), 1);
-    }
 }
 
-store_test! {
-    async fn a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down(app) {
+store_test!(a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down);
+async fn a_backer_cancels_and_every_viewer_sees_the_counts_go_back_down(app: TestApp) {
     let body = json!({ "tier": "lamp", "quantity": 2, "amount": 59_800, "options": {"colour": "black"},
                        "name": "Wang", "contact": "wang@example.com", "public": true });
     let created: PledgeCreated = app.post_pledge("demo", body.to_string()).await.json().await.unwrap();
@@ -128,11 +125,10 @@ store_test! {
     let unknown =
         app.client.delete(app.url("/api/v1/receipts/0123456789abcdef0123456789abcdef")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
-    }
 }
 
-store_test! {
-    async fn the_receipt_page_cancels_with_a_plain_form(app) {
+store_test!(the_receipt_page_cancels_with_a_plain_form);
+async fn the_receipt_page_cancels_with_a_plain_form(app: TestApp) {
     let created: PledgeCreated =
         app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.json().await.unwrap();
     let receipt = app.text(&format!("{}?lang=en", created.receipt_url)).await;
@@ -144,11 +140,10 @@ store_test! {
     let page = app.text(&back).await;
     assert!(page.contains("This pledge was cancelled."), "{page}");
     assert_eq!(app.campaign("demo").await.backers, 0);
-    }
 }
 
-store_test! {
-    async fn cancelling_many_pledges_at_once_keeps_the_totals_exact(app) {
+store_test!(cancelling_many_pledges_at_once_keeps_the_totals_exact);
+async fn cancelling_many_pledges_at_once_keeps_the_totals_exact(app: TestApp) {
     app.create_campaign(limited_campaign("undo", 40)).await;
     let mut n = 0;
     let created: Vec<PledgeCreated> = futures::future::join_all(
@@ -174,5 +169,4 @@ store_test! {
     let campaign = app.campaign("undo").await;
     assert_eq!((campaign.backers, campaign.raised, campaign.tiers[0].claimed), (10, 10_000, 10));
     assert_eq!(campaign.seq, 50, "thirty pledges and twenty cancellations");
-    }
 }

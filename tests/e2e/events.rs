@@ -24,8 +24,8 @@ async fn open(app: &TestApp, id: &str, last_event_id: Option<&str>) -> EventRead
     reader
 }
 
-store_test! {
-    async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge(app) {
+store_test!(a_stream_starts_with_the_current_snapshot_then_shows_each_pledge);
+async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge(app: TestApp) {
     let mut events = open(&app, "demo", None).await;
     let (id, first) = events.next_progress(WAIT).await.expect("the current snapshot");
     assert_eq!((id.as_str(), first.raised, first.backers), ("0", 0, 0));
@@ -34,11 +34,10 @@ store_test! {
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     let (id, next) = events.next_progress(WAIT).await.expect("the pledge's event");
     assert_eq!((id.as_str(), next.seq, next.raised, next.backers), ("1", 1, 29_900, 1));
-    }
 }
 
-store_test! {
-    async fn reconnecting_with_last_event_id_resumes_without_repeating(app) {
+store_test!(reconnecting_with_last_event_id_resumes_without_repeating);
+async fn reconnecting_with_last_event_id_resumes_without_repeating(app: TestApp) {
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
 
     // Up to date: the snapshot the client has is not repeated; the first event is the next change.
@@ -56,7 +55,6 @@ store_test! {
     // Garbage in the header is ignored: a full snapshot.
     let mut garbage = open(&app, "demo", Some("'; DROP TABLE x")).await;
     assert_eq!(garbage.next_progress(WAIT).await.map(|(id, _)| id), Some("2".into()));
-    }
 }
 
 #[tokio::test]
@@ -69,8 +67,8 @@ async fn an_idle_stream_gets_keep_alive_comments() {
     assert_eq!(events.next(WAIT).await, Some(Sse::Comment("keep-alive".into())));
 }
 
-store_test! {
-    async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot(app) {
+store_test!(a_viewer_that_falls_behind_ends_on_the_latest_snapshot);
+async fn a_viewer_that_falls_behind_ends_on_the_latest_snapshot(app: TestApp) {
     app.create_campaign(limited_campaign("burst", 1_000)).await;
     let mut events = open(&app, "burst", None).await;
     events.next_progress(WAIT).await.expect("the current snapshot");
@@ -88,15 +86,13 @@ store_test! {
     }
     assert_eq!(seen.last(), Some(&40), "the viewer ends on the latest snapshot");
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "events only move forward: {seen:?}");
-    }
 }
 
-store_test! {
-    async fn the_events_of_an_unknown_campaign_are_not_found(app) {
+store_test!(the_events_of_an_unknown_campaign_are_not_found);
+async fn the_events_of_an_unknown_campaign_are_not_found(app: TestApp) {
     let response = app.client.get(app.url("/api/v1/campaigns/nope/events")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
-    }
 }
 
 /// Reads a raw HTTP response until `needle` appears.
@@ -118,8 +114,8 @@ async fn raw_until(request: &str, app: &TestApp, needle: &str) -> String {
     String::from_utf8_lossy(&seen).into_owned()
 }
 
-store_test! {
-    async fn streams_served_off_the_socket_and_through_the_router_look_the_same(app) {
+store_test!(streams_served_off_the_socket_and_through_the_router_look_the_same);
+async fn streams_served_off_the_socket_and_through_the_router_look_the_same(app: TestApp) {
     let fast =
         raw_until("GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n", &app, "event: progress")
             .await;
@@ -137,7 +133,6 @@ store_test! {
         assert!(head.contains("transfer-encoding: chunked"), "{head}");
         assert!(response.contains("retry: 2000\n\n"));
         assert!(response.contains("id: 0\nevent: progress\ndata: {\"id\":\"demo\""), "{response}");
-    }
     }
 }
 

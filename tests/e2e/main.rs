@@ -4,6 +4,8 @@
 mod api;
 mod browser;
 mod c2b;
+mod cli;
+mod creator;
 mod events;
 mod pages;
 mod replicas;

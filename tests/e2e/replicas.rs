@@ -118,12 +118,12 @@ async fn a_replica_that_loses_its_database_serves_reads_refuses_pledges_and_reco
 async fn one_campaign_created_on_two_replicas_at_once_exists_once() {
     let Some((a, b)) = spawn_replicas().await else { return };
     let (on_a, on_b) = tokio::join!(
-        a.state.create_campaign(api::demo::SITE, limited_campaign("twin", 5)),
-        b.state.create_campaign(api::demo::SITE, limited_campaign("twin", 5)),
+        api::campaigning::create(&a.state.store, &a.state.hub, api::demo::SITE, limited_campaign("twin", 5)),
+        api::campaigning::create(&b.state.store, &b.state.hub, api::demo::SITE, limited_campaign("twin", 5)),
     );
     let refused = match (on_a, on_b) {
-        (Ok(()), Err(e)) | (Err(e), Ok(())) => e,
-        other => panic!("exactly one replica creates it: {other:?}"),
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+        (a, b) => panic!("exactly one replica creates it: {:?} {:?}", a.err(), b.err()),
     };
     let problem = refused.problem();
     assert_eq!((problem.status, problem.errors.get("id").map(String::as_str)), (422, Some("is used twice")));

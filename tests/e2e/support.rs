@@ -11,6 +11,7 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
         id: id.into(),
         title: "Limited run".into(),
         summary: String::new(),
+        story: String::new(),
         currency: Currency::Usd,
         goal: 100_000,
         starts_at: now.plus_seconds(-60),

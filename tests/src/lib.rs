@@ -31,6 +31,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub db_url: String,
+    /// The demo site's creator key (`tf_demo_…`), from the seeding start.
+    pub demo_key: String,
     _dir: TempDir,
     _postgres: Option<Arc<PostgresDatabase>>,
     server: tokio::task::JoinHandle<()>,
@@ -46,6 +48,8 @@ impl Drop for TestApp {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub rate_limit: Option<RateLimit>,
+    /// Failed creator-key checks per address; unlimited when unset (tests make many).
+    pub auth_rate_limit: Option<RateLimit>,
     /// Keep-alive interval of event streams; 15 s when unset.
     pub keepalive: Option<Duration>,
 }
@@ -78,8 +82,11 @@ pub async fn spawn_app_on(engine: Engine) -> Option<TestApp> {
 pub async fn spawn_replicas() -> Option<(TestApp, TestApp)> {
     let database = Arc::new(PostgresDatabase::create().await?);
     let folder = || tempfile::tempdir().expect("a temporary folder");
-    let a = start(database.url.clone(), folder(), Some(database.clone()), Options::default()).await;
-    let b = start(database.url.clone(), folder(), Some(database), Options::default()).await;
+    let mut a = start(database.url.clone(), folder(), Some(database.clone()), Options::default()).await;
+    let mut b = start(database.url.clone(), folder(), Some(database), Options::default()).await;
+    // Only the first seeded the demo site: give both the same, known key.
+    let key = api::sites::rotate_key(&a.state.store, api::demo::SITE).await.expect("the demo site exists");
+    (a.demo_key, b.demo_key) = (key.clone(), key);
     Some((a, b))
 }
 
@@ -93,6 +100,7 @@ async fn start(
     let app = build(&db_url, options).await;
     let address = format!("http://{}", app.local_addr());
     let state = app.state().clone();
+    let demo_key = app.seeded.as_ref().map(|s| s.key.clone()).unwrap_or_default();
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
@@ -100,7 +108,7 @@ async fn start(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    TestApp { address, client, state, db_url, _dir: dir, _postgres: postgres, server }
+    TestApp { address, client, state, db_url, demo_key, _dir: dir, _postgres: postgres, server }
 }
 
 /// Builds (without running) an application on an existing database.
@@ -112,6 +120,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         public_url: None,
         seed_demo: true,
         rate_limit: options.rate_limit,
+        auth_rate_limit: options.auth_rate_limit,
         trust_proxy: false,
         keepalive: options.keepalive.unwrap_or(Duration::from_secs(15)),
         pledge_batch: api::store::DEFAULT_BATCH,
@@ -176,7 +185,23 @@ impl TestApp {
 
     /// Creates a campaign on the demo site.
     pub async fn create_campaign(&self, input: CampaignInput) {
-        self.state.create_campaign(api::demo::SITE, input).await.expect("the campaign is created");
+        api::campaigning::create(&self.state.store, &self.state.hub, api::demo::SITE, input)
+            .await
+            .expect("the campaign is created");
+    }
+
+    /// A request to this server with `key` as the creator's bearer key.
+    pub fn creator(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    /// Creates a site through the same code as `tribefund site create`; its key.
+    pub async fn create_site(&self, id: &str, origins: &[&str]) -> String {
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        api::sites::create(&self.state.store, id, id, &origins, &self.address)
+            .await
+            .expect("the site is created")
+            .key
     }
 }
 
@@ -438,26 +463,23 @@ fn unique_suffix() -> String {
     format!("{:016x}{:08x}", hasher.finish(), std::process::id())
 }
 
-/// Declares a test that runs once on SQLite and once on PostgreSQL, as `name::on_sqlite`
-/// and `name::on_postgres`, with `$app` a fresh server on each engine.
+/// Runs the ordinary `async fn $name(app: TestApp)` once on SQLite and once on PostgreSQL,
+/// as the tests `$name::on_sqlite` and `$name::on_postgres`, each with a fresh server and
+/// database. The body stays an ordinary function, so rustfmt formats it.
 #[macro_export]
 macro_rules! store_test {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        $(#[$meta])*
+    ($name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
             #[tokio::test]
             async fn on_sqlite() {
-                let $app = $crate::spawn_app_on($crate::Engine::Sqlite).await.expect("SQLite is always there");
-                $body
+                let app = $crate::spawn_app_on($crate::Engine::Sqlite).await.expect("SQLite is always there");
+                super::$name(app).await
             }
 
             #[tokio::test]
             async fn on_postgres() {
-                let Some($app) = $crate::spawn_app_on($crate::Engine::Postgres).await else { return };
-                $body
+                let Some(app) = $crate::spawn_app_on($crate::Engine::Postgres).await else { return };
+                super::$name(app).await
             }
         }
     };

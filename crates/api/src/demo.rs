@@ -1,5 +1,6 @@
 //! The demo site and campaign that `cargo xtask run` shows on an empty database.
 
+use crate::sites::CreatedSite;
 use crate::startup::AppState;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
 use domain::{Currency, Funding, Timestamp};
@@ -8,16 +9,15 @@ pub const SITE: &str = "demo";
 pub const CAMPAIGN: &str = "demo";
 
 /// Seeds the demo site and campaign unless the site exists already; running it twice
-/// changes nothing. Returns the new site's creator key when it created one.
-pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
-    if state.store.site_exists(SITE).await? {
+/// changes nothing. Returns the new site's creator key and sign-in link when it made them.
+pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<CreatedSite>> {
+    if state.store.site(SITE).await?.is_some() {
         return Ok(None);
     }
-    let key = crate::ids::secret();
-    let now = crate::now();
-    state.store.create_site(SITE, "Demo blog", "*", &key, now).await?;
-    state.create_campaign(SITE, campaign(now)).await?;
-    Ok(Some(key))
+    let created = crate::sites::create(&state.store, SITE, "Demo blog", &["*".to_owned()], base_url).await?;
+    state.hub.set_site(SITE, "*");
+    crate::campaigning::create(&state.store, &state.hub, SITE, campaign(crate::now())).await?;
+    Ok(Some(created))
 }
 
 /// A walnut desk lamp: an early-bird tier limited to 50, and the lamp itself (up to four
@@ -27,6 +27,7 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
     CampaignInput {
         id: CAMPAIGN.into(),
         title: "Walnut desk lamp, made by the tribe".into(),
+        story: String::new(),
         summary:
             "A solid walnut lamp with a warm dimmable LED, made in one small batch if 200 of you want it. \
                   Pick your colour: red is made only if 30 backers choose it."

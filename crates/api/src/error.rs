@@ -3,6 +3,7 @@
 //! Internal errors are logged with their cause chain and answered opaquely: a client never
 //! sees SQL, a path or a panic message.
 
+use crate::store::Refusal;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -24,6 +25,14 @@ pub enum Error {
     NotStarted,
     #[error("campaign has ended")]
     Ended,
+    #[error("campaign was cancelled")]
+    Cancelled,
+    #[error("campaign changed")]
+    Changed,
+    #[error("locked by pledges")]
+    Locked(FieldErrors),
+    #[error("unauthorized")]
+    Unauthorized,
     #[error("tier {0} is sold out")]
     SoldOut(String),
     #[error("tier {tier} is not available now")]
@@ -48,35 +57,41 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotStarted => Error::NotStarted,
+            Refusal::Ended => Error::Ended,
+            Refusal::Cancelled => Error::Cancelled,
+            Refusal::Changed => Error::Changed,
+            Refusal::SoldOut(tier) => Error::SoldOut(tier),
+            Refusal::TierUnavailable { tier, not_yet } => Error::TierUnavailable { tier, not_yet },
+            Refusal::KeyReused => Error::KeyReused,
+            Refusal::NotFound => Error::NotFound,
+            Refusal::Unavailable => Error::Unavailable,
+        }
+    }
+}
+
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Malformed(_) => StatusCode::BAD_REQUEST,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::NotStarted | Error::Ended | Error::SoldOut(_) | Error::TierUnavailable { .. } => {
-                StatusCode::CONFLICT
-            }
+            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::NotStarted
+            | Error::Ended
+            | Error::Cancelled
+            | Error::Changed
+            | Error::Locked(_)
+            | Error::SoldOut(_)
+            | Error::TierUnavailable { .. } => StatusCode::CONFLICT,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The same refusal again, for a request that repeated one already refused.
-    pub fn again(&self) -> Error {
-        match self {
-            Error::NotStarted => Error::NotStarted,
-            Error::Ended => Error::Ended,
-            Error::SoldOut(tier) => Error::SoldOut(tier.clone()),
-            Error::TierUnavailable { tier, not_yet } => {
-                Error::TierUnavailable { tier: tier.clone(), not_yet: *not_yet }
-            }
-            Error::KeyReused => Error::KeyReused,
-            Error::NotFound => Error::NotFound,
-            _ => Error::Unavailable,
         }
     }
 
@@ -94,6 +109,23 @@ impl Error {
                 ("not-live", "Campaign not live", "This campaign has not started yet.".into())
             }
             Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
+            Error::Cancelled => ("cancelled", "Campaign cancelled", "The creator cancelled this campaign.".into()),
+            Error::Changed => (
+                "campaign-changed",
+                "Campaign changed",
+                "The creator changed this campaign while the pledge was on its way; please check it and try again."
+                    .into(),
+            ),
+            Error::Locked(_) => (
+                "locked",
+                "Locked by pledges",
+                "Backers have pledged to these terms; see errors for each locked field.".into(),
+            ),
+            Error::Unauthorized => (
+                "unauthorized",
+                "Unauthorized",
+                "Send the site's creator key as `Authorization: Bearer KEY`.".into(),
+            ),
             Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
             Error::TierUnavailable { tier, not_yet } => (
                 "tier-unavailable",
@@ -105,7 +137,7 @@ impl Error {
                 },
             ),
             Error::TooLarge => ("too-large", "Request too large", "The request body is too large.".into()),
-            Error::Invalid(_) => ("invalid", "Invalid pledge", "Some fields are invalid; see errors.".into()),
+            Error::Invalid(_) => ("invalid", "Invalid input", "Some fields are invalid; see errors.".into()),
             Error::KeyReused => (
                 "idempotency-key-reused",
                 "Idempotency key reused",
@@ -114,7 +146,7 @@ impl Error {
             Error::RateLimited { retry_after_secs } => (
                 "rate-limited",
                 "Too many requests",
-                format!("Too many pledges from this address; try again in {retry_after_secs} s."),
+                format!("Too many requests from this address; try again in {retry_after_secs} s."),
             ),
             Error::Unavailable => (
                 "unavailable",
@@ -123,9 +155,11 @@ impl Error {
             ),
             Error::Internal(_) => ("internal", "Internal error", "Something went wrong on our side.".into()),
         };
-        let errors = match self {
-            Error::Invalid(fields) => fields.iter().map(|(k, v)| (k.to_owned(), v.to_string())).collect(),
-            _ => BTreeMap::new(),
+        let (errors, codes) = match self {
+            Error::Invalid(fields) | Error::Locked(fields) => {
+                (fields.iter().map(|(k, v)| (k.to_owned(), v.to_string())).collect(), fields.to_map())
+            }
+            _ => (BTreeMap::new(), BTreeMap::new()),
         };
         Problem {
             kind: format!("/problems/{kind}"),
@@ -133,6 +167,7 @@ impl Error {
             status: self.status().as_u16(),
             detail,
             errors,
+            codes,
         }
     }
 }
@@ -147,8 +182,15 @@ impl IntoResponse for Error {
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Error::RateLimited { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            Error::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Error::Unauthorized => {
+                headers
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tribefund\""));
+            }
+            _ => {}
         }
         response
     }

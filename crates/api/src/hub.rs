@@ -13,14 +13,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-/// A campaign's numbers at one `seq`, as a view, as the JSON bytes sent to clients, and
-/// as the Server-Sent Events frame pushed to viewers. Serialised once, shared by all.
+/// A campaign's definition and numbers at one `seq`, as a view, as the JSON bytes sent to
+/// clients, and as the Server-Sent Events frame pushed to viewers. Serialised once, shared
+/// by all.
 #[derive(Debug)]
 pub struct Snapshot {
+    pub campaign: Arc<Campaign>,
+    /// The stored revision of `campaign` (`counts.revision` may be ahead of it, when a
+    /// pledge batch here committed after an edit made on another replica).
+    pub revision: u64,
     pub view: CampaignView,
     pub json: Bytes,
     pub sse: Bytes,
-    counts: Counts,
+    pub counts: Counts,
     /// When the view's time-dependent status next changes; the snapshot is rebuilt then.
     stale_at: Option<Timestamp>,
 }
@@ -28,9 +33,8 @@ pub struct Snapshot {
 /// What the hub knows of one campaign.
 #[derive(Debug)]
 pub struct Entry {
-    pub campaign: Arc<Campaign>,
-    /// `frame-ancestors` sources of the campaign's site.
-    pub frame_ancestors: String,
+    /// The site the campaign belongs to.
+    pub site: String,
     snapshot: watch::Sender<Arc<Snapshot>>,
 }
 
@@ -40,7 +44,8 @@ impl Entry {
         let current = self.snapshot.borrow().clone();
         match current.stale_at {
             Some(at) if now >= at => {
-                let fresh = Arc::new(build(&self.campaign, current.counts.clone(), now));
+                let fresh =
+                    Arc::new(build(current.campaign.clone(), current.revision, current.counts.clone(), now));
                 self.snapshot.send_if_modified(|s| {
                     let newer = s.stale_at.is_some_and(|at| now >= at) && s.counts.seq == fresh.counts.seq;
                     if newer {
@@ -59,34 +64,63 @@ impl Entry {
         self.snapshot.subscribe()
     }
 
-    /// Publishes new counts. Older counts (a lower `seq`) than the current ones are ignored,
-    /// so publishers racing each other can never move a viewer backwards.
+    /// Publishes new counts under the definition the entry has. Older counts (a lower
+    /// `seq`) than the current ones are ignored, so publishers racing each other can never
+    /// move a viewer backwards.
     pub fn publish(&self, counts: Counts, now: Timestamp) {
         self.snapshot.send_if_modified(|s| {
             if counts.seq <= s.counts.seq {
                 return false;
             }
-            *s = Arc::new(build(&self.campaign, counts, now));
+            *s = Arc::new(build(s.campaign.clone(), s.revision, counts, now));
+            true
+        });
+    }
+
+    /// Publishes a definition read with its counts (an edit, or a reload). Each part
+    /// replaces the entry's only if it is newer: the definition by revision, the counts
+    /// by `seq`.
+    pub fn redefine(&self, campaign: Campaign, counts: Counts, now: Timestamp) {
+        self.snapshot.send_if_modified(|s| {
+            let newer_definition = counts.revision > s.revision;
+            let newer_counts = counts.seq > s.counts.seq;
+            if !newer_definition && !newer_counts {
+                return false;
+            }
+            let (campaign, revision) = if newer_definition {
+                (Arc::new(campaign), counts.revision)
+            } else {
+                (s.campaign.clone(), s.revision)
+            };
+            let counts = if newer_counts { counts } else { s.counts.clone() };
+            *s = Arc::new(build(campaign, revision, counts, now));
             true
         });
     }
 }
 
-fn build(campaign: &Campaign, counts: Counts, now: Timestamp) -> Snapshot {
-    let view = progress::view(campaign, &counts, now);
+fn build(campaign: Arc<Campaign>, revision: u64, counts: Counts, now: Timestamp) -> Snapshot {
+    let view = progress::view(&campaign, &counts, now);
     let json = serde_json::to_vec(&view).expect("a campaign view always serialises");
     // JSON from serde_json has no raw newlines, so it is one `data:` line.
     let mut sse = Vec::with_capacity(json.len() + 40);
     sse.extend_from_slice(format!("id: {}\nevent: progress\ndata: ", view.seq).as_bytes());
     sse.extend_from_slice(&json);
     sse.extend_from_slice(b"\n\n");
-    let stale_at = progress::next_status_change(campaign.starts_at(), campaign.ends_at(), now);
-    Snapshot { view, json: Bytes::from(json), sse: Bytes::from(sse), counts, stale_at }
+    let stale_at = if counts.cancelled {
+        None
+    } else {
+        progress::next_status_change(campaign.starts_at(), campaign.ends_at(), now)
+    };
+    Snapshot { campaign, revision, view, json: Bytes::from(json), sse: Bytes::from(sse), counts, stale_at }
 }
 
+/// Every campaign's entry, and every site's framing policy.
 #[derive(Debug, Default)]
 pub struct Hub {
     campaigns: RwLock<HashMap<String, Arc<Entry>>>,
+    /// Site id to its `frame-ancestors` source list.
+    sites: RwLock<HashMap<String, Arc<str>>>,
 }
 
 impl Hub {
@@ -94,26 +128,41 @@ impl Hub {
         self.campaigns.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
 
-    /// Adds a campaign with its current counts. A campaign the hub has already keeps its
-    /// entry (viewers are subscribed to it) and only takes the counts if they are newer:
+    /// Adds a campaign of `site` with its current counts. A campaign the hub has already
+    /// keeps its entry (viewers are subscribed to it) and only takes what is newer:
     /// start-up, the creating request and another replica's notification may all add it.
-    pub fn insert(
-        &self,
-        campaign: Campaign,
-        frame_ancestors: String,
-        counts: Counts,
-        now: Timestamp,
-    ) -> Arc<Entry> {
+    pub fn insert(&self, campaign: Campaign, site: &str, counts: Counts, now: Timestamp) -> Arc<Entry> {
         let mut campaigns = self.campaigns.write().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = campaigns.get(campaign.id().as_str()) {
-            entry.publish(counts, now);
+            entry.redefine(campaign, counts, now);
             return entry.clone();
         }
-        let campaign = Arc::new(campaign);
-        let (snapshot, _) = watch::channel(Arc::new(build(&campaign, counts, now)));
-        let entry = Arc::new(Entry { campaign, frame_ancestors, snapshot });
-        campaigns.insert(entry.campaign.id().to_string(), entry.clone());
+        let revision = counts.revision;
+        let (snapshot, _) = watch::channel(Arc::new(build(Arc::new(campaign), revision, counts, now)));
+        let entry = Arc::new(Entry { site: site.to_owned(), snapshot });
+        let id = entry.snapshot.borrow().campaign.id().to_string();
+        campaigns.insert(id, entry.clone());
         entry
+    }
+
+    /// Every campaign of `site`, for the creator's list.
+    pub fn of_site(&self, site: &str) -> Vec<Arc<Entry>> {
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
+        let mut entries: Vec<Arc<Entry>> = campaigns.values().filter(|e| e.site == site).cloned().collect();
+        entries.sort_by_key(|e| e.snapshot.borrow().campaign.id().clone());
+        entries
+    }
+
+    /// The `frame-ancestors` sources of `site`; `'none'` for a site the hub does not know.
+    pub fn frame_ancestors(&self, site: &str) -> Arc<str> {
+        let sites = self.sites.read().unwrap_or_else(|e| e.into_inner());
+        sites.get(site).cloned().unwrap_or_else(|| Arc::from("'none'"))
+    }
+
+    /// Sets a site's framing policy (at start-up, and when its origins change).
+    pub fn set_site(&self, site: &str, frame_ancestors: &str) {
+        let mut sites = self.sites.write().unwrap_or_else(|e| e.into_inner());
+        sites.insert(site.to_owned(), Arc::from(frame_ancestors));
     }
 }
 
@@ -128,6 +177,7 @@ mod tests {
             id: "c".into(),
             title: "C".into(),
             summary: String::new(),
+            story: String::new(),
             currency: domain::Currency::Usd,
             goal: 100,
             starts_at: Timestamp::from_unix(10),
@@ -142,7 +192,7 @@ mod tests {
     #[test]
     fn published_counts_replace_the_snapshot_but_older_ones_are_ignored() {
         let hub = Hub::default();
-        let entry = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(15));
+        let entry = hub.insert(campaign(), "site", Counts::default(), Timestamp::from_unix(15));
         entry.publish(
             Counts { raised: 50, backers: 1, seq: 2, ..Counts::default() },
             Timestamp::from_unix(15),
@@ -162,18 +212,14 @@ mod tests {
     #[test]
     fn adding_a_known_campaign_keeps_its_entry_and_its_viewers() {
         let hub = Hub::default();
-        let first = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(15));
+        let first = hub.insert(campaign(), "site", Counts::default(), Timestamp::from_unix(15));
         let mut viewer = first.subscribe();
-        let again = hub.insert(
-            campaign(),
-            "*".into(),
-            Counts { seq: 3, ..Counts::default() },
-            Timestamp::from_unix(15),
-        );
+        let again =
+            hub.insert(campaign(), "site", Counts { seq: 3, ..Counts::default() }, Timestamp::from_unix(15));
         assert!(Arc::ptr_eq(&first, &again));
         assert!(viewer.has_changed().unwrap(), "newer counts reach the existing viewers");
         assert_eq!(viewer.borrow_and_update().view.seq, 3);
-        hub.insert(campaign(), "*".into(), Counts { seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
+        hub.insert(campaign(), "site", Counts { seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
         assert_eq!(
             hub.get("c").unwrap().snapshot(Timestamp::from_unix(15)).view.seq,
             3,
@@ -182,9 +228,36 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_replaces_the_definition_and_keeps_the_newest_counts() {
+        let hub = Hub::default();
+        let entry = hub.insert(campaign(), "site", Counts::default(), Timestamp::from_unix(15));
+        entry.publish(Counts { seq: 5, revision: 1, ..Counts::default() }, Timestamp::from_unix(15));
+        let mut input = campaign().to_input();
+        input.title = "Edited".into();
+        let edited = Campaign::new(input).unwrap();
+        // Read with older counts than a pledge batch published since: the title still lands.
+        entry.redefine(
+            edited.clone(),
+            Counts { seq: 4, revision: 1, ..Counts::default() },
+            Timestamp::from_unix(15),
+        );
+        let snapshot = entry.snapshot(Timestamp::from_unix(15));
+        assert_eq!((snapshot.view.title.as_str(), snapshot.view.seq, snapshot.revision), ("Edited", 5, 1));
+        // The same revision again changes nothing.
+        let mut viewer = entry.subscribe();
+        viewer.mark_unchanged();
+        entry.redefine(
+            campaign(),
+            Counts { seq: 5, revision: 1, ..Counts::default() },
+            Timestamp::from_unix(15),
+        );
+        assert!(!viewer.has_changed().unwrap());
+    }
+
+    #[test]
     fn the_status_moves_on_with_the_clock_without_a_pledge() {
         let hub = Hub::default();
-        let entry = hub.insert(campaign(), "*".into(), Counts::default(), Timestamp::from_unix(5));
+        let entry = hub.insert(campaign(), "site", Counts::default(), Timestamp::from_unix(5));
         assert_eq!(entry.snapshot(Timestamp::from_unix(5)).view.status, Status::Scheduled);
         assert_eq!(entry.snapshot(Timestamp::from_unix(10)).view.status, Status::Live);
         assert_eq!(entry.snapshot(Timestamp::from_unix(25)).view.status, Status::Failed);

@@ -1,14 +1,19 @@
 //! tribefund's API server as a library: the binary in `main.rs` only parses the command
 //! line, and tests build the same [`Application`] on a random port.
 
+pub mod campaigning;
+pub mod cli;
+pub mod creator;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod pledging;
 pub mod ratelimit;
 pub mod render;
 mod serve;
+pub mod sites;
 pub mod startup;
 pub mod store;
 

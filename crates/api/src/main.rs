@@ -16,36 +16,49 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the widget and its pages.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "TRIBEFUND_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// `sqlite://path/to/file.db` (created if missing).
-        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/tribefund.db")]
-        database_url: String,
-        /// Folder holding `index.html` and `www/`.
-        #[arg(long, env = "TRIBEFUND_STATIC_DIR", default_value = ".")]
-        static_dir: PathBuf,
-        /// Public base URL for share and receipt links, e.g. https://fund.example.com.
-        #[arg(long, env = "TRIBEFUND_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Seed the demo site and campaign when the database has none.
-        #[arg(long)]
-        demo: bool,
-        /// Pledges per client address: `BURST/PER_MINUTE`, or `off`. Generous by default:
-        /// phones on one carrier often share an address.
-        #[arg(long, env = "TRIBEFUND_RATE_LIMIT", default_value = "60/120")]
-        rate_limit: String,
-        /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
-        #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
-        trust_proxy: bool,
-        /// Most pledges committed in one transaction (1 = one transaction per pledge).
-        #[arg(long, default_value_t = api::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
-        pledge_batch: u16,
-        /// Serve the benchmark's baseline route `POST /bench/noop`.
-        #[arg(long, hide = true)]
-        bench_routes: bool,
+    Serve(ServeArgs),
+    /// Manage sites (host blogs) and their creator keys; works while servers run.
+    Site {
+        #[command(subcommand)]
+        command: api::cli::SiteCommand,
+        #[command(flatten)]
+        db: api::cli::Database,
     },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRIBEFUND_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// `sqlite://path/to/file.db` (created if missing).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/tribefund.db")]
+    database_url: String,
+    /// Folder holding `index.html` and `www/`.
+    #[arg(long, env = "TRIBEFUND_STATIC_DIR", default_value = ".")]
+    static_dir: PathBuf,
+    /// Public base URL for share and receipt links, e.g. https://fund.example.com.
+    #[arg(long, env = "TRIBEFUND_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seed the demo site and campaign when the database has none.
+    #[arg(long)]
+    demo: bool,
+    /// Pledges per client address: `BURST/PER_MINUTE`, or `off`. Generous by default:
+    /// phones on one carrier often share an address.
+    #[arg(long, env = "TRIBEFUND_RATE_LIMIT", default_value = "60/120")]
+    rate_limit: String,
+    /// Failed creator-key checks per client address: `BURST/PER_MINUTE`, or `off`.
+    #[arg(long, env = "TRIBEFUND_AUTH_RATE_LIMIT", default_value = "10/10")]
+    auth_rate_limit: String,
+    /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
+    #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Most pledges committed in one transaction (1 = one transaction per pledge).
+    #[arg(long, default_value_t = api::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pledge_batch: u16,
+    /// Serve the benchmark's baseline route `POST /bench/noop`.
+    #[arg(long, hide = true)]
+    bench_routes: bool,
 }
 
 fn parse_rate_limit(text: &str) -> anyhow::Result<Option<RateLimit>> {
@@ -64,7 +77,18 @@ fn parse_rate_limit(text: &str) -> anyhow::Result<Option<RateLimit>> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One clear line with its causes, never a backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -72,17 +96,24 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve {
+    let ServeArgs {
         listen,
         database_url,
         static_dir,
         public_url,
         demo,
         rate_limit,
+        auth_rate_limit,
         trust_proxy,
         pledge_batch,
         bench_routes,
-    } = Cli::parse().command;
+    } = match Cli::parse().command {
+        Command::Site { command, db } => {
+            println!("{}", api::cli::site(command, db).await?);
+            return Ok(());
+        }
+        Command::Serve(args) => args,
+    };
     let settings = Settings {
         listen,
         database_url,
@@ -90,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         public_url,
         seed_demo: demo,
         rate_limit: parse_rate_limit(&rate_limit)?,
+        auth_rate_limit: parse_rate_limit(&auth_rate_limit)?,
         trust_proxy,
         keepalive: std::time::Duration::from_secs(15),
         pledge_batch: usize::from(pledge_batch),
@@ -97,6 +129,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = Application::build(settings).await?;
     let addr = app.local_addr();
+    if let Some(seeded) = &app.seeded {
+        println!("Seeded the demo site. Creator key (shown once): {}", seeded.key);
+        println!("Dashboard sign-in link (one use): {}", seeded.sign_in_url);
+    }
     println!("tribefund is serving on http://{addr}/");
     app.run_until_stopped().await.context("serving")
 }
@@ -132,5 +168,29 @@ mod tests {
         assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "5000"]).is_err());
         assert!(Cli::try_parse_from(["tribefund", "serve", "--no-such-flag"]).is_err());
         assert!(Cli::try_parse_from(["tribefund", "serve", "--listen", "127.0.0.1:0", "--demo"]).is_ok());
+    }
+
+    #[test]
+    fn site_commands_need_their_arguments() {
+        assert!(
+            Cli::try_parse_from(["tribefund", "site", "create", "--id", "a", "--name", "A"]).is_err(),
+            "an origin is required"
+        );
+        assert!(Cli::try_parse_from(["tribefund", "site", "rotate-key"]).is_err());
+        let ok = [
+            "tribefund",
+            "site",
+            "create",
+            "--id",
+            "a",
+            "--name",
+            "A",
+            "--origin",
+            "*",
+            "--json",
+            "--database-url",
+            "sqlite://x.db",
+        ];
+        assert!(Cli::try_parse_from(ok).is_ok());
     }
 }

@@ -27,6 +27,23 @@ impl Limiter {
         Limiter { limit, buckets: Mutex::new(HashMap::new()) }
     }
 
+    /// Whether `ip` has a token left, without taking it; how many seconds until one is free
+    /// when it has none.
+    pub fn peek(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let Some(limit) = self.limit else { return Ok(()) };
+        let rate = f64::from(limit.per_minute) / 60.0;
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((tokens, at)) = buckets.get(&ip) else { return Ok(()) };
+        let tokens = (tokens + now.duration_since(*at).as_secs_f64() * rate).min(f64::from(limit.burst));
+        if tokens >= 1.0 {
+            Ok(())
+        } else if rate > 0.0 {
+            Err(((1.0 - tokens) / rate).ceil() as u64)
+        } else {
+            Err(60)
+        }
+    }
+
     /// Takes a token for `ip`, or says how many seconds until one is free.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let Some(limit) = self.limit else { return Ok(()) };
@@ -64,6 +81,17 @@ mod tests {
         assert_eq!(limiter.check(ip, start), Ok(()));
         assert_eq!(limiter.check(ip, start), Err(1));
         assert_eq!(limiter.check(ip, start + Duration::from_secs(1)), Ok(()));
+    }
+
+    #[test]
+    fn peeking_tells_without_taking() {
+        let limiter = Limiter::new(Some(RateLimit { burst: 1, per_minute: 60 }));
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let now = Instant::now();
+        assert_eq!(limiter.peek(ip, now), Ok(()));
+        assert_eq!(limiter.peek(ip, now), Ok(()), "peeking takes nothing");
+        assert_eq!(limiter.check(ip, now), Ok(()));
+        assert_eq!(limiter.peek(ip, now), Err(1));
     }
 
     #[test]

@@ -4,8 +4,6 @@ use crate::hub::Hub;
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::store::Store;
 use anyhow::Context;
-use domain::Campaign;
-use domain::wire::CampaignInput;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +20,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub seed_demo: bool,
     pub rate_limit: Option<RateLimit>,
+    /// Failed creator-key checks per client address; past it, every key check from that
+    /// address waits (429), so guessing keys costs time.
+    pub auth_rate_limit: Option<RateLimit>,
     /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy: bool,
     /// How often an idle event stream gets a keep-alive comment, so proxies and phones
@@ -41,9 +42,14 @@ pub struct AppState(Arc<Shared>);
 
 #[derive(Debug)]
 pub struct Shared {
+    /// Everything durable; the only holder of SQL.
     pub store: Store,
+    /// Every campaign's current snapshot and every site's framing policy, in memory.
     pub hub: Arc<Hub>,
+    /// Pledges (and receipt cancellations) per client address.
     pub limiter: Limiter,
+    /// Failed creator-key checks per client address: guessing keys costs time.
+    pub auth_failures: Limiter,
     pub settings: Settings,
 }
 
@@ -55,30 +61,11 @@ impl std::ops::Deref for AppState {
     }
 }
 
-impl AppState {
-    /// Checks, stores and publishes a new campaign of `site`.
-    pub async fn create_campaign(&self, site: &str, input: CampaignInput) -> Result<(), crate::Error> {
-        let campaign = Campaign::new(input).map_err(crate::Error::Invalid)?;
-        let taken = || {
-            let mut errors = domain::FieldErrors::new();
-            errors.add("id", domain::FieldError::Duplicate);
-            crate::Error::Invalid(errors)
-        };
-        if self.hub.get(campaign.id().as_str()).is_some() {
-            return Err(taken());
-        }
-        if !self.store.create_campaign(site, &campaign, crate::now()).await? {
-            return Err(taken());
-        }
-        let origins = self.store.site_origins(site).await?;
-        self.hub.insert(campaign, origins, Default::default(), crate::now());
-        Ok(())
-    }
-}
-
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// The demo site made by this start, if any: its key and sign-in link, to show once.
+    pub seeded: Option<crate::sites::CreatedSite>,
 }
 
 impl Application {
@@ -87,25 +74,30 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
         let store = Store::open(&settings.database_url, hub.clone(), settings.pledge_batch).await?;
-        let state =
-            AppState(Arc::new(Shared { store, hub, limiter: Limiter::new(settings.rate_limit), settings }));
+        let state = AppState(Arc::new(Shared {
+            store,
+            hub,
+            limiter: Limiter::new(settings.rate_limit),
+            auth_failures: Limiter::new(settings.auth_rate_limit),
+            settings,
+        }));
         let now = crate::now();
+        crate::sites::load(&state.store, &state.hub).await?;
         for stored in state.store.campaigns().await? {
-            state.hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
-        }
-        if state.settings.seed_demo
-            && let Some(key) = crate::demo::seed(&state).await?
-        {
-            tracing::info!(
-                site = crate::demo::SITE,
-                key,
-                "seeded the demo campaign; keep the site's creator key"
-            );
+            state.hub.insert(stored.campaign, &stored.site, stored.counts, now);
         }
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;
-        Ok(Application { listener, state })
+        let base = match &state.settings.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let seeded = if state.settings.seed_demo { crate::demo::seed(&state, &base).await? } else { None };
+        if seeded.is_some() {
+            tracing::info!(site = crate::demo::SITE, "seeded the demo site and campaign");
+        }
+        Ok(Application { listener, state, seeded })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

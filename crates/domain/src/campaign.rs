@@ -78,6 +78,8 @@ pub enum Status {
     Live,
     Succeeded,
     Failed,
+    /// The creator called the campaign off; it takes no pledges.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +176,7 @@ pub struct Campaign {
     pub(crate) id: CampaignId,
     pub(crate) title: String,
     pub(crate) summary: String,
+    pub(crate) story: String,
     pub(crate) currency: Currency,
     pub(crate) goal: Amount,
     pub(crate) starts_at: Timestamp,
@@ -190,6 +193,13 @@ impl Campaign {
     pub const MAX_STRETCH_GOALS: usize = 10;
     /// The most units of a tier one pledge may take, whatever the creator sets.
     pub const MAX_PER_BACKER: u32 = 100;
+    /// The most units a limited tier may offer, and the largest minimum batch.
+    pub const MAX_LIMIT: u32 = 1_000_000;
+    /// The longest a campaign may run, in days (Kickstarter allows 60; a pre-order runs longer).
+    pub const MAX_DAYS: u32 = 366;
+    pub const TITLE_MAX: u32 = 120;
+    pub const SUMMARY_MAX: u32 = 2_000;
+    pub const STORY_MAX: u32 = 20_000;
 
     /// Checks a campaign definition and builds it. Every problem is reported at once, each
     /// under the path of its field (`tiers[0].price`).
@@ -199,11 +209,14 @@ impl Campaign {
         if id.is_none() {
             errors.add("id", FieldError::InvalidSlug);
         }
-        let title = errors.check("title", clean(&input.title, 120, true, false));
-        let summary = errors.check("summary", clean(&input.summary, 2000, false, true));
+        let title = errors.check("title", clean(&input.title, Campaign::TITLE_MAX, true, false));
+        let summary = errors.check("summary", clean(&input.summary, Campaign::SUMMARY_MAX, false, true));
+        let story = errors.check("story", clean(&input.story, Campaign::STORY_MAX, false, true));
         let goal = errors.check("goal", Amount::new(input.goal));
         if input.ends_at <= input.starts_at {
             errors.add("ends_at", FieldError::EndsBeforeStart);
+        } else if input.ends_at.unix() - input.starts_at.unix() > i64::from(Campaign::MAX_DAYS) * 86_400 {
+            errors.add("ends_at", FieldError::TooFar { max_days: Campaign::MAX_DAYS });
         }
         if input.tiers.len() > Campaign::MAX_TIERS {
             errors.add("tiers", FieldError::TooLong { max: Campaign::MAX_TIERS as u32 });
@@ -233,24 +246,30 @@ impl Campaign {
             if input.stretch_goals[..i].iter().any(|g| g.amount == goal.amount) {
                 errors.add(format!("stretch_goals[{i}].amount"), FieldError::Duplicate);
             }
+            if goal.amount <= input.goal {
+                errors.add(format!("stretch_goals[{i}].amount"), FieldError::NotAboveGoal);
+            }
             if let (Some(amount), Some(label)) = (amount, label) {
                 stretch_goals.push(wire::StretchGoal { amount: amount.minor(), label });
             }
         }
         stretch_goals.sort_by_key(|g| g.amount);
-        match (id, title, summary, goal) {
-            (Some(id), Some(title), Some(summary), Some(goal)) if errors.is_empty() => Ok(Campaign {
-                id,
-                title,
-                summary,
-                currency: input.currency,
-                goal,
-                starts_at: input.starts_at,
-                ends_at: input.ends_at,
-                funding: input.funding,
-                tiers,
-                stretch_goals,
-            }),
+        match (id, title, summary, story, goal) {
+            (Some(id), Some(title), Some(summary), Some(story), Some(goal)) if errors.is_empty() => {
+                Ok(Campaign {
+                    id,
+                    title,
+                    summary,
+                    story,
+                    currency: input.currency,
+                    goal,
+                    starts_at: input.starts_at,
+                    ends_at: input.ends_at,
+                    funding: input.funding,
+                    tiers,
+                    stretch_goals,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -263,6 +282,10 @@ impl Campaign {
     }
     pub fn summary(&self) -> &str {
         &self.summary
+    }
+    /// The longer text of the share page; may be empty.
+    pub fn story(&self) -> &str {
+        &self.story
     }
     pub fn currency(&self) -> Currency {
         self.currency
@@ -296,6 +319,7 @@ impl Campaign {
             id: self.id.0.clone(),
             title: self.title.clone(),
             summary: self.summary.clone(),
+            story: self.story.clone(),
             currency: self.currency,
             goal: self.goal.minor(),
             starts_at: self.starts_at,
@@ -339,14 +363,20 @@ impl Tier {
         }
         let title = errors.check(&format!("{path}.title"), clean(&input.title, 120, true, false));
         let price = errors.check(&format!("{path}.price"), Amount::new(input.price));
-        if input.limit == Some(0) {
-            errors.add(format!("{path}.limit"), FieldError::NotPositive);
+        match input.limit {
+            Some(0) => errors.add(format!("{path}.limit"), FieldError::NotPositive),
+            Some(limit) if limit > Campaign::MAX_LIMIT => {
+                errors.add(format!("{path}.limit"), FieldError::TooLarge)
+            }
+            _ => {}
         }
         let per_backer = input.per_backer.unwrap_or(1);
         if per_backer == 0 {
             errors.add(format!("{path}.per_backer"), FieldError::NotPositive);
         } else if per_backer > Campaign::MAX_PER_BACKER {
             errors.add(format!("{path}.per_backer"), FieldError::TooLarge);
+        } else if input.limit.is_some_and(|limit| per_backer > limit) {
+            errors.add(format!("{path}.per_backer"), FieldError::AboveLimit);
         }
         if let (Some(from), Some(until)) = (input.available_from, input.available_until)
             && until <= from
@@ -382,8 +412,16 @@ impl Tier {
             let mut values: Vec<OptionValue> = Vec::with_capacity(group.values.len());
             for (v, value) in group.values.into_iter().enumerate() {
                 let vpath = format!("{gpath}.values[{v}]");
-                if value.min_batch == Some(0) {
-                    errors.add(format!("{vpath}.min_batch"), FieldError::NotPositive);
+                match value.min_batch {
+                    Some(0) => errors.add(format!("{vpath}.min_batch"), FieldError::NotPositive),
+                    // A batch the tier can never sell would only promise what cannot be made.
+                    Some(batch) if input.limit.is_some_and(|limit| batch > limit) => {
+                        errors.add(format!("{vpath}.min_batch"), FieldError::AboveLimit)
+                    }
+                    Some(batch) if batch > Campaign::MAX_LIMIT => {
+                        errors.add(format!("{vpath}.min_batch"), FieldError::TooLarge)
+                    }
+                    _ => {}
                 }
                 if let Some(text) =
                     errors.check(&format!("{vpath}.value"), clean(&value.value, 40, true, false))
@@ -421,6 +459,7 @@ pub(crate) mod tests {
             id: "lamp".into(),
             title: "Walnut desk lamp".into(),
             summary: "A lamp made in small batches.".into(),
+            story: String::new(),
             currency: Currency::Cny,
             goal: 5_000_000,
             starts_at: Timestamp::from_unix(1_000),
@@ -487,6 +526,82 @@ pub(crate) mod tests {
         assert_eq!(early.available_at(Timestamp::from_unix(50_000)), Err(Unavailable::Closed));
         assert_eq!(campaign.tier("lamp").unwrap().per_backer(), 3);
         assert_eq!(early.per_backer(), 1);
+    }
+
+    #[test]
+    fn definitions_that_cannot_be_kept_are_refused_field_by_field() {
+        type Edit = fn(&mut wire::CampaignInput);
+        let cases: Vec<(&str, Edit, &str, FieldError)> = vec![
+            (
+                "runs over a year",
+                |c| c.ends_at = c.starts_at.plus_seconds(367 * 86_400),
+                "ends_at",
+                FieldError::TooFar { max_days: 366 },
+            ),
+            (
+                "stretch goal below goal",
+                |c| c.stretch_goals[0].amount = c.goal,
+                "stretch_goals[0].amount",
+                FieldError::NotAboveGoal,
+            ),
+            (
+                "per backer above limit",
+                |c| c.tiers[0].per_backer = Some(11),
+                "tiers[0].per_backer",
+                FieldError::AboveLimit,
+            ),
+            (
+                "limit too large",
+                |c| c.tiers[0].limit = Some(Campaign::MAX_LIMIT + 1),
+                "tiers[0].limit",
+                FieldError::TooLarge,
+            ),
+            (
+                "batch above limit",
+                |c| {
+                    c.tiers[1].limit = Some(20);
+                    c.tiers[1].options[0].values[1].min_batch = Some(21);
+                },
+                "tiers[1].options[0].values[1].min_batch",
+                FieldError::AboveLimit,
+            ),
+            (
+                "zero batch",
+                |c| c.tiers[1].options[0].values[1].min_batch = Some(0),
+                "tiers[1].options[0].values[1].min_batch",
+                FieldError::NotPositive,
+            ),
+            ("long story", |c| c.story = "字".repeat(20_001), "story", FieldError::TooLong { max: 20_000 }),
+            ("control in story", |c| c.story = "a\u{0}b".into(), "story", FieldError::ControlCharacter),
+            ("long title", |c| c.title = "t".repeat(121), "title", FieldError::TooLong { max: 120 }),
+            ("blank title", |c| c.title = " ".into(), "title", FieldError::Required),
+            (
+                "empty option",
+                |c| c.tiers[1].options[0].values.clear(),
+                "tiers[1].options[0].values",
+                FieldError::Required,
+            ),
+            (
+                "duplicate option",
+                |c| {
+                    let again = c.tiers[1].options[0].clone();
+                    c.tiers[1].options.push(again);
+                },
+                "tiers[1].options[1].name",
+                FieldError::Duplicate,
+            ),
+            ("huge goal", |c| c.goal = i64::MAX, "goal", FieldError::TooLarge),
+            ("empty id", |c| c.id = String::new(), "id", FieldError::InvalidSlug),
+        ];
+        for (case, edit, field, error) in cases {
+            let mut input = lamp();
+            edit(&mut input);
+            let errors = Campaign::new(input).expect_err(case);
+            assert_eq!(errors.get(field), Some(&error), "{case}: {errors:?}");
+        }
+        let mut story = lamp();
+        story.story = "Line one\nline two".into();
+        assert_eq!(Campaign::new(story).unwrap().story(), "Line one\nline two");
     }
 
     #[test]

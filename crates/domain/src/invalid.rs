@@ -1,23 +1,30 @@
 //! Why input was refused, field by field.
 //!
-//! Errors are codes, not sentences: the API writes them in English into problem+json, and
-//! the widget writes the same codes in the reader's language.
+//! Errors are codes, not sentences: the API sends each as a code (`{"code":"too_long",
+//! "max":60}`) beside an English sentence in problem+json, and the widget and the dashboard
+//! write the same codes in the reader's language.
 
 use crate::money::AmountError;
 use crate::text::TextError;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 pub enum FieldError {
     Required,
-    TooLong { max: u32 },
+    TooLong {
+        max: u32,
+    },
     ControlCharacter,
     NotPositive,
     TooLarge,
     NotWholeNumber,
     NotANumber,
-    BelowPrice { price: i64 },
+    BelowPrice {
+        price: i64,
+    },
     UnknownTier,
     UnknownOption,
     UnknownValue,
@@ -26,6 +33,25 @@ pub enum FieldError {
     InvalidCode,
     Duplicate,
     EndsBeforeStart,
+    /// A campaign may run at most this many days.
+    TooFar {
+        max_days: u32,
+    },
+    /// A stretch goal must be above the campaign's goal.
+    NotAboveGoal,
+    /// More than the tier's limit (a per-backer cap, a minimum batch).
+    AboveLimit,
+    /// Cannot change once backers have pledged.
+    Locked,
+    /// A limit below the units backers already claimed.
+    BelowClaimed {
+        claimed: u32,
+    },
+    /// Not `scheme://host[:port]` or `*`.
+    InvalidOrigin,
+    /// A code this build does not know (sent by a newer server).
+    #[serde(other)]
+    Unknown,
 }
 
 impl From<TextError> for FieldError {
@@ -66,6 +92,15 @@ impl fmt::Display for FieldError {
             FieldError::InvalidCode => f.write_str("is not a valid referral code"),
             FieldError::Duplicate => f.write_str("is used twice"),
             FieldError::EndsBeforeStart => f.write_str("must be after the start"),
+            FieldError::TooFar { max_days } => write!(f, "must be at most {max_days} days after the start"),
+            FieldError::NotAboveGoal => f.write_str("must be above the goal"),
+            FieldError::AboveLimit => f.write_str("must not be above the tier's limit"),
+            FieldError::Locked => f.write_str("cannot change once backers have pledged"),
+            FieldError::BelowClaimed { claimed } => {
+                write!(f, "must not be below the {claimed} units already claimed")
+            }
+            FieldError::InvalidOrigin => f.write_str("must be scheme://host[:port] or *"),
+            FieldError::Unknown => f.write_str("is invalid"),
         }
     }
 }
@@ -99,5 +134,31 @@ impl FieldErrors {
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldError)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The errors by field, for problem+json's `codes`.
+    pub fn to_map(&self) -> BTreeMap<String, FieldError> {
+        self.0.clone()
+    }
+}
+
+impl FromIterator<(String, FieldError)> for FieldErrors {
+    fn from_iter<I: IntoIterator<Item = (String, FieldError)>>(iter: I) -> Self {
+        FieldErrors(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_travel_as_codes_and_unknown_codes_are_still_read() {
+        let json = serde_json::to_string(&FieldError::TooLong { max: 60 }).unwrap();
+        assert_eq!(json, r#"{"code":"too_long","max":60}"#);
+        assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), FieldError::TooLong { max: 60 });
+        assert_eq!(serde_json::to_string(&FieldError::Locked).unwrap(), r#"{"code":"locked"}"#);
+        let future: FieldError = serde_json::from_str(r#"{"code":"from_the_future","x":1}"#).unwrap();
+        assert_eq!(future, FieldError::Unknown);
     }
 }

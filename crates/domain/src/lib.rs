@@ -7,8 +7,11 @@
 //! those checks.
 
 pub mod campaign;
+pub mod demand;
+pub mod edit;
 pub mod invalid;
 pub mod money;
+pub mod origin;
 pub mod pledge;
 pub mod progress;
 pub mod text;
@@ -20,5 +23,6 @@ pub use campaign::{
 };
 pub use invalid::{FieldError, FieldErrors};
 pub use money::{Amount, Currency};
-pub use pledge::NewPledge;
+pub use origin::Origin;
+pub use pledge::{IdempotencyKey, NewPledge};
 pub use time::Timestamp;

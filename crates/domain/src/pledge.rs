@@ -164,6 +164,24 @@ impl NewPledge {
     }
 }
 
+/// An `Idempotency-Key`: 1 to 128 visible ASCII characters. The one rule for every path a
+/// pledge arrives by (the JSON API's header, the plain form's hidden field).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MAX: usize = 128;
+
+    pub fn parse(text: &str) -> Option<IdempotencyKey> {
+        ((1..=Self::MAX).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic()))
+            .then(|| IdempotencyKey(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Referral codes are 6 to 16 ASCII letters and digits: short enough to share, long enough
 /// not to be guessed.
 pub fn is_referral_code(code: &str) -> bool {
@@ -333,6 +351,15 @@ mod tests {
     fn html_in_a_name_is_kept_as_text() {
         let req = PledgeRequest { name: "<script>alert(1)</script>".into(), ..request() };
         assert_eq!(NewPledge::parse(req, &campaign()).unwrap().name(), "<script>alert(1)</script>");
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_visible_ascii() {
+        assert!(IdempotencyKey::parse("retry-1").is_some());
+        assert!(IdempotencyKey::parse(&"k".repeat(128)).is_some());
+        for bad in ["", " ", "a b", "ключ", "a\u{0}", &"k".repeat(129)] {
+            assert_eq!(IdempotencyKey::parse(bad), None, "{bad:?}");
+        }
     }
 
     proptest! {

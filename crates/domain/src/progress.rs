@@ -15,10 +15,18 @@ pub struct Counts {
     pub claimed: BTreeMap<String, u32>,
     /// Pledges per (tier id, option name, value).
     pub chosen: BTreeMap<(String, String, String), u32>,
+    /// Which stored definition these numbers were read beside: it grows with every edit,
+    /// so a pledge checked against an older definition is refused rather than stored.
+    pub revision: u64,
+    /// The creator cancelled the campaign.
+    pub cancelled: bool,
+    /// The creator's newest update.
+    pub latest_update: Option<crate::wire::UpdateNotice>,
 }
 
 /// A campaign's status at `now`. Succeeded and failed are final only after the end;
-/// before it a campaign is live however much it has raised.
+/// before it a campaign is live however much it has raised. A cancelled campaign is
+/// [`Status::Cancelled`] whatever the dates: see [`CampaignView::status_at`].
 pub fn status(
     starts_at: Timestamp,
     ends_at: Timestamp,
@@ -123,17 +131,22 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         starts_at: campaign.starts_at(),
         ends_at: campaign.ends_at(),
         funding: campaign.funding(),
-        status: status(
-            campaign.starts_at(),
-            campaign.ends_at(),
-            campaign.funding(),
-            counts.raised,
-            campaign.goal().minor(),
-            now,
-        ),
+        status: if counts.cancelled {
+            Status::Cancelled
+        } else {
+            status(
+                campaign.starts_at(),
+                campaign.ends_at(),
+                campaign.funding(),
+                counts.raised,
+                campaign.goal().minor(),
+                now,
+            )
+        },
         seq: counts.seq,
         tiers,
         stretch_goals: campaign.stretch_goals().to_vec(),
+        latest_update: counts.latest_update.clone(),
     }
 }
 
@@ -154,6 +167,17 @@ mod tests {
         assert_eq!(s(99, 20, Funding::AllOrNothing), Status::Failed);
         assert_eq!(s(1, 20, Funding::Flexible), Status::Succeeded);
         assert_eq!(s(0, 20, Funding::Flexible), Status::Failed);
+    }
+
+    #[test]
+    fn a_cancelled_campaign_stays_cancelled_whatever_the_clock() {
+        let campaign = Campaign::new(lamp()).unwrap();
+        let counts = Counts { cancelled: true, ..Counts::default() };
+        let view = view(&campaign, &counts, T(5_000));
+        assert_eq!(view.status, Status::Cancelled);
+        assert_eq!(view.status_at(T(200_000)), Status::Cancelled);
+        let live = super::view(&campaign, &Counts::default(), T(5_000));
+        assert_eq!(live.status_at(T(200_000)), Status::Failed, "the clock moves a live view on");
     }
 
     #[test]

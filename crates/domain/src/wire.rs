@@ -33,6 +33,91 @@ pub struct CampaignView {
     /// In increasing order of amount.
     #[serde(default)]
     pub stretch_goals: Vec<StretchGoal>,
+    /// The creator's newest update, which the widget shows as a short notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_update: Option<UpdateNotice>,
+}
+
+/// A campaign as its creator sees it: the public view, the story, the one-line snippet
+/// that embeds it, and which fields pledges have locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatorCampaign {
+    #[serde(flatten)]
+    pub view: CampaignView,
+    pub story: String,
+    pub embed_html: String,
+    pub share_url: String,
+    /// Fields an edit may no longer change (`goal`, `tiers[0].price`...).
+    pub locked: Vec<String>,
+}
+
+/// One pledge as its creator sees it, contact included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackerView {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub name: String,
+    pub contact: String,
+    pub public: bool,
+    pub tier: Option<String>,
+    pub quantity: u32,
+    pub options: BTreeMap<String, String>,
+    pub amount: i64,
+    pub message: Option<String>,
+    pub referral_code: String,
+    pub referred_by: Option<String>,
+    /// `live` or `cancelled`.
+    pub status: String,
+}
+
+/// `GET /api/v1/campaigns/{id}/pledges`: a page, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackerPage {
+    pub pledges: Vec<BackerView>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The headline of a creator's update, as carried in every view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateNotice {
+    pub id: String,
+    pub title: String,
+    pub published_at: Timestamp,
+}
+
+/// A creator's update as the public reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub published_at: Timestamp,
+}
+
+/// `POST /api/v1/campaigns/{id}/updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+impl UpdateInput {
+    pub const TITLE_MAX: u32 = 120;
+    pub const BODY_MAX: u32 = 20_000;
+
+    /// The update's title and body, trimmed, or why not.
+    pub fn check(&self) -> Result<(String, String), crate::FieldErrors> {
+        let mut errors = crate::FieldErrors::new();
+        let title = errors.check("title", crate::text::clean(&self.title, Self::TITLE_MAX, true, false));
+        let body = errors.check("body", crate::text::clean(&self.body, Self::BODY_MAX, true, true));
+        match (title, body) {
+            (Some(title), Some(body)) => Ok((title, body)),
+            _ => Err(errors),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +195,7 @@ impl CampaignView {
             id: self.id.clone(),
             title: self.title.clone(),
             summary: self.summary.clone(),
+            story: String::new(),
             currency: self.currency,
             goal: self.goal,
             starts_at: self.starts_at,
@@ -147,15 +233,29 @@ impl CampaignView {
     pub fn tier(&self, id: &str) -> Option<&TierView> {
         self.tiers.iter().find(|t| t.id == id)
     }
+
+    /// The status at `now` (the view's own `status` was computed when it was built):
+    /// the one rule every reader of a view uses.
+    pub fn status_at(&self, now: Timestamp) -> Status {
+        if self.status == Status::Cancelled {
+            return Status::Cancelled;
+        }
+        crate::progress::status(self.starts_at, self.ends_at, self.funding, self.raised, self.goal, now)
+    }
 }
 
-/// A campaign definition as a creator writes it.
+/// A campaign definition as a creator writes it. An empty `id` asks the server to make one
+/// from the title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignInput {
+    #[serde(default)]
     pub id: String,
     pub title: String,
     #[serde(default)]
     pub summary: String,
+    /// The longer text of the share page.
+    #[serde(default)]
+    pub story: String,
     pub currency: Currency,
     pub goal: i64,
     pub starts_at: Timestamp,
@@ -298,8 +398,12 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// An English sentence per field.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
+    /// The same errors as codes, for clients that speak the reader's language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub codes: BTreeMap<String, crate::FieldError>,
 }
 
 #[cfg(test)]

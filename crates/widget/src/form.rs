@@ -223,6 +223,7 @@ mod tests {
             status: Status::Live,
             seq: 0,
             stretch_goals: vec![],
+            latest_update: None,
             tiers: vec![
                 TierView {
                     id: "early".into(),

@@ -116,6 +116,7 @@ impl Lang {
             Status::Live => t.live,
             Status::Succeeded => t.succeeded,
             Status::Failed => t.failed,
+            Status::Cancelled => t.cancelled_status,
         }
     }
 
@@ -140,6 +141,8 @@ impl Lang {
         match kind.strip_prefix("/problems/")? {
             "sold-out" => Some(t.sold_out),
             "not-live" => Some(t.closed),
+            "cancelled" => Some(t.cancelled_campaign),
+            "campaign-changed" => Some(t.changed),
             "tier-unavailable" => Some(t.no_longer),
             "invalid" => Some(t.fix_fields),
             "unavailable" | "internal" => Some(t.network_error),
@@ -173,6 +176,15 @@ impl Lang {
             }
             (Lang::ZhCn, FieldError::NotForTierless) => "无回报支持不能选择定制项".to_owned(),
             (Lang::ZhCn, FieldError::InvalidCode) => "推荐码无效".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidSlug) => "只能使用小写字母、数字和连字符".to_owned(),
+            (Lang::ZhCn, FieldError::Duplicate) => "重复".to_owned(),
+            (Lang::ZhCn, FieldError::EndsBeforeStart) => "必须晚于开始时间".to_owned(),
+            (Lang::ZhCn, FieldError::TooFar { max_days }) => format!("最长 {max_days} 天"),
+            (Lang::ZhCn, FieldError::NotAboveGoal) => "必须高于目标金额".to_owned(),
+            (Lang::ZhCn, FieldError::AboveLimit) => "不能超过该档位的限量".to_owned(),
+            (Lang::ZhCn, FieldError::Locked) => "已有人支持，不能再修改".to_owned(),
+            (Lang::ZhCn, FieldError::BelowClaimed { claimed }) => format!("不能少于已被认领的 {claimed} 份"),
+            (Lang::ZhCn, FieldError::InvalidOrigin) => "格式应为 https://域名[:端口] 或 *".to_owned(),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }
@@ -214,6 +226,10 @@ pub struct Text {
     pub no_longer: &'static str,
     pub cancel: &'static str,
     pub cancelled: &'static str,
+    pub cancelled_status: &'static str,
+    pub cancelled_campaign: &'static str,
+    pub changed: &'static str,
+    pub latest_update: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -250,6 +266,10 @@ pub static EN: Text = Text {
     no_longer: "No longer available",
     cancel: "Cancel my pledge",
     cancelled: "This pledge was cancelled.",
+    cancelled_status: "Cancelled",
+    cancelled_campaign: "The creator cancelled this campaign. No pledges are taken.",
+    changed: "The creator just changed this campaign. Please check your choice and pledge again.",
+    latest_update: "Update:",
 };
 
 pub static ZH: Text = Text {
@@ -286,6 +306,10 @@ pub static ZH: Text = Text {
     no_longer: "已停止供应",
     cancel: "取消支持",
     cancelled: "该支持已取消。",
+    cancelled_status: "已取消",
+    cancelled_campaign: "发起人已取消该众筹，不再接受支持。",
+    changed: "发起人刚刚修改了该众筹，请确认后重新提交。",
+    latest_update: "最新动态：",
 };
 
 #[cfg(test)]
@@ -312,5 +336,7 @@ mod tests {
         assert_eq!(Lang::En.field_error(&FieldError::Required), "Required");
         assert_eq!(Lang::En.field_error(&FieldError::NotPositive), "Must be greater than zero");
         assert_eq!(Lang::ZhCn.field_error(&FieldError::TooLong { max: 60 }), "最多 60 个字");
+        assert_eq!(Lang::ZhCn.field_error(&FieldError::Locked), "已有人支持，不能再修改");
+        assert_eq!(Lang::ZhCn.problem("/problems/cancelled"), Some("发起人已取消该众筹，不再接受支持。"));
     }
 }

@@ -2,18 +2,16 @@
 
 use super::{base_url, client_ip};
 use crate::error::{Error, Json};
-use crate::hub::Entry;
+use crate::pledging;
 use crate::startup::AppState;
-use crate::store::{Accepted, PledgeCommand};
+use crate::store::Accepted;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use domain::NewPledge;
 use domain::wire::{PledgeCreated, PledgeRequest};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 pub(super) fn router(bench_routes: bool) -> Router<AppState> {
     let router = if bench_routes { Router::new().route("/bench/noop", post(noop)) } else { Router::new() };
@@ -47,20 +45,9 @@ async fn create_pledge(
     Json(request): Json<PledgeRequest>,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .filter(|k| valid_key(k))
-                .ok_or_else(|| {
-                    Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into())
-                })?
-                .to_owned(),
-        ),
-    };
-    let accepted = take_pledge(&state, &entry, request, key, client_ip(&state, peer, &headers)).await?;
+    let key = pledging::key_from_header(headers.get("idempotency-key"))?;
+    let ip = client_ip(&state, peer, &headers);
+    let accepted = pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await?;
     let created = created(&state, &headers, &accepted);
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
@@ -75,7 +62,8 @@ async fn cancel_pledge(
     if !super::pages::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }
-    state.store.cancel(&token).await.map(|_| StatusCode::NO_CONTENT)
+    state.store.cancel(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The benchmark's baseline: the same extractor and JSON work as a pledge, no store.
@@ -93,27 +81,6 @@ async fn noop(Json(request): Json<PledgeRequest>) -> Response {
     (StatusCode::CREATED, axum::Json(created)).into_response()
 }
 
-/// The pledge path shared by the JSON API and the plain HTML form: rate limit, check,
-/// hand to the writer, wait until durable.
-pub(super) async fn take_pledge(
-    state: &AppState,
-    entry: &Arc<Entry>,
-    request: PledgeRequest,
-    key: Option<String>,
-    ip: std::net::IpAddr,
-) -> Result<Accepted, Error> {
-    state
-        .limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
-    let idempotency = key.map(|key| {
-        let body = serde_json::to_vec(&request).unwrap_or_default();
-        (key, crate::ids::sha256_hex(&body))
-    });
-    let pledge = NewPledge::parse(request, &entry.campaign).map_err(Error::Invalid)?;
-    state.store.pledge(PledgeCommand::new(entry.campaign.clone(), pledge, idempotency)).await
-}
-
 pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted) -> PledgeCreated {
     let base = base_url(state, headers);
     let p = &accepted.pledge;
@@ -124,8 +91,4 @@ pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted
         share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
         receipt_url: format!("{base}/r/{}", p.receipt_token),
     }
-}
-
-fn valid_key(key: &str) -> bool {
-    (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }

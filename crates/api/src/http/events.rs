@@ -15,7 +15,7 @@ use crate::hub::Entry;
 use crate::startup::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -25,6 +25,27 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 const HELLO: &[u8] = b"retry: 2000\n\n";
+
+/// The headers of every event stream, whichever path serves it: one list, so the raw
+/// socket path and the axum route cannot drift apart.
+const STREAM_HEADERS: [(&str, &str); 5] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    // Tells nginx not to buffer the stream.
+    ("x-accel-buffering", "no"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+];
+
+/// The raw path's response head, built once from [`STREAM_HEADERS`].
+static RAW_HEAD: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for (name, value) in STREAM_HEADERS {
+        head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
+    head
+});
 const KEEPALIVE: &[u8] = b": keep-alive\n\n";
 
 /// The frames of one viewer's stream.
@@ -74,16 +95,11 @@ pub(crate) async fn events(
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
     let stream = frames(&entry, last_seen, state.settings.keepalive).map(Ok::<_, std::convert::Infallible>);
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            // Tells nginx not to buffer the stream.
-            (HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no")),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    let mut response = Body::from_stream(stream).into_response();
+    for (name, value) in STREAM_HEADERS {
+        response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    Ok(response)
 }
 
 /// A recognised request for a campaign's events, read off the socket before hyper.
@@ -134,12 +150,7 @@ pub(crate) async fn serve_raw(
     let mut head = vec![0; request.head_len];
     tokio::io::AsyncReadExt::read_exact(&mut socket, &mut head).await?;
     drop(head);
-    socket
-        .write_all(
-            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
-              x-accel-buffering: no\r\nx-content-type-options: nosniff\r\ntransfer-encoding: chunked\r\n\r\n",
-        )
-        .await?;
+    socket.write_all(&RAW_HEAD).await?;
     let frames = frames(&request.entry, request.last_seen, keepalive);
     drop(request);
     futures::pin_mut!(frames);

@@ -18,10 +18,11 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(campaigns::router(state.settings.bench_routes))
-        .merge(pages::router())
+        // Each router bounds its own bodies: a pledge is small, a campaign definition larger.
+        .merge(campaigns::router(state.settings.bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(crate::creator::router())
         .merge(assets::router(&state.settings.static_dir))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -35,7 +36,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` hop.
-fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     if state.settings.trust_proxy {
         let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         if let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()) {
@@ -47,7 +48,7 @@ fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr 
 
 /// The base of absolute links to this server: the configured public URL, or what the
 /// request's `Host` says when it is a plain host name.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.trim_end_matches('/').to_owned();
     }

@@ -1,12 +1,13 @@
 //! Server-rendered pages: the embed (`/embed/{id}`), its plain-HTML pledge form, the share
 //! page (`/c/{id}`) and the receipt (`/r/{token}`).
 
-use super::campaigns::{created, take_pledge};
+use super::campaigns::created;
 use super::client_ip;
 use crate::error::Error;
 use crate::hub::Entry;
 use crate::render::{self, Shell};
 use crate::startup::AppState;
+use crate::store::Refusal;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -106,7 +107,7 @@ async fn campaign_page(
         Page::Embed => Shell::Frame,
         Page::Share => Shell::Standalone,
     };
-    html_page(StatusCode::OK, &entry, render::page(props, shell).await)
+    html_page(&state, StatusCode::OK, &entry, render::page(props, shell).await)
 }
 
 /// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
@@ -125,10 +126,13 @@ async fn form_pledge(
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(lang)) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let mut form = FormState::from_pairs(pairs);
-    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty() && k.len() <= 128);
+    let key = domain::IdempotencyKey::parse(&form.idempotency_key);
     let outcome = match form.to_request(&campaign) {
         Err(errors) => Err(Error::Invalid(errors)),
-        Ok(request) => take_pledge(&state, &entry, request, key, client_ip(&state, peer, &headers)).await,
+        Ok(request) => {
+            let ip = client_ip(&state, peer, &headers);
+            crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await
+        }
     };
     let text = lang.text();
     let status = match outcome {
@@ -153,15 +157,13 @@ async fn form_pledge(
             e @ (Error::SoldOut(_)
             | Error::Ended
             | Error::NotStarted
+            | Error::Cancelled
+            | Error::Changed
             | Error::RateLimited { .. }
             | Error::KeyReused),
         ) => {
-            form.problem = Some(match &e {
-                Error::SoldOut(_) => text.sold_out.to_owned(),
-                Error::Ended => text.closed.to_owned(),
-                Error::NotStarted => text.not_started.to_owned(),
-                other => other.problem().detail,
-            });
+            form.problem =
+                Some(lang.problem(&e.problem().kind).map_or_else(|| e.problem().detail, str::to_owned));
             // A fresh key: the refused attempt must not pin the next one to its answer.
             form.idempotency_key = crate::ids::secret();
             e.status()
@@ -170,7 +172,7 @@ async fn form_pledge(
     };
     let props =
         AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
-    Ok(html_page(status, &entry, render::page(props, Shell::Frame).await))
+    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame).await))
 }
 
 async fn receipt(
@@ -197,7 +199,8 @@ async fn receipt(
         options: p.options.into_iter().collect(),
         share_url: links.share_url,
         receipt_url: links.receipt_url,
-        cancel_action: Some(format!("/r/{token}/cancel?{}", query.carry(lang))),
+        cancel_action: (campaign.status != domain::Status::Cancelled)
+            .then(|| format!("/r/{token}/cancel?{}", query.carry(lang))),
         cancelled: p.cancelled,
     };
     let (page, shell) = match query.view.as_deref() {
@@ -213,7 +216,7 @@ async fn receipt(
         form: FormState::default(),
         receipt: Some(receipt),
     };
-    let mut response = html_page(StatusCode::OK, &entry, render::page(props, shell).await);
+    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell).await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
@@ -230,11 +233,11 @@ async fn cancel(
         return Ok(not_found(query.lang(&headers)));
     }
     match state.store.cancel(&token).await {
-        Ok(_) | Err(Error::Ended | Error::NotStarted) => {
+        Ok(_) | Err(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
         }
-        Err(Error::NotFound) => Ok(not_found(query.lang(&headers))),
-        Err(other) => Err(other),
+        Err(Refusal::NotFound) => Ok(not_found(query.lang(&headers))),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -243,11 +246,11 @@ pub(super) fn is_receipt_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn html_page(status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
+fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}",
-        entry.frame_ancestors
+        state.hub.frame_ancestors(&entry.site)
     );
     let mut response = (status, Html(body)).into_response();
     let headers = response.headers_mut();

@@ -106,7 +106,7 @@ pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantit
 pub(crate) struct CampaignRow {
     pub(crate) id: String,
     pub(crate) definition: String,
-    pub(crate) origins: String,
+    pub(crate) site_id: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -114,6 +114,8 @@ pub(crate) struct TotalsRow {
     pub(crate) raised: i64,
     pub(crate) backers: i64,
     pub(crate) seq: i64,
+    pub(crate) revision: i64,
+    pub(crate) cancelled_at: Option<i64>,
 }
 
 #[derive(Debug, sqlx::FromRow)]

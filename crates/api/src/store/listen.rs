@@ -1,7 +1,8 @@
 //! Other replicas' changes, on PostgreSQL.
 //!
 //! Every transaction that changes a campaign sends `NOTIFY tribefund_progress, '<id>'`,
-//! delivered when it commits. Each replica keeps one listening connection. Notifications
+//! delivered when it commits (and the command line sends `site:<id>` when it changes a
+//! site's origins). Each replica keeps one listening connection. Notifications
 //! mark campaigns dirty; one reloader task reads each dirty campaign's counts in a
 //! consistent snapshot and publishes them to the hub, so a burst of pledges elsewhere costs
 //! one reload per campaign while a reload is under way, not one per pledge. A campaign the
@@ -106,28 +107,20 @@ async fn reload(store: Store, hub: Arc<Hub>, dirty: Arc<Dirty>) {
 
 async fn reload_all(store: &Store, hub: &Hub) -> anyhow::Result<()> {
     let now = crate::now();
+    for site in store.sites().await? {
+        hub.set_site(&site.id, &site.origins.join(" "));
+    }
     for stored in store.campaigns().await? {
-        match hub.get(stored.campaign.id().as_str()) {
-            Some(entry) => entry.publish(stored.counts, now),
-            None => {
-                hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
-            }
-        }
+        hub.insert(stored.campaign, &stored.site, stored.counts, now);
     }
     Ok(())
 }
 
+/// Reloads each changed campaign whole (definition and counts in one snapshot), so edits
+/// made on other replicas arrive with their numbers.
 async fn reload_some(store: &Store, hub: &Hub, ids: BTreeSet<String>) -> anyhow::Result<()> {
     for id in ids {
-        let now = crate::now();
-        match hub.get(&id) {
-            Some(entry) => entry.publish(store.counts(&id).await?, now),
-            None => {
-                if let Some(stored) = store.campaign(&id).await? {
-                    hub.insert(stored.campaign, stored.frame_ancestors, stored.counts, now);
-                }
-            }
-        }
+        store.reload(hub, &id).await?;
     }
     Ok(())
 }

@@ -9,17 +9,27 @@
 //! reader connections. On PostgreSQL, [`listen`] tells this replica of other replicas'
 //! commits.
 
+pub(crate) mod backers;
+mod campaigns;
+mod changes;
 pub(crate) mod db;
 mod listen;
+mod refusal;
+mod sites;
+mod updates;
 mod writer;
 
+pub use backers::{BackerPage, Cursor};
+pub use campaigns::Edited;
+pub use refusal::Refusal;
+pub use sites::{Authenticated, SiteRecord};
 pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
 
-use crate::ids;
 use anyhow::Context;
 use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, ValueRow, on_conn};
 use domain::progress::Counts;
 use domain::wire::CampaignInput;
+use domain::wire::UpdateNotice;
 use domain::{Campaign, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -69,14 +79,16 @@ impl TryFrom<PledgeRow> for StoredPledge {
 #[derive(Debug)]
 pub struct StoredCampaign {
     pub campaign: Campaign,
-    pub frame_ancestors: String,
+    /// The site it belongs to.
+    pub site: String,
     pub counts: Counts,
 }
 
 #[derive(Debug, Clone)]
 pub struct Store {
     readers: Pool,
-    writer: mpsc::Sender<writer::Command>,
+    /// `None` for the command line's store, which never pledges.
+    writer: Option<mpsc::Sender<writer::Command>>,
 }
 
 impl Store {
@@ -85,46 +97,52 @@ impl Store {
     /// each commit's new counts to `hub`. On PostgreSQL it also starts the listener that
     /// brings other replicas' changes into `hub`.
     pub async fn open(url: &str, hub: Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
-        let (readers, writers) = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            open_postgres(url).await?
-        } else {
-            open_sqlite(url).await?
-        };
+        let (readers, writers) =
+            if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
         let writer = writer::spawn(writers, hub.clone(), max_batch);
-        let store = Store { readers, writer };
+        let store = Store { readers, writer: Some(writer) };
         match &store.readers {
             Pool::Sqlite(pool) => {
                 tokio::spawn(checkpoint(pool.clone()));
+                changes::spawn(pool.clone(), store.clone(), hub).await?;
             }
             Pool::Postgres(pool) => listen::spawn(pool.clone(), store.clone(), hub),
         }
         Ok(store)
     }
 
+    /// Opens the database for the command line: migrated, with no writer, listener or
+    /// background tasks. Pledging through it is refused; everything else works, also while
+    /// a server runs on the same database (it hears of the changes through [`Store::announce`]).
+    pub async fn open_admin(url: &str) -> anyhow::Result<Store> {
+        let (readers, _) =
+            if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
+        Ok(Store { readers, writer: None })
+    }
+
     /// Queues a pledge for the writer and waits until it is durable (or refused).
-    pub async fn pledge(&self, command: PledgeCommand) -> Result<Accepted, crate::Error> {
+    pub async fn pledge(&self, command: PledgeCommand) -> Result<Accepted, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.writer
-            .send(writer::Command::Pledge(command, reply))
-            .await
-            .map_err(|_| crate::Error::Unavailable)?;
-        answer.await.map_err(|_| crate::Error::Unavailable)?
+        let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
+        writer.send(writer::Command::Pledge(command, reply)).await.map_err(|_| Refusal::Unavailable)?;
+        answer.await.map_err(|_| Refusal::Unavailable)?
     }
 
     /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
     /// twice is not an error: the answer says it was already cancelled.
-    pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, crate::Error> {
+    pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let command = writer::Command::Cancel(receipt_token.to_owned(), reply);
-        self.writer.send(command).await.map_err(|_| crate::Error::Unavailable)?;
-        answer.await.map_err(|_| crate::Error::Unavailable)?
+        let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
+        writer.send(command).await.map_err(|_| Refusal::Unavailable)?;
+        answer.await.map_err(|_| Refusal::Unavailable)?
     }
 
-    /// Every campaign with its site's framing policy and current counts.
+    /// Every campaign with its site and current counts.
     pub async fn campaigns(&self) -> anyhow::Result<Vec<StoredCampaign>> {
         let mut conn = self.readers.acquire().await?;
         let rows: Vec<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT c.id, c.definition, s.origins FROM campaigns c JOIN sites s ON s.id = c.site_id ORDER BY c.id"
+            "SELECT id, definition, site_id FROM campaigns ORDER BY id"
         )).fetch_all(&mut **c).await)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -133,106 +151,27 @@ impl Store {
         Ok(out)
     }
 
-    /// One campaign, when it exists.
+    /// One campaign, when it exists: its definition and counts read in one consistent
+    /// snapshot.
     pub async fn campaign(&self, id: &str) -> anyhow::Result<Option<StoredCampaign>> {
-        let mut conn = self.readers.acquire().await?;
-        let row: Option<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT c.id, c.definition, s.origins FROM campaigns c JOIN sites s ON s.id = c.site_id WHERE c.id = ?"
-        )).bind(id).fetch_optional(&mut **c).await)?;
-        match row {
-            Some(row) => Ok(Some(stored_campaign(&mut conn, row).await?)),
-            None => Ok(None),
-        }
-    }
-
-    /// A campaign's current counts, read in one consistent snapshot.
-    pub async fn counts(&self, id: &str) -> anyhow::Result<Counts> {
         let mut conn = self.readers.acquire().await?;
         let begin = match conn {
             Conn::Sqlite(_) => "BEGIN",
             Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
         execute(&mut conn, begin).await?;
-        let counts = counts(&mut conn, id).await;
-        execute(&mut conn, "COMMIT").await?;
-        counts
-    }
-
-    /// Creates a site with the creator key `key`. Origins are `frame-ancestors` sources.
-    pub async fn create_site(
-        &self,
-        id: &str,
-        name: &str,
-        origins: &str,
-        key: &str,
-        now: Timestamp,
-    ) -> anyhow::Result<()> {
-        let mut conn = self.readers.acquire().await?;
-        let key_hash = ids::sha256_hex(key.as_bytes());
-        on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)"))
-            .bind(id).bind(name).bind(origins).bind(&key_hash).bind(now.unix())
-            .execute(&mut **c).await.map(|_| ()))
-        .with_context(|| format!("creating site {id}"))
-    }
-
-    /// The `frame-ancestors` sources of a site.
-    pub async fn site_origins(&self, id: &str) -> anyhow::Result<String> {
-        let mut conn = self.readers.acquire().await?;
-        let origins: (String,) = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT origins FROM sites WHERE id = ?"))
-            .bind(id).fetch_one(&mut **c).await)?;
-        Ok(origins.0)
-    }
-
-    pub async fn site_exists(&self, id: &str) -> anyhow::Result<bool> {
-        let mut conn = self.readers.acquire().await?;
-        let found: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id FROM sites WHERE id = ?"))
-            .bind(id).fetch_optional(&mut **c).await)?;
-        Ok(found.is_some())
-    }
-
-    /// Creates a campaign with zero counts; its tiers and option values get their rows.
-    /// Other replicas hear of it through the same channel as of pledges. `Ok(false)` when
-    /// a campaign with this id exists already (perhaps made on another replica just now).
-    pub async fn create_campaign(
-        &self,
-        site_id: &str,
-        campaign: &Campaign,
-        now: Timestamp,
-    ) -> anyhow::Result<bool> {
-        let mut conn = self.readers.acquire().await?;
-        let definition = serde_json::to_string(&campaign.to_input())?;
-        let id = campaign.id().as_str();
-        execute(&mut conn, "BEGIN").await?;
-        let created: anyhow::Result<bool> = async {
-            let inserted = on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)"))
-                .bind(id).bind(site_id).bind(&definition).bind(now.unix()).execute(&mut **c).await.map(|_| ()));
-            match inserted {
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
-                other => other.with_context(|| format!("creating campaign {id}"))?,
+        let read = async {
+            let row: Option<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+                "SELECT id, definition, site_id FROM campaigns WHERE id = ?"
+            )).bind(id).fetch_optional(&mut **c).await)?;
+            match row {
+                Some(row) => Ok(Some(stored_campaign(&mut conn, row).await?)),
+                None => Ok(None),
             }
-            for tier in campaign.tiers() {
-                let limit = tier.limit().map(i64::from);
-                on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"))
-                    .bind(id).bind(tier.id().as_str()).bind(limit).execute(&mut **c).await.map(|_| ()))?;
-                for option in tier.options() {
-                    for value in option.values() {
-                        on_conn!(&mut conn, c => sqlx::query(sql(
-                            "INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)"
-                        )).bind(id).bind(tier.id().as_str()).bind(option.name()).bind(value.value()).execute(&mut **c).await.map(|_| ()))?;
-                    }
-                }
-            }
-            notify(&mut conn, id).await?;
-            Ok(true)
         }
         .await;
-        match created {
-            Ok(true) => execute(&mut conn, "COMMIT").await.map(|()| true),
-            Ok(false) | Err(_) => {
-                let _ = execute(&mut conn, "ROLLBACK").await;
-                created
-            }
-        }
+        execute(&mut conn, "COMMIT").await?;
+        read
     }
 
     /// The pledge behind a receipt link.
@@ -259,6 +198,10 @@ impl Store {
             Err(_) => false,
         }
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
 async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Pool)> {
@@ -359,7 +302,7 @@ async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<St
     let campaign =
         Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {} is invalid: {e:?}", row.id))?;
     let counts = counts(conn, &row.id).await?;
-    Ok(StoredCampaign { campaign, frame_ancestors: row.origins, counts })
+    Ok(StoredCampaign { campaign, site: row.site_id, counts })
 }
 
 /// A receipt token is a pledge id (32 hex digits) and the pledge's secret (32 more): found
@@ -377,8 +320,12 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
 
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.
 async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
-    let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql("SELECT raised, backers, seq FROM campaigns WHERE id = ?"))
-        .bind(campaign_id).fetch_one(&mut **c).await)?;
+    let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql(
+        "SELECT raised, backers, seq, revision, cancelled_at FROM campaigns WHERE id = ?"
+    )).bind(campaign_id).fetch_one(&mut **c).await)?;
+    let latest: Option<(String, String, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
+        "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
+    )).bind(campaign_id).fetch_optional(&mut **c).await)?;
     let tiers: Vec<TierRow> = on_conn!(conn, c => sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
         .bind(campaign_id).fetch_all(&mut **c).await)?;
     let values: Vec<ValueRow> = on_conn!(conn, c => sqlx::query_as(sql(
@@ -388,6 +335,13 @@ async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
         raised: totals.raised,
         backers: u64::try_from(totals.backers).unwrap_or(0),
         seq: u64::try_from(totals.seq).unwrap_or(0),
+        revision: u64::try_from(totals.revision).unwrap_or(0),
+        cancelled: totals.cancelled_at.is_some(),
+        latest_update: latest.map(|(id, title, at)| UpdateNotice {
+            id,
+            title,
+            published_at: Timestamp::from_unix(at),
+        }),
         claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
         chosen: values
             .into_iter()

@@ -20,8 +20,8 @@
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
 use super::db::{Conn, KeyRow, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
+use super::refusal::Refusal;
 use super::{StoredPledge, by_receipt_token, counts, execute, notify};
-use crate::error::Error;
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
@@ -42,15 +42,11 @@ const ROWS_PER_INSERT: usize = 100;
 #[derive(Debug)]
 pub struct PledgeCommand {
     pub campaign: Arc<Campaign>,
+    /// The stored revision of `campaign`: the writer refuses the pledge if it has changed.
+    pub revision: u64,
     pub pledge: NewPledge,
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, String)>,
-}
-
-impl PledgeCommand {
-    pub fn new(campaign: Arc<Campaign>, pledge: NewPledge, idempotency: Option<(String, String)>) -> Self {
-        PledgeCommand { campaign, pledge, idempotency }
-    }
 }
 
 /// A durable pledge; `replayed` when it was made by an earlier request with the same key.
@@ -67,7 +63,7 @@ pub struct Cancelled {
     pub already: bool,
 }
 
-type Reply<T> = oneshot::Sender<Result<T, Error>>;
+type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
 #[derive(Debug)]
 pub(super) enum Command {
@@ -127,10 +123,10 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
             Err(e) => {
                 tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit");
                 for (_, reply) in pledges {
-                    let _ = reply.send(Err(Error::Unavailable));
+                    let _ = reply.send(Err(Refusal::Unavailable));
                 }
                 for (_, reply) in cancels {
-                    let _ = reply.send(Err(Error::Unavailable));
+                    let _ = reply.send(Err(Refusal::Unavailable));
                 }
             }
         }
@@ -138,8 +134,8 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
 }
 
 struct Outcome {
-    pledged: Vec<Result<Accepted, Error>>,
-    cancelled: Vec<Result<Cancelled, Error>>,
+    pledged: Vec<Result<Accepted, Refusal>>,
+    cancelled: Vec<Result<Cancelled, Refusal>>,
     counts: BTreeMap<String, Counts>,
 }
 
@@ -153,7 +149,7 @@ struct Totals {
 
 /// Where a pledge of the batch stands while the batch is worked out.
 enum State {
-    Done(Result<Accepted, Error>),
+    Done(Result<Accepted, Refusal>),
     /// A key already used earlier in this batch, by the pledge at this index.
     SameKeyAs(usize),
     /// Waiting for its tier to be claimed.
@@ -177,6 +173,17 @@ async fn commit_batch(
     execute(conn, begin).await?;
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
 
+    // 0. The pledges to cancel, and every touched campaign's revision, locked first and in
+    // sorted order (PostgreSQL): edits and other replicas' batches lock campaigns before
+    // tiers too, so no two of them wait on each other in a cycle.
+    let mut to_cancel = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        to_cancel.push(by_receipt_token(conn, token).await?);
+    }
+    let mut touched: Vec<&str> = commands.iter().map(|c| c.campaign.id().as_str()).collect();
+    touched.extend(to_cancel.iter().flatten().map(|p| p.campaign_id.as_str()));
+    let current = lock_campaigns(conn, touched).await?;
+
     // 1. Keys seen in earlier batches, and keys repeated within this one.
     let known = known_keys(conn, commands).await?;
     let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
@@ -186,7 +193,7 @@ async fn commit_batch(
         let campaign = command.campaign.id().as_str();
         let state = match &command.idempotency {
             Some((key, hash)) => match known.get(&(campaign.to_owned(), key.clone())) {
-                Some((stored_hash, _)) if stored_hash != hash => State::Done(Err(Error::KeyReused)),
+                Some((stored_hash, _)) if stored_hash != hash => State::Done(Err(Refusal::KeyReused)),
                 Some((_, pledge_id)) => {
                     replays.push((i, pledge_id.clone()));
                     State::Candidate
@@ -195,11 +202,11 @@ async fn commit_batch(
                     Some(&first) => State::SameKeyAs(first),
                     None => {
                         first_with_key.insert((campaign, key.as_str()), i);
-                        admissible(command, now)
+                        admissible(command, current.get(campaign), now)
                     }
                 },
             },
-            None => admissible(command, now),
+            None => admissible(command, current.get(campaign), now),
         };
         states.push(state);
     }
@@ -233,7 +240,7 @@ async fn commit_batch(
             states[i] = if claim(conn, campaign, tier, units).await? {
                 admitted(commands[i])
             } else {
-                State::Done(Err(Error::SoldOut(tier.to_owned())))
+                State::Done(Err(Refusal::SoldOut(tier.to_owned())))
             };
         }
     }
@@ -263,8 +270,14 @@ async fn commit_batch(
 
     // 4. Cancellations.
     let mut cancelled = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        cancelled.push(cancel(conn, token, now, &mut totals).await?);
+    for pledge in to_cancel {
+        cancelled.push(match pledge {
+            None => Err(Refusal::NotFound),
+            Some(pledge) => {
+                let campaign = current.get(&pledge.campaign_id);
+                cancel(conn, pledge, campaign, now, &mut totals).await?
+            }
+        });
     }
 
     // 5. Totals, fresh counts, commit.
@@ -279,33 +292,73 @@ async fn commit_batch(
     execute(conn, "COMMIT").await?;
 
     // Answers, in order; a repeated key gets what its first use got.
-    let mut pledged: Vec<Result<Accepted, Error>> = Vec::with_capacity(states.len());
+    let mut pledged: Vec<Result<Accepted, Refusal>> = Vec::with_capacity(states.len());
     for state in states {
         pledged.push(match state {
             State::Done(result) => result,
             State::Admitted(pledge, _) => Ok(Accepted { pledge, replayed: false }),
             State::SameKeyAs(first) => match &pledged[first] {
                 Ok(accepted) => Ok(Accepted { pledge: accepted.pledge.clone(), replayed: true }),
-                Err(error) => Err(error.again()),
+                Err(refusal) => Err(refusal.clone()),
             },
-            State::Candidate => Err(Error::Unavailable),
+            State::Candidate => Err(Refusal::Unavailable),
         });
     }
     Ok(Outcome { pledged, cancelled, counts: fresh })
 }
 
-/// Dates and tier windows, which need no database.
-fn admissible(command: &PledgeCommand, now: Timestamp) -> State {
+/// A touched campaign as the batch's transaction found it.
+struct Current {
+    revision: u64,
+    cancelled: bool,
+}
+
+/// Reads (and on PostgreSQL locks, in sorted order) the revision of each campaign.
+async fn lock_campaigns(conn: &mut Conn, mut ids: Vec<&str>) -> sqlx::Result<HashMap<String, Current>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let lock = if matches!(conn, Conn::Postgres(_)) { " FOR UPDATE" } else { "" };
+    let mut current = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String, i64, Option<i64>)> = on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> =
+                QueryBuilder::new("SELECT id, revision, cancelled_at FROM campaigns WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY id").push(lock);
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        for (id, revision, cancelled_at) in rows {
+            current.insert(
+                id,
+                Current { revision: u64::try_from(revision).unwrap_or(0), cancelled: cancelled_at.is_some() },
+            );
+        }
+    }
+    Ok(current)
+}
+
+/// Whether the campaign is still as the pledge was checked against, then dates and tier
+/// windows, which need no database.
+fn admissible(command: &PledgeCommand, current: Option<&Current>, now: Timestamp) -> State {
+    match current {
+        None => return State::Done(Err(Refusal::NotFound)),
+        Some(c) if c.cancelled => return State::Done(Err(Refusal::Cancelled)),
+        Some(c) if c.revision != command.revision => return State::Done(Err(Refusal::Changed)),
+        Some(_) => {}
+    }
     let campaign = &command.campaign;
     if now < campaign.starts_at() {
-        return State::Done(Err(Error::NotStarted));
+        return State::Done(Err(Refusal::NotStarted));
     }
     if now >= campaign.ends_at() {
-        return State::Done(Err(Error::Ended));
+        return State::Done(Err(Refusal::Ended));
     }
     let tier = command.pledge.tier().and_then(|t| campaign.tier(t.as_str()));
     match tier.map(|t| t.available_at(now)) {
-        Some(Err(why)) => State::Done(Err(Error::TierUnavailable {
+        Some(Err(why)) => State::Done(Err(Refusal::TierUnavailable {
             tier: tier.map(|t| t.id().to_string()).unwrap_or_default(),
             not_yet: why == Unavailable::NotYet,
         })),
@@ -444,25 +497,26 @@ async fn insert_rows(
 /// Cancels one pledge inside the batch's transaction, giving back its units and money.
 async fn cancel(
     conn: &mut Conn,
-    token: &str,
+    pledge: StoredPledge,
+    campaign: Option<&Current>,
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
-) -> anyhow::Result<Result<Cancelled, Error>> {
-    let Some(pledge) = by_receipt_token(conn, token).await? else {
-        return Ok(Err(Error::NotFound));
-    };
+) -> anyhow::Result<Result<Cancelled, Refusal>> {
     if pledge.cancelled {
         return Ok(Ok(Cancelled { pledge, already: true }));
+    }
+    if campaign.is_none_or(|c| c.cancelled) {
+        return Ok(Err(Refusal::Cancelled));
     }
     let definition: (String,) = on_conn!(&mut *conn, c => sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))
         .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
     let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
         .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
     if now < campaign.starts_at() {
-        return Ok(Err(Error::NotStarted));
+        return Ok(Err(Refusal::NotStarted));
     }
     if now >= campaign.ends_at() {
-        return Ok(Err(Error::Ended));
+        return Ok(Err(Refusal::Ended));
     }
     // The condition makes a concurrent cancel on another replica count once.
     let changed = on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL"))

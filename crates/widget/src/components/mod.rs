@@ -70,14 +70,7 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     let c: Rc<CampaignView> = campaign.0.clone();
-    let status = domain::progress::status(
-        c.starts_at,
-        c.ends_at,
-        c.funding,
-        c.raised,
-        c.goal,
-        Timestamp::from_unix(*now),
-    );
+    let status = c.status_at(Timestamp::from_unix(*now));
     let body = match (&*receipt, status) {
         (Some(r), _) => html! {
             <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={*now}
@@ -88,6 +81,7 @@ pub fn App(props: &AppProps) -> Html {
                 busy={*busy} now={*now} on_change={on_change} on_submit={on_submit} />
         },
         (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
+        (None, Status::Cancelled) => html! { <p class="tf-closed">{ text.cancelled_campaign }</p> },
         (None, _) => html! { <p class="tf-closed">{ text.closed }</p> },
     };
     let heading = match props.page {
@@ -103,6 +97,12 @@ pub fn App(props: &AppProps) -> Html {
         <div class={classes!("tf", format!("tf-{}", props.theme.as_str()))} lang={lang.tag()}>
             { heading }
             <Progress campaign={c.clone()} lang={lang} now={*now} />
+            if let Some(update) = &c.latest_update {
+                <p class="tf-update" role="status">
+                    <span class="tf-update-label">{ text.latest_update }</span>
+                    <a href={format!("/c/{}#update-{}", c.id, update.id)} target="_blank" rel="noopener">{ &update.title }</a>
+                </p>
+            }
             { body }
             <footer class="tf-footer">
                 <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>
@@ -160,8 +160,14 @@ fn submit(
                 }
             }
             Err(crate::services::ApiError::Problem(problem)) => {
+                // Codes are told in the reader's language; a server too old to send them
+                // still has its English sentences.
                 for (field, message) in &problem.errors {
-                    current.errors.insert(form_field(field, &current.tier), message.clone());
+                    let text = problem
+                        .codes
+                        .get(field)
+                        .map_or_else(|| message.clone(), |code| lang.field_error(code));
+                    current.errors.insert(form_field(field, &current.tier), text);
                 }
                 current.problem = Some(lang.problem(&problem.kind).map_or(problem.detail, str::to_owned));
                 form.set(current);

@@ -3,9 +3,9 @@
 use crate::hooks::use_tween;
 use crate::i18n::Lang;
 use domain::Status;
+use domain::Timestamp;
 use domain::progress::{percent, time_left};
 use domain::wire::CampaignView;
-use domain::{Timestamp, progress};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -27,7 +27,7 @@ pub fn Progress(props: &ProgressProps) -> Html {
     let now = Timestamp::from_unix(props.now);
     // The clock moves on in the browser: recompute the status rather than trusting the
     // snapshot's, which was right when it was taken.
-    let status = progress::status(c.starts_at, c.ends_at, c.funding, c.raised, c.goal, now);
+    let status = c.status_at(now);
     let timing = match status {
         Status::Live => time_left(c.ends_at, now).map(|left| lang.time_left(left)),
         Status::Scheduled => time_left(c.starts_at, now).map(|left| lang.starts_in(left)),
@@ -80,5 +80,6 @@ fn status_name(status: Status) -> &'static str {
         Status::Live => "live",
         Status::Succeeded => "succeeded",
         Status::Failed => "failed",
+        Status::Cancelled => "cancelled",
     }
 }

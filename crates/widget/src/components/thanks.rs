@@ -4,7 +4,7 @@
 use crate::i18n::Lang;
 use crate::props::Receipt;
 use domain::wire::CampaignView;
-use domain::{Status, Timestamp, progress};
+use domain::{Status, Timestamp};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -40,14 +40,7 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
         })
     };
-    let status = progress::status(
-        c.starts_at,
-        c.ends_at,
-        c.funding,
-        c.raised,
-        c.goal,
-        Timestamp::from_unix(props.now),
-    );
+    let status = c.status_at(Timestamp::from_unix(props.now));
     let tier = r.tier.as_deref().and_then(|t| c.tier(t));
     let mut chosen: Vec<String> = tier
         .map(|t| if r.quantity > 1 { format!("{} × {}", t.title, r.quantity) } else { t.title.clone() })
@@ -78,6 +71,9 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                 <p class="tf-chosen">{ chosen.join(" · ") }</p>
             }
             { for not_made.into_iter().map(|note| html! { <p class="tf-problem" data-testid="below-batch">{ note }</p> }) }
+            if status == Status::Cancelled {
+                <p class="tf-problem" data-testid="campaign-cancelled">{ text.cancelled_campaign }</p>
+            }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>
                 <div class="tf-share">
@@ -126,6 +122,7 @@ mod tests {
             status: Status::Succeeded,
             seq: 3,
             stretch_goals: vec![],
+            latest_update: None,
             tiers: vec![TierView {
                 id: "lamp".into(),
                 title: "Lamp".into(),

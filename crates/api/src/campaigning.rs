@@ -1,0 +1,107 @@
+//! What a creator does to a campaign, for every front door (the creator API now, the
+//! dashboard later): create, edit, cancel, post an update. Each checks with `domain`,
+//! commits through the store, and publishes to the hub so every viewer sees it at once
+//! (other replicas hear of it through the store's notifications).
+
+use crate::error::Error;
+use crate::hub::{Entry, Hub};
+use crate::store::{Edited, Store};
+use domain::edit::{CampaignPatch, locked_fields, slug_from_title};
+use domain::wire::{CampaignInput, Update, UpdateInput};
+use domain::{Campaign, FieldError, FieldErrors};
+use std::sync::Arc;
+
+/// Creates a campaign of `site`. Without an id, one is made from the title (with a random
+/// suffix when that is taken); a given id that is taken is a 422 `duplicate`.
+pub async fn create(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    mut input: CampaignInput,
+) -> Result<Arc<Entry>, Error> {
+    let chosen = !input.id.trim().is_empty();
+    if !chosen {
+        input.id = slug_from_title(&input.title);
+    }
+    for attempt in 0..4 {
+        let candidate = if attempt == 0 || chosen {
+            input.clone()
+        } else {
+            let id = format!("{}-{}", input.id, crate::ids::alphanumeric(5).to_ascii_lowercase());
+            input.clone().with_id(id)
+        };
+        let campaign = Campaign::new(candidate).map_err(Error::Invalid)?;
+        let now = crate::now();
+        if let Some(counts) = store.create_campaign(site, &campaign, now).await? {
+            return Ok(hub.insert(campaign, site, counts, now));
+        }
+        if chosen {
+            break;
+        }
+    }
+    Err(Error::Invalid(one("id", FieldError::Duplicate)))
+}
+
+/// Applies `patch` to campaign `id` of `site`, unless what it changes is locked by pledges.
+pub async fn edit(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    id: &str,
+    patch: CampaignPatch,
+) -> Result<Arc<Entry>, Error> {
+    if patch.id.as_deref().is_some_and(|new| new != id) {
+        return Err(Error::Locked(one("id", FieldError::Locked)));
+    }
+    let edited = store
+        .edit_campaign(site, id, |old, counts| {
+            let new = Campaign::new(patch.apply(old.to_input())).map_err(Error::Invalid)?;
+            let locked = locked_fields(old, &new, counts);
+            if locked.is_empty() { Ok(new) } else { Err(Error::Locked(locked)) }
+        })
+        .await?;
+    publish(hub, site, edited)
+}
+
+/// Cancels campaign `id` of `site`: it shows as cancelled everywhere and takes no pledges.
+pub async fn cancel(store: &Store, hub: &Hub, site: &str, id: &str) -> Result<Arc<Entry>, Error> {
+    let cancelled = match store.cancel_campaign(site, id, crate::now()).await? {
+        Edited::Done(done) => Edited::Done(done),
+        Edited::NotFound | Edited::Cancelled | Edited::Refused(()) => Edited::NotFound,
+    };
+    publish(hub, site, cancelled)
+}
+
+/// Posts an update to campaign `id` of `site`.
+pub async fn post_update(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    id: &str,
+    input: UpdateInput,
+) -> Result<Update, Error> {
+    let entry = hub.get(id).filter(|e| e.site == site).ok_or(Error::NotFound)?;
+    let (title, body) = input.check().map_err(Error::Invalid)?;
+    let now = crate::now();
+    let update_id = crate::ids::time_ordered();
+    let counts = store.post_update(id, &update_id, &title, &body, now).await?;
+    entry.publish(counts, now);
+    Ok(Update { id: update_id, title, body, published_at: now })
+}
+
+fn publish(hub: &Hub, site: &str, edited: Edited<Error>) -> Result<Arc<Entry>, Error> {
+    match edited {
+        Edited::Done(done) => {
+            let (campaign, counts) = *done;
+            Ok(hub.insert(campaign, site, counts, crate::now()))
+        }
+        Edited::NotFound => Err(Error::NotFound),
+        Edited::Cancelled => Err(Error::Cancelled),
+        Edited::Refused(error) => Err(error),
+    }
+}
+
+/// Field errors under one field, for the few refusals made here.
+fn one(field: &str, error: FieldError) -> FieldErrors {
+    [(field.to_owned(), error)].into_iter().collect()
+}

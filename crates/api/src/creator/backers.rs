@@ -1,0 +1,263 @@
+//! `GET /api/v1/campaigns/{id}/pledges` (a page, newest first) and
+//! `GET /api/v1/campaigns/{id}/pledges.csv` (every pledge, streamed from the database in
+//! chunks so an export of any size holds one chunk in memory).
+
+use super::Creator;
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::backers::BackerRow;
+use crate::store::{Cursor, Store};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::wire::{BackerPage, BackerView};
+use domain::{Campaign, Currency, Timestamp};
+use std::collections::BTreeMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/campaigns/{id}/pledges", get(page))
+        .route("/api/v1/campaigns/{id}/pledges.csv", get(export))
+}
+
+/// Pledges per page unless asked otherwise, and the most one page holds.
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+/// Rows read from the database per chunk of the export.
+const EXPORT_CHUNK: u32 = 1_000;
+
+#[derive(Debug, serde::Deserialize)]
+struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<axum::Json<BackerPage>, Error> {
+    creator.campaign(&state, &id)?;
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(text) => text.parse::<u32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+            Error::Malformed(format!("limit must be a whole number from 1 to {MAX_LIMIT}."))
+        })?,
+    };
+    let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            Cursor::parse(text).ok_or_else(|| Error::Malformed("cursor is not one this API gave.".into()))?,
+        ),
+    };
+    let found = state.store.backers(&id, limit, cursor.as_ref()).await?;
+    let pledges = found.pledges.into_iter().map(backer).collect::<anyhow::Result<_>>()?;
+    Ok(axum::Json(BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) }))
+}
+
+fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
+    Ok(BackerView {
+        options: serde_json::from_str(&row.options)?,
+        status: if row.cancelled_at.is_some() { "cancelled" } else { "live" }.to_owned(),
+        created_at: Timestamp::from_unix(row.created_at),
+        quantity: u32::try_from(row.quantity)?,
+        id: row.id,
+        name: row.name,
+        contact: row.contact,
+        public: row.public,
+        tier: row.tier_id,
+        amount: row.amount,
+        message: row.message,
+        referral_code: row.referral_code,
+        referred_by: row.referred_by,
+    })
+}
+
+async fn export(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let entry = creator.campaign(&state, &id)?;
+    let campaign = entry.snapshot(crate::now()).campaign.clone();
+    let columns = option_columns(&campaign);
+    let mut head = String::from("\u{feff}");
+    let mut header_row: Vec<String> =
+        ["id", "created_at", "status", "name", "contact", "public", "tier", "quantity"]
+            .map(String::from)
+            .to_vec();
+    header_row.extend(columns.iter().cloned());
+    header_row.extend(["amount", "currency", "message", "referral_code", "referred_by"].map(String::from));
+    push_row(&mut head, &header_row);
+    let rows = Rows {
+        store: state.store.clone(),
+        campaign: id.clone(),
+        after: String::new(),
+        columns,
+        currency: campaign.currency(),
+        done: false,
+    };
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(
+        futures::stream::unfold(rows, |mut rows| async move {
+            let chunk = rows.next().await?;
+            Some((chunk, rows))
+        }),
+    );
+    let filename = format!("attachment; filename=\"{id}-backers.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+use futures::StreamExt;
+
+/// The export's progress through the campaign's pledges, oldest first.
+struct Rows {
+    store: Store,
+    campaign: String,
+    after: String,
+    columns: Vec<String>,
+    currency: Currency,
+    done: bool,
+}
+
+impl Rows {
+    /// The next chunk as CSV text; `None` after the last. A database failure ends the body
+    /// with an error, so the client sees a broken download rather than a short file.
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        if self.done {
+            return None;
+        }
+        let chunk = match self.store.backers_after(&self.campaign, &self.after, EXPORT_CHUNK).await {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                tracing::error!(error = ?e, campaign = %self.campaign, "export failed");
+                self.done = true;
+                return Some(Err(std::io::Error::other("export failed")));
+            }
+        };
+        if chunk.len() < EXPORT_CHUNK as usize {
+            self.done = true;
+        }
+        let last = chunk.last()?;
+        self.after = last.id.clone();
+        let mut out = String::with_capacity(chunk.len() * 160);
+        for row in chunk {
+            let options: BTreeMap<String, String> = serde_json::from_str(&row.options).unwrap_or_default();
+            let mut cells = vec![
+                row.id,
+                Timestamp::from_unix(row.created_at).to_string(),
+                if row.cancelled_at.is_some() { "cancelled" } else { "live" }.to_owned(),
+                row.name,
+                row.contact,
+                if row.public { "yes" } else { "no" }.to_owned(),
+                row.tier_id.unwrap_or_default(),
+                row.quantity.to_string(),
+            ];
+            cells.extend(self.columns.iter().map(|c| options.get(c).cloned().unwrap_or_default()));
+            cells.push(major_units(row.amount, self.currency));
+            cells.push(self.currency.code().to_owned());
+            cells.push(row.message.unwrap_or_default());
+            cells.push(row.referral_code);
+            cells.push(row.referred_by.unwrap_or_default());
+            push_row(&mut out, &cells);
+        }
+        Some(Ok(Bytes::from(out)))
+    }
+}
+
+/// One column per option group, in the order the campaign's tiers first name them.
+fn option_columns(campaign: &Campaign) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for group in campaign.tiers().iter().flat_map(|t| t.options()) {
+        if !columns.iter().any(|c| c == group.name()) {
+            columns.push(group.name().to_owned());
+        }
+    }
+    columns
+}
+
+/// `29900` fen as `299.00`: a number a spreadsheet sums, without a currency sign.
+fn major_units(minor: i64, currency: Currency) -> String {
+    let per = currency.minor_per_major();
+    format!("{}{}.{:02}", if minor < 0 { "-" } else { "" }, minor.abs() / per, minor.abs() % per)
+}
+
+/// Appends one CSV row (RFC 4180, CRLF line ends).
+fn push_row(out: &mut String, cells: &[String]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_cell(out, cell);
+    }
+    out.push_str("\r\n");
+}
+
+/// A cell that a spreadsheet could read as a formula (`=`, `+`, `-`, `@`, tab, carriage
+/// return first) gets a leading `'` (OWASP's CSV injection advice); a cell with a comma,
+/// a quote or a line break is quoted.
+fn push_cell(out: &mut String, cell: &str) {
+    let neutralise = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = neutralise || cell.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.push('"');
+    }
+    if neutralise {
+        out.push('\'');
+    }
+    for c in cell.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    if quote {
+        out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> String {
+        let mut out = String::new();
+        push_row(&mut out, &cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+        out
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_special_characters_quoted() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            ("+1", "\"'+1\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+            ("a,b", "\"a,b\""),
+            ("line\nbreak", "\"line\nbreak\""),
+            ("李小梅", "李小梅"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(row(&[cell]), format!("{written}\r\n"), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_written_in_major_units() {
+        assert_eq!(major_units(29_900, Currency::Cny), "299.00");
+        assert_eq!(major_units(5, Currency::Usd), "0.05");
+    }
+}

@@ -1,0 +1,84 @@
+//! The creator API: a site's bearer key reaches its own campaigns, their backers, demand
+//! and updates. Another site's campaign answers 404, exactly like a missing one.
+//!
+//! Handlers here only translate HTTP: what they do is in [`crate::campaigning`] and the
+//! store.
+
+mod backers;
+mod campaigns;
+mod demand;
+mod updates;
+
+use crate::error::Error;
+use crate::hub::Entry;
+use crate::startup::AppState;
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Creator bodies carry a campaign's story (20,000 characters, up to 80 KB of UTF-8) and
+/// its tiers: larger than a pledge's, still bounded.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(campaigns::router())
+        .merge(backers::router())
+        .merge(demand::router())
+        .merge(updates::router())
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// The site whose creator key came with the request.
+#[derive(Debug, Clone)]
+pub struct Creator {
+    pub site: String,
+}
+
+impl Creator {
+    /// Campaign `id`, if it is this creator's; otherwise 404, as if it did not exist.
+    pub fn campaign(&self, state: &AppState, id: &str) -> Result<Arc<Entry>, Error> {
+        state.hub.get(id).filter(|e| e.site == self.site).ok_or(Error::NotFound)
+    }
+}
+
+impl FromRequestParts<AppState> for Creator {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Creator, Error> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let ip = peer.map(|peer| crate::http::client_ip(state, peer, &parts.headers));
+        let now = std::time::Instant::now();
+        if let Some(ip) = ip {
+            state
+                .auth_failures
+                .peek(ip, now)
+                .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+        }
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        let checked = match key {
+            Some(key) if !key.is_empty() && key.len() <= 256 => {
+                crate::sites::authenticate(&state.store, key).await
+            }
+            _ => Err(Error::Unauthorized),
+        };
+        match checked {
+            Ok(site) => Ok(Creator { site }),
+            Err(Error::Unauthorized) => {
+                if let Some(ip) = ip {
+                    let _ = state.auth_failures.check(ip, now);
+                }
+                Err(Error::Unauthorized)
+            }
+            Err(other) => Err(other),
+        }
+    }
+}

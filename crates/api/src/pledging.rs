@@ -1,0 +1,49 @@
+//! Taking a pledge: the one path shared by the JSON API, the plain HTML form and, later,
+//! payments. Rate limit by address, check against the campaign as the hub holds it, hand
+//! to the writer, wait until durable.
+
+use crate::error::Error;
+use crate::hub::Entry;
+use crate::ratelimit::Limiter;
+use crate::store::{Accepted, PledgeCommand, Store};
+use domain::wire::PledgeRequest;
+use domain::{IdempotencyKey, NewPledge};
+use std::net::IpAddr;
+
+/// Takes `request` for the campaign behind `entry`. A `key` seen before with the same
+/// request gives back the first answer; with another request, 422.
+pub async fn take(
+    store: &Store,
+    limiter: &Limiter,
+    entry: &Entry,
+    request: PledgeRequest,
+    key: Option<IdempotencyKey>,
+    ip: IpAddr,
+) -> Result<Accepted, Error> {
+    limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let idempotency = key.map(|key| {
+        let body = serde_json::to_vec(&request).unwrap_or_default();
+        (key.as_str().to_owned(), crate::ids::sha256_hex(&body))
+    });
+    let snapshot = entry.snapshot(crate::now());
+    let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
+    let command = PledgeCommand {
+        campaign: snapshot.campaign.clone(),
+        revision: snapshot.revision,
+        pledge,
+        idempotency,
+    };
+    Ok(store.pledge(command).await?)
+}
+
+/// The `Idempotency-Key` header's value, or why it is refused. Absent is fine.
+pub fn key_from_header(value: Option<&axum::http::HeaderValue>) -> Result<Option<IdempotencyKey>, Error> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.to_str().ok().and_then(IdempotencyKey::parse).map(Some).ok_or_else(|| {
+            Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into())
+        }),
+    }
+}

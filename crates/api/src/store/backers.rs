@@ -1,0 +1,122 @@
+//! A campaign's backers for its creator: pages of pledges (newest first), the export read
+//! in chunks (oldest first), and pledges grouped by combination for the demand report.
+//! Contacts are read here and nowhere public.
+
+use super::Store;
+use super::db::on_conn;
+use domain::demand::Combination;
+use std::collections::BTreeMap;
+
+/// One pledge as its creator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BackerRow {
+    pub id: String,
+    pub created_at: i64,
+    pub name: String,
+    pub contact: String,
+    pub public: bool,
+    pub tier_id: Option<String>,
+    pub quantity: i64,
+    pub options: String,
+    pub amount: i64,
+    pub message: Option<String>,
+    pub referral_code: String,
+    pub referred_by: Option<String>,
+    pub cancelled_at: Option<i64>,
+}
+
+/// Where a page of pledges ends: the id of its last pledge. Ids grow with time, so pledges
+/// made while a creator pages never shift the pages that follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// A cursor handed out earlier: a pledge id (32 lowercase hex digits).
+    pub fn parse(text: &str) -> Option<Cursor> {
+        (text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| Cursor(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A page of pledges and the cursor of the next one, if there is more.
+#[derive(Debug, Clone)]
+pub struct BackerPage {
+    pub pledges: Vec<BackerRow>,
+    pub next: Option<Cursor>,
+}
+
+macro_rules! select_backers {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
+             referral_code, referred_by, cancelled_at FROM pledges ",
+            $rest
+        )
+    };
+}
+const NEWEST: &str = select_backers!("WHERE campaign_id = ? ORDER BY id DESC LIMIT ?");
+const NEWEST_BEFORE: &str = select_backers!("WHERE campaign_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+const OLDEST_AFTER: &str = select_backers!("WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?");
+
+impl Store {
+    /// Up to `limit` pledges of a campaign, newest first, after `cursor`.
+    pub async fn backers(
+        &self,
+        campaign: &str,
+        limit: u32,
+        cursor: Option<&Cursor>,
+    ) -> anyhow::Result<BackerPage> {
+        let mut conn = self.readers.acquire().await?;
+        let fetch = i64::from(limit) + 1;
+        let mut rows: Vec<BackerRow> = match cursor {
+            None => {
+                on_conn!(&mut conn, c => sqlx::query_as(sql(NEWEST)).bind(campaign).bind(fetch).fetch_all(&mut **c).await)?
+            }
+            Some(cursor) => {
+                on_conn!(&mut conn, c => sqlx::query_as(sql(NEWEST_BEFORE)).bind(campaign).bind(cursor.as_str()).bind(fetch).fetch_all(&mut **c).await)?
+            }
+        };
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(|r| Cursor(r.id.clone())) } else { None };
+        Ok(BackerPage { pledges: rows, next })
+    }
+
+    /// The next `limit` pledges of a campaign after pledge id `after` (oldest first), for
+    /// exports that must not hold every row at once.
+    pub async fn backers_after(
+        &self,
+        campaign: &str,
+        after: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<BackerRow>> {
+        let mut conn = self.readers.acquire().await?;
+        Ok(
+            on_conn!(&mut conn, c => sqlx::query_as(sql(OLDEST_AFTER)).bind(campaign).bind(after).bind(i64::from(limit)).fetch_all(&mut **c).await)?,
+        )
+    }
+
+    /// Live tier pledges grouped by tier and chosen values.
+    pub async fn combinations(&self, campaign: &str) -> anyhow::Result<Vec<Combination>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String, String, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT tier_id, options, COUNT(*), CAST(SUM(quantity) AS BIGINT) FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL GROUP BY tier_id, options"
+        )).bind(campaign).fetch_all(&mut **c).await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (tier, options, backers, units) in rows {
+            let options: BTreeMap<String, String> = serde_json::from_str(&options)?;
+            out.push(Combination {
+                tier,
+                options,
+                backers: u64::try_from(backers).unwrap_or(0),
+                units: u64::try_from(units).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+}

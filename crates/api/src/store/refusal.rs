@@ -1,0 +1,28 @@
+//! Why the store did not do what it was asked: the store's own answer, mapped to HTTP once
+//! (`impl From<Refusal> for crate::Error`). `Clone`, so a request that repeats one already
+//! refused in the same batch gets the same answer.
+
+/// A refusal decided in the database's transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("campaign has not started")]
+    NotStarted,
+    #[error("campaign has ended")]
+    Ended,
+    #[error("campaign was cancelled")]
+    Cancelled,
+    /// The pledge was checked against a definition the creator has since changed.
+    #[error("campaign changed while the pledge was on its way")]
+    Changed,
+    #[error("tier {0} is sold out")]
+    SoldOut(String),
+    #[error("tier {tier} is not available now")]
+    TierUnavailable { tier: String, not_yet: bool },
+    #[error("idempotency key reused with a different request")]
+    KeyReused,
+    #[error("not found")]
+    NotFound,
+    /// Nothing was stored: the database failed or could not be reached.
+    #[error("the store is unavailable")]
+    Unavailable,
+}

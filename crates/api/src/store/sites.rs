@@ -1,0 +1,129 @@
+//! Sites (the host blogs), their creator keys and one-time dashboard sign-in links. Keys
+//! and tokens are stored only as SHA-256 hashes.
+
+use super::Store;
+use super::db::on_conn;
+use domain::Timestamp;
+
+/// A site as the operator sees it: never its key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SiteRecord {
+    pub id: String,
+    pub name: String,
+    /// The `frame-ancestors` sources, as given (`https://blog.example.com`, `*`).
+    pub origins: Vec<String>,
+}
+
+/// A creator key's site, found by its id, with the stored hash to compare.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub site: String,
+    pub key_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: String,
+    name: String,
+    origins: String,
+}
+
+impl From<SiteRow> for SiteRecord {
+    fn from(row: SiteRow) -> SiteRecord {
+        SiteRecord {
+            id: row.id,
+            name: row.name,
+            origins: row.origins.split_whitespace().map(str::to_owned).collect(),
+        }
+    }
+}
+
+impl Store {
+    /// Creates a site; `Ok(false)` when the id is taken.
+    pub async fn create_site(
+        &self,
+        id: &str,
+        name: &str,
+        origins: &str,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let inserted = on_conn!(&mut conn, c => sqlx::query(sql(
+            "INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)"
+        )).bind(id).bind(name).bind(origins).bind(key_hash).bind(now.unix()).execute(&mut **c).await.map(|_| ()));
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(anyhow::Error::from(e).context(format!("creating site {id}"))),
+        }
+    }
+
+    /// Every site, by id.
+    pub async fn sites(&self) -> anyhow::Result<Vec<SiteRecord>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<SiteRow> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id, name, origins FROM sites ORDER BY id"))
+            .fetch_all(&mut **c).await)?;
+        Ok(rows.into_iter().map(SiteRecord::from).collect())
+    }
+
+    pub async fn site(&self, id: &str) -> anyhow::Result<Option<SiteRecord>> {
+        let mut conn = self.readers.acquire().await?;
+        let row: Option<SiteRow> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id, name, origins FROM sites WHERE id = ?"))
+            .bind(id).fetch_optional(&mut **c).await)?;
+        Ok(row.map(SiteRecord::from))
+    }
+
+    /// Replaces a site's key hash; `Ok(false)` for an unknown site.
+    pub async fn set_key_hash(&self, id: &str, key_hash: &str) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET key_hash = ? WHERE id = ?"))
+            .bind(key_hash).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        Ok(changed == 1)
+    }
+
+    /// Changes a site's name and origins; `Ok(false)` for an unknown site. Running servers
+    /// hear of it through [`Store::announce`].
+    pub async fn update_site(&self, id: &str, name: &str, origins: &str) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET name = ?, origins = ? WHERE id = ?"))
+            .bind(name).bind(origins).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        Ok(changed == 1)
+    }
+
+    /// The stored key hash of a site, to compare a presented key with.
+    pub async fn key_of(&self, site: &str) -> anyhow::Result<Option<Authenticated>> {
+        let mut conn = self.readers.acquire().await?;
+        let hash: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT key_hash FROM sites WHERE id = ?"))
+            .bind(site).fetch_optional(&mut **c).await)?;
+        Ok(hash.map(|(key_hash,)| Authenticated { site: site.to_owned(), key_hash }))
+    }
+
+    /// Stores a one-time sign-in link's token hash.
+    pub async fn create_sign_in(
+        &self,
+        site: &str,
+        token_hash: &str,
+        expires_at: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO sign_in_links (token_hash, site_id, expires_at) VALUES (?, ?, ?)"))
+            .bind(token_hash).bind(site).bind(expires_at.unix()).execute(&mut **c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Uses up a sign-in link: the site it signs in to, once, before it expires. Two
+    /// requests racing with the same link get it once between them.
+    pub async fn redeem_sign_in(&self, token_hash: &str, now: Timestamp) -> anyhow::Result<Option<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let used = on_conn!(&mut conn, c => sqlx::query(sql(
+            "UPDATE sign_in_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
+        )).bind(now.unix()).bind(token_hash).bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if used == 0 {
+            return Ok(None);
+        }
+        let site: (String,) = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT site_id FROM sign_in_links WHERE token_hash = ?"))
+            .bind(token_hash).fetch_one(&mut **c).await)?;
+        Ok(Some(site.0))
+    }
+}

@@ -1,0 +1,55 @@
+//! A creator's updates to their backers.
+
+use super::db::on_conn;
+use super::{Store, counts, execute, notify};
+use domain::Timestamp;
+use domain::progress::Counts;
+use domain::wire::Update;
+
+impl Store {
+    /// Publishes an update; the campaign's `seq` moves so viewers get its headline.
+    pub async fn post_update(
+        &self,
+        campaign: &str,
+        id: &str,
+        title: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Counts> {
+        let mut conn = self.readers.acquire().await?;
+        let begin = match conn {
+            super::db::Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            super::db::Conn::Postgres(_) => "BEGIN",
+        };
+        execute(&mut conn, begin).await?;
+        let posted: anyhow::Result<Counts> = async {
+            on_conn!(&mut conn, c => sqlx::query(sql(
+                "INSERT INTO updates (id, campaign_id, title, body, published_at) VALUES (?, ?, ?, ?, ?)"
+            )).bind(id).bind(campaign).bind(title).bind(body).bind(now.unix()).execute(&mut **c).await.map(|_| ()))?;
+            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET seq = seq + 1 WHERE id = ?"))
+                .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+            notify(&mut conn, campaign).await?;
+            counts(&mut conn, campaign).await
+        }
+        .await;
+        match posted {
+            Ok(counts) => execute(&mut conn, "COMMIT").await.map(|()| counts),
+            Err(e) => {
+                let _ = execute(&mut conn, "ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }
+
+    /// A campaign's updates, newest first, at most `limit`.
+    pub async fn updates(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<Update>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String, String, String, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT id, title, body, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT ?"
+        )).bind(campaign).bind(i64::from(limit)).fetch_all(&mut **c).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, body, at)| Update { id, title, body, published_at: Timestamp::from_unix(at) })
+            .collect())
+    }
+}
