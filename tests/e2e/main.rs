@@ -7,6 +7,7 @@ mod c2b;
 mod cli;
 mod creator;
 mod events;
+mod openapi;
 mod pages;
 mod replicas;
 mod support;

@@ -17,6 +17,7 @@ pub struct Combination {
 }
 
 /// `GET /api/v1/campaigns/{id}/demand`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemandReport {
     pub campaign: String,
@@ -28,6 +29,7 @@ pub struct DemandReport {
     pub backers_affected: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierDemand {
     pub id: String,
@@ -38,12 +40,14 @@ pub struct TierDemand {
     pub options: Vec<OptionDemand>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionDemand {
     pub name: String,
     pub values: Vec<ValueDemand>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueDemand {
     pub value: String,

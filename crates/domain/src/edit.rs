@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// `PATCH /api/v1/campaigns/{id}`: the fields to change; absent fields stay as they are.
 /// Lists (`tiers`, `stretch_goals`) are replaced whole.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignPatch {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignView {
     pub id: String,
@@ -40,6 +41,7 @@ pub struct CampaignView {
 
 /// A campaign as its creator sees it: the public view, the story, the one-line snippet
 /// that embeds it, and which fields pledges have locked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatorCampaign {
     #[serde(flatten)]
@@ -52,6 +54,7 @@ pub struct CreatorCampaign {
 }
 
 /// One pledge as its creator sees it, contact included.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackerView {
     pub id: String,
@@ -71,6 +74,7 @@ pub struct BackerView {
 }
 
 /// `GET /api/v1/campaigns/{id}/pledges`: a page, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackerPage {
     pub pledges: Vec<BackerView>,
@@ -79,6 +83,7 @@ pub struct BackerPage {
 }
 
 /// The headline of a creator's update, as carried in every view.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateNotice {
     pub id: String,
@@ -87,6 +92,7 @@ pub struct UpdateNotice {
 }
 
 /// A creator's update as the public reads it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Update {
     pub id: String,
@@ -96,6 +102,7 @@ pub struct Update {
 }
 
 /// `POST /api/v1/campaigns/{id}/updates`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateInput {
     #[serde(default)]
@@ -120,6 +127,7 @@ impl UpdateInput {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierView {
     pub id: String,
@@ -160,12 +168,14 @@ impl TierView {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionView {
     pub name: String,
     pub values: Vec<ValueView>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueView {
     pub value: String,
@@ -181,6 +191,7 @@ impl ValueView {
 }
 
 /// A campaign-level threshold: reaching `amount` unlocks what `label` says.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StretchGoal {
     pub amount: i64,
@@ -246,6 +257,7 @@ impl CampaignView {
 
 /// A campaign definition as a creator writes it. An empty `id` asks the server to make one
 /// from the title.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignInput {
     #[serde(default)]
@@ -267,6 +279,7 @@ pub struct CampaignInput {
     pub stretch_goals: Vec<StretchGoal>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierInput {
     pub id: String,
@@ -285,12 +298,14 @@ pub struct TierInput {
     pub options: Vec<OptionInput>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionInput {
     pub name: String,
     pub values: Vec<ValueInput>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueInput {
     pub value: String,
@@ -300,6 +315,7 @@ pub struct ValueInput {
 
 /// `POST /api/v1/campaigns/{id}/pledges`. Text fields default to empty so that a missing
 /// one is reported as "required" beside the other field errors instead of as malformed JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PledgeRequest {
     #[serde(default)]
@@ -339,6 +355,22 @@ impl From<i64> for RawAmount {
         RawAmount::Minor(minor)
     }
 }
+
+/// On the wire an amount is an integer of minor units.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RawAmount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .description(Some("Minor units (fen, cents)."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RawAmount {}
 
 impl Serialize for RawAmount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -381,6 +413,7 @@ impl<'de> Deserialize<'de> for RawAmount {
 }
 
 /// The answer to an accepted pledge.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PledgeCreated {
     pub id: String,
@@ -391,6 +424,7 @@ pub struct PledgeCreated {
 }
 
 /// An RFC 9457 problem: every error the API gives has this shape.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     #[serde(rename = "type")]

@@ -7,20 +7,18 @@ use crate::error::Error;
 use crate::startup::AppState;
 use crate::store::backers::BackerRow;
 use crate::store::{Cursor, Store};
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use domain::wire::{BackerPage, BackerView};
+use domain::wire::{BackerPage, BackerView, Problem};
 use domain::{Campaign, Currency, Timestamp};
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns/{id}/pledges", get(page))
-        .route("/api/v1/campaigns/{id}/pledges.csv", get(export))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(page)).routes(routes!(export))
 }
 
 /// Pledges per page unless asked otherwise, and the most one page holds.
@@ -35,6 +33,12 @@ struct PageQuery {
     cursor: Option<String>,
 }
 
+/// A page of pledges, newest first, contacts included.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/pledges", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id"),
+           ("limit" = Option<u32>, Query, description = "1 to 500; 50 when absent"),
+           ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+    responses((status = 200, body = BackerPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn page(
     State(state): State<AppState>,
     creator: Creator,
@@ -77,6 +81,11 @@ fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
     })
 }
 
+/// Every pledge as CSV: UTF-8 with a byte-order mark, a column per option group, formula
+/// cells neutralised.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/pledges.csv", tag = "creator", security(("creator_key" = [])), params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, content_type = "text/csv", description = "One row per pledge, oldest first"),
+              (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn export(
     State(state): State<AppState>,
     creator: Creator,

@@ -6,21 +6,23 @@ use crate::campaigning;
 use crate::error::{Error, Json};
 use crate::hub::Entry;
 use crate::startup::AppState;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
 use domain::edit::{CampaignPatch, locked_now};
-use domain::wire::{CampaignInput, CreatorCampaign};
+use domain::wire::{CampaignInput, CreatorCampaign, Problem};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns", post(create).get(list))
-        .route("/api/v1/campaigns/{id}", patch(edit))
-        .route("/api/v1/campaigns/{id}/cancel", post(cancel))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create, list)).routes(routes!(edit)).routes(routes!(cancel))
 }
 
+/// Creates a campaign of the key's site; live from its start date.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "creator", security(("creator_key" = [])),
+    request_body = CampaignInput,
+    responses((status = 201, body = CreatorCampaign), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 async fn create(
     State(state): State<AppState>,
     creator: Creator,
@@ -31,11 +33,14 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(view(&state, &headers, &entry))).into_response())
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct CampaignList {
     campaigns: Vec<CreatorCampaign>,
 }
 
+/// The key's site's campaigns.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "creator", security(("creator_key" = [])),
+    responses((status = 200, body = CampaignList), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
     creator: Creator,
@@ -45,6 +50,12 @@ async fn list(
     axum::Json(CampaignList { campaigns })
 }
 
+/// Changes any subset of the definition; what pledges lock is refused with 409.
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "creator", security(("creator_key" = [])), params(("id" = String, Path, description = "The campaign's id")),
+    request_body = CampaignPatch,
+    responses((status = 200, body = CreatorCampaign), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem, description = "Locked by pledges, or cancelled"),
+              (status = 422, body = Problem)))]
 async fn edit(
     State(state): State<AppState>,
     creator: Creator,
@@ -57,6 +68,9 @@ async fn edit(
     Ok(axum::Json(view(&state, &headers, &entry)))
 }
 
+/// Cancels the campaign: it takes no more pledges and says so everywhere.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", tag = "creator", security(("creator_key" = [])), params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = CreatorCampaign), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn cancel(
     State(state): State<AppState>,
     creator: Creator,

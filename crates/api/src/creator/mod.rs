@@ -12,19 +12,19 @@ mod updates;
 use crate::error::Error;
 use crate::hub::Entry;
 use crate::startup::AppState;
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Creator bodies carry a campaign's story (20,000 characters, up to 80 KB of UTF-8) and
 /// its tiers: larger than a pledge's, still bounded.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(campaigns::router())
         .merge(backers::router())
         .merge(demand::router())

@@ -6,22 +6,25 @@ use crate::campaigning;
 use crate::error::{Error, Json};
 use crate::render::escape;
 use crate::startup::AppState;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::wire::{Update, UpdateInput};
+use domain::wire::{Problem, Update, UpdateInput};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The most updates the public list and the feed show.
 const SHOWN: u32 = 50;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns/{id}/updates", get(list).post(post))
-        .route("/c/{id}/updates.atom", get(atom_feed))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, post)).route("/c/{id}/updates.atom", get(atom_feed))
 }
 
+/// Posts an update to the campaign's backers.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/updates", tag = "creator", security(("creator_key" = [])), params(("id" = String, Path, description = "The campaign's id")),
+    request_body = UpdateInput,
+    responses((status = 201, body = Update), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn post(
     State(state): State<AppState>,
     creator: Creator,
@@ -33,11 +36,14 @@ async fn post(
     Ok((StatusCode::CREATED, axum::Json(update)).into_response())
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct UpdateList {
     updates: Vec<Update>,
 }
 
+/// The campaign's updates, newest first.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/updates", tag = "public", params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = UpdateList), (status = 404, body = Problem)))]
 async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
     state.hub.get(&id).ok_or(Error::NotFound)?;
     let updates = state.store.updates(&id, SHOWN).await?;

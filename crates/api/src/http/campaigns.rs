@@ -5,24 +5,32 @@ use crate::error::{Error, Json};
 use crate::pledging;
 use crate::startup::AppState;
 use crate::store::Accepted;
-use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use domain::wire::{PledgeCreated, PledgeRequest};
+use axum::routing::post;
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem};
 use std::net::SocketAddr;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router(bench_routes: bool) -> Router<AppState> {
-    let router = if bench_routes { Router::new().route("/bench/noop", post(noop)) } else { Router::new() };
+pub(super) fn router(bench_routes: bool) -> OpenApiRouter<AppState> {
+    let router = if bench_routes {
+        OpenApiRouter::new().route("/bench/noop", post(noop))
+    } else {
+        OpenApiRouter::new()
+    };
     router
-        .route("/api/v1/campaigns/{id}", get(campaign))
-        .route("/api/v1/campaigns/{id}/pledges", post(create_pledge))
-        .route("/api/v1/campaigns/{id}/events", get(super::events::events))
-        .route("/api/v1/receipts/{token}", delete(cancel_pledge))
+        .routes(routes!(campaign))
+        .routes(routes!(create_pledge))
+        .routes(routes!(super::events::events))
+        .routes(routes!(cancel_pledge))
 }
 
 /// The campaign's current snapshot, straight from the hub.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "public",
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = CampaignView), (status = 404, body = Problem)))]
 async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let snapshot = entry.snapshot(crate::now());
@@ -37,6 +45,14 @@ async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         .into_response())
 }
 
+/// Takes a pledge; acknowledged once durable.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/pledges", tag = "public",
+    params(("id" = String, Path, description = "The campaign's id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 visible ASCII characters; a retry with the same key and body gets the first answer")),
+    request_body = PledgeRequest,
+    responses((status = 201, body = PledgeCreated),
+              (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "Sold out, not live, cancelled or changed"),
+              (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 async fn create_pledge(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -55,6 +71,9 @@ async fn create_pledge(
 
 /// Cancels the pledge behind a receipt token while its campaign is live: 204, also when
 /// it was cancelled already.
+#[utoipa::path(delete, path = "/api/v1/receipts/{token}", tag = "public",
+    params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
+    responses((status = 204, description = "Cancelled"), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn cancel_pledge(
     State(state): State<AppState>,
     Path(token): Path<String>,

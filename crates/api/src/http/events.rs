@@ -87,6 +87,13 @@ fn parse_last_event_id(value: &[u8]) -> Option<u64> {
     std::str::from_utf8(value).ok()?.trim().parse().ok()
 }
 
+/// Live progress as Server-Sent Events.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/events", tag = "public",
+    params(("id" = String, Path, description = "The campaign's id"),
+           ("Last-Event-ID" = Option<String>, Header, description = "The last `seq` seen: skips the first snapshot when current")),
+    responses((status = 200, content_type = "text/event-stream",
+               description = "The current campaign first, then one `progress` event per change (`id:` is `seq`, `data:` a campaign view), keep-alive comments while idle"),
+              (status = 404, body = domain::wire::Problem)))]
 pub(crate) async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -3,6 +3,7 @@
 mod assets;
 mod campaigns;
 pub(crate) mod events;
+pub(crate) mod openapi;
 mod pages;
 
 use crate::startup::AppState;
@@ -12,17 +13,18 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use std::net::{IpAddr, SocketAddr};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Request bodies above this are refused with 413: a pledge is a few hundred bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let (v1, document) = v1(state.settings.bench_routes).split_for_parts();
     Router::new()
-        // Each router bounds its own bodies: a pledge is small, a campaign definition larger.
-        .merge(campaigns::router(state.settings.bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
-        .merge(crate::creator::router())
         .merge(assets::router(&state.settings.static_dir))
+        .layer(axum::Extension(openapi::Document::new(&document)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -33,6 +35,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every `/api/v1` route, with its OpenAPI document. Each router bounds its own bodies: a
+/// pledge is small, a campaign definition larger.
+pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(crate::creator::router())
+        .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
 /// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` hop.
