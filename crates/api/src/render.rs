@@ -16,8 +16,14 @@ pub enum Shell {
     Standalone,
 }
 
-pub async fn page(props: AppProps, shell: Shell) -> String {
+/// The page for `props` in `shell`; `after` is server-only HTML below the widget (the share
+/// page's updates), readable without any script.
+pub async fn page(props: AppProps, shell: Shell, after: &str) -> String {
     let lang = props.lang.tag();
+    let feed = format!(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/c/{}/updates.atom\">",
+        escape(&props.campaign.id)
+    );
     let title = escape(&props.campaign.title);
     let summary = escape(&props.campaign.summary);
     let props_json = script_json(&props);
@@ -31,7 +37,7 @@ pub async fn page(props: AppProps, shell: Shell) -> String {
         Shell::Standalone => (
             format!(
                 "<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:description\" content=\"{summary}\">\n\
-                 <meta name=\"description\" content=\"{summary}\">"
+                 <meta name=\"description\" content=\"{summary}\">\n{feed}"
             ),
             "tf-standalone",
         ),
@@ -52,12 +58,44 @@ pub async fn page(props: AppProps, shell: Shell) -> String {
 </head>
 <body class="{body_class} tf-page-{page_class}">
 <div id="{root_id}">{body}</div>
+{after}
 </body>
 </html>
 "#,
         props_id = widget::PROPS_ID,
         root_id = widget::ROOT_ID,
     )
+}
+
+/// A campaign's updates, newest first, as a section of the share page: each has an anchor
+/// (`#update-{id}`) that the widget's notice links to. Paragraphs are split at blank lines;
+/// everything is escaped.
+pub fn updates(updates: &[domain::wire::Update], lang: widget::i18n::Lang) -> String {
+    if updates.is_empty() {
+        return String::new();
+    }
+    let heading = match lang {
+        widget::i18n::Lang::En => "Updates",
+        widget::i18n::Lang::ZhCn => "项目动态",
+    };
+    let mut html = format!(
+        "<section class=\"tf tf-updates\" aria-labelledby=\"tf-updates-h\"><h2 id=\"tf-updates-h\">{heading}</h2>"
+    );
+    for update in updates {
+        let date = update.published_at.to_string();
+        html.push_str(&format!(
+            "<article id=\"update-{}\" class=\"tf-update-post\"><h3>{}</h3><time datetime=\"{date}\">{}</time>",
+            escape(&update.id),
+            escape(&update.title),
+            &date[..10]
+        ));
+        for paragraph in update.body.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            html.push_str(&format!("<p>{}</p>", escape(paragraph.trim()).replace('\n', "<br>")));
+        }
+        html.push_str("</article>");
+    }
+    html.push_str("</section>");
+    html
 }
 
 /// A plain page for an unknown campaign or receipt.
@@ -108,6 +146,21 @@ mod tests {
         let json = script_json(&"</script><script>alert(1)</script>");
         assert!(!json.contains('<'));
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn updates_are_escaped_and_split_into_paragraphs() {
+        let update = domain::wire::Update {
+            id: "01".into(),
+            title: "<b>Samples</b>".into(),
+            body: "One\nline\n\nTwo <script>".into(),
+            published_at: domain::Timestamp::from_unix(0),
+        };
+        let html = updates(&[update], widget::i18n::Lang::En);
+        assert!(html.contains("<h3>&lt;b&gt;Samples&lt;/b&gt;</h3>"), "{html}");
+        assert!(html.contains("<p>One<br>line</p><p>Two &lt;script&gt;</p>"), "{html}");
+        assert!(html.contains("id=\"update-01\"") && html.contains("1970-01-01"));
+        assert_eq!(updates(&[], widget::i18n::Lang::En), "");
     }
 
     #[test]

@@ -103,11 +103,20 @@ async fn campaign_page(
     let campaign = entry.snapshot(now).view.clone();
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
     let props = AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None };
-    let shell = match page {
-        Page::Embed => Shell::Frame,
-        Page::Share => Shell::Standalone,
+    // Only the share page lists updates, and it asks the database only when there are some:
+    // the embed, on every host page, never does.
+    let (shell, after) = match page {
+        Page::Embed => (Shell::Frame, String::new()),
+        Page::Share if props.campaign.latest_update.is_some() => match state.store.updates(&id, 20).await {
+            Ok(updates) => (Shell::Standalone, render::updates(&updates, lang)),
+            Err(e) => {
+                tracing::warn!(error = ?e, "the share page is shown without its updates");
+                (Shell::Standalone, String::new())
+            }
+        },
+        Page::Share => (Shell::Standalone, String::new()),
     };
-    html_page(&state, StatusCode::OK, &entry, render::page(props, shell).await)
+    html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &after).await)
 }
 
 /// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
@@ -172,7 +181,7 @@ async fn form_pledge(
     };
     let props =
         AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
-    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame).await))
+    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame, "").await))
 }
 
 async fn receipt(
@@ -216,7 +225,7 @@ async fn receipt(
         form: FormState::default(),
         receipt: Some(receipt),
     };
-    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell).await);
+    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell, "").await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
