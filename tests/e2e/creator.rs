@@ -572,3 +572,35 @@ async fn sign_in_links_work_once_and_only_before_they_expire(app: TestApp) {
     assert_eq!(opened.iter().flatten().count(), 1, "used once: {opened:?}");
     assert_eq!(api::sites::redeem_sign_in(&app.state.store, "not-a-token", now).await.unwrap(), None);
 }
+
+store_test!(a_pledge_checked_against_a_definition_edited_since_is_refused_not_stored);
+async fn a_pledge_checked_against_a_definition_edited_since_is_refused_not_stored(app: TestApp) {
+    let entry = app.state.hub.get("demo").unwrap();
+    let before = entry.snapshot(api::now());
+    let request: domain::wire::PledgeRequest = serde_json::from_value(lamp_pledge()).unwrap();
+    let pledge = domain::NewPledge::parse(request, &before.campaign).unwrap();
+    let edit = json!({ "summary": "Edited while a pledge was on its way" });
+    assert_eq!(
+        app.creator(Method::PATCH, "/api/v1/campaigns/demo", &app.demo_key)
+            .json(&edit)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let stale = api::store::PledgeCommand {
+        campaign: before.campaign.clone(),
+        revision: before.revision,
+        pledge,
+        idempotency: None,
+    };
+    let refused = app.state.store.pledge(stale).await.expect_err("refused");
+    assert_eq!(refused, api::store::Refusal::Changed);
+    assert_eq!(app.state.store.recount("demo").await.unwrap(), (0, 0), "nothing was stored");
+    assert_eq!(
+        app.post_pledge("demo", lamp_pledge().to_string()).await.status(),
+        201,
+        "a fresh pledge goes through"
+    );
+}

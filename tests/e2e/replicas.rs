@@ -149,3 +149,53 @@ async fn a_replica_whose_listener_was_cut_off_catches_up_by_resyncing() {
     assert_eq!(a.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     sees(&b, "demo", 1).await;
 }
+
+#[tokio::test]
+async fn a_campaign_created_edited_and_cancelled_through_the_api_on_one_replica_reaches_the_other_live() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    let created = a
+        .creator(reqwest::Method::POST, "/api/v1/campaigns", &a.demo_key)
+        .json(&limited_campaign("shared", 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    sees(&b, "shared", 0).await;
+    let mut viewer =
+        EventReader::new(b.client.get(b.url("/api/v1/campaigns/shared/events")).send().await.unwrap());
+    viewer.next_progress(WAIT).await.expect("the snapshot on the other replica");
+
+    let edit = serde_json::json!({ "title": "Shared, renamed" });
+    let edited = a
+        .creator(reqwest::Method::PATCH, "/api/v1/campaigns/shared", &a.demo_key)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let (_, view) = viewer.next_progress(WAIT).await.expect("the edit, live on the other replica");
+    assert_eq!(view.title, "Shared, renamed");
+
+    let update = serde_json::json!({ "title": "Shipping in May", "body": "Details soon." });
+    let posted = a
+        .creator(reqwest::Method::POST, "/api/v1/campaigns/shared/updates", &a.demo_key)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201);
+    let (_, view) = viewer.next_progress(WAIT).await.expect("the update, live on the other replica");
+    assert_eq!(view.latest_update.map(|u| u.title).as_deref(), Some("Shipping in May"));
+
+    let cancelled = a
+        .creator(reqwest::Method::POST, "/api/v1/campaigns/shared/cancel", &a.demo_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    // The other replica refuses at once, whether or not its viewers have heard yet: the
+    // writer checks the campaign in the pledge's own transaction.
+    assert_eq!(b.post_pledge("shared", limited_pledge(1).to_string()).await.status(), 409);
+    let (_, view) = viewer.next_progress(WAIT).await.expect("the cancellation, live on the other replica");
+    assert_eq!(view.status, domain::Status::Cancelled);
+}
