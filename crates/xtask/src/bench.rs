@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 /// Target for everything `/embed/demo` makes a browser download, gzip.
 const SIZE_TARGET_GZIP: usize = 90 * 1024;
 
-/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`, `postgres`), or all of them.
+/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`, `postgres`, `export`), or
+/// all of them.
 pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;
@@ -41,6 +42,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("postgres") {
             postgres(root).await?;
+        }
+        if wanted("export") {
+            crate::bench_export::export(root, data.path()).await?;
         }
         Ok(())
     })
@@ -273,7 +277,7 @@ async fn wait_for(done: impl Fn() -> bool, timeout: Duration) -> bool {
 }
 
 /// A process's resident memory, from /proc.
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub(crate) fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status =
         std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's memory")?;
     status
@@ -284,14 +288,16 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
 }
 
 /// A `tribefund serve` child process, stopped on drop.
-struct Server {
-    child: Child,
-    base: String,
-    addr: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) addr: String,
+    /// The demo site's creator key, when this start seeded it.
+    pub(crate) key: Option<String>,
 }
 
 impl Server {
-    fn start(root: &Path, db: &Path, extra: &[&str]) -> anyhow::Result<Server> {
+    pub(crate) fn start(root: &Path, db: &Path, extra: &[&str]) -> anyhow::Result<Server> {
         Server::start_url(root, &format!("sqlite://{}", db.display()), extra)
     }
 
@@ -307,16 +313,22 @@ impl Server {
             .spawn()
             .context("starting the server")?;
         let stdout = child.stdout.take().context("server stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let Some(base) =
-            line.trim().strip_prefix("tribefund is serving on ").map(|u| u.trim_end_matches('/').to_owned())
-        else {
-            let _ = child.kill();
-            bail!("the server did not start: {line:?}");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut key = None;
+        let base = loop {
+            let Some(line) = lines.next().transpose()? else {
+                let _ = child.kill();
+                bail!("the server did not start");
+            };
+            if let Some(k) = line.strip_prefix("Seeded the demo site. Creator key (shown once): ") {
+                key = Some(k.trim().to_owned());
+            }
+            if let Some(url) = line.trim().strip_prefix("tribefund is serving on ") {
+                break url.trim_end_matches('/').to_owned();
+            }
         };
         let addr = base.trim_start_matches("http://").to_owned();
-        Ok(Server { child, base, addr })
+        Ok(Server { child, base, addr, key })
     }
 }
 

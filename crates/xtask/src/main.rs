@@ -6,6 +6,7 @@
 //! - `dist`: build the widget in release mode and report its size.
 
 mod bench;
+mod bench_export;
 mod load;
 mod setup;
 mod wasm;

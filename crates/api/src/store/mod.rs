@@ -215,9 +215,12 @@ async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Pool)> {
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // Readers serve receipts, exports and reports, which scan and move on: a small page
+    // cache each (SQLite's default is 2 MB) keeps an export of any size from holding more;
+    // the operating system caches the file anyway.
     let readers = SqlitePoolOptions::new()
         .max_connections(4)
-        .connect_with(options.clone())
+        .connect_with(options.clone().pragma("cache_size", "-512"))
         .await
         .with_context(|| format!("opening {url}"))?;
     sqlx::migrate!("migrations/sqlite").run(&readers).await.context("migrating the database")?;
