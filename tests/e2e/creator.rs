@@ -604,3 +604,36 @@ async fn a_pledge_checked_against_a_definition_edited_since_is_refused_not_store
         "a fresh pledge goes through"
     );
 }
+
+store_test!(lowering_a_limit_while_fans_pledge_never_oversells_nor_drops_below_the_claims);
+async fn lowering_a_limit_while_fans_pledge_never_oversells_nor_drops_below_the_claims(app: TestApp) {
+    app.create_campaign(limited_campaign("race", 100)).await;
+    let mut tiers = serde_json::to_value(&limited_campaign("race", 100).tiers).unwrap();
+    tiers[0]["limit"] = json!(20);
+    let lower = json!({ "tiers": tiers });
+    let mut n = 0;
+    let pledges = futures_join(60, || {
+        n += 1;
+        app.post_pledge("race", limited_pledge(n).to_string())
+    });
+    let edits = futures_join(5, || {
+        app.creator(Method::PATCH, "/api/v1/campaigns/race", &app.demo_key).json(&lower).send()
+    });
+    let (pledges, edits) = tokio::join!(pledges, edits);
+    let created = pledges.iter().filter(|r| r.status() == 201).count();
+    let sold_out = pledges.iter().filter(|r| r.status() == 409).count();
+    assert_eq!(created + sold_out, 60, "every pledge is taken or refused as sold out or changed");
+    for edit in edits {
+        let edit = edit.unwrap();
+        assert!(
+            matches!(edit.status().as_u16(), 200 | 409),
+            "an edit lands or is refused: {}",
+            edit.status()
+        );
+    }
+    let campaign = app.campaign("race").await;
+    let tier = &campaign.tiers[0];
+    assert!(tier.limit.is_some_and(|limit| tier.claimed <= limit), "{:?} of {:?}", tier.claimed, tier.limit);
+    assert_eq!(app.state.store.recount("race").await.unwrap(), (campaign.raised, campaign.backers as i64));
+    assert_eq!(campaign.backers as usize, created);
+}
