@@ -41,14 +41,14 @@ async fn problem_of(response: reqwest::Response) -> (u16, Problem) {
     (status, response.json().await.expect("a problem document"))
 }
 
+/// Posts a campaign definition to the demo site with its key.
+async fn post_campaign(app: &TestApp, body: &Value) -> reqwest::Response {
+    app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(body).send().await.unwrap()
+}
+
 /// Creates the test campaign on the demo site through the API; its id.
 async fn create(app: &TestApp) -> String {
-    let response = app
-        .creator(Method::POST, "/api/v1/campaigns", &app.demo_key)
-        .json(&definition())
-        .send()
-        .await
-        .unwrap();
+    let response = post_campaign(app, &definition()).await;
     assert_eq!(response.status(), 201);
     let created: CreatorCampaign = response.json().await.unwrap();
     created.view.id
@@ -56,12 +56,7 @@ async fn create(app: &TestApp) -> String {
 
 store_test!(a_creator_creates_a_campaign_that_is_live_at_once_with_its_embed_line);
 async fn a_creator_creates_a_campaign_that_is_live_at_once_with_its_embed_line(app: TestApp) {
-    let response = app
-        .creator(Method::POST, "/api/v1/campaigns", &app.demo_key)
-        .json(&definition())
-        .send()
-        .await
-        .unwrap();
+    let response = post_campaign(&app, &definition()).await;
     assert_eq!(response.status(), 201);
     let created: CreatorCampaign = response.json().await.unwrap();
     assert_eq!(created.view.id, "walnut-lamp-small-batch", "an id is made from the title");
@@ -80,19 +75,11 @@ async fn a_creator_creates_a_campaign_that_is_live_at_once_with_its_embed_line(a
     assert_eq!(embed.status(), 200);
 
     // The same title again gets an id of its own; a given id that is taken is refused.
-    let again = app
-        .creator(Method::POST, "/api/v1/campaigns", &app.demo_key)
-        .json(&definition())
-        .send()
-        .await
-        .unwrap();
+    let again = post_campaign(&app, &definition()).await;
     let again: CreatorCampaign = again.json().await.unwrap();
     assert!(again.view.id.starts_with("walnut-lamp-small-batch-"), "{}", again.view.id);
     let taken = with(definition(), "id", json!("demo"));
-    let (status, problem) = problem_of(
-        app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(&taken).send().await.unwrap(),
-    )
-    .await;
+    let (status, problem) = problem_of(post_campaign(&app, &taken).await).await;
     assert_eq!((status, problem.codes.get("id")), (422, Some(&domain::FieldError::Duplicate)));
 
     let list: Value = app
@@ -250,8 +237,7 @@ async fn bad_campaign_definitions_are_refused_with_every_problem_named() {
         ),
     ];
     for (case, body, field, code) in cases {
-        let response =
-            app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(&body).send().await.unwrap();
+        let response = post_campaign(&app, &body).await;
         let (status, problem) = problem_of(response).await;
         assert_eq!(status, 422, "{case}");
         let codes = serde_json::to_value(&problem.codes).unwrap();

@@ -12,6 +12,29 @@ pub struct RateLimit {
     pub per_minute: u32,
 }
 
+impl RateLimit {
+    fn per_second(self) -> f64 {
+        f64::from(self.per_minute) / 60.0
+    }
+
+    /// A bucket's tokens at `now`, having held `tokens` at `at`.
+    fn refill(self, tokens: f64, at: Instant, now: Instant) -> f64 {
+        (tokens + now.duration_since(at).as_secs_f64() * self.per_second()).min(f64::from(self.burst))
+    }
+
+    /// Fine with a whole token; otherwise the seconds until there is one.
+    fn wait(self, tokens: f64) -> Result<(), u64> {
+        let rate = self.per_second();
+        if tokens >= 1.0 {
+            Ok(())
+        } else if rate > 0.0 {
+            Err(((1.0 - tokens) / rate).ceil() as u64)
+        } else {
+            Err(60)
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Limiter {
     limit: Option<RateLimit>,
@@ -31,39 +54,25 @@ impl Limiter {
     /// when it has none.
     pub fn peek(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let Some(limit) = self.limit else { return Ok(()) };
-        let rate = f64::from(limit.per_minute) / 60.0;
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let Some((tokens, at)) = buckets.get(&ip) else { return Ok(()) };
-        let tokens = (tokens + now.duration_since(*at).as_secs_f64() * rate).min(f64::from(limit.burst));
-        if tokens >= 1.0 {
-            Ok(())
-        } else if rate > 0.0 {
-            Err(((1.0 - tokens) / rate).ceil() as u64)
-        } else {
-            Err(60)
-        }
+        let Some(&(tokens, at)) = buckets.get(&ip) else { return Ok(()) };
+        limit.wait(limit.refill(tokens, at, now))
     }
 
     /// Takes a token for `ip`, or says how many seconds until one is free.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let Some(limit) = self.limit else { return Ok(()) };
-        let rate = f64::from(limit.per_minute) / 60.0;
         let burst = f64::from(limit.burst);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= PRUNE_AT {
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+            buckets.retain(|_, (tokens, at)| limit.refill(*tokens, *at, now) < burst);
         }
         let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *tokens = limit.refill(*tokens, *at, now);
         *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else if rate > 0.0 {
-            Err(((1.0 - *tokens) / rate).ceil() as u64)
-        } else {
-            Err(60)
-        }
+        limit.wait(*tokens)?;
+        *tokens -= 1.0;
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 //! change, and notifies other replicas.
 
 use super::db::{Conn, on_conn};
-use super::{Store, counts, execute, notify};
+use super::{Store, begin_write, counts, finish, notify};
 use domain::progress::Counts;
 use domain::{Campaign, Timestamp};
 
@@ -98,26 +98,6 @@ impl Store {
         }
         .await;
         finish(&mut conn, cancelled).await
-    }
-}
-
-/// Starts a transaction that will write: SQLite takes its write lock now.
-async fn begin_write(conn: &mut Conn) -> anyhow::Result<()> {
-    let begin = match conn {
-        Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-        Conn::Postgres(_) => "BEGIN",
-    };
-    execute(conn, begin).await
-}
-
-/// Commits what went well (and anything that is not an error); rolls back otherwise.
-async fn finish<T>(conn: &mut Conn, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
-    match outcome {
-        Ok(value) => execute(conn, "COMMIT").await.map(|()| value),
-        Err(e) => {
-            let _ = execute(conn, "ROLLBACK").await;
-            Err(e)
-        }
     }
 }
 

@@ -287,6 +287,26 @@ async fn execute(conn: &mut Conn, statement: &'static str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Starts a transaction that will write: SQLite takes its write lock now.
+pub(super) async fn begin_write(conn: &mut Conn) -> anyhow::Result<()> {
+    let begin = match conn {
+        Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+        Conn::Postgres(_) => "BEGIN",
+    };
+    execute(conn, begin).await
+}
+
+/// Commits what went well (and anything that is not an error); rolls back otherwise.
+pub(super) async fn finish<T>(conn: &mut Conn, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
+    match outcome {
+        Ok(value) => execute(conn, "COMMIT").await.map(|()| value),
+        Err(e) => {
+            let _ = execute(conn, "ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
 /// Tells other replicas (PostgreSQL) that a campaign changed; delivered at commit.
 async fn notify(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<()> {
     if let Conn::Postgres(c) = conn {

@@ -1,7 +1,7 @@
 //! A creator's updates to their backers.
 
 use super::db::on_conn;
-use super::{Store, counts, execute, notify};
+use super::{Store, begin_write, counts, finish, notify};
 use domain::Timestamp;
 use domain::progress::Counts;
 use domain::wire::Update;
@@ -17,11 +17,7 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<Counts> {
         let mut conn = self.readers.acquire().await?;
-        let begin = match conn {
-            super::db::Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-            super::db::Conn::Postgres(_) => "BEGIN",
-        };
-        execute(&mut conn, begin).await?;
+        begin_write(&mut conn).await?;
         let posted: anyhow::Result<Counts> = async {
             on_conn!(&mut conn, c => sqlx::query(sql(
                 "INSERT INTO updates (id, campaign_id, title, body, published_at) VALUES (?, ?, ?, ?, ?)"
@@ -32,13 +28,7 @@ impl Store {
             counts(&mut conn, campaign).await
         }
         .await;
-        match posted {
-            Ok(counts) => execute(&mut conn, "COMMIT").await.map(|()| counts),
-            Err(e) => {
-                let _ = execute(&mut conn, "ROLLBACK").await;
-                Err(e)
-            }
-        }
+        finish(&mut conn, posted).await
     }
 
     /// A campaign's updates, newest first, at most `limit`.
