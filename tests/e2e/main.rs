@@ -11,3 +11,4 @@ mod openapi;
 mod pages;
 mod replicas;
 mod support;
+mod tribe;

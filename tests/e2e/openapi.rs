@@ -83,6 +83,9 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "POST /api/v1/campaigns/{id}/updates",
         "GET /api/v1/openapi.json",
         "DELETE /api/v1/receipts/{token}",
+        "GET /api/v1/receipts/{token}",
+        "GET /api/v1/campaigns/{id}/leaders",
+        "GET /api/v1/campaigns/{id}/backers",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -4,7 +4,7 @@ use serde_json::json;
 use tests::spawn_app;
 
 /// The value of `name="{field}"`'s `value` attribute in a rendered form.
-fn input_value<'a>(html: &'a str, field: &str) -> &'a str {
+pub(crate) fn input_value<'a>(html: &'a str, field: &str) -> &'a str {
     let at = html.find(&format!("name=\"{field}\"")).unwrap_or_else(|| panic!("no {field} field"));
     let tag_start = html[..at].rfind('<').unwrap();
     let tag = &html[tag_start..tag_start + html[tag_start..].find('>').unwrap()];

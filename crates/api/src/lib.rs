@@ -16,6 +16,7 @@ mod serve;
 pub mod sites;
 pub mod startup;
 pub mod store;
+pub mod tribe;
 
 pub use error::Error;
 pub use startup::{AppState, Application, Settings};

@@ -22,6 +22,9 @@ pub struct Counts {
     pub cancelled: bool,
     /// The creator's newest update.
     pub latest_update: Option<crate::wire::UpdateNotice>,
+    /// The top recruiters and the newest public backers, a few of each.
+    pub leaders: Vec<crate::wire::Leader>,
+    pub wall: Vec<crate::wire::WallEntry>,
 }
 
 /// A campaign's status at `now`. Succeeded and failed are final only after the end;
@@ -147,6 +150,8 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         tiers,
         stretch_goals: campaign.stretch_goals().to_vec(),
         latest_update: counts.latest_update.clone(),
+        leaders: counts.leaders.clone(),
+        wall: counts.wall.clone(),
     }
 }
 

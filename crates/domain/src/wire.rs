@@ -37,6 +37,51 @@ pub struct CampaignView {
     /// The creator's newest update, which the widget shows as a short notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_update: Option<UpdateNotice>,
+    /// The top recruiters, a few (the full list is `GET …/leaders`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaders: Vec<Leader>,
+    /// The newest public backers, a few (the full wall is `GET …/backers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wall: Vec<WallEntry>,
+}
+
+/// A backer ranked by the live pledges made through their link. Only backers who chose to
+/// be listed are named; never a contact.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leader {
+    pub name: Option<String>,
+    pub recruits: u32,
+    pub amount: i64,
+}
+
+/// A public backer on the campaign's wall.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WallEntry {
+    pub name: String,
+    pub message: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// `GET /api/v1/receipts/{token}`: a backer's own pledge and their tribe.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptView {
+    pub id: String,
+    pub campaign: String,
+    pub name: String,
+    pub amount: i64,
+    pub tier: Option<String>,
+    pub quantity: u32,
+    pub options: BTreeMap<String, String>,
+    /// `live` or `cancelled`.
+    pub status: String,
+    pub referral_code: String,
+    pub share_url: String,
+    /// Live pledges made through this backer's link, and what they brought.
+    pub recruits: u32,
+    pub recruited_amount: i64,
 }
 
 /// A campaign as its creator sees it: the public view, the story, the one-line snippet

@@ -224,6 +224,8 @@ mod tests {
             seq: 0,
             stretch_goals: vec![],
             latest_update: None,
+            leaders: vec![],
+            wall: vec![],
             tiers: vec![
                 TierView {
                     id: "early".into(),

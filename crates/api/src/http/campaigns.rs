@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem};
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem, ReceiptView};
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,6 +25,7 @@ pub(super) fn router(bench_routes: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(create_pledge))
         .routes(routes!(super::events::events))
         .routes(routes!(cancel_pledge))
+        .routes(routes!(receipt))
 }
 
 /// The campaign's current snapshot, straight from the hub.
@@ -83,6 +84,42 @@ async fn cancel_pledge(
     }
     state.store.cancel(&token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A backer's own pledge, and how many friends backed through their link.
+#[utoipa::path(get, path = "/api/v1/receipts/{token}", tag = "public",
+    params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
+    responses((status = 200, body = ReceiptView), (status = 404, body = Problem)))]
+async fn receipt(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    if !super::pages::is_receipt_token(&token) {
+        return Err(Error::NotFound);
+    }
+    let accepted =
+        Accepted { pledge: state.store.receipt(&token).await?.ok_or(Error::NotFound)?, replayed: true };
+    let links = created(&state, &headers, &accepted);
+    let p = accepted.pledge;
+    let view = ReceiptView {
+        id: p.id,
+        campaign: p.campaign_id,
+        name: p.name,
+        amount: p.amount,
+        tier: p.tier_id,
+        quantity: p.quantity,
+        options: p.options,
+        status: if p.cancelled { "cancelled" } else { "live" }.to_owned(),
+        referral_code: p.referral_code,
+        share_url: links.share_url,
+        recruits: p.recruits,
+        recruited_amount: p.recruited_amount,
+    };
+    let mut response = axum::Json(view).into_response();
+    // The token is a bearer secret: keep the answer out of shared caches.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// The benchmark's baseline: the same extractor and JSON work as a pledge, no store.

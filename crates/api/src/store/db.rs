@@ -95,12 +95,15 @@ pub(crate) struct PledgeRow {
     pub(crate) options: String,
     pub(crate) name: String,
     pub(crate) referral_code: String,
+    pub(crate) referred_by: Option<String>,
+    pub(crate) recruits: i64,
+    pub(crate) recruited_amount: i64,
     pub(crate) receipt_secret: String,
     pub(crate) cancelled_at: Option<i64>,
 }
 
 pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantity, amount, options, name, \
-     referral_code, receipt_secret, cancelled_at FROM pledges WHERE id = ?";
+     referral_code, referred_by, recruits, recruited_amount, receipt_secret, cancelled_at FROM pledges WHERE id = ?";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CampaignRow {

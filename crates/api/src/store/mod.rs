@@ -16,6 +16,7 @@ pub(crate) mod db;
 mod listen;
 mod refusal;
 mod sites;
+mod tribe;
 mod updates;
 mod writer;
 
@@ -52,6 +53,11 @@ pub struct StoredPledge {
     pub options: BTreeMap<String, String>,
     pub name: String,
     pub referral_code: String,
+    /// The referral code that brought this pledge, when it counted for its backer.
+    pub referred_by: Option<String>,
+    /// Live pledges made through this pledge's link, and what they brought.
+    pub recruits: u32,
+    pub recruited_amount: i64,
     pub receipt_token: String,
     pub cancelled: bool,
 }
@@ -70,6 +76,9 @@ impl TryFrom<PledgeRow> for StoredPledge {
             amount: row.amount,
             name: row.name,
             referral_code: row.referral_code,
+            referred_by: row.referred_by,
+            recruits: u32::try_from(row.recruits).unwrap_or(0),
+            recruited_amount: row.recruited_amount,
             cancelled: row.cancelled_at.is_some(),
         })
     }
@@ -365,6 +374,8 @@ async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
             title,
             published_at: Timestamp::from_unix(at),
         }),
+        leaders: tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
+        wall: tribe::wall_in_view(conn, campaign_id).await?,
         claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
         chosen: values
             .into_iter()

@@ -10,7 +10,8 @@
 //!    `UPDATE` (`claimed + n <= max_claims`); only when that would oversell does the writer
 //!    fall back to claiming pledge by pledge, in arrival order, so exactly the units left
 //!    are taken and the rest are refused as sold out;
-//! 4. option counts, the pledge rows and the keys are written with one statement per
+//! 4. referral codes are checked (one query for the batch) and credited to their backers,
+//!    option counts, the pledge rows and the keys are written with one statement per
 //!    touched value and multi-row inserts;
 //! 5. each touched campaign's totals and `seq` move once, its new counts are read back,
 //!    and the transaction commits: one fsync for the whole batch.
@@ -247,9 +248,8 @@ async fn commit_batch(
 
     // 3. Option counts, pledge rows, keys, totals.
     let mut chosen: BTreeMap<(&str, &str, &str, &str), i64> = BTreeMap::new();
-    let mut rows: Vec<(&PledgeCommand, &StoredPledge, &str)> = Vec::new();
     for (i, state) in states.iter().enumerate() {
-        let State::Admitted(row, secret) = state else { continue };
+        let State::Admitted(row, _) = state else { continue };
         let command = commands[i];
         if let Some(tier) = command.pledge.tier() {
             for (name, value) in command.pledge.options() {
@@ -261,11 +261,20 @@ async fn commit_batch(
         total.raised += row.amount;
         total.backers += 1;
         total.changes += 1;
-        rows.push((command, row, secret));
     }
     for ((campaign, tier, name, value), units) in chosen {
         add_to_value(conn, campaign, tier, name, value, units).await?;
     }
+    let mut credits = Credits::default();
+    credit_referrers(conn, commands, &mut states, &mut credits).await?;
+    let rows: Vec<(&PledgeCommand, &StoredPledge, &str)> = states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, state)| match state {
+            State::Admitted(row, secret) => Some((commands[i], row, secret.as_str())),
+            _ => None,
+        })
+        .collect();
     insert_rows(conn, &rows, now).await?;
 
     // 4. Cancellations.
@@ -275,10 +284,11 @@ async fn commit_batch(
             None => Err(Refusal::NotFound),
             Some(pledge) => {
                 let campaign = current.get(&pledge.campaign_id);
-                cancel(conn, pledge, campaign, now, &mut totals).await?
+                cancel(conn, pledge, campaign, now, &mut totals, &mut credits).await?
             }
         });
     }
+    credits.apply(conn).await?;
 
     // 5. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();
@@ -305,6 +315,90 @@ async fn commit_batch(
         });
     }
     Ok(Outcome { pledged, cancelled, counts: fresh })
+}
+
+/// How the batch moves each referrer's recruits and recruited amount, by referral code.
+/// Applied in code order, so batches on two replicas lock referrers' rows in one order.
+#[derive(Debug, Default)]
+struct Credits(BTreeMap<String, (i64, i64)>);
+
+impl Credits {
+    fn add(&mut self, code: &str, recruits: i64, amount: i64) {
+        let entry = self.0.entry(code.to_owned()).or_default();
+        entry.0 += recruits;
+        entry.1 += amount;
+    }
+
+    async fn apply(self, conn: &mut Conn) -> sqlx::Result<()> {
+        for (code, (recruits, amount)) in self.0.into_iter().filter(|(_, d)| *d != (0, 0)) {
+            on_conn!(&mut *conn, c => sqlx::query(sql(
+                "UPDATE pledges SET recruits = recruits + ?, recruited_amount = recruited_amount + ? WHERE referral_code = ?"
+            )).bind(recruits).bind(amount).bind(&code).execute(&mut **c).await.map(|_| ()))?;
+        }
+        Ok(())
+    }
+}
+
+/// A referrer's pledge as the batch needs it to decide whether a referral counts.
+#[derive(sqlx::FromRow)]
+struct Referrer {
+    referral_code: String,
+    campaign_id: String,
+    contact: String,
+    cancelled_at: Option<i64>,
+}
+
+/// Gives each admitted pledge its `referred_by` when its code counts: the code belongs to a
+/// live pledge of the same campaign whose backer is someone else (another contact).
+/// Unknown codes, self-referrals and cancelled referrers credit no one.
+async fn credit_referrers(
+    conn: &mut Conn,
+    commands: &[&PledgeCommand],
+    states: &mut [State],
+    credits: &mut Credits,
+) -> sqlx::Result<()> {
+    let mut codes: Vec<&str> = states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, State::Admitted(..)))
+        .filter_map(|(i, _)| commands[i].pledge.referral())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut referrers: HashMap<String, Referrer> = HashMap::with_capacity(codes.len());
+    for chunk in codes.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<Referrer> = on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT referral_code, campaign_id, contact, cancelled_at FROM pledges WHERE referral_code IN (",
+            );
+            let mut list = query.separated(", ");
+            for code in chunk {
+                list.push_bind(*code);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        referrers.extend(rows.into_iter().map(|r| (r.referral_code.clone(), r)));
+    }
+    for (i, state) in states.iter_mut().enumerate() {
+        let State::Admitted(row, _) = state else { continue };
+        let pledge = &commands[i].pledge;
+        let Some(referrer) = pledge.referral().and_then(|code| referrers.get(code)) else { continue };
+        let counts = referrer.campaign_id == row.campaign_id
+            && referrer.cancelled_at.is_none()
+            && !same_person(&referrer.contact, pledge.contact());
+        if counts {
+            credits.add(&referrer.referral_code, 1, row.amount);
+            row.referred_by = Some(referrer.referral_code.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Whether two contacts are the same backer: compared trimmed and without case, so
+/// `Mei@Example.com ` cannot recruit `mei@example.com`.
+fn same_person(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 /// A touched campaign as the batch's transaction found it.
@@ -403,6 +497,9 @@ fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
         options: pledge.options().clone(),
         name: pledge.name().to_owned(),
         referral_code: ids::referral_code(),
+        referred_by: None,
+        recruits: 0,
+        recruited_amount: 0,
         cancelled: false,
     };
     (row, secret)
@@ -471,7 +568,7 @@ async fn insert_rows(
                     .push_bind(pledge.public())
                     .push_bind(pledge.message())
                     .push_bind(&row.referral_code)
-                    .push_bind(pledge.referral())
+                    .push_bind(&row.referred_by)
                     .push_bind(*secret)
                     .push_bind(now.unix());
             });
@@ -501,6 +598,7 @@ async fn cancel(
     campaign: Option<&Current>,
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
+    credits: &mut Credits,
 ) -> anyhow::Result<Result<Cancelled, Refusal>> {
     if pledge.cancelled {
         return Ok(Ok(Cancelled { pledge, already: true }));
@@ -531,6 +629,9 @@ async fn cancel(
         for (name, value) in &pledge.options {
             add_to_value(conn, &pledge.campaign_id, tier, name, value, -units).await?;
         }
+    }
+    if let Some(code) = &pledge.referred_by {
+        credits.add(code, -1, -pledge.amount);
     }
     let total = totals.entry(pledge.campaign_id.clone()).or_default();
     total.raised -= pledge.amount;

@@ -123,6 +123,8 @@ mod tests {
             seq: 3,
             stretch_goals: vec![],
             latest_update: None,
+            leaders: vec![],
+            wall: vec![],
             tiers: vec![TierView {
                 id: "lamp".into(),
                 title: "Lamp".into(),

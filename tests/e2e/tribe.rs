@@ -1,0 +1,151 @@
+//! The tribe on both engines: referral credit that is exact and cannot be gamed cheaply,
+//! the backer's own count, the leaderboard and the wall.
+
+use crate::api::futures_join;
+use crate::pages::input_value;
+use crate::support::{lamp_pledge, with};
+use domain::wire::{CampaignView, PledgeCreated, ReceiptView};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tests::{TestApp, store_test};
+
+/// A public pledge on the demo's lamp tier by `name`, brought by `referral` if given.
+fn fan(name: &str, referral: Option<&str>) -> Value {
+    let body = with(lamp_pledge(), "name", json!(name));
+    let body = with(body, "contact", json!(format!("{}@example.com", name.to_lowercase())));
+    match referral {
+        Some(code) => with(body, "ref", json!(code)),
+        None => body,
+    }
+}
+
+async fn pledge(app: &TestApp, body: Value) -> PledgeCreated {
+    let response = app.post_pledge("demo", body.to_string()).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn receipt(app: &TestApp, created: &PledgeCreated) -> ReceiptView {
+    let token = created.receipt_url.rsplit('/').next().unwrap();
+    let response = app.client.get(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn leaders(app: &TestApp) -> Value {
+    app.client.get(app.url("/api/v1/campaigns/demo/leaders")).send().await.unwrap().json().await.unwrap()
+}
+
+store_test!(a_friend_who_backs_through_a_link_counts_for_its_backer_until_they_cancel);
+async fn a_friend_who_backs_through_a_link_counts_for_its_backer_until_they_cancel(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    let li = pledge(&app, fan("Li", Some(&mei.referral_code))).await;
+    let mine = receipt(&app, &mei).await;
+    assert_eq!((mine.recruits, mine.recruited_amount, mine.status.as_str()), (1, 29_900, "live"));
+    assert!(mine.share_url.ends_with(&format!("/c/demo?ref={}", mei.referral_code)));
+    assert_eq!(leaders(&app).await["leaders"], json!([{ "name": "Mei", "recruits": 1, "amount": 29_900 }]));
+    let view = app.campaign("demo").await;
+    assert_eq!(view.leaders.len(), 1, "the widget's view carries the top recruiters");
+
+    let token = li.receipt_url.rsplit('/').next().unwrap();
+    let cancelled = app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+    assert_eq!(cancelled.status(), 204);
+    let mine = receipt(&app, &mei).await;
+    assert_eq!((mine.recruits, mine.recruited_amount), (0, 0), "a cancelled pledge stops counting");
+    assert_eq!(leaders(&app).await["leaders"], json!([]));
+}
+
+store_test!(self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one);
+async fn self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    // The same backer again, their contact typed differently.
+    let again = with(fan("Mei", Some(&mei.referral_code)), "contact", json!("  MEI@Example.com "));
+    pledge(&app, again).await;
+    // A well-formed code nobody has.
+    pledge(&app, fan("Wu", Some("ZZZZZZZZZZZZZZ"))).await;
+    // A code from another campaign.
+    app.create_campaign(crate::support::limited_campaign("other", 10)).await;
+    let elsewhere = app.post_pledge("other", crate::support::limited_pledge(1).to_string()).await;
+    let elsewhere: PledgeCreated = elsewhere.json().await.unwrap();
+    pledge(&app, fan("Zhao", Some(&elsewhere.referral_code))).await;
+
+    assert_eq!(receipt(&app, &mei).await.recruits, 0);
+    assert_eq!(leaders(&app).await["leaders"], json!([]));
+    let backers: Value = app
+        .creator(Method::GET, "/api/v1/campaigns/demo/pledges", &app.demo_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for backer in backers["pledges"].as_array().unwrap() {
+        assert_eq!(backer["referred_by"], Value::Null, "nothing is recorded as referred: {backer}");
+    }
+}
+
+store_test!(referral_counts_are_exact_under_concurrent_pledges);
+async fn referral_counts_are_exact_under_concurrent_pledges(app: TestApp) {
+    let leader = pledge(&app, fan("Leader", None)).await;
+    let mut n = 0;
+    let responses = futures_join(80, || {
+        n += 1;
+        app.post_pledge("demo", fan(&format!("Friend{n}"), Some(&leader.referral_code)).to_string())
+    })
+    .await;
+    assert!(responses.iter().all(|r| r.status() == 201));
+    let mine = receipt(&app, &leader).await;
+    assert_eq!((mine.recruits, mine.recruited_amount), (80, 80 * 29_900));
+    let view: CampaignView = app.campaign("demo").await;
+    assert_eq!(view.backers, 81);
+}
+
+store_test!(the_leaderboard_and_the_wall_name_only_public_backers_and_never_a_contact);
+async fn the_leaderboard_and_the_wall_name_only_public_backers_and_never_a_contact(app: TestApp) {
+    let hostile = "<img src=x onerror=alert(1)>";
+    let quiet = pledge(&app, with(fan("Quiet", None), "public", json!(false))).await;
+    let loud = pledge(&app, with(fan("Loud", None), "message", json!(hostile))).await;
+    for (i, code) in [&quiet.referral_code, &quiet.referral_code, &loud.referral_code].into_iter().enumerate()
+    {
+        pledge(&app, with(fan(&format!("Friend{i}"), Some(code)), "public", json!(false))).await;
+    }
+    let board = leaders(&app).await;
+    assert_eq!(
+        board["leaders"],
+        json!([{ "name": null, "recruits": 2, "amount": 59_800 }, { "name": "Loud", "recruits": 1, "amount": 29_900 }])
+    );
+    let wall: Value =
+        app.client.get(app.url("/api/v1/campaigns/demo/backers")).send().await.unwrap().json().await.unwrap();
+    let names: Vec<&str> =
+        wall["backers"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Loud"], "only public backers, newest first");
+    assert_eq!(wall["backers"][0]["message"], hostile, "kept as typed");
+    for body in
+        [board.to_string(), wall.to_string(), serde_json::to_string(&app.campaign("demo").await).unwrap()]
+    {
+        assert!(!body.contains("@example.com"), "no contact: {body}");
+        assert!(!body.contains("Quiet"), "no private name: {body}");
+    }
+    let page = app.text("/c/demo?lang=en").await;
+    assert!(!page.contains("<img src=x") && !page.contains("Quiet"), "shown as text, private names hidden");
+}
+
+#[tokio::test]
+async fn a_link_opened_in_the_embed_credits_its_backer_through_the_plain_form() {
+    let app = tests::spawn_app().await;
+    let mei = pledge(&app, fan("Mei", None)).await;
+    // The loader forwards the host page's ?ref= to the iframe, which puts it in the form.
+    let embed = app.text(&format!("/embed/demo?ref={}", mei.referral_code)).await;
+    assert_eq!(input_value(&embed, "ref"), mei.referral_code);
+    let form = [
+        ("tier", "lamp"),
+        ("amount", "299"),
+        ("option.lamp.colour", "black"),
+        ("name", "Wang"),
+        ("contact", "wang@example.com"),
+        ("idempotency_key", "form-ref-1"),
+        ("ref", mei.referral_code.as_str()),
+    ];
+    assert_eq!(app.post_form("/embed/demo/pledge", &form).await.status(), 303);
+    assert_eq!(receipt(&app, &mei).await.recruits, 1);
+}
