@@ -46,6 +46,17 @@ async fn a_friend_who_backs_through_a_link_counts_for_its_backer_until_they_canc
     assert_eq!(leaders(&app).await["leaders"], json!([{ "name": "Mei", "recruits": 1, "amount": 29_900 }]));
     let view = app.campaign("demo").await;
     assert_eq!(view.leaders.len(), 1, "the widget's view carries the top recruiters");
+    let page = app.text(&format!("{}?lang=en", mei.receipt_url)).await;
+    assert!(
+        page.contains("1 friend backed through your link, bringing ¥299."),
+        "the receipt page tells the backer"
+    );
+    let share = app.text("/c/demo?lang=zh-CN").await;
+    let details = share.split("<details").nth(1).map(|d| &d[..d.find('>').unwrap()]).unwrap_or_default();
+    assert!(details.contains("open"), "open on the share page: {details}");
+    assert!(share.contains("推荐达人") && share.contains("Mei"), "the tribe, readable without scripts");
+    let embed = app.text("/embed/demo?lang=en").await;
+    assert!(embed.contains("top recruiter: Mei (1 friend)"), "folded under one line in the embed");
 
     let token = li.receipt_url.rsplit('/').next().unwrap();
     let cancelled = app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();

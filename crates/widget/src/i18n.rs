@@ -127,6 +127,47 @@ impl Lang {
         }
     }
 
+    /// The tribe section's one line: how many backed, and who brought the most friends.
+    pub fn tribe_summary(self, backers: u64, top: Option<(Option<&str>, u32)>) -> String {
+        let text = self.text();
+        match (self, top) {
+            (Lang::En, Some((name, n))) => {
+                format!(
+                    "{} · top recruiter: {} ({})",
+                    self.backers(backers),
+                    name.unwrap_or(text.a_fan),
+                    self.friends(n)
+                )
+            }
+            (Lang::ZhCn, Some((name, n))) => {
+                format!(
+                    "{} · 推荐达人：{}（{}）",
+                    self.backers(backers),
+                    name.unwrap_or(text.a_fan),
+                    self.friends(n)
+                )
+            }
+            (_, None) => self.backers(backers),
+        }
+    }
+
+    pub fn friends(self, n: u32) -> String {
+        match self {
+            Lang::En if n == 1 => "1 friend".to_owned(),
+            Lang::En => format!("{n} friends"),
+            Lang::ZhCn => format!("带来 {n} 位朋友"),
+        }
+    }
+
+    /// On a backer's receipt: what their link has brought.
+    pub fn your_tribe(self, n: u32, amount: &str) -> String {
+        match self {
+            Lang::En if n == 1 => format!("1 friend backed through your link, bringing {amount}."),
+            Lang::En => format!("{n} friends backed through your link, bringing {amount}."),
+            Lang::ZhCn => format!("已有 {n} 位朋友通过你的链接支持，共 {amount}。"),
+        }
+    }
+
     pub fn at_least(self, price: &str) -> String {
         match self {
             Lang::En => format!("at least {price}"),
@@ -230,6 +271,9 @@ pub struct Text {
     pub cancelled_campaign: &'static str,
     pub changed: &'static str,
     pub latest_update: &'static str,
+    pub top_recruiters: &'static str,
+    pub newest_backers: &'static str,
+    pub a_fan: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -270,6 +314,9 @@ pub static EN: Text = Text {
     cancelled_campaign: "The creator cancelled this campaign. No pledges are taken.",
     changed: "The creator just changed this campaign. Please check your choice and pledge again.",
     latest_update: "Update:",
+    top_recruiters: "Top recruiters",
+    newest_backers: "Newest backers",
+    a_fan: "A fan",
 };
 
 pub static ZH: Text = Text {
@@ -310,6 +357,9 @@ pub static ZH: Text = Text {
     cancelled_campaign: "发起人已取消该众筹，不再接受支持。",
     changed: "发起人刚刚修改了该众筹，请确认后重新提交。",
     latest_update: "最新动态：",
+    top_recruiters: "推荐达人",
+    newest_backers: "最新支持者",
+    a_fan: "一位支持者",
 };
 
 #[cfg(test)]

@@ -57,6 +57,11 @@ pub struct Receipt {
     /// Set on the receipt page: where its cancel form posts. `None` on the thank-you view.
     pub cancel_action: Option<String>,
     pub cancelled: bool,
+    /// Live pledges made through this backer's link, and what they brought.
+    #[serde(default)]
+    pub recruits: u32,
+    #[serde(default)]
+    pub recruited_amount: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

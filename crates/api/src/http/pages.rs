@@ -211,6 +211,8 @@ async fn receipt(
         cancel_action: (campaign.status != domain::Status::Cancelled)
             .then(|| format!("/r/{token}/cancel?{}", query.carry(lang))),
         cancelled: p.cancelled,
+        recruits: p.recruits,
+        recruited_amount: p.recruited_amount,
     };
     let (page, shell) = match query.view.as_deref() {
         Some("embed") => (Page::Embed, Shell::Frame),

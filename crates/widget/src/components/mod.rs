@@ -3,10 +3,12 @@
 mod pledge_form;
 mod progress;
 mod thanks;
+mod tribe;
 
 pub use pledge_form::PledgeForm;
 pub use progress::Progress;
 pub use thanks::Thanks;
+pub use tribe::Tribe;
 
 use crate::form::{FormState, form_field};
 use crate::hooks::{CampaignState, use_live_progress};
@@ -104,6 +106,7 @@ pub fn App(props: &AppProps) -> Html {
                 </p>
             }
             { body }
+            <Tribe campaign={c.clone()} lang={lang} open={props.page == Page::Share} />
             <footer class="tf-footer">
                 <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>
             </footer>
@@ -154,6 +157,8 @@ fn submit(
                     receipt_url: created.receipt_url,
                     cancel_action: None,
                     cancelled: false,
+                    recruits: 0,
+                    recruited_amount: 0,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     campaign.dispatch(fresh);

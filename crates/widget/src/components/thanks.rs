@@ -76,6 +76,9 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>
+                if r.recruits > 0 {
+                    <p class="tf-recruits" data-testid="recruits">{ lang.your_tribe(r.recruits, &c.currency.format(r.recruited_amount)) }</p>
+                }
                 <div class="tf-share">
                     <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
                     <button type="button" onclick={on_copy}>{ if *copied { text.copied } else { text.copy } }</button>
@@ -158,6 +161,8 @@ mod tests {
             receipt_url: "/r/x".into(),
             cancel_action: Some("/r/x/cancel".into()),
             cancelled: false,
+            recruits: 0,
+            recruited_amount: 0,
         };
         let props = AppProps {
             campaign,
