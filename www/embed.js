@@ -1,6 +1,7 @@
 /* tribefund loader. Embed a campaign with one line:
    <script src="https://YOUR-TRIBEFUND-HOST/embed.js" data-campaign="demo" async></script>
-   Optional: data-lang="zh-CN|en", data-theme="light|dark". The widget fills the first empty
+   Optional: data-lang="zh-CN|en", data-theme="light|dark". The host page's ?ref= and ?src=
+   are passed on, and so is the page's address (without its query). The widget fills the first empty
    <div class="tribefund" data-campaign="demo"> on the page, or goes right after this script. */
 (function () {
   var s = document.currentScript, id = s && s.getAttribute("data-campaign");
@@ -8,8 +9,11 @@
   var origin = new URL(s.src).origin, q = new URLSearchParams();
   q.set("lang", s.getAttribute("data-lang") || navigator.language || "en");
   if (s.getAttribute("data-theme")) q.set("theme", s.getAttribute("data-theme"));
-  var ref = new URLSearchParams(location.search).get("ref");
+  var here = new URLSearchParams(location.search), ref = here.get("ref"), src = here.get("src");
   if (ref) q.set("ref", ref);
+  if (src) q.set("src", src);
+  // The post the widget is in, so a creator sees which post brought each pledge (no query).
+  q.set("host", location.origin + location.pathname);
   var f = document.createElement("iframe");
   f.src = origin + "/embed/" + id + "?" + q;
   f.title = s.getAttribute("data-title") || "tribefund";

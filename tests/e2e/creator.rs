@@ -110,6 +110,7 @@ async fn every_creator_endpoint_answers_only_the_right_sites_key(app: TestApp) {
         (Method::GET, "/api/v1/campaigns/demo/pledges", None, 200),
         (Method::GET, "/api/v1/campaigns/demo/pledges.csv", None, 200),
         (Method::GET, "/api/v1/campaigns/demo/demand", None, 200),
+        (Method::GET, "/api/v1/campaigns/demo/sources", None, 200),
         (Method::POST, "/api/v1/campaigns/demo/updates", Some(json!({ "title": "Hi", "body": "News" })), 201),
         (Method::POST, "/api/v1/campaigns/demo/cancel", None, 200),
     ];
@@ -622,4 +623,81 @@ async fn lowering_a_limit_while_fans_pledge_never_oversells_nor_drops_below_the_
     assert!(tier.limit.is_some_and(|limit| tier.claimed <= limit), "{:?} of {:?}", tier.claimed, tier.limit);
     assert_eq!(app.state.store.recount("race").await.unwrap(), (campaign.raised, campaign.backers as i64));
     assert_eq!(campaign.backers as usize, created);
+}
+
+store_test!(a_creator_sees_pledges_and_money_per_source_tag_and_per_host_page);
+async fn a_creator_sees_pledges_and_money_per_source_tag_and_per_host_page(app: TestApp) {
+    // Through the loader: it names the post and passes the host page's ?src= on.
+    let embed = app
+        .text("/embed/demo?src=Weibo&host=https%3A%2F%2Fblog.example.com%2Fposts%2Flamp%3Ftoken%3Dx")
+        .await;
+    assert_eq!(crate::pages::input_value(&embed, "src"), "weibo");
+    assert_eq!(
+        crate::pages::input_value(&embed, "host"),
+        "https://blog.example.com/posts/lamp",
+        "no query kept"
+    );
+    let form = |key: &'static str, src: &'static str, host: &'static str| {
+        [
+            ("tier", "lamp"),
+            ("amount", "299"),
+            ("option.lamp.colour", "black"),
+            ("name", "Wang"),
+            ("contact", "wang@example.com"),
+            ("idempotency_key", key),
+            ("src", src),
+            ("host", host),
+        ]
+    };
+    let posted = app
+        .post_form("/embed/demo/pledge", &form("s-1", "weibo", "https://blog.example.com/posts/lamp"))
+        .await;
+    assert_eq!(posted.status(), 303);
+    // A plain iframe on a partner's blog: the browser's Referer gives the origin.
+    let framed = app
+        .client
+        .get(app.url("/embed/demo"))
+        .header("referer", "https://partner.example.cn/")
+        .send()
+        .await
+        .unwrap();
+    let framed = framed.text().await.unwrap();
+    assert_eq!(crate::pages::input_value(&framed, "host"), "https://partner.example.cn/");
+    app.post_form("/embed/demo/pledge", &form("s-2", "", "https://partner.example.cn/")).await;
+    // The JSON API, with a tag that is no tag: the pledge is taken, the tag dropped.
+    let body = crate::support::with(lamp_pledge(), "src", json!("wechat-group"));
+    assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+    let odd = crate::support::with(lamp_pledge(), "src", json!("<script>"));
+    assert_eq!(app.post_pledge("demo", odd.to_string()).await.status(), 201);
+
+    let report: Value = app
+        .creator(Method::GET, "/api/v1/campaigns/demo/sources", &app.demo_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sources: Vec<(Value, u64)> = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].clone(), s["pledges"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        sources.contains(&(json!("weibo"), 1)) && sources.contains(&(json!("wechat-group"), 1)),
+        "{report}"
+    );
+    assert!(sources.contains(&(Value::Null, 2)), "untagged pledges together: {report}");
+    let hosts = report["hosts"].as_array().unwrap();
+    assert!(
+        hosts.iter().any(|h| h["name"] == "https://blog.example.com/posts/lamp" && h["amount"] == 29_900),
+        "{report}"
+    );
+    assert!(hosts.iter().any(|h| h["name"] == "https://partner.example.cn/"), "{report}");
+    let csv =
+        app.creator(Method::GET, "/api/v1/campaigns/demo/pledges.csv", &app.demo_key).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",source,host_page"));
+    assert!(csv.contains(",weibo,https://blog.example.com/posts/lamp"), "{csv}");
 }

@@ -85,6 +85,7 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "DELETE /api/v1/receipts/{token}",
         "GET /api/v1/receipts/{token}",
         "GET /api/v1/campaigns/{id}/leaders",
+        "GET /api/v1/campaigns/{id}/sources",
         "GET /api/v1/campaigns/{id}/backers",
     ];
     pinned.sort();

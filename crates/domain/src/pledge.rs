@@ -21,6 +21,8 @@ pub struct NewPledge {
     public: bool,
     referral: Option<String>,
     message: Option<String>,
+    source: Option<String>,
+    host: Option<String>,
 }
 
 impl NewPledge {
@@ -125,6 +127,8 @@ impl NewPledge {
                     public: req.public,
                     referral,
                     message,
+                    source: req.source.as_deref().and_then(clean_source),
+                    host: req.host.as_deref().and_then(clean_host_page),
                 })
             }
             _ => Err(errors),
@@ -162,6 +166,37 @@ impl NewPledge {
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    /// The link's source tag (`weibo`), when it had a usable one.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+    /// The page the widget was embedded in, without query or fragment.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+}
+
+/// A source tag as the creator wrote it in a link, lowercased: 1 to 40 letters, digits,
+/// `-`, `_` or `.`. Anything else is dropped (`None`): a fan is never refused because of a
+/// link's tag.
+pub fn clean_source(tag: &str) -> Option<String> {
+    let tag = tag.trim().to_ascii_lowercase();
+    ((1..=40).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+        .then_some(tag)
+}
+
+/// A host page as `scheme://host[:port]/path`: the query and fragment are dropped (they
+/// can carry a reader's tokens), and anything that is not an http(s) URL of at most 300
+/// characters is dropped (`None`).
+pub fn clean_host_page(url: &str) -> Option<String> {
+    let url = url.trim();
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let origin = crate::Origin::parse(&format!("{scheme}://{authority}")).filter(|o| o.as_str() != "*")?;
+    let path = if path.is_empty() { "/" } else { path };
+    let page = format!("{origin}{path}");
+    (page.len() <= 300 && page.bytes().all(|b| b.is_ascii_graphic())).then_some(page)
 }
 
 /// An `Idempotency-Key`: 1 to 128 visible ASCII characters. The one rule for every path a
@@ -209,6 +244,8 @@ mod tests {
             public: true,
             referral: Some("AbC123xy".into()),
             message: Some("".into()),
+            source: None,
+            host: None,
         }
     }
 
@@ -351,6 +388,37 @@ mod tests {
     fn html_in_a_name_is_kept_as_text() {
         let req = PledgeRequest { name: "<script>alert(1)</script>".into(), ..request() };
         assert_eq!(NewPledge::parse(req, &campaign()).unwrap().name(), "<script>alert(1)</script>");
+    }
+
+    #[test]
+    fn sources_and_host_pages_are_kept_clean_or_dropped() {
+        assert_eq!(clean_source(" Weibo "), Some("weibo".into()));
+        assert_eq!(clean_source("wechat-group.2"), Some("wechat-group.2".into()));
+        for bad in ["", "a b", "<script>", "微博", &"x".repeat(41)] {
+            assert_eq!(clean_source(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            clean_host_page("https://Blog.example.com/posts/lamp?token=secret#c").as_deref(),
+            Some("https://blog.example.com/posts/lamp")
+        );
+        assert_eq!(clean_host_page("http://127.0.0.1:4000").as_deref(), Some("http://127.0.0.1:4000/"));
+        for bad in [
+            "javascript:alert(1)",
+            "*",
+            "ftp://x.cn/a",
+            "https://x.cn/a b",
+            "not a url",
+            &format!("https://x.cn/{}", "a".repeat(300)),
+        ] {
+            assert_eq!(clean_host_page(bad), None, "{bad:?}");
+        }
+        let req = PledgeRequest {
+            source: Some("<bad>".into()),
+            host: Some("https://b.cn/p?q".into()),
+            ..request()
+        };
+        let pledge = NewPledge::parse(req, &campaign()).expect("a bad tag never refuses a fan");
+        assert_eq!((pledge.source(), pledge.host()), (None, Some("https://b.cn/p")));
     }
 
     #[test]

@@ -116,6 +116,29 @@ pub struct BackerView {
     pub referred_by: Option<String>,
     /// `live` or `cancelled`.
     pub status: String,
+    /// The link's source tag, and the page the widget was embedded in.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub host_page: Option<String>,
+}
+
+/// `GET /api/v1/campaigns/{id}/sources`: where the money came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcesReport {
+    /// Per source tag (`null`: links without one).
+    pub sources: Vec<SourceTotal>,
+    /// Per host page (`null`: the share page, or a page that was not told).
+    pub hosts: Vec<SourceTotal>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceTotal {
+    pub name: Option<String>,
+    pub pledges: u64,
+    pub amount: i64,
 }
 
 /// `GET /api/v1/campaigns/{id}/pledges`: a page, newest first.
@@ -382,6 +405,12 @@ pub struct PledgeRequest {
     pub referral: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// Where the pledge came from: a tag the creator put in the link (`?src=weibo`).
+    #[serde(default, rename = "src", skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The page the widget was embedded in (`https://blog.example.com/post/1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// An amount as it arrived: any JSON number is accepted here so that a fraction or an

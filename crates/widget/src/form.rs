@@ -21,6 +21,8 @@ pub mod field {
     pub const PUBLIC: &str = "public";
     pub const MESSAGE: &str = "message";
     pub const REFERRAL: &str = "ref";
+    pub const SOURCE: &str = "src";
+    pub const HOST: &str = "host";
     pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
     pub const OPTION_PREFIX: &str = "option.";
 }
@@ -40,6 +42,11 @@ pub struct FormState {
     pub public: bool,
     pub message: String,
     pub referral: String,
+    /// The link's source tag and the host page, carried from the page's address.
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub host: String,
     /// Makes a resubmitted form (a double tap, a reload) one pledge, not two.
     pub idempotency_key: String,
     /// Field to message, in the page's language.
@@ -111,6 +118,12 @@ impl FormState {
         }
     }
 
+    /// The same form, remembering where the reader came from (the link's `src` tag and the
+    /// page the widget is embedded in).
+    pub fn came_from(self, source: &str, host: &str) -> FormState {
+        FormState { source: source.to_owned(), host: host.to_owned(), ..self }
+    }
+
     /// Reads a submitted HTML form.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FormState {
         let mut form = FormState::default();
@@ -124,6 +137,8 @@ impl FormState {
                 field::PUBLIC => form.public = !value.is_empty(),
                 field::MESSAGE => form.message = value,
                 field::REFERRAL => form.referral = value,
+                field::SOURCE => form.source = value,
+                field::HOST => form.host = value,
                 field::IDEMPOTENCY_KEY => form.idempotency_key = value,
                 _ => {
                     if let Some(option) = key.strip_prefix(field::OPTION_PREFIX) {
@@ -183,6 +198,8 @@ impl FormState {
             public: self.public,
             referral: (!self.referral.is_empty()).then(|| self.referral.clone()),
             message: (!self.message.trim().is_empty()).then(|| self.message.clone()),
+            source: (!self.source.is_empty()).then(|| self.source.clone()),
+            host: (!self.host.is_empty()).then(|| self.host.clone()),
         })
     }
 }

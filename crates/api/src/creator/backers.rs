@@ -78,6 +78,8 @@ fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         message: row.message,
         referral_code: row.referral_code,
         referred_by: row.referred_by,
+        source: row.source,
+        host_page: row.host_page,
     })
 }
 
@@ -100,7 +102,10 @@ async fn export(
             .map(String::from)
             .to_vec();
     header_row.extend(columns.iter().cloned());
-    header_row.extend(["amount", "currency", "message", "referral_code", "referred_by"].map(String::from));
+    header_row.extend(
+        ["amount", "currency", "message", "referral_code", "referred_by", "source", "host_page"]
+            .map(String::from),
+    );
     push_row(&mut head, &header_row);
     let rows = Rows {
         store: state.store.clone(),
@@ -179,6 +184,8 @@ impl Rows {
             cells.push(row.message.unwrap_or_default());
             cells.push(row.referral_code);
             cells.push(row.referred_by.unwrap_or_default());
+            cells.push(row.source.unwrap_or_default());
+            cells.push(row.host_page.unwrap_or_default());
             push_row(&mut out, &cells);
         }
         Some(Ok(Bytes::from(out)))

@@ -7,6 +7,7 @@
 mod backers;
 mod campaigns;
 mod demand;
+mod sources;
 mod updates;
 
 use crate::error::Error;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(backers::router())
         .merge(demand::router())
+        .merge(sources::router())
         .merge(updates::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
 }

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::pledge::is_referral_code;
+use domain::pledge::{clean_host_page, clean_source, is_referral_code};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +38,10 @@ struct PageQuery {
     #[serde(rename = "ref")]
     referral: Option<String>,
     view: Option<String>,
+    /// The link's source tag (`?src=weibo`).
+    src: Option<String>,
+    /// The page the loader embedded the widget in.
+    host: Option<String>,
 }
 
 impl PageQuery {
@@ -49,6 +53,18 @@ impl PageQuery {
     }
     fn referral(&self) -> &str {
         self.referral.as_deref().filter(|r| is_referral_code(r)).unwrap_or("")
+    }
+    fn source(&self) -> String {
+        self.src.as_deref().and_then(clean_source).unwrap_or_default()
+    }
+    /// The host page the loader named; for a plain iframe, the origin its request came
+    /// from (browsers send only the origin to another site). Never our own pages.
+    fn host(&self, headers: &HeaderMap, page: Page) -> String {
+        if page != Page::Embed {
+            return String::new();
+        }
+        let referer = || headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+        self.host.as_deref().or_else(referer).and_then(clean_host_page).unwrap_or_default()
     }
     /// The query that keeps the page's view, language and theme across a form post.
     fn carry(&self, lang: Lang) -> String {
@@ -101,7 +117,8 @@ async fn campaign_page(
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
     let now = crate::now();
     let campaign = entry.snapshot(now).view.clone();
-    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now);
+    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
+        .came_from(&query.source(), &query.host(&headers, page));
     let props = AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None };
     // Only the share page lists updates, and it asks the database only when there are some:
     // the embed, on every host page, never does.

@@ -23,6 +23,16 @@ pub struct BackerRow {
     pub referral_code: String,
     pub referred_by: Option<String>,
     pub cancelled_at: Option<i64>,
+    pub source: Option<String>,
+    pub host_page: Option<String>,
+}
+
+/// Pledges and amount under one source tag or host page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SourceRow {
+    pub name: Option<String>,
+    pub pledges: i64,
+    pub amount: i64,
 }
 
 /// Where a page of pledges ends: the id of its last pledge. Ids grow with time, so pledges
@@ -53,7 +63,7 @@ macro_rules! select_backers {
     ($rest:literal) => {
         concat!(
             "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
-             referral_code, referred_by, cancelled_at FROM pledges ",
+             referral_code, referred_by, cancelled_at, source, host_page FROM pledges ",
             $rest
         )
     };
@@ -98,6 +108,21 @@ impl Store {
         Ok(
             on_conn!(&mut conn, c => sqlx::query_as(sql(OLDEST_AFTER)).bind(campaign).bind(after).bind(i64::from(limit)).fetch_all(&mut **c).await)?,
         )
+    }
+
+    /// Live pledges and their amounts per source tag and per host page (a pledge with
+    /// neither is counted under `None` in each).
+    pub async fn sources(&self, campaign: &str) -> anyhow::Result<(Vec<SourceRow>, Vec<SourceRow>)> {
+        let mut conn = self.readers.acquire().await?;
+        let by_source: Vec<SourceRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT source AS name, COUNT(*) AS pledges, CAST(SUM(amount) AS BIGINT) AS amount FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY source ORDER BY amount DESC, name"
+        )).bind(campaign).fetch_all(&mut **c).await)?;
+        let by_host: Vec<SourceRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT host_page AS name, COUNT(*) AS pledges, CAST(SUM(amount) AS BIGINT) AS amount FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY host_page ORDER BY amount DESC, name"
+        )).bind(campaign).fetch_all(&mut **c).await)?;
+        Ok((by_source, by_host))
     }
 
     /// Live tier pledges grouped by tier and chosen values.

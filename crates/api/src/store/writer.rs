@@ -552,7 +552,7 @@ async fn insert_rows(
         on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-                 referral_code, referred_by, receipt_secret, created_at) ",
+                 referral_code, referred_by, receipt_secret, created_at, source, host_page) ",
             );
             query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
                 let pledge = &command.pledge;
@@ -570,7 +570,9 @@ async fn insert_rows(
                     .push_bind(&row.referral_code)
                     .push_bind(&row.referred_by)
                     .push_bind(*secret)
-                    .push_bind(now.unix());
+                    .push_bind(now.unix())
+                    .push_bind(pledge.source())
+                    .push_bind(pledge.host());
             });
             query.build().execute(&mut **c).await.map(|_| ())
         })?;

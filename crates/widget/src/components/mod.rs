@@ -65,8 +65,8 @@ pub fn App(props: &AppProps) -> Html {
     let on_again = {
         let (campaign, form, receipt, now) = (campaign.clone(), form.clone(), receipt.clone(), now.clone());
         Callback::from(move |()| {
-            let referral = form.referral.clone();
-            form.set(FormState::blank(&campaign.0, &referral, &new_key(), Timestamp::from_unix(*now)));
+            let fresh = FormState::blank(&campaign.0, &form.referral, &new_key(), Timestamp::from_unix(*now));
+            form.set(fresh.came_from(&form.source, &form.host));
             receipt.set(None);
         })
     };

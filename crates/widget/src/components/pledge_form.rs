@@ -160,6 +160,8 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
         <form class="tf-form" method="post" action={format!("/embed/{}/pledge", c.id)} novalidate=true
             onsubmit={props.on_submit.clone()} data-testid="pledge-form">
             <input type="hidden" name={field::REFERRAL} value={form.referral.clone()} />
+            <input type="hidden" name={field::SOURCE} value={form.source.clone()} />
+            <input type="hidden" name={field::HOST} value={form.host.clone()} />
             <input type="hidden" name={field::IDEMPOTENCY_KEY} value={form.idempotency_key.clone()} />
             <input type="hidden" name="lang" value={props.lang.tag()} />
             <input type="hidden" name="theme" value={props.theme.as_str()} />
