@@ -68,7 +68,7 @@ type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
 #[derive(Debug)]
 pub(super) enum Command {
-    Pledge(PledgeCommand, Reply<Accepted>),
+    Pledge(Box<PledgeCommand>, Reply<Accepted>),
     /// Cancel the pledge with this receipt token.
     Cancel(String, Reply<Cancelled>),
 }
@@ -87,7 +87,7 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
         let (mut pledges, mut cancels) = (Vec::new(), Vec::new());
         for command in batch.drain(..) {
             match command {
-                Command::Pledge(pledge, reply) => pledges.push((pledge, reply)),
+                Command::Pledge(pledge, reply) => pledges.push((*pledge, reply)),
                 Command::Cancel(token, reply) => cancels.push((token, reply)),
             }
         }
