@@ -284,3 +284,24 @@ async fn a_host_page_on_another_origin_gets_a_working_resized_widget() {
     assert_eq!(text(c, "[data-testid=backers]").await.as_deref(), Some("0 backers"));
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_fan_opening_a_variant_link_finds_the_variant_chosen_and_what_it_still_needs() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/c/demo?lang=en&tier=lamp&option.lamp.colour=red")).await.unwrap();
+    hydrated(c).await;
+    let checked = c
+        .execute("return document.querySelector('[data-tier=lamp] input[type=radio]').checked", vec![])
+        .await
+        .unwrap();
+    assert_eq!(checked.as_bool(), Some(true), "the lamp tier is chosen");
+    let colour = c
+        .execute("return document.querySelector(\"[name='option.lamp.colour']\").value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(colour.as_str(), Some("red"));
+    shows(c, "[data-testid=pick]", "red: 30 more to unlock", "what the variant still needs").await;
+    browser.close().await;
+}

@@ -32,6 +32,15 @@ async fn receipt(app: &TestApp, created: &PledgeCreated) -> ReceiptView {
     response.json().await.unwrap()
 }
 
+/// An attribute of the element marked `data-testid="{test_id}"`.
+fn attribute(html: &str, test_id: &str, name: &str) -> String {
+    let at = html.find(&format!("data-testid=\"{test_id}\"")).unwrap_or_else(|| panic!("no {test_id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let tag = &html[start..at + html[at..].find('>').unwrap()];
+    let value = tag.split(&format!(" {name}=\"")).nth(1).unwrap_or_else(|| panic!("no {name} on {tag}"));
+    value[..value.find('"').unwrap()].to_owned()
+}
+
 async fn leaders(app: &TestApp) -> Value {
     app.client.get(app.url("/api/v1/campaigns/demo/leaders")).send().await.unwrap().json().await.unwrap()
 }
@@ -159,4 +168,58 @@ async fn a_link_opened_in_the_embed_credits_its_backer_through_the_plain_form() 
     ];
     assert_eq!(app.post_form("/embed/demo/pledge", &form).await.status(), 303);
     assert_eq!(receipt(&app, &mei).await.recruits, 1);
+}
+
+store_test!(a_backer_of_a_variant_below_its_batch_gets_a_link_that_opens_the_form_on_it);
+async fn a_backer_of_a_variant_below_its_batch_gets_a_link_that_opens_the_form_on_it(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    let page = app.text(&format!("{}?lang=en", mei.receipt_url)).await;
+    assert!(page.contains("red: 29 more to unlock"), "the receipt says what red still needs");
+    let link = attribute(&page, "variant-url", "value").replace("&amp;", "&");
+    assert!(
+        link.contains(&format!("ref={}", mei.referral_code))
+            && link.ends_with("&tier=lamp&option.lamp.colour=red"),
+        "{link}"
+    );
+
+    let opened = app.text(&format!("{link}&lang=en")).await;
+    assert!(opened.contains("red: 29 more to unlock"), "the form says it too");
+    let selected = opened.split("<option value=\"red\"").nth(1).unwrap();
+    assert!(selected.starts_with(" selected"), "red is chosen: {}", &selected[..40]);
+    // A link naming what the campaign does not have changes nothing.
+    let odd = app.text("/c/demo?lang=en&tier=lamp&option.lamp.colour=%3Cscript%3E").await;
+    assert!(!odd.contains("more to unlock") && !odd.contains("<script>"));
+}
+
+/// Reads the QR code in one of the server's SVGs: the unit squares of its path, drawn 4
+/// pixels to a module, decoded by rqrr.
+fn decode_qr_svg(svg: &str) -> String {
+    let size: usize = svg.split("viewBox=\"0 0 ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let path = svg.split(" d=\"").nth(1).unwrap().split('"').next().unwrap();
+    let mut dark = vec![false; size * size];
+    for square in path.split('M').filter(|s| !s.is_empty()) {
+        let mut xy = square.split(['h', ' ']);
+        let (x, y): (usize, usize) =
+            (xy.next().unwrap().parse().unwrap(), xy.next().unwrap().parse().unwrap());
+        dark[y * size + x] = true;
+    }
+    let scale = 4;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(size * scale, size * scale, |x, y| {
+        if dark[(y / scale) * size + x / scale] { 0 } else { 255 }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("a readable QR code").1
+}
+
+store_test!(the_qr_code_of_a_share_link_reads_as_that_link);
+async fn the_qr_code_of_a_share_link_reads_as_that_link(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    let response =
+        app.client.get(app.url(&format!("/c/demo/qr.svg?ref={}", mei.referral_code))).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert_eq!(decode_qr_svg(&response.text().await.unwrap()), mei.share_url);
+    let plain = app.text("/c/demo/qr.svg?ref=<script>").await;
+    assert_eq!(decode_qr_svg(&plain), app.url("/c/demo"), "a code that is no code is left out");
+    assert_eq!(app.client.get(app.url("/c/nope/qr.svg")).send().await.unwrap().status(), 404);
 }

@@ -49,6 +49,9 @@ pub struct FormState {
     pub host: String,
     /// Makes a resubmitted form (a double tap, a reload) one pledge, not two.
     pub idempotency_key: String,
+    /// Opened from a friend's variant link: the form says how many more that variant needs.
+    #[serde(default)]
+    pub picked: bool,
     /// Field to message, in the page's language.
     pub errors: BTreeMap<String, String>,
     /// A message about the whole form (sold out, ended, network).
@@ -81,6 +84,33 @@ impl FormState {
             None => form.select_tier(campaign, ""),
         }
         form
+    }
+
+    /// Takes a variant link's choice (`tier=lamp&option.lamp.colour=red`, the form's own
+    /// field names): the tier when it can be chosen at `now`, and each value it really has.
+    /// Anything else in the link is ignored.
+    pub fn preselect(
+        mut self,
+        campaign: &CampaignView,
+        pairs: &[(String, String)],
+        now: Timestamp,
+    ) -> FormState {
+        let asked = pairs.iter().find(|(k, _)| k == field::TIER).map(|(_, v)| v.as_str());
+        let Some(tier) =
+            asked.and_then(|id| campaign.tier(id)).filter(|t| !t.sold_out() && t.available_at(now))
+        else {
+            return self;
+        };
+        self.select_tier(campaign, &tier.id);
+        for option in &tier.options {
+            let name = format!("{}{}", field::OPTION_PREFIX, option_key(&tier.id, &option.name));
+            let value = pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+            if let Some(value) = value.filter(|v| option.values.iter().any(|o| &o.value == *v)) {
+                self.options.insert(option_key(&tier.id, &option.name), value.clone());
+                self.picked = true;
+            }
+        }
+        self
     }
 
     /// Chooses a tier (one unit) and raises the amount to its price when below it.
@@ -204,6 +234,34 @@ impl FormState {
     }
 }
 
+/// A share link that opens the form on one variant: `share_url` with the tier and the
+/// chosen values in the form's own field names.
+pub fn variant_link(share_url: &str, tier: &str, options: &[(String, String)]) -> String {
+    let mut link =
+        format!("{share_url}{}tier={}", if share_url.contains('?') { '&' } else { '?' }, encode(tier));
+    for (name, value) in options {
+        link.push_str(&format!(
+            "&{}={}",
+            encode(&format!("{}{}", field::OPTION_PREFIX, option_key(tier, name))),
+            encode(value)
+        ));
+    }
+    link
+}
+
+/// Percent-encodes all but the unreserved characters of RFC 3986 (UTF-8 bytes).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The key of a tier's option in [`FormState::options`] and, behind `option.`, in the HTML form.
 pub fn option_key(tier: &str, option: &str) -> String {
     format!("{tier}.{option}")
@@ -216,6 +274,18 @@ pub fn form_field(api_field: &str, tier: &str) -> String {
         Some(option) => format!("{}{}", field::OPTION_PREFIX, option_key(tier, option)),
         None if api_field == "quantity" => format!("{}{tier}", field::QUANTITY_PREFIX),
         None => api_field.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::*;
+
+    #[test]
+    fn a_variant_link_names_the_tier_and_values_in_the_forms_own_fields() {
+        let link =
+            variant_link("https://f.cn/c/demo?ref=AbC123", "lamp", &[("colour".into(), "红 red".into())]);
+        assert_eq!(link, "https://f.cn/c/demo?ref=AbC123&tier=lamp&option.lamp.colour=%E7%BA%A2%20red");
     }
 }
 

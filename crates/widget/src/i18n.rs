@@ -102,6 +102,14 @@ impl Lang {
         }
     }
 
+    /// A variant below its minimum batch: how many more units it needs.
+    pub fn more_to_unlock(self, value: &str, n: u32) -> String {
+        match self {
+            Lang::En => format!("{value}: {n} more to unlock"),
+            Lang::ZhCn => format!("{value}：还差 {n} 份解锁"),
+        }
+    }
+
     pub fn remaining(self, n: u32) -> String {
         match self {
             Lang::En => format!("{n} left"),
@@ -274,6 +282,7 @@ pub struct Text {
     pub top_recruiters: &'static str,
     pub newest_backers: &'static str,
     pub a_fan: &'static str,
+    pub share_variant: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -317,6 +326,7 @@ pub static EN: Text = Text {
     top_recruiters: "Top recruiters",
     newest_backers: "Newest backers",
     a_fan: "A fan",
+    share_variant: "Share this link: it opens the form on your choice.",
 };
 
 pub static ZH: Text = Text {
@@ -360,6 +370,7 @@ pub static ZH: Text = Text {
     top_recruiters: "推荐达人",
     newest_backers: "最新支持者",
     a_fan: "一位支持者",
+    share_variant: "分享这个链接，朋友打开就是你选的款式：",
 };
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::render::{self, Shell};
 use crate::startup::AppState;
 use crate::store::Refusal;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -90,9 +90,10 @@ async fn embed(
     state: State<AppState>,
     id: Path<String>,
     query: Query<PageQuery>,
+    raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, id, query, headers, Page::Embed).await
+    campaign_page(state, id, query, raw, headers, Page::Embed).await
 }
 
 /// The campaign's own page, where share links lead.
@@ -100,9 +101,10 @@ async fn share(
     state: State<AppState>,
     id: Path<String>,
     query: Query<PageQuery>,
+    raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, id, query, headers, Page::Share).await
+    campaign_page(state, id, query, raw, headers, Page::Share).await
 }
 
 /// A campaign's widget with a blank form, on the page `page` says.
@@ -110,6 +112,7 @@ async fn campaign_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     page: Page,
 ) -> Response {
@@ -117,8 +120,11 @@ async fn campaign_page(
     let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
     let now = crate::now();
     let campaign = entry.snapshot(now).view.clone();
+    let pairs: Vec<(String, String)> =
+        raw.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
-        .came_from(&query.source(), &query.host(&headers, page));
+        .came_from(&query.source(), &query.host(&headers, page))
+        .preselect(&campaign, &pairs, now);
     let props = AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None };
     // Only the share page lists updates, and it asks the database only when there are some:
     // the embed, on every host page, never does.

@@ -133,7 +133,10 @@ impl Store {
     pub async fn pledge(&self, command: PledgeCommand) -> Result<Accepted, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
-        writer.send(writer::Command::Pledge(Box::new(command), reply)).await.map_err(|_| Refusal::Unavailable)?;
+        writer
+            .send(writer::Command::Pledge(Box::new(command), reply))
+            .await
+            .map_err(|_| Refusal::Unavailable)?;
         answer.await.map_err(|_| Refusal::Unavailable)?
     }
 

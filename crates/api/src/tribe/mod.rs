@@ -2,6 +2,8 @@
 //! backers (`GET …/backers`). Referral credit itself is kept by the pledge writer, in the
 //! pledges' own transaction (see `store::writer`).
 
+mod share;
+
 use crate::error::Error;
 use crate::startup::AppState;
 use axum::extract::{Path, State};
@@ -15,7 +17,10 @@ use utoipa_axum::routes;
 const SHOWN: u32 = 50;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(leaders)).routes(routes!(backers))
+    OpenApiRouter::new()
+        .routes(routes!(leaders))
+        .routes(routes!(backers))
+        .route("/c/{id}/qr.svg", axum::routing::get(share::qr_svg))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

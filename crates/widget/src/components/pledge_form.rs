@@ -146,6 +146,12 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
                                         }) }
                                     </select>
                                     { error(&name) }
+                                    // Opened from a friend's variant link: say what the variant still needs.
+                                    if form.picked && checked {
+                                        if let Some((v, batch)) = option.values.iter().find(|v| v.value == selected).and_then(|v| Some((v, v.min_batch?))).filter(|(v, _)| !v.unlocked()) {
+                                            <p class="tf-pick" data-testid="pick">{ props.lang.more_to_unlock(&v.value, batch - v.claimed) }</p>
+                                        }
+                                    }
                                 </label>
                             }
                         }) }

@@ -47,6 +47,9 @@ pub fn Thanks(props: &ThanksProps) -> Html {
         .into_iter()
         .collect();
     let mut not_made = Vec::new();
+    // Values still short of their batch while pledging goes on: a link that brings friends
+    // straight to them.
+    let mut short = Vec::new();
     for (name, value) in &r.options {
         let view = tier
             .and_then(|t| t.options.iter().find(|o| &o.name == name))
@@ -56,7 +59,12 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                 not_made.push(lang.below_batch(name, value, v.claimed, batch));
                 chosen.push(format!("{name}: {value}"));
             }
-            Some((v, batch)) => chosen.push(format!("{name}: {value} ({})", lang.batch(v.claimed, batch))),
+            Some((v, batch)) => {
+                if status == Status::Live && !v.unlocked() {
+                    short.push(lang.more_to_unlock(value, batch - v.claimed));
+                }
+                chosen.push(format!("{name}: {value} ({})", lang.batch(v.claimed, batch)))
+            }
             None => chosen.push(format!("{name}: {value}")),
         }
     }
@@ -83,6 +91,12 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                     <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
                     <button type="button" onclick={on_copy}>{ if *copied { text.copied } else { text.copy } }</button>
                 </div>
+                if let (false, Some(tier)) = (short.is_empty(), &r.tier) {
+                    <p class="tf-pick" data-testid="short">{ short.join(" · ") }</p>
+                    <p>{ text.share_variant }</p>
+                    <input class="tf-variant" readonly=true data-testid="variant-url" aria-label={text.share_variant}
+                        value={crate::form::variant_link(&r.share_url, tier, &r.options)} />
+                }
             }
             <p class="tf-links">
                 if r.cancel_action.is_none() {
