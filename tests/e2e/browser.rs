@@ -305,3 +305,30 @@ async fn a_fan_opening_a_variant_link_finds_the_variant_chosen_and_what_it_still
     shows(c, "[data-testid=pick]", "red: 30 more to unlock", "what the variant still needs").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_wechat_reader_on_a_phone_sees_how_to_share_after_pledging() {
+    let app = spawn_app().await;
+    let wechat = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 Chrome/120.0 Mobile MicroMessenger/8.0.49";
+    let browser = Browser::start_phone(&["--lang=en-US"], 390, 844, wechat).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/c/demo?lang=en")).await.unwrap();
+    hydrated(c).await;
+    c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
+    fill(c, "name", "Mei").await;
+    fill(c, "contact", "mei@example.com").await;
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    shows(
+        c,
+        "[data-testid=wechat-guide]",
+        "Tap ··· at the top right, then Send to Chat or Share to Moments.",
+        "the WeChat guide",
+    )
+    .await;
+    let qr = c.find(Locator::Css(".tf-qr img")).await.unwrap();
+    let src = qr.attr("src").await.unwrap().unwrap();
+    assert!(src.starts_with("/c/demo/qr.svg?ref="), "{src}");
+    let width = c.execute("return document.documentElement.clientWidth", vec![]).await.unwrap();
+    assert!(width.as_u64().unwrap() <= 390, "a phone-sized window: {width}");
+    browser.close().await;
+}

@@ -223,3 +223,86 @@ async fn the_qr_code_of_a_share_link_reads_as_that_link(app: TestApp) {
     assert_eq!(decode_qr_svg(&plain), app.url("/c/demo"), "a code that is no code is left out");
     assert_eq!(app.client.get(app.url("/c/nope/qr.svg")).send().await.unwrap().status(), 404);
 }
+
+store_test!(the_share_page_tells_the_story_and_previews_well_in_chat_apps);
+async fn the_share_page_tells_the_story_and_previews_well_in_chat_apps(app: TestApp) {
+    let story = json!({ "story": "Turned by hand.\n\n<b>Oiled</b> twice." });
+    let edited = app
+        .creator(Method::PATCH, "/api/v1/campaigns/demo", &app.demo_key)
+        .json(&story)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let page = app.text("/c/demo?ref=AbC123xyZ0&lang=en").await;
+    assert!(
+        page.contains("<p>Turned by hand.</p><p>&lt;b&gt;Oiled&lt;/b&gt; twice.</p>"),
+        "the story, escaped"
+    );
+    let meta = |property: &str| {
+        let at = page.find(&format!("property=\"{property}\"")).unwrap_or_else(|| panic!("no {property}"));
+        let tag = &page[at..at + page[at..].find('>').unwrap()];
+        tag.split("content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    assert_eq!(meta("og:title"), "Walnut desk lamp, made by the tribe");
+    assert!(meta("og:description").starts_with("A solid walnut lamp"));
+    assert_eq!(meta("og:url"), app.url("/c/demo?ref=AbC123xyZ0"));
+    assert_eq!(meta("og:image"), app.url("/c/demo/poster.png"));
+}
+
+store_test!(in_wechat_the_thank_you_page_shows_how_to_share_and_a_qr_code);
+async fn in_wechat_the_thank_you_page_shows_how_to_share_and_a_qr_code(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    let wechat =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 MicroMessenger/8.0.49";
+    let page = app
+        .client
+        .get(format!("{}?lang=zh-CN", mei.receipt_url))
+        .header("user-agent", wechat)
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("点击右上角 ··· "), "the guide, in the reader's language");
+    assert!(page.contains(&format!("/c/demo/qr.svg?ref={}", mei.referral_code)), "a QR code to long-press");
+    let elsewhere = app.text(&format!("{}?lang=zh-CN", mei.receipt_url)).await;
+    assert!(!elsewhere.contains("点击右上角"), "no WeChat guide outside WeChat");
+}
+
+store_test!(the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link);
+async fn the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link(app: TestApp) {
+    let mei = pledge(&app, fan("李小梅", None)).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/c/demo/poster.png?ref={}&lang=zh-CN", mei.referral_code)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "posters need a CJK font: cargo xtask test installs fonts-wqy-microhei"
+    );
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let bytes = response.bytes().await.unwrap();
+    let mut reader =
+        png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().expect("a valid PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height, frame.color_type), (750, 1334, png::ColorType::Rgb));
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        let at = (y * width + x) * 3;
+        ((u16::from(pixels[at]) + u16::from(pixels[at + 1]) + u16::from(pixels[at + 2])) / 3) as u8
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the poster");
+    assert_eq!(grids[0].decode().expect("a readable QR code").1, mei.share_url);
+    // A backer who chose not to be listed is not named on anyone's poster.
+    let quiet = pledge(&app, with(fan("Quiet", None), "public", json!(false))).await;
+    assert_eq!(app.state.store.public_name("demo", &quiet.referral_code).await.unwrap(), None);
+    assert_eq!(
+        app.state.store.public_name("demo", &mei.referral_code).await.unwrap().as_deref(),
+        Some("李小梅")
+    );
+}

@@ -123,6 +123,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         auth_rate_limit: options.auth_rate_limit,
         trust_proxy: false,
         keepalive: options.keepalive.unwrap_or(Duration::from_secs(15)),
+        poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
         bench_routes: false,
     })
@@ -249,6 +250,25 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium. `extra_args` are added to its command line.
     pub async fn start(extra_args: &[&str]) -> anyhow::Result<Browser> {
+        Browser::launch(extra_args, None).await
+    }
+
+    /// Starts Chromium as a phone (chromedriver's mobile emulation): `width` × `height` CSS
+    /// pixels at 3x, touch, and `user_agent`.
+    pub async fn start_phone(
+        extra_args: &[&str],
+        width: u32,
+        height: u32,
+        user_agent: &str,
+    ) -> anyhow::Result<Browser> {
+        let mobile = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true },
+            "userAgent": user_agent,
+        });
+        Browser::launch(extra_args, Some(mobile)).await
+    }
+
+    async fn launch(extra_args: &[&str], mobile: Option<serde_json::Value>) -> anyhow::Result<Browser> {
         let pkg = workspace_root().join("www/pkg/widget_bg.wasm");
         if !pkg.exists() {
             bail!(
@@ -295,10 +315,11 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.extend(extra_args.iter().map(|a| a.to_string()));
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
-        );
+        let mut options = serde_json::json!({ "binary": "/usr/bin/chromium", "args": args });
+        if let Some(mobile) = mobile {
+            options["mobileEmulation"] = mobile;
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = fantoccini::ClientBuilder::new(connector)
             .capabilities(caps)

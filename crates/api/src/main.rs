@@ -53,6 +53,10 @@ struct ServeArgs {
     /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
     #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
     trust_proxy: bool,
+    /// A font with Chinese glyphs for share posters (default: Debian's fonts-wqy-microhei
+    /// or fonts-noto-cjk).
+    #[arg(long, env = "TRIBEFUND_POSTER_FONT")]
+    poster_font: Option<PathBuf>,
     /// Most pledges committed in one transaction (1 = one transaction per pledge).
     #[arg(long, default_value_t = api::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pledge_batch: u16,
@@ -105,6 +109,7 @@ async fn run() -> anyhow::Result<()> {
         rate_limit,
         auth_rate_limit,
         trust_proxy,
+        poster_font,
         pledge_batch,
         bench_routes,
     } = match Cli::parse().command {
@@ -124,6 +129,7 @@ async fn run() -> anyhow::Result<()> {
         auth_rate_limit: parse_rate_limit(&auth_rate_limit)?,
         trust_proxy,
         keepalive: std::time::Duration::from_secs(15),
+        poster_font,
         pledge_batch: usize::from(pledge_batch),
         bench_routes,
     };

@@ -16,13 +16,29 @@ pub enum Shell {
     Standalone,
 }
 
-/// The page for `props` in `shell`; `after` is server-only HTML below the widget (the share
-/// page's updates), readable without any script.
-pub async fn page(props: AppProps, shell: Shell, after: &str) -> String {
+/// What a standalone page has beside the widget.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// The server's public base URL, for the absolute links of link previews.
+    pub base: String,
+    /// The page's own address (`/c/demo?ref=…`), for `og:url`.
+    pub path: String,
+    /// Server-only HTML below the widget (the story, the updates), readable without scripts.
+    pub after: String,
+}
+
+/// The page for `props` in `shell`.
+pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
     let lang = props.lang.tag();
-    let feed = format!(
-        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/c/{}/updates.atom\">",
-        escape(&props.campaign.id)
+    let id = escape(&props.campaign.id);
+    let after = extras.after.as_str();
+    let previews = format!(
+        "<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:url\" content=\"{base}{path}\">\n\
+         <meta property=\"og:image\" content=\"{base}/c/{id}/poster.png\">\n\
+         <meta name=\"twitter:card\" content=\"summary_large_image\">\n\
+         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"/c/{id}/updates.atom\">",
+        base = escape(&extras.base),
+        path = escape(&extras.path),
     );
     let title = escape(&props.campaign.title);
     let summary = escape(&props.campaign.summary);
@@ -37,7 +53,7 @@ pub async fn page(props: AppProps, shell: Shell, after: &str) -> String {
         Shell::Standalone => (
             format!(
                 "<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:description\" content=\"{summary}\">\n\
-                 <meta name=\"description\" content=\"{summary}\">\n{feed}"
+                 <meta name=\"description\" content=\"{summary}\">\n{previews}"
             ),
             "tf-standalone",
         ),
@@ -67,6 +83,22 @@ pub async fn page(props: AppProps, shell: Shell, after: &str) -> String {
     )
 }
 
+/// Plain text as HTML paragraphs: split at blank lines, single line breaks kept, escaped.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>")))
+        .collect()
+}
+
+/// The campaign's story, as a section of the share page.
+pub fn story(story: &str) -> String {
+    if story.trim().is_empty() {
+        return String::new();
+    }
+    format!("<section class=\"tf tf-story\">{}</section>", paragraphs(story))
+}
+
 /// A campaign's updates, newest first, as a section of the share page: each has an anchor
 /// (`#update-{id}`) that the widget's notice links to. Paragraphs are split at blank lines;
 /// everything is escaped.
@@ -89,9 +121,7 @@ pub fn updates(updates: &[domain::wire::Update], lang: widget::i18n::Lang) -> St
             escape(&update.title),
             &date[..10]
         ));
-        for paragraph in update.body.split("\n\n").filter(|p| !p.trim().is_empty()) {
-            html.push_str(&format!("<p>{}</p>", escape(paragraph.trim()).replace('\n', "<br>")));
-        }
+        html.push_str(&paragraphs(&update.body));
         html.push_str("</article>");
     }
     html.push_str("</section>");

@@ -28,6 +28,9 @@ pub struct Settings {
     /// How often an idle event stream gets a keep-alive comment, so proxies and phones
     /// do not drop it.
     pub keepalive: std::time::Duration,
+    /// The font share posters are drawn in; when unset, the first Debian CJK font found
+    /// (see `tribe::FONT_PATHS`).
+    pub poster_font: Option<PathBuf>,
     /// The most pledges committed in one transaction; 1 commits each on its own.
     pub pledge_batch: usize,
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the

@@ -283,6 +283,10 @@ pub struct Text {
     pub newest_backers: &'static str,
     pub a_fan: &'static str,
     pub share_variant: &'static str,
+    pub share: &'static str,
+    pub wechat_guide: &'static str,
+    pub qr_alt: &'static str,
+    pub qr_hint: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -327,6 +331,10 @@ pub static EN: Text = Text {
     newest_backers: "Newest backers",
     a_fan: "A fan",
     share_variant: "Share this link: it opens the form on your choice.",
+    share: "Share…",
+    wechat_guide: "Tap ··· at the top right, then Send to Chat or Share to Moments.",
+    qr_alt: "QR code of your share link",
+    qr_hint: "Long-press to save, or let a friend scan it.",
 };
 
 pub static ZH: Text = Text {
@@ -371,6 +379,10 @@ pub static ZH: Text = Text {
     newest_backers: "最新支持者",
     a_fan: "一位支持者",
     share_variant: "分享这个链接，朋友打开就是你选的款式：",
+    share: "分享…",
+    wechat_guide: "点击右上角 ··· ，选择「发送给朋友」或「分享到朋友圈」。",
+    qr_alt: "你的专属分享二维码",
+    qr_hint: "长按保存图片，或让朋友扫码支持。",
 };
 
 #[cfg(test)]

@@ -77,4 +77,7 @@ pub struct AppProps {
     pub form: FormState,
     /// Set once the backer has pledged: the widget shows the thank-you view.
     pub receipt: Option<Receipt>,
+    /// The page is open in WeChat's in-app browser, which shares through its own ··· menu.
+    #[serde(default)]
+    pub wechat: bool,
 }

@@ -7,7 +7,7 @@ use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem};
 use gloo_net::http::Request;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a call failed, in terms the components can show.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,26 @@ async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result
         from_json(&text).ok_or(ApiError::Network)
     } else {
         Err(from_json::<Problem>(&text).map_or(ApiError::Network, ApiError::Problem))
+    }
+}
+
+/// Whether the browser has the Web Share API (`navigator.share`).
+pub fn can_share() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("share")).ok())
+        .is_some_and(|share| share.is_function())
+}
+
+/// Opens the system share sheet with the campaign's title and a share link. A fan who
+/// closes the sheet has nothing to be told, so the outcome is not awaited.
+pub fn share(title: &str, url: &str) {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
+    let Ok(share) = js_sys::Reflect::get(&navigator, &JsValue::from_str("share")) else { return };
+    let data = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&data, &JsValue::from_str("title"), &JsValue::from_str(title));
+    let _ = js_sys::Reflect::set(&data, &JsValue::from_str("url"), &JsValue::from_str(url));
+    if let Ok(share) = share.dyn_into::<js_sys::Function>() {
+        let _ = share.call1(&navigator, &data);
     }
 }
 

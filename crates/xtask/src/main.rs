@@ -46,6 +46,10 @@ fn root() -> PathBuf {
 
 fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
     setup::wasm_target()?;
+    // Without a CJK font everything works but share posters (they answer 503).
+    if let Err(e) = setup::fonts() {
+        println!("share posters will be unavailable: {e:#}");
+    }
     wasm::build(root)?;
     let mut cmd = cargo();
     cmd.args(["run", "--release", "--package", "api", "--bin", "tribefund", "--", "serve", "--demo"]);
@@ -57,6 +61,7 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
 fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::wasm_target()?;
     setup::browser()?;
+    setup::fonts()?;
     setup::postgres_note();
     wasm::build(root)?;
     let mut cmd = cargo();

@@ -25,9 +25,35 @@ pub(crate) fn browser() -> anyhow::Result<()> {
         return Ok(());
     }
     println!("installing Chromium and chromedriver from Debian's packages");
+    apt_install(&["chromium", "chromium-driver"])?;
+    if !found("chromium") || !found("chromedriver") {
+        bail!("chromium and chromedriver are still not on PATH after installing them");
+    }
+    Ok(())
+}
+
+/// Debian's CJK fonts, where the server looks for one to draw share posters with (the
+/// same list as `api::tribe::FONT_PATHS`).
+const CJK_FONTS: [&str; 3] = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+];
+
+/// Makes sure a CJK font is installed for share posters (Debian's fonts-wqy-microhei, 5 MB).
+pub(crate) fn fonts() -> anyhow::Result<()> {
+    if CJK_FONTS.iter().any(|path| std::path::Path::new(path).is_file()) {
+        return Ok(());
+    }
+    println!("installing a CJK font for share posters from Debian's packages");
+    apt_install(&["fonts-wqy-microhei"])
+}
+
+/// Installs Debian packages, as root or through sudo.
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     let sudo = !is_root();
     if sudo && !found("sudo") {
-        bail!("Chromium is missing; install the Debian packages chromium and chromium-driver as root");
+        bail!("install the Debian packages {} as root", packages.join(" "));
     }
     let apt = |args: &[&str]| {
         let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -38,11 +64,9 @@ pub(crate) fn browser() -> anyhow::Result<()> {
         status(&mut cmd)
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])?;
-    if !found("chromium") || !found("chromedriver") {
-        bail!("chromium and chromedriver are still not on PATH after installing them");
-    }
-    Ok(())
+    let mut install = vec!["install", "-y", "-q"];
+    install.extend_from_slice(packages);
+    apt(&install)
 }
 
 fn found(program: &str) -> bool {

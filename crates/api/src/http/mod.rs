@@ -4,7 +4,7 @@ mod assets;
 mod campaigns;
 pub(crate) mod events;
 pub(crate) mod openapi;
-mod pages;
+pub(crate) mod pages;
 
 use crate::startup::AppState;
 use axum::Router;

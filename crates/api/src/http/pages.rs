@@ -54,6 +54,13 @@ impl PageQuery {
     fn referral(&self) -> &str {
         self.referral.as_deref().filter(|r| is_referral_code(r)).unwrap_or("")
     }
+    /// `?ref=CODE` for links to the page, when there is a code.
+    fn referral_query(&self) -> String {
+        match self.referral() {
+            "" => String::new(),
+            code => format!("?ref={code}"),
+        }
+    }
     fn source(&self) -> String {
         self.src.as_deref().and_then(clean_source).unwrap_or_default()
     }
@@ -73,7 +80,7 @@ impl PageQuery {
     }
 }
 
-fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+pub(crate) fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
     asked
         .and_then(Lang::from_tag)
         .or_else(|| {
@@ -125,21 +132,28 @@ async fn campaign_page(
     let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
         .came_from(&query.source(), &query.host(&headers, page))
         .preselect(&campaign, &pairs, now);
-    let props = AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None };
-    // Only the share page lists updates, and it asks the database only when there are some:
-    // the embed, on every host page, never does.
-    let (shell, after) = match page {
-        Page::Embed => (Shell::Frame, String::new()),
-        Page::Share if props.campaign.latest_update.is_some() => match state.store.updates(&id, 20).await {
-            Ok(updates) => (Shell::Standalone, render::updates(&updates, lang)),
-            Err(e) => {
-                tracing::warn!(error = ?e, "the share page is shown without its updates");
-                (Shell::Standalone, String::new())
-            }
-        },
-        Page::Share => (Shell::Standalone, String::new()),
+    let wechat = in_wechat(&headers);
+    let props =
+        AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None, wechat };
+    // Only the share page shows the story and lists updates, and it asks the database for
+    // updates only when there are some: the embed, on every host page, never does.
+    let shell = match page {
+        Page::Embed => Shell::Frame,
+        Page::Share => Shell::Standalone,
     };
-    html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &after).await)
+    let mut extras = render::Extras::default();
+    if page == Page::Share {
+        extras.base = super::base_url(&state, &headers);
+        extras.path = format!("/c/{id}{}", query.referral_query());
+        extras.after = render::story(entry.snapshot(now).campaign.story());
+        if props.campaign.latest_update.is_some() {
+            match state.store.updates(&id, 20).await {
+                Ok(updates) => extras.after.push_str(&render::updates(&updates, lang)),
+                Err(e) => tracing::warn!(error = ?e, "the share page is shown without its updates"),
+            }
+        }
+    }
+    html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras).await)
 }
 
 /// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
@@ -202,9 +216,17 @@ async fn form_pledge(
         }
         Err(other) => return Err(other),
     };
-    let props =
-        AppProps { campaign, lang, theme, page: Page::Embed, now: crate::now().unix(), form, receipt: None };
-    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame, "").await))
+    let props = AppProps {
+        campaign,
+        lang,
+        theme,
+        page: Page::Embed,
+        now: crate::now().unix(),
+        form,
+        receipt: None,
+        wechat: in_wechat(&headers),
+    };
+    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame, &render::Extras::default()).await))
 }
 
 async fn receipt(
@@ -249,8 +271,14 @@ async fn receipt(
         now: crate::now().unix(),
         form: FormState::default(),
         receipt: Some(receipt),
+        wechat: in_wechat(&headers),
     };
-    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell, "").await);
+    let extras = render::Extras {
+        base: super::base_url(&state, &headers),
+        path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
+        after: String::new(),
+    };
+    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras).await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
@@ -273,6 +301,15 @@ async fn cancel(
         Err(Refusal::NotFound) => Ok(not_found(query.lang(&headers))),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Whether the page is open in WeChat's in-app browser, whose user agent says
+/// `MicroMessenger`.
+fn in_wechat(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.contains("MicroMessenger"))
 }
 
 /// A pledge id and its secret: 64 lowercase hex digits.

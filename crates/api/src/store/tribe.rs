@@ -18,6 +18,16 @@ impl Store {
         leaders(&mut conn, campaign, limit).await
     }
 
+    /// The name behind a referral code of a campaign, when its backer chose to be listed
+    /// and the pledge is live.
+    pub async fn public_name(&self, campaign: &str, code: &str) -> anyhow::Result<Option<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let name: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT name FROM pledges WHERE referral_code = ? AND campaign_id = ? AND public AND cancelled_at IS NULL"
+        )).bind(code).bind(campaign).fetch_optional(&mut **c).await)?;
+        Ok(name.map(|(name,)| name))
+    }
+
     /// The newest `limit` public backers of a campaign, whole messages.
     pub async fn wall(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<WallEntry>> {
         let mut conn = self.readers.acquire().await?;

@@ -2,7 +2,10 @@
 //! backers (`GET …/backers`). Referral credit itself is kept by the pledge writer, in the
 //! pledges' own transaction (see `store::writer`).
 
+mod poster;
 mod share;
+
+pub use poster::FONT_PATHS;
 
 use crate::error::Error;
 use crate::startup::AppState;
@@ -21,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(leaders))
         .routes(routes!(backers))
         .route("/c/{id}/qr.svg", axum::routing::get(share::qr_svg))
+        .route("/c/{id}/poster.png", axum::routing::get(poster::poster))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

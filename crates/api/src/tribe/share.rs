@@ -12,7 +12,8 @@ use qrcode::{Color, EcLevel, QrCode};
 #[derive(Debug, serde::Deserialize)]
 pub(super) struct ShareQuery {
     #[serde(rename = "ref")]
-    referral: Option<String>,
+    pub(super) referral: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 /// The share link a QR code or poster carries: the campaign's page, with the backer's

@@ -75,7 +75,7 @@ pub fn App(props: &AppProps) -> Html {
     let status = c.status_at(Timestamp::from_unix(*now));
     let body = match (&*receipt, status) {
         (Some(r), _) => html! {
-            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={*now}
+            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={*now} wechat={props.wechat}
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
         },
         (None, Status::Live) => html! {

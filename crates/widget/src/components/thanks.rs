@@ -17,6 +17,9 @@ pub struct ThanksProps {
     /// Shown as "Pledge again" when set.
     #[prop_or_default]
     pub on_again: Option<Callback<()>>,
+    /// In WeChat's in-app browser: show how its ··· menu shares.
+    #[prop_or_default]
+    pub wechat: bool,
 }
 
 #[function_component]
@@ -40,6 +43,18 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
         })
     };
+    // The Web Share API, where the browser has it (found after hydration, so the server's
+    // HTML and the first render agree).
+    let can_share = use_state(|| false);
+    {
+        let can_share = can_share.clone();
+        use_effect_with((), move |_| can_share.set(crate::services::can_share()));
+    }
+    let on_share = {
+        let (title, url) = (c.title.clone(), r.share_url.clone());
+        Callback::from(move |_: MouseEvent| crate::services::share(&title, &url))
+    };
+    let code = r.share_url.rsplit_once("ref=").map(|(_, code)| code.to_owned()).unwrap_or_default();
     let status = c.status_at(Timestamp::from_unix(props.now));
     let tier = r.tier.as_deref().and_then(|t| c.tier(t));
     let mut chosen: Vec<String> = tier
@@ -90,7 +105,17 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                 <div class="tf-share">
                     <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
                     <button type="button" onclick={on_copy}>{ if *copied { text.copied } else { text.copy } }</button>
+                    if *can_share {
+                        <button type="button" onclick={on_share} data-testid="share">{ text.share }</button>
+                    }
                 </div>
+                if props.wechat {
+                    <p class="tf-wechat" data-testid="wechat-guide">{ text.wechat_guide }</p>
+                }
+                <figure class="tf-qr">
+                    <img src={format!("/c/{}/qr.svg?ref={code}", c.id)} width="160" height="160" alt={text.qr_alt} />
+                    <figcaption>{ text.qr_hint }</figcaption>
+                </figure>
                 if let (false, Some(tier)) = (short.is_empty(), &r.tier) {
                     <p class="tf-pick" data-testid="short">{ short.join(" · ") }</p>
                     <p>{ text.share_variant }</p>
@@ -186,6 +211,7 @@ mod tests {
             now,
             form: FormState::default(),
             receipt: Some(receipt),
+            wechat: false,
         };
         crate::render(props).await
     }

@@ -1,0 +1,305 @@
+//! `GET /c/{id}/poster.png?ref=CODE`: a share poster a WeChat user long-presses to save and
+//! post to Moments. Drawn on the server: the title, live progress, the backer's name (when
+//! they chose to be listed) and the QR code of their link, in a real CJK font.
+//!
+//! The font is a file from the operating system (Debian's `fonts-wqy-microhei`, which
+//! `cargo xtask` installs), read once. Without one, posters answer 503 and say why.
+
+use crate::error::Error;
+use crate::startup::AppState;
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::OnceLock;
+
+/// Where Debian's packages put CJK fonts, in order of preference.
+pub const FONT_PATHS: [&str; 3] = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+];
+
+const WIDTH: u32 = 750;
+const HEIGHT: u32 = 1334;
+const MARGIN: f32 = 56.0;
+const BACKGROUND: [u8; 3] = [0xfa, 0xf7, 0xf2];
+const INK: [u8; 3] = [0x1f, 0x1d, 0x1a];
+const MUTED: [u8; 3] = [0x6b, 0x65, 0x5d];
+const ACCENT: [u8; 3] = [0xd2, 0x46, 0x2c];
+const TRACK: [u8; 3] = [0xe4, 0xdd, 0xd3];
+
+/// The poster font, read once: the configured file, or the first of [`FONT_PATHS`].
+fn font(configured: Option<&FsPath>) -> Option<&'static FontVec> {
+    static FONT: OnceLock<Option<FontVec>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let candidates: Vec<PathBuf> = match configured {
+            Some(path) => vec![path.to_owned()],
+            None => FONT_PATHS.iter().map(PathBuf::from).collect(),
+        };
+        let found = candidates.iter().find_map(|path| {
+            let bytes = std::fs::read(path).ok()?;
+            FontVec::try_from_vec_and_index(bytes, 0).ok()
+        });
+        if found.is_none() {
+            tracing::warn!(
+                ?candidates,
+                "no CJK font found: share posters are unavailable (install fonts-wqy-microhei)"
+            );
+        }
+        found
+    })
+    .as_ref()
+}
+
+pub(super) async fn poster(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<super::share::ShareQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let font = font(state.settings.poster_font.as_deref()).ok_or(Error::Unavailable)?;
+    let referral = query.referral.as_deref().filter(|r| domain::pledge::is_referral_code(r));
+    let backer = match referral {
+        Some(code) => state.store.public_name(&id, code).await?,
+        None => None,
+    };
+    let link = super::share::share_link(&state, &headers, &id, referral);
+    let view = entry.snapshot(crate::now()).view.clone();
+    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
+    // Drawing takes a few milliseconds of CPU: off the async workers.
+    let png = tokio::task::spawn_blocking(move || draw(font, &view, backer.as_deref(), &link, lang))
+        .await
+        .map_err(anyhow::Error::from)??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            // Progress moves: a preview may be a few minutes old, not more.
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// An RGB canvas.
+struct Canvas {
+    pixels: Vec<u8>,
+}
+
+impl Canvas {
+    fn new() -> Canvas {
+        let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+        for _ in 0..WIDTH * HEIGHT {
+            pixels.extend_from_slice(&BACKGROUND);
+        }
+        Canvas { pixels }
+    }
+
+    /// Blends `colour` over pixel (x, y) by `coverage` (0 to 1).
+    fn blend(&mut self, x: i64, y: i64, colour: [u8; 3], coverage: f32) {
+        if x < 0 || y < 0 || x >= i64::from(WIDTH) || y >= i64::from(HEIGHT) {
+            return;
+        }
+        let at = ((y as u32 * WIDTH + x as u32) * 3) as usize;
+        for (i, channel) in colour.iter().enumerate() {
+            let old = f32::from(self.pixels[at + i]);
+            self.pixels[at + i] =
+                (old + (f32::from(*channel) - old) * coverage.clamp(0.0, 1.0)).round() as u8;
+        }
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, colour: [u8; 3]) {
+        for py in y as i64..(y + h) as i64 {
+            for px in x as i64..(x + w) as i64 {
+                self.blend(px, py, colour, 1.0);
+            }
+        }
+    }
+
+    /// Draws `text` from (x, baseline) and returns the advance.
+    fn text(&mut self, font: &FontVec, size: f32, x: f32, baseline: f32, text: &str, colour: [u8; 3]) -> f32 {
+        let scaled = font.as_scaled(PxScale::from(size));
+        let mut caret = x;
+        for c in text.chars() {
+            let glyph = scaled.scaled_glyph(c);
+            let advance = scaled.h_advance(glyph.id);
+            let mut positioned = glyph;
+            positioned.position = ab_glyph::point(caret, baseline);
+            if let Some(outline) = font.outline_glyph(positioned) {
+                let bounds = outline.px_bounds();
+                outline.draw(|gx, gy, coverage| {
+                    self.blend(
+                        bounds.min.x as i64 + i64::from(gx),
+                        bounds.min.y as i64 + i64::from(gy),
+                        colour,
+                        coverage,
+                    )
+                });
+            }
+            caret += advance;
+        }
+        caret - x
+    }
+
+    fn png(self) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.write_header()?.write_image_data(&self.pixels)?;
+        Ok(out)
+    }
+}
+
+/// Splits `text` into lines at most `width` wide: at spaces where there are some, anywhere
+/// between CJK characters; at most `max_lines`, the last ending in `…` if cut.
+fn wrap(font: &FontVec, size: f32, text: &str, width: f32, max_lines: usize) -> Vec<String> {
+    let scaled = font.as_scaled(PxScale::from(size));
+    let measure = |s: &str| s.chars().map(|c| scaled.h_advance(scaled.glyph_id(c))).sum::<f32>();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for c in text.chars() {
+        let mut next = line.clone();
+        next.push(c);
+        if measure(&next) <= width {
+            line = next;
+            continue;
+        }
+        // Break at the last space when the line has one (a Latin word), else here.
+        let (kept, carried) = match line.rfind(' ') {
+            Some(at) if c != ' ' => (line[..at].to_owned(), line[at + 1..].to_owned()),
+            _ => (line.clone(), String::new()),
+        };
+        lines.push(kept.trim_end().to_owned());
+        line = format!("{carried}{c}").trim_start().to_owned();
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        let last = lines.last_mut().expect("max_lines is at least one");
+        while !last.is_empty() && measure(&format!("{last}…")) > width {
+            last.pop();
+        }
+        last.push('…');
+    }
+    lines
+}
+
+fn draw(
+    font: &FontVec,
+    view: &domain::wire::CampaignView,
+    backer: Option<&str>,
+    link: &str,
+    lang: widget::i18n::Lang,
+) -> Result<Vec<u8>, Error> {
+    use widget::i18n::Lang;
+    let mut canvas = Canvas::new();
+    let inner = WIDTH as f32 - 2.0 * MARGIN;
+    canvas.rect(0.0, 0.0, WIDTH as f32, 14.0, ACCENT);
+
+    let mut y = 130.0;
+    for line in wrap(font, 56.0, &view.title, inner, 3) {
+        canvas.text(font, 56.0, MARGIN, y, &line, INK);
+        y += 72.0;
+    }
+    y += 10.0;
+    for line in wrap(font, 30.0, &view.summary, inner, 3) {
+        canvas.text(font, 30.0, MARGIN, y, &line, MUTED);
+        y += 42.0;
+    }
+
+    y += 30.0;
+    let percent = domain::progress::percent(view.raised, view.goal);
+    canvas.rect(MARGIN, y, inner, 18.0, TRACK);
+    canvas.rect(MARGIN, y, inner * (percent.min(100) as f32 / 100.0), 18.0, ACCENT);
+    y += 70.0;
+    let raised = view.currency.format(view.raised);
+    let advance = canvas.text(font, 48.0, MARGIN, y, &raised, INK);
+    let of_goal = match lang {
+        Lang::En => format!("  of {} · {}", view.currency.format(view.goal), lang.funded(percent)),
+        Lang::ZhCn => format!("  目标 {} · {}", view.currency.format(view.goal), lang.funded(percent)),
+    };
+    canvas.text(font, 28.0, MARGIN + advance, y, &of_goal, MUTED);
+    y += 48.0;
+    canvas.text(font, 28.0, MARGIN, y, &lang.backers(view.backers), MUTED);
+
+    if let Some(name) = backer {
+        y += 80.0;
+        let invite = match lang {
+            Lang::En => format!("{name} backed this. Join the tribe!"),
+            Lang::ZhCn => format!("{name} 已支持，邀你一起！"),
+        };
+        for line in wrap(font, 34.0, &invite, inner, 2) {
+            canvas.text(font, 34.0, MARGIN, y, &line, ACCENT);
+            y += 46.0;
+        }
+    }
+
+    // The QR code of the link, with its quiet zone, at the bottom.
+    let (modules, dark) =
+        super::share::modules(link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
+    let quiet = 4;
+    let side = 340.0;
+    let module = (side / (modules + 2 * quiet) as f32).floor();
+    let drawn = module * (modules + 2 * quiet) as f32;
+    let (qx, qy) = ((WIDTH as f32 - drawn) / 2.0, HEIGHT as f32 - drawn - 150.0);
+    canvas.rect(qx, qy, drawn, drawn, [0xff, 0xff, 0xff]);
+    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+        let (mx, my) = ((i % modules + quiet) as f32, (i / modules + quiet) as f32);
+        canvas.rect(qx + mx * module, qy + my * module, module, module, [0, 0, 0]);
+    }
+    let hint = match lang {
+        Lang::En => "Scan to back it · tribefund",
+        Lang::ZhCn => "长按识别二维码支持 · tribefund",
+    };
+    let scaled = font.as_scaled(PxScale::from(28.0));
+    let hint_width: f32 = hint.chars().map(|c| scaled.h_advance(scaled.glyph_id(c))).sum();
+    canvas.text(font, 28.0, (WIDTH as f32 - hint_width) / 2.0, HEIGHT as f32 - 90.0, hint, MUTED);
+    Ok(canvas.png()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_font() -> Option<&'static FontVec> {
+        let font = font(None);
+        if font.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("a CJK font is required when CI=true (cargo xtask test installs fonts-wqy-microhei)");
+        }
+        font
+    }
+
+    #[test]
+    fn the_font_has_chinese_glyphs() {
+        let Some(font) = test_font() else {
+            eprintln!("SKIPPED: no CJK font installed");
+            return;
+        };
+        for c in "胡桃木台灯众筹支持".chars() {
+            assert_ne!(font.glyph_id(c).0, 0, "{c} has a glyph");
+        }
+    }
+
+    #[test]
+    fn long_titles_wrap_at_spaces_or_between_chinese_characters_and_end_in_an_ellipsis() {
+        let Some(font) = test_font() else {
+            eprintln!("SKIPPED: no CJK font installed");
+            return;
+        };
+        let lines = wrap(font, 56.0, "Walnut desk lamp made by the tribe in one small batch", 640.0, 3);
+        assert!(
+            lines.len() > 1 && lines.iter().all(|l| !l.starts_with(' ') && !l.ends_with(' ')),
+            "{lines:?}"
+        );
+        assert!(lines.concat().replace(' ', "").starts_with("Walnutdesklamp"));
+        let chinese = wrap(font, 56.0, &"胡桃木台灯".repeat(20), 640.0, 2);
+        assert_eq!(chinese.len(), 2);
+        assert!(chinese[1].ends_with('…'));
+    }
+}
