@@ -86,6 +86,7 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "GET /api/v1/receipts/{token}",
         "GET /api/v1/campaigns/{id}/leaders",
         "GET /api/v1/campaigns/{id}/sources",
+        "PUT /api/v1/campaigns/{id}/cover",
         "GET /api/v1/campaigns/{id}/backers",
     ];
     pinned.sort();

@@ -269,6 +269,23 @@ async fn in_wechat_the_thank_you_page_shows_how_to_share_and_a_qr_code(app: Test
     assert!(!elsewhere.contains("点击右上角"), "no WeChat guide outside WeChat");
 }
 
+/// Reads the one QR code in a 750 × 1334 RGB PNG.
+pub(crate) fn decode_png_qr(bytes: &[u8]) -> String {
+    let mut reader =
+        png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().expect("a valid PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height, frame.color_type), (750, 1334, png::ColorType::Rgb));
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        let at = (y * width + x) * 3;
+        ((u16::from(pixels[at]) + u16::from(pixels[at + 1]) + u16::from(pixels[at + 2])) / 3) as u8
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the poster");
+    grids[0].decode().expect("a readable QR code").1
+}
+
 store_test!(the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link);
 async fn the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link(app: TestApp) {
     let mei = pledge(&app, fan("李小梅", None)).await;
@@ -285,19 +302,7 @@ async fn the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link(app: 
     );
     assert_eq!(response.headers()["content-type"], "image/png");
     let bytes = response.bytes().await.unwrap();
-    let mut reader =
-        png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().expect("a valid PNG");
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!((frame.width, frame.height, frame.color_type), (750, 1334, png::ColorType::Rgb));
-    let (width, height) = (frame.width as usize, frame.height as usize);
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
-        let at = (y * width + x) * 3;
-        ((u16::from(pixels[at]) + u16::from(pixels[at + 1]) + u16::from(pixels[at + 2])) / 3) as u8
-    });
-    let grids = image.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on the poster");
-    assert_eq!(grids[0].decode().expect("a readable QR code").1, mei.share_url);
+    assert_eq!(decode_png_qr(&bytes), mei.share_url);
     // A backer who chose not to be listed is not named on anyone's poster.
     let quiet = pledge(&app, with(fan("Quiet", None), "public", json!(false))).await;
     assert_eq!(app.state.store.public_name("demo", &quiet.referral_code).await.unwrap(), None);

@@ -50,6 +50,12 @@ pub enum FieldError {
     },
     /// Not `scheme://host[:port]` or `*`.
     InvalidOrigin,
+    /// Not a PNG, JPEG or WebP image, or not the type it was sent as.
+    NotAnImage,
+    /// An image wider or taller than this many pixels.
+    ImageTooLarge {
+        max: u32,
+    },
     /// A code this build does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -101,6 +107,10 @@ impl fmt::Display for FieldError {
                 write!(f, "must not be below the {claimed} units already claimed")
             }
             FieldError::InvalidOrigin => f.write_str("must be scheme://host[:port] or *"),
+            FieldError::NotAnImage => {
+                f.write_str("must be a PNG, JPEG or WebP image of the type it is sent as")
+            }
+            FieldError::ImageTooLarge { max } => write!(f, "must be at most {max} pixels wide and high"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }

@@ -20,6 +20,8 @@ pub struct Counts {
     pub revision: u64,
     /// The creator cancelled the campaign.
     pub cancelled: bool,
+    /// The id of the campaign's cover image, when it has one.
+    pub cover: Option<String>,
     /// The creator's newest update.
     pub latest_update: Option<crate::wire::UpdateNotice>,
     /// The top recruiters and the newest public backers, a few of each.
@@ -150,6 +152,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         tiers,
         stretch_goals: campaign.stretch_goals().to_vec(),
         latest_update: counts.latest_update.clone(),
+        cover: counts.cover.as_ref().map(|id| format!("/covers/{id}.jpg")),
         leaders: counts.leaders.clone(),
         wall: counts.wall.clone(),
     }

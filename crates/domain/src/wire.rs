@@ -37,6 +37,9 @@ pub struct CampaignView {
     /// The creator's newest update, which the widget shows as a short notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_update: Option<UpdateNotice>,
+    /// The cover image's address on this server (`/covers/{hash}.jpg`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
     /// The top recruiters, a few (the full list is `GET …/leaders`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaders: Vec<Leader>,

@@ -311,6 +311,7 @@ mod tests {
             seq: 0,
             stretch_goals: vec![],
             latest_update: None,
+            cover: None,
             leaders: vec![],
             wall: vec![],
             tiers: vec![

@@ -234,6 +234,8 @@ impl Lang {
             (Lang::ZhCn, FieldError::Locked) => "已有人支持，不能再修改".to_owned(),
             (Lang::ZhCn, FieldError::BelowClaimed { claimed }) => format!("不能少于已被认领的 {claimed} 份"),
             (Lang::ZhCn, FieldError::InvalidOrigin) => "格式应为 https://域名[:端口] 或 *".to_owned(),
+            (Lang::ZhCn, FieldError::NotAnImage) => "请上传 PNG、JPEG 或 WebP 图片".to_owned(),
+            (Lang::ZhCn, FieldError::ImageTooLarge { max }) => format!("图片长宽不能超过 {max} 像素"),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }

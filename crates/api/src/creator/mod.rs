@@ -6,6 +6,7 @@
 
 mod backers;
 mod campaigns;
+mod cover;
 mod demand;
 mod sources;
 mod updates;
@@ -32,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sources::router())
         .merge(updates::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        // Images are larger: the cover upload bounds its own body.
+        .merge(cover::router())
 }
 
 /// The site whose creator key came with the request.

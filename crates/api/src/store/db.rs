@@ -119,6 +119,7 @@ pub(crate) struct TotalsRow {
     pub(crate) seq: i64,
     pub(crate) revision: i64,
     pub(crate) cancelled_at: Option<i64>,
+    pub(crate) cover_id: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -12,6 +12,7 @@
 pub(crate) mod backers;
 mod campaigns;
 mod changes;
+mod covers;
 pub(crate) mod db;
 mod listen;
 mod refusal;
@@ -22,6 +23,7 @@ mod writer;
 
 pub use backers::{BackerPage, Cursor};
 pub use campaigns::Edited;
+pub use covers::CoverImage;
 pub use refusal::Refusal;
 pub use sites::{Authenticated, SiteRecord};
 pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
@@ -356,7 +358,7 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.
 async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
     let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql(
-        "SELECT raised, backers, seq, revision, cancelled_at FROM campaigns WHERE id = ?"
+        "SELECT raised, backers, seq, revision, cancelled_at, cover_id FROM campaigns WHERE id = ?"
     )).bind(campaign_id).fetch_one(&mut **c).await)?;
     let latest: Option<(String, String, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
         "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
@@ -372,6 +374,7 @@ async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
         seq: u64::try_from(totals.seq).unwrap_or(0),
         revision: u64::try_from(totals.revision).unwrap_or(0),
         cancelled: totals.cancelled_at.is_some(),
+        cover: totals.cover_id,
         latest_update: latest.map(|(id, title, at)| UpdateNotice {
             id,
             title,

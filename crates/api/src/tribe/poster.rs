@@ -68,11 +68,17 @@ pub(super) async fn poster(
     };
     let link = super::share::share_link(&state, &headers, &id, referral);
     let view = entry.snapshot(crate::now()).view.clone();
+    let cover = match entry.snapshot(crate::now()).counts.cover.as_deref() {
+        Some(cover) => state.store.cover(cover).await?.map(|(_, bytes)| bytes),
+        None => None,
+    };
     let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
     // Drawing takes a few milliseconds of CPU: off the async workers.
-    let png = tokio::task::spawn_blocking(move || draw(font, &view, backer.as_deref(), &link, lang))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let png = tokio::task::spawn_blocking(move || {
+        draw(font, &view, cover.as_deref(), backer.as_deref(), &link, lang)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
@@ -193,6 +199,7 @@ fn wrap(font: &FontVec, size: f32, text: &str, width: f32, max_lines: usize) -> 
 fn draw(
     font: &FontVec,
     view: &domain::wire::CampaignView,
+    cover: Option<&[u8]>,
     backer: Option<&str>,
     link: &str,
     lang: widget::i18n::Lang,
@@ -200,17 +207,37 @@ fn draw(
     use widget::i18n::Lang;
     let mut canvas = Canvas::new();
     let inner = WIDTH as f32 - 2.0 * MARGIN;
-    canvas.rect(0.0, 0.0, WIDTH as f32, 14.0, ACCENT);
-
-    let mut y = 130.0;
-    for line in wrap(font, 56.0, &view.title, inner, 3) {
+    // The cover (stored by the server as a JPEG it made) across the top, or an accent band.
+    let cover =
+        cover.and_then(|bytes| image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).ok());
+    // With a cover the text is shorter (the picture tells the rest), so the QR code keeps
+    // its room at the bottom.
+    let compact = cover.is_some();
+    let mut y = match cover {
+        Some(cover) => {
+            const COVER_HEIGHT: u32 = 360;
+            let cover =
+                cover.resize_to_fill(WIDTH, COVER_HEIGHT, image::imageops::FilterType::Triangle).to_rgb8();
+            for (x, py, pixel) in cover.enumerate_pixels() {
+                canvas.blend(i64::from(x), i64::from(py), pixel.0, 1.0);
+            }
+            COVER_HEIGHT as f32 + 90.0
+        }
+        None => {
+            canvas.rect(0.0, 0.0, WIDTH as f32, 14.0, ACCENT);
+            130.0
+        }
+    };
+    for line in wrap(font, 56.0, &view.title, inner, if compact { 2 } else { 3 }) {
         canvas.text(font, 56.0, MARGIN, y, &line, INK);
         y += 72.0;
     }
-    y += 10.0;
-    for line in wrap(font, 30.0, &view.summary, inner, 3) {
-        canvas.text(font, 30.0, MARGIN, y, &line, MUTED);
-        y += 42.0;
+    if !compact {
+        y += 10.0;
+        for line in wrap(font, 30.0, &view.summary, inner, 3) {
+            canvas.text(font, 30.0, MARGIN, y, &line, MUTED);
+            y += 42.0;
+        }
     }
 
     y += 30.0;
@@ -244,7 +271,7 @@ fn draw(
     let (modules, dark) =
         super::share::modules(link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
     let quiet = 4;
-    let side = 340.0;
+    let side = if compact { 300.0 } else { 340.0 };
     let module = (side / (modules + 2 * quiet) as f32).floor();
     let drawn = module * (modules + 2 * quiet) as f32;
     let (qx, qy) = ((WIDTH as f32 - drawn) / 2.0, HEIGHT as f32 - drawn - 150.0);

@@ -90,6 +90,9 @@ pub fn App(props: &AppProps) -> Html {
         Page::Embed => html! { <h2 class="tf-title">{ &c.title }</h2> },
         Page::Share => html! {
             <>
+                if let Some(cover) = &c.cover {
+                    <img class="tf-cover" src={cover.clone()} alt="" width="1200" height="675" />
+                }
                 <h1 class="tf-title">{ &c.title }</h1>
                 <p class="tf-summary">{ &c.summary }</p>
             </>

@@ -165,6 +165,7 @@ mod tests {
             seq: 3,
             stretch_goals: vec![],
             latest_update: None,
+            cover: None,
             leaders: vec![],
             wall: vec![],
             tiers: vec![TierView {
