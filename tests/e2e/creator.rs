@@ -702,6 +702,10 @@ async fn a_creator_sees_pledges_and_money_per_source_tag_and_per_host_page(app: 
     assert!(csv.contains(",weibo,https://blog.example.com/posts/lamp"), "{csv}");
 }
 
+/// An upload that must be refused: what it is, its bytes and declared type, the status and
+/// the code under `image`.
+type UploadCase = (&'static str, Vec<u8>, &'static str, u16, Option<&'static str>);
+
 /// A PNG of `width` × `height`, drawn with the png crate.
 fn png_image(width: u32, height: u32) -> Vec<u8> {
     let mut out = Vec::new();
@@ -745,7 +749,7 @@ async fn a_cover_upload_is_checked_resized_served_for_good_and_shown_on_the_shar
             .body(bytes)
             .send()
     };
-    let refused: Vec<(&str, Vec<u8>, &str, u16, Option<&str>)> = vec![
+    let refused: Vec<UploadCase> = vec![
         ("an image sent as text", png_image(10, 10), "text/plain", 415, None),
         ("a GIF", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), "image/gif", 415, None),
         ("text named .png", b"<html>not a picture</html>".to_vec(), "image/png", 422, Some("not_an_image")),
