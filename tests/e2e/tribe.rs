@@ -311,3 +311,24 @@ async fn the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link(app: 
         Some("李小梅")
     );
 }
+
+store_test!(the_views_tribe_follows_public_pledges_credits_and_cancellations_batch_after_batch);
+async fn the_views_tribe_follows_public_pledges_credits_and_cancellations_batch_after_batch(app: TestApp) {
+    let wall = |view: &CampaignView| view.wall.iter().map(|w| w.name.clone()).collect::<Vec<_>>();
+    let ann = pledge(&app, fan("Ann", None)).await;
+    assert_eq!(wall(&app.campaign("demo").await), ["Ann"]);
+    // Private pledges change nothing the tribe shows, and keep what it shows.
+    for n in 0..3 {
+        pledge(&app, with(fan(&format!("Hidden{n}"), None), "public", json!(false))).await;
+    }
+    let view = app.campaign("demo").await;
+    assert_eq!((wall(&view), view.backers), (vec!["Ann".to_owned()], 4));
+    // A private pledge through Ann's link moves the leaderboard.
+    pledge(&app, with(fan("Quiet", Some(&ann.referral_code)), "public", json!(false))).await;
+    assert_eq!(app.campaign("demo").await.leaders.first().map(|l| l.recruits), Some(1));
+    let bo = pledge(&app, fan("Bo", None)).await;
+    assert_eq!(wall(&app.campaign("demo").await), ["Bo", "Ann"]);
+    let token = bo.receipt_url.rsplit('/').next().unwrap();
+    app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+    assert_eq!(wall(&app.campaign("demo").await), ["Ann"], "a cancelled backer leaves the wall");
+}

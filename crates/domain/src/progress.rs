@@ -27,6 +27,9 @@ pub struct Counts {
     /// The top recruiters and the newest public backers, a few of each.
     pub leaders: Vec<crate::wire::Leader>,
     pub wall: Vec<crate::wire::WallEntry>,
+    /// Grows whenever `leaders`, `wall` or `latest_update` change: counts with the same
+    /// version have the same ones.
+    pub extras_version: u64,
 }
 
 /// A campaign's status at `now`. Succeeded and failed are final only after the end;

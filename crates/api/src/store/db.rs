@@ -120,6 +120,7 @@ pub(crate) struct TotalsRow {
     pub(crate) revision: i64,
     pub(crate) cancelled_at: Option<i64>,
     pub(crate) cover_id: Option<String>,
+    pub(crate) extras_version: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]

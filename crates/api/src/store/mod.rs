@@ -357,12 +357,39 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
 
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.
 async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
+    counts_since(conn, campaign_id, None).await
+}
+
+/// A campaign's live numbers; the tribe and the newest update are taken from `previous`
+/// when its `extras_version` is still current (the pledge writer's common case: a batch
+/// of private pledges changes neither), and read otherwise.
+async fn counts_since(
+    conn: &mut Conn,
+    campaign_id: &str,
+    previous: Option<&Counts>,
+) -> anyhow::Result<Counts> {
     let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql(
-        "SELECT raised, backers, seq, revision, cancelled_at, cover_id FROM campaigns WHERE id = ?"
+        "SELECT raised, backers, seq, revision, cancelled_at, cover_id, extras_version FROM campaigns WHERE id = ?"
     )).bind(campaign_id).fetch_one(&mut **c).await)?;
-    let latest: Option<(String, String, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
-        "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
-    )).bind(campaign_id).fetch_optional(&mut **c).await)?;
+    let extras_version = u64::try_from(totals.extras_version).unwrap_or(0);
+    let (latest_update, leaders, wall) = match previous.filter(|p| p.extras_version == extras_version) {
+        Some(previous) => (previous.latest_update.clone(), previous.leaders.clone(), previous.wall.clone()),
+        None => {
+            let latest: Option<(String, String, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
+                "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
+            )).bind(campaign_id).fetch_optional(&mut **c).await)?;
+            let latest = latest.map(|(id, title, at)| UpdateNotice {
+                id,
+                title,
+                published_at: Timestamp::from_unix(at),
+            });
+            (
+                latest,
+                tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
+                tribe::wall_in_view(conn, campaign_id).await?,
+            )
+        }
+    };
     let tiers: Vec<TierRow> = on_conn!(conn, c => sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
         .bind(campaign_id).fetch_all(&mut **c).await)?;
     let values: Vec<ValueRow> = on_conn!(conn, c => sqlx::query_as(sql(
@@ -375,13 +402,10 @@ async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
         revision: u64::try_from(totals.revision).unwrap_or(0),
         cancelled: totals.cancelled_at.is_some(),
         cover: totals.cover_id,
-        latest_update: latest.map(|(id, title, at)| UpdateNotice {
-            id,
-            title,
-            published_at: Timestamp::from_unix(at),
-        }),
-        leaders: tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
-        wall: tribe::wall_in_view(conn, campaign_id).await?,
+        latest_update,
+        leaders,
+        wall,
+        extras_version,
         claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
         chosen: values
             .into_iter()

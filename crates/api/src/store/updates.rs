@@ -22,7 +22,7 @@ impl Store {
             on_conn!(&mut conn, c => sqlx::query(sql(
                 "INSERT INTO updates (id, campaign_id, title, body, published_at) VALUES (?, ?, ?, ?, ?)"
             )).bind(id).bind(campaign).bind(title).bind(body).bind(now.unix()).execute(&mut **c).await.map(|_| ()))?;
-            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET seq = seq + 1 WHERE id = ?"))
+            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET seq = seq + 1, extras_version = extras_version + 1 WHERE id = ?"))
                 .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
             notify(&mut conn, campaign).await?;
             counts(&mut conn, campaign).await

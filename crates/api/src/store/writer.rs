@@ -22,7 +22,7 @@
 
 use super::db::{Conn, KeyRow, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
 use super::refusal::Refusal;
-use super::{StoredPledge, by_receipt_token, counts, execute, notify};
+use super::{StoredPledge, by_receipt_token, counts_since, execute, notify};
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
@@ -97,7 +97,7 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
         // fresh connection.
         let outcome = match writers.acquire().await {
             Ok(mut conn) => {
-                let outcome = commit_batch(&mut conn, &commands, &tokens, now).await;
+                let outcome = commit_batch(&mut conn, &hub, &commands, &tokens, now).await;
                 if outcome.is_err() {
                     // The connection may be in any state: make sure no transaction is left open.
                     let _ = execute(&mut conn, "ROLLBACK").await;
@@ -146,6 +146,9 @@ struct Totals {
     raised: i64,
     backers: i64,
     changes: i64,
+    /// The batch changed what the view shows beside the numbers (a public pledge on the
+    /// wall, a referral credited, a cancellation): `extras_version` moves.
+    extras: bool,
 }
 
 /// Where a pledge of the batch stands while the batch is worked out.
@@ -161,6 +164,7 @@ enum State {
 
 async fn commit_batch(
     conn: &mut Conn,
+    hub: &Hub,
     commands: &[&PledgeCommand],
     tokens: &[&str],
     now: Timestamp,
@@ -261,12 +265,20 @@ async fn commit_batch(
         total.raised += row.amount;
         total.backers += 1;
         total.changes += 1;
+        total.extras |= command.pledge.public();
     }
     for ((campaign, tier, name, value), units) in chosen {
         add_to_value(conn, campaign, tier, name, value, units).await?;
     }
     let mut credits = Credits::default();
     credit_referrers(conn, commands, &mut states, &mut credits).await?;
+    for state in &states {
+        if let State::Admitted(row, _) = state
+            && row.referred_by.is_some()
+        {
+            totals.entry(row.campaign_id.clone()).or_default().extras = true;
+        }
+    }
     let rows: Vec<(&PledgeCommand, &StoredPledge, &str)> = states
         .iter()
         .enumerate()
@@ -294,10 +306,16 @@ async fn commit_batch(
     let mut fresh = BTreeMap::new();
     for (campaign, total) in &totals {
         on_conn!(&mut *conn, c => sqlx::query(sql(
-            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ? WHERE id = ?"
-        )).bind(total.raised).bind(total.backers).bind(total.changes).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ?, \
+             extras_version = extras_version + ? WHERE id = ?"
+        )).bind(total.raised).bind(total.backers).bind(total.changes).bind(i64::from(total.extras))
+          .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
         notify(conn, campaign).await?;
-        fresh.insert(campaign.clone(), counts(conn, campaign).await?);
+        let previous = hub.get(campaign).map(|entry| entry.snapshot(now));
+        fresh.insert(
+            campaign.clone(),
+            counts_since(conn, campaign, previous.as_ref().map(|s| &s.counts)).await?,
+        );
     }
     execute(conn, "COMMIT").await?;
 
@@ -639,5 +657,6 @@ async fn cancel(
     total.raised -= pledge.amount;
     total.backers -= 1;
     total.changes += 1;
+    total.extras = true;
     Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: false }))
 }
