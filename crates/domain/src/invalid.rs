@@ -12,7 +12,7 @@ use std::fmt;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(tag = "code", rename_all = "snake_case", from = "Code")]
 pub enum FieldError {
     Required,
     TooLong {
@@ -57,8 +57,54 @@ pub enum FieldError {
         max: u32,
     },
     /// A code this build does not know (sent by a newer server).
-    #[serde(other)]
     Unknown,
+}
+
+/// A code as it arrives: read as a plain struct and then matched, which keeps serde's
+/// buffering of internally tagged enums (several KB) out of the browser build.
+#[derive(Deserialize)]
+struct Code {
+    code: String,
+    #[serde(default)]
+    max: u32,
+    #[serde(default)]
+    price: i64,
+    #[serde(default)]
+    max_days: u32,
+    #[serde(default)]
+    claimed: u32,
+}
+
+impl From<Code> for FieldError {
+    fn from(c: Code) -> FieldError {
+        match c.code.as_str() {
+            "required" => FieldError::Required,
+            "too_long" => FieldError::TooLong { max: c.max },
+            "control_character" => FieldError::ControlCharacter,
+            "not_positive" => FieldError::NotPositive,
+            "too_large" => FieldError::TooLarge,
+            "not_whole_number" => FieldError::NotWholeNumber,
+            "not_a_number" => FieldError::NotANumber,
+            "below_price" => FieldError::BelowPrice { price: c.price },
+            "unknown_tier" => FieldError::UnknownTier,
+            "unknown_option" => FieldError::UnknownOption,
+            "unknown_value" => FieldError::UnknownValue,
+            "not_for_tierless" => FieldError::NotForTierless,
+            "invalid_slug" => FieldError::InvalidSlug,
+            "invalid_code" => FieldError::InvalidCode,
+            "duplicate" => FieldError::Duplicate,
+            "ends_before_start" => FieldError::EndsBeforeStart,
+            "too_far" => FieldError::TooFar { max_days: c.max_days },
+            "not_above_goal" => FieldError::NotAboveGoal,
+            "above_limit" => FieldError::AboveLimit,
+            "locked" => FieldError::Locked,
+            "below_claimed" => FieldError::BelowClaimed { claimed: c.claimed },
+            "invalid_origin" => FieldError::InvalidOrigin,
+            "not_an_image" => FieldError::NotAnImage,
+            "image_too_large" => FieldError::ImageTooLarge { max: c.max },
+            _ => FieldError::Unknown,
+        }
+    }
 }
 
 impl From<TextError> for FieldError {
@@ -169,6 +215,36 @@ mod tests {
         assert_eq!(json, r#"{"code":"too_long","max":60}"#);
         assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), FieldError::TooLong { max: 60 });
         assert_eq!(serde_json::to_string(&FieldError::Locked).unwrap(), r#"{"code":"locked"}"#);
+        // Every code reads back as itself (a new variant must be added here and to `Code`).
+        for error in [
+            FieldError::Required,
+            FieldError::TooLong { max: 60 },
+            FieldError::ControlCharacter,
+            FieldError::NotPositive,
+            FieldError::TooLarge,
+            FieldError::NotWholeNumber,
+            FieldError::NotANumber,
+            FieldError::BelowPrice { price: 29_900 },
+            FieldError::UnknownTier,
+            FieldError::UnknownOption,
+            FieldError::UnknownValue,
+            FieldError::NotForTierless,
+            FieldError::InvalidSlug,
+            FieldError::InvalidCode,
+            FieldError::Duplicate,
+            FieldError::EndsBeforeStart,
+            FieldError::TooFar { max_days: 366 },
+            FieldError::NotAboveGoal,
+            FieldError::AboveLimit,
+            FieldError::Locked,
+            FieldError::BelowClaimed { claimed: 2 },
+            FieldError::InvalidOrigin,
+            FieldError::NotAnImage,
+            FieldError::ImageTooLarge { max: 8_000 },
+        ] {
+            let json = serde_json::to_string(&error).unwrap();
+            assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");
+        }
         let future: FieldError = serde_json::from_str(r#"{"code":"from_the_future","x":1}"#).unwrap();
         assert_eq!(future, FieldError::Unknown);
     }
