@@ -332,3 +332,59 @@ async fn a_wechat_reader_on_a_phone_sees_how_to_share_after_pledging() {
     assert!(width.as_u64().unwrap() <= 390, "a phone-sized window: {width}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_pledge_from_a_post_on_another_blog_counts_for_its_referrer_and_under_that_post() {
+    let app = spawn_app().await;
+    let body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "red" },
+        "name": "Mei", "contact": "mei@example.com", "public": true });
+    let mei: serde_json::Value = app.post_pledge("demo", body.to_string()).await.json().await.unwrap();
+    let code = mei["referral_code"].as_str().unwrap();
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    // A post on another origin, opened from Mei's link shared in a Weibo post.
+    let host_origin = app.address.replace("127.0.0.1", "localhost");
+    c.goto(&format!("{host_origin}/assets/widget.css?ref={code}&src=weibo")).await.unwrap();
+    let page = format!(
+        "document.open(); document.write('<!doctype html><body><h1>A post</h1>\
+         <script src=\"{}/embed.js\" data-campaign=\"demo\" data-lang=\"en\"></script></body>'); document.close();",
+        app.address
+    );
+    c.execute(&page, vec![]).await.unwrap();
+    let frame =
+        eventually(WAIT, "the widget's iframe", || async { c.find(Locator::Css("iframe")).await.ok() }).await;
+    frame.enter_frame().await.unwrap();
+    hydrated(c).await;
+    c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
+    fill(c, "name", "Li").await;
+    fill(c, "contact", "li@example.com").await;
+    c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    eventually(WAIT, "the thank-you view", || async {
+        c.find(Locator::Css("[data-testid=thanks]")).await.ok()
+    })
+    .await;
+    browser.close().await;
+
+    let token = mei["receipt_url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let receipt: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/receipts/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["recruits"], 1, "credited through the loader: {receipt}");
+    let report: serde_json::Value = app
+        .creator(reqwest::Method::GET, "/api/v1/campaigns/demo/sources", &app.demo_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let post = format!("{host_origin}/assets/widget.css");
+    assert!(report["hosts"].as_array().unwrap().iter().any(|h| h["name"] == post.as_str()), "{report}");
+    assert!(report["sources"].as_array().unwrap().iter().any(|s| s["name"] == "weibo"), "{report}");
+}
