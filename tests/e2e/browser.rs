@@ -376,15 +376,36 @@ async fn a_pledge_from_a_post_on_another_blog_counts_for_its_referrer_and_under_
         .await
         .unwrap();
     assert_eq!(receipt["recruits"], 1, "credited through the loader: {receipt}");
-    let report: serde_json::Value = app
-        .creator(reqwest::Method::GET, "/api/v1/campaigns/demo/sources", &app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: serde_json::Value = app.creator_json("/api/v1/campaigns/demo/sources").await;
     let post = format!("{host_origin}/assets/widget.css");
     assert!(report["hosts"].as_array().unwrap().iter().any(|h| h["name"] == post.as_str()), "{report}");
     assert!(report["sources"].as_array().unwrap().iter().any(|s| s["name"] == "weibo"), "{report}");
+}
+
+#[tokio::test]
+async fn a_backer_watching_their_receipt_sees_friends_arrive_without_reloading() {
+    let app = spawn_app().await;
+    let pledge = |name: &str, referral: Option<&str>| {
+        let mut body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "black" },
+            "name": name, "contact": format!("{name}@example.com"), "public": true });
+        if let Some(code) = referral {
+            body["ref"] = serde_json::json!(code);
+        }
+        app.post_pledge("demo", body.to_string())
+    };
+    let mei: serde_json::Value = pledge("mei", None).await.json().await.unwrap();
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&format!("{}?lang=en", mei["receipt_url"].as_str().unwrap())).await.unwrap();
+    hydrated(c).await;
+    assert!(c.find(Locator::Css("[data-testid=recruits]")).await.is_err(), "no friends yet");
+    assert_eq!(pledge("li", mei["referral_code"].as_str()).await.status(), 201);
+    // The page refreshes the count every 15 seconds while it is visible.
+    eventually(Duration::from_secs(40), "the friend's pledge on the open receipt", || async {
+        text(c, "[data-testid=recruits]")
+            .await
+            .filter(|t| t == "1 friend backed through your link, bringing ¥299.")
+    })
+    .await;
+    browser.close().await;
 }

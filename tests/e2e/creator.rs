@@ -82,14 +82,7 @@ async fn a_creator_creates_a_campaign_that_is_live_at_once_with_its_embed_line(a
     let (status, problem) = problem_of(post_campaign(&app, &taken).await).await;
     assert_eq!((status, problem.codes.get("id")), (422, Some(&domain::FieldError::Duplicate)));
 
-    let list: Value = app
-        .creator(Method::GET, "/api/v1/campaigns", &app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.creator_json("/api/v1/campaigns").await;
     let ids: Vec<&str> =
         list["campaigns"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 3, "{ids:?}");
@@ -481,14 +474,7 @@ async fn the_demand_report_is_the_production_plan(app: TestApp) {
     }
     let two = json!({ "tier": "lamp", "quantity": 2, "amount": 59_800, "options": { "colour": "black" }, "name": "d", "contact": "d@x.cn" });
     assert_eq!(app.post_pledge(&id, two.to_string()).await.status(), 201);
-    let report: Value = app
-        .creator(Method::GET, &format!("/api/v1/campaigns/{id}/demand"), &app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.creator_json(&format!("/api/v1/campaigns/{id}/demand")).await;
     let lamp = &report["tiers"][0];
     assert_eq!((lamp["units"].as_u64(), lamp["backers"].as_u64()), (Some(5), Some(4)));
     let red = &lamp["options"][0]["values"][0];
@@ -670,14 +656,7 @@ async fn a_creator_sees_pledges_and_money_per_source_tag_and_per_host_page(app: 
     let odd = crate::support::with(lamp_pledge(), "src", json!("<script>"));
     assert_eq!(app.post_pledge("demo", odd.to_string()).await.status(), 201);
 
-    let report: Value = app
-        .creator(Method::GET, "/api/v1/campaigns/demo/sources", &app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.creator_json("/api/v1/campaigns/demo/sources").await;
     let sources: Vec<(Value, u64)> = report["sources"]
         .as_array()
         .unwrap()

@@ -91,14 +91,7 @@ async fn self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one(ap
 
     assert_eq!(receipt(&app, &mei).await.recruits, 0);
     assert_eq!(leaders(&app).await["leaders"], json!([]));
-    let backers: Value = app
-        .creator(Method::GET, "/api/v1/campaigns/demo/pledges", &app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let backers: Value = app.creator_json("/api/v1/campaigns/demo/pledges").await;
     for backer in backers["pledges"].as_array().unwrap() {
         assert_eq!(backer["referred_by"], Value::Null, "nothing is recorded as referred: {backer}");
     }

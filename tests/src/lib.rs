@@ -196,6 +196,12 @@ impl TestApp {
         self.client.request(method, self.url(path)).bearer_auth(key)
     }
 
+    /// GETs `path` with the demo site's creator key, as JSON.
+    pub async fn creator_json(&self, path: &str) -> serde_json::Value {
+        let response = self.creator(reqwest::Method::GET, path, &self.demo_key).send().await.expect("GET");
+        response.json().await.expect("a JSON body")
+    }
+
     /// Creates a site through the same code as `tribefund site create`; its key.
     pub async fn create_site(&self, id: &str, origins: &[&str]) -> String {
         let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();

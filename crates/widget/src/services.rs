@@ -3,7 +3,7 @@
 //! JSON goes through the browser's own `JSON` and `serde-wasm-bindgen` rather than
 //! serde_json, which keeps the shipped wasm small.
 
-use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem};
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem, ReceiptView};
 use gloo_net::http::Request;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +22,18 @@ pub async fn campaign(id: &str) -> Result<CampaignView, ApiError> {
     let response =
         Request::get(&format!("/api/v1/campaigns/{id}")).send().await.map_err(|_| ApiError::Network)?;
     read(response).await
+}
+
+/// A backer's receipt, for their live count of recruits.
+pub async fn receipt(token: &str) -> Result<ReceiptView, ApiError> {
+    let response =
+        Request::get(&format!("/api/v1/receipts/{token}")).send().await.map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
+/// Whether the page is hidden (a background tab, a locked phone): nothing to refresh then.
+pub fn page_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
 
 pub async fn pledge(

@@ -55,6 +55,29 @@ pub fn Thanks(props: &ThanksProps) -> Html {
         Callback::from(move |_: MouseEvent| crate::services::share(&title, &url))
     };
     let code = r.share_url.rsplit_once("ref=").map(|(_, code)| code.to_owned()).unwrap_or_default();
+    // Friends keep backing through the link: refresh the backer's count every 15 s while the
+    // page is visible (the server-rendered count is the one at load).
+    let tribe = use_state(|| (r.recruits, r.recruited_amount));
+    {
+        let tribe = tribe.clone();
+        let token = r.receipt_url.rsplit('/').next().unwrap_or_default().to_owned();
+        use_effect_with(token, move |token| {
+            let token = token.clone();
+            let interval = gloo_timers::callback::Interval::new(15_000, move || {
+                if crate::services::page_hidden() || token.len() != 64 {
+                    return;
+                }
+                let (tribe, token) = (tribe.clone(), token.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(receipt) = crate::services::receipt(&token).await {
+                        tribe.set((receipt.recruits, receipt.recruited_amount));
+                    }
+                });
+            });
+            move || drop(interval)
+        });
+    }
+    let (recruits, recruited_amount) = *tribe;
     let status = c.status_at(Timestamp::from_unix(props.now));
     let tier = r.tier.as_deref().and_then(|t| c.tier(t));
     let mut chosen: Vec<String> = tier
@@ -99,8 +122,8 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>
-                if r.recruits > 0 {
-                    <p class="tf-recruits" data-testid="recruits">{ lang.your_tribe(r.recruits, &c.currency.format(r.recruited_amount)) }</p>
+                if recruits > 0 {
+                    <p class="tf-recruits" data-testid="recruits">{ lang.your_tribe(recruits, &c.currency.format(recruited_amount)) }</p>
                 }
                 <div class="tf-share">
                     <input ref={link} readonly=true value={r.share_url.clone()} data-testid="share-url" aria-label={text.share_prompt} />
