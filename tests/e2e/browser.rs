@@ -409,3 +409,48 @@ async fn a_backer_watching_their_receipt_sees_friends_arrive_without_reloading()
     .await;
     browser.close().await;
 }
+
+/// Saves a screenshot of the current page under `target/screenshots/` for review.
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("a screenshot");
+    let dir = tests::workspace_root().join("target").join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test]
+async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
+    let app = spawn_app().await;
+    for (width, name) in [(390, "phone"), (1280, "desktop")] {
+        let browser = if width < 500 {
+            Browser::start_phone(&["--lang=en-US"], 390, 844, "Mozilla/5.0 (iPhone) Mobile").await
+        } else {
+            Browser::start(&["--lang=en-US", "--window-size=1280,900"]).await
+        }
+        .expect("Chromium starts");
+        let c = &browser.client;
+        let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+        c.goto(&link).await.unwrap();
+        hydrated(c).await;
+        let wasm = c
+            .execute("return performance.getEntriesByType('resource').map(r => r.name).filter(n => n.endsWith('.wasm'))", vec![])
+            .await
+            .unwrap();
+        let wasm: Vec<String> = serde_json::from_value(wasm).unwrap();
+        assert!(wasm.iter().all(|w| w.ends_with("/pkg/dashboard_bg.wasm")) && !wasm.is_empty(), "{wasm:?}");
+        assert!(text(c, "[data-testid=campaigns]").await.unwrap().contains("Walnut desk lamp"));
+        screenshot(c, &format!("dashboard-campaigns-{name}")).await;
+        c.goto(&app.url("/dashboard/campaigns/demo?lang=en")).await.unwrap();
+        hydrated(c).await;
+        assert!(text(c, "[data-testid=demand]").await.unwrap().contains("colour: red"));
+        let overflow = c
+            .execute("return document.documentElement.scrollWidth > window.innerWidth", vec![])
+            .await
+            .unwrap();
+        assert_eq!(overflow.as_bool(), Some(false), "nothing wider than the screen at {width} px");
+        screenshot(c, &format!("dashboard-campaign-{name}")).await;
+        c.goto(&app.url("/dashboard/sign-in?lang=en")).await.unwrap();
+        screenshot(c, &format!("dashboard-sign-in-{name}")).await;
+        browser.close().await;
+    }
+}

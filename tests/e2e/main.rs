@@ -6,6 +6,7 @@ mod browser;
 mod c2b;
 mod cli;
 mod creator;
+mod dashboard;
 mod events;
 mod openapi;
 mod pages;

@@ -33,6 +33,8 @@ pub enum Error {
     Locked(FieldErrors),
     #[error("unauthorized")]
     Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
     #[error("tier {0} is sold out")]
     SoldOut(String),
     #[error("tier {tier} is not available now")]
@@ -80,6 +82,7 @@ impl Error {
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotStarted
             | Error::Ended
             | Error::Cancelled
@@ -120,6 +123,11 @@ impl Error {
                 "locked",
                 "Locked by pledges",
                 "Backers have pledged to these terms; see errors for each locked field.".into(),
+            ),
+            Error::Forbidden => (
+                "forbidden",
+                "Forbidden",
+                "This request did not come from this server's own pages.".into(),
             ),
             Error::Unauthorized => (
                 "unauthorized",

@@ -4,6 +4,7 @@
 pub mod campaigning;
 pub mod cli;
 pub mod creator;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod http;

@@ -1,5 +1,6 @@
-//! Building the widget's wasm as `wasm-pack.toml` says, with wasm-bindgen linked in as a
-//! library: its version is the `wasm-bindgen` crate's, exactly, through Cargo.lock.
+//! Building the widget's wasm (and the dashboard's) as `wasm-pack.toml` says, with
+//! wasm-bindgen linked in as a library: its version is the `wasm-bindgen` crate's, exactly,
+//! through Cargo.lock.
 
 use crate::setup::WASM_TARGET;
 use crate::{cargo, status};
@@ -16,6 +17,17 @@ struct Config {
     bindgen: BindgenConfig,
     #[serde(default)]
     wasm_opt: WasmOptConfig,
+    /// A second crate built the same way into its own files.
+    dashboard: Option<SecondBuild>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct SecondBuild {
+    #[serde(rename = "crate")]
+    krate: String,
+    features: Vec<String>,
+    out_name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,25 +59,39 @@ pub(crate) struct Output {
     pub(crate) wasm: PathBuf,
 }
 
+/// Builds the widget, and the dashboard when `wasm-pack.toml` names it; the widget's files.
 pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
     let text = std::fs::read_to_string(root.join("wasm-pack.toml")).context("reading wasm-pack.toml")?;
     let config: Config = toml::from_str(&text).context("parsing wasm-pack.toml")?;
     crate::setup::wasm_target()?;
+    let widget =
+        build_one(root, &config, &config.build.krate, &config.build.features, &config.bindgen.out_name)?;
+    if let Some(second) = &config.dashboard {
+        build_one(root, &config, &second.krate, &second.features, &second.out_name)?;
+    }
+    Ok(widget)
+}
 
+fn build_one(
+    root: &Path,
+    config: &Config,
+    krate: &str,
+    features: &[String],
+    out_name: &str,
+) -> anyhow::Result<Output> {
     let mut cmd = cargo();
-    cmd.args(["build", "--lib", "--package", &config.build.krate, "--target", WASM_TARGET]);
+    cmd.args(["build", "--lib", "--package", krate, "--target", WASM_TARGET]);
     cmd.args(["--profile", &config.build.profile]);
-    if !config.build.features.is_empty() {
-        cmd.args(["--features", &config.build.features.join(",")]);
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
     }
     status(&mut cmd)?;
 
     let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let input =
-        target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{}.wasm", config.build.krate));
+    let input = target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{krate}.wasm"));
     let out_dir = root.join(&config.bindgen.out_dir);
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
-    bindgen.input_path(&input).out_name(&config.bindgen.out_name).typescript(false);
+    bindgen.input_path(&input).out_name(out_name).typescript(false);
     bindgen.remove_name_section(true).remove_producers_section(true);
     match config.bindgen.target.as_str() {
         "web" => bindgen.web(true)?,
@@ -76,11 +102,11 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
     bindgen.generate(&out_dir).with_context(|| format!("running wasm-bindgen on {}", input.display()))?;
 
     let output = Output {
-        js: out_dir.join(format!("{}.js", config.bindgen.out_name)),
-        wasm: out_dir.join(format!("{}_bg.wasm", config.bindgen.out_name)),
+        js: out_dir.join(format!("{out_name}.js")),
+        wasm: out_dir.join(format!("{out_name}_bg.wasm")),
     };
     wasm_opt(&output.wasm, &config.wasm_opt.flags)?;
-    println!("widget built into {}:", out_dir.display());
+    println!("{krate} built into {}:", out_dir.display());
     for file in [&output.wasm, &output.js] {
         let bytes = std::fs::read(file)?;
         println!(

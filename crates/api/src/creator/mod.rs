@@ -5,7 +5,7 @@
 //! store.
 
 mod backers;
-mod campaigns;
+pub(crate) mod campaigns;
 mod cover;
 mod demand;
 mod sources;

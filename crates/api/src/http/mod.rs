@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(crate::dashboard::router())
         .merge(assets::router(&state.settings.static_dir))
         .layer(axum::Extension(openapi::Document::new(&document)))
         .layer(SetResponseHeaderLayer::if_not_present(

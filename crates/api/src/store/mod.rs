@@ -16,6 +16,7 @@ mod covers;
 pub(crate) mod db;
 mod listen;
 mod refusal;
+mod sessions;
 mod sites;
 mod tribe;
 mod updates;
@@ -25,6 +26,7 @@ pub use backers::{BackerPage, Cursor};
 pub use campaigns::Edited;
 pub use covers::CoverImage;
 pub use refusal::Refusal;
+pub use sessions::SessionRecord;
 pub use sites::{Authenticated, SiteRecord};
 pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
 

@@ -1,0 +1,212 @@
+//! The creator's dashboard at `/dashboard`, on the tribefund origin (never inside a host
+//! page): signing in with the one-time link from `tribefund site create` or with the site
+//! key, the site's campaigns, and one campaign's numbers and production plan. Pages are the
+//! `dashboard` crate's Yew components, rendered here and hydrated by their own wasm.
+
+pub mod session;
+
+use crate::error::Error;
+use crate::render::escape;
+use crate::startup::AppState;
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dashboard::{DashboardProps, Page};
+use session::Session;
+use std::net::SocketAddr;
+use widget::i18n::Lang;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(campaigns))
+        .route("/dashboard/campaigns/{id}", get(campaign))
+        .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
+        .route("/dashboard/sign-out", post(sign_out))
+        // Dashboard forms are a key or a token: small.
+        .layer(DefaultBodyLimit::max(4 * 1024))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    token: Option<String>,
+}
+
+fn lang(query: &PageQuery, headers: &HeaderMap) -> Lang {
+    crate::http::pages::pick_lang(query.lang.as_deref(), headers)
+}
+
+/// The site's campaigns.
+async fn campaigns(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let campaigns = state
+        .hub
+        .of_site(&session.site)
+        .iter()
+        .map(|e| crate::creator::campaigns::view(&state, &headers, e))
+        .collect();
+    page(&state, &session, lang(&query, &headers), Page::Campaigns { campaigns }).await
+}
+
+/// One campaign: its numbers and production plan. Another site's campaign is a 404.
+async fn campaign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
+    let campaign = Box::new(crate::creator::campaigns::view(&state, &headers, &entry));
+    let demand =
+        domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(&id).await?);
+    page(&state, &session, lang(&query, &headers), Page::Campaign { campaign, demand }).await
+}
+
+async fn page(state: &AppState, session: &Session, lang: Lang, page: Page) -> Result<Response, Error> {
+    let site = state.store.site(&session.site).await?.map(|s| s.name).unwrap_or_default();
+    let props = DashboardProps { site, lang, csrf: session.csrf.clone(), page };
+    let json = serde_json::to_string(&props).map_err(anyhow::Error::from)?;
+    let body = dashboard::render(props).await;
+    Ok(shell(StatusCode::OK, lang, &body, Some(&json)))
+}
+
+/// The sign-in form; with `?token=`, the one-time link from `tribefund site create`.
+async fn sign_in_page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = lang(&query, &headers);
+    let Some(token) = query.token.as_deref() else {
+        return Ok(sign_in_form(lang, None, StatusCode::OK).await);
+    };
+    let now = crate::now();
+    match crate::sites::redeem_sign_in(&state.store, token, now).await? {
+        Some(site) => signed_in(&state, &headers, &site).await,
+        None => {
+            let why = match lang {
+                Lang::En => {
+                    "This sign-in link was used already or has expired. Sign in with the site key, or ask for a new link."
+                }
+                Lang::ZhCn => "该登录链接已用过或已过期。请用站点密钥登录，或索取新链接。",
+            };
+            Ok(sign_in_form(lang, Some(why), StatusCode::GONE).await)
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// Signing in with the site key. Failures are throttled per address, like the creator API's.
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, Error> {
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let ip = crate::http::client_ip(&state, peer, &headers);
+    let now = std::time::Instant::now();
+    state.auth_failures.peek(ip, now).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    match crate::sites::authenticate(&state.store, form.key.trim()).await {
+        Ok(site) => signed_in(&state, &headers, &site).await,
+        Err(Error::Unauthorized) => {
+            let _ = state.auth_failures.check(ip, now);
+            let why = match lang {
+                Lang::En => "That is not a site key of this server.",
+                Lang::ZhCn => "该密钥不是本服务器的站点密钥。",
+            };
+            Ok(sign_in_form(lang, Some(why), StatusCode::UNAUTHORIZED).await)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Starts a session for `site` and sends the browser to its campaigns.
+async fn signed_in(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Response, Error> {
+    let (token, _) = session::start(&state.store, site, crate::now()).await?;
+    let mut response = Redirect::to("/dashboard").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(state, headers)));
+    Ok(response)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signing out ends the session everywhere (not only this browser's cookie).
+async fn sign_out(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    if !session::same_origin(&state, &headers) || !session.allows(&form.csrf) {
+        return Err(Error::Forbidden);
+    }
+    session.end(&state.store).await?;
+    let mut response = Redirect::to("/dashboard/sign-in").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::cookie(None, session::secure(&state, &headers)));
+    Ok(response)
+}
+
+async fn sign_in_form(lang: Lang, error: Option<&str>, status: StatusCode) -> Response {
+    let body = dashboard::render_sign_in(dashboard::components::SignInProps {
+        lang,
+        error: error.map(str::to_owned),
+    })
+    .await;
+    shell(status, lang, &body, None)
+}
+
+/// A dashboard page: the rendered components, their props for the wasm to hydrate from, and
+/// a policy that lets no other site frame it.
+fn shell(status: StatusCode, lang: Lang, body: &str, props: Option<&str>) -> Response {
+    let hydrate = props.map_or_else(String::new, |json| {
+        format!(
+            "<script type=\"application/json\" id=\"{}\">{}</script>\n<script type=\"module\" src=\"/assets/dashboard-boot.js\"></script>",
+            dashboard::PROPS_ID,
+            json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+        )
+    });
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>tribefund</title>\n\
+         <link rel=\"stylesheet\" href=\"/assets/dashboard.css\">\n{hydrate}\n</head>\n\
+         <body><div id=\"{root}\">{body}</div></body>\n</html>\n",
+        lang = escape(lang.tag()),
+        root = dashboard::ROOT_ID,
+    );
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}

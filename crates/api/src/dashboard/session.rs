@@ -1,0 +1,106 @@
+//! Dashboard sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie scoped to
+//! `/dashboard` (and `Secure` when the server is reached over HTTPS), stored only as a hash,
+//! ending after 12 hours, at sign-out, or when the site's key is rotated.
+//!
+//! Every state-changing request must come from our own pages: a cross-site `Origin` or
+//! `Sec-Fetch-Site` is refused, and forms carry the session's CSRF token, compared in
+//! constant time, for browsers that send neither header.
+
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::Store;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::Timestamp;
+
+const COOKIE: &str = "tf_session";
+/// How long a session lasts.
+pub const TTL_SECS: i64 = 12 * 3600;
+
+/// A signed-in site.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) site: String,
+    pub(crate) csrf: String,
+    token_hash: String,
+}
+
+/// Starts a session for `site` at `now`: the cookie's token and the session's CSRF token.
+pub async fn start(store: &Store, site: &str, now: Timestamp) -> anyhow::Result<(String, String)> {
+    let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
+    let csrf = crate::ids::secret();
+    store
+        .create_session(&crate::ids::sha256_hex(token.as_bytes()), site, &csrf, now.plus_seconds(TTL_SECS))
+        .await?;
+    Ok((token, csrf))
+}
+
+/// The `Set-Cookie` value that holds `token` (or, with `None`, removes it).
+pub(crate) fn cookie(token: Option<&str>, secure: bool) -> HeaderValue {
+    let (value, max_age) = match token {
+        Some(token) => (token, TTL_SECS),
+        None => ("", 0),
+    };
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/dashboard; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("the cookie is visible ASCII")
+}
+
+/// Whether cookies should be `Secure`: the server is reached over HTTPS.
+pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    crate::http::base_url(state, headers).starts_with("https://")
+}
+
+/// Whether a state-changing request comes from our own pages: no cross-site `Sec-Fetch-Site`,
+/// and an `Origin`, when sent, that is ours.
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => origin == crate::http::base_url(state, headers),
+    }
+}
+
+impl Session {
+    /// Whether a form's CSRF token is this session's.
+    pub(crate) fn allows(&self, csrf: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), csrf.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// Ends this session.
+    pub(crate) async fn end(&self, store: &Store) -> Result<(), Error> {
+        Ok(store.end_session(&self.token_hash, crate::now()).await?)
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    /// Without a good session, the browser is sent to sign in.
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Session, Response> {
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')))
+            .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()));
+        let sign_in = || Redirect::to("/dashboard/sign-in").into_response();
+        let Some(token) = token else { return Err(sign_in()) };
+        let token_hash = crate::ids::sha256_hex(token.as_bytes());
+        match state.store.session(&token_hash, crate::now()).await {
+            Ok(Some(record)) => Ok(Session { site: record.site, csrf: record.csrf, token_hash }),
+            Ok(None) => Err(sign_in()),
+            Err(e) => Err(Error::Internal(e).into_response()),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The creator's dashboard: what a blogger sees at `/dashboard` on the tribefund origin.
+//!
+//! Like the widget, these components render on the server (feature `ssr`) and hydrate in
+//! the browser (feature `hydration`), from props embedded in the page. The dashboard is its
+//! own wasm, loaded only by dashboard pages, so the fan's widget never carries it.
+
+pub mod components;
+pub mod text;
+
+pub use components::{Dashboard, SignIn};
+
+use domain::demand::DemandReport;
+use domain::wire::CreatorCampaign;
+use serde::{Deserialize, Serialize};
+use widget::i18n::Lang;
+use yew::Properties;
+
+/// The id of the element holding the server-rendered dashboard.
+pub const ROOT_ID: &str = "tf-dash-root";
+/// The id of the `<script type="application/json">` holding the [`DashboardProps`].
+pub const PROPS_ID: &str = "tf-dash-props";
+
+/// Which dashboard page is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "page", rename_all = "snake_case")]
+pub enum Page {
+    /// The site's campaigns.
+    Campaigns { campaigns: Vec<CreatorCampaign> },
+    /// One campaign: its numbers and its production plan.
+    Campaign { campaign: Box<CreatorCampaign>, demand: DemandReport },
+}
+
+#[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]
+pub struct DashboardProps {
+    /// The signed-in site's name.
+    pub site: String,
+    pub lang: Lang,
+    /// Sent back with every state-changing form: the session's token against forged
+    /// cross-site requests.
+    pub csrf: String,
+    pub page: Page,
+}
+
+/// Renders a dashboard page on the server, ready to be hydrated.
+#[cfg(feature = "ssr")]
+pub async fn render(props: DashboardProps) -> String {
+    yew::ServerRenderer::<Dashboard>::with_props(move || props).render().await
+}
+
+/// Renders the sign-in page on the server (a plain form: it works without the wasm).
+#[cfg(feature = "ssr")]
+pub async fn render_sign_in(props: components::SignInProps) -> String {
+    yew::ServerRenderer::<SignIn>::with_props(move || props).render().await
+}
+
+/// Browser entry point: hydrate the server-rendered dashboard from its embedded props.
+#[cfg(all(target_arch = "wasm32", feature = "hydration"))]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let (Some(root), Some(props)) =
+        (document.get_element_by_id(ROOT_ID), document.get_element_by_id(PROPS_ID))
+    else {
+        return;
+    };
+    let Some(props) = props
+        .text_content()
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .and_then(|value| serde_wasm_bindgen::from_value::<DashboardProps>(value).ok())
+    else {
+        return;
+    };
+    yew::Renderer::<Dashboard>::with_root_and_props(root, props).hydrate();
+}

@@ -1,0 +1,165 @@
+//! The creator's dashboard: signing in and out, sessions that end, forged requests refused,
+//! one site's session reaching nothing of another's.
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use tests::{TestApp, spawn_app, store_test};
+
+/// The session cookie (`tf_session=…`) a sign-in response sets.
+fn session_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// Signs in through a fresh one-time link of `site`; the session cookie.
+async fn sign_in(app: &TestApp, site: &str) -> String {
+    let link = api::sites::sign_in_link(&app.state.store, site, &app.address).await.unwrap();
+    let response = app.client.get(&link).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    session_cookie(&response)
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    app.client.get(app.url(path)).header(COOKIE, cookie).send().await.unwrap()
+}
+
+/// The CSRF token the dashboard page puts in its forms.
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\"").expect("a csrf field");
+    let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
+    tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+store_test!(a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie);
+async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp) {
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+    let response = app.client.get(&link).send().await.unwrap();
+    assert_eq!(
+        (response.status().as_u16(), &response.headers()[LOCATION]),
+        (303, &"/dashboard".parse().unwrap())
+    );
+    let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/dashboard", "Max-Age=43200"] {
+        assert!(set.contains(part), "{part}: {set}");
+    }
+    assert!(!set.contains("Secure"), "plain HTTP here; Secure behind HTTPS");
+    let cookie = session_cookie(&response);
+    let page = get(&app, "/dashboard?lang=en", &cookie).await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "no host page may frame the dashboard: {policy}");
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Walnut desk lamp, made by the tribe") && page.contains("Demo blog"),
+        "the site's campaigns"
+    );
+    assert!(
+        page.contains("/assets/dashboard-boot.js") && !page.contains("/pkg/widget.js"),
+        "its own wasm only"
+    );
+
+    let again = app.client.get(&link).send().await.unwrap();
+    assert_eq!(again.status(), 410, "a link works once");
+    assert!(again.headers().get(SET_COOKIE).is_none());
+    let without = app.client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(
+        (without.status().as_u16(), &without.headers()[LOCATION]),
+        (303, &"/dashboard/sign-in".parse().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn the_site_key_signs_in_and_a_wrong_key_is_refused_and_slowed_down() {
+    let app = tests::spawn_app_with(tests::Options {
+        auth_rate_limit: Some(api::ratelimit::RateLimit { burst: 3, per_minute: 1 }),
+        ..Default::default()
+    })
+    .await;
+    let ok = app.post_form("/dashboard/sign-in", &[("key", app.demo_key.as_str())]).await;
+    assert_eq!(ok.status(), 303);
+    assert!(get(&app, "/dashboard", &session_cookie(&ok)).await.status() == 200);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses
+            .push(app.post_form("/dashboard/sign-in", &[("key", "tf_demo_nope")]).await.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429], "guessing is throttled per address");
+    let page = app.post_form("/dashboard/sign-in", &[("key", "")]).await;
+    assert_eq!(page.status(), 429);
+}
+
+store_test!(signing_out_ends_the_session_and_forged_requests_are_refused);
+async fn signing_out_ends_the_session_and_forged_requests_are_refused(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    let token = csrf(&get(&app, "/dashboard", &cookie).await.text().await.unwrap());
+    let sign_out = |csrf: String, headers: Vec<(&'static str, &'static str)>| {
+        let mut request =
+            app.client.post(app.url("/dashboard/sign-out")).header(COOKIE, &cookie).form(&[("csrf", csrf)]);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for (case, csrf, headers) in [
+        ("from another site", token.clone(), vec![("origin", "https://evil.example")]),
+        ("a cross-site fetch", token.clone(), vec![("sec-fetch-site", "cross-site")]),
+        ("without the form's token", String::new(), vec![]),
+        ("with another token", "0".repeat(32), vec![]),
+    ] {
+        assert_eq!(sign_out(csrf, headers).await.unwrap().status(), 403, "{case}");
+    }
+    assert_eq!(get(&app, "/dashboard", &cookie).await.status(), 200, "forgeries changed nothing");
+    let out = sign_out(token, vec![("origin", "same")]).await.unwrap();
+    assert_eq!(out.status(), 403, "an origin that is not ours");
+    let out =
+        sign_out(csrf(&get(&app, "/dashboard", &cookie).await.text().await.unwrap()), vec![]).await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(out.headers()[SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        get(&app, "/dashboard", &cookie).await.status(),
+        303,
+        "the session is over, not just the cookie"
+    );
+}
+
+store_test!(rotating_the_key_or_the_clock_ends_a_session);
+async fn rotating_the_key_or_the_clock_ends_a_session(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    api::sites::rotate_key(&app.state.store, "demo").await.unwrap();
+    assert_eq!(get(&app, "/dashboard", &cookie).await.status(), 303, "rotating the key ends its sessions");
+
+    let long_ago = api::now().plus_seconds(-api::dashboard::session::TTL_SECS - 1);
+    let (token, _) = api::dashboard::session::start(&app.state.store, "demo", long_ago).await.unwrap();
+    assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 303, "expired");
+    let (token, _) = api::dashboard::session::start(&app.state.store, "demo", api::now()).await.unwrap();
+    assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 200);
+    assert_eq!(get(&app, "/dashboard", "tf_session=../../etc").await.status(), 303);
+}
+
+store_test!(one_sites_session_sees_nothing_of_another_sites_campaigns);
+async fn one_sites_session_sees_nothing_of_another_sites_campaigns(app: TestApp) {
+    app.create_site("other", &["*"]).await;
+    let theirs = crate::support::limited_campaign("their-print", 5);
+    api::campaigning::create(&app.state.store, &app.state.hub, "other", theirs).await.unwrap();
+    let cookie = sign_in(&app, "demo").await;
+    assert_eq!(get(&app, "/dashboard/campaigns/their-print", &cookie).await.status(), 404);
+    assert_eq!(
+        get(&app, "/dashboard/campaigns/nope", &cookie).await.status(),
+        404,
+        "the same as a missing one"
+    );
+    let list = get(&app, "/dashboard", &cookie).await.text().await.unwrap();
+    assert!(!list.contains("their-print"));
+    let mine = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
+    assert!(mine.contains("Production plan") && mine.contains("colour: red"), "the demand table");
+    assert!(
+        mine.contains("data-campaign=&quot;demo&quot;") || mine.contains("data-campaign=\"demo\""),
+        "the embed line"
+    );
+}
+
+#[tokio::test]
+async fn the_dashboards_forms_refuse_oversized_bodies() {
+    let app = spawn_app().await;
+    let response = app.post_form("/dashboard/sign-in", &[("key", "k".repeat(10_000))]).await;
+    assert_eq!(response.status(), 413);
+}
