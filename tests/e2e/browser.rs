@@ -443,6 +443,15 @@ async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
         c.goto(&app.url("/dashboard/campaigns/demo?lang=en")).await.unwrap();
         hydrated(c).await;
         assert!(text(c, "[data-testid=demand]").await.unwrap().contains("colour: red"));
+        // A fan pledges elsewhere: the open page's numbers move without a reload.
+        let body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "red" },
+            "name": format!("Fan {width}"), "contact": format!("fan{width}@example.com"), "public": true });
+        let raised_before = text(c, "[data-testid=raised]").await.unwrap();
+        assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+        eventually(WAIT, "the dashboard's numbers to move", || async {
+            text(c, "[data-testid=raised]").await.filter(|raised| *raised != raised_before)
+        })
+        .await;
         let overflow = c
             .execute("return document.documentElement.scrollWidth > window.innerWidth", vec![])
             .await

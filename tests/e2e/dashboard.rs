@@ -163,3 +163,42 @@ async fn the_dashboards_forms_refuse_oversized_bodies() {
     let response = app.post_form("/dashboard/sign-in", &[("key", "k".repeat(10_000))]).await;
     assert_eq!(response.status(), 413);
 }
+
+store_test!(a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_dashboard);
+async fn a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_dashboard(app: TestApp) {
+    let body = crate::support::with(crate::support::lamp_pledge(), "name", serde_json::json!("李小梅"));
+    assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+    let cookie = sign_in(&app, "demo").await;
+    let page = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
+    assert!(page.contains("李小梅") && page.contains("mei@example.com"), "the creator sees contacts");
+    let csv = get(&app, "/dashboard/campaigns/demo/backers.csv", &cookie).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.text().await.unwrap().contains(",李小梅,mei@example.com,"));
+
+    let token = csrf(&page);
+    let post = |fields: Vec<(&'static str, String)>| {
+        app.client
+            .post(app.url("/dashboard/campaigns/demo/updates"))
+            .header(COOKIE, &cookie)
+            .form(&fields)
+            .send()
+    };
+    let forged = post(vec![("title", "Hacked".into()), ("body", "x".into())]).await.unwrap();
+    assert_eq!(forged.status(), 403, "no token, no update");
+    let refused = post(vec![("csrf", token.clone()), ("title", "".into()), ("body", "Kept as typed".into())])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("title: Required") && refused.contains("Kept as typed"), "the draft comes back");
+    let long = "长".repeat(20_000);
+    let published =
+        post(vec![("csrf", token), ("title", "Samples arrived".into()), ("body", long)]).await.unwrap();
+    assert_eq!(published.status(), 303);
+    assert!(app.text("/c/demo?lang=en").await.contains("Samples arrived"), "on the share page");
+    assert!(app.text("/api/v1/campaigns/demo/updates").await.contains("Samples arrived"));
+
+    app.create_site("other", &["*"]).await;
+    let theirs = sign_in(&app, "other").await;
+    assert_eq!(get(&app, "/dashboard/campaigns/demo/backers.csv", &theirs).await.status(), 404);
+}

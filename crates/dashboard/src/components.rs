@@ -2,9 +2,11 @@
 //! campaign's page, and the sign-in form.
 
 use crate::text::text;
-use crate::{DashboardProps, Page};
+use crate::{CampaignPage, DashboardProps, Page};
 use domain::demand::DemandReport;
 use domain::wire::CreatorCampaign;
+use std::rc::Rc;
+use widget::hooks::{CampaignState, use_live_progress};
 use widget::i18n::Lang;
 use yew::prelude::*;
 
@@ -15,8 +17,8 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
         Page::Campaigns { campaigns } => {
             html! { <CampaignList campaigns={campaigns.clone()} lang={props.lang} /> }
         }
-        Page::Campaign { campaign, demand } => {
-            html! { <CampaignPage campaign={(**campaign).clone()} demand={demand.clone()} lang={props.lang} /> }
+        Page::Campaign(page) => {
+            html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
     };
     html! {
@@ -70,26 +72,89 @@ fn CampaignList(props: &CampaignListProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct CampaignPageProps {
-    campaign: CreatorCampaign,
-    demand: DemandReport,
+struct CampaignViewProps {
+    page: CampaignPage,
     lang: Lang,
+    csrf: String,
 }
 
 #[function_component]
-fn CampaignPage(props: &CampaignPageProps) -> Html {
+fn CampaignView(props: &CampaignViewProps) -> Html {
     let (lang, t) = (props.lang, text(props.lang));
-    let v = &props.campaign.view;
+    let page = &props.page;
+    // The numbers move live, on the widget's own event stream.
+    let live = use_reducer(|| CampaignState(Rc::new(page.campaign.view.clone())));
+    use_live_progress(live.clone());
+    let v = &live.0;
+    let id = &v.id;
+    let draft = page.draft.clone().unwrap_or_default();
     html! {
         <>
             <h1>{ &v.title }</h1>
             <p class="tfd-numbers">
                 <strong data-testid="raised">{ v.currency.format(v.raised) }</strong>
-                { format!(" / {} · {} · {}", v.currency.format(v.goal), lang.backers(v.backers), lang.status(v.status)) }
+                { format!(" / {} · ", v.currency.format(v.goal)) }
+                <span data-testid="backers">{ lang.backers(v.backers) }</span>
+                { format!(" · {}", lang.status(v.status)) }
             </p>
-            <p><a href={props.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a></p>
+            <p><a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a></p>
             <h2>{ t.embed }</h2>
-            <pre class="tfd-code" data-testid="embed">{ &props.campaign.embed_html }</pre>
+            <pre class="tfd-code" data-testid="embed">{ &page.campaign.embed_html }</pre>
+            <Demand demand={page.demand.clone()} lang={lang} />
+            <h2>{ t.backers }</h2>
+            <p><a href={format!("/dashboard/campaigns/{id}/backers.csv")} download="" data-testid="csv">{ t.download_csv }</a></p>
+            <table class="tfd-table" data-testid="backers-table">
+                <thead><tr><th>{ t.name }</th><th>{ t.contact }</th><th>{ t.pledge }</th><th>{ t.status }</th></tr></thead>
+                <tbody>
+                    { for page.backers.pledges.iter().map(|b| {
+                        let options: Vec<String> = b.options.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                        let what = [b.tier.clone().unwrap_or_default(), options.join(", ")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                        html! {
+                            <tr>
+                                <td>{ &b.name }</td>
+                                <td>{ &b.contact }</td>
+                                <td>{ format!("{} {}", v.currency.format(b.amount), what) }</td>
+                                <td>{ &b.status }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            if let Some(next) = &page.backers.next_cursor {
+                <p><a href={format!("/dashboard/campaigns/{id}?cursor={next}")}>{ t.older }</a></p>
+            }
+            <h2 id="updates">{ t.updates }</h2>
+            <form method="post" action={format!("/dashboard/campaigns/{id}/updates")} class="tfd-update">
+                <input type="hidden" name="csrf" value={props.csrf.clone()} />
+                if let Some(error) = &draft.error {
+                    <p class="tfd-error" role="alert">{ error }</p>
+                }
+                <label><span>{ t.update_title }</span><input name="title" value={draft.title.clone()} required=true maxlength="120" /></label>
+                <label><span>{ t.update_body }</span><textarea name="body" required=true rows="5" value={draft.body.clone()} /></label>
+                <button type="submit">{ t.publish }</button>
+            </form>
+            <ul class="tfd-updates" data-testid="updates">
+                { for page.updates.iter().map(|u| html! {
+                    <li><strong>{ &u.title }</strong>{ format!(" · {}", &u.published_at.to_string()[..10]) }<p>{ &u.body }</p></li>
+                }) }
+            </ul>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DemandProps {
+    demand: DemandReport,
+    lang: Lang,
+}
+
+/// The production plan as a table: units and backers per tier and variant against each
+/// variant's minimum batch.
+#[function_component]
+fn Demand(props: &DemandProps) -> Html {
+    let t = text(props.lang);
+    html! {
+        <>
             <h2>{ t.demand }</h2>
             <table class="tfd-table" data-testid="demand">
                 <thead><tr><th>{ t.value }</th><th>{ t.units }</th><th>{ t.backers }</th><th>{ t.min_batch }</th><th>{ t.short }</th></tr></thead>

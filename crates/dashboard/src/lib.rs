@@ -10,7 +10,7 @@ pub mod text;
 pub use components::{Dashboard, SignIn};
 
 use domain::demand::DemandReport;
-use domain::wire::CreatorCampaign;
+use domain::wire::{BackerPage, CreatorCampaign, Update};
 use serde::{Deserialize, Serialize};
 use widget::i18n::Lang;
 use yew::Properties;
@@ -26,8 +26,28 @@ pub const PROPS_ID: &str = "tf-dash-props";
 pub enum Page {
     /// The site's campaigns.
     Campaigns { campaigns: Vec<CreatorCampaign> },
-    /// One campaign: its numbers and its production plan.
-    Campaign { campaign: Box<CreatorCampaign>, demand: DemandReport },
+    /// One campaign: its live numbers, production plan, backers and updates.
+    Campaign(Box<CampaignPage>),
+}
+
+/// What one campaign's page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignPage {
+    pub campaign: CreatorCampaign,
+    pub demand: DemandReport,
+    /// A page of backers, newest first.
+    pub backers: BackerPage,
+    pub updates: Vec<Update>,
+    /// An update the server refused, as typed, with why.
+    pub draft: Option<Draft>,
+}
+
+/// An update being written, kept when the server refuses it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Draft {
+    pub title: String,
+    pub body: String,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

@@ -25,6 +25,15 @@ pub struct Text {
     pub reached: &'static str,
     pub short: &'static str,
     pub not_made: &'static str,
+    pub download_csv: &'static str,
+    pub name: &'static str,
+    pub contact: &'static str,
+    pub pledge: &'static str,
+    pub older: &'static str,
+    pub updates: &'static str,
+    pub update_title: &'static str,
+    pub update_body: &'static str,
+    pub publish: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -55,6 +64,15 @@ static EN: Text = Text {
     reached: "Reached",
     short: "Still needed",
     not_made: "Units not made if the campaign ended now",
+    download_csv: "Download all backers (CSV)",
+    name: "Name",
+    contact: "Contact",
+    pledge: "Pledge",
+    older: "Older backers →",
+    updates: "Updates",
+    update_title: "Title",
+    update_body: "Message to your backers",
+    publish: "Publish",
 };
 
 static ZH: Text = Text {
@@ -78,4 +96,13 @@ static ZH: Text = Text {
     reached: "已达成",
     short: "还差",
     not_made: "若现在结束，不会生产的数量",
+    download_csv: "下载全部支持者（CSV）",
+    name: "称呼",
+    contact: "联系方式",
+    pledge: "支持",
+    older: "更早的支持者 →",
+    updates: "项目动态",
+    update_title: "标题",
+    update_body: "写给支持者的话",
+    publish: "发布",
 };

@@ -63,7 +63,7 @@ async fn page(
     Ok(axum::Json(BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) }))
 }
 
-fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
+pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
     Ok(BackerView {
         options: serde_json::from_str(&row.options)?,
         status: if row.cancelled_at.is_some() { "cancelled" } else { "live" }.to_owned(),
@@ -94,7 +94,13 @@ async fn export(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let entry = creator.campaign(&state, &id)?;
+    csv_response(&state, &entry)
+}
+
+/// A campaign's backers as a streamed CSV download: for the creator API and the dashboard.
+pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Result<Response, Error> {
     let campaign = entry.snapshot(crate::now()).campaign.clone();
+    let id = campaign.id().to_string();
     let columns = option_columns(&campaign);
     let mut head = String::from("\u{feff}");
     let mut header_row: Vec<String> =

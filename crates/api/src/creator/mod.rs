@@ -4,7 +4,7 @@
 //! Handlers here only translate HTTP: what they do is in [`crate::campaigning`] and the
 //! store.
 
-mod backers;
+pub(crate) mod backers;
 pub(crate) mod campaigns;
 mod cover;
 mod demand;

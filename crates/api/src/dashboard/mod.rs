@@ -19,19 +19,26 @@ use std::net::SocketAddr;
 use widget::i18n::Lang;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let pages = Router::new()
         .route("/dashboard", get(campaigns))
         .route("/dashboard/campaigns/{id}", get(campaign))
+        .route("/dashboard/campaigns/{id}/backers.csv", get(backers_csv))
         .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
         .route("/dashboard/sign-out", post(sign_out))
-        // Dashboard forms are a key or a token: small.
-        .layer(DefaultBodyLimit::max(4 * 1024))
+        // A key or a token: small.
+        .layer(DefaultBodyLimit::max(4 * 1024));
+    // An update is up to 20,000 characters: 180 KB of Chinese once form-encoded.
+    let updates = Router::new()
+        .route("/dashboard/campaigns/{id}/updates", post(post_update))
+        .layer(DefaultBodyLimit::max(256 * 1024));
+    pages.merge(updates)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct PageQuery {
     lang: Option<String>,
     token: Option<String>,
+    cursor: Option<String>,
 }
 
 fn lang(query: &PageQuery, headers: &HeaderMap) -> Lang {
@@ -51,10 +58,12 @@ async fn campaigns(
         .iter()
         .map(|e| crate::creator::campaigns::view(&state, &headers, e))
         .collect();
-    page(&state, &session, lang(&query, &headers), Page::Campaigns { campaigns }).await
+    page_response(&state, &session, lang(&query, &headers), Page::Campaigns { campaigns }, StatusCode::OK)
+        .await
 }
 
-/// One campaign: its numbers and production plan. Another site's campaign is a 404.
+/// One campaign: its live numbers, production plan, backers and updates. Another site's
+/// campaign is a 404.
 async fn campaign(
     State(state): State<AppState>,
     session: Session,
@@ -62,19 +71,101 @@ async fn campaign(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let entry = state.hub.get(&id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
-    let campaign = Box::new(crate::creator::campaigns::view(&state, &headers, &entry));
-    let demand =
-        domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(&id).await?);
-    page(&state, &session, lang(&query, &headers), Page::Campaign { campaign, demand }).await
+    let cursor = query.cursor.as_deref().and_then(crate::store::Cursor::parse);
+    let page = campaign_page(&state, &session, &id, &headers, cursor.as_ref(), None).await?;
+    page_response(&state, &session, lang(&query, &headers), Page::Campaign(Box::new(page)), StatusCode::OK)
+        .await
 }
 
-async fn page(state: &AppState, session: &Session, lang: Lang, page: Page) -> Result<Response, Error> {
+async fn campaign_page(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    headers: &HeaderMap,
+    cursor: Option<&crate::store::Cursor>,
+    draft: Option<dashboard::Draft>,
+) -> Result<dashboard::CampaignPage, Error> {
+    let entry = state.hub.get(id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
+    let campaign = crate::creator::campaigns::view(state, headers, &entry);
+    let demand =
+        domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(id).await?);
+    let found = state.store.backers(id, 50, cursor).await?;
+    let pledges =
+        found.pledges.into_iter().map(crate::creator::backers::backer).collect::<anyhow::Result<_>>()?;
+    let backers =
+        domain::wire::BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) };
+    let updates = state.store.updates(id, 20).await?;
+    Ok(dashboard::CampaignPage { campaign, demand, backers, updates, draft })
+}
+
+/// Every backer of a campaign as CSV, for the signed-in site.
+async fn backers_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
+    crate::creator::backers::csv_response(&state, &entry)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct UpdateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Publishes an update from the dashboard; a refused one comes back with what was typed.
+async fn post_update(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, Error> {
+    if !session::same_origin(&state, &headers) || !session.allows(&form.csrf) {
+        return Err(Error::Forbidden);
+    }
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let input = domain::wire::UpdateInput { title: form.title.clone(), body: form.body.clone() };
+    match crate::campaigning::post_update(&state.store, &state.hub, &session.site, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/dashboard/campaigns/{id}#updates")).into_response()),
+        Err(Error::Invalid(errors)) => {
+            let error = errors
+                .iter()
+                .map(|(field, e)| format!("{field}: {}", lang.field_error(e)))
+                .collect::<Vec<_>>();
+            let draft =
+                dashboard::Draft { title: form.title, body: form.body, error: Some(error.join(" · ")) };
+            let page = campaign_page(&state, &session, &id, &headers, None, Some(draft)).await?;
+            page_response(
+                &state,
+                &session,
+                lang,
+                Page::Campaign(Box::new(page)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn page_response(
+    state: &AppState,
+    session: &Session,
+    lang: Lang,
+    page: Page,
+    status: StatusCode,
+) -> Result<Response, Error> {
     let site = state.store.site(&session.site).await?.map(|s| s.name).unwrap_or_default();
     let props = DashboardProps { site, lang, csrf: session.csrf.clone(), page };
     let json = serde_json::to_string(&props).map_err(anyhow::Error::from)?;
     let body = dashboard::render(props).await;
-    Ok(shell(StatusCode::OK, lang, &body, Some(&json)))
+    Ok(shell(status, lang, &body, Some(&json)))
 }
 
 /// The sign-in form; with `?token=`, the one-time link from `tribefund site create`.
