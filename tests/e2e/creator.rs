@@ -774,3 +774,55 @@ async fn a_cover_upload_is_checked_resized_served_for_good_and_shown_on_the_shar
         .unwrap();
     assert_eq!(theirs.status(), 404, "another site's key cannot touch it");
 }
+
+/// The names in the demo campaign's backer list for `query`, sorted.
+async fn backer_names(app: &TestApp, query: &str) -> Vec<String> {
+    let page = app.creator_json(&format!("/api/v1/campaigns/demo/pledges?{query}")).await;
+    let mut names: Vec<String> =
+        page["pledges"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+store_test!(backers_can_be_searched_and_filtered_by_tier_variant_status_and_source);
+async fn backers_can_be_searched_and_filtered_by_tier_variant_status_and_source(app: TestApp) {
+    let fan = |name: &str, colour: &str, src: Option<&str>| {
+        let mut body = json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": colour }, "name": name,
+            "contact": format!("{}@example.com", name.len()), "public": false });
+        if let Some(src) = src {
+            body["src"] = json!(src);
+        }
+        body
+    };
+    for body in [
+        fan("李小梅", "red", Some("weibo")),
+        fan("Wang Wei", "black", None),
+        fan("100% fan", "red", None),
+        json!({ "amount": 500, "name": "Supporter_1", "contact": "s@example.com" }),
+    ] {
+        assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201, "{body}");
+    }
+    let created: Value =
+        app.post_pledge("demo", fan("Quitter", "black", None).to_string()).await.json().await.unwrap();
+    let token = created["receipt_url"].as_str().unwrap().rsplit('/').next().unwrap();
+    app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+
+    assert_eq!(backer_names(&app, "q=wang").await, ["Wang Wei"], "any case");
+    assert_eq!(backer_names(&app, "q=%E5%B0%8F%E6%A2%85").await, ["李小梅"], "Chinese");
+    assert_eq!(backer_names(&app, "q=%25").await, ["100% fan"], "% is a character, not a wildcard");
+    assert_eq!(backer_names(&app, "q=_").await, ["Supporter_1"], "so is _");
+    assert_eq!(backer_names(&app, "option=colour:red").await, ["100% fan", "李小梅"]);
+    assert_eq!(backer_names(&app, "tier=lamp&status=cancelled").await, ["Quitter"]);
+    assert_eq!(backer_names(&app, "status=live&option=colour:black").await, ["Wang Wei"]);
+    assert_eq!(backer_names(&app, "source=weibo").await, ["李小梅"]);
+    for bad in ["option=red", "status=maybe", "q=%27%3B%20DROP%20TABLE%20pledges%3B--"] {
+        let response = app
+            .creator(Method::GET, &format!("/api/v1/campaigns/demo/pledges?{bad}"), &app.demo_key)
+            .send()
+            .await
+            .unwrap();
+        let expected = if bad.starts_with("q=") { 200 } else { 400 };
+        assert_eq!(response.status(), expected, "{bad}");
+    }
+    assert_eq!(app.campaign("demo").await.backers, 4, "nothing was dropped");
+}

@@ -171,6 +171,13 @@ async fn a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_das
     let cookie = sign_in(&app, "demo").await;
     let page = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
     assert!(page.contains("李小梅") && page.contains("mei@example.com"), "the creator sees contacts");
+    let black = get(&app, "/dashboard/campaigns/demo?lang=en&option=colour%3Ablack", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!black.contains("mei@example.com"), "filtered to another variant");
+    assert!(black.contains("<option value=\"colour:black\" selected"), "the filter form keeps its choice");
     let csv = get(&app, "/dashboard/campaigns/demo/backers.csv", &cookie).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(csv.text().await.unwrap().contains(",李小梅,mei@example.com,"));

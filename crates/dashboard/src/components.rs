@@ -2,8 +2,9 @@
 //! campaign's page, and the sign-in form.
 
 use crate::text::text;
-use crate::{CampaignPage, DashboardProps, Page};
+use crate::{CampaignPage, DashboardProps, Page, filters_query};
 use domain::demand::DemandReport;
+use domain::wire::BackerFilters;
 use domain::wire::CreatorCampaign;
 use std::rc::Rc;
 use widget::hooks::{CampaignState, use_live_progress};
@@ -103,6 +104,7 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
             <Demand demand={page.demand.clone()} lang={lang} />
             <h2>{ t.backers }</h2>
             <p><a href={format!("/dashboard/campaigns/{id}/backers.csv")} download="" data-testid="csv">{ t.download_csv }</a></p>
+            <FilterForm campaign={(**v).clone()} filters={page.filters.clone()} lang={lang} />
             <table class="tfd-table" data-testid="backers-table">
                 <thead><tr><th>{ t.name }</th><th>{ t.contact }</th><th>{ t.pledge }</th><th>{ t.status }</th></tr></thead>
                 <tbody>
@@ -121,7 +123,7 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                 </tbody>
             </table>
             if let Some(next) = &page.backers.next_cursor {
-                <p><a href={format!("/dashboard/campaigns/{id}?cursor={next}")}>{ t.older }</a></p>
+                <p><a href={format!("/dashboard/campaigns/{id}?cursor={next}{}", filters_query(&page.filters))}>{ t.older }</a></p>
             }
             <h2 id="updates">{ t.updates }</h2>
             <form method="post" action={format!("/dashboard/campaigns/{id}/updates")} class="tfd-update">
@@ -139,6 +141,54 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                 }) }
             </ul>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FilterFormProps {
+    campaign: domain::wire::CampaignView,
+    filters: BackerFilters,
+    lang: Lang,
+}
+
+/// Search and filters for the backer list: a plain GET form, so it works without scripts.
+#[function_component]
+fn FilterForm(props: &FilterFormProps) -> Html {
+    let (lang, t, f) = (props.lang, text(props.lang), &props.filters);
+    let variants: Vec<String> = props
+        .campaign
+        .tiers
+        .iter()
+        .flat_map(|tier| tier.options.iter())
+        .flat_map(|group| group.values.iter().map(move |v| format!("{}:{}", group.name, v.value)))
+        .fold(Vec::new(), |mut all, v| {
+            if !all.contains(&v) {
+                all.push(v);
+            }
+            all
+        });
+    let choice = |value: &str, label: &str, current: &str| {
+        html! { <option value={value.to_owned()} selected={value == current}>{ label.to_owned() }</option> }
+    };
+    html! {
+        <form method="get" class="tfd-filters" data-testid="filters">
+            <input type="search" name="q" value={f.q.clone()} placeholder={t.search} aria-label={t.search} />
+            <select name="tier" aria-label={t.tier}>
+                { choice("", t.all_tiers, &f.tier) }
+                { for props.campaign.tiers.iter().map(|tier| choice(&tier.id, &tier.title, &f.tier)) }
+            </select>
+            <select name="option" aria-label={t.value}>
+                { choice("", t.all_variants, &f.option) }
+                { for variants.iter().map(|v| choice(v, v, &f.option)) }
+            </select>
+            <select name="status" aria-label={t.status}>
+                { choice("", t.all_statuses, &f.status) }
+                { choice("live", lang.status(domain::Status::Live), &f.status) }
+                { choice("cancelled", t.cancelled, &f.status) }
+            </select>
+            <input name="source" value={f.source.clone()} placeholder={t.source} aria-label={t.source} />
+            <button type="submit">{ t.filter }</button>
+        </form>
     }
 }
 

@@ -10,7 +10,7 @@ pub mod text;
 pub use components::{Dashboard, SignIn};
 
 use domain::demand::DemandReport;
-use domain::wire::{BackerPage, CreatorCampaign, Update};
+use domain::wire::{BackerFilters, BackerPage, CreatorCampaign, Update};
 use serde::{Deserialize, Serialize};
 use widget::i18n::Lang;
 use yew::Properties;
@@ -40,6 +40,19 @@ pub struct CampaignPage {
     pub updates: Vec<Update>,
     /// An update the server refused, as typed, with why.
     pub draft: Option<Draft>,
+    /// The backer list's filters as the creator set them.
+    #[serde(default)]
+    pub filters: BackerFilters,
+}
+
+/// `&q=…&tier=…` for the filters that are set, to keep them across pages.
+pub fn filters_query(filters: &BackerFilters) -> String {
+    let f = filters;
+    [("q", &f.q), ("tier", &f.tier), ("option", &f.option), ("status", &f.status), ("source", &f.source)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("&{k}={}", widget::form::encode(v)))
+        .collect()
 }
 
 /// An update being written, kept when the server refuses it.

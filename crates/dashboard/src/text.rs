@@ -34,6 +34,14 @@ pub struct Text {
     pub update_title: &'static str,
     pub update_body: &'static str,
     pub publish: &'static str,
+    pub search: &'static str,
+    pub tier: &'static str,
+    pub all_tiers: &'static str,
+    pub all_variants: &'static str,
+    pub all_statuses: &'static str,
+    pub cancelled: &'static str,
+    pub source: &'static str,
+    pub filter: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -73,6 +81,14 @@ static EN: Text = Text {
     update_title: "Title",
     update_body: "Message to your backers",
     publish: "Publish",
+    search: "Name or contact",
+    tier: "Tier",
+    all_tiers: "All tiers",
+    all_variants: "All variants",
+    all_statuses: "Live and cancelled",
+    cancelled: "Cancelled",
+    source: "Source tag",
+    filter: "Filter",
 };
 
 static ZH: Text = Text {
@@ -105,4 +121,12 @@ static ZH: Text = Text {
     update_title: "标题",
     update_body: "写给支持者的话",
     publish: "发布",
+    search: "称呼或联系方式",
+    tier: "档位",
+    all_tiers: "全部档位",
+    all_variants: "全部款式",
+    all_statuses: "有效与已取消",
+    cancelled: "已取消",
+    source: "来源标记",
+    filter: "筛选",
 };

@@ -126,6 +126,18 @@ pub struct BackerView {
     pub host_page: Option<String>,
 }
 
+/// Filters of a backer list, as query parameters: `q` (name or contact), `tier`, `option`
+/// (`colour:red`), `status` (`live` or `cancelled`), `source`. Empty ones filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackerFilters {
+    pub q: String,
+    pub tier: String,
+    pub option: String,
+    pub status: String,
+    pub source: String,
+}
+
 /// `GET /api/v1/campaigns/{id}/sources`: where the money came from.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -250,7 +250,7 @@ pub fn variant_link(share_url: &str, tier: &str, options: &[(String, String)]) -
 }
 
 /// Percent-encodes all but the unreserved characters of RFC 3986 (UTF-8 bytes).
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -6,12 +6,12 @@ use super::Creator;
 use crate::error::Error;
 use crate::startup::AppState;
 use crate::store::backers::BackerRow;
-use crate::store::{Cursor, Store};
+use crate::store::{BackerFilter, Cursor, Store};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use domain::wire::{BackerPage, BackerView, Problem};
+use domain::wire::{BackerFilters, BackerPage, BackerView, Problem};
 use domain::{Campaign, Currency, Timestamp};
 use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,13 +31,52 @@ const EXPORT_CHUNK: u32 = 1_000;
 struct PageQuery {
     limit: Option<String>,
     cursor: Option<String>,
+    #[serde(flatten)]
+    filters: BackerFilters,
 }
 
-/// A page of pledges, newest first, contacts included.
+/// The store's filter for a list's query parameters (the creator API's and the dashboard's),
+/// or which one is malformed.
+pub(crate) fn filter_of(filters: &BackerFilters) -> Result<BackerFilter, Error> {
+    let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let f = filters;
+    if [&f.q, &f.tier, &f.option, &f.source].iter().any(|s| s.chars().count() > 200) {
+        return Err(Error::Malformed("Filters are at most 200 characters.".into()));
+    }
+    let option = match given(&f.option) {
+        None => None,
+        Some(pair) => {
+            let (name, value) = pair
+                .split_once(':')
+                .ok_or_else(|| Error::Malformed("option is name:value, e.g. colour:red.".into()))?;
+            Some((name.to_owned(), value.to_owned()))
+        }
+    };
+    let cancelled = match f.status.trim() {
+        "" => None,
+        "live" => Some(false),
+        "cancelled" => Some(true),
+        _ => return Err(Error::Malformed("status is live or cancelled.".into())),
+    };
+    Ok(BackerFilter {
+        search: given(&f.q),
+        tier: given(&f.tier),
+        option,
+        cancelled,
+        source: given(&f.source),
+    })
+}
+
+/// A page of pledges, newest first, contacts included; optionally filtered.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/pledges", tag = "creator", security(("creator_key" = [])),
     params(("id" = String, Path, description = "The campaign's id"),
            ("limit" = Option<u32>, Query, description = "1 to 500; 50 when absent"),
-           ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
+           ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+           ("q" = Option<String>, Query, description = "A piece of the name or contact"),
+           ("tier" = Option<String>, Query, description = "Only this tier"),
+           ("option" = Option<String>, Query, description = "Only this variant, name:value (colour:red)"),
+           ("status" = Option<String>, Query, description = "live or cancelled"),
+           ("source" = Option<String>, Query, description = "Only this src tag")),
     responses((status = 200, body = BackerPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn page(
     State(state): State<AppState>,
@@ -58,7 +97,8 @@ async fn page(
             Cursor::parse(text).ok_or_else(|| Error::Malformed("cursor is not one this API gave.".into()))?,
         ),
     };
-    let found = state.store.backers(&id, limit, cursor.as_ref()).await?;
+    let filter = filter_of(&query.filters)?;
+    let found = state.store.backers(&id, &filter, limit, cursor.as_ref()).await?;
     let pledges = found.pledges.into_iter().map(backer).collect::<anyhow::Result<_>>()?;
     Ok(axum::Json(BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) }))
 }

@@ -39,6 +39,8 @@ struct PageQuery {
     lang: Option<String>,
     token: Option<String>,
     cursor: Option<String>,
+    #[serde(flatten)]
+    filters: domain::wire::BackerFilters,
 }
 
 fn lang(query: &PageQuery, headers: &HeaderMap) -> Lang {
@@ -72,7 +74,7 @@ async fn campaign(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let cursor = query.cursor.as_deref().and_then(crate::store::Cursor::parse);
-    let page = campaign_page(&state, &session, &id, &headers, cursor.as_ref(), None).await?;
+    let page = campaign_page(&state, &session, &id, &headers, cursor.as_ref(), &query.filters, None).await?;
     page_response(&state, &session, lang(&query, &headers), Page::Campaign(Box::new(page)), StatusCode::OK)
         .await
 }
@@ -83,19 +85,20 @@ async fn campaign_page(
     id: &str,
     headers: &HeaderMap,
     cursor: Option<&crate::store::Cursor>,
+    filters: &domain::wire::BackerFilters,
     draft: Option<dashboard::Draft>,
 ) -> Result<dashboard::CampaignPage, Error> {
     let entry = state.hub.get(id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
     let campaign = crate::creator::campaigns::view(state, headers, &entry);
     let demand =
         domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(id).await?);
-    let found = state.store.backers(id, 50, cursor).await?;
+    let found = state.store.backers(id, &crate::creator::backers::filter_of(filters)?, 50, cursor).await?;
     let pledges =
         found.pledges.into_iter().map(crate::creator::backers::backer).collect::<anyhow::Result<_>>()?;
     let backers =
         domain::wire::BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) };
     let updates = state.store.updates(id, 20).await?;
-    Ok(dashboard::CampaignPage { campaign, demand, backers, updates, draft })
+    Ok(dashboard::CampaignPage { campaign, demand, backers, updates, draft, filters: filters.clone() })
 }
 
 /// Every backer of a campaign as CSV, for the signed-in site.
@@ -140,7 +143,8 @@ async fn post_update(
                 .collect::<Vec<_>>();
             let draft =
                 dashboard::Draft { title: form.title, body: form.body, error: Some(error.join(" · ")) };
-            let page = campaign_page(&state, &session, &id, &headers, None, Some(draft)).await?;
+            let page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft))
+                .await?;
             page_response(
                 &state,
                 &session,

@@ -5,6 +5,7 @@
 use super::Store;
 use super::db::on_conn;
 use domain::demand::Combination;
+use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
 
 /// One pledge as its creator sees it.
@@ -68,28 +69,82 @@ macro_rules! select_backers {
         )
     };
 }
-const NEWEST: &str = select_backers!("WHERE campaign_id = ? ORDER BY id DESC LIMIT ?");
-const NEWEST_BEFORE: &str = select_backers!("WHERE campaign_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+const SELECT_BACKERS: &str = select_backers!("WHERE campaign_id = ");
 const OLDEST_AFTER: &str = select_backers!("WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?");
 
+/// Which of a campaign's pledges a list shows; empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackerFilter {
+    /// A piece of the name or contact, any case.
+    pub search: Option<String>,
+    pub tier: Option<String>,
+    /// An option group and its value (`colour`, `red`).
+    pub option: Option<(String, String)>,
+    /// Only cancelled pledges (`Some(true)`) or only live ones (`Some(false)`).
+    pub cancelled: Option<bool>,
+    pub source: Option<String>,
+}
+
+/// `text` as a LIKE pattern that finds it anywhere: `%`, `_` and `\` taken literally.
+fn like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 impl Store {
-    /// Up to `limit` pledges of a campaign, newest first, after `cursor`.
+    /// Up to `limit` pledges of a campaign that pass `filter`, newest first, after `cursor`.
     pub async fn backers(
         &self,
         campaign: &str,
+        filter: &BackerFilter,
         limit: u32,
         cursor: Option<&Cursor>,
     ) -> anyhow::Result<BackerPage> {
         let mut conn = self.readers.acquire().await?;
         let fetch = i64::from(limit) + 1;
-        let mut rows: Vec<BackerRow> = match cursor {
-            None => {
-                on_conn!(&mut conn, c => sqlx::query_as(sql(NEWEST)).bind(campaign).bind(fetch).fetch_all(&mut **c).await)?
+        let search = filter.search.as_deref().map(|s| like(&s.to_lowercase()));
+        // An option is stored as JSON (`{"colour":"red"}`): its pair, JSON-quoted, is matched.
+        let option = match &filter.option {
+            Some((name, value)) => {
+                Some(like(&format!("{}:{}", serde_json::to_string(name)?, serde_json::to_string(value)?)))
             }
-            Some(cursor) => {
-                on_conn!(&mut conn, c => sqlx::query_as(sql(NEWEST_BEFORE)).bind(campaign).bind(cursor.as_str()).bind(fetch).fetch_all(&mut **c).await)?
-            }
+            None => None,
         };
+        let mut rows: Vec<BackerRow> = on_conn!(&mut conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(SELECT_BACKERS);
+            query.push_bind(campaign);
+            if let Some(cursor) = cursor {
+                query.push(" AND id < ").push_bind(cursor.as_str());
+            }
+            if let Some(search) = &search {
+                query.push(" AND (LOWER(name) LIKE ").push_bind(search.clone()).push(" ESCAPE '\\'");
+                query.push(" OR LOWER(contact) LIKE ").push_bind(search.clone()).push(" ESCAPE '\\')");
+            }
+            if let Some(tier) = &filter.tier {
+                query.push(" AND tier_id = ").push_bind(tier.as_str());
+            }
+            if let Some(option) = &option {
+                query.push(" AND options LIKE ").push_bind(option.clone()).push(" ESCAPE '\\'");
+            }
+            match filter.cancelled {
+                Some(true) => { query.push(" AND cancelled_at IS NOT NULL"); }
+                Some(false) => { query.push(" AND cancelled_at IS NULL"); }
+                None => {}
+            }
+            if let Some(source) = &filter.source {
+                query.push(" AND source = ").push_bind(source.as_str());
+            }
+            query.push(" ORDER BY id DESC LIMIT ").push_bind(fetch);
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = if more { rows.last().map(|r| Cursor(r.id.clone())) } else { None };

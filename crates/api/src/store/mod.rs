@@ -22,7 +22,7 @@ mod tribe;
 mod updates;
 mod writer;
 
-pub use backers::{BackerPage, Cursor};
+pub use backers::{BackerFilter, BackerPage, Cursor};
 pub use campaigns::Edited;
 pub use covers::CoverImage;
 pub use refusal::Refusal;
