@@ -178,6 +178,13 @@ async fn a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_das
         .unwrap();
     assert!(!black.contains("mei@example.com"), "filtered to another variant");
     assert!(black.contains("<option value=\"colour:black\" selected"), "the filter form keeps its choice");
+    assert!(!page.contains("chart-leaders"), "an empty chart is left out: no one has recruited yet");
+    for chart in ["chart-time", "chart-demand", "chart-source"] {
+        let at = page.find(&format!("data-testid=\"{chart}\"")).unwrap_or_else(|| panic!("{chart}"));
+        let figure = &page[at..at + page[at..].find("</figure>").unwrap()];
+        assert!(figure.contains("<svg") && figure.contains("<table"), "{chart} is drawn and tabled");
+    }
+    assert!(page.contains("Desk lamp · colour: red"), "the demand chart names each variant");
     let csv = get(&app, "/dashboard/campaigns/demo/backers.csv", &cookie).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(csv.text().await.unwrap().contains(",李小梅,mei@example.com,"));

@@ -1,6 +1,7 @@
 //! The dashboard's components: the frame with the site and sign-out, the campaign list, one
 //! campaign's page, and the sign-in form.
 
+use crate::charts::{Bar, BarChart};
 use crate::text::text;
 use crate::{CampaignPage, DashboardProps, Page, filters_query};
 use domain::demand::DemandReport;
@@ -99,6 +100,7 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                 { format!(" · {}", lang.status(v.status)) }
             </p>
             <p><a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a></p>
+            <Charts page={page.clone()} lang={lang} />
             <h2>{ t.embed }</h2>
             <pre class="tfd-code" data-testid="embed">{ &page.campaign.embed_html }</pre>
             <Demand demand={page.demand.clone()} lang={lang} />
@@ -189,6 +191,71 @@ fn FilterForm(props: &FilterFormProps) -> Html {
             <input name="source" value={f.source.clone()} placeholder={t.source} aria-label={t.source} />
             <button type="submit">{ t.filter }</button>
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChartsProps {
+    page: CampaignPage,
+    lang: Lang,
+}
+
+/// The campaign in pictures: money over time, demand per variant against its batch, money
+/// by source tag, friends by tribe leader.
+#[function_component]
+fn Charts(props: &ChartsProps) -> Html {
+    let (lang, t, page) = (props.lang, text(props.lang), &props.page);
+    let currency = page.campaign.view.currency;
+    let days: Vec<Bar> = page
+        .timeline
+        .iter()
+        .map(|d| Bar {
+            label: d.day.to_string()[..10].to_owned(),
+            value: d.amount,
+            shown: currency.format(d.amount),
+            target: None,
+        })
+        .collect();
+    let demand: Vec<Bar> = page
+        .demand
+        .tiers
+        .iter()
+        .flat_map(|tier| tier.options.iter().flat_map(move |g| g.values.iter().map(move |v| (tier, g, v))))
+        .map(|(tier, group, value)| Bar {
+            label: format!("{} · {}: {}", tier.title, group.name, value.value),
+            value: value.units as i64,
+            shown: value.units.to_string(),
+            target: value.min_batch.map(i64::from),
+        })
+        .collect();
+    let sources: Vec<Bar> = page
+        .sources
+        .iter()
+        .flat_map(|s| s.sources.iter())
+        .map(|s| Bar {
+            label: s.name.clone().unwrap_or_else(|| t.no_source.to_owned()),
+            value: s.amount,
+            shown: currency.format(s.amount),
+            target: None,
+        })
+        .collect();
+    let leaders: Vec<Bar> = page
+        .leaders
+        .iter()
+        .map(|l| Bar {
+            label: l.name.clone().unwrap_or_else(|| widget::i18n::Lang::text(lang).a_fan.to_owned()),
+            value: i64::from(l.recruits),
+            shown: l.recruits.to_string(),
+            target: None,
+        })
+        .collect();
+    html! {
+        <section class="tfd-charts">
+            <BarChart title={t.over_time} bars={days} lang={lang} unit={t.raised} testid="chart-time" />
+            <BarChart title={t.demand_chart} bars={demand} lang={lang} unit={t.units} testid="chart-demand" />
+            <BarChart title={t.by_source} bars={sources} lang={lang} unit={t.raised} testid="chart-source" />
+            <BarChart title={t.by_leader} bars={leaders} lang={lang} unit={t.friends} testid="chart-leaders" />
+        </section>
     }
 }
 

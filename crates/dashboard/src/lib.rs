@@ -4,13 +4,14 @@
 //! the browser (feature `hydration`), from props embedded in the page. The dashboard is its
 //! own wasm, loaded only by dashboard pages, so the fan's widget never carries it.
 
+pub mod charts;
 pub mod components;
 pub mod text;
 
 pub use components::{Dashboard, SignIn};
 
 use domain::demand::DemandReport;
-use domain::wire::{BackerFilters, BackerPage, CreatorCampaign, Update};
+use domain::wire::{BackerFilters, BackerPage, CreatorCampaign, Leader, SourcesReport, Update};
 use serde::{Deserialize, Serialize};
 use widget::i18n::Lang;
 use yew::Properties;
@@ -43,6 +44,23 @@ pub struct CampaignPage {
     /// The backer list's filters as the creator set them.
     #[serde(default)]
     pub filters: BackerFilters,
+    /// Live pledges and amount per day, oldest first.
+    #[serde(default)]
+    pub timeline: Vec<Day>,
+    /// Where the money came from.
+    #[serde(default)]
+    pub sources: Option<SourcesReport>,
+    /// The top recruiters, contacts never included.
+    #[serde(default)]
+    pub leaders: Vec<Leader>,
+}
+
+/// One day of pledges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Day {
+    pub day: domain::Timestamp,
+    pub pledges: u64,
+    pub amount: i64,
 }
 
 /// `&q=…&tier=…` for the filters that are set, to keep them across pages.

@@ -42,6 +42,12 @@ pub struct Text {
     pub cancelled: &'static str,
     pub source: &'static str,
     pub filter: &'static str,
+    pub over_time: &'static str,
+    pub demand_chart: &'static str,
+    pub by_source: &'static str,
+    pub by_leader: &'static str,
+    pub no_source: &'static str,
+    pub friends: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -89,6 +95,12 @@ static EN: Text = Text {
     cancelled: "Cancelled",
     source: "Source tag",
     filter: "Filter",
+    over_time: "Pledged per day",
+    demand_chart: "Units per variant against its minimum batch",
+    by_source: "Pledged per source tag",
+    by_leader: "Friends brought by tribe leaders",
+    no_source: "(no tag)",
+    friends: "Friends",
 };
 
 static ZH: Text = Text {
@@ -129,4 +141,10 @@ static ZH: Text = Text {
     cancelled: "已取消",
     source: "来源标记",
     filter: "筛选",
+    over_time: "每日支持金额",
+    demand_chart: "各款式数量与最低起订量",
+    by_source: "各来源支持金额",
+    by_leader: "推荐达人带来的朋友",
+    no_source: "（无标记）",
+    friends: "朋友",
 };

@@ -8,7 +8,7 @@ pub(crate) mod backers;
 pub(crate) mod campaigns;
 mod cover;
 mod demand;
-mod sources;
+pub(crate) mod sources;
 mod updates;
 
 use crate::error::Error;

@@ -24,14 +24,19 @@ async fn sources(
     Path(id): Path<String>,
 ) -> Result<axum::Json<SourcesReport>, Error> {
     creator.campaign(&state, &id)?;
-    let (by_source, by_host) = state.store.sources(&id).await?;
+    Ok(axum::Json(report(&state, &id).await?))
+}
+
+/// The sources report of a campaign, for the creator API and the dashboard.
+pub(crate) async fn report(state: &AppState, id: &str) -> Result<SourcesReport, Error> {
+    let (by_source, by_host) = state.store.sources(id).await?;
     let total = |row: SourceRow| SourceTotal {
         name: row.name,
         pledges: u64::try_from(row.pledges).unwrap_or(0),
         amount: row.amount,
     };
-    Ok(axum::Json(SourcesReport {
+    Ok(SourcesReport {
         sources: by_source.into_iter().map(total).collect(),
         hosts: by_host.into_iter().map(total).collect(),
-    }))
+    })
 }

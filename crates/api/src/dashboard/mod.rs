@@ -98,7 +98,26 @@ async fn campaign_page(
     let backers =
         domain::wire::BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) };
     let updates = state.store.updates(id, 20).await?;
-    Ok(dashboard::CampaignPage { campaign, demand, backers, updates, draft, filters: filters.clone() })
+    let timeline = state
+        .store
+        .timeline(id)
+        .await?
+        .into_iter()
+        .map(|(day, pledges, amount)| dashboard::Day { day, pledges, amount })
+        .collect();
+    let sources = Some(crate::creator::sources::report(state, id).await?);
+    let leaders = state.store.leaders(id, 10).await?;
+    Ok(dashboard::CampaignPage {
+        campaign,
+        demand,
+        backers,
+        updates,
+        draft,
+        filters: filters.clone(),
+        timeline,
+        sources,
+        leaders,
+    })
 }
 
 /// Every backer of a campaign as CSV, for the signed-in site.

@@ -4,6 +4,7 @@
 
 use super::Store;
 use super::db::on_conn;
+use domain::Timestamp;
 use domain::demand::Combination;
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
@@ -178,6 +179,21 @@ impl Store {
              WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY host_page ORDER BY amount DESC, name"
         )).bind(campaign).fetch_all(&mut **c).await)?;
         Ok((by_source, by_host))
+    }
+
+    /// Live pledges and their amount per day (UTC), oldest first.
+    pub async fn timeline(&self, campaign: &str) -> anyhow::Result<Vec<(Timestamp, u64, i64)>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(i64, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT CAST(created_at / 86400 AS BIGINT) AS day, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY day ORDER BY day"
+        )).bind(campaign).fetch_all(&mut **c).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, pledges, amount)| {
+                (Timestamp::from_unix(day * 86_400), u64::try_from(pledges).unwrap_or(0), amount)
+            })
+            .collect())
     }
 
     /// Live tier pledges grouped by tier and chosen values.
