@@ -67,7 +67,7 @@ async fn changed_origins_reach_the_running_servers_framing_policy(app: TestApp) 
             Some(response.headers().get("content-security-policy")?.to_str().ok()?.to_owned())
         }
     };
-    assert!(csp(&app).await.unwrap().ends_with("frame-ancestors *"));
+    assert!(csp(&app).await.unwrap().ends_with("frame-ancestors 'self' *"));
     let update = SiteCommand::Update {
         id: "demo".into(),
         name: None,
@@ -79,7 +79,7 @@ async fn changed_origins_reach_the_running_servers_framing_policy(app: TestApp) 
     eventually(Duration::from_secs(10), "the server to frame only the new origins", || async {
         csp(&app)
             .await
-            .filter(|p| p.ends_with("frame-ancestors http://127.0.0.1:4000 https://blog.example.cn"))
+            .filter(|p| p.ends_with("frame-ancestors 'self' http://127.0.0.1:4000 https://blog.example.cn"))
     })
     .await;
 }

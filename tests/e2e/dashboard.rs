@@ -216,3 +216,41 @@ async fn a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_das
     let theirs = sign_in(&app, "other").await;
     assert_eq!(get(&app, "/dashboard/campaigns/demo/backers.csv", &theirs).await.status(), 404);
 }
+
+store_test!(the_embed_builder_gives_the_line_a_preview_and_the_origins_that_may_embed_it);
+async fn the_embed_builder_gives_the_line_a_preview_and_the_origins_that_may_embed_it(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    let page =
+        get(&app, "/dashboard/embed?lang=en&campaign=demo&widget_lang=zh-CN&theme=dark", &cookie).await;
+    let page = page.text().await.unwrap();
+    let snippet = format!(
+        "&lt;script src=\"{}/embed.js\" data-campaign=\"demo\" data-lang=\"zh-CN\" data-theme=\"dark\" async&gt;&lt;/script&gt;",
+        app.address
+    );
+    assert!(page.contains(&snippet), "the line to paste: {}", &page[page.find("snippet").unwrap()..][..300]);
+    assert!(page.contains("src=\"/embed/demo?lang=zh-CN&amp;theme=dark\""), "the live preview");
+    assert!(page.contains("&lt;iframe src=\""), "the plain iframe for hosts that strip scripts");
+    let embed = app.client.get(app.url("/embed/demo")).send().await.unwrap();
+    let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.ends_with("frame-ancestors 'self' *"), "the preview may frame it: {policy}");
+
+    let token = csrf(&page);
+    let save = |origins: &str, csrf: &str| {
+        app.client
+            .post(app.url("/dashboard/origins"))
+            .header(COOKIE, &cookie)
+            .form(&[("csrf", csrf), ("origins", origins)])
+            .send()
+    };
+    assert_eq!(save("https://evil.example", "").await.unwrap().status(), 403, "no token, no change");
+    let refused = save("https://blog.example.cn\nftp://nope", &token).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("\"ftp://nope\" is not scheme://host[:port] or *"));
+    assert_eq!(save("https://blog.example.cn\n\nhttp://127.0.0.1:4000", &token).await.unwrap().status(), 303);
+    let embed = app.client.get(app.url("/embed/demo")).send().await.unwrap();
+    let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        policy.ends_with("frame-ancestors 'self' http://127.0.0.1:4000 https://blog.example.cn"),
+        "at once: {policy}"
+    );
+}

@@ -131,7 +131,7 @@ fn parse_origins(origins: &[String]) -> anyhow::Result<String> {
     for text in origins {
         match Origin::parse(text) {
             Some(origin) => parsed.push(origin),
-            None => bail!("--origin {text:?} is not scheme://host[:port] or *"),
+            None => bail!("origin {text:?} is not scheme://host[:port] or *"),
         }
     }
     Ok(domain::origin::frame_ancestors(&parsed))

@@ -3,7 +3,7 @@
 
 use crate::charts::{Bar, BarChart};
 use crate::text::text;
-use crate::{CampaignPage, DashboardProps, Page, filters_query};
+use crate::{CampaignPage, DashboardProps, EmbedPage, Page, filters_query};
 use domain::demand::DemandReport;
 use domain::wire::BackerFilters;
 use domain::wire::CreatorCampaign;
@@ -22,11 +22,15 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
         Page::Campaign(page) => {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
+        Page::Embed(page) => {
+            html! { <EmbedBuilder page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
+        }
     };
     html! {
         <div class="tfd">
             <header class="tfd-header">
                 <a class="tfd-brand" href="/dashboard">{ t.dashboard }</a>
+                <a href="/dashboard/embed">{ t.embed_builder }</a>
                 <span class="tfd-site" data-testid="site">{ &props.site }</span>
                 <form method="post" action="/dashboard/sign-out" class="tfd-sign-out">
                     <input type="hidden" name="csrf" value={props.csrf.clone()} />
@@ -191,6 +195,58 @@ fn FilterForm(props: &FilterFormProps) -> Html {
             <input name="source" value={f.source.clone()} placeholder={t.source} aria-label={t.source} />
             <button type="submit">{ t.filter }</button>
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct EmbedBuilderProps {
+    page: EmbedPage,
+    lang: Lang,
+    csrf: String,
+}
+
+/// Pick a campaign, language and theme; see the widget as readers will; copy the line.
+#[function_component]
+fn EmbedBuilder(props: &EmbedBuilderProps) -> Html {
+    let (t, page) = (text(props.lang), &props.page);
+    let choice = |value: &str, label: &str, current: &str| {
+        html! { <option value={value.to_owned()} selected={value == current}>{ label.to_owned() }</option> }
+    };
+    html! {
+        <>
+            <h1>{ t.embed_builder }</h1>
+            <form method="get" class="tfd-filters">
+                <select name="campaign" aria-label={t.title}>
+                    { for page.campaigns.iter().map(|(id, title)| choice(id, title, &page.campaign)) }
+                </select>
+                <select name="widget_lang" aria-label={t.language}>
+                    { choice("", t.readers_language, &page.lang) }
+                    { choice("en", "English", &page.lang) }
+                    { choice("zh-CN", "简体中文", &page.lang) }
+                </select>
+                <select name="theme" aria-label={t.theme}>
+                    { choice("light", t.light, &page.theme) }
+                    { choice("dark", t.dark, &page.theme) }
+                </select>
+                <button type="submit">{ t.show }</button>
+            </form>
+            <h2>{ t.embed }</h2>
+            <pre class="tfd-code" data-testid="snippet">{ page.snippet() }</pre>
+            <p class="tfd-hint">{ t.iframe_hint }</p>
+            <pre class="tfd-code" data-testid="iframe">{ page.iframe() }</pre>
+            <h2>{ t.preview }</h2>
+            <iframe class="tfd-preview" src={page.frame_path()} title={t.preview} data-testid="preview"></iframe>
+            <h2 id="origins">{ t.origins }</h2>
+            <p class="tfd-hint">{ t.origins_hint }</p>
+            <form method="post" action="/dashboard/origins" class="tfd-update">
+                <input type="hidden" name="csrf" value={props.csrf.clone()} />
+                if let Some(error) = &page.origins_error {
+                    <p class="tfd-error" role="alert">{ error }</p>
+                }
+                <textarea name="origins" rows="4" aria-label={t.origins} value={page.origins.join("\n")} />
+                <button type="submit">{ t.save }</button>
+            </form>
+        </>
     }
 }
 

@@ -29,6 +29,61 @@ pub enum Page {
     Campaigns { campaigns: Vec<CreatorCampaign> },
     /// One campaign: its live numbers, production plan, backers and updates.
     Campaign(Box<CampaignPage>),
+    /// The embed builder: the snippet for a campaign, language and theme, a live preview,
+    /// and the origins allowed to embed the site's widgets.
+    Embed(Box<EmbedPage>),
+}
+
+/// What the embed builder shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbedPage {
+    /// The site's campaigns: id and title.
+    pub campaigns: Vec<(String, String)>,
+    pub campaign: String,
+    /// `en`, `zh-CN`, or empty for the reader's browser.
+    pub lang: String,
+    /// `light` or `dark`.
+    pub theme: String,
+    /// The server's public address.
+    pub base: String,
+    /// The origins that may embed the site's widgets, and why a change was refused.
+    pub origins: Vec<String>,
+    pub origins_error: Option<String>,
+}
+
+impl EmbedPage {
+    /// The one line for a blog post.
+    pub fn snippet(&self) -> String {
+        let mut attributes = format!("data-campaign=\"{}\"", self.campaign);
+        if !self.lang.is_empty() {
+            attributes.push_str(&format!(" data-lang=\"{}\"", self.lang));
+        }
+        if !self.theme.is_empty() && self.theme != "light" {
+            attributes.push_str(&format!(" data-theme=\"{}\"", self.theme));
+        }
+        format!("<script src=\"{}/embed.js\" {attributes} async></script>", self.base)
+    }
+
+    /// The widget's own address, for the plain iframe and the preview.
+    pub fn frame_path(&self) -> String {
+        let mut query = Vec::new();
+        if !self.lang.is_empty() {
+            query.push(format!("lang={}", self.lang));
+        }
+        if !self.theme.is_empty() {
+            query.push(format!("theme={}", self.theme));
+        }
+        format!("/embed/{}?{}", self.campaign, query.join("&"))
+    }
+
+    /// For hosts that strip scripts.
+    pub fn iframe(&self) -> String {
+        format!(
+            "<iframe src=\"{}{}\" style=\"width:100%;height:640px;border:0\" title=\"tribefund\"></iframe>",
+            self.base,
+            self.frame_path()
+        )
+    }
 }
 
 /// What one campaign's page shows.

@@ -320,7 +320,7 @@ pub(super) fn is_receipt_token(token: &str) -> bool {
 fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}",
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self' {}",
         state.hub.frame_ancestors(&entry.site)
     );
     let mut response = (status, Html(body)).into_response();
