@@ -20,7 +20,7 @@ async fn the_embed_page_shows_progress_and_a_form_before_any_script_runs() {
     let response = app.client.get(app.url("/embed/demo?lang=en")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(csp.ends_with("frame-ancestors 'self' *"), "{csp}");
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"role="progressbar""#));
     assert!(html.contains(r#"aria-valuenow="5""#), "¥2,500 of ¥50,000 is 5%");
