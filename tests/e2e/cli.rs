@@ -100,7 +100,7 @@ async fn bad_site_commands_fail_with_a_clear_message_and_change_nothing() {
                 origins: vec!["*".into()],
                 json: true,
             },
-            "--name",
+            "name: must be at most 80",
         ),
         (SiteCommand::RotateKey { id: "nope".into(), json: true }, "no site with id"),
         (

@@ -254,3 +254,62 @@ async fn the_embed_builder_gives_the_line_a_preview_and_the_origins_that_may_emb
         "at once: {policy}"
     );
 }
+
+#[tokio::test]
+async fn sign_up_is_off_unless_the_operator_turns_it_on() {
+    let app = spawn_app().await;
+    assert_eq!(app.client.get(app.url("/dashboard/sign-up")).send().await.unwrap().status(), 404);
+    let form = [("id", "mei-blog"), ("name", "Mei's blog"), ("origins", "https://mei.example")];
+    assert_eq!(app.post_form("/dashboard/sign-up", &form).await.status(), 404);
+    assert!(app.state.store.site("mei-blog").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn with_open_sign_up_a_blogger_creates_a_site_sees_its_key_once_and_is_signed_in() {
+    let open = tests::spawn_app_with(tests::Options { open_signup: true, ..Default::default() }).await;
+    assert_eq!(open.client.get(open.url("/dashboard/sign-up?lang=en")).send().await.unwrap().status(), 200);
+    for (case, form, message) in [
+        (
+            "a bad origin",
+            [("id", "mei-blog"), ("name", "Mei"), ("origins", "mei.example")],
+            "is not scheme://host[:port] or *",
+        ),
+        ("a bad id", [("id", "Mei Blog"), ("name", "Mei"), ("origins", "*")], "lowercase letters"),
+        ("a taken id", [("id", "demo"), ("name", "Mei"), ("origins", "*")], "exists already"),
+    ] {
+        let refused = open.post_form("/dashboard/sign-up", &form).await;
+        assert_eq!(refused.status(), 422, "{case}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{case}: {message}");
+        assert!(page.contains("value=\"Mei\""), "{case}: what was typed is kept");
+    }
+    let forged = open
+        .client
+        .post(open.url("/dashboard/sign-up"))
+        .header("origin", "https://evil.example")
+        .form(&[("id", "evil"), ("name", "Evil"), ("origins", "*")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(open.state.store.site("evil").await.unwrap().is_none());
+    let form = [
+        ("id", "mei-blog"),
+        ("name", "Mei's blog"),
+        ("origins", "https://mei.example\nhttp://localhost:4000"),
+    ];
+    let created = open.post_form("/dashboard/sign-up", &form).await;
+    assert_eq!(created.status(), 201);
+    let cookie = session_cookie(&created);
+    let page = created.text().await.unwrap();
+    let at = page.find("data-testid=\"key\"").unwrap_or_else(|| panic!("the key is shown: {page}"));
+    let key = page[at..].split('>').nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(key.starts_with("tf_mei-blog_"), "{key}");
+    assert_eq!(
+        open.creator(reqwest::Method::GET, "/api/v1/campaigns", &key).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(get(&open, "/dashboard", &cookie).await.status(), 200, "signed in");
+    let site = open.state.store.site("mei-blog").await.unwrap().unwrap();
+    assert_eq!(site.origins, ["http://localhost:4000", "https://mei.example"]);
+}

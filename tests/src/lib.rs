@@ -50,6 +50,8 @@ pub struct Options {
     pub rate_limit: Option<RateLimit>,
     /// Failed creator-key checks per address; unlimited when unset (tests make many).
     pub auth_rate_limit: Option<RateLimit>,
+    /// Bloggers may create their own site at /dashboard/sign-up.
+    pub open_signup: bool,
     /// Keep-alive interval of event streams; 15 s when unset.
     pub keepalive: Option<Duration>,
 }
@@ -123,6 +125,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         auth_rate_limit: options.auth_rate_limit,
         trust_proxy: false,
         keepalive: options.keepalive.unwrap_or(Duration::from_secs(15)),
+        open_signup: options.open_signup,
         poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
         bench_routes: false,

@@ -53,6 +53,9 @@ struct ServeArgs {
     /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
     #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Let bloggers create their own site at /dashboard/sign-up.
+    #[arg(long, env = "TRIBEFUND_OPEN_SIGNUP")]
+    open_signup: bool,
     /// A font with Chinese glyphs for share posters (default: Debian's fonts-wqy-microhei
     /// or fonts-noto-cjk).
     #[arg(long, env = "TRIBEFUND_POSTER_FONT")]
@@ -109,6 +112,7 @@ async fn run() -> anyhow::Result<()> {
         rate_limit,
         auth_rate_limit,
         trust_proxy,
+        open_signup,
         poster_font,
         pledge_batch,
         bench_routes,
@@ -129,6 +133,7 @@ async fn run() -> anyhow::Result<()> {
         auth_rate_limit: parse_rate_limit(&auth_rate_limit)?,
         trust_proxy,
         keepalive: std::time::Duration::from_secs(15),
+        open_signup,
         poster_font,
         pledge_batch: usize::from(pledge_batch),
         bench_routes,

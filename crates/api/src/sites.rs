@@ -32,10 +32,10 @@ pub async fn create(
     base_url: &str,
 ) -> anyhow::Result<CreatedSite> {
     if !is_slug(id) {
-        bail!("--id {id:?} must be 1 to 64 lowercase letters, digits and inner dashes");
+        bail!("site id {id:?} must be 1 to 64 lowercase letters, digits and inner dashes");
     }
-    let name = clean(name, 80, true, false)
-        .map_err(|e| anyhow::anyhow!("--name: {}", domain::FieldError::from(e)))?;
+    let name =
+        clean(name, 80, true, false).map_err(|e| anyhow::anyhow!("name: {}", domain::FieldError::from(e)))?;
     let origins = parse_origins(origins)?;
     let key = new_key(id);
     if !store.create_site(id, &name, &origins, &crate::ids::sha256_hex(key.as_bytes()), crate::now()).await? {

@@ -28,6 +28,9 @@ pub struct Settings {
     /// How often an idle event stream gets a keep-alive comment, so proxies and phones
     /// do not drop it.
     pub keepalive: std::time::Duration,
+    /// Let bloggers create their own site from `/dashboard/sign-up` (off: sites come from
+    /// the command line).
+    pub open_signup: bool,
     /// The font share posters are drawn in; when unset, the first Debian CJK font found
     /// (see `tribe::FONT_PATHS`).
     pub poster_font: Option<PathBuf>,

@@ -8,7 +8,7 @@ pub mod charts;
 pub mod components;
 pub mod text;
 
-pub use components::{Dashboard, SignIn};
+pub use components::{Dashboard, SignIn, SignUp};
 
 use domain::demand::DemandReport;
 use domain::wire::{BackerFilters, BackerPage, CreatorCampaign, Leader, SourcesReport, Update};
@@ -157,6 +157,12 @@ pub async fn render(props: DashboardProps) -> String {
 #[cfg(feature = "ssr")]
 pub async fn render_sign_in(props: components::SignInProps) -> String {
     yew::ServerRenderer::<SignIn>::with_props(move || props).render().await
+}
+
+/// Renders the sign-up page on the server (a plain form).
+#[cfg(feature = "ssr")]
+pub async fn render_sign_up(props: components::SignUpProps) -> String {
+    yew::ServerRenderer::<SignUp>::with_props(move || props).render().await
 }
 
 /// Browser entry point: hydrate the server-rendered dashboard from its embedded props.

@@ -60,6 +60,12 @@ pub struct Text {
     pub origins: &'static str,
     pub origins_hint: &'static str,
     pub save: &'static str,
+    pub sign_up: &'static str,
+    pub site_name: &'static str,
+    pub site_id: &'static str,
+    pub site_ready: &'static str,
+    pub key_once: &'static str,
+    pub to_dashboard: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -125,6 +131,12 @@ static EN: Text = Text {
     origins: "Where it may be embedded",
     origins_hint: "One origin per line: https://your-blog.example (with a port if it has one), or * for any site.",
     save: "Save",
+    sign_up: "Create your site",
+    site_name: "Your blog's name",
+    site_id: "Site id (lowercase letters, digits, dashes)",
+    site_ready: "Your site is ready",
+    key_once: "Your site key, shown this once: keep it somewhere safe. It signs you in and runs the creator API.",
+    to_dashboard: "Go to your dashboard →",
 };
 
 static ZH: Text = Text {
@@ -183,4 +195,10 @@ static ZH: Text = Text {
     origins: "允许嵌入的网站",
     origins_hint: "每行一个来源，例如 https://your-blog.example（有端口请写上），或用 * 表示任何网站。",
     save: "保存",
+    sign_up: "创建站点",
+    site_name: "博客名称",
+    site_id: "站点 id（小写字母、数字、连字符）",
+    site_ready: "站点已创建",
+    key_once: "你的站点密钥只显示这一次，请妥善保存。它用于登录和调用发起人 API。",
+    to_dashboard: "进入控制台 →",
 };

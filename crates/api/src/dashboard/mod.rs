@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/{id}/backers.csv", get(backers_csv))
         .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
         .route("/dashboard/sign-out", post(sign_out))
+        .route("/dashboard/sign-up", get(sign_up_page).post(sign_up))
         .route("/dashboard/embed", get(embed_builder))
         .route("/dashboard/origins", post(set_origins))
         // A key or a token: small.
@@ -290,6 +291,82 @@ async fn set_origins(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
+        }
+    }
+}
+
+/// The sign-up form, when the operator allows sign-up (`--open-signup`); a 404 otherwise.
+async fn sign_up_page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if !state.settings.open_signup {
+        return Error::NotFound.into_response();
+    }
+    let props = dashboard::components::SignUpProps { lang: lang(&query, &headers), ..Default::default() };
+    shell(StatusCode::OK, props.lang, &dashboard::render_sign_up(props).await, None)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct SignUpForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    origins: String,
+}
+
+/// Creates a site from the sign-up form, shows its key once and signs its creator in. Each
+/// attempt costs the address a token of the key-guessing budget, so sites cannot be
+/// sprayed from one address.
+async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, Error> {
+    if !state.settings.open_signup {
+        return Err(Error::NotFound);
+    }
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let ip = crate::http::client_ip(&state, peer, &headers);
+    state
+        .auth_failures
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let origins: Vec<String> =
+        form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    let base = crate::http::base_url(&state, &headers);
+    let mut props = dashboard::components::SignUpProps {
+        lang,
+        id: form.id.trim().to_owned(),
+        name: form.name.clone(),
+        origins: form.origins.clone(),
+        ..Default::default()
+    };
+    match crate::sites::create(&state.store, &props.id, &form.name, &origins, &base).await {
+        Ok(created) => {
+            // This server frames it at once; others hear of it through the store.
+            if let Some(site) = state.store.site(&created.id).await? {
+                state.hub.set_site(&site.id, &site.origins.join(" "));
+            }
+            let (token, _) = session::start(&state.store, &created.id, crate::now()).await?;
+            props.key = Some(created.key);
+            let mut response =
+                shell(StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(&state, &headers)));
+            Ok(response)
+        }
+        Err(e) => {
+            props.error = Some(format!("{e:#}"));
+            Ok(shell(StatusCode::UNPROCESSABLE_ENTITY, lang, &dashboard::render_sign_up(props).await, None))
         }
     }
 }
