@@ -313,3 +313,43 @@ async fn with_open_sign_up_a_blogger_creates_a_site_sees_its_key_once_and_is_sig
     let site = open.state.store.site("mei-blog").await.unwrap().unwrap();
     assert_eq!(site.origins, ["http://localhost:4000", "https://mei.example"]);
 }
+
+store_test!(a_backers_detail_shows_their_pledge_contact_referrer_and_recruits_to_their_creator_only);
+async fn a_backers_detail_shows_their_pledge_contact_referrer_and_recruits_to_their_creator_only(
+    app: TestApp,
+) {
+    let pledge = |name: &str, referral: Option<&str>| {
+        let mut body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "red" }, "name": name,
+            "contact": format!("{name}@example.com"), "public": false, "message": "Can't wait" });
+        if let Some(code) = referral {
+            body["ref"] = serde_json::json!(code);
+        }
+        app.post_pledge("demo", body.to_string())
+    };
+    let mei: serde_json::Value = pledge("mei", None).await.json().await.unwrap();
+    let li: serde_json::Value = pledge("li", mei["referral_code"].as_str()).await.json().await.unwrap();
+    let cookie = sign_in(&app, "demo").await;
+    let page = get(
+        &app,
+        &format!("/dashboard/campaigns/demo/backers/{}?lang=en", li["id"].as_str().unwrap()),
+        &cookie,
+    )
+    .await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for expected in ["li@example.com", "colour: red", "Can&#39;t wait", "<td>mei</td>"] {
+        assert!(page.contains(expected) || page.contains(&expected.replace("&#39;", "'")), "{expected}");
+    }
+    let mine = get(
+        &app,
+        &format!("/dashboard/campaigns/demo/backers/{}?lang=en", mei["id"].as_str().unwrap()),
+        &cookie,
+    )
+    .await;
+    assert!(mine.text().await.unwrap().contains("1 friend · ¥299"), "her recruits");
+    app.create_site("other", &["*"]).await;
+    let theirs = sign_in(&app, "other").await;
+    let path = format!("/dashboard/campaigns/demo/backers/{}", li["id"].as_str().unwrap());
+    assert_eq!(get(&app, &path, &theirs).await.status(), 404);
+    assert_eq!(get(&app, "/dashboard/campaigns/demo/backers/nope", &cookie).await.status(), 404);
+}

@@ -6,7 +6,7 @@ use crate::text::text;
 use crate::{CampaignPage, DashboardProps, EmbedPage, Page, filters_query};
 use domain::demand::DemandReport;
 use domain::wire::BackerFilters;
-use domain::wire::CreatorCampaign;
+use domain::wire::{BackerView, CreatorCampaign};
 use std::rc::Rc;
 use widget::hooks::{CampaignState, use_live_progress};
 use widget::i18n::Lang;
@@ -22,6 +22,9 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
         Page::Campaign(page) => {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
+        Page::Backer { campaign, backer, referrer } => html! {
+            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} lang={props.lang} />
+        },
         Page::Embed(page) => {
             html! { <EmbedBuilder page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
@@ -119,7 +122,7 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                         let what = [b.tier.clone().unwrap_or_default(), options.join(", ")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
                         html! {
                             <tr>
-                                <td>{ &b.name }</td>
+                                <td><a href={format!("/dashboard/campaigns/{id}/backers/{}", b.id)}>{ &b.name }</a></td>
                                 <td>{ &b.contact }</td>
                                 <td>{ format!("{} {}", v.currency.format(b.amount), what) }</td>
                                 <td>{ &b.status }</td>
@@ -195,6 +198,44 @@ fn FilterForm(props: &FilterFormProps) -> Html {
             <input name="source" value={f.source.clone()} placeholder={t.source} aria-label={t.source} />
             <button type="submit">{ t.filter }</button>
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BackerDetailProps {
+    campaign: CreatorCampaign,
+    backer: BackerView,
+    referrer: Option<String>,
+    lang: Lang,
+}
+
+/// Everything about one backer's pledge, contact included.
+#[function_component]
+fn BackerDetail(props: &BackerDetailProps) -> Html {
+    let (lang, t, b) = (props.lang, text(props.lang), &props.backer);
+    let currency = props.campaign.view.currency;
+    let row = |label: &str, value: String| html! { <tr><th>{ label.to_owned() }</th><td>{ value }</td></tr> };
+    let options: Vec<String> = b.options.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    html! {
+        <>
+            <p><a href={format!("/dashboard/campaigns/{}", props.campaign.view.id)}>{ format!("← {}", props.campaign.view.title) }</a></p>
+            <h1>{ &b.name }</h1>
+            <table class="tfd-table" data-testid="backer">
+                <tbody>
+                    { row(t.contact, b.contact.clone()) }
+                    { row(t.pledge, format!("{} · {}{}", currency.format(b.amount), b.tier.clone().unwrap_or_default(), if b.quantity > 1 { format!(" × {}", b.quantity) } else { String::new() })) }
+                    { row(t.value, options.join(", ")) }
+                    { row(t.status, b.status.clone()) }
+                    { row(t.message, b.message.clone().unwrap_or_default()) }
+                    { row(t.when, b.created_at.to_string()) }
+                    { row(t.referred_by, props.referrer.clone().or_else(|| b.referred_by.clone()).unwrap_or_default()) }
+                    { row(t.friends, lang.friends(b.recruits) + &format!(" · {}", currency.format(b.recruited_amount))) }
+                    { row(t.source, b.source.clone().unwrap_or_default()) }
+                    { row(t.host_page, b.host_page.clone().unwrap_or_default()) }
+                    { row(t.referral_code, b.referral_code.clone()) }
+                </tbody>
+            </table>
+        </>
     }
 }
 

@@ -11,7 +11,7 @@ pub mod text;
 pub use components::{Dashboard, SignIn, SignUp};
 
 use domain::demand::DemandReport;
-use domain::wire::{BackerFilters, BackerPage, CreatorCampaign, Leader, SourcesReport, Update};
+use domain::wire::{BackerFilters, BackerPage, BackerView, CreatorCampaign, Leader, SourcesReport, Update};
 use serde::{Deserialize, Serialize};
 use widget::i18n::Lang;
 use yew::Properties;
@@ -29,6 +29,8 @@ pub enum Page {
     Campaigns { campaigns: Vec<CreatorCampaign> },
     /// One campaign: its live numbers, production plan, backers and updates.
     Campaign(Box<CampaignPage>),
+    /// One backer: everything about their pledge.
+    Backer { campaign: Box<CreatorCampaign>, backer: Box<BackerView>, referrer: Option<String> },
     /// The embed builder: the snippet for a campaign, language and theme, a live preview,
     /// and the origins allowed to embed the site's widgets.
     Embed(Box<EmbedPage>),

@@ -66,6 +66,11 @@ pub struct Text {
     pub site_ready: &'static str,
     pub key_once: &'static str,
     pub to_dashboard: &'static str,
+    pub message: &'static str,
+    pub when: &'static str,
+    pub referred_by: &'static str,
+    pub host_page: &'static str,
+    pub referral_code: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -137,6 +142,11 @@ static EN: Text = Text {
     site_ready: "Your site is ready",
     key_once: "Your site key, shown this once: keep it somewhere safe. It signs you in and runs the creator API.",
     to_dashboard: "Go to your dashboard →",
+    message: "Message",
+    when: "Pledged at",
+    referred_by: "Brought by",
+    host_page: "Host page",
+    referral_code: "Referral code",
 };
 
 static ZH: Text = Text {
@@ -201,4 +211,9 @@ static ZH: Text = Text {
     site_ready: "站点已创建",
     key_once: "你的站点密钥只显示这一次，请妥善保存。它用于登录和调用发起人 API。",
     to_dashboard: "进入控制台 →",
+    message: "留言",
+    when: "支持时间",
+    referred_by: "推荐人",
+    host_page: "来源页面",
+    referral_code: "推荐码",
 };

@@ -124,6 +124,11 @@ pub struct BackerView {
     pub source: Option<String>,
     #[serde(default)]
     pub host_page: Option<String>,
+    /// Live pledges made through this backer's link, and what they brought.
+    #[serde(default)]
+    pub recruits: u32,
+    #[serde(default)]
+    pub recruited_amount: i64,
 }
 
 /// Filters of a backer list, as query parameters: `q` (name or contact), `tier`, `option`

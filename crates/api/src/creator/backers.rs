@@ -120,6 +120,8 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         referred_by: row.referred_by,
         source: row.source,
         host_page: row.host_page,
+        recruits: u32::try_from(row.recruits).unwrap_or(0),
+        recruited_amount: row.recruited_amount,
     })
 }
 

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(campaigns))
         .route("/dashboard/campaigns/{id}", get(campaign))
         .route("/dashboard/campaigns/{id}/backers.csv", get(backers_csv))
+        .route("/dashboard/campaigns/{id}/backers/{pledge}", get(backer))
         .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
         .route("/dashboard/sign-out", post(sign_out))
         .route("/dashboard/sign-up", get(sign_up_page).post(sign_up))
@@ -121,6 +122,27 @@ async fn campaign_page(
         sources,
         leaders,
     })
+}
+
+/// One backer of one of the site's campaigns.
+async fn backer(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, pledge)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
+    let row = state.store.backer(&id, &pledge).await?.ok_or(Error::NotFound)?;
+    let backer = crate::creator::backers::backer(row)?;
+    // The referrer's name, from the same campaign; their contact stays theirs.
+    let referrer = match &backer.referred_by {
+        Some(code) => state.store.referrer_name(&id, code).await?,
+        None => None,
+    };
+    let campaign = Box::new(crate::creator::campaigns::view(&state, &headers, &entry));
+    let page = Page::Backer { campaign, backer: Box::new(backer), referrer };
+    page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
 }
 
 /// Every backer of a campaign as CSV, for the signed-in site.

@@ -27,6 +27,8 @@ pub struct BackerRow {
     pub cancelled_at: Option<i64>,
     pub source: Option<String>,
     pub host_page: Option<String>,
+    pub recruits: i64,
+    pub recruited_amount: i64,
 }
 
 /// Pledges and amount under one source tag or host page.
@@ -65,12 +67,13 @@ macro_rules! select_backers {
     ($rest:literal) => {
         concat!(
             "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
-             referral_code, referred_by, cancelled_at, source, host_page FROM pledges ",
+             referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount FROM pledges ",
             $rest
         )
     };
 }
 const SELECT_BACKERS: &str = select_backers!("WHERE campaign_id = ");
+const ONE: &str = select_backers!("WHERE campaign_id = ? AND id = ?");
 const OLDEST_AFTER: &str = select_backers!("WHERE campaign_id = ? AND id > ? ORDER BY id LIMIT ?");
 
 /// Which of a campaign's pledges a list shows; empty fields filter nothing.
@@ -150,6 +153,14 @@ impl Store {
         rows.truncate(limit as usize);
         let next = if more { rows.last().map(|r| Cursor(r.id.clone())) } else { None };
         Ok(BackerPage { pledges: rows, next })
+    }
+
+    /// One pledge of a campaign.
+    pub async fn backer(&self, campaign: &str, id: &str) -> anyhow::Result<Option<BackerRow>> {
+        let mut conn = self.readers.acquire().await?;
+        Ok(
+            on_conn!(&mut conn, c => sqlx::query_as(sql(ONE)).bind(campaign).bind(id).fetch_optional(&mut **c).await)?,
+        )
     }
 
     /// The next `limit` pledges of a campaign after pledge id `after` (oldest first), for

@@ -28,6 +28,15 @@ impl Store {
         Ok(name.map(|(name,)| name))
     }
 
+    /// The name behind a referral code of a campaign, for its creator (public or not).
+    pub async fn referrer_name(&self, campaign: &str, code: &str) -> anyhow::Result<Option<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let name: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT name FROM pledges WHERE referral_code = ? AND campaign_id = ?"
+        )).bind(code).bind(campaign).fetch_optional(&mut **c).await)?;
+        Ok(name.map(|(name,)| name))
+    }
+
     /// The newest `limit` public backers of a campaign, whole messages.
     pub async fn wall(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<WallEntry>> {
         let mut conn = self.readers.acquire().await?;
