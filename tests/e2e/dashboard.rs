@@ -205,6 +205,24 @@ async fn a_creator_reads_backers_downloads_them_and_posts_an_update_from_the_das
     assert_eq!(refused.status(), 422);
     let refused = refused.text().await.unwrap();
     assert!(refused.contains("title: Required") && refused.contains("Kept as typed"), "the draft comes back");
+    let preview = post(vec![
+        ("csrf", token.clone()),
+        ("action", "preview".into()),
+        ("title", "Samples <b>arrived</b>".into()),
+        ("body", "First line\nsecond line\n\nNew paragraph".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(preview.status(), 200);
+    let preview = preview.text().await.unwrap();
+    assert!(preview.contains("data-testid=\"update-preview\""), "shown as backers will read it");
+    assert!(
+        preview.contains("Samples &lt;b&gt;arrived&lt;/b&gt;") && preview.contains("<p>New paragraph</p>")
+    );
+    assert!(
+        !app.text("/api/v1/campaigns/demo/updates").await.contains("Samples"),
+        "a preview publishes nothing"
+    );
     let long = "长".repeat(20_000);
     let published =
         post(vec![("csrf", token), ("title", "Samples arrived".into()), ("body", long)]).await.unwrap();

@@ -140,9 +140,19 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                 if let Some(error) = &draft.error {
                     <p class="tfd-error" role="alert">{ error }</p>
                 }
+                if draft.preview {
+                    <article class="tfd-preview-update" data-testid="update-preview">
+                        <p class="tfd-hint">{ t.preview_hint }</p>
+                        <h3>{ &draft.title }</h3>
+                        { for draft.body.split("\n\n").filter(|p| !p.trim().is_empty()).map(|p| html! {
+                            <p>{ for p.trim().lines().enumerate().map(|(i, line)| html! { <>{ if i > 0 { html! { <br /> } } else { html! {} } }{ line }</> }) }</p>
+                        }) }
+                    </article>
+                }
                 <label><span>{ t.update_title }</span><input name="title" value={draft.title.clone()} required=true maxlength="120" /></label>
                 <label><span>{ t.update_body }</span><textarea name="body" required=true rows="5" value={draft.body.clone()} /></label>
-                <button type="submit">{ t.publish }</button>
+                <button type="submit" name="action" value="preview" class="tfd-secondary">{ t.preview }</button>
+                <button type="submit" name="action" value="publish">{ t.publish }</button>
             </form>
             <ul class="tfd-updates" data-testid="updates">
                 { for page.updates.iter().map(|u| html! {

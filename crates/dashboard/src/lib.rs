@@ -136,6 +136,9 @@ pub struct Draft {
     pub title: String,
     pub body: String,
     pub error: Option<String>,
+    /// Shown as backers will read it, not yet published.
+    #[serde(default)]
+    pub preview: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

@@ -71,6 +71,7 @@ pub struct Text {
     pub referred_by: &'static str,
     pub host_page: &'static str,
     pub referral_code: &'static str,
+    pub preview_hint: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -147,6 +148,7 @@ static EN: Text = Text {
     referred_by: "Brought by",
     host_page: "Host page",
     referral_code: "Referral code",
+    preview_hint: "Preview: not published yet. Your backers will read it like this.",
 };
 
 static ZH: Text = Text {
@@ -216,4 +218,5 @@ static ZH: Text = Text {
     referred_by: "推荐人",
     host_page: "来源页面",
     referral_code: "推荐码",
+    preview_hint: "预览：尚未发布，支持者看到的会是这样。",
 };

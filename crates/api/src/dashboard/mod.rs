@@ -159,6 +159,9 @@ async fn backers_csv(
 struct UpdateForm {
     #[serde(default)]
     csrf: String,
+    /// `preview` shows the update without publishing it; anything else publishes.
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -178,6 +181,27 @@ async fn post_update(
     }
     let lang = crate::http::pages::pick_lang(None, &headers);
     let input = domain::wire::UpdateInput { title: form.title.clone(), body: form.body.clone() };
+    if form.action == "preview" {
+        state.hub.get(&id).filter(|e| e.site == session.site).ok_or(Error::NotFound)?;
+        let draft = match input.check() {
+            Ok((title, body)) => dashboard::Draft { title, body, error: None, preview: true },
+            Err(errors) => {
+                let error = errors
+                    .iter()
+                    .map(|(field, e)| format!("{field}: {}", lang.field_error(e)))
+                    .collect::<Vec<_>>();
+                dashboard::Draft {
+                    title: form.title,
+                    body: form.body,
+                    error: Some(error.join(" · ")),
+                    preview: false,
+                }
+            }
+        };
+        let page =
+            campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft)).await?;
+        return page_response(&state, &session, lang, Page::Campaign(Box::new(page)), StatusCode::OK).await;
+    }
     match crate::campaigning::post_update(&state.store, &state.hub, &session.site, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/dashboard/campaigns/{id}#updates")).into_response()),
         Err(Error::Invalid(errors)) => {
@@ -185,8 +209,12 @@ async fn post_update(
                 .iter()
                 .map(|(field, e)| format!("{field}: {}", lang.field_error(e)))
                 .collect::<Vec<_>>();
-            let draft =
-                dashboard::Draft { title: form.title, body: form.body, error: Some(error.join(" · ")) };
+            let draft = dashboard::Draft {
+                title: form.title,
+                body: form.body,
+                error: Some(error.join(" · ")),
+                preview: false,
+            };
             let page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft))
                 .await?;
             page_response(
