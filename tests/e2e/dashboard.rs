@@ -371,3 +371,52 @@ async fn a_backers_detail_shows_their_pledge_contact_referrer_and_recruits_to_th
     assert_eq!(get(&app, &path, &theirs).await.status(), 404);
     assert_eq!(get(&app, "/dashboard/campaigns/demo/backers/nope", &cookie).await.status(), 404);
 }
+
+store_test!(a_creator_edits_text_and_terms_in_the_dashboard_and_sees_what_pledges_lock);
+async fn a_creator_edits_text_and_terms_in_the_dashboard_and_sees_what_pledges_lock(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    let page = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
+    let token = csrf(&page);
+    let goal_input = |page: &str| {
+        let at = page.find("name=\"goal\"").expect("a goal field");
+        page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()].to_owned()
+    };
+    assert!(!goal_input(&page).contains("disabled"), "nothing is locked before the first pledge");
+    let edit = |fields: Vec<(&'static str, String)>| {
+        app.client
+            .post(app.url("/dashboard/campaigns/demo/edit"))
+            .header(COOKIE, &cookie)
+            .form(&fields)
+            .send()
+    };
+    let saved = edit(vec![
+        ("csrf", token.clone()),
+        ("title", "Walnut lamp, second batch".into()),
+        ("goal", "60000".into()),
+        ("ends_at", api::now().plus_seconds(40 * 86_400).to_string()[..16].to_owned()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 303);
+    let view = app.campaign("demo").await;
+    assert_eq!((view.title.as_str(), view.goal), ("Walnut lamp, second batch", 6_000_000));
+
+    for (field, typed, message) in
+        [("goal", "lots", "Must be a number"), ("ends_at", "soon", "Must be a date and time")]
+    {
+        let refused = edit(vec![("csrf", token.clone()), (field, typed.into())]).await.unwrap();
+        assert_eq!(refused.status(), 422, "{field}");
+        assert!(refused.text().await.unwrap().contains(message), "{field}: {message}");
+    }
+    assert_eq!(edit(vec![("title", "Forged".into())]).await.unwrap().status(), 403, "no token, no edit");
+
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+    let page = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
+    assert!(goal_input(&page).contains("disabled"), "the goal is shown locked once someone pledged");
+    assert!(page.contains("Locked: backers have pledged to this."));
+    // A forged form that sends the locked field anyway is refused, naming it.
+    let forced = edit(vec![("csrf", token), ("goal", "1".into())]).await.unwrap();
+    assert_eq!(forced.status(), 422);
+    assert!(forced.text().await.unwrap().contains("Cannot change once backers have pledged"));
+    assert_eq!(app.campaign("demo").await.goal, 6_000_000);
+}

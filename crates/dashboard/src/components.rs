@@ -108,6 +108,7 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
             </p>
             <p><a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a></p>
             <Charts page={page.clone()} lang={lang} />
+            <Details page={page.clone()} lang={lang} csrf={props.csrf.clone()} />
             <h2>{ t.embed }</h2>
             <pre class="tfd-code" data-testid="embed">{ &page.campaign.embed_html }</pre>
             <Demand demand={page.demand.clone()} lang={lang} />
@@ -298,6 +299,50 @@ fn EmbedBuilder(props: &EmbedBuilderProps) -> Html {
                 <button type="submit">{ t.save }</button>
             </form>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DetailsProps {
+    page: CampaignPage,
+    lang: Lang,
+    csrf: String,
+}
+
+/// The campaign's text and terms, editable; what backers' pledges lock is shown locked,
+/// with the reason, before the creator tries. Dates are UTC.
+#[function_component]
+fn Details(props: &DetailsProps) -> Html {
+    let (t, page) = (text(props.lang), &props.page);
+    let v = &page.campaign.view;
+    let locked = |field: &str| page.campaign.locked.iter().any(|l| l == field);
+    let error = |field: &str| {
+        page.edit_errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, e)| html! { <span class="tfd-error">{ e.clone() }</span> })
+    };
+    let note = |field: &str| locked(field).then(|| html! { <span class="tfd-hint">{ t.locked_hint }</span> });
+    let minutes = |at: domain::Timestamp| at.to_string()[..16].to_owned();
+    let currency = v.currency;
+    let major = |minor: i64| format!("{}.{:02}", minor / 100, minor % 100);
+    html! {
+        <details class="tfd-details" open={!page.edit_errors.is_empty()}>
+            <summary>{ t.edit_details }</summary>
+            <form method="post" action={format!("/dashboard/campaigns/{}/edit", v.id)} class="tfd-update" data-testid="edit">
+                <input type="hidden" name="csrf" value={props.csrf.clone()} />
+                <label><span>{ t.title }</span><input name="title" value={v.title.clone()} maxlength="120" />{ error("title") }</label>
+                <label><span>{ t.summary }</span><textarea name="summary" rows="3" value={v.summary.clone()} />{ error("summary") }</label>
+                <label><span>{ t.story }</span><textarea name="story" rows="6" value={page.campaign.story.clone()} />{ error("story") }</label>
+                <label><span>{ format!("{} ({})", t.goal, currency.code()) }</span>
+                    <input name="goal" inputmode="decimal" value={major(v.goal)} disabled={locked("goal")} />{ note("goal") }{ error("goal") }</label>
+                <label><span>{ t.starts }</span>
+                    <input type="datetime-local" name="starts_at" value={minutes(v.starts_at)} disabled={locked("starts_at")} />{ note("starts_at") }{ error("starts_at") }</label>
+                <label><span>{ t.ends }</span>
+                    <input type="datetime-local" name="ends_at" value={minutes(v.ends_at)} disabled={locked("ends_at")} />{ note("ends_at") }{ error("ends_at") }</label>
+                <button type="submit">{ t.save }</button>
+            </form>
+        </details>
     }
 }
 

@@ -110,6 +110,9 @@ pub struct CampaignPage {
     /// The top recruiters, contacts never included.
     #[serde(default)]
     pub leaders: Vec<Leader>,
+    /// Why the last edit was refused, field by field, in the reader's language.
+    #[serde(default)]
+    pub edit_errors: Vec<(String, String)>,
 }
 
 /// One day of pledges.

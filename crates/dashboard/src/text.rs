@@ -72,6 +72,13 @@ pub struct Text {
     pub host_page: &'static str,
     pub referral_code: &'static str,
     pub preview_hint: &'static str,
+    pub edit_details: &'static str,
+    pub summary: &'static str,
+    pub story: &'static str,
+    pub goal: &'static str,
+    pub starts: &'static str,
+    pub ends: &'static str,
+    pub locked_hint: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -149,6 +156,13 @@ static EN: Text = Text {
     host_page: "Host page",
     referral_code: "Referral code",
     preview_hint: "Preview: not published yet. Your backers will read it like this.",
+    edit_details: "Edit text and terms",
+    summary: "Summary",
+    story: "Story",
+    goal: "Goal",
+    starts: "Starts (UTC)",
+    ends: "Ends (UTC)",
+    locked_hint: "Locked: backers have pledged to this.",
 };
 
 static ZH: Text = Text {
@@ -219,4 +233,11 @@ static ZH: Text = Text {
     host_page: "来源页面",
     referral_code: "推荐码",
     preview_hint: "预览：尚未发布，支持者看到的会是这样。",
+    edit_details: "修改文字与条款",
+    summary: "简介",
+    story: "项目故事",
+    goal: "目标金额",
+    starts: "开始时间（UTC）",
+    ends: "结束时间（UTC）",
+    locked_hint: "已锁定：已有支持者按此条款支持。",
 };

@@ -56,6 +56,8 @@ pub enum FieldError {
     ImageTooLarge {
         max: u32,
     },
+    /// Not a date and time.
+    InvalidDate,
     /// A code this build does not know (sent by a newer server).
     Unknown,
 }
@@ -102,6 +104,7 @@ impl From<Code> for FieldError {
             "invalid_origin" => FieldError::InvalidOrigin,
             "not_an_image" => FieldError::NotAnImage,
             "image_too_large" => FieldError::ImageTooLarge { max: c.max },
+            "invalid_date" => FieldError::InvalidDate,
             _ => FieldError::Unknown,
         }
     }
@@ -157,6 +160,7 @@ impl fmt::Display for FieldError {
                 f.write_str("must be a PNG, JPEG or WebP image of the type it is sent as")
             }
             FieldError::ImageTooLarge { max } => write!(f, "must be at most {max} pixels wide and high"),
+            FieldError::InvalidDate => f.write_str("must be a date and time"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -241,6 +245,7 @@ mod tests {
             FieldError::InvalidOrigin,
             FieldError::NotAnImage,
             FieldError::ImageTooLarge { max: 8_000 },
+            FieldError::InvalidDate,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

@@ -236,6 +236,7 @@ impl Lang {
             (Lang::ZhCn, FieldError::InvalidOrigin) => "格式应为 https://域名[:端口] 或 *".to_owned(),
             (Lang::ZhCn, FieldError::NotAnImage) => "请上传 PNG、JPEG 或 WebP 图片".to_owned(),
             (Lang::ZhCn, FieldError::ImageTooLarge { max }) => format!("图片长宽不能超过 {max} 像素"),
+            (Lang::ZhCn, FieldError::InvalidDate) => "请填写日期和时间".to_owned(),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }
