@@ -69,8 +69,23 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 impl Session {
+    /// A state-changing form of this session: it must come from our own pages and carry
+    /// the session's CSRF token; 403 otherwise.
+    pub(crate) fn check_form(&self, state: &AppState, headers: &HeaderMap, csrf: &str) -> Result<(), Error> {
+        if same_origin(state, headers) && self.allows(csrf) { Ok(()) } else { Err(Error::Forbidden) }
+    }
+
+    /// Campaign `id` when it is this session's site's; otherwise 404, as if it did not exist.
+    pub(crate) fn campaign(
+        &self,
+        state: &AppState,
+        id: &str,
+    ) -> Result<std::sync::Arc<crate::hub::Entry>, Error> {
+        state.hub.get(id).filter(|e| e.site == self.site).ok_or(Error::NotFound)
+    }
+
     /// Whether a form's CSRF token is this session's.
-    pub(crate) fn allows(&self, csrf: &str) -> bool {
+    fn allows(&self, csrf: &str) -> bool {
         let (a, b) = (self.csrf.as_bytes(), csrf.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }

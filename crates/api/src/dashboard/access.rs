@@ -1,0 +1,187 @@
+//! Getting in and out: the sign-in form and one-time links, open sign-up, sign-out.
+
+use super::session::{self, Session};
+use super::{PageQuery, lang, shell};
+use crate::error::Error;
+use crate::startup::AppState;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use widget::i18n::Lang;
+
+/// The sign-up form, when the operator allows sign-up (`--open-signup`); a 404 otherwise.
+pub(super) async fn sign_up_page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if !state.settings.open_signup {
+        return Error::NotFound.into_response();
+    }
+    let props = dashboard::components::SignUpProps { lang: lang(&query, &headers), ..Default::default() };
+    shell(StatusCode::OK, props.lang, &dashboard::render_sign_up(props).await, None)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct SignUpForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    origins: String,
+}
+
+/// Creates a site from the sign-up form, shows its key once and signs its creator in. Each
+/// attempt costs the address a token of the key-guessing budget, so sites cannot be
+/// sprayed from one address.
+pub(super) async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, Error> {
+    if !state.settings.open_signup {
+        return Err(Error::NotFound);
+    }
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let ip = crate::http::client_ip(&state, peer, &headers);
+    state
+        .auth_failures
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let origins: Vec<String> =
+        form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    let base = crate::http::base_url(&state, &headers);
+    let mut props = dashboard::components::SignUpProps {
+        lang,
+        id: form.id.trim().to_owned(),
+        name: form.name.clone(),
+        origins: form.origins.clone(),
+        ..Default::default()
+    };
+    match crate::sites::create(&state.store, &props.id, &form.name, &origins, &base).await {
+        Ok(created) => {
+            // This server frames it at once; others hear of it through the store.
+            if let Some(site) = state.store.site(&created.id).await? {
+                state.hub.set_site(&site.id, &site.origins.join(" "));
+            }
+            let (token, _) = session::start(&state.store, &created.id, crate::now()).await?;
+            props.key = Some(created.key);
+            let mut response =
+                shell(StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(&state, &headers)));
+            Ok(response)
+        }
+        Err(e) => {
+            props.error = Some(format!("{e:#}"));
+            Ok(shell(StatusCode::UNPROCESSABLE_ENTITY, lang, &dashboard::render_sign_up(props).await, None))
+        }
+    }
+}
+
+/// The sign-in form; with `?token=`, the one-time link from `tribefund site create`.
+pub(super) async fn sign_in_page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = lang(&query, &headers);
+    let Some(token) = query.token.as_deref() else {
+        return Ok(sign_in_form(lang, None, StatusCode::OK).await);
+    };
+    let now = crate::now();
+    match crate::sites::redeem_sign_in(&state.store, token, now).await? {
+        Some(site) => signed_in(&state, &headers, &site).await,
+        None => {
+            let why = match lang {
+                Lang::En => {
+                    "This sign-in link was used already or has expired. Sign in with the site key, or ask for a new link."
+                }
+                Lang::ZhCn => "该登录链接已用过或已过期。请用站点密钥登录，或索取新链接。",
+            };
+            Ok(sign_in_form(lang, Some(why), StatusCode::GONE).await)
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct KeyForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// Signing in with the site key. Failures are throttled per address, like the creator API's.
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, Error> {
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let ip = crate::http::client_ip(&state, peer, &headers);
+    let now = std::time::Instant::now();
+    state.auth_failures.peek(ip, now).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    match crate::sites::authenticate(&state.store, form.key.trim()).await {
+        Ok(site) => signed_in(&state, &headers, &site).await,
+        Err(Error::Unauthorized) => {
+            let _ = state.auth_failures.check(ip, now);
+            let why = match lang {
+                Lang::En => "That is not a site key of this server.",
+                Lang::ZhCn => "该密钥不是本服务器的站点密钥。",
+            };
+            Ok(sign_in_form(lang, Some(why), StatusCode::UNAUTHORIZED).await)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Starts a session for `site` and sends the browser to its campaigns.
+pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Response, Error> {
+    let (token, _) = session::start(&state.store, site, crate::now()).await?;
+    let mut response = Redirect::to("/dashboard").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(state, headers)));
+    Ok(response)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signing out ends the session everywhere (not only this browser's cookie).
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    session.check_form(&state, &headers, &form.csrf)?;
+    session.end(&state.store).await?;
+    let mut response = Redirect::to("/dashboard/sign-in").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::cookie(None, session::secure(&state, &headers)));
+    Ok(response)
+}
+
+pub(super) async fn sign_in_form(lang: Lang, error: Option<&str>, status: StatusCode) -> Response {
+    let body = dashboard::render_sign_in(dashboard::components::SignInProps {
+        lang,
+        error: error.map(str::to_owned),
+    })
+    .await;
+    shell(status, lang, &body, None)
+}

@@ -1,0 +1,235 @@
+//! A campaign's pages in the dashboard: its numbers, charts, backers and updates, a
+//! backer's page, the CSV download, and editing its text and terms.
+
+use super::session::Session;
+use super::{PageQuery, lang, page_response};
+use crate::error::Error;
+use crate::startup::AppState;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboard::Page;
+
+/// One campaign: its live numbers, production plan, backers and updates. Another site's
+/// campaign is a 404.
+pub(super) async fn campaign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let cursor = query.cursor.as_deref().and_then(crate::store::Cursor::parse);
+    let page = campaign_page(&state, &session, &id, &headers, cursor.as_ref(), &query.filters, None).await?;
+    page_response(&state, &session, lang(&query, &headers), Page::Campaign(Box::new(page)), StatusCode::OK)
+        .await
+}
+
+pub(super) async fn campaign_page(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    headers: &HeaderMap,
+    cursor: Option<&crate::store::Cursor>,
+    filters: &domain::wire::BackerFilters,
+    draft: Option<dashboard::Draft>,
+) -> Result<dashboard::CampaignPage, Error> {
+    let entry = session.campaign(state, id)?;
+    let campaign = crate::creator::campaigns::view(state, headers, &entry);
+    let demand =
+        domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(id).await?);
+    let found = state.store.backers(id, &crate::creator::backers::filter_of(filters)?, 50, cursor).await?;
+    let pledges =
+        found.pledges.into_iter().map(crate::creator::backers::backer).collect::<anyhow::Result<_>>()?;
+    let backers =
+        domain::wire::BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) };
+    let updates = state.store.updates(id, 20).await?;
+    let timeline = state
+        .store
+        .timeline(id)
+        .await?
+        .into_iter()
+        .map(|(day, pledges, amount)| dashboard::Day { day, pledges, amount })
+        .collect();
+    let sources = Some(crate::creator::sources::report(state, id).await?);
+    let leaders = state.store.leaders(id, 10).await?;
+    Ok(dashboard::CampaignPage {
+        campaign,
+        demand,
+        backers,
+        updates,
+        draft,
+        filters: filters.clone(),
+        timeline,
+        sources,
+        leaders,
+        edit_errors: Vec::new(),
+    })
+}
+
+/// One backer of one of the site's campaigns.
+pub(super) async fn backer(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, pledge)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = session.campaign(&state, &id)?;
+    let row = state.store.backer(&id, &pledge).await?.ok_or(Error::NotFound)?;
+    let backer = crate::creator::backers::backer(row)?;
+    // The referrer's name, from the same campaign; their contact stays theirs.
+    let referrer = match &backer.referred_by {
+        Some(code) => state.store.referrer_name(&id, code).await?,
+        None => None,
+    };
+    let campaign = Box::new(crate::creator::campaigns::view(&state, &headers, &entry));
+    let page = Page::Backer { campaign, backer: Box::new(backer), referrer };
+    page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
+}
+
+/// Every backer of a campaign as CSV, for the signed-in site.
+pub(super) async fn backers_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let entry = session.campaign(&state, &id)?;
+    crate::creator::backers::csv_response(&state, &entry)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    title: Option<String>,
+    summary: Option<String>,
+    story: Option<String>,
+    /// In major units, as typed (`50000`, `499.50`).
+    goal: Option<String>,
+    /// `datetime-local` values, UTC: `2026-12-01T09:00`.
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+}
+
+/// Edits a campaign's text and terms from the dashboard: only the fields the form sends
+/// change (browsers do not send disabled, locked ones); refusals come back field by field.
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<EditForm>,
+) -> Result<Response, Error> {
+    session.check_form(&state, &headers, &form.csrf)?;
+    let entry = session.campaign(&state, &id)?;
+    let currency = entry.snapshot(crate::now()).campaign.currency();
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let mut errors = domain::FieldErrors::new();
+    let goal = form.goal.as_deref().and_then(|typed| {
+        let minor = currency.parse_major(typed);
+        if minor.is_none() {
+            errors.add("goal", domain::FieldError::NotANumber);
+        }
+        minor
+    });
+    let mut when = |field: &str, typed: Option<&str>| {
+        let typed = typed?;
+        let at = domain::Timestamp::parse(&format!("{}:00Z", typed.trim()));
+        if at.is_none() {
+            errors.add(field, domain::FieldError::InvalidDate);
+        }
+        at
+    };
+    let starts_at = when("starts_at", form.starts_at.as_deref());
+    let ends_at = when("ends_at", form.ends_at.as_deref());
+    let patch = domain::edit::CampaignPatch {
+        title: form.title,
+        summary: form.summary,
+        story: form.story,
+        goal,
+        starts_at,
+        ends_at,
+        ..Default::default()
+    };
+    let refused = if errors.is_empty() {
+        match crate::campaigning::edit(&state.store, &state.hub, &session.site, &id, patch).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/dashboard/campaigns/{id}")).into_response()),
+            Err(Error::Invalid(fields) | Error::Locked(fields)) => fields,
+            Err(other) => return Err(other),
+        }
+    } else {
+        errors
+    };
+    let mut page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), None).await?;
+    page.edit_errors = refused.iter().map(|(field, e)| (field.to_owned(), lang.field_error(e))).collect();
+    page_response(&state, &session, lang, Page::Campaign(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY)
+        .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct UpdateForm {
+    #[serde(default)]
+    csrf: String,
+    /// `preview` shows the update without publishing it; anything else publishes.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Publishes an update from the dashboard; a refused one comes back with what was typed.
+pub(super) async fn post_update(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, Error> {
+    session.check_form(&state, &headers, &form.csrf)?;
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let input = domain::wire::UpdateInput { title: form.title.clone(), body: form.body.clone() };
+    if form.action == "preview" {
+        session.campaign(&state, &id)?;
+        let draft = match input.check() {
+            Ok((title, body)) => dashboard::Draft { title, body, error: None, preview: true },
+            Err(errors) => {
+                let error = in_words(&errors, lang);
+                dashboard::Draft { title: form.title, body: form.body, error: Some(error), preview: false }
+            }
+        };
+        let page =
+            campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft)).await?;
+        return page_response(&state, &session, lang, Page::Campaign(Box::new(page)), StatusCode::OK).await;
+    }
+    match crate::campaigning::post_update(&state.store, &state.hub, &session.site, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/dashboard/campaigns/{id}#updates")).into_response()),
+        Err(Error::Invalid(errors)) => {
+            let error = in_words(&errors, lang);
+            let draft =
+                dashboard::Draft { title: form.title, body: form.body, error: Some(error), preview: false };
+            let page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft))
+                .await?;
+            page_response(
+                &state,
+                &session,
+                lang,
+                Page::Campaign(Box::new(page)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Field errors as one line in the reader's language: `title: Required · body: …`.
+fn in_words(errors: &domain::FieldErrors, lang: widget::i18n::Lang) -> String {
+    errors
+        .iter()
+        .map(|(field, e)| format!("{field}: {}", lang.field_error(e)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
