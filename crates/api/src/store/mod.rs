@@ -15,6 +15,7 @@ mod changes;
 mod covers;
 pub(crate) mod db;
 mod listen;
+mod referrals;
 mod refusal;
 mod sessions;
 mod sites;
