@@ -2,9 +2,11 @@
 //! pages, and the widget in headless Chromium.
 
 mod api;
+mod backers;
 mod browser;
 mod c2b;
 mod cli;
+mod covers;
 mod creator;
 mod dashboard;
 mod events;
