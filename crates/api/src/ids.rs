@@ -52,6 +52,12 @@ fn base62(mut n: u64, width: usize) -> String {
     String::from_utf8(digits).expect("base-62 digits are ASCII")
 }
 
+/// Whether two secrets (or their hashes) are equal, in time that depends only on their
+/// length: a client learns nothing from how long a wrong one took to refuse.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -86,6 +92,7 @@ mod tests {
         assert!(a[..12] <= b[..12], "ids sort by time");
         assert_eq!(secret().len(), 32);
         assert_ne!(secret(), secret());
+        assert!(same(b"abc", b"abc") && !same(b"abc", b"abd") && !same(b"abc", b"ab"));
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

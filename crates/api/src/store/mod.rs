@@ -352,10 +352,11 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
     let row: Option<PledgeRow> =
         on_conn!(conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
     let Some(row) = row else { return Ok(None) };
-    let stored = row.receipt_secret.as_bytes();
-    let same = stored.len() == secret.len()
-        && stored.iter().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if same { StoredPledge::try_from(row).map(Some) } else { Ok(None) }
+    if crate::ids::same(row.receipt_secret.as_bytes(), secret.as_bytes()) {
+        StoredPledge::try_from(row).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.
