@@ -9,6 +9,7 @@ mod cli;
 mod covers;
 mod creator;
 mod dashboard;
+mod editor;
 mod events;
 mod openapi;
 mod pages;

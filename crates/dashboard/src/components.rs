@@ -2,6 +2,7 @@
 //! campaign's page, and the sign-in form.
 
 use crate::charts::{Bar, BarChart};
+use crate::editor::{DraftSummary, Editor, editor_text};
 use crate::text::text;
 use crate::{CampaignPage, DashboardProps, EmbedPage, Page, filters_query};
 use domain::demand::DemandReport;
@@ -16,8 +17,11 @@ use yew::prelude::*;
 pub fn Dashboard(props: &DashboardProps) -> Html {
     let t = text(props.lang);
     let body = match &props.page {
-        Page::Campaigns { campaigns } => {
-            html! { <CampaignList campaigns={campaigns.clone()} lang={props.lang} /> }
+        Page::Campaigns { campaigns, drafts } => {
+            html! { <CampaignList campaigns={campaigns.clone()} drafts={drafts.clone()} lang={props.lang} /> }
+        }
+        Page::Editor(page) => {
+            html! { <Editor page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
         Page::Campaign(page) => {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
@@ -48,18 +52,22 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct CampaignListProps {
     campaigns: Vec<CreatorCampaign>,
+    drafts: Vec<DraftSummary>,
     lang: Lang,
 }
 
 #[function_component]
 fn CampaignList(props: &CampaignListProps) -> Html {
-    let (lang, t) = (props.lang, text(props.lang));
-    if props.campaigns.is_empty() {
-        return html! { <p>{ t.no_campaigns }</p> };
-    }
+    let (lang, t, et) = (props.lang, text(props.lang), editor_text(props.lang));
+    let new_drafts = props.drafts.iter().filter(|d| d.campaign.is_none());
+    let changed = |id: &str| props.drafts.iter().any(|d| d.campaign.as_deref() == Some(id));
     html! {
         <>
             <h1>{ t.campaigns }</h1>
+            <p><a href="/dashboard/campaigns/new" class="tfd-button" data-testid="new-campaign">{ et.new_campaign }</a></p>
+            if props.campaigns.is_empty() && props.drafts.is_empty() {
+                <p>{ t.no_campaigns }</p>
+            }
             <table class="tfd-table" data-testid="campaigns">
                 <thead><tr><th>{ t.title }</th><th>{ t.status }</th><th>{ t.raised }</th><th>{ t.backers }</th></tr></thead>
                 <tbody>
@@ -68,11 +76,22 @@ fn CampaignList(props: &CampaignListProps) -> Html {
                         html! {
                             <tr data-campaign={v.id.clone()}>
                                 <td><a href={format!("/dashboard/campaigns/{}", v.id)}>{ &v.title }</a></td>
-                                <td>{ lang.status(v.status) }</td>
+                                <td>
+                                    { lang.status(v.status) }
+                                    if changed(&v.id) {
+                                        { " · " }<a href={format!("/dashboard/editor/{}", v.id)}>{ et.unpublished }</a>
+                                    }
+                                </td>
                                 <td>{ format!("{} / {}", v.currency.format(v.raised), v.currency.format(v.goal)) }</td>
                                 <td>{ v.backers }</td>
                             </tr>
                         }
+                    }) }
+                    { for new_drafts.map(|d| html! {
+                        <tr data-draft={d.id.clone()}>
+                            <td><a href={format!("/dashboard/editor/{}", d.id)}>{ if d.title.trim().is_empty() { et.new_campaign.to_owned() } else { d.title.clone() } }</a></td>
+                            <td>{ et.draft }</td><td></td><td></td>
+                        </tr>
                     }) }
                 </tbody>
             </table>
@@ -106,9 +125,11 @@ fn CampaignView(props: &CampaignViewProps) -> Html {
                 <span data-testid="backers">{ lang.backers(v.backers) }</span>
                 { format!(" · {}", lang.status(v.status)) }
             </p>
-            <p><a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a></p>
+            <p class="tfd-actions">
+                <a href={format!("/dashboard/editor/{id}")} class="tfd-button" data-testid="edit">{ editor_text(lang).edit }</a>
+                <a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a>
+            </p>
             <Charts page={page.clone()} lang={lang} />
-            <Details page={page.clone()} lang={lang} csrf={props.csrf.clone()} />
             <h2>{ t.embed }</h2>
             <pre class="tfd-code" data-testid="embed">{ &page.campaign.embed_html }</pre>
             <Demand demand={page.demand.clone()} lang={lang} />
@@ -299,50 +320,6 @@ fn EmbedBuilder(props: &EmbedBuilderProps) -> Html {
                 <button type="submit">{ t.save }</button>
             </form>
         </>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct DetailsProps {
-    page: CampaignPage,
-    lang: Lang,
-    csrf: String,
-}
-
-/// The campaign's text and terms, editable; what backers' pledges lock is shown locked,
-/// with the reason, before the creator tries. Dates are UTC.
-#[function_component]
-fn Details(props: &DetailsProps) -> Html {
-    let (t, page) = (text(props.lang), &props.page);
-    let v = &page.campaign.view;
-    let locked = |field: &str| page.campaign.locked.iter().any(|l| l == field);
-    let error = |field: &str| {
-        page.edit_errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, e)| html! { <span class="tfd-error">{ e.clone() }</span> })
-    };
-    let note = |field: &str| locked(field).then(|| html! { <span class="tfd-hint">{ t.locked_hint }</span> });
-    let minutes = |at: domain::Timestamp| at.to_string()[..16].to_owned();
-    let currency = v.currency;
-    let major = |minor: i64| format!("{}.{:02}", minor / 100, minor % 100);
-    html! {
-        <details class="tfd-details" open={!page.edit_errors.is_empty()}>
-            <summary>{ t.edit_details }</summary>
-            <form method="post" action={format!("/dashboard/campaigns/{}/edit", v.id)} class="tfd-update" data-testid="edit">
-                <input type="hidden" name="csrf" value={props.csrf.clone()} />
-                <label><span>{ t.title }</span><input name="title" value={v.title.clone()} maxlength="120" />{ error("title") }</label>
-                <label><span>{ t.summary }</span><textarea name="summary" rows="3" value={v.summary.clone()} />{ error("summary") }</label>
-                <label><span>{ t.story }</span><textarea name="story" rows="6" value={page.campaign.story.clone()} />{ error("story") }</label>
-                <label><span>{ format!("{} ({})", t.goal, currency.code()) }</span>
-                    <input name="goal" inputmode="decimal" value={major(v.goal)} disabled={locked("goal")} />{ note("goal") }{ error("goal") }</label>
-                <label><span>{ t.starts }</span>
-                    <input type="datetime-local" name="starts_at" value={minutes(v.starts_at)} disabled={locked("starts_at")} />{ note("starts_at") }{ error("starts_at") }</label>
-                <label><span>{ t.ends }</span>
-                    <input type="datetime-local" name="ends_at" value={minutes(v.ends_at)} disabled={locked("ends_at")} />{ note("ends_at") }{ error("ends_at") }</label>
-                <button type="submit">{ t.save }</button>
-            </form>
-        </details>
     }
 }
 

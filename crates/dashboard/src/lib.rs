@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod components;
+pub mod editor;
 pub mod text;
 
 pub use components::{Dashboard, SignIn, SignUp};
@@ -25,8 +26,14 @@ pub const PROPS_ID: &str = "tf-dash-props";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "page", rename_all = "snake_case")]
 pub enum Page {
-    /// The site's campaigns.
-    Campaigns { campaigns: Vec<CreatorCampaign> },
+    /// The site's campaigns, and the drafts not yet published.
+    Campaigns {
+        campaigns: Vec<CreatorCampaign>,
+        #[serde(default)]
+        drafts: Vec<editor::DraftSummary>,
+    },
+    /// Creating or changing a campaign.
+    Editor(Box<editor::EditorPage>),
     /// One campaign: its live numbers, production plan, backers and updates.
     Campaign(Box<CampaignPage>),
     /// One backer: everything about their pledge.
@@ -110,9 +117,6 @@ pub struct CampaignPage {
     /// The top recruiters, contacts never included.
     #[serde(default)]
     pub leaders: Vec<Leader>,
-    /// Why the last edit was refused, field by field, in the reader's language.
-    #[serde(default)]
-    pub edit_errors: Vec<(String, String)>,
 }
 
 /// One day of pledges.

@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The largest upload.
-const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
+pub(crate) const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
 /// The widest and tallest picture decoded; anything claiming more is refused before decoding.
 const MAX_SIDE: u32 = 8_000;
 /// The most memory one decode may take.
@@ -59,24 +59,33 @@ async fn upload(
     body: Bytes,
 ) -> Result<axum::Json<CoverSet>, Error> {
     let entry = creator.campaign(&state, &id)?;
-    let declared = declared_format(&headers).ok_or(Error::UnsupportedMediaType)?;
-    let cover = tokio::task::spawn_blocking(move || process(&body, declared))
+    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let (cover, width, height) = set(&state, &entry, declared, body).await?;
+    Ok(axum::Json(CoverSet { cover, width, height }))
+}
+
+/// Makes `bytes`, sent as `content_type`, the cover of `entry`'s campaign, and shows it to
+/// every viewer: its address and size. For the creator API and the dashboard alike.
+pub(crate) async fn set(
+    state: &AppState,
+    entry: &crate::hub::Entry,
+    content_type: &str,
+    bytes: Bytes,
+) -> Result<(String, u32, u32), Error> {
+    let declared = declared_format(content_type).ok_or(Error::UnsupportedMediaType)?;
+    let cover = tokio::task::spawn_blocking(move || process(&bytes, declared))
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|error| Error::Invalid([("image".to_owned(), error)].into_iter().collect()))?;
     let now = crate::now();
-    let counts = state.store.set_cover(&creator.site, &id, &cover, now).await?.ok_or(Error::NotFound)?;
+    let id = entry.snapshot(now).campaign.id().as_str().to_owned();
+    let counts = state.store.set_cover(&entry.site, &id, &cover, now).await?.ok_or(Error::NotFound)?;
     entry.publish(counts, now);
-    Ok(axum::Json(CoverSet {
-        cover: format!("/covers/{}.jpg", cover.id),
-        width: cover.width,
-        height: cover.height,
-    }))
+    Ok((format!("/covers/{}.jpg", cover.id), cover.width, cover.height))
 }
 
-/// The image type the request says it sends.
-fn declared_format(headers: &HeaderMap) -> Option<ImageFormat> {
-    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+/// The image type a `Content-Type` names.
+fn declared_format(content_type: &str) -> Option<ImageFormat> {
     match content_type.split(';').next()?.trim() {
         "image/png" => Some(ImageFormat::Png),
         "image/jpeg" => Some(ImageFormat::Jpeg),

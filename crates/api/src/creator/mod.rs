@@ -6,7 +6,7 @@
 
 pub(crate) mod backers;
 pub(crate) mod campaigns;
-mod cover;
+pub(crate) mod cover;
 mod demand;
 pub(crate) mod sources;
 mod updates;

@@ -1,5 +1,5 @@
 //! A campaign's pages in the dashboard: its numbers, charts, backers and updates, a
-//! backer's page, the CSV download, and editing its text and terms.
+//! backer's page, the CSV download and its updates. Editing is the editor's (`editor.rs`).
 
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
@@ -63,7 +63,6 @@ pub(super) async fn campaign_page(
         timeline,
         sources,
         leaders,
-        edit_errors: Vec::new(),
     })
 }
 
@@ -96,75 +95,6 @@ pub(super) async fn backers_csv(
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
     crate::creator::backers::csv_response(&state, &entry)
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub(super) struct EditForm {
-    #[serde(default)]
-    csrf: String,
-    title: Option<String>,
-    summary: Option<String>,
-    story: Option<String>,
-    /// In major units, as typed (`50000`, `499.50`).
-    goal: Option<String>,
-    /// `datetime-local` values, UTC: `2026-12-01T09:00`.
-    starts_at: Option<String>,
-    ends_at: Option<String>,
-}
-
-/// Edits a campaign's text and terms from the dashboard: only the fields the form sends
-/// change (browsers do not send disabled, locked ones); refusals come back field by field.
-pub(super) async fn edit(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<EditForm>,
-) -> Result<Response, Error> {
-    session.check_form(&state, &headers, &form.csrf)?;
-    let entry = session.campaign(&state, &id)?;
-    let currency = entry.snapshot(crate::now()).campaign.currency();
-    let lang = crate::http::pages::pick_lang(None, &headers);
-    let mut errors = domain::FieldErrors::new();
-    let goal = form.goal.as_deref().and_then(|typed| {
-        let minor = currency.parse_major(typed);
-        if minor.is_none() {
-            errors.add("goal", domain::FieldError::NotANumber);
-        }
-        minor
-    });
-    let mut when = |field: &str, typed: Option<&str>| {
-        let typed = typed?;
-        let at = domain::Timestamp::parse(&format!("{}:00Z", typed.trim()));
-        if at.is_none() {
-            errors.add(field, domain::FieldError::InvalidDate);
-        }
-        at
-    };
-    let starts_at = when("starts_at", form.starts_at.as_deref());
-    let ends_at = when("ends_at", form.ends_at.as_deref());
-    let patch = domain::edit::CampaignPatch {
-        title: form.title,
-        summary: form.summary,
-        story: form.story,
-        goal,
-        starts_at,
-        ends_at,
-        ..Default::default()
-    };
-    let refused = if errors.is_empty() {
-        match crate::campaigning::edit(&state.store, &state.hub, &session.site, &id, patch).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/dashboard/campaigns/{id}")).into_response()),
-            Err(Error::Invalid(fields) | Error::Locked(fields)) => fields,
-            Err(other) => return Err(other),
-        }
-    } else {
-        errors
-    };
-    let mut page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), None).await?;
-    page.edit_errors = refused.iter().map(|(field, e)| (field.to_owned(), lang.field_error(e))).collect();
-    page_response(&state, &session, lang, Page::Campaign(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY)
-        .await
 }
 
 #[derive(Debug, serde::Deserialize)]

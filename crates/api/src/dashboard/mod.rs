@@ -5,6 +5,7 @@
 
 mod access;
 mod campaign;
+mod editor;
 mod embed;
 pub mod session;
 
@@ -26,7 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/{id}", get(campaign::campaign))
         .route("/dashboard/campaigns/{id}/backers.csv", get(campaign::backers_csv))
         .route("/dashboard/campaigns/{id}/backers/{pledge}", get(campaign::backer))
-        .route("/dashboard/campaigns/{id}/edit", post(campaign::edit))
+        .route("/dashboard/campaigns/new", get(editor::new_campaign))
+        .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))
         .route("/dashboard/sign-out", post(access::sign_out))
         .route("/dashboard/sign-up", get(access::sign_up_page).post(access::sign_up))
@@ -34,11 +36,15 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/origins", post(embed::set_origins))
         // A key or a token: small.
         .layer(DefaultBodyLimit::max(4 * 1024));
-    // An update is up to 20,000 characters: 180 KB of Chinese once form-encoded.
+    // An update or a story is up to 20,000 characters: 180 KB of Chinese once form-encoded.
     let updates = Router::new()
         .route("/dashboard/campaigns/{id}/updates", post(campaign::post_update))
+        .route("/dashboard/editor", post(editor::submit))
         .layer(DefaultBodyLimit::max(256 * 1024));
-    pages.merge(updates)
+    let covers = Router::new()
+        .route("/dashboard/campaigns/{id}/cover", post(editor::upload_cover))
+        .layer(DefaultBodyLimit::max(crate::creator::cover::UPLOAD_LIMIT + 64 * 1024));
+    pages.merge(updates).merge(covers)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -67,8 +73,15 @@ async fn campaigns(
         .iter()
         .map(|e| crate::creator::campaigns::view(&state, &headers, e))
         .collect();
-    page_response(&state, &session, lang(&query, &headers), Page::Campaigns { campaigns }, StatusCode::OK)
-        .await
+    let drafts = state
+        .store
+        .drafts(&session.site)
+        .await?
+        .into_iter()
+        .map(|d| dashboard::editor::DraftSummary { id: d.id, title: d.title, campaign: d.campaign_id })
+        .collect();
+    let page = Page::Campaigns { campaigns, drafts };
+    page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
 }
 
 pub(super) async fn page_response(
@@ -98,7 +111,7 @@ pub(super) fn shell(status: StatusCode, lang: Lang, body: &str, props: Option<&s
     let html = format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>tribefund</title>\n\
-         <link rel=\"stylesheet\" href=\"/assets/dashboard.css\">\n{hydrate}\n</head>\n\
+         <link rel=\"stylesheet\" href=\"/assets/widget.css\">\n<link rel=\"stylesheet\" href=\"/assets/dashboard.css\">\n{hydrate}\n</head>\n\
          <body><div id=\"{root}\">{body}</div></body>\n</html>\n",
         lang = escape(lang.tag()),
         root = dashboard::ROOT_ID,

@@ -1,0 +1,324 @@
+//! The campaign editor in the dashboard: a new campaign or a published one's changes are
+//! kept as a draft (as typed, in `drafts`) until the creator publishes them; publishing goes
+//! through `campaigning`, so the same rules and locks apply as in the creator API.
+
+use super::session::Session;
+use super::{PageQuery, lang, page_response};
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::DraftRecord;
+use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboard::Page;
+use dashboard::editor::{CampaignDraft, EditorPage, editor_text, in_words};
+use domain::edit::CampaignPatch;
+use domain::{Currency, FieldError};
+use widget::i18n::Lang;
+
+/// A new campaign: a blank draft, saved once the creator saves or publishes it.
+pub(super) async fn new_campaign(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = lang(&query, &headers);
+    let now = crate::now();
+    let currency = if lang == Lang::ZhCn { Currency::Cny } else { Currency::Usd };
+    let page = EditorPage {
+        draft_id: format!("d{}", crate::ids::alphanumeric(11).to_ascii_lowercase()),
+        campaign: None,
+        draft: CampaignDraft::blank(currency, now),
+        locked: Vec::new(),
+        locked_tiers: Vec::new(),
+        errors: Vec::new(),
+        show_errors: false,
+        saved: false,
+        live: None,
+        now: now.unix(),
+    };
+    page_response(&state, &session, lang, Page::Editor(Box::new(page)), StatusCode::OK).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct EditorQuery {
+    #[serde(default)]
+    saved: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
+/// The editor for draft or campaign `id`: the stored draft when there is one, otherwise
+/// the published campaign as it stands.
+pub(super) async fn editor(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<EditorQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = lang(&query.page, &headers);
+    let mut page = load(&state, &session, id).await?;
+    page.saved = query.saved.is_some();
+    page_response(&state, &session, lang, Page::Editor(Box::new(page)), StatusCode::OK).await
+}
+
+/// The editor's page for draft or campaign `id` of the session's site.
+async fn load(state: &AppState, session: &Session, id: String) -> Result<EditorPage, Error> {
+    let (campaign, draft) = match state.store.draft(&session.site, &id).await? {
+        Some(stored) => {
+            (stored.campaign_id, serde_json::from_str(&stored.body).map_err(anyhow::Error::from)?)
+        }
+        None => {
+            let entry = session.campaign(state, &id)?;
+            let input = entry.snapshot(crate::now()).campaign.to_input();
+            (Some(id.clone()), CampaignDraft::from_input(&input))
+        }
+    };
+    editor_page(state, session, id, campaign, draft)
+}
+
+/// The editor's cover upload (multipart: the CSRF token and the image). The picture is
+/// checked only once the form is known to be the creator's own.
+pub(super) async fn upload_cover(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Result<Response, Error> {
+    let entry = session.campaign(&state, &id)?;
+    let unreadable = |e: MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+        _ => Error::Malformed("the form could not be read".into()),
+    };
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(unreadable)?,
+            Some("cover") => {
+                let content_type = field.content_type().unwrap_or_default().to_owned();
+                file = Some((content_type, field.bytes().await.map_err(unreadable)?));
+            }
+            _ => {}
+        }
+    }
+    session.check_form(&state, &headers, &csrf)?;
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let refused = match file.filter(|(_, bytes)| !bytes.is_empty()) {
+        None => FieldError::Required,
+        Some((content_type, bytes)) => {
+            match crate::creator::cover::set(&state, &entry, &content_type, bytes).await {
+                Ok(_) => return Ok(Redirect::to(&format!("/dashboard/editor/{id}")).into_response()),
+                Err(Error::UnsupportedMediaType) => FieldError::NotAnImage,
+                Err(Error::Invalid(errors)) => {
+                    errors.iter().next().map_or(FieldError::NotAnImage, |(_, e)| e.clone())
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    };
+    let mut page = load(&state, &session, id).await?;
+    page.errors = vec![("cover".into(), lang.field_error(&refused))];
+    page_response(&state, &session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY)
+        .await
+}
+
+/// The editor's page for `draft`; locks and numbers come from the campaign it changes.
+fn editor_page(
+    state: &AppState,
+    session: &Session,
+    draft_id: String,
+    campaign: Option<String>,
+    draft: CampaignDraft,
+) -> Result<EditorPage, Error> {
+    let now = crate::now();
+    let (mut locked, mut locked_tiers, mut live) = (Vec::new(), Vec::new(), None);
+    if let Some(id) = &campaign {
+        let snapshot = session.campaign(state, id)?.snapshot(now);
+        locked = domain::edit::locked_now(&snapshot.campaign, &snapshot.counts)
+            .into_iter()
+            .filter(|f| !f.starts_with("tiers["))
+            .collect();
+        locked_tiers =
+            snapshot.counts.claimed.iter().filter(|(_, n)| **n > 0).map(|(tier, _)| tier.clone()).collect();
+        live = Some(snapshot.view.clone());
+    }
+    Ok(EditorPage {
+        draft_id,
+        campaign,
+        draft,
+        locked,
+        locked_tiers,
+        errors: Vec::new(),
+        show_errors: false,
+        saved: false,
+        live,
+        now: now.unix(),
+    })
+}
+
+/// Whether `id` can name a new campaign's draft: `d` and 11 lowercase letters or digits.
+fn new_draft_id(id: &str) -> bool {
+    id.len() == 12 && id.starts_with('d') && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// The editor's form: save the draft, apply an add or remove button, or publish.
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let one = |name: &str| fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
+    session.check_form(&state, &headers, one("csrf"))?;
+    let lang = crate::http::pages::pick_lang(None, &headers);
+    let id = one("draft").to_owned();
+    // A published campaign's id (its changes), or a fresh id for a new one: nothing else.
+    let campaign = match session.campaign(&state, &id) {
+        Ok(_) => Some(id.clone()),
+        Err(_) if new_draft_id(&id) => None,
+        Err(e) => return Err(e),
+    };
+    let mut draft = CampaignDraft::from_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let action = one("action");
+    if action == "publish" {
+        return publish(&state, &session, lang, id, campaign, draft).await;
+    }
+    draft.apply(action);
+    if !save(&state, &session, &id, campaign.as_deref(), &draft).await? {
+        return too_many(&state, &session, lang, id, campaign, draft).await;
+    }
+    let to = if action.starts_with("add_") || action.starts_with("remove_") {
+        format!("/dashboard/editor/{id}")
+    } else {
+        format!("/dashboard/editor/{id}?saved=1")
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// Publishes a draft: creates the campaign or applies the changes, then forgets the draft.
+/// A refusal keeps the draft and shows why, field by field.
+async fn publish(
+    state: &AppState,
+    session: &Session,
+    lang: Lang,
+    id: String,
+    campaign: Option<String>,
+    draft: CampaignDraft,
+) -> Result<Response, Error> {
+    let outcome = match draft.check() {
+        Err(errors) => Err(Error::Invalid(errors)),
+        Ok(checked) => {
+            let input = checked.to_input();
+            match &campaign {
+                None => create_once(state, session, &id, draft.id.trim().is_empty(), input).await,
+                Some(existing) => {
+                    let patch = CampaignPatch {
+                        id: None,
+                        title: Some(input.title),
+                        summary: Some(input.summary),
+                        story: Some(input.story),
+                        currency: Some(input.currency),
+                        goal: Some(input.goal),
+                        starts_at: Some(input.starts_at),
+                        ends_at: Some(input.ends_at),
+                        funding: Some(input.funding),
+                        tiers: Some(input.tiers),
+                        stretch_goals: Some(input.stretch_goals),
+                    };
+                    crate::campaigning::edit(&state.store, &state.hub, &session.site, existing, patch)
+                        .await
+                        .map(|_| existing.clone())
+                }
+            }
+        }
+    };
+    let errors = match outcome {
+        Ok(published) => {
+            state.store.delete_draft(&session.site, &id).await?;
+            return Ok(Redirect::to(&format!("/dashboard/campaigns/{published}")).into_response());
+        }
+        Err(Error::Invalid(errors) | Error::Locked(errors)) => errors,
+        Err(other) => return Err(other),
+    };
+    let saved = save(state, session, &id, campaign.as_deref(), &draft).await?;
+    let mut page = editor_page(state, session, id, campaign, draft)?;
+    page.errors = in_words(&errors, lang);
+    if !saved {
+        page.errors.push(("drafts".into(), editor_text(lang).too_many_drafts.to_owned()));
+    }
+    page.show_errors = true;
+    page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// Creates a new draft's campaign once, however often Publish is pressed: the id is chosen
+/// or made from the title, and when the title's is taken, made from the draft's own id; a
+/// campaign of this site already there with exactly this definition is this draft, published.
+async fn create_once(
+    state: &AppState,
+    session: &Session,
+    draft_id: &str,
+    id_from_title: bool,
+    input: domain::wire::CampaignInput,
+) -> Result<String, Error> {
+    let mut ids = vec![input.id.clone()];
+    if id_from_title {
+        ids.push(format!("{}-{}", input.id, &draft_id[1..7]));
+    }
+    let mut refusal = None;
+    for id in ids {
+        let input = input.clone().with_id(id.clone());
+        match crate::campaigning::create(&state.store, &state.hub, &session.site, input.clone()).await {
+            Err(Error::Invalid(errors))
+                if errors.iter().any(|(f, e)| f == "id" && *e == FieldError::Duplicate) =>
+            {
+                // Read from the database: another press may have created it a moment ago,
+                // before this server's hub heard of it.
+                if let Some(stored) = state.store.campaign(&id).await?
+                    && stored.site == session.site
+                    && stored.campaign.to_input() == input
+                {
+                    return Ok(id);
+                }
+                refusal = Some(Error::Invalid(errors));
+            }
+            done => return done.map(|_| id),
+        }
+    }
+    Err(refusal.expect("at least one id was tried"))
+}
+
+/// Keeps the draft; false when the site keeps too many already.
+async fn save(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    campaign: Option<&str>,
+    draft: &CampaignDraft,
+) -> Result<bool, Error> {
+    let record = DraftRecord {
+        id: id.to_owned(),
+        campaign_id: campaign.map(str::to_owned),
+        title: draft.title.chars().take(120).collect(),
+        body: serde_json::to_string(draft).map_err(anyhow::Error::from)?,
+    };
+    Ok(state.store.save_draft(&session.site, &record, crate::now()).await?)
+}
+
+/// The editor again, with what was typed, saying the site keeps too many drafts.
+async fn too_many(
+    state: &AppState,
+    session: &Session,
+    lang: Lang,
+    id: String,
+    campaign: Option<String>,
+    draft: CampaignDraft,
+) -> Result<Response, Error> {
+    let mut page = editor_page(state, session, id, campaign, draft)?;
+    page.errors = vec![("drafts".into(), editor_text(lang).too_many_drafts.to_owned())];
+    page.show_errors = true;
+    page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
+}

@@ -1,0 +1,514 @@
+//! A campaign as the creator is typing it: every field as text, so a half-typed number or
+//! date is kept, not lost. Form fields are named by the paths `domain` reports problems
+//! under (`tiers[0].options[1].values[2].min_batch`), so the server's and the browser's
+//! errors land on the field they concern. The same code reads the form on the server (a
+//! plain POST) and in the browser (the live preview).
+
+use domain::edit::slug_from_title;
+use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
+use domain::{Campaign, Currency, FieldError, FieldErrors, Funding, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CampaignDraft {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub story: String,
+    /// `CNY`, `USD` or `EUR`.
+    pub currency: String,
+    /// In major units, as typed: `50000`, `499.50`.
+    pub goal: String,
+    /// `datetime-local` values, UTC: `2026-12-01T09:00`.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// `all_or_nothing` or `flexible`.
+    pub funding: String,
+    pub tiers: Vec<TierDraft>,
+    pub stretch_goals: Vec<StretchDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TierDraft {
+    pub id: String,
+    pub title: String,
+    pub price: String,
+    /// Empty for no limit.
+    pub limit: String,
+    pub per_backer: String,
+    pub available_from: String,
+    pub available_until: String,
+    pub options: Vec<OptionDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OptionDraft {
+    pub name: String,
+    pub values: Vec<ValueDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ValueDraft {
+    pub value: String,
+    /// Empty when any number of units will be made.
+    pub min_batch: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StretchDraft {
+    pub amount: String,
+    pub label: String,
+}
+
+/// A `datetime-local` value (UTC) for a timestamp.
+pub fn minutes(at: Timestamp) -> String {
+    at.to_string()[..16].to_owned()
+}
+
+impl CampaignDraft {
+    /// A fresh campaign: starting at the next hour, running 30 days, with one tier to fill in.
+    pub fn blank(currency: Currency, now: Timestamp) -> CampaignDraft {
+        let start = Timestamp::from_unix((now.unix() / 3600 + 1) * 3600);
+        CampaignDraft {
+            currency: currency.code().to_owned(),
+            starts_at: minutes(start),
+            ends_at: minutes(start.plus_seconds(30 * 86_400)),
+            funding: Funding::AllOrNothing.as_str().to_owned(),
+            tiers: vec![TierDraft { per_backer: "1".into(), ..Default::default() }],
+            ..Default::default()
+        }
+    }
+
+    /// A published campaign's definition, to edit.
+    pub fn from_input(input: &CampaignInput) -> CampaignDraft {
+        let money = |minor: i64| input.currency.to_major_input(minor);
+        let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let when = |at: Option<Timestamp>| at.map(minutes).unwrap_or_default();
+        CampaignDraft {
+            id: input.id.clone(),
+            title: input.title.clone(),
+            summary: input.summary.clone(),
+            story: input.story.clone(),
+            currency: input.currency.code().to_owned(),
+            goal: money(input.goal),
+            starts_at: minutes(input.starts_at),
+            ends_at: minutes(input.ends_at),
+            funding: input.funding.as_str().to_owned(),
+            tiers: input
+                .tiers
+                .iter()
+                .map(|t| TierDraft {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    price: money(t.price),
+                    limit: number(t.limit),
+                    per_backer: number(t.per_backer),
+                    available_from: when(t.available_from),
+                    available_until: when(t.available_until),
+                    options: t
+                        .options
+                        .iter()
+                        .map(|g| OptionDraft {
+                            name: g.name.clone(),
+                            values: g
+                                .values
+                                .iter()
+                                .map(|v| ValueDraft {
+                                    value: v.value.clone(),
+                                    min_batch: number(v.min_batch),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            stretch_goals: input
+                .stretch_goals
+                .iter()
+                .map(|g| StretchDraft { amount: money(g.amount), label: g.label.clone() })
+                .collect(),
+        }
+    }
+
+    /// A draft from a form's fields; names it does not know (the CSRF token, the action)
+    /// are ignored.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> CampaignDraft {
+        let mut draft = CampaignDraft::default();
+        for (name, value) in pairs {
+            draft.set(name, value);
+        }
+        draft
+    }
+
+    /// Every field as the form sends it: `(name, value)`, the inverse of [`Self::from_pairs`].
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> =
+            ["id", "title", "summary", "story", "currency", "goal", "starts_at", "ends_at", "funding"]
+                .iter()
+                .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
+                .collect();
+        let mut add = |name: String, value: &str| pairs.push((name, value.to_owned()));
+        for (i, t) in self.tiers.iter().enumerate() {
+            for (f, v) in [
+                ("id", &t.id),
+                ("title", &t.title),
+                ("price", &t.price),
+                ("limit", &t.limit),
+                ("per_backer", &t.per_backer),
+                ("available_from", &t.available_from),
+                ("available_until", &t.available_until),
+            ] {
+                add(format!("tiers[{i}].{f}"), v);
+            }
+            for (j, g) in t.options.iter().enumerate() {
+                add(format!("tiers[{i}].options[{j}].name"), &g.name);
+                for (k, v) in g.values.iter().enumerate() {
+                    add(format!("tiers[{i}].options[{j}].values[{k}].value"), &v.value);
+                    add(format!("tiers[{i}].options[{j}].values[{k}].min_batch"), &v.min_batch);
+                }
+            }
+        }
+        for (i, g) in self.stretch_goals.iter().enumerate() {
+            add(format!("stretch_goals[{i}].amount"), &g.amount);
+            add(format!("stretch_goals[{i}].label"), &g.label);
+        }
+        pairs
+    }
+
+    /// Sets the field named `name` (a `domain` path); false when there is no such field.
+    /// Lists grow to reach an index within `domain`'s bounds, never beyond.
+    pub fn set(&mut self, name: &str, value: &str) -> bool {
+        let Some(slot) = self.field(name) else { return false };
+        *slot = value.to_owned();
+        true
+    }
+
+    /// The text of the field named `name`, if the draft has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let text: &String = match Path::parse(name)? {
+            Path::Top(f) => match f {
+                "id" => &self.id,
+                "title" => &self.title,
+                "summary" => &self.summary,
+                "story" => &self.story,
+                "currency" => &self.currency,
+                "goal" => &self.goal,
+                "starts_at" => &self.starts_at,
+                "ends_at" => &self.ends_at,
+                "funding" => &self.funding,
+                _ => return None,
+            },
+            Path::Tier(i, f) => {
+                let t = self.tiers.get(i)?;
+                match f {
+                    "id" => &t.id,
+                    "title" => &t.title,
+                    "price" => &t.price,
+                    "limit" => &t.limit,
+                    "per_backer" => &t.per_backer,
+                    "available_from" => &t.available_from,
+                    "available_until" => &t.available_until,
+                    _ => return None,
+                }
+            }
+            Path::Group(i, j) => &self.tiers.get(i)?.options.get(j)?.name,
+            Path::Value(i, j, k, f) => {
+                let v = self.tiers.get(i)?.options.get(j)?.values.get(k)?;
+                if f == "value" { &v.value } else { &v.min_batch }
+            }
+            Path::Stretch(i, f) => {
+                let g = self.stretch_goals.get(i)?;
+                if f == "amount" { &g.amount } else { &g.label }
+            }
+        };
+        Some(text.as_str())
+    }
+
+    fn field(&mut self, name: &str) -> Option<&mut String> {
+        fn at<T: Default>(list: &mut Vec<T>, i: usize, max: usize) -> Option<&mut T> {
+            if i >= max {
+                return None;
+            }
+            if list.len() <= i {
+                list.resize_with(i + 1, T::default);
+            }
+            list.get_mut(i)
+        }
+        Some(match Path::parse(name)? {
+            Path::Top(f) => match f {
+                "id" => &mut self.id,
+                "title" => &mut self.title,
+                "summary" => &mut self.summary,
+                "story" => &mut self.story,
+                "currency" => &mut self.currency,
+                "goal" => &mut self.goal,
+                "starts_at" => &mut self.starts_at,
+                "ends_at" => &mut self.ends_at,
+                "funding" => &mut self.funding,
+                _ => return None,
+            },
+            Path::Tier(i, f) => {
+                let t = at(&mut self.tiers, i, Campaign::MAX_TIERS)?;
+                match f {
+                    "id" => &mut t.id,
+                    "title" => &mut t.title,
+                    "price" => &mut t.price,
+                    "limit" => &mut t.limit,
+                    "per_backer" => &mut t.per_backer,
+                    "available_from" => &mut t.available_from,
+                    "available_until" => &mut t.available_until,
+                    _ => return None,
+                }
+            }
+            Path::Group(i, j) => {
+                let t = at(&mut self.tiers, i, Campaign::MAX_TIERS)?;
+                &mut at(&mut t.options, j, Campaign::MAX_OPTION_GROUPS)?.name
+            }
+            Path::Value(i, j, k, f) => {
+                let t = at(&mut self.tiers, i, Campaign::MAX_TIERS)?;
+                let g = at(&mut t.options, j, Campaign::MAX_OPTION_GROUPS)?;
+                let v = at(&mut g.values, k, Campaign::MAX_OPTION_VALUES)?;
+                if f == "value" { &mut v.value } else { &mut v.min_batch }
+            }
+            Path::Stretch(i, f) => {
+                let g = at(&mut self.stretch_goals, i, Campaign::MAX_STRETCH_GOALS)?;
+                if f == "amount" { &mut g.amount } else { &mut g.label }
+            }
+        })
+    }
+
+    /// Applies an editing action from the form's buttons: `add_tier`, `remove_tier:0`,
+    /// `add_option:0`, `remove_option:0:1`, `add_value:0:1`, `remove_value:0:1:2`,
+    /// `add_stretch`, `remove_stretch:0`. False when the action is not one of them or
+    /// points at nothing; lists never grow past `domain`'s bounds.
+    pub fn apply(&mut self, action: &str) -> bool {
+        let (verb, rest) = action.split_once(':').unwrap_or((action, ""));
+        let at: Vec<usize> =
+            rest.split(':').filter(|s| !s.is_empty()).map_while(|s| s.parse().ok()).collect();
+        fn push<T: Default>(list: &mut Vec<T>, max: usize) -> bool {
+            list.len() < max && {
+                list.push(T::default());
+                true
+            }
+        }
+        fn remove<T>(list: &mut Vec<T>, i: usize) -> bool {
+            i < list.len() && {
+                list.remove(i);
+                true
+            }
+        }
+        let tiers = &mut self.tiers;
+        match (verb, at.as_slice()) {
+            ("add_tier", []) => {
+                push(tiers, Campaign::MAX_TIERS) && {
+                    tiers.last_mut().expect("just pushed").per_backer = "1".into();
+                    true
+                }
+            }
+            ("remove_tier", [i]) => remove(tiers, *i),
+            ("add_option", [i]) => tiers.get_mut(*i).is_some_and(|t| {
+                push(&mut t.options, Campaign::MAX_OPTION_GROUPS) && {
+                    t.options.last_mut().expect("just pushed").values = vec![ValueDraft::default()];
+                    true
+                }
+            }),
+            ("remove_option", [i, j]) => tiers.get_mut(*i).is_some_and(|t| remove(&mut t.options, *j)),
+            ("add_value", [i, j]) => tiers
+                .get_mut(*i)
+                .and_then(|t| t.options.get_mut(*j))
+                .is_some_and(|g| push(&mut g.values, Campaign::MAX_OPTION_VALUES)),
+            ("remove_value", [i, j, k]) => tiers
+                .get_mut(*i)
+                .and_then(|t| t.options.get_mut(*j))
+                .is_some_and(|g| remove(&mut g.values, *k)),
+            ("add_stretch", []) => push(&mut self.stretch_goals, Campaign::MAX_STRETCH_GOALS),
+            ("remove_stretch", [i]) => remove(&mut self.stretch_goals, *i),
+            _ => false,
+        }
+    }
+
+    /// The definition this draft describes, checked by `domain`: every problem at once,
+    /// under its field's name. Without an id, one is made from the title, as the server
+    /// does when it creates the campaign.
+    pub fn check(&self) -> Result<Campaign, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let input = self.to_input(&mut errors);
+        match Campaign::new(input) {
+            Ok(campaign) if errors.is_empty() => Ok(campaign),
+            Ok(_) => Err(errors),
+            Err(checked) => {
+                // What could not be read is said first; the rules speak of the rest.
+                for (field, error) in checked.iter() {
+                    if !errors.iter().any(|(f, _)| f == field) {
+                        errors.add(field.to_owned(), error.clone());
+                    }
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    /// The draft read as a definition; what cannot be read is added to `errors` and
+    /// stands in as zero, so the rules still check everything else.
+    pub fn to_input(&self, errors: &mut FieldErrors) -> CampaignInput {
+        let currency = Currency::parse(&self.currency).unwrap_or_else(|| {
+            errors.add("currency", FieldError::Required);
+            Currency::Cny
+        });
+        let mut money = |field: String, typed: &str| {
+            currency.parse_major(typed).unwrap_or_else(|| {
+                errors.add(
+                    field,
+                    if typed.trim().is_empty() { FieldError::Required } else { FieldError::NotANumber },
+                );
+                0
+            })
+        };
+        let goal = money("goal".into(), &self.goal);
+        let tier_prices: Vec<i64> = self
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| money(format!("tiers[{i}].price"), &t.price))
+            .collect();
+        let stretch_amounts: Vec<i64> = self
+            .stretch_goals
+            .iter()
+            .enumerate()
+            .map(|(i, g)| money(format!("stretch_goals[{i}].amount"), &g.amount))
+            .collect();
+        let mut count = |field: String, typed: &str| -> Option<u32> {
+            let typed = typed.trim();
+            if typed.is_empty() {
+                return None;
+            }
+            typed.parse().map(Some).unwrap_or_else(|_| {
+                errors.add(field, FieldError::NotANumber);
+                Some(0)
+            })
+        };
+        let mut tiers: Vec<TierInput> = Vec::with_capacity(self.tiers.len());
+        for (i, t) in self.tiers.iter().enumerate() {
+            let limit = count(format!("tiers[{i}].limit"), &t.limit);
+            let per_backer = count(format!("tiers[{i}].per_backer"), &t.per_backer);
+            let options = t
+                .options
+                .iter()
+                .enumerate()
+                .map(|(j, g)| OptionInput {
+                    name: g.name.clone(),
+                    values: g
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| ValueInput {
+                            value: v.value.clone(),
+                            min_batch: count(
+                                format!("tiers[{i}].options[{j}].values[{k}].min_batch"),
+                                &v.min_batch,
+                            ),
+                        })
+                        .collect(),
+                })
+                .collect();
+            tiers.push(TierInput {
+                id: t.id.trim().to_owned(),
+                title: t.title.clone(),
+                price: tier_prices[i],
+                limit,
+                per_backer,
+                available_from: None,
+                available_until: None,
+                options,
+            });
+        }
+        let mut when = |field: String, typed: &str, optional: bool| -> Option<Timestamp> {
+            let typed = typed.trim();
+            if typed.is_empty() {
+                if !optional {
+                    errors.add(field, FieldError::Required);
+                }
+                return None;
+            }
+            let at = Timestamp::parse(&format!("{typed}:00Z")).or_else(|| Timestamp::parse(typed));
+            if at.is_none() {
+                errors.add(field, FieldError::InvalidDate);
+            }
+            at
+        };
+        for (i, t) in self.tiers.iter().enumerate() {
+            tiers[i].available_from = when(format!("tiers[{i}].available_from"), &t.available_from, true);
+            tiers[i].available_until = when(format!("tiers[{i}].available_until"), &t.available_until, true);
+        }
+        let starts_at = when("starts_at".into(), &self.starts_at, false).unwrap_or(Timestamp::from_unix(0));
+        let ends_at = when("ends_at".into(), &self.ends_at, false).unwrap_or(starts_at.plus_seconds(86_400));
+        let funding = Funding::parse(&self.funding).unwrap_or_else(|| {
+            errors.add("funding", FieldError::Required);
+            Funding::AllOrNothing
+        });
+        let id = match self.id.trim() {
+            "" => slug_from_title(&self.title),
+            id => id.to_owned(),
+        };
+        CampaignInput {
+            id,
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            story: self.story.clone(),
+            currency,
+            goal,
+            starts_at,
+            ends_at,
+            funding,
+            tiers,
+            stretch_goals: self
+                .stretch_goals
+                .iter()
+                .zip(stretch_amounts)
+                .map(|(g, amount)| StretchGoal { amount, label: g.label.clone() })
+                .collect(),
+        }
+    }
+}
+
+/// Where a form field's name points.
+#[derive(Debug, PartialEq)]
+enum Path<'a> {
+    Top(&'a str),
+    Tier(usize, &'a str),
+    Group(usize, usize),
+    Value(usize, usize, usize, &'a str),
+    Stretch(usize, &'a str),
+}
+
+impl<'a> Path<'a> {
+    fn parse(name: &'a str) -> Option<Path<'a>> {
+        /// `list[3].rest` → (3, rest)
+        fn index<'a>(text: &'a str, list: &str) -> Option<(usize, &'a str)> {
+            let rest = text.strip_prefix(list)?.strip_prefix('[')?;
+            let (digits, rest) = rest.split_once("].")?;
+            if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some((digits.parse().ok()?, rest))
+        }
+        if let Some((i, rest)) = index(name, "tiers") {
+            if let Some((j, rest)) = index(rest, "options") {
+                if rest == "name" {
+                    return Some(Path::Group(i, j));
+                }
+                let (k, field) = index(rest, "values")?;
+                return matches!(field, "value" | "min_batch").then_some(Path::Value(i, j, k, field));
+            }
+            return Some(Path::Tier(i, rest));
+        }
+        if let Some((i, field)) = index(name, "stretch_goals") {
+            return matches!(field, "amount" | "label").then_some(Path::Stretch(i, field));
+        }
+        (!name.contains(['[', '.'])).then_some(Path::Top(name))
+    }
+}
+
+#[cfg(test)]
+#[path = "draft_tests.rs"]
+mod tests;
