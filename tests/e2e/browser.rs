@@ -4,9 +4,9 @@ use fantoccini::{Client, Locator};
 use std::time::Duration;
 use tests::{Browser, TestApp, eventually, spawn_app};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-async fn text(client: &Client, css: &str) -> Option<String> {
+pub(crate) async fn text(client: &Client, css: &str) -> Option<String> {
     client.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
 
@@ -22,12 +22,12 @@ async fn open_demo(app: &TestApp, browser: &Browser) {
 }
 
 /// Waits until the element at `css` reads exactly `expected`.
-async fn shows(client: &Client, css: &str, expected: &str, what: &str) {
+pub(crate) async fn shows(client: &Client, css: &str, expected: &str, what: &str) {
     eventually(WAIT, what, || async { text(client, css).await.filter(|t| t == expected) }).await;
 }
 
 /// Waits until the wasm has taken over the server-rendered widget.
-async fn hydrated(client: &Client) {
+pub(crate) async fn hydrated(client: &Client) {
     eventually(WAIT, "hydration", || async {
         client
             .execute("return document.documentElement.hasAttribute('data-hydrated')", vec![])
@@ -38,7 +38,7 @@ async fn hydrated(client: &Client) {
     .await;
 }
 
-async fn fill(client: &Client, name: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, name: &str, value: &str) {
     let input = client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
@@ -411,7 +411,7 @@ async fn a_backer_watching_their_receipt_sees_friends_arrive_without_reloading()
 }
 
 /// Saves a screenshot of the current page under `target/screenshots/` for review.
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("a screenshot");
     let dir = tests::workspace_root().join("target").join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();

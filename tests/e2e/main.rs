@@ -8,6 +8,7 @@ mod c2b;
 mod cli;
 mod covers;
 mod creator;
+mod creator_journey;
 mod dashboard;
 mod editor;
 mod events;

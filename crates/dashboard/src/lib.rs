@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod components;
 pub mod editor;
+mod services;
 pub mod text;
 
 pub use components::{Dashboard, SignIn, SignUp};
@@ -117,6 +118,10 @@ pub struct CampaignPage {
     /// The top recruiters, contacts never included.
     #[serde(default)]
     pub leaders: Vec<Leader>,
+    /// Where in the backer list the page was opened: `None` is the newest backers, which
+    /// follow new pledges live.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// One day of pledges.

@@ -6,7 +6,7 @@ use super::{PageQuery, lang, page_response};
 use crate::error::Error;
 use crate::startup::AppState;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboard::Page;
 
@@ -63,7 +63,23 @@ pub(super) async fn campaign_page(
         timeline,
         sources,
         leaders,
+        cursor: cursor.map(|c| c.as_str().to_owned()),
     })
+}
+
+/// A campaign page's data as JSON, for the open page to redraw its charts, production plan
+/// and newest backers when a pledge arrives.
+pub(super) async fn live(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let page = campaign_page(&state, &session, &id, &headers, None, &query.filters, None).await?;
+    let mut response = axum::Json(page).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// One backer of one of the site's campaigns.

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(campaigns))
         .route("/dashboard/campaigns/{id}", get(campaign::campaign))
         .route("/dashboard/campaigns/{id}/backers.csv", get(campaign::backers_csv))
+        .route("/dashboard/campaigns/{id}/live.json", get(campaign::live))
         .route("/dashboard/campaigns/{id}/backers/{pledge}", get(campaign::backer))
         .route("/dashboard/campaigns/new", get(editor::new_campaign))
         .route("/dashboard/editor/{id}", get(editor::editor))
@@ -119,10 +120,13 @@ pub(super) fn shell(status: StatusCode, lang: Lang, body: &str, props: Option<&s
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Style attributes (the editor's preview draws the widget's progress bar with one), but
+    // no inline style sheets.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; style-src-attr 'unsafe-inline'; \
+             img-src 'self' data:; \
              connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ),
     );

@@ -1,0 +1,78 @@
+//! Signing in with the site key, and creating a site when the operator allows it: plain
+//! forms, no script needed.
+
+use crate::text::text;
+use widget::i18n::Lang;
+use yew::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Default, Properties, serde::Serialize, serde::Deserialize)]
+pub struct SignUpProps {
+    pub lang: Lang,
+    /// What was typed, kept when the server refuses it.
+    pub id: String,
+    pub name: String,
+    pub origins: String,
+    pub error: Option<String>,
+    /// The new site's key, shown this once.
+    pub key: Option<String>,
+}
+
+/// Creating a site (when the operator allows it): a plain form, then the key, once.
+#[function_component]
+pub fn SignUp(props: &SignUpProps) -> Html {
+    let t = text(props.lang);
+    if let Some(key) = &props.key {
+        return html! {
+            <div class="tfd tfd-sign-in">
+                <h1>{ t.site_ready }</h1>
+                <p>{ t.key_once }</p>
+                <pre class="tfd-code" data-testid="key">{ key }</pre>
+                <p><a href="/dashboard">{ t.to_dashboard }</a></p>
+            </div>
+        };
+    }
+    html! {
+        <div class="tfd tfd-sign-in">
+            <h1>{ t.sign_up }</h1>
+            if let Some(error) = &props.error {
+                <p class="tfd-error" role="alert" data-testid="error">{ error }</p>
+            }
+            <form method="post" action="/dashboard/sign-up">
+                <label><span>{ t.site_name }</span><input name="name" value={props.name.clone()} required=true maxlength="80" /></label>
+                <label><span>{ t.site_id }</span><input name="id" value={props.id.clone()} required=true maxlength="64" pattern="[a-z0-9-]+" /></label>
+                <label><span>{ t.origins }</span><textarea name="origins" rows="3" required=true value={props.origins.clone()} /></label>
+                <p class="tfd-hint">{ t.origins_hint }</p>
+                <button type="submit">{ t.sign_up }</button>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Properties, serde::Serialize, serde::Deserialize)]
+pub struct SignInProps {
+    pub lang: Lang,
+    /// Why the last attempt failed, in the reader's language.
+    pub error: Option<String>,
+}
+
+/// Signing in with the site key: a plain form, no script needed.
+#[function_component]
+pub fn SignIn(props: &SignInProps) -> Html {
+    let t = text(props.lang);
+    html! {
+        <div class="tfd tfd-sign-in">
+            <h1>{ t.sign_in }</h1>
+            if let Some(error) = &props.error {
+                <p class="tfd-error" role="alert" data-testid="error">{ error }</p>
+            }
+            <form method="post" action="/dashboard/sign-in">
+                <label>
+                    <span>{ t.key }</span>
+                    <input type="password" name="key" autocomplete="current-password" required=true />
+                </label>
+                <p class="tfd-hint">{ t.key_hint }</p>
+                <button type="submit">{ t.sign_in }</button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,44 @@
+//! One backer's page: everything about their pledge, contact included.
+
+use crate::text::text;
+use domain::wire::{BackerView, CreatorCampaign};
+use widget::i18n::Lang;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub(super) struct BackerDetailProps {
+    pub campaign: CreatorCampaign,
+    pub backer: BackerView,
+    pub referrer: Option<String>,
+    pub lang: Lang,
+}
+
+/// Everything about one backer's pledge, contact included.
+#[function_component]
+pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
+    let (lang, t, b) = (props.lang, text(props.lang), &props.backer);
+    let currency = props.campaign.view.currency;
+    let row = |label: &str, value: String| html! { <tr><th>{ label.to_owned() }</th><td>{ value }</td></tr> };
+    let options: Vec<String> = b.options.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    html! {
+        <>
+            <p><a href={format!("/dashboard/campaigns/{}", props.campaign.view.id)}>{ format!("← {}", props.campaign.view.title) }</a></p>
+            <h1>{ &b.name }</h1>
+            <table class="tfd-table" data-testid="backer">
+                <tbody>
+                    { row(t.contact, b.contact.clone()) }
+                    { row(t.pledge, format!("{} · {}{}", currency.format(b.amount), b.tier.clone().unwrap_or_default(), if b.quantity > 1 { format!(" × {}", b.quantity) } else { String::new() })) }
+                    { row(t.value, options.join(", ")) }
+                    { row(t.status, b.status.clone()) }
+                    { row(t.message, b.message.clone().unwrap_or_default()) }
+                    { row(t.when, b.created_at.to_string()) }
+                    { row(t.referred_by, props.referrer.clone().or_else(|| b.referred_by.clone()).unwrap_or_default()) }
+                    { row(t.friends, lang.friends(b.recruits) + &format!(" · {}", currency.format(b.recruited_amount))) }
+                    { row(t.source, b.source.clone().unwrap_or_default()) }
+                    { row(t.host_page, b.host_page.clone().unwrap_or_default()) }
+                    { row(t.referral_code, b.referral_code.clone()) }
+                </tbody>
+            </table>
+        </>
+    }
+}
