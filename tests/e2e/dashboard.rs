@@ -147,6 +147,9 @@ async fn one_sites_session_sees_nothing_of_another_sites_campaigns(app: TestApp)
         404,
         "the same as a missing one"
     );
+    for path in ["/dashboard/campaigns/their-print/live.json", "/dashboard/editor/their-print"] {
+        assert_eq!(get(&app, path, &cookie).await.status(), 404, "{path}");
+    }
     let list = get(&app, "/dashboard", &cookie).await.text().await.unwrap();
     assert!(!list.contains("their-print"));
     let mine = get(&app, "/dashboard/campaigns/demo?lang=en", &cookie).await.text().await.unwrap();
@@ -370,4 +373,32 @@ async fn a_backers_detail_shows_their_pledge_contact_referrer_and_recruits_to_th
     let path = format!("/dashboard/campaigns/demo/backers/{}", li["id"].as_str().unwrap());
     assert_eq!(get(&app, &path, &theirs).await.status(), 404);
     assert_eq!(get(&app, "/dashboard/campaigns/demo/backers/nope", &cookie).await.status(), 404);
+}
+
+store_test!(an_open_campaign_page_fetches_its_charts_and_newest_backers_as_pledges_arrive);
+async fn an_open_campaign_page_fetches_its_charts_and_newest_backers_as_pledges_arrive(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    let live = |path: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let response = get(app, path, &cookie).await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["cache-control"], "no-store");
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let before = live("/dashboard/campaigns/demo/live.json").await;
+    assert_eq!(before["backers"]["pledges"].as_array().unwrap().len(), 0);
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+    let after = live("/dashboard/campaigns/demo/live.json").await;
+    assert_eq!(after["backers"]["pledges"][0]["name"], "Mei");
+    assert_eq!(after["timeline"].as_array().unwrap().len(), 1);
+    assert_eq!(after["timeline"][0]["amount"], 29_900);
+    let lamp = after["demand"]["tiers"].as_array().unwrap().iter().find(|t| t["id"] == "lamp").unwrap();
+    assert_eq!(lamp["units"], 1);
+    let filtered = live("/dashboard/campaigns/demo/live.json?q=nobody").await;
+    assert_eq!(filtered["backers"]["pledges"].as_array().unwrap().len(), 0, "the creator's filters hold");
+    let anonymous = app.client.get(app.url("/dashboard/campaigns/demo/live.json")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 303, "no session, no numbers");
 }
