@@ -1,6 +1,7 @@
 /* tribefund loader. Embed a campaign with one line:
    <script src="https://YOUR-TRIBEFUND-HOST/embed.js" data-campaign="demo" async></script>
-   Optional: data-lang="zh-CN|en", data-theme="light|dark". The host page's ?ref= and ?src=
+   Optional: data-lang="zh-CN|en", data-theme="light|dark", data-accent="#d2462c" (darkened by
+   the server if white text on it would be hard to read). The host page's ?ref= and ?src=
    are passed on, and so is the page's address (without its query). The widget fills the first empty
    <div class="tribefund" data-campaign="demo"> on the page, or goes right after this script. */
 (function () {
@@ -9,6 +10,7 @@
   var origin = new URL(s.src).origin, q = new URLSearchParams();
   q.set("lang", s.getAttribute("data-lang") || navigator.language || "en");
   if (s.getAttribute("data-theme")) q.set("theme", s.getAttribute("data-theme"));
+  if (s.getAttribute("data-accent")) q.set("accent", s.getAttribute("data-accent").replace(/^#/, ""));
   var here = new URLSearchParams(location.search), ref = here.get("ref"), src = here.get("src");
   if (ref) q.set("ref", ref);
   if (src) q.set("src", src);

@@ -421,9 +421,9 @@ pub(crate) async fn screenshot(c: &Client, name: &str) {
 #[tokio::test]
 async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
     let app = spawn_app().await;
-    for (width, name) in [(390, "phone"), (1280, "desktop")] {
+    for (width, name) in [(360, "phone"), (1280, "desktop")] {
         let browser = if width < 500 {
-            Browser::start_phone(&["--lang=en-US"], 390, 844, "Mozilla/5.0 (iPhone) Mobile").await
+            Browser::start_phone(&["--lang=en-US"], 360, 780, "Mozilla/5.0 (Linux; Android 13) Mobile").await
         } else {
             Browser::start(&["--lang=en-US", "--window-size=1280,900"]).await
         }
@@ -458,6 +458,22 @@ async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
             .unwrap();
         assert_eq!(overflow.as_bool(), Some(false), "nothing wider than the screen at {width} px");
         screenshot(c, &format!("dashboard-campaign-{name}")).await;
+        for (path, shot) in
+            [("/dashboard/editor/demo?lang=en", "editor"), ("/dashboard/embed?lang=en", "embed")]
+        {
+            c.goto(&app.url(path)).await.unwrap();
+            hydrated(c).await;
+            let overflow = c
+                .execute("return document.documentElement.scrollWidth > window.innerWidth", vec![])
+                .await
+                .unwrap();
+            assert_eq!(
+                overflow.as_bool(),
+                Some(false),
+                "{path}: nothing wider than the screen at {width} px"
+            );
+            screenshot(c, &format!("dashboard-{shot}-{name}")).await;
+        }
         c.goto(&app.url("/dashboard/sign-in?lang=en")).await.unwrap();
         screenshot(c, &format!("dashboard-sign-in-{name}")).await;
         browser.close().await;

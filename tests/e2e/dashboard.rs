@@ -255,6 +255,17 @@ async fn the_embed_builder_gives_the_line_a_preview_and_the_origins_that_may_emb
     let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.ends_with("frame-ancestors 'self' *"), "the preview may frame it: {policy}");
 
+    // An accent too light for white text on it is darkened, and the creator is told.
+    let readable = domain::Accent::parse("#ffff00").unwrap().readable().hex();
+    let yellow = get(&app, "/dashboard/embed?lang=en&campaign=demo&accent=%23ffff00", &cookie).await;
+    let yellow = yellow.text().await.unwrap();
+    assert!(yellow.contains(&format!("data-accent=\"{readable}\"")), "the line carries the readable colour");
+    assert!(yellow.contains(&format!("accent={}", &readable[1..])), "and so does the preview");
+    assert!(yellow.contains("data-testid=\"accent-darkened\""));
+    let default =
+        get(&app, "/dashboard/embed?campaign=demo&accent=%23d2462c", &cookie).await.text().await.unwrap();
+    assert!(!default.contains("data-accent"), "the widget's own colour needs no attribute");
+
     let token = csrf(&page);
     let save = |origins: &str, csrf: &str| {
         app.client

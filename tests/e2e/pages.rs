@@ -160,3 +160,32 @@ async fn an_oversized_or_malformed_form_is_refused_and_nothing_is_pledged() {
     assert!(response.text().await.unwrap().contains("Is too large"));
     assert_eq!(app.campaign("demo").await.backers, 0);
 }
+
+#[tokio::test]
+async fn a_creators_accent_colour_is_kept_readable_and_survives_a_plain_form_post() {
+    let app = spawn_app().await;
+    let readable = domain::Accent::parse("#ffff00").unwrap().readable().hex();
+    let page = app.text("/embed/demo?lang=en&accent=ffff00").await;
+    assert!(page.contains(&format!("style=\"--accent:{readable}\"")), "darkened for white text on it");
+    for hostile in ["red", "ffff00;background:url(x)", "%22%3E%3Cscript%3E", "fff"] {
+        let page = app.text(&format!("/embed/demo?accent={hostile}")).await;
+        assert!(!page.contains("--accent"), "{hostile} is not a colour");
+    }
+    let form = [
+        ("tier", "lamp"),
+        ("amount", "299"),
+        ("option.lamp.colour", "red"),
+        ("name", "Plain Fan"),
+        ("contact", "plain@example.com"),
+        ("idempotency_key", "accent-form-key-000001"),
+        ("lang", "en"),
+        ("theme", "dark"),
+        ("accent", readable.as_str()),
+    ];
+    let response = app.post_form("/embed/demo/pledge", &form).await;
+    assert_eq!(response.status(), 303);
+    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with(&format!("theme=dark&accent={}", &readable[1..])), "{to}");
+    let receipt = app.text(&to).await;
+    assert!(receipt.contains(&format!("--accent:{readable}")), "the receipt keeps the creator's colour");
+}

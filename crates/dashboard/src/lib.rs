@@ -44,6 +44,9 @@ pub enum Page {
     Embed(Box<EmbedPage>),
 }
 
+/// The widget's own accent colour, which needs no attribute.
+pub const DEFAULT_ACCENT: &str = "#d2462c";
+
 /// What the embed builder shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbedPage {
@@ -54,6 +57,12 @@ pub struct EmbedPage {
     pub lang: String,
     /// `light` or `dark`.
     pub theme: String,
+    /// `#rrggbb`, or empty for the widget's own colour.
+    #[serde(default)]
+    pub accent: String,
+    /// The accent asked for was darkened to keep white text on it readable.
+    #[serde(default)]
+    pub accent_darkened: bool,
     /// The server's public address.
     pub base: String,
     /// The origins that may embed the site's widgets, and why a change was refused.
@@ -71,6 +80,9 @@ impl EmbedPage {
         if !self.theme.is_empty() && self.theme != "light" {
             attributes.push_str(&format!(" data-theme=\"{}\"", self.theme));
         }
+        if !self.accent.is_empty() {
+            attributes.push_str(&format!(" data-accent=\"{}\"", self.accent));
+        }
         format!("<script src=\"{}/embed.js\" {attributes} async></script>", self.base)
     }
 
@@ -82,6 +94,9 @@ impl EmbedPage {
         }
         if !self.theme.is_empty() {
             query.push(format!("theme={}", self.theme));
+        }
+        if !self.accent.is_empty() {
+            query.push(format!("accent={}", self.accent.trim_start_matches('#')));
         }
         format!("/embed/{}?{}", self.campaign, query.join("&"))
     }

@@ -78,6 +78,8 @@ pub struct Text {
     pub starts: &'static str,
     pub ends: &'static str,
     pub locked_hint: &'static str,
+    pub accent: &'static str,
+    pub accent_darkened: &'static str,
 }
 
 pub fn text(lang: Lang) -> &'static Text {
@@ -161,6 +163,8 @@ static EN: Text = Text {
     starts: "Starts (UTC)",
     ends: "Ends (UTC)",
     locked_hint: "Locked: backers have pledged to this.",
+    accent: "Accent colour",
+    accent_darkened: "Darkened a little so white text on it stays readable:",
 };
 
 static ZH: Text = Text {
@@ -237,4 +241,6 @@ static ZH: Text = Text {
     starts: "开始时间（UTC）",
     ends: "结束时间（UTC）",
     locked_hint: "已锁定：已有支持者按此条款支持。",
+    accent: "主题色",
+    accent_darkened: "已稍微调深，以便上面的白色文字清晰可读：",
 };

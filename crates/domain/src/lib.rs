@@ -6,6 +6,7 @@
 //! shapes of the v1 API live apart in [`wire`] and become domain values only through
 //! those checks.
 
+pub mod accent;
 pub mod campaign;
 pub mod demand;
 pub mod edit;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod time;
 pub mod wire;
 
+pub use accent::Accent;
 pub use campaign::{
     Campaign, CampaignId, Funding, OptionGroup, OptionValue, Status, Tier, TierId, Unavailable,
 };

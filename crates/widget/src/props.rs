@@ -80,4 +80,7 @@ pub struct AppProps {
     /// The page is open in WeChat's in-app browser, which shares through its own ··· menu.
     #[serde(default)]
     pub wechat: bool,
+    /// The creator's accent colour (`#rrggbb`), already made readable by the server.
+    #[serde(default)]
+    pub accent: Option<String>,
 }

@@ -16,6 +16,7 @@ pub(super) struct EmbedQuery {
     campaign: Option<String>,
     widget_lang: Option<String>,
     theme: Option<String>,
+    accent: Option<String>,
 }
 
 /// The embed builder.
@@ -57,12 +58,17 @@ pub(super) async fn embed_page(
         .unwrap_or_default()
         .as_str()
         .to_owned();
+    // The colour picker always sends one: the widget's own needs no attribute.
+    let asked = query.accent.as_deref().and_then(domain::Accent::parse);
+    let accent = asked.map(|a| a.readable()).filter(|a| a.hex() != dashboard::DEFAULT_ACCENT);
     let origins = state.store.site(&session.site).await?.map(|s| s.origins).unwrap_or_default();
     Ok(dashboard::EmbedPage {
         campaigns,
         campaign,
         lang: widget_lang,
         theme,
+        accent: accent.map(|a| a.hex()).unwrap_or_default(),
+        accent_darkened: asked.is_some_and(|a| a.readable() != a),
         base: crate::http::base_url(state, headers),
         origins,
         origins_error,

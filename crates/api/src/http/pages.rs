@@ -35,6 +35,8 @@ pub(super) fn router() -> Router<AppState> {
 struct PageQuery {
     lang: Option<String>,
     theme: Option<String>,
+    /// The creator's accent colour, `rrggbb` (from the loader's `data-accent`).
+    accent: Option<String>,
     #[serde(rename = "ref")]
     referral: Option<String>,
     view: Option<String>,
@@ -50,6 +52,9 @@ impl PageQuery {
     }
     fn theme(&self) -> Theme {
         self.theme.as_deref().and_then(Theme::parse).unwrap_or_default()
+    }
+    fn accent(&self) -> Option<String> {
+        readable_accent(self.accent.as_deref())
     }
     fn referral(&self) -> &str {
         self.referral.as_deref().filter(|r| is_referral_code(r)).unwrap_or("")
@@ -73,11 +78,23 @@ impl PageQuery {
         let referer = || headers.get(header::REFERER).and_then(|v| v.to_str().ok());
         self.host.as_deref().or_else(referer).and_then(clean_host_page).unwrap_or_default()
     }
-    /// The query that keeps the page's view, language and theme across a form post.
+    /// The query that keeps the page's view, language, theme and accent across a form post.
     fn carry(&self, lang: Lang) -> String {
         let view = if self.view.as_deref() == Some("embed") { "embed" } else { "page" };
-        format!("view={view}&lang={}&theme={}", lang.tag(), self.theme().as_str())
+        format!("view={view}&{}", look_query(lang, self.theme(), self.accent().as_deref()))
     }
+}
+
+/// A creator's accent colour, darkened when white text on it would be hard to read;
+/// anything that is not a colour is ignored.
+fn readable_accent(asked: Option<&str>) -> Option<String> {
+    asked.and_then(domain::Accent::parse).map(|a| a.readable().hex())
+}
+
+/// `lang=…&theme=…[&accent=rrggbb]`: how a page looks, for links that keep it.
+fn look_query(lang: Lang, theme: Theme, accent: Option<&str>) -> String {
+    let accent = accent.map(|a| format!("&accent={}", a.trim_start_matches('#'))).unwrap_or_default();
+    format!("lang={}&theme={}{accent}", lang.tag(), theme.as_str())
 }
 
 pub(crate) fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
@@ -133,8 +150,17 @@ async fn campaign_page(
         .came_from(&query.source(), &query.host(&headers, page))
         .preselect(&campaign, &pairs, now);
     let wechat = in_wechat(&headers);
-    let props =
-        AppProps { campaign, lang, theme: query.theme(), page, now: now.unix(), form, receipt: None, wechat };
+    let props = AppProps {
+        campaign,
+        lang,
+        theme: query.theme(),
+        page,
+        now: now.unix(),
+        form,
+        receipt: None,
+        wechat,
+        accent: query.accent(),
+    };
     // Only the share page shows the story and lists updates, and it asks the database for
     // updates only when there are some: the embed, on every host page, never does.
     let shell = match page {
@@ -169,6 +195,7 @@ async fn form_pledge(
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let lang = pick_lang(field("lang"), &headers);
     let theme = field("theme").and_then(Theme::parse).unwrap_or_default();
+    let accent = readable_accent(field("accent"));
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(lang)) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let mut form = FormState::from_pairs(pairs);
@@ -185,12 +212,8 @@ async fn form_pledge(
         Ok(accepted) => {
             let receipt = created(&state, &headers, &accepted).receipt_url;
             let path = receipt.find("/r/").map_or(receipt.as_str(), |at| &receipt[at..]);
-            return Ok(Redirect::to(&format!(
-                "{path}?view=embed&lang={}&theme={}",
-                lang.tag(),
-                theme.as_str()
-            ))
-            .into_response());
+            let look = look_query(lang, theme, accent.as_deref());
+            return Ok(Redirect::to(&format!("{path}?view=embed&{look}")).into_response());
         }
         Err(Error::Invalid(errors)) => {
             for (name, error) in errors.iter() {
@@ -225,6 +248,7 @@ async fn form_pledge(
         form,
         receipt: None,
         wechat: in_wechat(&headers),
+        accent,
     };
     Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame, &render::Extras::default()).await))
 }
@@ -272,6 +296,7 @@ async fn receipt(
         form: FormState::default(),
         receipt: Some(receipt),
         wechat: in_wechat(&headers),
+        accent: query.accent(),
     };
     let extras = render::Extras {
         base: super::base_url(&state, &headers),

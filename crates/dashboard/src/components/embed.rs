@@ -36,8 +36,15 @@ pub(super) fn EmbedBuilder(props: &EmbedBuilderProps) -> Html {
                     { choice("light", t.light, &page.theme) }
                     { choice("dark", t.dark, &page.theme) }
                 </select>
+                <label class="tfd-colour">
+                    <span>{ t.accent }</span>
+                    <input type="color" name="accent" value={if page.accent.is_empty() { crate::DEFAULT_ACCENT.to_owned() } else { page.accent.clone() }} />
+                </label>
                 <button type="submit">{ t.show }</button>
             </form>
+            if page.accent_darkened {
+                <p class="tfd-hint" data-testid="accent-darkened">{ format!("{} {}", t.accent_darkened, page.accent) }</p>
+            }
             <h2>{ t.embed }</h2>
             <pre class="tfd-code" data-testid="snippet">{ page.snippet() }</pre>
             <p class="tfd-hint">{ t.iframe_hint }</p>

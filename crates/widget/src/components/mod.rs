@@ -79,7 +79,7 @@ pub fn App(props: &AppProps) -> Html {
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
         },
         (None, Status::Live) => html! {
-            <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} form={(*form).clone()}
+            <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={(*form).clone()}
                 busy={*busy} now={*now} on_change={on_change} on_submit={on_submit} />
         },
         (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
@@ -99,7 +99,8 @@ pub fn App(props: &AppProps) -> Html {
         },
     };
     html! {
-        <div class={classes!("tf", format!("tf-{}", props.theme.as_str()))} lang={lang.tag()}>
+        <div class={classes!("tf", format!("tf-{}", props.theme.as_str()))} lang={lang.tag()}
+            style={props.accent.as_ref().map(|a| format!("--accent:{a}"))}>
             { heading }
             <Progress campaign={c.clone()} lang={lang} now={*now} />
             if let Some(update) = &c.latest_update {

@@ -15,6 +15,9 @@ pub struct PledgeFormProps {
     pub campaign: Rc<CampaignView>,
     pub lang: Lang,
     pub theme: Theme,
+    /// Carried through a plain form post, like the theme.
+    #[prop_or_default]
+    pub accent: Option<String>,
     pub form: FormState,
     pub busy: bool,
     /// Unix seconds, for tiers with their own availability window.
@@ -171,6 +174,9 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             <input type="hidden" name={field::IDEMPOTENCY_KEY} value={form.idempotency_key.clone()} />
             <input type="hidden" name="lang" value={props.lang.tag()} />
             <input type="hidden" name="theme" value={props.theme.as_str()} />
+            if let Some(accent) = &props.accent {
+                <input type="hidden" name="accent" value={accent.clone()} />
+            }
             <fieldset class="tf-tiers">
                 <legend>{ text.choose_reward }</legend>
                 { for c.tiers.iter().map(tier_row) }

@@ -236,6 +236,7 @@ mod tests {
             form: FormState::default(),
             receipt: Some(receipt),
             wechat: false,
+            accent: None,
         };
         crate::render(props).await
     }
