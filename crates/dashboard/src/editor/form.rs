@@ -74,7 +74,8 @@ pub fn Editor(props: &EditorProps) -> Html {
             |m| html! { <span class="tfd-error" data-field={name.to_owned()}>{ m }</span> },
         )
     };
-    let field = |name: String, label: &str, kind: &str, locked: bool| -> Html {
+    // `locked`: why the field cannot change, shown beside it.
+    let field = |name: String, label: &str, kind: &str, locked: Option<&str>| -> Html {
         let value = draft.get(&name).unwrap_or_default().to_owned();
         let (kind, mode) = match kind {
             "money" => ("text", Some("decimal")),
@@ -84,8 +85,8 @@ pub fn Editor(props: &EditorProps) -> Html {
         html! {
             <label>
                 <span>{ label.to_owned() }</span>
-                <input name={name.clone()} type={kind.to_owned()} inputmode={mode} value={value} readonly={locked} />
-                if locked { <span class="tfd-hint">{ t.locked_hint }</span> }
+                <input name={name.clone()} type={kind.to_owned()} inputmode={mode} value={value} readonly={locked.is_some()} />
+                if let Some(why) = locked { <span class="tfd-hint">{ why.to_owned() }</span> }
                 { error(&name) }
             </label>
         }
@@ -100,6 +101,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
     };
     let locked = |name: &str| page.locked.iter().any(|l| l == name);
+    let pledged = |name: &str| locked(name).then_some(t.locked_hint);
     let select = |name: &str, label: &str, choices: &[(&str, &str)]| -> Html {
         let current = draft.get(name).unwrap_or_default().to_owned();
         let is_locked = locked(name);
@@ -128,21 +130,22 @@ pub fn Editor(props: &EditorProps) -> Html {
 
     let tiers = draft.tiers.iter().enumerate().map(|(i, tier)| {
         let tier_locked = !tier.id.is_empty() && page.locked_tiers.contains(&tier.id);
+        let chosen = tier_locked.then_some(t.locked_hint);
         let path = |f: &str| format!("tiers[{i}].{f}");
         let groups = tier.options.iter().enumerate().map(|(j, group)| {
             let values = group.values.iter().enumerate().map(|(k, _)| {
                 let path = |f: &str| format!("tiers[{i}].options[{j}].values[{k}].{f}");
                 html! {
                     <div class="tfd-row">
-                        { field(path("value"), et.option_value, "text", tier_locked) }
-                        { field(path("min_batch"), et.min_batch, "count", tier_locked) }
+                        { field(path("value"), et.option_value, "text", chosen) }
+                        { field(path("min_batch"), et.min_batch, "count", chosen) }
                         if !tier_locked { { button(format!("remove_value:{i}:{j}:{k}"), et.remove) } }
                     </div>
                 }
             });
             html! {
                 <fieldset class="tfd-group" data-testid={format!("option-{i}-{j}")}>
-                    { field(format!("tiers[{i}].options[{j}].name"), et.option_name, "text", tier_locked) }
+                    { field(format!("tiers[{i}].options[{j}].name"), et.option_name, "text", chosen) }
                     { for values }
                     { error(&format!("tiers[{i}].options[{j}].values")) }
                     if !tier_locked {
@@ -159,17 +162,17 @@ pub fn Editor(props: &EditorProps) -> Html {
                 <legend>{ format!("{} {}", t.tier, i + 1) }</legend>
                 if tier_locked { <p class="tfd-hint">{ et.tier_locked }</p> }
                 <div class="tfd-row">
-                    { field(path("title"), et.tier_title, "text", false) }
-                    { field(path("id"), et.tier_id, "text", tier_locked) }
+                    { field(path("title"), et.tier_title, "text", None) }
+                    { field(path("id"), et.tier_id, "text", chosen) }
                 </div>
                 <div class="tfd-row">
-                    { field(path("price"), &money(et.price), "money", tier_locked) }
-                    { field(path("limit"), et.limit, "count", false) }
-                    { field(path("per_backer"), et.per_backer, "count", false) }
+                    { field(path("price"), &money(et.price), "money", chosen) }
+                    { field(path("limit"), et.limit, "count", None) }
+                    { field(path("per_backer"), et.per_backer, "count", None) }
                 </div>
                 <div class="tfd-row">
-                    { field(path("available_from"), et.available_from, "datetime-local", false) }
-                    { field(path("available_until"), et.available_until, "datetime-local", false) }
+                    { field(path("available_from"), et.available_from, "datetime-local", None) }
+                    { field(path("available_until"), et.available_until, "datetime-local", None) }
                 </div>
                 { for groups }
                 { error(&path("options")) }
@@ -185,8 +188,8 @@ pub fn Editor(props: &EditorProps) -> Html {
     let stretch = draft.stretch_goals.iter().enumerate().map(|(i, _)| {
         html! {
             <div class="tfd-row">
-                { field(format!("stretch_goals[{i}].amount"), &money(et.stretch_amount), "money", false) }
-                { field(format!("stretch_goals[{i}].label"), et.stretch_label, "text", false) }
+                { field(format!("stretch_goals[{i}].amount"), &money(et.stretch_amount), "money", None) }
+                { field(format!("stretch_goals[{i}].label"), et.stretch_label, "text", None) }
                 { button(format!("remove_stretch:{i}"), et.remove) }
             </div>
         }
@@ -213,18 +216,18 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <input type="hidden" name="csrf" value={props.csrf.clone()} />
                     <input type="hidden" name="draft" value={page.draft_id.clone()} />
                     <h2>{ et.basics }</h2>
-                    { field("title".into(), t.title, "text", false) }
-                    { field("id".into(), et.campaign_id, "text", page.campaign.is_some()) }
+                    { field("title".into(), t.title, "text", None) }
+                    { field("id".into(), et.campaign_id, "text", page.campaign.is_some().then_some(et.id_fixed)) }
                     if page.campaign.is_none() { <p class="tfd-hint">{ et.id_hint }</p> }
                     { area("summary", t.summary, 3) }
                     { area("story", t.story, 8) }
                     <div class="tfd-row">
                         { select("currency", et.currency, &[("CNY", "CNY ¥"), ("USD", "USD $"), ("EUR", "EUR €")]) }
-                        { field("goal".into(), &money(t.goal), "money", locked("goal")) }
+                        { field("goal".into(), &money(t.goal), "money", pledged("goal")) }
                     </div>
                     <div class="tfd-row">
-                        { field("starts_at".into(), t.starts, "datetime-local", locked("starts_at")) }
-                        { field("ends_at".into(), t.ends, "datetime-local", locked("ends_at")) }
+                        { field("starts_at".into(), t.starts, "datetime-local", pledged("starts_at")) }
+                        { field("ends_at".into(), t.ends, "datetime-local", pledged("ends_at")) }
                     </div>
                     { select("funding", et.funding, &[
                         (Funding::AllOrNothing.as_str(), et.all_or_nothing),
