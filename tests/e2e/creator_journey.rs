@@ -96,6 +96,7 @@ async fn a_blogger_runs_a_first_campaign_from_site_create_to_an_update_on_the_sh
     })
     .await;
     hydrated(c).await;
+    contains(c, "[data-testid=time-left]", "days left", "the time left").await;
     let snippet = text(c, "[data-testid=embed]").await.unwrap();
     assert!(snippet.contains("data-campaign=\"celadon-tea-cup\""), "{snippet}");
     c.execute("window.tfDashboardMarker = 1", vec![]).await.unwrap();

@@ -329,3 +329,23 @@ async fn a_cover_uploaded_in_the_editor_reaches_every_viewer(app: TestApp) {
     let page = get(&app, "/dashboard/editor/demo", &cookie).await.text().await.unwrap();
     assert!(page.contains(&cover), "the editor shows it");
 }
+
+store_test!(changes_to_a_campaign_cancelled_meanwhile_are_refused_in_words_and_kept);
+async fn changes_to_a_campaign_cancelled_meanwhile_are_refused_in_words_and_kept(app: TestApp) {
+    let cookie = sign_in(&app, "demo").await;
+    let page = get(&app, "/dashboard/editor/demo?lang=en", &cookie).await.text().await.unwrap();
+    let token = csrf(&page);
+    let cancelled = app
+        .creator(reqwest::Method::POST, "/api/v1/campaigns/demo/cancel", &app.demo_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let mut draft = CampaignDraft::from_input(&app.campaign("demo").await.definition());
+    draft.summary = "Written in another tab.".into();
+    let refused = submit(&app, &cookie, &token, "demo", &draft, "publish").await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("cancel"), "said in words, not as JSON");
+    let kept = get(&app, "/dashboard/editor/demo", &cookie).await.text().await.unwrap();
+    assert!(kept.contains("Written in another tab."), "the draft is kept");
+}

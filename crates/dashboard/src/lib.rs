@@ -133,6 +133,9 @@ pub struct CampaignPage {
     /// The top recruiters, contacts never included.
     #[serde(default)]
     pub leaders: Vec<Leader>,
+    /// Unix seconds at render time; the browser's clock takes over once hydrated.
+    #[serde(default)]
+    pub now: i64,
     /// Where in the backer list the page was opened: `None` is the newest backers, which
     /// follow new pledges live.
     #[serde(default)]

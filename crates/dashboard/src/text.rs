@@ -79,6 +79,8 @@ pub struct Text {
     pub ends: &'static str,
     pub locked_hint: &'static str,
     pub accent: &'static str,
+    pub pledges_per_day: &'static str,
+    pub pledges: &'static str,
     pub accent_darkened: &'static str,
 }
 
@@ -164,6 +166,8 @@ static EN: Text = Text {
     ends: "Ends (UTC)",
     locked_hint: "Locked: backers have pledged to this.",
     accent: "Accent colour",
+    pledges_per_day: "Pledges per day",
+    pledges: "Pledges",
     accent_darkened: "Darkened a little so white text on it stays readable:",
 };
 
@@ -242,5 +246,7 @@ static ZH: Text = Text {
     ends: "结束时间（UTC）",
     locked_hint: "已锁定：已有支持者按此条款支持。",
     accent: "主题色",
+    pledges_per_day: "每日支持笔数",
+    pledges: "笔数",
     accent_darkened: "已稍微调深，以便上面的白色文字清晰可读：",
 };

@@ -64,6 +64,7 @@ pub(super) async fn campaign_page(
         sources,
         leaders,
         cursor: cursor.map(|c| c.as_str().to_owned()),
+        now: crate::now().unix(),
     })
 }
 

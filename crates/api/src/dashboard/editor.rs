@@ -241,12 +241,17 @@ async fn publish(
             state.store.delete_draft(&session.site, &id).await?;
             return Ok(Redirect::to(&format!("/dashboard/campaigns/{published}")).into_response());
         }
-        Err(Error::Invalid(errors) | Error::Locked(errors)) => errors,
+        Err(Error::Invalid(errors) | Error::Locked(errors)) => in_words(&errors, lang),
+        // Cancelled meanwhile (from the API, or another tab): said in words, draft kept.
+        Err(e @ Error::Cancelled) => {
+            let problem = e.problem();
+            vec![("campaign".into(), lang.problem(&problem.kind).map_or(problem.detail, str::to_owned))]
+        }
         Err(other) => return Err(other),
     };
     let saved = save(state, session, &id, campaign.as_deref(), &draft).await?;
     let mut page = editor_page(state, session, id, campaign, draft)?;
-    page.errors = in_words(&errors, lang);
+    page.errors = errors;
     if !saved {
         page.errors.push(("drafts".into(), editor_text(lang).too_many_drafts.to_owned()));
     }

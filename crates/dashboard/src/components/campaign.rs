@@ -27,9 +27,20 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
     use_live_progress(live.clone());
     let data = use_state(|| props.page.clone());
     use_refresh(&props.page, &live.0, data.clone());
+    let now = use_clock(props.page.now);
     let page = &*data;
     let v = &live.0;
     let id = &v.id;
+    let status = v.status_at(domain::Timestamp::from_unix(now));
+    let left = match status {
+        domain::Status::Live => domain::progress::time_left(v.ends_at, domain::Timestamp::from_unix(now))
+            .map(|left| lang.time_left(left)),
+        domain::Status::Scheduled => {
+            domain::progress::time_left(v.starts_at, domain::Timestamp::from_unix(now))
+                .map(|left| lang.starts_in(left))
+        }
+        _ => None,
+    };
     let draft = props.page.draft.clone().unwrap_or_default();
     html! {
         <>
@@ -38,7 +49,10 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
                 <strong data-testid="raised">{ v.currency.format(v.raised) }</strong>
                 { format!(" / {} · ", v.currency.format(v.goal)) }
                 <span data-testid="backers">{ lang.backers(v.backers) }</span>
-                { format!(" · {}", lang.status(v.status)) }
+                { format!(" · {}", lang.status(status)) }
+                if let Some(left) = left {
+                    { " · " }<span data-testid="time-left">{ left }</span>
+                }
             </p>
             <p class="tfd-actions">
                 <a href={format!("/dashboard/editor/{id}")} class="tfd-button" data-testid="edit">{ editor_text(lang).edit }</a>
@@ -98,6 +112,23 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             </ul>
         </>
     }
+}
+
+/// Unix seconds, from the server's render until hydrated, then the browser's clock, each
+/// second (the last minutes count down in seconds).
+#[hook]
+fn use_clock(rendered: i64) -> i64 {
+    let now = use_state_eq(|| rendered);
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
+            tick();
+            let interval = gloo_timers::callback::Interval::new(1_000, tick);
+            move || drop(interval)
+        });
+    }
+    *now
 }
 
 /// Fetches the page's data again whenever the live numbers move away from those it was
@@ -208,6 +239,16 @@ fn Charts(props: &ChartsProps) -> Html {
             target: None,
         })
         .collect();
+    let pledges: Vec<Bar> = page
+        .timeline
+        .iter()
+        .map(|d| Bar {
+            label: d.day.to_string()[..10].to_owned(),
+            value: d.pledges as i64,
+            shown: d.pledges.to_string(),
+            target: None,
+        })
+        .collect();
     let demand: Vec<Bar> = page
         .demand
         .tiers
@@ -244,6 +285,7 @@ fn Charts(props: &ChartsProps) -> Html {
     html! {
         <section class="tfd-charts">
             <BarChart title={t.over_time} bars={days} lang={lang} unit={t.raised} testid="chart-time" />
+            <BarChart title={t.pledges_per_day} bars={pledges} lang={lang} unit={t.pledges} testid="chart-pledges" />
             <BarChart title={t.demand_chart} bars={demand} lang={lang} unit={t.units} testid="chart-demand" />
             <BarChart title={t.by_source} bars={sources} lang={lang} unit={t.raised} testid="chart-source" />
             <BarChart title={t.by_leader} bars={leaders} lang={lang} unit={t.friends} testid="chart-leaders" />
