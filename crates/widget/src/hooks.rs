@@ -37,6 +37,23 @@ pub fn use_live_progress(campaign: UseReducerHandle<CampaignState>) {
     });
 }
 
+/// Unix seconds: `rendered` (the server's clock, so hydration matches) until the page is
+/// hydrated, then the browser's, every second.
+#[hook]
+pub fn use_clock(rendered: i64) -> i64 {
+    let now = use_state_eq(|| rendered);
+    {
+        let now = now.clone();
+        use_effect_with((), move |_| {
+            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
+            tick();
+            let interval = Interval::new(1_000, tick);
+            move || drop(interval)
+        });
+    }
+    *now
+}
+
 /// A number that glides to its new value over about half a second when it changes.
 #[hook]
 pub fn use_tween(target: i64) -> i64 {

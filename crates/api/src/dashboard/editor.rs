@@ -189,7 +189,14 @@ pub(super) async fn submit(
     }
     draft.apply(action);
     if !save(&state, &session, &id, campaign.as_deref(), &draft).await? {
-        return too_many(&state, &session, lang, id, campaign, draft).await;
+        let errors = vec![("drafts".into(), editor_text(lang).too_many_drafts.to_owned())];
+        return refused(
+            &state,
+            &session,
+            lang,
+            EditorPage { errors, ..editor_page(&state, &session, id, campaign, draft)? },
+        )
+        .await;
     }
     let to = if action.starts_with("add_") || action.starts_with("remove_") {
         format!("/dashboard/editor/{id}")
@@ -236,7 +243,7 @@ async fn publish(
             }
         }
     };
-    let errors = match outcome {
+    let mut errors = match outcome {
         Ok(published) => {
             state.store.delete_draft(&session.site, &id).await?;
             return Ok(Redirect::to(&format!("/dashboard/campaigns/{published}")).into_response());
@@ -249,12 +256,20 @@ async fn publish(
         }
         Err(other) => return Err(other),
     };
-    let saved = save(state, session, &id, campaign.as_deref(), &draft).await?;
-    let mut page = editor_page(state, session, id, campaign, draft)?;
-    page.errors = errors;
-    if !saved {
-        page.errors.push(("drafts".into(), editor_text(lang).too_many_drafts.to_owned()));
+    if !save(state, session, &id, campaign.as_deref(), &draft).await? {
+        errors.push(("drafts".into(), editor_text(lang).too_many_drafts.to_owned()));
     }
+    refused(state, session, lang, EditorPage { errors, ..editor_page(state, session, id, campaign, draft)? })
+        .await
+}
+
+/// The editor again after a refusal: what was typed, and every problem with it.
+async fn refused(
+    state: &AppState,
+    session: &Session,
+    lang: Lang,
+    mut page: EditorPage,
+) -> Result<Response, Error> {
     page.show_errors = true;
     page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
 }
@@ -311,19 +326,4 @@ async fn save(
         body: serde_json::to_string(draft).map_err(anyhow::Error::from)?,
     };
     Ok(state.store.save_draft(&session.site, &record, crate::now()).await?)
-}
-
-/// The editor again, with what was typed, saying the site keeps too many drafts.
-async fn too_many(
-    state: &AppState,
-    session: &Session,
-    lang: Lang,
-    id: String,
-    campaign: Option<String>,
-    draft: CampaignDraft,
-) -> Result<Response, Error> {
-    let mut page = editor_page(state, session, id, campaign, draft)?;
-    page.errors = vec![("drafts".into(), editor_text(lang).too_many_drafts.to_owned())];
-    page.show_errors = true;
-    page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
 }

@@ -7,7 +7,7 @@ use crate::{CampaignPage, filters_query};
 use domain::demand::DemandReport;
 use domain::wire::BackerFilters;
 use std::rc::Rc;
-use widget::hooks::{CampaignState, use_live_progress};
+use widget::hooks::{CampaignState, use_clock, use_live_progress};
 use widget::i18n::Lang;
 use yew::prelude::*;
 
@@ -112,23 +112,6 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             </ul>
         </>
     }
-}
-
-/// Unix seconds, from the server's render until hydrated, then the browser's clock, each
-/// second (the last minutes count down in seconds).
-#[hook]
-fn use_clock(rendered: i64) -> i64 {
-    let now = use_state_eq(|| rendered);
-    {
-        let now = now.clone();
-        use_effect_with((), move |_| {
-            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
-            tick();
-            let interval = gloo_timers::callback::Interval::new(1_000, tick);
-            move || drop(interval)
-        });
-    }
-    *now
 }
 
 /// Fetches the page's data again whenever the live numbers move away from those it was

@@ -3,6 +3,7 @@
 //! the creator publishes it.
 
 pub mod draft;
+mod fields;
 mod form;
 mod text;
 

@@ -11,7 +11,7 @@ pub use thanks::Thanks;
 pub use tribe::Tribe;
 
 use crate::form::{FormState, form_field};
-use crate::hooks::{CampaignState, use_live_progress};
+use crate::hooks::{CampaignState, use_clock, use_live_progress};
 use crate::props::{AppProps, Page, Receipt};
 use domain::wire::CampaignView;
 use domain::{Campaign, NewPledge, Status, Timestamp};
@@ -25,20 +25,10 @@ pub fn App(props: &AppProps) -> Html {
     let form = use_state(|| props.form.clone());
     let receipt = use_state(|| props.receipt.clone());
     let busy = use_state(|| false);
-    let now = use_state_eq(|| props.now);
+    // The countdown runs on the browser's clock once hydrated.
+    let now = use_clock(props.now);
     let lang = props.lang;
     let text = lang.text();
-
-    // The countdown runs on the browser's clock once hydrated.
-    {
-        let now = now.clone();
-        use_effect_with((), move |_| {
-            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
-            tick();
-            let interval = gloo_timers::callback::Interval::new(1_000, tick);
-            move || drop(interval)
-        });
-    }
 
     let on_change = {
         let form = form.clone();
@@ -63,24 +53,24 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let on_again = {
-        let (campaign, form, receipt, now) = (campaign.clone(), form.clone(), receipt.clone(), now.clone());
+        let (campaign, form, receipt) = (campaign.clone(), form.clone(), receipt.clone());
         Callback::from(move |()| {
-            let fresh = FormState::blank(&campaign.0, &form.referral, &new_key(), Timestamp::from_unix(*now));
+            let fresh = FormState::blank(&campaign.0, &form.referral, &new_key(), Timestamp::from_unix(now));
             form.set(fresh.came_from(&form.source, &form.host));
             receipt.set(None);
         })
     };
 
     let c: Rc<CampaignView> = campaign.0.clone();
-    let status = c.status_at(Timestamp::from_unix(*now));
+    let status = c.status_at(Timestamp::from_unix(now));
     let body = match (&*receipt, status) {
         (Some(r), _) => html! {
-            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={*now} wechat={props.wechat}
+            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={now} wechat={props.wechat}
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
         },
         (None, Status::Live) => html! {
             <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={(*form).clone()}
-                busy={*busy} now={*now} on_change={on_change} on_submit={on_submit} />
+                busy={*busy} now={now} on_change={on_change} on_submit={on_submit} />
         },
         (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
         (None, Status::Cancelled) => html! { <p class="tf-closed">{ text.cancelled_campaign }</p> },
@@ -102,7 +92,7 @@ pub fn App(props: &AppProps) -> Html {
         <div class={classes!("tf", format!("tf-{}", props.theme.as_str()))} lang={lang.tag()}
             style={props.accent.as_ref().map(|a| format!("--accent:{a}"))}>
             { heading }
-            <Progress campaign={c.clone()} lang={lang} now={*now} />
+            <Progress campaign={c.clone()} lang={lang} now={now} />
             if let Some(update) = &c.latest_update {
                 <p class="tf-update" role="status">
                     <span class="tf-update-label">{ text.latest_update }</span>
