@@ -12,6 +12,7 @@ mod creator_journey;
 mod dashboard;
 mod editor;
 mod events;
+mod hardening;
 mod openapi;
 mod pages;
 mod replicas;

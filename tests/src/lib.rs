@@ -54,6 +54,8 @@ pub struct Options {
     pub open_signup: bool,
     /// Keep-alive interval of event streams; 15 s when unset.
     pub keepalive: Option<Duration>,
+    /// Caps on connections and event streams; the server's defaults when unset.
+    pub admission: Option<api::admission::Limits>,
 }
 
 /// Starts the server on a free port with a fresh SQLite database and the demo campaign.
@@ -128,6 +130,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         open_signup: options.open_signup,
         poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
+        admission: options.admission.unwrap_or_default(),
         bench_routes: false,
     })
     .await

@@ -49,6 +49,9 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
+    /// Over the server's cap on event streams (in all, or from one address).
+    #[error("too many streams")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -93,7 +96,7 @@ impl Error {
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -161,6 +164,11 @@ impl Error {
                 "Service unavailable",
                 "The pledge was not taken; please try again shortly.".into(),
             ),
+            Error::Busy => (
+                "busy",
+                "Too many live streams",
+                "The server holds as many live streams as it can; poll the campaign instead, or retry later.".into(),
+            ),
             Error::Internal(_) => ("internal", "Internal error", "Something went wrong on our side.".into()),
         };
         let (errors, codes) = match self {
@@ -193,6 +201,9 @@ impl IntoResponse for Error {
         match self {
             Error::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Error::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(10));
             }
             Error::Unauthorized => {
                 headers

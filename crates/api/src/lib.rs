@@ -1,6 +1,7 @@
 //! tribefund's API server as a library: the binary in `main.rs` only parses the command
 //! line, and tests build the same [`Application`] on a random port.
 
+pub mod admission;
 pub mod campaigning;
 pub mod cli;
 pub mod creator;

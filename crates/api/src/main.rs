@@ -63,6 +63,17 @@ struct ServeArgs {
     /// Most pledges committed in one transaction (1 = one transaction per pledge).
     #[arg(long, default_value_t = api::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pledge_batch: u16,
+    /// Most connections held at once (default: the open-files limit, raised to its hard
+    /// limit at start, less 64).
+    #[arg(long, env = "TRIBEFUND_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Most live-progress streams at once (default: seven eighths of the connections), so
+    /// pages, health checks and pledges always have room.
+    #[arg(long, env = "TRIBEFUND_MAX_STREAMS")]
+    max_streams: Option<usize>,
+    /// Most live-progress streams from one address (an IPv6 address counts by its /64).
+    #[arg(long, env = "TRIBEFUND_MAX_STREAMS_PER_ADDRESS", default_value_t = 256)]
+    max_streams_per_address: usize,
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
@@ -115,6 +126,9 @@ async fn run() -> anyhow::Result<()> {
         open_signup,
         poster_font,
         pledge_batch,
+        max_connections,
+        max_streams,
+        max_streams_per_address,
         bench_routes,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
@@ -136,6 +150,7 @@ async fn run() -> anyhow::Result<()> {
         open_signup,
         poster_font,
         pledge_batch: usize::from(pledge_batch),
+        admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
     };
     let app = Application::build(settings).await?;

@@ -51,7 +51,17 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let _ = socket.set_nodelay(true);
-        tracker.spawn(connection(socket, peer, state.clone(), router.clone(), stopping.clone()));
+        match state.admission.connection() {
+            Some(permit) => {
+                let connection = connection(socket, peer, state.clone(), router.clone(), stopping.clone());
+                tracker.spawn(async move {
+                    connection.await;
+                    drop(permit);
+                });
+            }
+            // Over the cap: a short answer, so descriptors stay free for the rest.
+            None => drop(tracker.spawn(refuse(socket))),
+        }
     }
     drop(listener);
     let _ = stop.send(true);
@@ -71,9 +81,11 @@ async fn connection(
 ) {
     if let Some(request) = peek_events_request(&socket, &state).await {
         let keepalive = state.settings.keepalive;
+        let ip = crate::http::client_ip_from(&state, peer, request.forwarded.as_deref());
+        let permit = state.admission.stream(ip);
         drop(state);
         drop(router);
-        if let Err(e) = events::serve_raw(socket, request, keepalive, stopping).await {
+        if let Err(e) = events::serve_raw(socket, request, permit, keepalive, stopping).await {
             tracing::debug!(error = %e, %peer, "event stream ended");
         }
         return;
@@ -100,6 +112,16 @@ async fn connection(
         conn.as_mut().graceful_shutdown();
         let _ = conn.await;
     }
+}
+
+/// Answers a connection over the cap with a 503 and closes it, within a second.
+async fn refuse(mut socket: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        socket.write_all(crate::admission::REFUSED).await?;
+        socket.shutdown().await
+    })
+    .await;
 }
 
 /// Peeks at the request head; `Some` when it asks for a known campaign's event stream.

@@ -36,6 +36,8 @@ pub struct Settings {
     pub poster_font: Option<PathBuf>,
     /// The most pledges committed in one transaction; 1 commits each on its own.
     pub pledge_batch: usize,
+    /// Caps on connections and event streams (see [`crate::admission`]).
+    pub admission: crate::admission::Limits,
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the
     /// baseline that `cargo xtask bench` compares the pledge path with. Off in production.
     pub bench_routes: bool,
@@ -54,6 +56,8 @@ pub struct Shared {
     pub hub: Arc<Hub>,
     /// Pledges (and receipt cancellations) per client address.
     pub limiter: Limiter,
+    /// Connections and event streams held, against their caps.
+    pub admission: Arc<crate::admission::Admission>,
     /// Failed creator-key checks per client address: guessing keys costs time.
     pub auth_failures: Limiter,
     pub settings: Settings,
@@ -80,10 +84,15 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
         let store = Store::open(&settings.database_url, hub.clone(), settings.pledge_batch).await?;
+        let open_files = crate::admission::raise_descriptor_limit();
+        let admission = crate::admission::Admission::new(settings.admission, open_files);
+        let (streams, max_streams, _, max_connections) = admission.counts();
+        tracing::info!(open_files, max_connections, max_streams, streams, "descriptor limits");
         let state = AppState(Arc::new(Shared {
             store,
             hub,
             limiter: Limiter::new(settings.rate_limit),
+            admission,
             auth_failures: Limiter::new(settings.auth_rate_limit),
             settings,
         }));

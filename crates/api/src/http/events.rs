@@ -14,12 +14,13 @@ use crate::error::Error;
 use crate::hub::Entry;
 use crate::startup::AppState;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use std::io::IoSlice;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -93,15 +94,23 @@ fn parse_last_event_id(value: &[u8]) -> Option<u64> {
            ("Last-Event-ID" = Option<String>, Header, description = "The last `seq` seen: skips the first snapshot when current")),
     responses((status = 200, content_type = "text/event-stream",
                description = "The current campaign first, then one `progress` event per change (`id:` is `seq`, `data:` a campaign view), keep-alive comments while idle"),
-              (status = 404, body = domain::wire::Problem)))]
+              (status = 404, body = domain::wire::Problem),
+              (status = 503, body = domain::wire::Problem, description = "Over the cap on live streams: poll the campaign instead")))]
 pub(crate) async fn events(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let ip = super::client_ip(&state, peer, &headers);
+    let permit = state.admission.stream(ip).ok_or(Error::Busy)?;
     let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
-    let stream = frames(&entry, last_seen, state.settings.keepalive).map(Ok::<_, std::convert::Infallible>);
+    // The permit lives as long as the stream.
+    let stream = frames(&entry, last_seen, state.settings.keepalive).map(move |frame| {
+        let _held = &permit;
+        Ok::<_, std::convert::Infallible>(frame)
+    });
     let mut response = Body::from_stream(stream).into_response();
     for (name, value) in STREAM_HEADERS {
         response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from_static(value));
@@ -116,6 +125,8 @@ pub(crate) struct RawRequest {
     pub(crate) last_seen: Option<u64>,
     /// Bytes of the request head, to consume from the socket.
     pub(crate) head_len: usize,
+    /// The `X-Forwarded-For` header, for the client's address behind a proxy.
+    pub(crate) forwarded: Option<String>,
 }
 
 /// Recognises a complete `GET /api/v1/campaigns/{id}/events` request head for a known
@@ -133,7 +144,7 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
     let path = target.split('?').next()?;
     let id = path.strip_prefix("/api/v1/campaigns/")?.strip_suffix("/events")?;
     let entry = state.hub.get(id)?;
-    let mut last_seen = None;
+    let (mut last_seen, mut forwarded) = (None, None);
     for line in lines.filter(|l| !l.is_empty()) {
         let (name, value) = line.split_once(':')?;
         if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding") {
@@ -142,8 +153,11 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
         if name.eq_ignore_ascii_case("last-event-id") {
             last_seen = parse_last_event_id(value.as_bytes());
         }
+        if name.eq_ignore_ascii_case("x-forwarded-for") {
+            forwarded = Some(value.trim().to_owned());
+        }
     }
-    Some(RawRequest { entry, last_seen, head_len })
+    Some(RawRequest { entry, last_seen, head_len, forwarded })
 }
 
 /// Serves a recognised events request straight on the socket, in chunked encoding, until
@@ -151,12 +165,17 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
 pub(crate) async fn serve_raw(
     mut socket: tokio::net::TcpStream,
     request: RawRequest,
+    permit: Option<crate::admission::StreamPermit>,
     keepalive: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut head = vec![0; request.head_len];
     tokio::io::AsyncReadExt::read_exact(&mut socket, &mut head).await?;
     drop(head);
+    let Some(_permit) = permit else {
+        socket.write_all(crate::admission::REFUSED).await?;
+        return socket.shutdown().await;
+    };
     socket.write_all(&RAW_HEAD).await?;
     let frames = frames(&request.entry, request.last_seen, keepalive);
     drop(request);

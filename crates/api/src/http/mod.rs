@@ -51,11 +51,16 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
 
 /// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` hop.
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    if state.settings.trust_proxy {
-        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        if let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()) {
-            return ip;
-        }
+    client_ip_from(state, peer, headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+}
+
+/// [`client_ip`] from the `X-Forwarded-For` value itself (the raw event-stream path reads
+/// it off the socket).
+pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, forwarded: Option<&str>) -> IpAddr {
+    if state.settings.trust_proxy
+        && let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok())
+    {
+        return ip;
     }
     peer.ip()
 }

@@ -1,0 +1,121 @@
+//! Cheap abuse against the real server: more live streams or connections than it should
+//! hold. Over a cap the answer is a prompt 503; health checks, pages and pledges go on.
+
+use api::admission::Limits;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tests::{Options, TestApp, eventually, spawn_app_with};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn server(app: &TestApp) -> SocketAddr {
+    app.address.trim_start_matches("http://").parse().unwrap()
+}
+
+/// A connection to the server from loopback address `from` (all of 127/8 is this machine,
+/// so each stands for another client).
+async fn connect(app: &TestApp, from: &str) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(server(app)).await.unwrap()
+}
+
+/// Asks for the demo campaign's event stream from `from`; the connection and the status
+/// line of the answer.
+async fn stream(app: &TestApp, from: &str, extra_headers: &str) -> (TcpStream, String) {
+    let mut socket = connect(app, from).await;
+    let request = format!("GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n{extra_headers}\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let status = status_line(&mut socket).await;
+    (socket, status)
+}
+
+async fn status_line(socket: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    tokio::time::timeout(WAIT, async {
+        while !line.ends_with(b"\r\n") {
+            if socket.read(&mut byte).await.unwrap() == 0 {
+                break;
+            }
+            line.push(byte[0]);
+        }
+    })
+    .await
+    .expect("an answer");
+    String::from_utf8(line).unwrap().trim().to_owned()
+}
+
+fn capped(max_connections: Option<usize>, max_streams: usize, per_address: usize) -> Options {
+    Options {
+        admission: Some(Limits {
+            max_connections,
+            max_streams: Some(max_streams),
+            max_streams_per_address: per_address,
+        }),
+        // Closed viewers are noticed at the next keep-alive.
+        keepalive: Some(Duration::from_millis(100)),
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn live_streams_over_their_caps_get_503_while_pages_health_checks_and_pledges_go_on() {
+    let app = spawn_app_with(capped(None, 10, 4)).await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let (socket, status) = stream(&app, "127.0.0.1", "").await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        held.push(socket);
+    }
+    let (_, refused) = stream(&app, "127.0.0.1", "").await;
+    assert_eq!(refused, "HTTP/1.1 503 Service Unavailable", "four per address");
+    for from in ["127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"] {
+        let (socket, status) = stream(&app, from, "").await;
+        assert_eq!(status, "HTTP/1.1 200 OK", "{from}");
+        held.push(socket);
+    }
+    let (_, refused) = stream(&app, "127.0.0.4", "").await;
+    assert_eq!(refused, "HTTP/1.1 503 Service Unavailable", "ten in all");
+    // A stream request the fast path leaves to the router is capped the same way.
+    let (mut routed, status) = stream(&app, "127.0.0.5", "Content-Length: 0\r\nConnection: close\r\n").await;
+    assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
+    let mut rest = String::new();
+    let _ = tokio::time::timeout(WAIT, routed.read_to_string(&mut rest)).await;
+    assert!(
+        rest.to_ascii_lowercase().contains("retry-after: 10") && rest.contains("/problems/busy"),
+        "{rest}"
+    );
+
+    // Everything else still works at the cap.
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(app.client.get(app.url("/embed/demo")).send().await.unwrap().status(), 200);
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+
+    // Viewers who leave make room.
+    held.truncate(6);
+    let (_fresh, status) = eventually(WAIT, "a freed stream", || async {
+        Some(stream(&app, "127.0.0.6", "").await).filter(|(_, status)| status.ends_with("200 OK"))
+    })
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_answered_503_at_once_and_freed_when_they_close() {
+    let app = spawn_app_with(capped(Some(8), 4, 4)).await;
+    // Idle connections that never send a byte hold their place until they time out.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(connect(&app, "127.0.0.1").await);
+    }
+    let mut over = connect(&app, "127.0.0.2").await;
+    assert_eq!(status_line(&mut over).await, "HTTP/1.1 503 Service Unavailable", "answered without asking");
+    drop(idle);
+    eventually(WAIT, "room again", || async {
+        app.client.get(app.url("/healthz")).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+}
