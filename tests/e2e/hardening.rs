@@ -5,7 +5,7 @@ use api::admission::Limits;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tests::{Options, TestApp, eventually, spawn_app_with};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -118,4 +118,69 @@ async fn connections_over_the_cap_are_answered_503_at_once_and_freed_when_they_c
         app.client.get(app.url("/healthz")).send().await.ok().filter(|r| r.status() == 200)
     })
     .await;
+}
+
+#[tokio::test]
+async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_streams() {
+    let binary = tests::workspace_root().join("target/debug/tribefund");
+    assert!(binary.exists(), "{} is missing: run the tests with `cargo xtask test`", binary.display());
+    // This process opens as many sockets as the server holds.
+    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+    let wanted = 3_000.min(open_files.saturating_sub(500) as usize);
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "ulimit -S -n 1024 && exec '{}' serve --listen 127.0.0.1:0 --demo --database-url 'sqlite://{}/t.db' \
+         --max-streams-per-address 100000 --rate-limit off",
+        binary.display(),
+        dir.path().display()
+    );
+    let mut server = tokio::process::Command::new("sh")
+        .args(["-c", &command])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("tribefund is serving on http://") {
+                return rest.trim_end_matches('/').to_owned();
+            }
+        }
+        panic!("the server stopped before serving");
+    })
+    .await
+    .expect("the server starts");
+    let app_address: SocketAddr = address.parse().unwrap();
+
+    let mut held = Vec::with_capacity(wanted);
+    while held.len() < wanted {
+        let batch = (0..200.min(wanted - held.len())).map(|_| async move {
+            let mut socket = TcpStream::connect(app_address).await.unwrap();
+            socket.write_all(b"GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+            let status = status_line(&mut socket).await;
+            (socket, status)
+        });
+        for (socket, status) in futures::future::join_all(batch).await {
+            assert_eq!(status, "HTTP/1.1 200 OK", "stream {} of {wanted}", held.len() + 1);
+            held.push(socket);
+        }
+    }
+    let client = reqwest::Client::new();
+    let health = client.get(format!("http://{address}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "health checks answer beside {wanted} streams");
+    let pledge = client
+        .post(format!("http://{address}/api/v1/campaigns/demo/pledges"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "descriptor-test-pledge-1")
+        .body(crate::support::lamp_pledge().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pledge.status(), 201, "and so do pledges");
+    println!("held {wanted} live streams on a server started under ulimit -n 1024 (hard limit {hard})");
+    drop(held);
+    server.kill().await.unwrap();
 }

@@ -64,6 +64,12 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::fonts()?;
     setup::postgres_note();
     wasm::build(root)?;
+    // The descriptor test runs the real binary under `ulimit -n 1024`.
+    let mut build = cargo();
+    build.args(["build", "-q", "-p", "api", "--bin", "tribefund"]);
+    if !build.status().context("building tribefund")?.success() {
+        bail!("building tribefund failed");
+    }
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(cargo_args);
     run_tests(&mut cmd)
