@@ -184,3 +184,46 @@ async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_st
     drop(held);
     server.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_configured_proxies_and_read_from_the_right() {
+    let app = spawn_app_with(Options {
+        rate_limit: Some(api::ratelimit::RateLimit { burst: 1, per_minute: 1 }),
+        trusted_proxies: vec![api::http::proxies::Cidr::parse("127.0.0.1").unwrap()],
+        ..Options::default()
+    })
+    .await;
+    let from = |address: &str| {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let (proxy, direct) = (from("127.0.0.1"), from("127.0.0.2"));
+    let pledge = |client: &reqwest::Client, forwarded: &str, n: u32| {
+        client
+            .post(app.url("/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", format!("forwarded-pledge-{n}"))
+            .header("x-forwarded-for", forwarded)
+            .body(crate::support::lamp_pledge().to_string())
+            .send()
+    };
+    // Through the proxy, each client has its own budget: the rightmost untrusted hop.
+    assert_eq!(pledge(&proxy, "203.0.113.1", 1).await.unwrap().status(), 201);
+    assert_eq!(pledge(&proxy, "203.0.113.1", 2).await.unwrap().status(), 429);
+    assert_eq!(pledge(&proxy, "6.6.6.6, 203.0.113.2", 3).await.unwrap().status(), 201, "another client");
+    let spoofed = pledge(&proxy, "7.7.7.7, 203.0.113.2:5555", 4).await.unwrap();
+    assert_eq!(
+        spoofed.status(),
+        429,
+        "what the client wrote on the left changes nothing; ports are stripped"
+    );
+    // Not a proxy of ours: its header is ignored, its own address counts.
+    assert_eq!(pledge(&direct, "198.51.100.1", 5).await.unwrap().status(), 201);
+    assert_eq!(
+        pledge(&direct, "198.51.100.2", 6).await.unwrap().status(),
+        429,
+        "a new header is not a new client"
+    );
+}

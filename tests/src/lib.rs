@@ -54,6 +54,8 @@ pub struct Options {
     pub open_signup: bool,
     /// Keep-alive interval of event streams; 15 s when unset.
     pub keepalive: Option<Duration>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<api::http::proxies::Cidr>,
     /// Caps on connections and event streams; the server's defaults when unset.
     pub admission: Option<api::admission::Limits>,
 }
@@ -125,7 +127,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         seed_demo: true,
         rate_limit: options.rate_limit,
         auth_rate_limit: options.auth_rate_limit,
-        trust_proxy: false,
+        trusted_proxies: options.trusted_proxies.clone(),
         keepalive: options.keepalive.unwrap_or(Duration::from_secs(15)),
         open_signup: options.open_signup,
         poster_font: None,

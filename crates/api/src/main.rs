@@ -50,9 +50,10 @@ struct ServeArgs {
     /// Failed creator-key checks per client address: `BURST/PER_MINUTE`, or `off`.
     #[arg(long, env = "TRIBEFUND_AUTH_RATE_LIMIT", default_value = "10/10")]
     auth_rate_limit: String,
-    /// Trust X-Forwarded-For and X-Forwarded-Proto (behind a reverse proxy only).
-    #[arg(long, env = "TRIBEFUND_TRUST_PROXY")]
-    trust_proxy: bool,
+    /// A reverse proxy in front of the server (`127.0.0.1`, `10.0.0.0/8`; repeat or
+    /// comma-separate): only its X-Forwarded-For and X-Forwarded-Proto are believed.
+    #[arg(long = "trusted-proxy", env = "TRIBEFUND_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<api::http::proxies::Cidr>,
     /// Let bloggers create their own site at /dashboard/sign-up.
     #[arg(long, env = "TRIBEFUND_OPEN_SIGNUP")]
     open_signup: bool,
@@ -77,6 +78,11 @@ struct ServeArgs {
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
+}
+
+fn parse_proxy(text: &str) -> Result<api::http::proxies::Cidr, String> {
+    api::http::proxies::Cidr::parse(text)
+        .ok_or_else(|| format!("{text:?} is not an address or a range like 10.0.0.0/8"))
 }
 
 fn parse_rate_limit(text: &str) -> anyhow::Result<Option<RateLimit>> {
@@ -122,7 +128,7 @@ async fn run() -> anyhow::Result<()> {
         demo,
         rate_limit,
         auth_rate_limit,
-        trust_proxy,
+        trusted_proxies,
         open_signup,
         poster_font,
         pledge_batch,
@@ -145,7 +151,7 @@ async fn run() -> anyhow::Result<()> {
         seed_demo: demo,
         rate_limit: parse_rate_limit(&rate_limit)?,
         auth_rate_limit: parse_rate_limit(&auth_rate_limit)?,
-        trust_proxy,
+        trusted_proxies,
         keepalive: std::time::Duration::from_secs(15),
         open_signup,
         poster_font,

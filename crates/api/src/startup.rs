@@ -23,8 +23,9 @@ pub struct Settings {
     /// Failed creator-key checks per client address; past it, every key check from that
     /// address waits (429), so guessing keys costs time.
     pub auth_rate_limit: Option<RateLimit>,
-    /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from a reverse proxy.
-    pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (and whose
+    /// `X-Forwarded-Proto` says HTTPS); empty trusts no header.
+    pub trusted_proxies: Vec<crate::http::proxies::Cidr>,
     /// How often an idle event stream gets a keep-alive comment, so proxies and phones
     /// do not drop it.
     pub keepalive: std::time::Duration,

@@ -5,6 +5,7 @@ mod campaigns;
 pub(crate) mod events;
 pub(crate) mod openapi;
 pub(crate) mod pages;
+pub mod proxies;
 
 use crate::startup::AppState;
 use axum::Router;
@@ -49,7 +50,8 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
-/// The client's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` hop.
+/// The client's address: the peer, or behind a trusted proxy what `X-Forwarded-For` says
+/// (see [`proxies`]).
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     client_ip_from(state, peer, headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
 }
@@ -57,12 +59,7 @@ pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap)
 /// [`client_ip`] from the `X-Forwarded-For` value itself (the raw event-stream path reads
 /// it off the socket).
 pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, forwarded: Option<&str>) -> IpAddr {
-    if state.settings.trust_proxy
-        && let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok())
-    {
-        return ip;
-    }
-    peer.ip()
+    proxies::client(&state.settings.trusted_proxies, peer.ip(), forwarded)
 }
 
 /// The base of absolute links to this server: the configured public URL, or what the
@@ -83,7 +80,7 @@ pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     let proto = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
-        .filter(|p| state.settings.trust_proxy && *p == "https")
+        .filter(|p| !state.settings.trusted_proxies.is_empty() && *p == "https")
         .unwrap_or("http");
     format!("{proto}://{host}")
 }

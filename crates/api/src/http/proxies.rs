@@ -1,0 +1,132 @@
+//! Which reverse proxies may say who the client is. `X-Forwarded-For` is read only from a
+//! configured proxy's connection, and from the right: each proxy appends the address it
+//! saw, so the rightmost entry that is not one of ours is the client (anything to its left
+//! is whatever the client chose to send). Entries may carry ports (`1.2.3.4:5678`,
+//! `[2001:db8::1]:443`), which are stripped.
+
+use std::net::IpAddr;
+
+/// An address range: `10.0.0.0/8`, `2001:db8::/32`, or one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (address, prefix) = match text.trim().split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text.trim(), None),
+        };
+        let network: IpAddr = address.parse().ok()?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse().ok()?
+            }
+            Some(_) => return None,
+            None => max,
+        };
+        (prefix <= max).then_some(Cidr { network, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                net.to_bits() & mask == ip.to_bits() & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client of a request that reached us from `peer` with `forwarded` (the
+/// `X-Forwarded-For` value): `peer` itself unless it is a trusted proxy.
+pub fn client(trusted: &[Cidr], peer: IpAddr, forwarded: Option<&str>) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|range| range.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.unwrap_or("").rsplit(',') {
+        let Some(ip) = hop_address(hop) else { break };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry's address, without a port.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    let (address, port) = hop.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    address.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn ranges_are_read_and_matched_for_both_families() {
+        let private = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(private.contains(ip("10.200.3.4")) && !private.contains(ip("11.0.0.1")));
+        assert!(private.contains(ip("::ffff:10.1.2.3")), "a mapped address is its IPv4 one");
+        let one = Cidr::parse("127.0.0.1").unwrap();
+        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains(ip("2001:db8:ffff::1")) && !v6.contains(ip("2001:db9::1")));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        for bad in
+            ["", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0/8", "fe80::/129", "nginx", "10.0.0.0/8x"]
+        {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_that_is_not_a_trusted_proxy() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap(), Cidr::parse("127.0.0.1").unwrap()];
+        let client = |peer: &str, forwarded: Option<&str>| super::client(&trusted, ip(peer), forwarded);
+        assert_eq!(client("127.0.0.1", Some("203.0.113.7")), ip("203.0.113.7"));
+        // Whatever the client wrote itself sits to the left and is ignored.
+        assert_eq!(client("127.0.0.1", Some("6.6.6.6, 203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(
+            client("127.0.0.1", Some("203.0.113.7, 10.1.1.1")),
+            ip("203.0.113.7"),
+            "through two proxies"
+        );
+        assert_eq!(client("127.0.0.1", Some("203.0.113.7:51234")), ip("203.0.113.7"), "ports stripped");
+        assert_eq!(client("127.0.0.1", Some("[2001:db8::5]:443")), ip("2001:db8::5"));
+        assert_eq!(client("127.0.0.1", Some("2001:db8::5")), ip("2001:db8::5"));
+        // An address that is not a proxy of ours is the client, whatever it sends.
+        assert_eq!(client("198.51.100.9", Some("1.1.1.1")), ip("198.51.100.9"));
+        // Garbage stops the walk at the last address a trusted proxy vouched for.
+        assert_eq!(client("127.0.0.1", Some("203.0.113.7, garbage")), ip("127.0.0.1"));
+        assert_eq!(client("127.0.0.1", Some("garbage, 10.1.1.1")), ip("10.1.1.1"));
+        assert_eq!(client("127.0.0.1", None), ip("127.0.0.1"));
+    }
+}
