@@ -227,3 +227,36 @@ async fn forwarded_addresses_are_believed_only_from_configured_proxies_and_read_
         "a new header is not a new client"
     );
 }
+
+#[tokio::test]
+async fn receipt_reads_and_cancellations_are_rate_limited_per_address_like_pledges() {
+    let app = spawn_app_with(Options {
+        rate_limit: Some(api::ratelimit::RateLimit { burst: 3, per_minute: 1 }),
+        ..Options::default()
+    })
+    .await;
+    let created = app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await;
+    assert_eq!(created.status(), 201);
+    let receipt_url =
+        created.json::<serde_json::Value>().await.unwrap()["receipt_url"].as_str().unwrap().to_owned();
+    let token = receipt_url.rsplit('/').next().unwrap().to_owned();
+    let api_path = format!("/api/v1/receipts/{token}");
+    for _ in 0..3 {
+        assert_eq!(app.client.get(app.url(&api_path)).send().await.unwrap().status(), 200);
+    }
+    let limited = app.client.get(app.url(&api_path)).send().await.unwrap();
+    assert_eq!(limited.status(), 429, "a fourth read from the same address waits");
+    assert!(limited.headers().contains_key("retry-after"));
+    for path in [format!("/r/{token}"), format!("/api/v1/receipts/{}", "a".repeat(token.len()))] {
+        assert_eq!(app.client.get(app.url(&path)).send().await.unwrap().status(), 429, "{path}");
+    }
+    assert_eq!(app.client.delete(app.url(&api_path)).send().await.unwrap().status(), 429);
+    assert_eq!(app.post_form(&format!("/r/{token}/cancel"), &[("x", "y")]).await.status(), 429);
+    // Another address has its own budget; the pledge was never cancelled.
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let read = elsewhere.get(app.url(&api_path)).send().await.unwrap();
+    assert_eq!(read.json::<serde_json::Value>().await.unwrap()["status"], "live");
+}

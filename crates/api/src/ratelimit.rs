@@ -55,7 +55,7 @@ impl Limiter {
     pub fn peek(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let Some(limit) = self.limit else { return Ok(()) };
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(&(tokens, at)) = buckets.get(&ip) else { return Ok(()) };
+        let Some(&(tokens, at)) = buckets.get(&crate::admission::address_key(ip)) else { return Ok(()) };
         limit.wait(limit.refill(tokens, at, now))
     }
 
@@ -67,7 +67,8 @@ impl Limiter {
         if buckets.len() >= PRUNE_AT {
             buckets.retain(|_, (tokens, at)| limit.refill(*tokens, *at, now) < burst);
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
+        // An IPv6 client counts by its /64: one phone or household can pick any address in it.
+        let (tokens, at) = buckets.entry(crate::admission::address_key(ip)).or_insert((burst, now));
         *tokens = limit.refill(*tokens, *at, now);
         *at = now;
         limit.wait(*tokens)?;
@@ -110,6 +111,15 @@ mod tests {
         assert_eq!(limiter.check([10, 0, 0, 1].into(), now), Ok(()));
         assert_eq!(limiter.check([10, 0, 0, 2].into(), now), Ok(()));
         assert!(limiter.check([10, 0, 0, 1].into(), now).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_cannot_escape_its_limit_by_changing_address_within_its_64() {
+        let limiter = Limiter::new(Some(RateLimit { burst: 1, per_minute: 1 }));
+        let now = Instant::now();
+        assert_eq!(limiter.check("2001:db8:1:2::1".parse().unwrap(), now), Ok(()));
+        assert!(limiter.check("2001:db8:1:2:ffff::7".parse().unwrap(), now).is_err());
+        assert_eq!(limiter.check("2001:db8:1:3::1".parse().unwrap(), now), Ok(()), "another /64");
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct Shared {
     pub hub: Arc<Hub>,
     /// Pledges (and receipt cancellations) per client address.
     pub limiter: Limiter,
+    /// Receipt reads and cancellations per client address, at the pledges' rate.
+    pub receipt_limiter: Limiter,
     /// Connections and event streams held, against their caps.
     pub admission: Arc<crate::admission::Admission>,
     /// Failed creator-key checks per client address: guessing keys costs time.
@@ -93,6 +95,7 @@ impl Application {
             store,
             hub,
             limiter: Limiter::new(settings.rate_limit),
+            receipt_limiter: Limiter::new(settings.rate_limit),
             admission,
             auth_failures: Limiter::new(settings.auth_rate_limit),
             settings,

@@ -74,11 +74,15 @@ async fn create_pledge(
 /// it was cancelled already.
 #[utoipa::path(delete, path = "/api/v1/receipts/{token}", tag = "public",
     params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
-    responses((status = 204, description = "Cancelled"), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 204, description = "Cancelled"), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 429, body = Problem)))]
 async fn cancel_pledge(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, Error> {
+    super::receipt_allowed(&state, peer, &headers)?;
     if !super::pages::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }
@@ -89,12 +93,14 @@ async fn cancel_pledge(
 /// A backer's own pledge, and how many friends backed through their link.
 #[utoipa::path(get, path = "/api/v1/receipts/{token}", tag = "public",
     params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
-    responses((status = 200, body = ReceiptView), (status = 404, body = Problem)))]
+    responses((status = 200, body = ReceiptView), (status = 404, body = Problem), (status = 429, body = Problem)))]
 async fn receipt(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
+    super::receipt_allowed(&state, peer, &headers)?;
     if !super::pages::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }

@@ -7,6 +7,7 @@ pub(crate) mod openapi;
 pub(crate) mod pages;
 pub mod proxies;
 
+use crate::error::Error;
 use crate::startup::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -54,6 +55,16 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
 /// (see [`proxies`]).
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     client_ip_from(state, peer, headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+}
+
+/// Receipt reads and cancellations take tokens from their own per-address bucket, as
+/// pledges do: nobody can guess receipt tokens or hammer the database through them cheaply.
+pub(crate) fn receipt_allowed(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Error> {
+    let ip = client_ip(state, peer, headers);
+    state
+        .receipt_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
 }
 
 /// [`client_ip`] from the `X-Forwarded-For` value itself (the raw event-stream path reads

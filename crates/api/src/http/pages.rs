@@ -255,10 +255,12 @@ async fn form_pledge(
 
 async fn receipt(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
+    super::receipt_allowed(&state, peer, &headers)?;
     let lang = query.lang(&headers);
     let found = if is_receipt_token(&token) { state.store.receipt(&token).await? } else { None };
     let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
@@ -312,10 +314,12 @@ async fn receipt(
 /// The receipt's cancel form: cancels through the writer, then shows the receipt again.
 async fn cancel(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
+    super::receipt_allowed(&state, peer, &headers)?;
     if !is_receipt_token(&token) {
         return Ok(not_found(query.lang(&headers)));
     }
