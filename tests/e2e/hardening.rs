@@ -260,3 +260,34 @@ async fn receipt_reads_and_cancellations_are_rate_limited_per_address_like_pledg
     let read = elsewhere.get(app.url(&api_path)).send().await.unwrap();
     assert_eq!(read.json::<serde_json::Value>().await.unwrap()["status"], "live");
 }
+
+tests::store_test!(idempotency_keys_answer_for_a_day_and_are_then_forgotten);
+async fn idempotency_keys_answer_for_a_day_and_are_then_forgotten(app: TestApp) {
+    let pledge = || {
+        app.client
+            .post(app.url("/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "one-key-for-a-day")
+            .body(crate::support::lamp_pledge().to_string())
+            .send()
+    };
+    let id = |response: reqwest::Response| async move {
+        response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let first = id(pledge().await.unwrap()).await;
+    assert_eq!(id(pledge().await.unwrap()).await, first, "a retry gets the same pledge");
+    let store = &app.state.store;
+    let within = store.purge(api::now().plus_seconds(23 * 3600)).await.unwrap();
+    assert_eq!(within.idempotency_keys, 0, "kept for at least 24 hours");
+    assert_eq!(id(pledge().await.unwrap()).await, first);
+    let after =
+        store.purge(api::now().plus_seconds(api::store::retention::IDEMPOTENCY_RETENTION_SECS + 60)).await;
+    assert_eq!(after.unwrap().idempotency_keys, 1);
+    let again = id(pledge().await.unwrap()).await;
+    assert_ne!(again, first, "a day later the same key is a new request");
+    assert_eq!(app.campaign("demo").await.backers, 2);
+    // Expired sessions and sign-in links go too.
+    api::sites::sign_in_link(store, "demo", &app.address).await.unwrap();
+    let purged = store.purge(api::now().plus_seconds(100 * 3600)).await.unwrap();
+    assert!(purged.sign_in_links >= 1, "{purged:?}");
+}

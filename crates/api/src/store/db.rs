@@ -28,6 +28,14 @@ impl Pool {
             Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         })
     }
+
+    /// Whether the pool was closed (the server is stopping).
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Pool::Sqlite(pool) => pool.is_closed(),
+            Pool::Postgres(pool) => pool.is_closed(),
+        }
+    }
 }
 
 /// Runs `$body` with `$c` bound to the engine's connection, `sql(..)` adapting placeholders

@@ -18,6 +18,7 @@ mod drafts;
 mod listen;
 mod referrals;
 mod refusal;
+pub mod retention;
 mod sessions;
 mod sites;
 mod tribe;
@@ -117,6 +118,7 @@ impl Store {
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
         let writer = writer::spawn(writers, hub.clone(), max_batch);
         let store = Store { readers, writer: Some(writer) };
+        retention::spawn(store.clone());
         match &store.readers {
             Pool::Sqlite(pool) => {
                 tokio::spawn(checkpoint(pool.clone()));
