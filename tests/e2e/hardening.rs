@@ -291,3 +291,29 @@ async fn idempotency_keys_answer_for_a_day_and_are_then_forgotten(app: TestApp) 
     let purged = store.purge(api::now().plus_seconds(100 * 3600)).await.unwrap();
     assert!(purged.sign_in_links >= 1, "{purged:?}");
 }
+
+#[tokio::test]
+async fn streams_the_router_serves_end_promptly_when_the_server_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let app = tests::build(&db_url, Options::default()).await;
+    let address = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    // `Content-Length` keeps the request off the fast path: the router serves this stream.
+    let mut socket = TcpStream::connect(address).await.unwrap();
+    let request = "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    socket.write_all(request.as_bytes()).await.unwrap();
+    assert_eq!(status_line(&mut socket).await, "HTTP/1.1 200 OK");
+    stop.send(()).unwrap();
+    // Without its own end, the stream would hold the shutdown for the whole drain (10 s).
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut rest))
+        .await
+        .expect("the stream ends when the server stops")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&rest).ends_with("0\r\n\r\n"), "a clean end of the chunked body");
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+}

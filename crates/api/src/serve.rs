@@ -34,7 +34,7 @@ pub(crate) async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let (stop, stopping) = watch::channel(false);
+    let stopping = state.stopping.subscribe();
     let tracker = TaskTracker::new();
     tokio::pin!(shutdown);
     loop {
@@ -64,7 +64,7 @@ pub(crate) async fn serve(
         }
     }
     drop(listener);
-    let _ = stop.send(true);
+    state.stopping.send_replace(true);
     tracker.close();
     if tokio::time::timeout(DRAIN, tracker.wait()).await.is_err() {
         tracing::warn!("connections still open after {DRAIN:?}; closing them");

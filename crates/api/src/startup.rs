@@ -59,6 +59,8 @@ pub struct Shared {
     pub limiter: Limiter,
     /// Receipt reads and cancellations per client address, at the pledges' rate.
     pub receipt_limiter: Limiter,
+    /// Turns true when the server stops: every event stream, on either path, ends then.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     /// Connections and event streams held, against their caps.
     pub admission: Arc<crate::admission::Admission>,
     /// Failed creator-key checks per client address: guessing keys costs time.
@@ -96,6 +98,7 @@ impl Application {
             hub,
             limiter: Limiter::new(settings.rate_limit),
             receipt_limiter: Limiter::new(settings.rate_limit),
+            stopping: tokio::sync::watch::Sender::new(false),
             admission,
             auth_failures: Limiter::new(settings.auth_rate_limit),
             settings,

@@ -106,8 +106,12 @@ pub(crate) async fn events(
     let ip = super::client_ip(&state, peer, &headers);
     let permit = state.admission.stream(ip).ok_or(Error::Busy)?;
     let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
-    // The permit lives as long as the stream.
-    let stream = frames(&entry, last_seen, state.settings.keepalive).map(move |frame| {
+    let mut stopping = state.stopping.subscribe();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    // The permit lives as long as the stream, which ends when the server stops.
+    let stream = frames(&entry, last_seen, state.settings.keepalive).take_until(stopped).map(move |frame| {
         let _held = &permit;
         Ok::<_, std::convert::Infallible>(frame)
     });
