@@ -317,3 +317,23 @@ async fn streams_the_router_serves_end_promptly_when_the_server_stops() {
     assert!(String::from_utf8_lossy(&rest).ends_with("0\r\n\r\n"), "a clean end of the chunked body");
     tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_cut_off_and_an_oversized_head_refused() {
+    let app =
+        spawn_app_with(Options { request_timeout: Some(Duration::from_secs(1)), ..Options::default() }).await;
+    let mut slow = connect(&app, "127.0.0.1").await;
+    let head = "POST /api/v1/campaigns/demo/pledges HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                Content-Length: 300\r\n\r\n{\"tier\":";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // The rest never comes: the server answers and lets go instead of waiting.
+    let status = status_line(&mut slow).await;
+    assert!(status.starts_with("HTTP/1.1 4"), "{status}");
+    assert_eq!(app.campaign("demo").await.backers, 0);
+
+    let mut big = connect(&app, "127.0.0.1").await;
+    let header = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "a".repeat(32 * 1024));
+    let _ = big.write_all(header.as_bytes()).await;
+    assert_eq!(status_line(&mut big).await, "HTTP/1.1 431 Request Header Fields Too Large");
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}

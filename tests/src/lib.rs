@@ -56,6 +56,8 @@ pub struct Options {
     pub keepalive: Option<Duration>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<api::http::proxies::Cidr>,
+    /// How long requests, bodies and writes to viewers may take; 30 s when unset.
+    pub request_timeout: Option<Duration>,
     /// Caps on connections and event streams; the server's defaults when unset.
     pub admission: Option<api::admission::Limits>,
 }
@@ -133,6 +135,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
         admission: options.admission.unwrap_or_default(),
+        request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
         bench_routes: false,
     })
     .await

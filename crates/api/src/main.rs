@@ -75,6 +75,9 @@ struct ServeArgs {
     /// Most live-progress streams from one address (an IPv6 address counts by its /64).
     #[arg(long, env = "TRIBEFUND_MAX_STREAMS_PER_ADDRESS", default_value_t = 256)]
     max_streams_per_address: usize,
+    /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
+    #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
@@ -135,6 +138,7 @@ async fn run() -> anyhow::Result<()> {
         max_connections,
         max_streams,
         max_streams_per_address,
+        request_timeout,
         bench_routes,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
@@ -156,6 +160,7 @@ async fn run() -> anyhow::Result<()> {
         open_signup,
         poster_font,
         pledge_batch: usize::from(pledge_batch),
+        request_timeout: std::time::Duration::from_secs(request_timeout),
         admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
     };

@@ -25,6 +25,8 @@ use tower::ServiceExt;
 const PEEK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest request head the event-stream fast path reads.
 const PEEK_BYTES: usize = 4096;
+/// The largest request head hyper reads (its buffer); bigger ones are refused.
+const HEAD_LIMIT: usize = 16 * 1024;
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -80,12 +82,13 @@ async fn connection(
     stopping: watch::Receiver<bool>,
 ) {
     if let Some(request) = peek_events_request(&socket, &state).await {
-        let keepalive = state.settings.keepalive;
+        let (keepalive, write_timeout) = (state.settings.keepalive, state.settings.request_timeout);
         let ip = crate::http::client_ip_from(&state, peer, request.forwarded.as_deref());
         let permit = state.admission.stream(ip);
         drop(state);
         drop(router);
-        if let Err(e) = events::serve_raw(socket, request, permit, keepalive, stopping).await {
+        if let Err(e) = events::serve_raw(socket, request, permit, (keepalive, write_timeout), stopping).await
+        {
             tracing::debug!(error = %e, %peer, "event stream ended");
         }
         return;
@@ -95,7 +98,11 @@ async fn connection(
         request
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    // Request heads are bounded in size (431 above) and in time.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.settings.request_timeout)
+        .max_buf_size(HEAD_LIMIT);
     let conn = builder.serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
     tokio::pin!(conn);
     let mut stopping = stopping;

@@ -37,6 +37,9 @@ pub struct Settings {
     pub poster_font: Option<PathBuf>,
     /// The most pledges committed in one transaction; 1 commits each on its own.
     pub pledge_batch: usize,
+    /// How long a request's head, its body, its answer, or one write to a live viewer may
+    /// take; past it the request is answered 408 or the viewer dropped.
+    pub request_timeout: std::time::Duration,
     /// Caps on connections and event streams (see [`crate::admission`]).
     pub admission: crate::admission::Limits,
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the

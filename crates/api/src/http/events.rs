@@ -170,7 +170,7 @@ pub(crate) async fn serve_raw(
     mut socket: tokio::net::TcpStream,
     request: RawRequest,
     permit: Option<crate::admission::StreamPermit>,
-    keepalive: Duration,
+    (keepalive, write_timeout): (Duration, Duration),
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut head = vec![0; request.head_len];
@@ -190,7 +190,10 @@ pub(crate) async fn serve_raw(
             _ = shutdown.wait_for(|stop| *stop) => None,
         };
         let Some(frame) = frame else { break };
-        write_chunk(&mut socket, &frame).await?;
+        // A viewer whose socket does not drain is dropped, freeing its descriptor.
+        tokio::time::timeout(write_timeout, write_chunk(&mut socket, &frame))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
     }
     socket.write_all(b"0\r\n\r\n").await?;
     socket.shutdown().await

@@ -11,9 +11,10 @@ use crate::error::Error;
 use crate::startup::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use std::net::{IpAddr, SocketAddr};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -36,6 +37,11 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        // Whole requests and their bodies are bounded in time: a client that sends a body a
+        // byte at a time holds nothing for long. (Event streams answer at once: the bound is
+        // on the answer's head, not on the stream.)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
+        .layer(RequestBodyTimeoutLayer::new(state.settings.request_timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
