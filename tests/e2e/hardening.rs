@@ -337,3 +337,31 @@ async fn a_body_sent_too_slowly_is_cut_off_and_an_oversized_head_refused() {
     assert_eq!(status_line(&mut big).await, "HTTP/1.1 431 Request Header Fields Too Large");
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
 }
+
+tests::store_test!(one_pledge_cannot_make_a_campaign_funded_whatever_door_it_comes_through);
+async fn one_pledge_cannot_make_a_campaign_funded_whatever_door_it_comes_through(app: TestApp) {
+    let goal = app.campaign("demo").await.goal;
+    let tierless =
+        |amount: i64| serde_json::json!({ "amount": amount, "name": "Troll", "contact": "t@example.com" });
+    let refused = app.post_pledge("demo", tierless(goal + 1).to_string()).await;
+    assert_eq!(refused.status(), 422);
+    let problem = refused.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(problem["codes"]["amount"]["code"], "above_max_pledge", "{problem}");
+    let form =
+        [("tier", ""), ("amount", "50001"), ("name", "Troll"), ("contact", "t@example.com"), ("lang", "en")];
+    assert_eq!(app.post_form("/embed/demo/pledge", &form).await.status(), 422, "the plain form too");
+    assert_eq!(app.campaign("demo").await.raised, 0);
+
+    // The creator may set a lower maximum, and take it back.
+    let patch = |body: serde_json::Value| {
+        app.creator(reqwest::Method::PATCH, "/api/v1/campaigns/demo", &app.demo_key).json(&body).send()
+    };
+    assert_eq!(patch(serde_json::json!({ "max_pledge": 100_000 })).await.unwrap().status(), 200);
+    assert_eq!(app.campaign("demo").await.max_pledge, Some(100_000));
+    assert_eq!(app.post_pledge("demo", tierless(100_001).to_string()).await.status(), 422);
+    assert_eq!(app.post_pledge("demo", tierless(100_000).to_string()).await.status(), 201);
+    assert_eq!(patch(serde_json::json!({ "max_pledge": null })).await.unwrap().status(), 200);
+    assert_eq!(app.campaign("demo").await.max_pledge, None, "the goal again");
+    assert_eq!(app.post_pledge("demo", tierless(200_000).to_string()).await.status(), 201);
+    assert_eq!(patch(serde_json::json!({ "max_pledge": 0 })).await.unwrap().status(), 422);
+}

@@ -34,6 +34,7 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
                 ],
             }],
         }],
+        max_pledge: None,
     }
 }
 

@@ -70,5 +70,6 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
                 }],
             },
         ],
+        max_pledge: None,
     }
 }

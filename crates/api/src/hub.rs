@@ -185,6 +185,7 @@ mod tests {
             funding: domain::Funding::AllOrNothing,
             tiers: vec![],
             stretch_goals: vec![],
+            max_pledge: None,
         })
         .unwrap()
     }

@@ -186,6 +186,8 @@ pub struct Campaign {
     pub(crate) funding: Funding,
     pub(crate) tiers: Vec<Tier>,
     pub(crate) stretch_goals: Vec<wire::StretchGoal>,
+    /// The most one pledge may be, when the creator set it.
+    pub(crate) max_pledge: Option<Amount>,
 }
 
 impl Campaign {
@@ -256,6 +258,7 @@ impl Campaign {
             }
         }
         stretch_goals.sort_by_key(|g| g.amount);
+        let max_pledge = input.max_pledge.and_then(|max| errors.check("max_pledge", Amount::new(max)));
         match (id, title, summary, story, goal) {
             (Some(id), Some(title), Some(summary), Some(story), Some(goal)) if errors.is_empty() => {
                 Ok(Campaign {
@@ -270,6 +273,7 @@ impl Campaign {
                     funding: input.funding,
                     tiers,
                     stretch_goals,
+                    max_pledge,
                 })
             }
             _ => Err(errors),
@@ -315,6 +319,12 @@ impl Campaign {
         &self.stretch_goals
     }
 
+    /// The most one pledge may be: the creator's setting, or the goal, so that no single
+    /// request can make a campaign funded.
+    pub fn max_pledge(&self) -> Amount {
+        self.max_pledge.unwrap_or(self.goal)
+    }
+
     /// The definition back in its wire shape, for storage and for editing.
     pub fn to_input(&self) -> wire::CampaignInput {
         wire::CampaignInput {
@@ -328,6 +338,7 @@ impl Campaign {
             ends_at: self.ends_at,
             funding: self.funding,
             stretch_goals: self.stretch_goals.clone(),
+            max_pledge: self.max_pledge.map(|a| a.minor()),
             tiers: self
                 .tiers
                 .iter()

@@ -43,6 +43,18 @@ pub struct CampaignPatch {
     pub tiers: Option<Vec<TierInput>>,
     #[serde(default)]
     pub stretch_goals: Option<Vec<StretchGoal>>,
+    /// The most one pledge may be; `null` makes it the goal again.
+    #[serde(default, deserialize_with = "present")]
+    pub max_pledge: Option<Option<i64>>,
+}
+
+/// A field that is present, even as `null`: absent stays `None`, `null` is `Some(None)`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl CampaignPatch {
@@ -52,7 +64,19 @@ impl CampaignPatch {
         macro_rules! take {
             ($($field:ident),*) => { $(if let Some(value) = self.$field { input.$field = value; })* };
         }
-        take!(title, summary, story, currency, goal, starts_at, ends_at, funding, tiers, stretch_goals);
+        take!(
+            title,
+            summary,
+            story,
+            currency,
+            goal,
+            starts_at,
+            ends_at,
+            funding,
+            tiers,
+            stretch_goals,
+            max_pledge
+        );
         input
     }
 }

@@ -26,6 +26,10 @@ pub enum FieldError {
     BelowPrice {
         price: i64,
     },
+    /// More than the campaign takes in one pledge (minor units).
+    AboveMaxPledge {
+        amount: i64,
+    },
     UnknownTier,
     UnknownOption,
     UnknownValue,
@@ -72,6 +76,8 @@ struct Code {
     #[serde(default)]
     price: i64,
     #[serde(default)]
+    amount: i64,
+    #[serde(default)]
     max_days: u32,
     #[serde(default)]
     claimed: u32,
@@ -88,6 +94,7 @@ impl From<Code> for FieldError {
             "not_whole_number" => FieldError::NotWholeNumber,
             "not_a_number" => FieldError::NotANumber,
             "below_price" => FieldError::BelowPrice { price: c.price },
+            "above_max_pledge" => FieldError::AboveMaxPledge { amount: c.amount },
             "unknown_tier" => FieldError::UnknownTier,
             "unknown_option" => FieldError::UnknownOption,
             "unknown_value" => FieldError::UnknownValue,
@@ -140,6 +147,7 @@ impl fmt::Display for FieldError {
             FieldError::NotWholeNumber => f.write_str("must be a whole number of minor units"),
             FieldError::NotANumber => f.write_str("must be a number"),
             FieldError::BelowPrice { price } => write!(f, "must be at least the tier price ({price})"),
+            FieldError::AboveMaxPledge { amount } => write!(f, "must be at most {amount} for one pledge"),
             FieldError::UnknownTier => f.write_str("is not a tier of this campaign"),
             FieldError::UnknownOption => f.write_str("is not an option of this tier"),
             FieldError::UnknownValue => f.write_str("is not one of this option's values"),
@@ -229,6 +237,7 @@ mod tests {
             FieldError::NotWholeNumber,
             FieldError::NotANumber,
             FieldError::BelowPrice { price: 29_900 },
+            FieldError::AboveMaxPledge { amount: 5_000_000 },
             FieldError::UnknownTier,
             FieldError::UnknownOption,
             FieldError::UnknownValue,

@@ -65,6 +65,10 @@ impl NewPledge {
                     Some(tier) if amount.minor() < tier.price().minor() * units => {
                         Err(FieldError::BelowPrice { price: tier.price().minor() * units })
                     }
+                    // One request cannot make a campaign funded.
+                    _ if amount > campaign.max_pledge() => {
+                        Err(FieldError::AboveMaxPledge { amount: campaign.max_pledge().minor() })
+                    }
                     _ => Ok(amount),
                 }
             }),
@@ -258,6 +262,29 @@ mod tests {
         assert_eq!(pledge.options()["colour"], "red");
         assert_eq!(pledge.referral(), Some("AbC123xy"));
         assert_eq!(pledge.message(), None);
+    }
+
+    #[test]
+    fn no_single_pledge_can_exceed_the_campaigns_maximum_which_is_the_goal_by_default() {
+        let goal = campaign().goal().minor();
+        let tierless = |amount: i64| PledgeRequest {
+            tier: None,
+            amount: amount.into(),
+            options: BTreeMap::new(),
+            ..request()
+        };
+        assert!(NewPledge::parse(tierless(goal), &campaign()).is_ok(), "the goal itself is fine");
+        let errors = NewPledge::parse(tierless(goal + 1), &campaign()).unwrap_err();
+        assert_eq!(errors.get("amount"), Some(&FieldError::AboveMaxPledge { amount: goal }));
+        let tip = PledgeRequest { amount: (goal * 10).into(), ..request() };
+        assert!(NewPledge::parse(tip, &campaign()).is_err(), "a tier pledge with a huge tip too");
+        let capped =
+            Campaign::new(crate::wire::CampaignInput { max_pledge: Some(50_000), ..lamp() }).unwrap();
+        assert!(NewPledge::parse(tierless(50_000), &capped).is_ok());
+        let errors = NewPledge::parse(tierless(50_001), &capped).unwrap_err();
+        assert_eq!(errors.get("amount"), Some(&FieldError::AboveMaxPledge { amount: 50_000 }));
+        let zero = Campaign::new(crate::wire::CampaignInput { max_pledge: Some(0), ..lamp() }).unwrap_err();
+        assert_eq!(zero.get("max_pledge"), Some(&FieldError::NotPositive));
     }
 
     #[test]

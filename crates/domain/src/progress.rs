@@ -158,6 +158,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         cover: counts.cover.as_ref().map(|id| format!("/covers/{id}.jpg")),
         leaders: counts.leaders.clone(),
         wall: counts.wall.clone(),
+        max_pledge: campaign.max_pledge.map(|a| a.minor()),
     }
 }
 

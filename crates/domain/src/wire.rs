@@ -46,6 +46,9 @@ pub struct CampaignView {
     /// The newest public backers, a few (the full wall is `GET …/backers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wall: Vec<WallEntry>,
+    /// The most one pledge may be, when the creator set it (otherwise the goal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pledge: Option<i64>,
 }
 
 /// A backer ranked by the live pledges made through their link. Only backers who chose to
@@ -301,6 +304,7 @@ impl CampaignView {
             ends_at: self.ends_at,
             funding: self.funding,
             stretch_goals: self.stretch_goals.clone(),
+            max_pledge: self.max_pledge,
             tiers: self
                 .tiers
                 .iter()
@@ -365,6 +369,10 @@ pub struct CampaignInput {
     pub tiers: Vec<TierInput>,
     #[serde(default)]
     pub stretch_goals: Vec<StretchGoal>,
+    /// The most one pledge may be, in minor units; the goal when unset, so no single
+    /// pledge can make a campaign funded.
+    #[serde(default)]
+    pub max_pledge: Option<i64>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

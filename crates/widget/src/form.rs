@@ -344,6 +344,7 @@ mod tests {
                     }],
                 },
             ],
+            max_pledge: None,
         }
     }
 

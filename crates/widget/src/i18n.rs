@@ -219,6 +219,7 @@ impl Lang {
                 "请输入金额，例如 99 或 99.50".to_owned()
             }
             (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格".to_owned(),
+            (Lang::ZhCn, FieldError::AboveMaxPledge { .. }) => "超过了单笔支持的上限".to_owned(),
             (Lang::ZhCn, FieldError::UnknownTier) => "该档位不存在".to_owned(),
             (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => {
                 "请选择一个有效选项".to_owned()

@@ -235,6 +235,7 @@ async fn publish(
                         funding: Some(input.funding),
                         tiers: Some(input.tiers),
                         stretch_goals: Some(input.stretch_goals),
+                        max_pledge: Some(input.max_pledge),
                     };
                     crate::campaigning::edit(&state.store, &state.hub, &session.site, existing, patch)
                         .await

@@ -9,7 +9,9 @@ use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInpu
 use domain::{Campaign, Currency, FieldError, FieldErrors, Funding, Timestamp};
 use serde::{Deserialize, Serialize};
 
+// Drafts saved by an older build lack newer fields: they read as empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CampaignDraft {
     pub id: String,
     pub title: String,
@@ -24,6 +26,8 @@ pub struct CampaignDraft {
     pub ends_at: String,
     /// `all_or_nothing` or `flexible`.
     pub funding: String,
+    /// The most one pledge may be, in major units; empty for the goal.
+    pub max_pledge: String,
     pub tiers: Vec<TierDraft>,
     pub stretch_goals: Vec<StretchDraft>,
 }
@@ -94,6 +98,7 @@ impl CampaignDraft {
             starts_at: minutes(input.starts_at),
             ends_at: minutes(input.ends_at),
             funding: input.funding.as_str().to_owned(),
+            max_pledge: input.max_pledge.map(money).unwrap_or_default(),
             tiers: input
                 .tiers
                 .iter()
@@ -218,6 +223,8 @@ impl CampaignDraft {
             })
         };
         let goal = money("goal".into(), &self.goal);
+        let max_pledge =
+            (!self.max_pledge.trim().is_empty()).then(|| money("max_pledge".into(), &self.max_pledge));
         let tier_prices: Vec<i64> = self
             .tiers
             .iter()
@@ -320,6 +327,7 @@ impl CampaignDraft {
                 .zip(stretch_amounts)
                 .map(|(g, amount)| StretchGoal { amount, label: g.label.clone() })
                 .collect(),
+            max_pledge,
         }
     }
 }

@@ -19,11 +19,21 @@ impl CampaignDraft {
 
     /// Every field as the form sends it: `(name, value)`, the inverse of [`Self::from_pairs`].
     pub fn pairs(&self) -> Vec<(String, String)> {
-        let mut pairs: Vec<(String, String)> =
-            ["id", "title", "summary", "story", "currency", "goal", "starts_at", "ends_at", "funding"]
-                .iter()
-                .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
-                .collect();
+        let mut pairs: Vec<(String, String)> = [
+            "id",
+            "title",
+            "summary",
+            "story",
+            "currency",
+            "goal",
+            "max_pledge",
+            "starts_at",
+            "ends_at",
+            "funding",
+        ]
+        .iter()
+        .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
+        .collect();
         let mut add = |name: String, value: &str| pairs.push((name, value.to_owned()));
         for (i, t) in self.tiers.iter().enumerate() {
             for (f, v) in [
@@ -70,6 +80,7 @@ impl CampaignDraft {
                 "story" => &self.story,
                 "currency" => &self.currency,
                 "goal" => &self.goal,
+                "max_pledge" => &self.max_pledge,
                 "starts_at" => &self.starts_at,
                 "ends_at" => &self.ends_at,
                 "funding" => &self.funding,
@@ -119,6 +130,7 @@ impl CampaignDraft {
                 "story" => &mut self.story,
                 "currency" => &mut self.currency,
                 "goal" => &mut self.goal,
+                "max_pledge" => &mut self.max_pledge,
                 "starts_at" => &mut self.starts_at,
                 "ends_at" => &mut self.ends_at,
                 "funding" => &mut self.funding,

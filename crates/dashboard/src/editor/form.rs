@@ -224,6 +224,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <div class="tfd-row">
                         { select("currency", et.currency, &[("CNY", "CNY ¥"), ("USD", "USD $"), ("EUR", "EUR €")]) }
                         { field("goal".into(), &money(t.goal), "money", pledged("goal")) }
+                        { field("max_pledge".into(), &money(et.max_pledge), "money", None) }
                     </div>
                     <div class="tfd-row">
                         { field("starts_at".into(), t.starts, "datetime-local", pledged("starts_at")) }

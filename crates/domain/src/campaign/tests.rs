@@ -46,6 +46,7 @@ pub(crate) fn lamp() -> wire::CampaignInput {
                 }],
             },
         ],
+        max_pledge: None,
     }
 }
 

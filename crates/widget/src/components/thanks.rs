@@ -209,6 +209,7 @@ mod tests {
                     }],
                 }],
             }],
+            max_pledge: None,
         }
     }
 
