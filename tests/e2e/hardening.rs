@@ -4,7 +4,7 @@
 use api::admission::Limits;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tests::{Options, TestApp, eventually, spawn_app_with};
+use tests::{Options, TestApp, eventually, spawn_app, spawn_app_with};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -364,4 +364,49 @@ async fn one_pledge_cannot_make_a_campaign_funded_whatever_door_it_comes_through
     assert_eq!(app.campaign("demo").await.max_pledge, None, "the goal again");
     assert_eq!(app.post_pledge("demo", tierless(200_000).to_string()).await.status(), 201);
     assert_eq!(patch(serde_json::json!({ "max_pledge": 0 })).await.unwrap().status(), 422);
+}
+
+#[tokio::test]
+async fn the_plain_form_refuses_posts_from_other_sites_and_takes_its_own() {
+    let app = spawn_app().await;
+    let form = |key: &str| {
+        vec![
+            ("tier", "lamp".to_owned()),
+            ("option.lamp.colour", "red".to_owned()),
+            ("name", "Visitor".to_owned()),
+            ("contact", "visitor@example.com".to_owned()),
+            ("idempotency_key", format!("cross-site-{key}")),
+            ("lang", "en".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>, headers: Vec<(&'static str, &'static str)>| {
+        let mut request = app.client.post(app.url("/embed/demo/pledge")).form(&fields);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let evil = vec![("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")];
+    assert_eq!(post(form("1"), evil).await.unwrap().status(), 403, "another site's auto-submitting form");
+    let origin_only = vec![("origin", "https://evil.example")];
+    assert_eq!(post(form("2"), origin_only).await.unwrap().status(), 403);
+    assert_eq!(post(form("3"), vec![]).await.unwrap().status(), 403, "saying nothing needs the signed token");
+    assert_eq!(app.campaign("demo").await.backers, 0);
+
+    // An old browser that says nothing posts the form the server rendered for it.
+    let page = app.text("/embed/demo?lang=en").await;
+    let token = crate::pages::input_value(&page, "form_token").to_owned();
+    let mut signed = form("4");
+    signed.push(("form_token", token.clone()));
+    assert_eq!(post(signed, vec![]).await.unwrap().status(), 303);
+    // A token fetched by another machine (the attacker's server) is not the visitor's.
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let theirs = elsewhere.get(app.url("/embed/demo?lang=en")).send().await.unwrap().text().await.unwrap();
+    let mut stolen = form("5");
+    stolen.push(("form_token", crate::pages::input_value(&theirs, "form_token").to_owned()));
+    assert_eq!(post(stolen, vec![]).await.unwrap().status(), 403);
+    assert_eq!(app.campaign("demo").await.backers, 1);
 }

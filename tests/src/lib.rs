@@ -161,9 +161,17 @@ impl TestApp {
         self.client.get(url).send().await.expect("GET").text().await.expect("a text body")
     }
 
-    /// Posts an HTML form, as a browser without scripts would.
+    /// Posts an HTML form from one of the server's own pages, as a browser without
+    /// scripts would (saying where it comes from, as browsers do).
     pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> reqwest::Response {
-        self.client.post(self.url(path)).form(form).send().await.expect("POST form")
+        self.client
+            .post(self.url(path))
+            .header("origin", &self.address)
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("POST form")
     }
 
     /// Posts a raw body as JSON to the pledge endpoint.

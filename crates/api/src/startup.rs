@@ -62,6 +62,8 @@ pub struct Shared {
     pub limiter: Limiter,
     /// Receipt reads and cancellations per client address, at the pledges' rate.
     pub receipt_limiter: Limiter,
+    /// Signs the plain pledge form for browsers that send no `Origin` (shared by replicas).
+    pub form_key: String,
     /// Turns true when the server stops: every event stream, on either path, ends then.
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Connections and event streams held, against their caps.
@@ -96,7 +98,9 @@ impl Application {
         let admission = crate::admission::Admission::new(settings.admission, open_files);
         let (streams, max_streams, _, max_connections) = admission.counts();
         tracing::info!(open_files, max_connections, max_streams, streams, "descriptor limits");
+        let form_key = store.secret("pledge_form").await?;
         let state = AppState(Arc::new(Shared {
+            form_key,
             store,
             hub,
             limiter: Limiter::new(settings.rate_limit),

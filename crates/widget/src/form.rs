@@ -24,6 +24,7 @@ pub mod field {
     pub const SOURCE: &str = "src";
     pub const HOST: &str = "host";
     pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+    pub const FORM_TOKEN: &str = "form_token";
     pub const OPTION_PREFIX: &str = "option.";
 }
 
@@ -49,6 +50,10 @@ pub struct FormState {
     pub host: String,
     /// Makes a resubmitted form (a double tap, a reload) one pledge, not two.
     pub idempotency_key: String,
+    /// The server's signature on a form it rendered, for browsers that say neither where a
+    /// post comes from (`Origin`) nor from which site (`Sec-Fetch-Site`).
+    #[serde(default)]
+    pub form_token: String,
     /// Opened from a friend's variant link: the form says how many more that variant needs.
     #[serde(default)]
     pub picked: bool,
@@ -170,6 +175,7 @@ impl FormState {
                 field::SOURCE => form.source = value,
                 field::HOST => form.host = value,
                 field::IDEMPOTENCY_KEY => form.idempotency_key = value,
+                field::FORM_TOKEN => form.form_token = value,
                 _ => {
                     if let Some(option) = key.strip_prefix(field::OPTION_PREFIX) {
                         form.options.insert(option.to_owned(), value);

@@ -3,6 +3,7 @@
 mod assets;
 mod campaigns;
 pub(crate) mod events;
+mod forms;
 pub(crate) mod openapi;
 pub(crate) mod pages;
 pub mod proxies;

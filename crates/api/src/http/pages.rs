@@ -112,28 +112,31 @@ pub(crate) fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
 /// The widget inside the host page's iframe.
 async fn embed(
     state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
     id: Path<String>,
     query: Query<PageQuery>,
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, id, query, raw, headers, Page::Embed).await
+    campaign_page(state, peer, id, query, raw, headers, Page::Embed).await
 }
 
 /// The campaign's own page, where share links lead.
 async fn share(
     state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
     id: Path<String>,
     query: Query<PageQuery>,
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, id, query, raw, headers, Page::Share).await
+    campaign_page(state, peer, id, query, raw, headers, Page::Share).await
 }
 
 /// A campaign's widget with a blank form, on the page `page` says.
 async fn campaign_page(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
     RawQuery(raw): RawQuery,
@@ -146,9 +149,11 @@ async fn campaign_page(
     let campaign = entry.snapshot(now).view.clone();
     let pairs: Vec<(String, String)> =
         raw.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-    let form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
+    let mut form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
         .came_from(&query.source(), &query.host(&headers, page))
         .preselect(&campaign, &pairs, now);
+    form.form_token =
+        super::forms::sign(state.form_key.as_bytes(), &id, client_ip(&state, peer, &headers), now);
     let wechat = in_wechat(&headers);
     let props = AppProps {
         campaign,
@@ -199,13 +204,13 @@ async fn form_pledge(
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(lang)) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let mut form = FormState::from_pairs(pairs);
+    let ip = client_ip(&state, peer, &headers);
+    super::forms::check(&state, &headers, &id, ip, &form.form_token)?;
+    form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, crate::now());
     let key = domain::IdempotencyKey::parse(&form.idempotency_key);
     let outcome = match form.to_request(&campaign) {
         Err(errors) => Err(Error::Invalid(errors)),
-        Ok(request) => {
-            let ip = client_ip(&state, peer, &headers);
-            crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await
-        }
+        Ok(request) => crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await,
     };
     let text = lang.text();
     let status = match outcome {

@@ -19,6 +19,7 @@ mod listen;
 mod referrals;
 mod refusal;
 pub mod retention;
+mod secrets;
 mod sessions;
 mod sites;
 mod tribe;

@@ -172,6 +172,9 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             <input type="hidden" name={field::SOURCE} value={form.source.clone()} />
             <input type="hidden" name={field::HOST} value={form.host.clone()} />
             <input type="hidden" name={field::IDEMPOTENCY_KEY} value={form.idempotency_key.clone()} />
+            if !form.form_token.is_empty() {
+                <input type="hidden" name={field::FORM_TOKEN} value={form.form_token.clone()} />
+            }
             <input type="hidden" name="lang" value={props.lang.tag()} />
             <input type="hidden" name="theme" value={props.theme.as_str()} />
             if let Some(accent) = &props.accent {
