@@ -410,3 +410,37 @@ async fn the_plain_form_refuses_posts_from_other_sites_and_takes_its_own() {
     assert_eq!(post(stolen, vec![]).await.unwrap().status(), 403);
     assert_eq!(app.campaign("demo").await.backers, 1);
 }
+
+#[tokio::test]
+async fn stream_requests_are_parsed_as_strictly_as_any_other_and_end_the_connection() {
+    let app = spawn_app().await;
+    // The fast path takes only clean heads; anything else is hyper's to judge (a bare LF,
+    // which hyper tolerates, included), so both paths answer a head the same way.
+    for bad in [
+        "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHo st: x\r\n\r\n",
+        "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nX\x01: y\r\nHost: x\r\n\r\n",
+    ] {
+        let mut socket = connect(&app, "127.0.0.1").await;
+        socket.write_all(bad.as_bytes()).await.unwrap();
+        assert_eq!(status_line(&mut socket).await, "HTTP/1.1 400 Bad Request", "{bad:?}");
+    }
+    // A request pipelined behind a stream's head is never answered: the stream is the
+    // connection's last answer.
+    let mut socket = connect(&app, "127.0.0.1").await;
+    let two = "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    socket.write_all(two.as_bytes()).await.unwrap();
+    assert_eq!(status_line(&mut socket).await, "HTTP/1.1 200 OK");
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+    let mut seen = Vec::new();
+    tokio::time::timeout(WAIT, async {
+        while String::from_utf8_lossy(&seen).matches("event: progress").count() < 2 {
+            let mut chunk = [0u8; 4096];
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the stream stays open");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await
+    .expect("two progress frames");
+    assert!(!String::from_utf8_lossy(&seen).contains("HTTP/1.1"), "no second answer on the stream");
+}

@@ -135,11 +135,32 @@ pub(crate) struct RawRequest {
 
 /// Recognises a complete `GET /api/v1/campaigns/{id}/events` request head for a known
 /// campaign in `bytes`. Anything else (another route, a body, an unknown campaign, a head
-/// split across packets) is left to hyper and the router.
+/// split across packets, anything malformed) is left to hyper and the router.
 pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
-    let head_len = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let head = std::str::from_utf8(&bytes[..head_len]).ok()?;
-    let mut lines = head.split("\r\n");
+    let head = parse_head(bytes)?;
+    let entry = state.hub.get(head.id)?;
+    Some(RawRequest { entry, last_seen: head.last_seen, head_len: head.len, forwarded: head.forwarded })
+}
+
+/// An event-stream request head, as strict as hyper: CRLF line ends only, header names
+/// that are tokens, a `Host`, no body. Bytes after the head (a pipelined request) are
+/// never read: the stream is the connection's last answer.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Head<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) last_seen: Option<u64>,
+    pub(crate) len: usize,
+    pub(crate) forwarded: Option<String>,
+}
+
+pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
+    let len = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&bytes[..len]).ok()?;
+    // A bare LF (or CR) anywhere but in a CRLF pair.
+    if head.replace("\r\n", "").contains(['\r', '\n']) {
+        return None;
+    }
+    let mut lines = head[..len - 4].split("\r\n");
     let mut request_line = lines.next()?.split(' ');
     let (method, target, version) = (request_line.next()?, request_line.next()?, request_line.next()?);
     if method != "GET" || version != "HTTP/1.1" || request_line.next().is_some() {
@@ -147,21 +168,32 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
     }
     let path = target.split('?').next()?;
     let id = path.strip_prefix("/api/v1/campaigns/")?.strip_suffix("/events")?;
-    let entry = state.hub.get(id)?;
-    let (mut last_seen, mut forwarded) = (None, None);
-    for line in lines.filter(|l| !l.is_empty()) {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return None;
+    }
+    let (mut last_seen, mut forwarded, mut host) = (None, None, false);
+    for line in lines {
         let (name, value) = line.split_once(':')?;
+        if !is_token(name) || value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return None;
+        }
         if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding") {
             return None;
         }
-        if name.eq_ignore_ascii_case("last-event-id") {
+        if name.eq_ignore_ascii_case("host") {
+            host = true;
+        } else if name.eq_ignore_ascii_case("last-event-id") {
             last_seen = parse_last_event_id(value.as_bytes());
-        }
-        if name.eq_ignore_ascii_case("x-forwarded-for") {
+        } else if name.eq_ignore_ascii_case("x-forwarded-for") {
             forwarded = Some(value.trim().to_owned());
         }
     }
-    Some(RawRequest { entry, last_seen, head_len, forwarded })
+    host.then_some(Head { id, last_seen, len, forwarded })
+}
+
+/// An HTTP token (RFC 9110): what a header name may be made of.
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Serves a recognised events request straight on the socket, in chunked encoding, until
@@ -212,4 +244,62 @@ async fn write_chunk(socket: &mut tokio::net::TcpStream, data: &[u8]) -> std::io
         IoSlice::advance_slices(&mut slices, written);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const GOOD: &str = "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 7\r\n\r\n";
+
+    #[test]
+    fn a_plain_stream_request_is_recognised_with_its_last_event_id() {
+        let head = parse_head(GOOD.as_bytes()).unwrap();
+        assert_eq!((head.id, head.last_seen, head.len), ("demo", Some(7), GOOD.len()));
+    }
+
+    #[test]
+    fn malformed_heads_are_left_to_hyper_which_refuses_them() {
+        for bad in [
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost : x\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHo st: x\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\n Host: x\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\nX: y\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nX\x7f: y\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.0\r\nHost: x\r\n\r\n",
+            "GET  /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n",
+            "POST /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /api/v1/campaigns/../events HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /api/v1/campaigns//events HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n",
+        ] {
+            assert_eq!(parse_head(bad.as_bytes()), None, "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_are_recognised_only_as_a_well_formed_head(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            if let Some(head) = parse_head(&bytes) {
+                prop_assert!(bytes[..head.len].ends_with(b"\r\n\r\n"));
+                prop_assert!(bytes.starts_with(b"GET /api/v1/campaigns/"));
+            }
+        }
+
+        #[test]
+        fn a_good_head_with_any_header_added_is_never_misread(name in "[ -9;-~]{0,12}", value in "[ -~\t\r\n]{0,24}") {
+            let request = GOOD.replacen("\r\n\r\n", &format!("\r\n{name}: {value}\r\n\r\n"), 1);
+            if let Some(head) = parse_head(request.as_bytes()) {
+                prop_assert_eq!(head.id, "demo");
+                prop_assert!(is_token(&name), "a header name with {:?} was taken", name);
+            }
+        }
+    }
 }
