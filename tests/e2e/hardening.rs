@@ -444,3 +444,24 @@ async fn stream_requests_are_parsed_as_strictly_as_any_other_and_end_the_connect
     .expect("two progress frames");
     assert!(!String::from_utf8_lossy(&seen).contains("HTTP/1.1"), "no second answer on the stream");
 }
+
+#[tokio::test]
+async fn on_postgresql_a_lock_someone_holds_costs_a_pledge_a_prompt_503_not_a_hang() {
+    use sqlx::Connection;
+    let Some(app) = tests::spawn_app_on(tests::Engine::Postgres).await else { return };
+    // An operator's transaction left open on the campaign's row.
+    let mut holder = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("SELECT id FROM campaigns WHERE id = 'demo' FOR UPDATE").execute(&mut holder).await.unwrap();
+    let started = std::time::Instant::now();
+    let refused =
+        tokio::time::timeout(WAIT, app.post_pledge("demo", crate::support::lamp_pledge().to_string()))
+            .await
+            .expect("an answer, not a hang");
+    assert_eq!(refused.status(), 503);
+    println!("a pledge behind a held lock was answered 503 in {:?}", started.elapsed());
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+    assert_eq!(app.campaign("demo").await.backers, 1, "the refused pledge was not half-stored");
+}

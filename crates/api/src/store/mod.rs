@@ -255,9 +255,22 @@ async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Pool)> {
     Ok((Pool::Sqlite(readers), Pool::Sqlite(writers)))
 }
 
+/// What one stuck statement or lock may cost: a pledge behind a lock someone holds (a
+/// stalled replica, an operator's open transaction) gets its 503 in seconds instead of
+/// hanging, and a transaction left open is ended by the server.
+const PG_TIMEOUTS: [(&str, &str); 3] =
+    [("statement_timeout", "10s"), ("lock_timeout", "2s"), ("idle_in_transaction_session_timeout", "15s")];
+
 async fn open_postgres(url: &str) -> anyhow::Result<(Pool, Pool)> {
-    let options =
+    let plain =
         PgConnectOptions::from_str(url).with_context(|| format!("reading the database URL {url:?}"))?;
+    // Migrations (an index on a large table) may take longer than any request should.
+    let mut migrating = <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&plain)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    sqlx::migrate!("migrations/postgres").run(&mut migrating).await.context("migrating the database")?;
+    sqlx::Connection::close(migrating).await?;
+    let options = plain.options(PG_TIMEOUTS);
     // Short acquire timeouts: when the database is gone, a pledge gets its 503 quickly.
     let readers = PgPoolOptions::new()
         .max_connections(4)
@@ -265,7 +278,6 @@ async fn open_postgres(url: &str) -> anyhow::Result<(Pool, Pool)> {
         .connect_with(options.clone())
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    sqlx::migrate!("migrations/postgres").run(&readers).await.context("migrating the database")?;
     let writers = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(3))
