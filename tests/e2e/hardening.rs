@@ -5,7 +5,7 @@ use api::admission::Limits;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tests::{Options, TestApp, eventually, spawn_app, spawn_app_with};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -122,38 +122,14 @@ async fn connections_over_the_cap_are_answered_503_at_once_and_freed_when_they_c
 
 #[tokio::test]
 async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_streams() {
-    let binary = tests::workspace_root().join("target/debug/tribefund");
-    assert!(binary.exists(), "{} is missing: run the tests with `cargo xtask test`", binary.display());
     // This process opens as many sockets as the server holds.
     let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap();
     let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
     let wanted = 3_000.min(open_files.saturating_sub(500) as usize);
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "ulimit -S -n 1024 && exec '{}' serve --listen 127.0.0.1:0 --demo --database-url 'sqlite://{}/t.db' \
-         --max-streams-per-address 100000 --rate-limit off",
-        binary.display(),
-        dir.path().display()
-    );
-    let mut server = tokio::process::Command::new("sh")
-        .args(["-c", &command])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("tribefund is serving on http://") {
-                return rest.trim_end_matches('/').to_owned();
-            }
-        }
-        panic!("the server stopped before serving");
-    })
-    .await
-    .expect("the server starts");
-    let app_address: SocketAddr = address.parse().unwrap();
+    let db_url = format!("sqlite://{}/t.db", dir.path().display());
+    let server = tests::Process::start(&db_url, &["--max-streams-per-address", "100000"], Some(1024)).await;
+    let app_address: SocketAddr = server.address.trim_start_matches("http://").parse().unwrap();
 
     let mut held = Vec::with_capacity(wanted);
     while held.len() < wanted {
@@ -169,12 +145,11 @@ async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_st
         }
     }
     let client = reqwest::Client::new();
-    let health = client.get(format!("http://{address}/healthz")).send().await.unwrap();
+    let health = client.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200, "health checks answer beside {wanted} streams");
     let pledge = client
-        .post(format!("http://{address}/api/v1/campaigns/demo/pledges"))
+        .post(server.url("/api/v1/campaigns/demo/pledges"))
         .header("content-type", "application/json")
-        .header("idempotency-key", "descriptor-test-pledge-1")
         .body(crate::support::lamp_pledge().to_string())
         .send()
         .await
@@ -182,7 +157,7 @@ async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_st
     assert_eq!(pledge.status(), 201, "and so do pledges");
     println!("held {wanted} live streams on a server started under ulimit -n 1024 (hard limit {hard})");
     drop(held);
-    server.kill().await.unwrap();
+    server.kill().await;
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod covers;
 mod creator;
 mod creator_journey;
 mod dashboard;
+mod durability;
 mod editor;
 mod events;
 mod hardening;
