@@ -440,3 +440,48 @@ async fn on_postgresql_a_lock_someone_holds_costs_a_pledge_a_prompt_503_not_a_ha
     assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
     assert_eq!(app.campaign("demo").await.backers, 1, "the refused pledge was not half-stored");
 }
+
+tests::store_test!(a_limited_tier_cannot_be_hoarded_from_one_address_even_all_at_once);
+async fn a_limited_tier_cannot_be_hoarded_from_one_address_even_all_at_once(app: TestApp) {
+    // The store test's server has no cap; this one shares its database and has the default.
+    let capped =
+        tests::build(&app.db_url, Options { tier_cap_per_address: Some(10), ..Options::default() }).await;
+    let address = format!("http://{}", capped.local_addr());
+    tokio::spawn(capped.run_until(std::future::pending()));
+    let early = |n: usize| {
+        serde_json::json!({ "tier": "early-bird", "amount": 19_900, "name": format!("Hoarder {n}"),
+                            "contact": format!("h{n}@example.com") })
+    };
+    let from = |ip: &str| {
+        reqwest::Client::builder().local_address(ip.parse::<std::net::IpAddr>().unwrap()).build().unwrap()
+    };
+    let hoarder = from("127.0.0.1");
+    let pledge = |client: &reqwest::Client, n: usize| {
+        client
+            .post(format!("{address}/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .body(early(n).to_string())
+            .send()
+    };
+    let all_at_once = futures::future::join_all((0..25).map(|n| pledge(&hoarder, n))).await;
+    let statuses: Vec<u16> = all_at_once.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 10, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    let refused = pledge(&hoarder, 99).await.unwrap();
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/per-address-limit");
+    // Someone else, and unlimited tiers, are not held back.
+    assert_eq!(pledge(&from("127.0.0.2"), 100).await.unwrap().status(), 201);
+    let lamp = crate::support::lamp_pledge().to_string();
+    let unlimited = hoarder
+        .post(format!("{address}/api/v1/campaigns/demo/pledges"))
+        .header("content-type", "application/json")
+        .body(lamp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlimited.status(), 201);
+    let view: domain::wire::CampaignView =
+        hoarder.get(format!("{address}/api/v1/campaigns/demo")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view.tier("early-bird").unwrap().claimed, 11);
+}

@@ -56,6 +56,9 @@ pub struct Options {
     pub keepalive: Option<Duration>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<api::http::proxies::Cidr>,
+    /// Units of a limited tier one address may hold; no cap when unset (tests pledge a lot
+    /// from one address).
+    pub tier_cap_per_address: Option<u32>,
     /// How long requests, bodies and writes to viewers may take; 30 s when unset.
     pub request_timeout: Option<Duration>,
     /// Caps on connections and event streams; the server's defaults when unset.
@@ -136,6 +139,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         pledge_batch: api::store::DEFAULT_BATCH,
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
+        tier_cap_per_address: options.tier_cap_per_address,
         bench_routes: false,
     })
     .await

@@ -37,6 +37,9 @@ pub enum Error {
     Forbidden,
     #[error("tier {0} is sold out")]
     SoldOut(String),
+    /// One address holds as many units of a limited tier as it may.
+    #[error("at most {cap} units of tier {tier} per address")]
+    AddressCap { tier: String, cap: u32 },
     #[error("tier {tier} is not available now")]
     TierUnavailable { tier: String, not_yet: bool },
     #[error("request body too large")]
@@ -72,6 +75,7 @@ impl From<Refusal> for Error {
             Refusal::SoldOut(tier) => Error::SoldOut(tier),
             Refusal::TierUnavailable { tier, not_yet } => Error::TierUnavailable { tier, not_yet },
             Refusal::KeyReused => Error::KeyReused,
+            Refusal::AddressCap { tier, cap } => Error::AddressCap { tier, cap },
             Refusal::NotFound => Error::NotFound,
             Refusal::Unavailable => Error::Unavailable,
         }
@@ -92,6 +96,7 @@ impl Error {
             | Error::Changed
             | Error::Locked(_)
             | Error::SoldOut(_)
+            | Error::AddressCap { .. }
             | Error::TierUnavailable { .. } => StatusCode::CONFLICT,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -138,6 +143,11 @@ impl Error {
                 "Send the site's creator key as `Authorization: Bearer KEY`.".into(),
             ),
             Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
+            Error::AddressCap { tier, cap } => (
+                "per-address-limit",
+                "Limit per address",
+                format!("One address may hold at most {cap} units of the tier \"{tier}\"."),
+            ),
             Error::TierUnavailable { tier, not_yet } => (
                 "tier-unavailable",
                 "Tier not available",

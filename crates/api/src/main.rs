@@ -75,12 +75,29 @@ struct ServeArgs {
     /// Most live-progress streams from one address (an IPv6 address counts by its /64).
     #[arg(long, env = "TRIBEFUND_MAX_STREAMS_PER_ADDRESS", default_value_t = 256)]
     max_streams_per_address: usize,
+    /// Units of one limited tier one address may hold (an IPv6 /64 counts as one): enough
+    /// for a family or an office behind one carrier address, not for a hoarder. `off` for
+    /// no cap.
+    #[arg(long, env = "TRIBEFUND_TIER_CAP_PER_ADDRESS", default_value = "10", value_parser = parse_cap)]
+    tier_cap_per_address: Option<u32>,
     /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
     #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
+}
+
+fn parse_cap(text: &str) -> Result<Option<u32>, String> {
+    match text {
+        "off" => Ok(None),
+        n => n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| format!("{text:?} is not a positive number or off")),
+    }
 }
 
 fn parse_proxy(text: &str) -> Result<api::http::proxies::Cidr, String> {
@@ -139,6 +156,7 @@ async fn run() -> anyhow::Result<()> {
         max_streams,
         max_streams_per_address,
         request_timeout,
+        tier_cap_per_address,
         bench_routes,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
@@ -161,6 +179,7 @@ async fn run() -> anyhow::Result<()> {
         poster_font,
         pledge_batch: usize::from(pledge_batch),
         request_timeout: std::time::Duration::from_secs(request_timeout),
+        tier_cap_per_address,
         admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
     };

@@ -11,7 +11,8 @@ use domain::{IdempotencyKey, NewPledge};
 use std::net::IpAddr;
 
 /// Takes `request` for the campaign behind `entry`. A `key` seen before with the same
-/// request gives back the first answer; with another request, 422.
+/// request gives back the first answer; with another request, 422. `cap` bounds the units
+/// of a limited tier that `ip`'s address may hold (an IPv6 /64 counts as one).
 pub async fn take(
     store: &Store,
     limiter: &Limiter,
@@ -19,6 +20,7 @@ pub async fn take(
     request: PledgeRequest,
     key: Option<IdempotencyKey>,
     ip: IpAddr,
+    cap: Option<u32>,
 ) -> Result<Accepted, Error> {
     limiter
         .check(ip, std::time::Instant::now())
@@ -29,11 +31,13 @@ pub async fn take(
     });
     let snapshot = entry.snapshot(crate::now());
     let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
+    let client = cap.map(|cap| (crate::admission::address_key(ip).to_string(), cap));
     let command = PledgeCommand {
         campaign: snapshot.campaign.clone(),
         revision: snapshot.revision,
         pledge,
         idempotency,
+        client,
     };
     Ok(store.pledge(command).await?)
 }

@@ -40,6 +40,9 @@ pub struct Settings {
     /// How long a request's head, its body, its answer, or one write to a live viewer may
     /// take; past it the request is answered 408 or the viewer dropped.
     pub request_timeout: std::time::Duration,
+    /// The most units of one limited tier that one address (an IPv6 /64) may hold; `None`
+    /// for no cap.
+    pub tier_cap_per_address: Option<u32>,
     /// Caps on connections and event streams (see [`crate::admission`]).
     pub admission: crate::admission::Limits,
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the

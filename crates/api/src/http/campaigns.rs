@@ -64,7 +64,16 @@ async fn create_pledge(
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let key = pledging::key_from_header(headers.get("idempotency-key"))?;
     let ip = client_ip(&state, peer, &headers);
-    let accepted = pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await?;
+    let accepted = pledging::take(
+        &state.store,
+        &state.limiter,
+        &entry,
+        request,
+        key,
+        ip,
+        state.settings.tier_cap_per_address,
+    )
+    .await?;
     let created = created(&state, &headers, &accepted);
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())

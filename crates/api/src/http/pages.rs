@@ -210,7 +210,10 @@ async fn form_pledge(
     let key = domain::IdempotencyKey::parse(&form.idempotency_key);
     let outcome = match form.to_request(&campaign) {
         Err(errors) => Err(Error::Invalid(errors)),
-        Ok(request) => crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip).await,
+        Ok(request) => {
+            let cap = state.settings.tier_cap_per_address;
+            crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip, cap).await
+        }
     };
     let text = lang.text();
     let status = match outcome {

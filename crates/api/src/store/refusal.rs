@@ -20,6 +20,9 @@ pub enum Refusal {
     TierUnavailable { tier: String, not_yet: bool },
     #[error("idempotency key reused with a different request")]
     KeyReused,
+    /// One address already holds as many units of this limited tier as it may.
+    #[error("at most {cap} units of tier {tier} per address")]
+    AddressCap { tier: String, cap: u32 },
     #[error("not found")]
     NotFound,
     /// Nothing was stored: the database failed or could not be reached.

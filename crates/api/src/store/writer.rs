@@ -49,6 +49,9 @@ pub struct PledgeCommand {
     pub pledge: NewPledge,
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, String)>,
+    /// Where it came from (an address as caps count it) and the most units of a limited
+    /// tier one address may hold; `None` for no cap.
+    pub client: Option<(String, u32)>,
 }
 
 /// A durable pledge; `replayed` when it was made by an earlier request with the same key.
@@ -234,6 +237,7 @@ async fn commit_batch(
         }
     }
     for ((campaign, tier), members) in groups {
+        let members = capped(conn, commands, &mut states, campaign, tier, members).await?;
         let units: i64 = members.iter().map(|&i| i64::from(commands[i].pledge.quantity())).sum();
         if claim(conn, campaign, tier, units).await? {
             for i in members {
@@ -334,6 +338,65 @@ async fn commit_batch(
         });
     }
     Ok(Outcome { pledged, cancelled, counts: fresh })
+}
+
+/// The members of one limited tier's group that stay within their address's cap, in
+/// arrival order; the others are refused. The tier's row is locked first (PostgreSQL), so
+/// two replicas never both count an address below its cap.
+async fn capped(
+    conn: &mut Conn,
+    commands: &[&PledgeCommand],
+    states: &mut [State],
+    campaign: &str,
+    tier: &str,
+    members: Vec<usize>,
+) -> sqlx::Result<Vec<usize>> {
+    let limited = commands[members[0]].campaign.tier(tier).is_some_and(|t| t.limit().is_some());
+    let clients: Vec<&str> =
+        members.iter().filter_map(|&i| commands[i].client.as_ref().map(|(c, _)| c.as_str())).collect();
+    if !limited || clients.is_empty() {
+        return Ok(members);
+    }
+    if let Conn::Postgres(c) = &mut *conn {
+        sqlx::query("SELECT 1 FROM tiers WHERE campaign_id = $1 AND id = $2 FOR UPDATE")
+            .bind(campaign)
+            .bind(tier)
+            .execute(&mut **c)
+            .await?;
+    }
+    let mut held: HashMap<String, i64> = HashMap::new();
+    for chunk in clients.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String, i64)> = on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT client, CAST(SUM(quantity) AS BIGINT) FROM pledges WHERE cancelled_at IS NULL AND campaign_id = ",
+            );
+            query.push_bind(campaign).push(" AND tier_id = ").push_bind(tier).push(" AND client IN (");
+            let mut list = query.separated(", ");
+            for client in chunk {
+                list.push_bind(*client);
+            }
+            query.push(") GROUP BY client");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        held.extend(rows);
+    }
+    let mut kept = Vec::with_capacity(members.len());
+    for i in members {
+        let units = i64::from(commands[i].pledge.quantity());
+        match &commands[i].client {
+            Some((client, cap)) => {
+                let now_held = held.entry(client.clone()).or_default();
+                if *now_held + units > i64::from(*cap) {
+                    states[i] = State::Done(Err(Refusal::AddressCap { tier: tier.to_owned(), cap: *cap }));
+                } else {
+                    *now_held += units;
+                    kept.push(i);
+                }
+            }
+            None => kept.push(i),
+        }
+    }
+    Ok(kept)
 }
 
 /// A touched campaign as the batch's transaction found it.
@@ -487,7 +550,7 @@ async fn insert_rows(
         on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-                 referral_code, referred_by, receipt_secret, created_at, source, host_page) ",
+                 referral_code, referred_by, receipt_secret, created_at, source, host_page, client) ",
             );
             query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
                 let pledge = &command.pledge;
@@ -507,7 +570,8 @@ async fn insert_rows(
                     .push_bind(*secret)
                     .push_bind(now.unix())
                     .push_bind(pledge.source())
-                    .push_bind(pledge.host());
+                    .push_bind(pledge.host())
+                    .push_bind(command.client.as_ref().map(|(client, _)| client.as_str()));
             });
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
