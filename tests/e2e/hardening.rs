@@ -485,3 +485,18 @@ async fn a_limited_tier_cannot_be_hoarded_from_one_address_even_all_at_once(app:
         hoarder.get(format!("{address}/api/v1/campaigns/demo")).send().await.unwrap().json().await.unwrap();
     assert_eq!(view.tier("early-bird").unwrap().claimed, 11);
 }
+
+#[tokio::test]
+async fn sqlites_log_gives_its_space_back_once_pledges_stop() {
+    let app = spawn_app().await;
+    for _ in 0..50 {
+        assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+    }
+    let log = format!("{}-wal", app.db_url.trim_start_matches("sqlite://"));
+    eventually(WAIT, "the log truncated while idle", || async {
+        std::fs::metadata(&log).ok().filter(|m| m.len() == 0).map(|_| ())
+    })
+    .await;
+    assert_eq!(app.campaign("demo").await.backers, 50, "nothing lost with it");
+    assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
+}

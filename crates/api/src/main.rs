@@ -78,8 +78,8 @@ struct ServeArgs {
     /// Units of one limited tier one address may hold (an IPv6 /64 counts as one): enough
     /// for a family or an office behind one carrier address, not for a hoarder. `off` for
     /// no cap.
-    #[arg(long, env = "TRIBEFUND_TIER_CAP_PER_ADDRESS", default_value = "10", value_parser = parse_cap)]
-    tier_cap_per_address: Option<u32>,
+    #[arg(long, env = "TRIBEFUND_TIER_CAP_PER_ADDRESS", default_value = "10")]
+    tier_cap_per_address: String,
     /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
     #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
@@ -88,7 +88,7 @@ struct ServeArgs {
     bench_routes: bool,
 }
 
-fn parse_cap(text: &str) -> Result<Option<u32>, String> {
+fn parse_cap(text: &str) -> anyhow::Result<Option<u32>> {
     match text {
         "off" => Ok(None),
         n => n
@@ -96,7 +96,7 @@ fn parse_cap(text: &str) -> Result<Option<u32>, String> {
             .ok()
             .filter(|n| *n > 0)
             .map(Some)
-            .ok_or_else(|| format!("{text:?} is not a positive number or off")),
+            .with_context(|| format!("--tier-cap-per-address: {text:?} is not a positive number or off")),
     }
 }
 
@@ -179,7 +179,7 @@ async fn run() -> anyhow::Result<()> {
         poster_font,
         pledge_batch: usize::from(pledge_batch),
         request_timeout: std::time::Duration::from_secs(request_timeout),
-        tier_cap_per_address,
+        tier_cap_per_address: parse_cap(&tier_cap_per_address)?,
         admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
     };
@@ -224,6 +224,19 @@ mod tests {
         assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "5000"]).is_err());
         assert!(Cli::try_parse_from(["tribefund", "serve", "--no-such-flag"]).is_err());
         assert!(Cli::try_parse_from(["tribefund", "serve", "--listen", "127.0.0.1:0", "--demo"]).is_ok());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--trusted-proxy", "nginx"]).is_err());
+        assert!(
+            Cli::try_parse_from(["tribefund", "serve", "--trusted-proxy", "10.0.0.0/8,127.0.0.1"]).is_ok()
+        );
+    }
+
+    #[test]
+    fn the_cap_per_address_is_a_positive_number_or_off() {
+        assert_eq!(parse_cap("10").unwrap(), Some(10));
+        assert_eq!(parse_cap("off").unwrap(), None);
+        for bad in ["0", "-1", "ten", ""] {
+            assert!(parse_cap(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

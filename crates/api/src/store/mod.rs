@@ -300,17 +300,33 @@ fn redact(url: &str) -> String {
 
 /// Copies SQLite's write-ahead log into the database file every second, off the pledge
 /// path: the writer's own connection never checkpoints (`wal_autocheckpoint = 0`), so a
-/// commit costs one fsync of the log and never the database file's as well.
+/// commit costs one fsync of the log and never the database file's as well. Once nothing
+/// has been written for a second and all of the log is copied, the log is truncated,
+/// giving its disk space back.
 async fn checkpoint(pool: sqlx::SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_frames = 0;
     loop {
         tick.tick().await;
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            tracing::warn!(error = %e, "checkpoint failed");
+        let (_, frames, copied): (i64, i64, i64) =
+            match sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await {
+                Ok(result) => result,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                    continue;
+                }
+            };
+        if frames > 0 && frames == last_frames && copied == frames {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
+                tracing::warn!(error = %e, "truncating the log failed");
+            }
+            last_frames = 0;
+        } else {
+            last_frames = frames;
         }
     }
 }
