@@ -549,6 +549,20 @@ impl Process {
     /// Starts `target/debug/tribefund serve` on `db_url` with the demo campaign and no rate
     /// limits, plus `extra_args`; with `open_files`, under that soft limit (`ulimit -S -n`).
     pub async fn start(db_url: &str, extra_args: &[&str], open_files: Option<u32>) -> Process {
+        Process::launch(db_url, extra_args, open_files, None).await
+    }
+
+    /// [`Process::start`], logging everything down to debug level into `log`.
+    pub async fn start_logging(db_url: &str, log: &Path) -> Process {
+        Process::launch(db_url, &[], None, Some(log)).await
+    }
+
+    async fn launch(
+        db_url: &str,
+        extra_args: &[&str],
+        open_files: Option<u32>,
+        log: Option<&Path>,
+    ) -> Process {
         let binary = workspace_root().join("target/debug/tribefund");
         assert!(binary.exists(), "{} is missing: run the tests with `cargo xtask test`", binary.display());
         let mut command = match open_files {
@@ -576,8 +590,15 @@ impl Process {
             ])
             .args(extra_args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .kill_on_drop(true);
+        match log {
+            Some(path) => {
+                command.env("RUST_LOG", "debug").stderr(std::fs::File::create(path).expect("a log file"));
+            }
+            None => {
+                command.stderr(Stdio::null());
+            }
+        }
         let mut child = command.spawn().expect("tribefund starts");
         let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
         let (mut address, mut demo_key) = (None, None);
