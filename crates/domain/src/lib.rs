@@ -19,6 +19,9 @@ pub mod text;
 pub mod time;
 pub mod wire;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use accent::Accent;
 pub use campaign::{
     Campaign, CampaignId, Funding, OptionGroup, OptionValue, Status, Tier, TierId, Unavailable,

@@ -26,9 +26,10 @@ fn main() -> anyhow::Result<()> {
         "test" => test(&root, &rest),
         "bench" => bench::run(&root, &rest),
         "dist" => wasm::build(&root).map(|_| ()),
+        "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout postgres] | dist>"
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout postgres] | fuzz [--cases N] | dist>"
             );
             bail!("unknown task {task:?}")
         }
@@ -72,6 +73,31 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     }
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(cargo_args);
+    run_tests(&mut cmd)
+}
+
+/// Runs the property-based fuzzers (pledge and campaign JSON, the plain form, tokens, the
+/// event-stream recogniser) with many more cases than `test` gives them: 20,000 each
+/// unless `--cases N` says otherwise.
+fn fuzz(args: &[String]) -> anyhow::Result<()> {
+    let cases = match args {
+        [flag, n] if flag == "--cases" => n.parse::<u32>().context("--cases takes a number")?,
+        [] => 20_000,
+        _ => bail!("usage: cargo xtask fuzz [--cases N]"),
+    };
+    let mut cmd = cargo();
+    cmd.env("PROPTEST_CASES", cases.to_string()).args([
+        "test",
+        "--release",
+        "-p",
+        "domain",
+        "-p",
+        "api",
+        "--lib",
+        "--",
+        "fuzz",
+        "events::tests",
+    ]);
     run_tests(&mut cmd)
 }
 

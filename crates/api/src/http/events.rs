@@ -283,8 +283,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
-
         #[test]
         fn any_bytes_are_recognised_only_as_a_well_formed_head(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             if let Some(head) = parse_head(&bytes) {

@@ -28,7 +28,7 @@ fn signature(key: &[u8], campaign: &str, ip: IpAddr, issued: i64) -> String {
 }
 
 /// Whether `token` is ours, for this campaign and client, and not stale.
-fn verify(key: &[u8], campaign: &str, ip: IpAddr, token: &str, now: Timestamp) -> bool {
+pub(super) fn verify(key: &[u8], campaign: &str, ip: IpAddr, token: &str, now: Timestamp) -> bool {
     let Some((issued, given)) = token.split_once('.') else { return false };
     let Ok(issued) = issued.parse::<i64>() else { return false };
     let age = now.unix() - issued;

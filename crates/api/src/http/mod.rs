@@ -4,6 +4,8 @@ mod assets;
 mod campaigns;
 pub(crate) mod events;
 mod forms;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod openapi;
 pub(crate) mod pages;
 pub mod proxies;
