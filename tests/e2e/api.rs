@@ -342,7 +342,7 @@ async fn health_and_readiness_are_reported(app: TestApp) {
     let body: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({ "status": "ok" }));
     let body: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(body, json!({ "status": "ok", "database": true }));
+    assert_eq!(body, json!({ "status": "ok", "database": true, "writer": true, "writer_restarts": 0 }));
 }
 
 /// Runs `count` requests made by `make` at once and collects their results in order.

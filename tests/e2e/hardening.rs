@@ -436,6 +436,11 @@ async fn on_postgresql_a_lock_someone_holds_costs_a_pledge_a_prompt_503_not_a_ha
     assert_eq!(refused.status(), 503);
     println!("a pledge behind a held lock was answered 503 in {:?}", started.elapsed());
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    // The writer's batch failed, but its connection answers: still ready for pledges.
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!((ready["writer"].as_bool(), ready["writer_restarts"].as_u64()), (Some(true), Some(0)));
     sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
     assert_eq!(app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.status(), 201);
     assert_eq!(app.campaign("demo").await.backers, 1, "the refused pledge was not half-stored");

@@ -52,6 +52,9 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
+    /// Whether the pledge was stored is not known: retry with the same idempotency key.
+    #[error("outcome unknown")]
+    Unknown,
     /// Over the server's cap on event streams (in all, or from one address).
     #[error("too many streams")]
     Busy,
@@ -78,6 +81,7 @@ impl From<Refusal> for Error {
             Refusal::AddressCap { tier, cap } => Error::AddressCap { tier, cap },
             Refusal::NotFound => Error::NotFound,
             Refusal::Unavailable => Error::Unavailable,
+            Refusal::Unknown => Error::Unknown,
         }
     }
 }
@@ -101,7 +105,7 @@ impl Error {
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable | Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::Busy | Error::Unknown => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -173,6 +177,12 @@ impl Error {
                 "unavailable",
                 "Service unavailable",
                 "The pledge was not taken; please try again shortly.".into(),
+            ),
+            Error::Unknown => (
+                "outcome-unknown",
+                "Outcome unknown",
+                "It is not known whether the pledge was stored: send it again with the same Idempotency-Key to find out."
+                    .into(),
             ),
             Error::Busy => (
                 "busy",

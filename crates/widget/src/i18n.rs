@@ -195,7 +195,7 @@ impl Lang {
             "tier-unavailable" => Some(t.no_longer),
             "per-address-limit" => Some(t.per_address),
             "invalid" => Some(t.fix_fields),
-            "unavailable" | "internal" => Some(t.network_error),
+            "unavailable" | "outcome-unknown" | "internal" => Some(t.network_error),
             _ => None,
         }
     }

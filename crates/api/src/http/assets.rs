@@ -32,15 +32,20 @@ async fn healthz() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
 }
 
-/// Readiness: the database answers too. Reads keep working from snapshots without it,
-/// but pledges do not.
+/// Readiness: the database answers, and so does the pledge writer. Reads keep working from
+/// snapshots without them, but pledges do not.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.store.ping().await;
-    let status = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let writer = state.store.writer_ready().await;
+    let ready = database && writer;
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (
         status,
-        axum::Json(
-            serde_json::json!({ "status": if database { "ok" } else { "degraded" }, "database": database }),
-        ),
+        axum::Json(serde_json::json!({
+            "status": if ready { "ok" } else { "degraded" },
+            "database": database,
+            "writer": writer,
+            "writer_restarts": state.store.writer_restarts(),
+        })),
     )
 }

@@ -22,6 +22,7 @@ pub mod retention;
 mod secrets;
 mod sessions;
 mod sites;
+pub mod supervisor;
 mod tribe;
 mod updates;
 mod writer;
@@ -107,6 +108,10 @@ pub struct Store {
     readers: Pool,
     /// `None` for the command line's store, which never pledges.
     writer: Option<mpsc::Sender<writer::Command>>,
+    /// The writer's health, for `/readyz`; `None` with no writer.
+    writer_health: Option<Arc<supervisor::WriterHealth>>,
+    /// The writer's own pool, to see whether it answers after a failed batch.
+    writer_pool: Option<Pool>,
 }
 
 impl Store {
@@ -117,8 +122,9 @@ impl Store {
     pub async fn open(url: &str, hub: Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
         let (readers, writers) =
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
-        let writer = writer::spawn(writers, hub.clone(), max_batch);
-        let store = Store { readers, writer: Some(writer) };
+        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch);
+        let store =
+            Store { readers, writer: Some(writer), writer_health: Some(health), writer_pool: Some(writers) };
         retention::spawn(store.clone());
         match &store.readers {
             Pool::Sqlite(pool) => {
@@ -136,7 +142,7 @@ impl Store {
     pub async fn open_admin(url: &str) -> anyhow::Result<Store> {
         let (readers, _) =
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
-        Ok(Store { readers, writer: None })
+        Ok(Store { readers, writer: None, writer_health: None, writer_pool: None })
     }
 
     /// Queues a pledge for the writer and waits until it is durable (or refused).
@@ -147,7 +153,8 @@ impl Store {
             .send(writer::Command::Pledge(Box::new(command), reply))
             .await
             .map_err(|_| Refusal::Unavailable)?;
-        answer.await.map_err(|_| Refusal::Unavailable)?
+        // No answer: the writer died with the batch; it may or may not have committed.
+        answer.await.map_err(|_| Refusal::Unknown)?
     }
 
     /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
@@ -157,7 +164,7 @@ impl Store {
         let command = writer::Command::Cancel(receipt_token.to_owned(), reply);
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
         writer.send(command).await.map_err(|_| Refusal::Unavailable)?;
-        answer.await.map_err(|_| Refusal::Unavailable)?
+        answer.await.map_err(|_| Refusal::Unknown)?
     }
 
     /// Every campaign with its site and current counts.
@@ -214,6 +221,35 @@ impl Store {
     }
 
     /// Whether the database answers; for `/readyz`.
+    /// Whether pledges can be taken: the writer runs, and its last batch committed or its
+    /// connection answers now (a failed batch is not the end of it).
+    pub async fn writer_ready(&self) -> bool {
+        let (Some(health), Some(pool)) = (&self.writer_health, &self.writer_pool) else { return false };
+        if !health.running() {
+            return false;
+        }
+        if !health.failing() {
+            return true;
+        }
+        let answers = tokio::time::timeout(Duration::from_secs(2), async {
+            match pool.acquire().await {
+                Ok(mut conn) => execute(&mut conn, "SELECT 1").await.is_ok(),
+                Err(_) => false,
+            }
+        })
+        .await
+        .unwrap_or(false);
+        if answers {
+            health.batch_committed();
+        }
+        answers
+    }
+
+    /// How often the writer was started again after a panic.
+    pub fn writer_restarts(&self) -> u64 {
+        self.writer_health.as_ref().map_or(0, |h| h.restarts())
+    }
+
     pub async fn ping(&self) -> bool {
         match self.readers.acquire().await {
             Ok(mut conn) => execute(&mut conn, "SELECT 1").await.is_ok(),

@@ -28,4 +28,8 @@ pub enum Refusal {
     /// Nothing was stored: the database failed or could not be reached.
     #[error("the store is unavailable")]
     Unavailable,
+    /// Nobody knows whether it was stored (the commit or the writer failed as it went):
+    /// retrying with the same idempotency key gives the answer.
+    #[error("the outcome is unknown")]
+    Unknown,
 }

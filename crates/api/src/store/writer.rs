@@ -23,6 +23,7 @@
 use super::db::{Conn, KeyRow, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
 use super::referrals::{Credits, credit_referrers};
 use super::refusal::Refusal;
+use super::supervisor::{WriterHealth, supervise};
 use super::{StoredPledge, by_receipt_token, counts_since, execute, notify};
 use crate::hub::Hub;
 use crate::ids;
@@ -77,13 +78,42 @@ pub(super) enum Command {
     Cancel(String, Reply<Cancelled>),
 }
 
-pub(super) fn spawn(writers: Pool, hub: Arc<Hub>, max_batch: usize) -> mpsc::Sender<Command> {
+/// Starts the writer under its supervisor: the queue's sender, and the writer's health.
+pub(super) fn spawn(
+    writers: Pool,
+    hub: Arc<Hub>,
+    max_batch: usize,
+) -> (mpsc::Sender<Command>, Arc<WriterHealth>) {
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(writers, rx, hub, max_batch.max(1)));
-    tx
+    // The queue outlives a crashed writer: the next one takes up what waits in it.
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let health = Arc::new(WriterHealth::default());
+    let watched = health.clone();
+    tokio::spawn(supervise("pledge writer", health.clone(), move || {
+        run(writers.clone(), rx.clone(), hub.clone(), max_batch.max(1), watched.clone())
+    }));
+    (tx, health)
 }
 
-async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_batch: usize) {
+/// Why a commit's outcome is unknown: the `COMMIT` itself failed (the connection dropped
+/// as it went), so the batch may or may not be stored.
+#[derive(Debug)]
+struct CommitUnknown;
+
+impl std::fmt::Display for CommitUnknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the commit's outcome is unknown")
+    }
+}
+
+async fn run(
+    writers: Pool,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Command>>>,
+    hub: Arc<Hub>,
+    max_batch: usize,
+    health: Arc<WriterHealth>,
+) {
+    let mut rx = rx.lock().await;
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
@@ -112,6 +142,7 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
         };
         match outcome {
             Ok(outcome) => {
+                health.batch_committed();
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
                 for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
@@ -126,12 +157,20 @@ async fn run(writers: Pool, mut rx: mpsc::Receiver<Command>, hub: Arc<Hub>, max_
                 }
             }
             Err(e) => {
+                health.batch_failed();
                 tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit");
+                // Not taken, unless the commit itself failed: then nobody knows, and the
+                // client is told to retry with the same key.
+                let refusal = if e.downcast_ref::<CommitUnknown>().is_some() {
+                    Refusal::Unknown
+                } else {
+                    Refusal::Unavailable
+                };
                 for (_, reply) in pledges {
-                    let _ = reply.send(Err(Refusal::Unavailable));
+                    let _ = reply.send(Err(refusal.clone()));
                 }
                 for (_, reply) in cancels {
-                    let _ = reply.send(Err(Refusal::Unavailable));
+                    let _ = reply.send(Err(refusal.clone()));
                 }
             }
         }
@@ -322,7 +361,7 @@ async fn commit_batch(
             counts_since(conn, campaign, previous.as_ref().map(|s| &s.counts)).await?,
         );
     }
-    execute(conn, "COMMIT").await?;
+    execute(conn, "COMMIT").await.map_err(|e| e.context(CommitUnknown))?;
 
     // Answers, in order; a repeated key gets what its first use got.
     let mut pledged: Vec<Result<Accepted, Refusal>> = Vec::with_capacity(states.len());
