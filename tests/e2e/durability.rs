@@ -173,3 +173,48 @@ async fn secrets_never_reach_the_logs_even_at_debug_level() {
         assert!(!logged.contains(secret), "the {what} reached the log");
     }
 }
+
+#[tokio::test]
+async fn a_full_database_refuses_pledges_loses_nothing_and_recovers_when_given_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}/t.db", dir.path().display());
+    let server = Process::start(&db_url, &["--sqlite-max-mb", "1"], None).await;
+    let http = reqwest::Client::new();
+    let pledge = |server: &Process, n: u32| {
+        let body = serde_json::json!({ "amount": 100 + i64::from(n), "name": "Fan", "contact": "fan@example.com",
+                                       "message": "x".repeat(200) });
+        http.post(server.url("/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", format!("full-{n}"))
+            .body(body.to_string())
+            .send()
+    };
+    let (mut taken, mut refused) = (0u32, None);
+    for n in 0..50_000 {
+        let status = pledge(&server, n).await.unwrap().status();
+        if status == 201 {
+            taken += 1;
+        } else {
+            refused = Some((n, status));
+            break;
+        }
+    }
+    let (full_at, status) = refused.expect("the database fills up");
+    assert_eq!(status, 503, "a full database refuses, it does not fail");
+    assert_eq!(pledge(&server, full_at + 1).await.unwrap().status(), 503, "and keeps refusing while full");
+    let view: serde_json::Value =
+        http.get(server.url("/api/v1/campaigns/demo")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["backers"].as_u64(), Some(u64::from(taken)), "progress still reads, from memory");
+    server.kill().await;
+
+    // Given room, it takes pledges again with everything it acknowledged.
+    let server = Process::start(&db_url, &["--sqlite-max-mb", "64"], None).await;
+    let view: serde_json::Value =
+        http.get(server.url("/api/v1/campaigns/demo")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["backers"].as_u64(), Some(u64::from(taken)));
+    let sum: i64 = (0..taken).map(|n| 100 + i64::from(n)).sum();
+    assert_eq!(view["raised"].as_i64(), Some(sum), "totals are the sum of the pledges taken");
+    assert_eq!(pledge(&server, full_at).await.unwrap().status(), 201, "the refused pledge goes through now");
+    println!("a 1 MB database took {taken} pledges, refused the next with 503, and lost none");
+    server.kill().await;
+}

@@ -140,6 +140,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
         tier_cap_per_address: options.tier_cap_per_address,
+        sqlite_max_mb: None,
         bench_routes: false,
     })
     .await

@@ -80,6 +80,10 @@ struct ServeArgs {
     /// no cap.
     #[arg(long, env = "TRIBEFUND_TIER_CAP_PER_ADDRESS", default_value = "10")]
     tier_cap_per_address: String,
+    /// SQLite only: the largest the database may grow, in MB. Past it pledges are refused
+    /// (503) and nothing already taken is lost, until it is given more room.
+    #[arg(long, env = "TRIBEFUND_SQLITE_MAX_MB", value_parser = clap::value_parser!(u64).range(1..))]
+    sqlite_max_mb: Option<u64>,
     /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
     #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
@@ -159,6 +163,7 @@ async fn run() -> anyhow::Result<()> {
         max_streams_per_address,
         request_timeout,
         tier_cap_per_address,
+        sqlite_max_mb,
         bench_routes,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
@@ -182,6 +187,7 @@ async fn run() -> anyhow::Result<()> {
         pledge_batch: usize::from(pledge_batch),
         request_timeout: std::time::Duration::from_secs(request_timeout),
         tier_cap_per_address: parse_cap(&tier_cap_per_address)?,
+        sqlite_max_mb,
         admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
     };

@@ -40,6 +40,8 @@ pub struct Settings {
     /// How long a request's head, its body, its answer, or one write to a live viewer may
     /// take; past it the request is answered 408 or the viewer dropped.
     pub request_timeout: std::time::Duration,
+    /// SQLite only: the largest the database file may grow, in MB; unset for no bound.
+    pub sqlite_max_mb: Option<u64>,
     /// The most units of one limited tier that one address (an IPv6 /64) may hold; `None`
     /// for no cap.
     pub tier_cap_per_address: Option<u32>,
@@ -96,7 +98,9 @@ impl Application {
     /// binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
-        let store = Store::open(&settings.database_url, hub.clone(), settings.pledge_batch).await?;
+        let store =
+            Store::open(&settings.database_url, hub.clone(), settings.pledge_batch, settings.sqlite_max_mb)
+                .await?;
         let open_files = crate::admission::raise_descriptor_limit();
         let admission = crate::admission::Admission::new(settings.admission, open_files);
         let (streams, max_streams, _, max_connections) = admission.counts();

@@ -119,9 +119,17 @@ impl Store {
     /// starts the writer, which commits up to `max_batch` pledges at a time and publishes
     /// each commit's new counts to `hub`. On PostgreSQL it also starts the listener that
     /// brings other replicas' changes into `hub`.
-    pub async fn open(url: &str, hub: Arc<Hub>, max_batch: usize) -> anyhow::Result<Store> {
-        let (readers, writers) =
-            if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
+    pub async fn open(
+        url: &str,
+        hub: Arc<Hub>,
+        max_batch: usize,
+        sqlite_max_mb: Option<u64>,
+    ) -> anyhow::Result<Store> {
+        let (readers, writers) = if is_postgres(url) {
+            open_postgres(url).await?
+        } else {
+            open_sqlite(url, sqlite_max_mb).await?
+        };
         let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch);
         let store =
             Store { readers, writer: Some(writer), writer_health: Some(health), writer_pool: Some(writers) };
@@ -141,7 +149,7 @@ impl Store {
     /// a server runs on the same database (it hears of the changes through [`Store::announce`]).
     pub async fn open_admin(url: &str) -> anyhow::Result<Store> {
         let (readers, _) =
-            if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url).await? };
+            if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url, None).await? };
         Ok(Store { readers, writer: None, writer_health: None, writer_pool: None })
     }
 
@@ -262,14 +270,19 @@ fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
-async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Pool)> {
-    let options = SqliteConnectOptions::from_str(url)
+/// Opens SQLite; with `max_mb`, the file never grows past it (SQLite's page size is 4 KB):
+/// a full database refuses pledges with 503 and loses nothing, until it is given room.
+async fn open_sqlite(url: &str, max_mb: Option<u64>) -> anyhow::Result<(Pool, Pool)> {
+    let mut options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("reading the database URL {url:?}"))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    if let Some(mb) = max_mb {
+        options = options.pragma("max_page_count", (mb * 256).to_string());
+    }
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
