@@ -199,3 +199,45 @@ async fn a_campaign_created_edited_and_cancelled_through_the_api_on_one_replica_
     let (_, view) = viewer.next_progress(WAIT).await.expect("the cancellation, live on the other replica");
     assert_eq!(view.status, domain::Status::Cancelled);
 }
+
+#[tokio::test]
+async fn one_idempotency_key_on_two_replicas_at_once_is_one_pledge_and_fails_no_other() {
+    let Some((a, b)) = spawn_replicas().await else { return };
+    let send = |app: &TestApp, key: String, name: &str| {
+        let body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "red" },
+                                       "name": name, "contact": "fan@example.com" });
+        app.client
+            .post(app.url("/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(body.to_string())
+            .send()
+    };
+    for round in 0..5 {
+        // The same retried request reaches both replicas, each amid other pledges. (Each
+        // batch locks its campaigns before it looks keys up, so the second replica sees the
+        // first one's key once it commits, and replays its pledge.)
+        let shared = format!("shared-{round}");
+        let mut requests = Vec::new();
+        for n in 0..8 {
+            requests.push(send(&a, format!("a-{round}-{n}"), "Other"));
+            requests.push(send(&b, format!("b-{round}-{n}"), "Other"));
+        }
+        requests.push(send(&a, shared.clone(), "Retried"));
+        requests.push(send(&b, shared, "Retried"));
+        let answers = futures::future::join_all(requests).await;
+        let mut ids = Vec::new();
+        for answer in answers {
+            let answer = answer.unwrap();
+            assert!(answer.status().is_success(), "round {round}: {}", answer.status());
+            let body: serde_json::Value = answer.json().await.unwrap();
+            ids.push(body["id"].as_str().unwrap().to_owned());
+        }
+        // The last two are the retried request's.
+        let ids = ids.split_off(16);
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[0], ids[1], "round {round}: both replicas answer with the one pledge");
+    }
+    let (raised, backers) = a.state.store.recount("demo").await.unwrap();
+    assert_eq!((raised, backers), (5 * 17 * 29_900, 5 * 17), "16 others and one retried pledge per round");
+}
