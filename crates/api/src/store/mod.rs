@@ -12,10 +12,12 @@
 pub(crate) mod backers;
 mod campaigns;
 mod changes;
+mod claims;
 mod covers;
 pub(crate) mod db;
 mod drafts;
 mod listen;
+mod pledge_rows;
 mod referrals;
 mod refusal;
 pub mod retention;

@@ -20,7 +20,9 @@
 //! answered. If anything fails, the whole batch is rolled back and every request in it is
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
-use super::db::{Conn, KeyRow, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
+use super::claims::{add_to_value, capped, claim};
+use super::db::{Conn, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
+use super::pledge_rows::{insert_rows, known_keys};
 use super::referrals::{Credits, credit_referrers};
 use super::refusal::Refusal;
 use super::supervisor::{WriterHealth, supervise};
@@ -379,65 +381,6 @@ async fn commit_batch(
     Ok(Outcome { pledged, cancelled, counts: fresh })
 }
 
-/// The members of one limited tier's group that stay within their address's cap, in
-/// arrival order; the others are refused. The tier's row is locked first (PostgreSQL), so
-/// two replicas never both count an address below its cap.
-async fn capped(
-    conn: &mut Conn,
-    commands: &[&PledgeCommand],
-    states: &mut [State],
-    campaign: &str,
-    tier: &str,
-    members: Vec<usize>,
-) -> sqlx::Result<Vec<usize>> {
-    let limited = commands[members[0]].campaign.tier(tier).is_some_and(|t| t.limit().is_some());
-    let clients: Vec<&str> =
-        members.iter().filter_map(|&i| commands[i].client.as_ref().map(|(c, _)| c.as_str())).collect();
-    if !limited || clients.is_empty() {
-        return Ok(members);
-    }
-    if let Conn::Postgres(c) = &mut *conn {
-        sqlx::query("SELECT 1 FROM tiers WHERE campaign_id = $1 AND id = $2 FOR UPDATE")
-            .bind(campaign)
-            .bind(tier)
-            .execute(&mut **c)
-            .await?;
-    }
-    let mut held: HashMap<String, i64> = HashMap::new();
-    for chunk in clients.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(String, i64)> = on_conn!(&mut *conn, c => {
-            let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT client, CAST(SUM(quantity) AS BIGINT) FROM pledges WHERE cancelled_at IS NULL AND campaign_id = ",
-            );
-            query.push_bind(campaign).push(" AND tier_id = ").push_bind(tier).push(" AND client IN (");
-            let mut list = query.separated(", ");
-            for client in chunk {
-                list.push_bind(*client);
-            }
-            query.push(") GROUP BY client");
-            query.build_query_as().fetch_all(&mut **c).await
-        })?;
-        held.extend(rows);
-    }
-    let mut kept = Vec::with_capacity(members.len());
-    for i in members {
-        let units = i64::from(commands[i].pledge.quantity());
-        match &commands[i].client {
-            Some((client, cap)) => {
-                let now_held = held.entry(client.clone()).or_default();
-                if *now_held + units > i64::from(*cap) {
-                    states[i] = State::Done(Err(Refusal::AddressCap { tier: tier.to_owned(), cap: *cap }));
-                } else {
-                    *now_held += units;
-                    kept.push(i);
-                }
-            }
-            None => kept.push(i),
-        }
-    }
-    Ok(kept)
-}
-
 /// A touched campaign as the batch's transaction found it.
 struct Current {
     revision: u64,
@@ -497,29 +440,6 @@ fn admissible(command: &PledgeCommand, current: Option<&Current>, now: Timestamp
     }
 }
 
-/// Adds `units` to a tier's claims unless that would pass its limit.
-async fn claim(conn: &mut Conn, campaign: &str, tier: &str, units: i64) -> sqlx::Result<bool> {
-    let done = on_conn!(conn, c => sqlx::query(sql(
-        "UPDATE tiers SET claimed = claimed + ? \
-         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)"
-    )).bind(units).bind(campaign).bind(tier).bind(units).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
-}
-
-/// Moves an option value's count by `units` (negative when a pledge is cancelled).
-async fn add_to_value(
-    conn: &mut Conn,
-    campaign: &str,
-    tier: &str,
-    name: &str,
-    value: &str,
-    units: i64,
-) -> sqlx::Result<()> {
-    on_conn!(conn, c => sqlx::query(sql(
-        "UPDATE option_values SET claimed = claimed + ? WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?"
-    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).execute(&mut **c).await.map(|_| ()))
-}
-
 fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
     let pledge = &command.pledge;
     let id = ids::time_ordered();
@@ -542,93 +462,9 @@ fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
     (row, secret)
 }
 
-/// `(campaign, key)` → `(request hash, pledge id)` for the batch's keys already stored.
-async fn known_keys(
-    conn: &mut Conn,
-    commands: &[&PledgeCommand],
-) -> sqlx::Result<HashMap<(String, String), (String, String)>> {
-    let keyed: Vec<(&str, &str)> = commands
-        .iter()
-        .filter_map(|c| c.idempotency.as_ref().map(|(key, _)| (c.campaign.id().as_str(), key.as_str())))
-        .collect();
-    let mut known = HashMap::new();
-    for chunk in keyed.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<KeyRow> = on_conn!(&mut *conn, c => {
-            let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT campaign_id, key, request_hash, pledge_id FROM idempotency_keys WHERE (campaign_id, key) IN (",
-            );
-            let mut list = query.separated(", ");
-            for (campaign, key) in chunk {
-                list.push("(").push_bind_unseparated(*campaign).push_unseparated(", ").push_bind_unseparated(*key).push_unseparated(")");
-            }
-            query.push(")");
-            query.build_query_as().fetch_all(&mut **c).await
-        })?;
-        for row in rows {
-            known.insert((row.campaign_id, row.key), (row.request_hash, row.pledge_id));
-        }
-    }
-    Ok(known)
-}
-
 fn admitted(command: &PledgeCommand) -> State {
     let (row, secret) = new_row(command);
     State::Admitted(row, secret)
-}
-
-async fn insert_rows(
-    conn: &mut Conn,
-    rows: &[(&PledgeCommand, &StoredPledge, &str)],
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut options = Vec::with_capacity(chunk.len());
-        for (_, row, _) in chunk {
-            options.push(serde_json::to_string(&row.options)?);
-        }
-        on_conn!(&mut *conn, c => {
-            let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-                 referral_code, referred_by, receipt_secret, created_at, source, host_page, client) ",
-            );
-            query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
-                let pledge = &command.pledge;
-                values
-                    .push_bind(&row.id)
-                    .push_bind(&row.campaign_id)
-                    .push_bind(&row.tier_id)
-                    .push_bind(i64::from(row.quantity))
-                    .push_bind(row.amount)
-                    .push_bind(options)
-                    .push_bind(&row.name)
-                    .push_bind(pledge.contact())
-                    .push_bind(pledge.public())
-                    .push_bind(pledge.message())
-                    .push_bind(&row.referral_code)
-                    .push_bind(&row.referred_by)
-                    .push_bind(*secret)
-                    .push_bind(now.unix())
-                    .push_bind(pledge.source())
-                    .push_bind(pledge.host())
-                    .push_bind(command.client.as_ref().map(|(client, _)| client.as_str()));
-            });
-            query.build().execute(&mut **c).await.map(|_| ())
-        })?;
-
-        let keyed: Vec<_> =
-            chunk.iter().filter_map(|(c, row, _)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
-        if !keyed.is_empty() {
-            on_conn!(&mut *conn, c => {
-                let mut query: QueryBuilder<Db> =
-                    QueryBuilder::new("INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ");
-                query.push_values(keyed, |mut values, ((key, hash), row)| {
-                    values.push_bind(&row.campaign_id).push_bind(key).push_bind(hash).push_bind(&row.id).push_bind(now.unix());
-                });
-                query.build().execute(&mut **c).await.map(|_| ())
-            })?;
-        }
-    }
-    Ok(())
 }
 
 /// Cancels one pledge inside the batch's transaction, giving back its units and money.
