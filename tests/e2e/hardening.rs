@@ -475,6 +475,18 @@ async fn a_limited_tier_cannot_be_hoarded_from_one_address_even_all_at_once(app:
     let refused = pledge(&hoarder, 99).await.unwrap();
     let problem: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/per-address-limit");
+    // The plain form says so in the reader's words, on the form, not as JSON.
+    let form = [("tier", "early-bird"), ("name", "Hoarder"), ("contact", "h@example.com"), ("lang", "en")];
+    let page = hoarder
+        .post(format!("{address}/embed/demo/pledge"))
+        .header("origin", &address)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 409);
+    assert!(page.text().await.unwrap().contains("as many of this reward as one person may"));
     // Someone else, and unlimited tiers, are not held back.
     assert_eq!(pledge(&from("127.0.0.2"), 100).await.unwrap().status(), 201);
     let lamp = crate::support::lamp_pledge().to_string();

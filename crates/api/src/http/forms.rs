@@ -24,7 +24,7 @@ fn signature(key: &[u8], campaign: &str, ip: IpAddr, issued: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any size");
     let ip = crate::admission::address_key(ip);
     mac.update(format!("pledge-form\n{campaign}\n{ip}\n{issued}").as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    crate::ids::hex(&mac.finalize().into_bytes())
 }
 
 /// Whether `token` is ours, for this campaign and client, and not stale.

@@ -232,6 +232,7 @@ async fn form_pledge(
         }
         Err(
             e @ (Error::SoldOut(_)
+            | Error::AddressCap { .. }
             | Error::Ended
             | Error::NotStarted
             | Error::Cancelled
