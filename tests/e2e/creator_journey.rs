@@ -162,6 +162,8 @@ async fn a_blogger_runs_a_first_campaign_from_site_create_to_an_update_on_the_sh
     fill(c, "body", "The first kiln firing is on Friday.").await;
     let title = c.find(Locator::Css("form.tfd-update input[name=title]")).await.unwrap();
     title.send_keys("Kiln day").await.unwrap();
+    // What was typed stays typed while live data keeps arriving.
+    assert_eq!(title.prop("value").await.unwrap().as_deref(), Some("Kiln day"));
     click(c, "form.tfd-update button[value=publish]").await;
     contains(c, "[data-testid=updates]", "Kiln day", "the update in the dashboard").await;
     c.goto(&app.url("/c/celadon-tea-cup?lang=en")).await.unwrap();
