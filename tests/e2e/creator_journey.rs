@@ -162,8 +162,17 @@ async fn a_blogger_runs_a_first_campaign_from_site_create_to_an_update_on_the_sh
     fill(c, "body", "The first kiln firing is on Friday.").await;
     let title = c.find(Locator::Css("form.tfd-update input[name=title]")).await.unwrap();
     title.send_keys("Kiln day").await.unwrap();
-    // What was typed stays typed while live data keeps arriving.
+    // What is being typed stays typed while the clock ticks and another pledge arrives,
+    // each of which renders the page again.
+    let pledge = serde_json::json!({
+        "tier": "cup", "amount": 8_800, "options": { "colour": "celadon" },
+        "name": "Wen", "contact": "wen@example.com"
+    });
+    assert_eq!(app.post_pledge("celadon-tea-cup", pledge.to_string()).await.status(), 201);
+    contains(c, "[data-testid=backers-table]", "Wen", "the second backer in the table").await;
     assert_eq!(title.prop("value").await.unwrap().as_deref(), Some("Kiln day"));
+    let body = c.find(Locator::Css("form.tfd-update textarea[name=body]")).await.unwrap();
+    assert_eq!(body.prop("value").await.unwrap().as_deref(), Some("The first kiln firing is on Friday."));
     click(c, "form.tfd-update button[value=publish]").await;
     contains(c, "[data-testid=updates]", "Kiln day", "the update in the dashboard").await;
     c.goto(&app.url("/c/celadon-tea-cup?lang=en")).await.unwrap();

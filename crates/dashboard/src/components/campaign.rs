@@ -1,5 +1,6 @@
 //! One campaign's page: live numbers, charts, the production plan, backers and updates.
 
+use super::updates::Updates;
 use crate::charts::{Bar, BarChart};
 use crate::editor::editor_text;
 use crate::text::text;
@@ -64,7 +65,7 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             <Demand demand={page.demand.clone()} lang={lang} />
             <h2>{ t.backers }</h2>
             <p><a href={format!("/dashboard/campaigns/{id}/backers.csv")} download="" data-testid="csv">{ t.download_csv }</a></p>
-            <FilterForm campaign={(**v).clone()} filters={page.filters.clone()} lang={lang} />
+            <FilterForm choices={FilterChoices::of(v)} filters={page.filters.clone()} lang={lang} />
             <table class="tfd-table" data-testid="backers-table">
                 <thead><tr><th>{ t.name }</th><th>{ t.contact }</th><th>{ t.pledge }</th><th>{ t.status }</th></tr></thead>
                 <tbody>
@@ -85,31 +86,7 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             if let Some(next) = &page.backers.next_cursor {
                 <p><a href={format!("/dashboard/campaigns/{id}?cursor={next}{}", filters_query(&page.filters))}>{ t.older }</a></p>
             }
-            <h2 id="updates">{ t.updates }</h2>
-            <form method="post" action={format!("/dashboard/campaigns/{id}/updates")} class="tfd-update">
-                <input type="hidden" name="csrf" value={props.csrf.clone()} />
-                if let Some(error) = &draft.error {
-                    <p class="tfd-error" role="alert">{ error }</p>
-                }
-                if draft.preview {
-                    <article class="tfd-preview-update" data-testid="update-preview">
-                        <p class="tfd-hint">{ t.preview_hint }</p>
-                        <h3>{ &draft.title }</h3>
-                        { for draft.body.split("\n\n").filter(|p| !p.trim().is_empty()).map(|p| html! {
-                            <p>{ for p.trim().lines().enumerate().map(|(i, line)| html! { <>{ if i > 0 { html! { <br /> } } else { html! {} } }{ line }</> }) }</p>
-                        }) }
-                    </article>
-                }
-                <label><span>{ t.update_title }</span><input name="title" value={draft.title.clone()} required=true maxlength="120" /></label>
-                <label><span>{ t.update_body }</span><textarea name="body" required=true rows="5" value={draft.body.clone()} /></label>
-                <button type="submit" name="action" value="preview" class="tfd-secondary">{ t.preview }</button>
-                <button type="submit" name="action" value="publish">{ t.publish }</button>
-            </form>
-            <ul class="tfd-updates" data-testid="updates">
-                { for page.updates.iter().map(|u| html! {
-                    <li><strong>{ &u.title }</strong>{ format!(" · {}", &u.published_at.to_string()[..10]) }<p>{ &u.body }</p></li>
-                }) }
-            </ul>
+            <Updates campaign={id.clone()} draft={draft} updates={page.updates.clone()} csrf={props.csrf.clone()} lang={lang} />
         </>
     }
 }
@@ -152,9 +129,36 @@ fn use_refresh(page: &CampaignPage, view: &domain::wire::CampaignView, data: Use
     });
 }
 
+/// What the backer filters offer: the tiers and the option values, without the live
+/// counts, so that pledges arriving do not render the form again (and put back what the
+/// creator is typing).
+#[derive(PartialEq)]
+struct FilterChoices {
+    /// (id, title)
+    tiers: Vec<(String, String)>,
+    /// `group:value`, each once.
+    variants: Vec<String>,
+}
+
+impl FilterChoices {
+    fn of(campaign: &domain::wire::CampaignView) -> Self {
+        let mut variants = Vec::new();
+        for group in campaign.tiers.iter().flat_map(|tier| tier.options.iter()) {
+            for value in &group.values {
+                let variant = format!("{}:{}", group.name, value.value);
+                if !variants.contains(&variant) {
+                    variants.push(variant);
+                }
+            }
+        }
+        let tiers = campaign.tiers.iter().map(|tier| (tier.id.clone(), tier.title.clone())).collect();
+        FilterChoices { tiers, variants }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct FilterFormProps {
-    campaign: domain::wire::CampaignView,
+    choices: FilterChoices,
     filters: BackerFilters,
     lang: Lang,
 }
@@ -163,18 +167,6 @@ struct FilterFormProps {
 #[function_component]
 fn FilterForm(props: &FilterFormProps) -> Html {
     let (lang, t, f) = (props.lang, text(props.lang), &props.filters);
-    let variants: Vec<String> = props
-        .campaign
-        .tiers
-        .iter()
-        .flat_map(|tier| tier.options.iter())
-        .flat_map(|group| group.values.iter().map(move |v| format!("{}:{}", group.name, v.value)))
-        .fold(Vec::new(), |mut all, v| {
-            if !all.contains(&v) {
-                all.push(v);
-            }
-            all
-        });
     let choice = |value: &str, label: &str, current: &str| {
         html! { <option value={value.to_owned()} selected={value == current}>{ label.to_owned() }</option> }
     };
@@ -183,11 +175,11 @@ fn FilterForm(props: &FilterFormProps) -> Html {
             <input type="search" name="q" value={f.q.clone()} placeholder={t.search} aria-label={t.search} />
             <select name="tier" aria-label={t.tier}>
                 { choice("", t.all_tiers, &f.tier) }
-                { for props.campaign.tiers.iter().map(|tier| choice(&tier.id, &tier.title, &f.tier)) }
+                { for props.choices.tiers.iter().map(|(id, title)| choice(id, title, &f.tier)) }
             </select>
             <select name="option" aria-label={t.value}>
                 { choice("", t.all_variants, &f.option) }
-                { for variants.iter().map(|v| choice(v, v, &f.option)) }
+                { for props.choices.variants.iter().map(|v| choice(v, v, &f.option)) }
             </select>
             <select name="status" aria-label={t.status}>
                 { choice("", t.all_statuses, &f.status) }

@@ -6,6 +6,7 @@ mod access;
 mod backer;
 mod campaign;
 mod embed;
+mod updates;
 
 pub use access::{SignIn, SignInProps, SignUp, SignUpProps};
 
