@@ -13,6 +13,7 @@ mod dashboard;
 mod durability;
 mod editor;
 mod events;
+mod faults;
 mod hardening;
 mod openapi;
 mod pages;

@@ -5,11 +5,13 @@
 
 mod browser;
 mod events;
+mod link;
 mod postgres;
 mod process;
 
 pub use browser::Browser;
 pub use events::{EventReader, Sse};
+pub use link::Link;
 pub use postgres::{PostgresDatabase, postgres_admin_url};
 pub use process::Process;
 
@@ -95,6 +97,14 @@ pub async fn spawn_app_on(engine: Engine) -> Option<TestApp> {
             Some(start(database.url.clone(), dir, Some(database), Options::default()).await)
         }
     }
+}
+
+/// Starts the server on a fresh PostgreSQL database that it reaches through `link`, which
+/// the test may cut; `None` when PostgreSQL does not answer (never when `CI=true`).
+pub async fn spawn_app_through(link: &Link) -> Option<TestApp> {
+    let database = Arc::new(PostgresDatabase::create().await?);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    Some(start(link.url(&database.url), dir, Some(database), Options::default()).await)
 }
 
 /// Two replicas on one fresh PostgreSQL database, as behind a load balancer.

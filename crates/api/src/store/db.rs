@@ -21,6 +21,17 @@ pub(crate) enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
+impl Conn {
+    /// Closes the connection instead of returning it to the pool when dropped: after a
+    /// deadline it may be cut off mid-statement, and testing it would hang as well.
+    pub(crate) fn close_on_drop(&mut self) {
+        match self {
+            Conn::Sqlite(c) => c.close_on_drop(),
+            Conn::Postgres(c) => c.close_on_drop(),
+        }
+    }
+}
+
 impl Pool {
     pub(crate) async fn acquire(&self) -> sqlx::Result<Conn> {
         Ok(match self {

@@ -8,18 +8,23 @@
 //! one reload per campaign while a reload is under way, not one per pledge. A campaign the
 //! hub does not know yet (created on another replica) is loaded whole. When the listening
 //! connection is lost, notifications may have been missed: once it is back, every campaign
-//! is reloaded.
+//! is reloaded; so when it stops answering (asked after 20 s of quiet) it is replaced.
 
 use super::Store;
 use crate::hub::Hub;
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
 pub(super) const CHANNEL: &str = "tribefund_progress";
+
+/// After this long without a notification the listening connection is asked to answer, and
+/// replaced when it does not within `PING`.
+const QUIET: Duration = Duration::from_secs(20);
+const PING: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Dirty {
@@ -36,9 +41,15 @@ pub(super) fn spawn(pool: PgPool, store: Store, hub: Arc<Hub>) {
 }
 
 async fn listen(pool: PgPool, dirty: Arc<Dirty>) {
+    let options = (*pool.connect_options()).clone();
     let mut backoff = Duration::from_millis(100);
     loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
+        // A pool of one for each listening connection, not a reader: a connection that
+        // stopped answering is abandoned with its pool (dropping it would wait on the dead
+        // socket), and the readers keep all their connections.
+        let own =
+            PgPoolOptions::new().max_connections(1).acquire_timeout(PING).connect_lazy_with(options.clone());
+        let mut listener = match PgListener::connect_with(&own).await {
             Ok(listener) => listener,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open the listening connection; retrying");
@@ -56,7 +67,18 @@ async fn listen(pool: PgPool, dirty: Arc<Dirty>) {
         // Anything may have happened while we were not listening.
         mark_everything(&dirty);
         loop {
-            match listener.try_recv().await {
+            // Quiet for a while: make sure the connection still answers, since a connection
+            // cut off by the network would otherwise wait here forever, deaf to changes.
+            // (`try_recv` is cancel-safe.)
+            let Ok(received) = tokio::time::timeout(QUIET, listener.try_recv()).await else {
+                let ping = tokio::time::timeout(PING, sqlx::query("SELECT 1").execute(&mut listener)).await;
+                if !matches!(ping, Ok(Ok(_))) {
+                    tracing::warn!("the listening connection stopped answering; reconnecting");
+                    break;
+                }
+                continue;
+            };
+            match received {
                 Ok(Some(notification)) => {
                     dirty
                         .ids

@@ -308,9 +308,19 @@ async fn open_sqlite(url: &str, max_mb: Option<u64>) -> anyhow::Result<(Pool, Po
 
 /// What one stuck statement or lock may cost: a pledge behind a lock someone holds (a
 /// stalled replica, an operator's open transaction) gets its 503 in seconds instead of
-/// hanging, and a transaction left open is ended by the server.
-const PG_TIMEOUTS: [(&str, &str); 3] =
-    [("statement_timeout", "10s"), ("lock_timeout", "2s"), ("idle_in_transaction_session_timeout", "15s")];
+/// hanging, and a transaction left open is ended by the server. The server's TCP
+/// keepalives (probes after 10 s of silence, every 5 s, 3 unanswered end it) close the
+/// connection of a replica that vanished, and with it its locks. sqlx cannot set keepalives
+/// on its own sockets: our side is covered by the writer's deadline and the listener's
+/// heartbeat instead.
+const PG_SESSION: [(&str, &str); 6] = [
+    ("statement_timeout", "10s"),
+    ("lock_timeout", "2s"),
+    ("idle_in_transaction_session_timeout", "15s"),
+    ("tcp_keepalives_idle", "10"),
+    ("tcp_keepalives_interval", "5"),
+    ("tcp_keepalives_count", "3"),
+];
 
 async fn open_postgres(url: &str) -> anyhow::Result<(Pool, Pool)> {
     let plain =
@@ -321,7 +331,7 @@ async fn open_postgres(url: &str) -> anyhow::Result<(Pool, Pool)> {
         .with_context(|| format!("connecting to {}", redact(url)))?;
     sqlx::migrate!("migrations/postgres").run(&mut migrating).await.context("migrating the database")?;
     sqlx::Connection::close(migrating).await?;
-    let options = plain.options(PG_TIMEOUTS);
+    let options = plain.options(PG_SESSION);
     // Short acquire timeouts: when the database is gone, a pledge gets its 503 quickly.
     let readers = PgPoolOptions::new()
         .max_connections(4)

@@ -131,17 +131,7 @@ async fn run(
         let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
         // A lost database shows here: the batch is answered 503 and the next one tries a
         // fresh connection.
-        let outcome = match writers.acquire().await {
-            Ok(mut conn) => {
-                let outcome = commit_batch(&mut conn, &hub, &commands, &tokens, now).await;
-                if outcome.is_err() {
-                    // The connection may be in any state: make sure no transaction is left open.
-                    let _ = execute(&mut conn, "ROLLBACK").await;
-                }
-                outcome
-            }
-            Err(e) => Err(e.into()),
-        };
+        let outcome = commit(&writers, &hub, &commands, &tokens, now).await;
         match outcome {
             Ok(outcome) => {
                 health.batch_committed();
@@ -177,6 +167,67 @@ async fn run(
             }
         }
     }
+}
+
+/// How many times a batch runs when PostgreSQL ends its transaction to break a deadlock or
+/// a serialization conflict (with another replica's batch, a creator's edit or an
+/// operator's transaction): nothing of it was stored, so it simply runs again.
+const ATTEMPTS: u32 = 3;
+
+async fn commit(
+    writers: &Pool,
+    hub: &Hub,
+    commands: &[&PledgeCommand],
+    tokens: &[&str],
+    now: Timestamp,
+) -> anyhow::Result<Outcome> {
+    let mut conn = writers.acquire().await?;
+    let mut attempt = 1;
+    loop {
+        let batch = commit_batch(&mut conn, hub, commands, tokens, now);
+        let outcome = match conn_deadline(writers) {
+            Some(deadline) => tokio::time::timeout(deadline, batch).await,
+            None => Ok(batch.await),
+        };
+        let error = match outcome {
+            Ok(Ok(outcome)) => return Ok(outcome),
+            Ok(Err(e)) => e,
+            Err(_) => {
+                // Cut off from the database (or stuck): whether the commit went through
+                // is unknown, and the connection is closed rather than tested.
+                conn.close_on_drop();
+                return Err(anyhow::anyhow!("no answer from the database within the batch's deadline")
+                    .context(CommitUnknown));
+            }
+        };
+        // The connection may be in any state: make sure no transaction is left open.
+        let _ = execute(&mut conn, "ROLLBACK").await;
+        if attempt == ATTEMPTS || !chosen_as_victim(&error) {
+            return Err(error);
+        }
+        tracing::warn!(error = %error, attempt, "the batch's transaction was ended to break a conflict; running it again");
+        attempt += 1;
+    }
+}
+
+/// How long a batch may take on PostgreSQL before the writer gives up on its connection: a
+/// replica cut off from the database (where a query would wait for TCP to give up, many
+/// minutes) answers within seconds. The server's own timeouts end its side; SQLite has no
+/// network to lose and its lock waits are bounded by `busy_timeout`.
+fn conn_deadline(writers: &Pool) -> Option<std::time::Duration> {
+    matches!(writers, Pool::Postgres(_)).then_some(std::time::Duration::from_secs(5))
+}
+
+/// PostgreSQL's deadlock (40P01) and serialization failure (40001): the transaction was
+/// rolled back as a whole and can be run again.
+fn chosen_as_victim(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(|e| e.as_database_error())
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "40P01" || code == "40001")
+    })
 }
 
 struct Outcome {
