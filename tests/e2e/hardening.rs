@@ -104,6 +104,40 @@ async fn live_streams_over_their_caps_get_503_while_pages_health_checks_and_pled
 }
 
 #[tokio::test]
+async fn a_viewer_whose_socket_does_not_drain_is_dropped_and_its_place_given_to_the_next() {
+    let options = Options { request_timeout: Some(Duration::from_secs(1)), ..capped(None, 1, 1) };
+    let app = spawn_app_with(options).await;
+    // A viewer that reads nothing after the status line, with the smallest receive buffer.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(1024).unwrap();
+    let mut stalled = socket.connect(server(&app)).await.unwrap();
+    stalled.write_all(b"GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert_eq!(status_line(&mut stalled).await, "HTTP/1.1 200 OK");
+    let (_, refused) = stream(&app, "127.0.0.2", "").await;
+    assert_eq!(refused, "HTTP/1.1 503 Service Unavailable", "the one place is taken");
+
+    // Pledges move the campaign: events the stalled viewer never reads fill its socket,
+    // until a write waits longer than the timeout and the viewer is let go.
+    let started = std::time::Instant::now();
+    let pledges = std::sync::atomic::AtomicUsize::new(0);
+    let (_fresh, _) = eventually(Duration::from_secs(120), "the stalled viewer's place", || async {
+        let sent = crate::api::futures_join(20, || {
+            app.post_pledge("demo", crate::support::lamp_pledge().to_string())
+        })
+        .await;
+        assert!(sent.iter().all(|r| r.status() == 201));
+        pledges.fetch_add(sent.len(), std::sync::atomic::Ordering::Relaxed);
+        Some(stream(&app, "127.0.0.2", "").await).filter(|(_, status)| status.ends_with("200 OK"))
+    })
+    .await;
+    println!(
+        "a viewer that stopped reading was dropped after {} pledges' events, {:.1?} after the first",
+        pledges.into_inner(),
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn connections_over_the_cap_are_answered_503_at_once_and_freed_when_they_close() {
     let app = spawn_app_with(capped(Some(8), 4, 4)).await;
     // Idle connections that never send a byte hold their place until they time out.

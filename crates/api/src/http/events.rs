@@ -196,6 +196,8 @@ fn is_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+const STREAM_SEND_BUFFER: usize = 32 * 1024;
+
 /// Serves a recognised events request straight on the socket, in chunked encoding, until
 /// the viewer goes away or the server shuts down.
 pub(crate) async fn serve_raw(
@@ -212,6 +214,10 @@ pub(crate) async fn serve_raw(
         socket.write_all(crate::admission::REFUSED).await?;
         return socket.shutdown().await;
     };
+    // What a viewer has not read yet costs at most this much kernel memory (Linux doubles
+    // it): frames are small and coalesce while a write waits, so a bigger buffer would only
+    // delay noticing a viewer who stopped reading.
+    let _ = socket2::SockRef::from(&socket).set_send_buffer_size(STREAM_SEND_BUFFER);
     socket.write_all(&RAW_HEAD).await?;
     let frames = frames(&request.entry, request.last_seen, keepalive);
     drop(request);
