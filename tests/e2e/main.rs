@@ -20,3 +20,4 @@ mod pages;
 mod replicas;
 mod support;
 mod tribe;
+mod webhooks;

@@ -88,6 +88,10 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "GET /api/v1/campaigns/{id}/sources",
         "PUT /api/v1/campaigns/{id}/cover",
         "GET /api/v1/campaigns/{id}/backers",
+        "GET /api/v1/webhooks",
+        "POST /api/v1/webhooks",
+        "DELETE /api/v1/webhooks/{id}",
+        "POST /api/v1/webhooks/{id}/enable",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -8,12 +8,14 @@ mod events;
 mod link;
 mod postgres;
 mod process;
+mod receiver;
 
 pub use browser::Browser;
 pub use events::{EventReader, Sse};
 pub use link::Link;
 pub use postgres::{PostgresDatabase, postgres_admin_url};
 pub use process::Process;
+pub use receiver::{Delivery, Receiver, verify};
 
 use api::ratelimit::RateLimit;
 use api::{AppState, Application, Settings};
@@ -160,6 +162,9 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         tier_cap_per_address: options.tier_cap_per_address,
         sqlite_max_mb: None,
         bench_routes: false,
+        // Receivers in tests listen on this machine; failed deliveries are tried again
+        // at the next round.
+        webhooks: api::webhooks::Settings { private_addresses: true, first_retry: Duration::from_millis(1) },
     })
     .await
     .expect("the application builds")

@@ -19,6 +19,7 @@ pub mod sites;
 pub mod startup;
 pub mod store;
 pub mod tribe;
+pub mod webhooks;
 
 pub use error::Error;
 pub use startup::{AppState, Application, Settings};

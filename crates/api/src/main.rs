@@ -87,6 +87,15 @@ struct ServeArgs {
     /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
     #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
+    /// Let webhook endpoints be `http://` and on private or local addresses (a receiver on
+    /// this machine or network). Off, only public `https://` addresses are taken and
+    /// connected to, so no creator can reach the operator's own network through one.
+    #[arg(long, env = "TRIBEFUND_WEBHOOKS_PRIVATE")]
+    webhooks_private: bool,
+    /// Seconds before a failed webhook delivery is first tried again; each later try waits
+    /// twice as long, at most six hours.
+    #[arg(long, env = "TRIBEFUND_WEBHOOK_FIRST_RETRY", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    webhook_first_retry: u64,
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
@@ -165,6 +174,8 @@ async fn run() -> anyhow::Result<()> {
         tier_cap_per_address,
         sqlite_max_mb,
         bench_routes,
+        webhooks_private,
+        webhook_first_retry,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
             println!("{}", api::cli::site(command, db).await?);
@@ -190,6 +201,10 @@ async fn run() -> anyhow::Result<()> {
         sqlite_max_mb,
         admission: api::admission::Limits { max_connections, max_streams, max_streams_per_address },
         bench_routes,
+        webhooks: api::webhooks::Settings {
+            private_addresses: webhooks_private,
+            first_retry: std::time::Duration::from_secs(webhook_first_retry),
+        },
     };
     let app = Application::build(settings).await?;
     let addr = app.local_addr();

@@ -50,6 +50,8 @@ pub struct Settings {
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the
     /// baseline that `cargo xtask bench` compares the pledge path with. Off in production.
     pub bench_routes: bool,
+    /// Where and how the sites' events are sent.
+    pub webhooks: crate::webhooks::Settings,
 }
 
 /// What every request handler shares: one `Arc`, so handing it to a request is one
@@ -106,6 +108,7 @@ impl Application {
         let (streams, max_streams, _, max_connections) = admission.counts();
         tracing::info!(open_files, max_connections, max_streams, streams, "descriptor limits");
         let form_key = store.secret("pledge_form").await?;
+        crate::webhooks::deliver::spawn(store.clone(), settings.webhooks.clone());
         let state = AppState(Arc::new(Shared {
             form_key,
             store,

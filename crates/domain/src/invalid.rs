@@ -62,6 +62,13 @@ pub enum FieldError {
     },
     /// Not a date and time.
     InvalidDate,
+    /// Not an `https://` (or, where the operator allows, `http://`) address this server
+    /// may send to.
+    InvalidUrl,
+    /// One more than the most there may be.
+    TooMany {
+        max: u32,
+    },
     /// A code this build does not know (sent by a newer server).
     Unknown,
 }
@@ -112,6 +119,8 @@ impl From<Code> for FieldError {
             "not_an_image" => FieldError::NotAnImage,
             "image_too_large" => FieldError::ImageTooLarge { max: c.max },
             "invalid_date" => FieldError::InvalidDate,
+            "invalid_url" => FieldError::InvalidUrl,
+            "too_many" => FieldError::TooMany { max: c.max },
             _ => FieldError::Unknown,
         }
     }
@@ -169,6 +178,8 @@ impl fmt::Display for FieldError {
             }
             FieldError::ImageTooLarge { max } => write!(f, "must be at most {max} pixels wide and high"),
             FieldError::InvalidDate => f.write_str("must be a date and time"),
+            FieldError::InvalidUrl => f.write_str("must be an https:// address on the public internet"),
+            FieldError::TooMany { max } => write!(f, "must be at most {max}"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -255,6 +266,8 @@ mod tests {
             FieldError::NotAnImage,
             FieldError::ImageTooLarge { max: 8_000 },
             FieldError::InvalidDate,
+            FieldError::InvalidUrl,
+            FieldError::TooMany { max: 16 },
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

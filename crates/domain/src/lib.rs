@@ -17,6 +17,7 @@ pub mod pledge;
 pub mod progress;
 pub mod text;
 pub mod time;
+pub mod webhooks;
 pub mod wire;
 
 #[cfg(test)]

@@ -239,6 +239,8 @@ impl Lang {
             (Lang::ZhCn, FieldError::NotAnImage) => "请上传 PNG、JPEG 或 WebP 图片".to_owned(),
             (Lang::ZhCn, FieldError::ImageTooLarge { max }) => format!("图片长宽不能超过 {max} 像素"),
             (Lang::ZhCn, FieldError::InvalidDate) => "请填写日期和时间".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidUrl) => "必须是公网上的 https:// 地址".to_owned(),
+            (Lang::ZhCn, FieldError::TooMany { max }) => format!("最多 {max} 个"),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }

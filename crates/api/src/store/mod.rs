@@ -27,6 +27,7 @@ mod sites;
 pub mod supervisor;
 mod tribe;
 mod updates;
+pub mod webhooks;
 mod writer;
 
 pub use backers::{BackerFilter, BackerPage, Cursor};
@@ -144,6 +145,11 @@ impl Store {
             Pool::Postgres(pool) => listen::spawn(pool.clone(), store.clone(), hub),
         }
         Ok(store)
+    }
+
+    /// Whether the store was closed (the server is stopping).
+    pub fn is_closed(&self) -> bool {
+        self.readers.is_closed()
     }
 
     /// Opens the database for the command line: migrated, with no writer, listener or

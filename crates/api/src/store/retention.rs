@@ -11,6 +11,9 @@ use std::time::Duration;
 /// How long an `Idempotency-Key` answers with its first pledge: at least 24 hours, and
 /// forgotten within [`EVERY`] after.
 pub const IDEMPOTENCY_RETENTION_SECS: i64 = 24 * 3600;
+/// How long a delivered webhook event is kept (for the endpoint's record), as Stripe keeps
+/// its events for 30 days.
+pub const DELIVERED_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// How often the purge runs.
 const EVERY: Duration = Duration::from_secs(300);
 
@@ -20,6 +23,7 @@ pub struct Purged {
     pub idempotency_keys: u64,
     pub sessions: u64,
     pub sign_in_links: u64,
+    pub webhook_deliveries: u64,
 }
 
 impl Store {
@@ -33,7 +37,10 @@ impl Store {
             .bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
         let sign_in_links = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM sign_in_links WHERE expires_at <= ?"))
             .bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        Ok(Purged { idempotency_keys, sessions, sign_in_links })
+        let delivered_before = now.plus_seconds(-DELIVERED_RETENTION_SECS).unix();
+        let webhook_deliveries = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM webhook_deliveries WHERE delivered_at < ?"))
+            .bind(delivered_before).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        Ok(Purged { idempotency_keys, sessions, sign_in_links, webhook_deliveries })
     }
 }
 

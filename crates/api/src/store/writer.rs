@@ -26,10 +26,12 @@ use super::pledge_rows::{insert_rows, known_keys};
 use super::referrals::{Credits, credit_referrers};
 use super::refusal::Refusal;
 use super::supervisor::{WriterHealth, supervise};
+use super::webhooks::{self, NewEvent};
 use super::{StoredPledge, by_receipt_token, counts_since, execute, notify};
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
+use domain::webhooks::EventType;
 use domain::{Campaign, NewPledge, Timestamp, Unavailable};
 use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap};
@@ -399,7 +401,19 @@ async fn commit_batch(
     }
     credits.apply(conn).await?;
 
-    // 5. Totals, fresh counts, commit.
+    // 5. Events for the site's webhooks, in the same transaction.
+    let mut events = Vec::new();
+    for state in &states {
+        if let State::Admitted(row, _) = state {
+            events.push(NewEvent::pledge(EventType::PledgeCreated, row, now));
+        }
+    }
+    for cancelled in cancelled.iter().flatten().filter(|c| !c.already) {
+        events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));
+    }
+    webhooks::queue(conn, &events, now).await?;
+
+    // 6. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();
     for (campaign, total) in &totals {
         on_conn!(&mut *conn, c => sqlx::query(sql(

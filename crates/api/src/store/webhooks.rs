@@ -1,0 +1,246 @@
+//! Webhook endpoints and their outbox: events are queued in the transaction of the change
+//! they tell of, one row per endpoint, and delivered by whichever replica claims them.
+
+use super::db::{Conn, on_conn};
+use super::writer::ROWS_PER_INSERT;
+use super::{Store, StoredPledge};
+use domain::Timestamp;
+use domain::webhooks::{Endpoint, Event, EventPledge, EventType, PledgeEvent};
+use sqlx::QueryBuilder;
+
+/// The most endpoints one site may register.
+pub const MAX_ENDPOINTS: i64 = 16;
+
+/// An event to queue for every enabled endpoint of its campaign's site.
+pub(crate) struct NewEvent {
+    pub campaign: String,
+    pub id: String,
+    pub kind: &'static str,
+    pub payload: String,
+}
+
+impl NewEvent {
+    /// A `pledge.*` event telling of `pledge` as it is now.
+    pub(crate) fn pledge(kind: EventType, pledge: &StoredPledge, now: Timestamp) -> NewEvent {
+        let id = format!("evt_{}", crate::ids::time_ordered());
+        let event = Event {
+            id: id.clone(),
+            kind: kind.as_str().to_owned(),
+            created_at: now,
+            data: PledgeEvent {
+                campaign: pledge.campaign_id.clone(),
+                pledge: EventPledge {
+                    id: pledge.id.clone(),
+                    name: pledge.name.clone(),
+                    tier: pledge.tier_id.clone(),
+                    quantity: pledge.quantity,
+                    options: pledge.options.clone(),
+                    amount: pledge.amount,
+                    referral_code: pledge.referral_code.clone(),
+                    referred_by: pledge.referred_by.clone(),
+                    status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
+                },
+            },
+        };
+        NewEvent {
+            campaign: pledge.campaign_id.clone(),
+            id,
+            kind: kind.as_str(),
+            payload: serde_json::to_string(&event).expect("an event serialises"),
+        }
+    }
+}
+
+/// A delivery a replica has claimed.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Due {
+    pub id: i64,
+    pub endpoint_id: String,
+    pub url: String,
+    pub secret: String,
+    pub payload: String,
+    pub attempts: i32,
+}
+
+/// Why an endpoint could not be added.
+#[derive(Debug)]
+pub enum AddRefused {
+    TooMany,
+}
+
+/// Marks due deliveries as taken (`?` the lease's end, now twice, how many); PostgreSQL
+/// skips rows another replica is claiming at that moment.
+const CLAIM_SQLITE: &str = "UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
+     SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+     WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
+     AND e.disabled_at IS NULL ORDER BY d.id LIMIT ?) RETURNING id";
+const CLAIM_POSTGRES: &str = "UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
+     SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+     WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
+     AND e.disabled_at IS NULL ORDER BY d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED) RETURNING id";
+
+type EndpointRow = (String, String, String, i64, i32, Option<String>, Option<String>, i64);
+
+impl Store {
+    /// Registers an endpoint for `site`, unless it has [`MAX_ENDPOINTS`] already.
+    pub async fn add_endpoint(
+        &self,
+        site: &str,
+        (id, url, secret): (&str, &str, &str),
+        now: Timestamp,
+    ) -> anyhow::Result<Result<(), AddRefused>> {
+        let mut conn = self.readers.acquire().await?;
+        // One statement, so two requests at once cannot both pass the count.
+        let added = on_conn!(&mut conn, c => sqlx::query(sql(
+            "INSERT INTO webhook_endpoints (id, site_id, url, secret, created_at) \
+             SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
+        )).bind(id).bind(site).bind(url).bind(secret).bind(now.unix()).bind(site).bind(MAX_ENDPOINTS)
+          .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        Ok(if added == 1 { Ok(()) } else { Err(AddRefused::TooMany) })
+    }
+
+    /// A site's endpoints, oldest first, with the events each still has to deliver.
+    pub async fn endpoints(&self, site: &str) -> anyhow::Result<Vec<Endpoint>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<EndpointRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT e.id, e.url, e.secret, e.created_at, e.failures, e.last_error, e.disabled_reason, \
+             (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL) \
+             FROM webhook_endpoints e WHERE e.site_id = ? ORDER BY e.created_at, e.id"
+        )).bind(site).fetch_all(&mut **c).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, secret, created_at, failures, last_error, disabled_reason, pending)| Endpoint {
+                id,
+                url,
+                secret,
+                created_at: Timestamp::from_unix(created_at),
+                status: if disabled_reason.is_some() { "disabled" } else { "enabled" }.to_owned(),
+                disabled_reason,
+                failures: u32::try_from(failures).unwrap_or(0),
+                last_error,
+                pending: u64::try_from(pending).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Removes a site's endpoint and what it had still to deliver; false when the site has
+    /// no such endpoint.
+    pub async fn remove_endpoint(&self, site: &str, id: &str) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let removed = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM webhook_endpoints WHERE id = ? AND site_id = ?"))
+            .bind(id).bind(site).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        Ok(removed == 1)
+    }
+
+    /// Enables a disabled endpoint again, with a clean record; its undelivered events are
+    /// tried again at once. False when the site has no such endpoint.
+    pub async fn enable_endpoint(&self, site: &str, id: &str, now: Timestamp) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let enabled = on_conn!(&mut conn, c => sqlx::query(sql(
+            "UPDATE webhook_endpoints SET failures = 0, disabled_at = NULL, disabled_reason = NULL \
+             WHERE id = ? AND site_id = ?"
+        )).bind(id).bind(site).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        if enabled == 1 {
+            on_conn!(&mut conn, c => sqlx::query(sql(
+                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND delivered_at IS NULL"
+            )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|_| ()))?;
+        }
+        Ok(enabled == 1)
+    }
+
+    /// Claims up to `limit` deliveries that are due, for `lease` seconds: no other replica
+    /// sends them meanwhile, and a replica that dies holding them lets them go at its end.
+    pub async fn claim_deliveries(&self, now: Timestamp, limit: i64, lease: i64) -> anyhow::Result<Vec<Due>> {
+        let mut conn = self.readers.acquire().await?;
+        let claim = if matches!(conn, Conn::Postgres(_)) { CLAIM_POSTGRES } else { CLAIM_SQLITE };
+        let claimed: Vec<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(claim))
+            .bind(now.unix() + lease).bind(now.unix()).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_conn!(&mut conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT d.id, d.endpoint_id, e.url, e.secret, d.payload, d.attempts FROM webhook_deliveries d \
+                 JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for (id,) in &claimed {
+                ids.push_bind(id);
+            }
+            query.push(") ORDER BY d.id");
+            query.build_query_as::<Due>().fetch_all(&mut **c).await
+        })
+        .map_err(Into::into)
+    }
+
+    /// A delivery the receiver took; its endpoint's run of failures ends.
+    pub async fn delivered(&self, due: &Due, now: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"))
+            .bind(now.unix()).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"))
+            .bind(&due.endpoint_id).execute(&mut **c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A delivery that failed: tried again at `retry_at`; its endpoint is disabled once
+    /// `disable_after` deliveries in a row have failed.
+    pub async fn delivery_failed(
+        &self,
+        due: &Due,
+        error: &str,
+        retry_at: Timestamp,
+        disable_after: i32,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, c => sqlx::query(sql(
+            "UPDATE webhook_deliveries SET next_attempt_at = ?, locked_until = 0, last_error = ? WHERE id = ?"
+        )).bind(retry_at.unix()).bind(error).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
+        let reason = format!("{disable_after} deliveries in a row failed; the last: {error}");
+        on_conn!(&mut conn, c => sqlx::query(sql(
+            "UPDATE webhook_endpoints SET failures = failures + 1, last_error = ?, \
+             disabled_at = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_at END, \
+             disabled_reason = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_reason END \
+             WHERE id = ?"
+        )).bind(error).bind(disable_after).bind(now.unix()).bind(disable_after).bind(&reason).bind(&due.endpoint_id)
+          .execute(&mut **c).await.map(|_| ()))?;
+        Ok(())
+    }
+}
+
+/// Queues `events` for every enabled endpoint of their campaigns' sites, inside the
+/// caller's transaction: nothing is written for a site without endpoints.
+pub(super) async fn queue(conn: &mut Conn, events: &[NewEvent], now: Timestamp) -> sqlx::Result<()> {
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new("WITH v (campaign_id, event_id, type, payload) AS (");
+            query.push_values(chunk, |mut values, event| {
+                values
+                    .push("CAST(")
+                    .push_bind_unseparated(&event.campaign)
+                    .push_unseparated(" AS TEXT)")
+                    .push("CAST(")
+                    .push_bind_unseparated(&event.id)
+                    .push_unseparated(" AS TEXT)")
+                    .push("CAST(")
+                    .push_bind_unseparated(event.kind)
+                    .push_unseparated(" AS TEXT)")
+                    .push("CAST(")
+                    .push_bind_unseparated(&event.payload)
+                    .push_unseparated(" AS TEXT)");
+            });
+            query.push(
+                ") INSERT INTO webhook_deliveries (event_id, endpoint_id, type, payload, created_at, next_attempt_at) \
+                 SELECT v.event_id, e.id, v.type, v.payload, ",
+            );
+            query.push_bind(now.unix()).push(", ").push_bind(now.unix());
+            query.push(
+                " FROM v JOIN campaigns c ON c.id = v.campaign_id \
+                 JOIN webhook_endpoints e ON e.site_id = c.site_id AND e.disabled_at IS NULL",
+            );
+            query.build().execute(&mut **c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Sends queued events to their endpoints: every replica runs this, claiming deliveries in
+//! the database so each is sent by one at a time; a delivery is retried with backoff until
+//! its receiver answers 2xx, and an endpoint whose deliveries keep failing is disabled.
+//!
+//! Each request carries `Tribefund-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! "<t>.<body>" keyed with the endpoint's secret>`, as Stripe's do.
+
+use super::Settings;
+use super::address::{self, PublicOnly};
+use crate::store::Store;
+use crate::store::webhooks::Due;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a replica holds the deliveries it claimed: longer than a request may take.
+const LEASE_SECS: i64 = 60;
+/// Deliveries claimed, and sent at once, per round.
+const PER_ROUND: i64 = 32;
+/// How long a receiver has to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries failed in a row before the endpoint is disabled: with the backoff doubling
+/// from 10 s up to six hours, about three days of failures.
+pub const DISABLE_AFTER: i32 = 15;
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// How often a replica looks for deliveries that are due.
+const POLL: Duration = Duration::from_secs(1);
+
+pub(crate) fn spawn(store: Store, settings: Settings) {
+    let mut client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("tribefund-webhooks/1");
+    if !settings.private_addresses {
+        client = client.dns_resolver(Arc::new(PublicOnly));
+    }
+    let client = match client.build() {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot make the webhook client; events stay queued");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if store.is_closed() {
+                return;
+            }
+            if let Err(e) = round(&store, &client, &settings).await {
+                tracing::warn!(error = %e, "delivering webhooks failed; trying again");
+            }
+        }
+    });
+}
+
+/// Sends what is due until nothing is.
+async fn round(store: &Store, client: &reqwest::Client, settings: &Settings) -> anyhow::Result<()> {
+    loop {
+        let due = store.claim_deliveries(crate::now(), PER_ROUND, LEASE_SECS).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let sent = futures::future::join_all(due.iter().map(|d| send(client, d, settings))).await;
+        let now = crate::now();
+        for (due, result) in due.iter().zip(sent) {
+            match result {
+                Ok(()) => store.delivered(due, now).await?,
+                Err(error) => {
+                    let retry_at =
+                        now.plus_seconds(backoff(settings.first_retry, due.attempts).as_secs() as i64);
+                    tracing::info!(endpoint = %due.endpoint_id, attempts = due.attempts, %error, "a webhook delivery failed");
+                    store.delivery_failed(due, &error, retry_at, DISABLE_AFTER, now).await?;
+                }
+            }
+        }
+    }
+}
+
+/// The wait before try `attempts + 1`: `first`, doubling, at most six hours.
+pub fn backoff(first: Duration, attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    first.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+}
+
+/// One delivery; the error as the creator will read it (never the secret or the body).
+async fn send(client: &reqwest::Client, due: &Due, settings: &Settings) -> Result<(), String> {
+    // An address typed as a number skips the resolver: check it here too.
+    let url = address::check(&due.url, settings.private_addresses).map_err(|e| format!("the address {e}"))?;
+    let timestamp = crate::now().unix();
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("tribefund-signature", signature(&due.secret, timestamp, &due.payload))
+        .body(due.payload.clone())
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
+    let status = response.status();
+    if status.is_success() { Ok(()) } else { Err(format!("the receiver answered HTTP {}", status.as_u16())) }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    }
+}
+
+/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("t={timestamp},v1={}", crate::ids::hex(&mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_the_first_retry_and_stops_at_six_hours() {
+        let first = Duration::from_secs(10);
+        let waits: Vec<u64> = (1..=5).map(|n| backoff(first, n).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160]);
+        assert_eq!(backoff(first, 40), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn the_signature_is_an_hmac_of_the_timestamp_and_body() {
+        // Checked against `printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test`.
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
+            "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+        );
+    }
+}

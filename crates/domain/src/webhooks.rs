@@ -1,0 +1,108 @@
+//! Events a site's systems are told of, as webhooks: their names and JSON shapes, and the
+//! rule for an endpoint's address.
+
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What happened. The names are the `type` of each event, pinned for receivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    PledgeCreated,
+    PledgeCancelled,
+    PledgePaid,
+    PledgeRefunded,
+    CampaignSucceeded,
+    CampaignFailed,
+    OptionUnlocked,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 7] = [
+        EventType::PledgeCreated,
+        EventType::PledgeCancelled,
+        EventType::PledgePaid,
+        EventType::PledgeRefunded,
+        EventType::CampaignSucceeded,
+        EventType::CampaignFailed,
+        EventType::OptionUnlocked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::PledgeCreated => "pledge.created",
+            EventType::PledgeCancelled => "pledge.cancelled",
+            EventType::PledgePaid => "pledge.paid",
+            EventType::PledgeRefunded => "pledge.refunded",
+            EventType::CampaignSucceeded => "campaign.succeeded",
+            EventType::CampaignFailed => "campaign.failed",
+            EventType::OptionUnlocked => "option.unlocked",
+        }
+    }
+}
+
+/// One event as delivered: the body a receiver verifies and reads.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event<T> {
+    /// `evt_…`, the same on every retry: receivers use it to apply each event once.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: Timestamp,
+    pub data: T,
+}
+
+/// The data of a `pledge.*` event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PledgeEvent {
+    pub campaign: String,
+    pub pledge: EventPledge,
+}
+
+/// A pledge as an event tells of it; its contact is read through the creator API.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPledge {
+    pub id: String,
+    pub name: String,
+    pub tier: Option<String>,
+    pub quantity: u32,
+    pub options: BTreeMap<String, String>,
+    pub amount: i64,
+    pub referral_code: String,
+    pub referred_by: Option<String>,
+    /// `live` or `cancelled`.
+    pub status: String,
+}
+
+/// A new endpoint: where to send the site's events.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointInput {
+    pub url: String,
+}
+
+/// An endpoint as its site sees it. `secret` (`whsec_…`) signs every delivery.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    pub created_at: Timestamp,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// Why it was disabled: deliveries failed too many times in a row, and the last error.
+    pub disabled_reason: Option<String>,
+    /// Deliveries failed in a row, and the last one's error.
+    pub failures: u32,
+    pub last_error: Option<String>,
+    /// Events waiting to be delivered.
+    pub pending: u64,
+}
+
+/// The longest endpoint address taken.
+pub const MAX_URL_LEN: usize = 2_000;
