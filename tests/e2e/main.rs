@@ -18,6 +18,7 @@ mod hardening;
 mod openapi;
 mod pages;
 mod replicas;
+mod settlement;
 mod support;
 mod tribe;
 mod webhooks;

@@ -11,7 +11,7 @@ use tests::{Process, Receiver, TestApp, eventually, store_test, verify};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn add_endpoint(app: &TestApp, url: &str) -> reqwest::Response {
+pub(crate) async fn add_endpoint(app: &TestApp, url: &str) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/webhooks"))
         .bearer_auth(&app.demo_key)
@@ -21,7 +21,7 @@ async fn add_endpoint(app: &TestApp, url: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
+pub(crate) async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
     let list: serde_json::Value = app
         .client
         .get(app.url("/api/v1/webhooks"))
@@ -36,7 +36,7 @@ async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
 }
 
 /// Waits until the receiver holds `n` deliveries.
-async fn received(receiver: &Receiver, n: usize) -> Vec<tests::Delivery> {
+pub(crate) async fn received(receiver: &Receiver, n: usize) -> Vec<tests::Delivery> {
     eventually(WAIT, &format!("{n} deliveries"), || async {
         let got = receiver.deliveries();
         (got.len() >= n).then_some(got)
@@ -265,4 +265,28 @@ async fn events_queued_before_a_sigkill_are_delivered_after_the_restart() {
     delivered.dedup();
     pledged.sort();
     assert_eq!(delivered, pledged, "every acknowledged pledge's event arrives");
+}
+
+store_test!(a_value_reaching_its_minimum_batch_sends_option_unlocked_once);
+async fn a_value_reaching_its_minimum_batch_sends_option_unlocked_once(app: TestApp) {
+    let receiver = Receiver::start().await;
+    assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
+    let campaign = crate::support::limited_campaign("prints", 50);
+    api::campaigning::create(&app.state.store, &app.state.hub, api::demo::SITE, campaign).await.unwrap();
+    // Size L is made from 3 units: 2, then 1 more (reached), then 1 more.
+    for units in [2, 1, 1] {
+        let body = json!({
+            "tier": "limited", "quantity": units, "amount": 1_000 * units, "options": { "size": "L" },
+            "name": "Fan", "contact": "fan@example.com"
+        });
+        assert_eq!(app.post_pledge("prints", body.to_string()).await.status(), 201);
+    }
+    let got = received(&receiver, 4).await;
+    let unlocked: Vec<&serde_json::Value> =
+        got.iter().map(|d| &d.event).filter(|e| e["type"] == "option.unlocked").collect();
+    assert_eq!(unlocked.len(), 1, "{unlocked:?}");
+    assert_eq!(
+        unlocked[0]["data"],
+        json!({ "campaign": "prints", "tier": "limited", "option": "size", "value": "L", "units": 3, "min_batch": 3 })
+    );
 }

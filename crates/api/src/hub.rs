@@ -145,6 +145,17 @@ impl Hub {
         entry
     }
 
+    /// Every campaign that has ended by `now` and was not cancelled.
+    pub fn ended(&self, now: Timestamp) -> Vec<Arc<Campaign>> {
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
+        campaigns
+            .values()
+            .map(|e| e.snapshot.borrow().clone())
+            .filter(|s| s.campaign.ends_at() <= now && !s.counts.cancelled)
+            .map(|s| s.campaign.clone())
+            .collect()
+    }
+
     /// Every campaign of `site`, for the creator's list.
     pub fn of_site(&self, site: &str) -> Vec<Arc<Entry>> {
         let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());

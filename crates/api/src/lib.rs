@@ -15,6 +15,7 @@ pub mod pledging;
 pub mod ratelimit;
 pub mod render;
 mod serve;
+pub mod settlement;
 pub mod sites;
 pub mod startup;
 pub mod store;

@@ -125,6 +125,7 @@ impl Application {
         for stored in state.store.campaigns().await? {
             state.hub.insert(stored.campaign, &stored.site, stored.counts, now);
         }
+        crate::settlement::spawn(state.store.clone(), state.hub.clone());
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;

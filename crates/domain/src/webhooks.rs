@@ -77,6 +77,33 @@ pub struct EventPledge {
     pub status: String,
 }
 
+/// The data of a `campaign.succeeded` or `campaign.failed` event, sent once when the
+/// campaign has ended: an all-or-nothing campaign succeeds when it reached its goal, a
+/// flexible one when anyone pledged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignEvent {
+    pub campaign: String,
+    /// `succeeded` or `failed`.
+    pub outcome: String,
+    pub raised: i64,
+    pub goal: i64,
+    pub currency: crate::Currency,
+    pub backers: u64,
+}
+
+/// The data of an `option.unlocked` event: a value's units reached its minimum batch.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionEvent {
+    pub campaign: String,
+    pub tier: String,
+    pub option: String,
+    pub value: String,
+    pub units: u64,
+    pub min_batch: u64,
+}
+
 /// A new endpoint: where to send the site's events.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,7 +75,8 @@ pub(super) async fn claim(conn: &mut Conn, campaign: &str, tier: &str, units: i6
     Ok(done == 1)
 }
 
-/// Moves an option value's count by `units` (negative when a pledge is cancelled).
+/// Moves an option value's count by `units` (negative when a pledge is cancelled); the
+/// value's units after.
 pub(super) async fn add_to_value(
     conn: &mut Conn,
     campaign: &str,
@@ -83,8 +84,8 @@ pub(super) async fn add_to_value(
     name: &str,
     value: &str,
     units: i64,
-) -> sqlx::Result<()> {
-    on_conn!(conn, c => sqlx::query(sql(
-        "UPDATE option_values SET claimed = claimed + ? WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?"
-    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).execute(&mut **c).await.map(|_| ()))
+) -> sqlx::Result<Option<i64>> {
+    on_conn!(conn, c => sqlx::query_scalar(sql(
+        "UPDATE option_values SET claimed = claimed + ? WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ? RETURNING claimed"
+    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).fetch_optional(&mut **c).await)
 }

@@ -23,6 +23,7 @@ mod refusal;
 pub mod retention;
 mod secrets;
 mod sessions;
+pub mod settlement;
 mod sites;
 pub mod supervisor;
 mod tribe;

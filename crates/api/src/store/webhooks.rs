@@ -5,7 +5,7 @@ use super::db::{Conn, on_conn};
 use super::writer::ROWS_PER_INSERT;
 use super::{Store, StoredPledge};
 use domain::Timestamp;
-use domain::webhooks::{Endpoint, Event, EventPledge, EventType, PledgeEvent};
+use domain::webhooks::{Endpoint, Event, EventPledge, EventType, OptionEvent, PledgeEvent};
 use sqlx::QueryBuilder;
 
 /// The most endpoints one site may register.
@@ -46,6 +46,34 @@ impl NewEvent {
             campaign: pledge.campaign_id.clone(),
             id,
             kind: kind.as_str(),
+            payload: serde_json::to_string(&event).expect("an event serialises"),
+        }
+    }
+}
+
+impl NewEvent {
+    /// `option.unlocked`: a value's units reached its minimum batch, so it will be made.
+    pub(crate) fn unlocked(
+        campaign: &str,
+        (tier, option, value): (&str, &str, &str),
+        (units, min_batch): (i64, i64),
+        now: Timestamp,
+    ) -> NewEvent {
+        let id = format!("evt_{}", crate::ids::time_ordered());
+        let kind = EventType::OptionUnlocked.as_str();
+        let data = OptionEvent {
+            campaign: campaign.to_owned(),
+            tier: tier.to_owned(),
+            option: option.to_owned(),
+            value: value.to_owned(),
+            units: u64::try_from(units).unwrap_or(0),
+            min_batch: u64::try_from(min_batch).unwrap_or(0),
+        };
+        let event = Event { id: id.clone(), kind: kind.to_owned(), created_at: now, data };
+        NewEvent {
+            campaign: campaign.to_owned(),
+            id,
+            kind,
             payload: serde_json::to_string(&event).expect("an event serialises"),
         }
     }
@@ -211,7 +239,7 @@ impl Store {
 
 /// Queues `events` for every enabled endpoint of their campaigns' sites, inside the
 /// caller's transaction: nothing is written for a site without endpoints.
-pub(super) async fn queue(conn: &mut Conn, events: &[NewEvent], now: Timestamp) -> sqlx::Result<()> {
+pub(crate) async fn queue(conn: &mut Conn, events: &[NewEvent], now: Timestamp) -> sqlx::Result<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
         on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new("WITH v (campaign_id, event_id, type, payload) AS (");

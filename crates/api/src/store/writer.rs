@@ -366,8 +366,18 @@ async fn commit_batch(
         total.changes += 1;
         total.extras |= command.pledge.public();
     }
+    let mut events = Vec::new();
     for ((campaign, tier, name, value), units) in chosen {
-        add_to_value(conn, campaign, tier, name, value, units).await?;
+        let after = add_to_value(conn, campaign, tier, name, value, units).await?.unwrap_or(0);
+        let batch = commands.iter().find(|c| c.campaign.id().as_str() == campaign).and_then(|c| {
+            c.campaign.tier(tier)?.options().iter().find(|g| g.name() == name)?.value(value)?.min_batch()
+        });
+        if let Some(batch) = batch.map(i64::from)
+            && after >= batch
+            && after - units < batch
+        {
+            events.push(NewEvent::unlocked(campaign, (tier, name, value), (after, batch), now));
+        }
     }
     let mut credits = Credits::default();
     credit_referrers(conn, commands, &mut states, &mut credits).await?;
@@ -402,7 +412,6 @@ async fn commit_batch(
     credits.apply(conn).await?;
 
     // 5. Events for the site's webhooks, in the same transaction.
-    let mut events = Vec::new();
     for state in &states {
         if let State::Admitted(row, _) = state {
             events.push(NewEvent::pledge(EventType::PledgeCreated, row, now));

@@ -1,0 +1,63 @@
+//! Every replica looks, each second, for campaigns of its hub that have ended and are not
+//! settled, and settles them (`Store::settle`): the outcome is recorded once, across all
+//! replicas and restarts, with the `campaign.succeeded` or `campaign.failed` event.
+//! Payments will be charged or voided here.
+
+use crate::hub::Hub;
+use crate::store::Store;
+use crate::store::settlement::Settled;
+use domain::Timestamp;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Settles, at `now`, every campaign of `hub` that has ended and is not in `known` (the
+/// ones known settled, which this fills); what this call settled.
+pub async fn settle_due(
+    store: &Store,
+    hub: &Hub,
+    known: &mut HashSet<String>,
+    now: Timestamp,
+) -> anyhow::Result<Vec<(String, Settled)>> {
+    let mut settled = Vec::new();
+    for campaign in hub.ended(now) {
+        let id = campaign.id().to_string();
+        if known.contains(&id) {
+            continue;
+        }
+        if let Some(outcome) = store.settle(&campaign, now).await? {
+            tracing::info!(campaign = %id, outcome = %outcome.outcome, raised = outcome.raised, "settled");
+            settled.push((id.clone(), outcome));
+        }
+        // Settled here or elsewhere, or cancelled: nothing more to do for it.
+        known.insert(id);
+    }
+    Ok(settled)
+}
+
+pub(crate) fn spawn(store: Store, hub: Arc<Hub>) {
+    tokio::spawn(async move {
+        let mut known = loop {
+            match store.settled().await {
+                Ok(known) => break known,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading settled campaigns failed; retrying");
+                    tokio::time::sleep(EVERY).await;
+                }
+            }
+        };
+        let mut tick = tokio::time::interval(EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if store.is_closed() {
+                return;
+            }
+            if let Err(e) = settle_due(&store, &hub, &mut known, crate::now()).await {
+                tracing::warn!(error = %e, "settling ended campaigns failed; trying again");
+            }
+        }
+    });
+}

@@ -1,0 +1,71 @@
+//! Settling a campaign once it has ended: its outcome recorded with the event that tells
+//! of it, in one transaction. The conditional `UPDATE` takes the campaign's row, so of
+//! replicas settling at once exactly one records it; a crash before `COMMIT` leaves it for
+//! the next try.
+
+use super::db::on_conn;
+use super::webhooks::{self, NewEvent};
+use super::{Store, begin_write, finish};
+use domain::webhooks::{CampaignEvent, Event, EventType};
+use domain::{Campaign, Funding, Timestamp};
+use std::collections::HashSet;
+
+/// A campaign this call settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub outcome: String,
+    pub raised: i64,
+    pub backers: u64,
+}
+
+impl Store {
+    /// The campaigns already settled (by any replica).
+    pub async fn settled(&self) -> anyhow::Result<HashSet<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let ids: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id FROM campaigns WHERE settled_at IS NOT NULL"))
+            .fetch_all(&mut **c).await)?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Settles `campaign` at `now`, unless it is settled already or was cancelled: `None`.
+    pub async fn settle(&self, campaign: &Campaign, now: Timestamp) -> anyhow::Result<Option<Settled>> {
+        let mut conn = self.readers.acquire().await?;
+        begin_write(&mut conn).await?;
+        let settled = async {
+            let flexible = campaign.funding() == Funding::Flexible;
+            let row: Option<(String, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+                "UPDATE campaigns SET settled_at = ?, \
+                 outcome = CASE WHEN raised >= ? OR (? AND raised > 0) THEN 'succeeded' ELSE 'failed' END \
+                 WHERE id = ? AND settled_at IS NULL AND cancelled_at IS NULL RETURNING outcome, raised, backers"
+            )).bind(now.unix()).bind(campaign.goal().minor()).bind(flexible).bind(campaign.id().as_str())
+              .fetch_optional(&mut **c).await)?;
+            let Some((outcome, raised, backers)) = row else { return Ok(None) };
+            let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
+            let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
+            let id = format!("evt_{}", crate::ids::time_ordered());
+            let event = Event {
+                id: id.clone(),
+                kind: kind.as_str().to_owned(),
+                created_at: now,
+                data: CampaignEvent {
+                    campaign: campaign.id().to_string(),
+                    outcome: settled.outcome.clone(),
+                    raised: settled.raised,
+                    goal: campaign.goal().minor(),
+                    currency: campaign.currency(),
+                    backers: settled.backers,
+                },
+            };
+            let event = NewEvent {
+                campaign: campaign.id().to_string(),
+                id,
+                kind: kind.as_str(),
+                payload: serde_json::to_string(&event)?,
+            };
+            webhooks::queue(&mut conn, &[event], now).await?;
+            anyhow::Ok(Some(settled))
+        }
+        .await;
+        finish(&mut conn, settled).await
+    }
+}
