@@ -64,7 +64,8 @@ impl Link {
         self.flowing.send_replace(false);
     }
 
-    /// Cuts the link as soon as a client sends `bytes` (say, a `COMMIT`), which is held.
+    /// Cuts the link as soon as a client sends `bytes` (say, a pledge's idempotency key),
+    /// which are held.
     pub fn cut_when_sent(&self, bytes: &[u8]) {
         *self.trigger.lock().unwrap() = Some(bytes.to_vec());
     }

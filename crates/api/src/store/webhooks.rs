@@ -3,7 +3,7 @@
 
 use super::db::{Conn, on_conn};
 use super::writer::ROWS_PER_INSERT;
-use super::{Store, StoredPledge};
+use super::{Store, StoredPledge, begin_write, finish};
 use domain::Timestamp;
 use domain::webhooks::{Endpoint, Event, EventPledge, EventType, OptionEvent, PledgeEvent};
 use sqlx::QueryBuilder;
@@ -118,13 +118,25 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<Result<(), AddRefused>> {
         let mut conn = self.readers.acquire().await?;
-        // One statement, so two requests at once cannot both pass the count.
-        let added = on_conn!(&mut conn, c => sqlx::query(sql(
-            "INSERT INTO webhook_endpoints (id, site_id, url, secret, created_at) \
-             SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
-        )).bind(id).bind(site).bind(url).bind(secret).bind(now.unix()).bind(site).bind(MAX_ENDPOINTS)
-          .execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        Ok(if added == 1 { Ok(()) } else { Err(AddRefused::TooMany) })
+        begin_write(&mut conn).await?;
+        let added = async {
+            // Two requests at once must not both pass the count: SQLite's write lock orders
+            // them already, the site's row does on PostgreSQL.
+            if let Conn::Postgres(c) = &mut conn {
+                sqlx::query("SELECT 1 FROM sites WHERE id = $1 FOR UPDATE")
+                    .bind(site)
+                    .execute(&mut **c)
+                    .await?;
+            }
+            let added = on_conn!(&mut conn, c => sqlx::query(sql(
+                "INSERT INTO webhook_endpoints (id, site_id, url, secret, created_at) \
+                 SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
+            )).bind(id).bind(site).bind(url).bind(secret).bind(now.unix()).bind(site).bind(MAX_ENDPOINTS)
+              .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            anyhow::Ok(if added == 1 { Ok(()) } else { Err(AddRefused::TooMany) })
+        }
+        .await;
+        finish(&mut conn, added).await
     }
 
     /// A site's endpoints, oldest first, with the events each still has to deliver.
