@@ -17,6 +17,7 @@ mod faults;
 mod hardening;
 mod openapi;
 mod pages;
+mod payments;
 mod replicas;
 mod settlement;
 mod support;

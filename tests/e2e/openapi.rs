@@ -92,6 +92,7 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "POST /api/v1/webhooks",
         "DELETE /api/v1/webhooks/{id}",
         "POST /api/v1/webhooks/{id}/enable",
+        "POST /api/v1/campaigns/{id}/pledges/{pledge}/paid",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

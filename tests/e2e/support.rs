@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
     let now = api::now();
     CampaignInput {
+        manual_payment: None,
+        payments: Default::default(),
         id: id.into(),
         title: "Limited run".into(),
         summary: String::new(),

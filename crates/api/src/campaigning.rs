@@ -8,7 +8,7 @@ use crate::hub::{Entry, Hub};
 use crate::store::{Edited, Store};
 use domain::edit::{CampaignPatch, locked_fields, slug_from_title};
 use domain::wire::{CampaignInput, Update, UpdateInput};
-use domain::{Campaign, FieldError, FieldErrors};
+use domain::{Campaign, FieldError, FieldErrors, PaymentMode};
 use std::sync::Arc;
 
 /// Creates a campaign of `site`. Without an id, one is made from the title (with a random
@@ -31,6 +31,7 @@ pub async fn create(
             input.clone().with_id(id)
         };
         let campaign = Campaign::new(candidate).map_err(Error::Invalid)?;
+        offered(&campaign)?;
         let now = crate::now();
         if let Some(counts) = store.create_campaign(site, &campaign, now).await? {
             return Ok(hub.insert(campaign, site, counts, now));
@@ -56,11 +57,21 @@ pub async fn edit(
     let edited = store
         .edit_campaign(site, id, |old, counts| {
             let new = Campaign::new(patch.apply(old.to_input())).map_err(Error::Invalid)?;
+            offered(&new)?;
             let locked = locked_fields(old, &new, counts);
             if locked.is_empty() { Ok(new) } else { Err(Error::Locked(locked)) }
         })
         .await?;
     publish(hub, site, edited)
+}
+
+/// Refuses what this server does not offer: card payments need a payment provider, which
+/// is not set up yet.
+fn offered(campaign: &Campaign) -> Result<(), Error> {
+    if campaign.payments() == PaymentMode::Stripe {
+        return Err(Error::Invalid(one("payments", FieldError::NotAvailable)));
+    }
+    Ok(())
 }
 
 /// Cancels campaign `id` of `site`: it shows as cancelled everywhere and takes no pledges.

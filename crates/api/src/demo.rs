@@ -2,6 +2,7 @@
 
 use crate::sites::CreatedSite;
 use crate::startup::AppState;
+use domain::PaymentMode;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
 use domain::{Currency, Funding, Timestamp};
 
@@ -71,5 +72,7 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
             },
         ],
         max_pledge: None,
+        payments: PaymentMode::None,
+        manual_payment: None,
     }
 }

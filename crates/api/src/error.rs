@@ -29,6 +29,9 @@ pub enum Error {
     Cancelled,
     #[error("campaign changed")]
     Changed,
+    /// A pledge that cannot be paid: cancelled, void, or of a campaign without payments.
+    #[error("not awaiting payment")]
+    NotPayable,
     #[error("locked by pledges")]
     Locked(FieldErrors),
     #[error("unauthorized")]
@@ -98,6 +101,7 @@ impl Error {
             | Error::Ended
             | Error::Cancelled
             | Error::Changed
+            | Error::NotPayable
             | Error::Locked(_)
             | Error::SoldOut(_)
             | Error::AddressCap { .. }
@@ -125,6 +129,11 @@ impl Error {
             }
             Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
             Error::Cancelled => ("cancelled", "Campaign cancelled", "The creator cancelled this campaign.".into()),
+            Error::NotPayable => (
+                "not-payable",
+                "Not awaiting payment",
+                "This pledge was cancelled, its time to pay ran out, or its campaign takes no payments.".into(),
+            ),
             Error::Changed => (
                 "campaign-changed",
                 "Campaign changed",

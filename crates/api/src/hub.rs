@@ -185,6 +185,8 @@ mod tests {
 
     fn campaign() -> Campaign {
         Campaign::new(CampaignInput {
+            manual_payment: None,
+            payments: Default::default(),
             id: "c".into(),
             title: "C".into(),
             summary: String::new(),

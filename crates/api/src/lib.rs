@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod payments;
 pub mod pledging;
 pub mod ratelimit;
 pub mod render;

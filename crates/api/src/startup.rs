@@ -126,6 +126,7 @@ impl Application {
             state.hub.insert(stored.campaign, &stored.site, stored.counts, now);
         }
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
+        crate::payments::expiry::spawn(state.store.clone());
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;

@@ -6,6 +6,7 @@
 
 use crate::invalid::{FieldError, FieldErrors};
 use crate::money::{Amount, Currency};
+use crate::payment::{ManualPayment, PaymentMode};
 use crate::text::{clean, is_slug};
 use crate::time::Timestamp;
 use crate::wire;
@@ -188,6 +189,9 @@ pub struct Campaign {
     pub(crate) stretch_goals: Vec<wire::StretchGoal>,
     /// The most one pledge may be, when the creator set it.
     pub(crate) max_pledge: Option<Amount>,
+    pub(crate) payments: PaymentMode,
+    /// Set exactly when `payments` is manual.
+    pub(crate) manual_payment: Option<ManualPayment>,
 }
 
 impl Campaign {
@@ -259,6 +263,7 @@ impl Campaign {
         }
         stretch_goals.sort_by_key(|g| g.amount);
         let max_pledge = input.max_pledge.and_then(|max| errors.check("max_pledge", Amount::new(max)));
+        let manual_payment = ManualPayment::check(input.payments, input.manual_payment, &mut errors);
         match (id, title, summary, story, goal) {
             (Some(id), Some(title), Some(summary), Some(story), Some(goal)) if errors.is_empty() => {
                 Ok(Campaign {
@@ -274,6 +279,8 @@ impl Campaign {
                     tiers,
                     stretch_goals,
                     max_pledge,
+                    payments: input.payments,
+                    manual_payment,
                 })
             }
             _ => Err(errors),
@@ -325,6 +332,16 @@ impl Campaign {
         self.max_pledge.unwrap_or(self.goal)
     }
 
+    /// How backers pay.
+    pub fn payments(&self) -> PaymentMode {
+        self.payments
+    }
+
+    /// How backers of a manual campaign pay.
+    pub fn manual_payment(&self) -> Option<&ManualPayment> {
+        self.manual_payment.as_ref()
+    }
+
     /// The definition back in its wire shape, for storage and for editing.
     pub fn to_input(&self) -> wire::CampaignInput {
         wire::CampaignInput {
@@ -339,6 +356,8 @@ impl Campaign {
             funding: self.funding,
             stretch_goals: self.stretch_goals.clone(),
             max_pledge: self.max_pledge.map(|a| a.minor()),
+            payments: self.payments,
+            manual_payment: self.manual_payment.clone(),
             tiers: self
                 .tiers
                 .iter()

@@ -46,6 +46,11 @@ pub struct CampaignPatch {
     /// The most one pledge may be; `null` makes it the goal again.
     #[serde(default, deserialize_with = "present")]
     pub max_pledge: Option<Option<i64>>,
+    #[serde(default)]
+    pub payments: Option<crate::PaymentMode>,
+    /// A manual campaign's instructions and expiry; `null` removes them.
+    #[serde(default, deserialize_with = "present")]
+    pub manual_payment: Option<Option<crate::ManualPayment>>,
 }
 
 /// A field that is present, even as `null`: absent stays `None`, `null` is `Some(None)`.
@@ -75,7 +80,9 @@ impl CampaignPatch {
             funding,
             tiers,
             stretch_goals,
-            max_pledge
+            max_pledge,
+            payments,
+            manual_payment
         );
         input
     }
@@ -98,6 +105,9 @@ pub fn locked_fields(old: &Campaign, new: &Campaign, counts: &Counts) -> FieldEr
         }
         if old.funding() != new.funding() {
             errors.add("funding", FieldError::Locked);
+        }
+        if old.payments() != new.payments() {
+            errors.add("payments", FieldError::Locked);
         }
         if old.starts_at() != new.starts_at() {
             errors.add("starts_at", FieldError::Locked);
@@ -133,7 +143,7 @@ pub fn locked_fields(old: &Campaign, new: &Campaign, counts: &Counts) -> FieldEr
 pub fn locked_now(campaign: &Campaign, counts: &Counts) -> Vec<String> {
     let mut fields = Vec::new();
     if counts.backers > 0 {
-        fields.extend(["goal", "currency", "funding", "starts_at", "ends_at"].map(String::from));
+        fields.extend(["goal", "currency", "funding", "payments", "starts_at", "ends_at"].map(String::from));
     }
     for (i, tier) in campaign.tiers().iter().enumerate() {
         if counts.claimed.get(tier.id().as_str()).is_some_and(|&n| n > 0) {

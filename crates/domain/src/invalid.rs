@@ -65,6 +65,8 @@ pub enum FieldError {
     /// Not an `https://` (or, where the operator allows, `http://`) address this server
     /// may send to.
     InvalidUrl,
+    /// Not offered by this server (card payments where no payment provider is set up).
+    NotAvailable,
     /// One more than the most there may be.
     TooMany {
         max: u32,
@@ -121,6 +123,7 @@ impl From<Code> for FieldError {
             "invalid_date" => FieldError::InvalidDate,
             "invalid_url" => FieldError::InvalidUrl,
             "too_many" => FieldError::TooMany { max: c.max },
+            "not_available" => FieldError::NotAvailable,
             _ => FieldError::Unknown,
         }
     }
@@ -180,6 +183,7 @@ impl fmt::Display for FieldError {
             FieldError::InvalidDate => f.write_str("must be a date and time"),
             FieldError::InvalidUrl => f.write_str("must be an https:// address on the public internet"),
             FieldError::TooMany { max } => write!(f, "must be at most {max}"),
+            FieldError::NotAvailable => f.write_str("is not available on this server"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -268,6 +272,7 @@ mod tests {
             FieldError::InvalidDate,
             FieldError::InvalidUrl,
             FieldError::TooMany { max: 16 },
+            FieldError::NotAvailable,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

@@ -13,6 +13,7 @@ pub mod edit;
 pub mod invalid;
 pub mod money;
 pub mod origin;
+pub mod payment;
 pub mod pledge;
 pub mod progress;
 pub mod text;
@@ -30,5 +31,6 @@ pub use campaign::{
 pub use invalid::{FieldError, FieldErrors};
 pub use money::{Amount, Currency};
 pub use origin::Origin;
+pub use payment::{ManualPayment, PaymentMode, PaymentStatus};
 pub use pledge::{IdempotencyKey, NewPledge};
 pub use time::Timestamp;

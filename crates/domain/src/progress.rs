@@ -8,7 +8,11 @@ use std::collections::BTreeMap;
 /// A campaign's live numbers, as the store keeps them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Money that counts toward the goal: all of it without payments, secured or paid
+    /// money with them.
     pub raised: i64,
+    /// Everything live pledges promise.
+    pub pledged: i64,
     pub backers: u64,
     pub seq: u64,
     /// Pledges per tier id.
@@ -159,6 +163,9 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         leaders: counts.leaders.clone(),
         wall: counts.wall.clone(),
         max_pledge: campaign.max_pledge.map(|a| a.minor()),
+        payments: campaign.payments(),
+        manual_payment: campaign.manual_payment().cloned(),
+        pledged: counts.pledged,
     }
 }
 

@@ -75,6 +75,9 @@ pub struct EventPledge {
     pub referred_by: Option<String>,
     /// `live` or `cancelled`.
     pub status: String,
+    /// Where its payment stands, when the campaign takes payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<String>,
 }
 
 /// The data of a `campaign.succeeded` or `campaign.failed` event, sent once when the

@@ -7,6 +7,7 @@
 
 use crate::campaign::{Funding, Status};
 use crate::money::Currency;
+use crate::payment::{ManualPayment, PaymentMode};
 use crate::time::Timestamp;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -49,6 +50,15 @@ pub struct CampaignView {
     /// The most one pledge may be, when the creator set it (otherwise the goal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pledge: Option<i64>,
+    /// How backers pay. With payments on, `raised` is the money secured (a saved card or
+    /// paid) and `pledged` everything promised; without, the two are the same.
+    #[serde(default, skip_serializing_if = "PaymentMode::is_none")]
+    pub payments: PaymentMode,
+    /// How a backer of a `manual` campaign pays (shown after pledging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_payment: Option<ManualPayment>,
+    #[serde(default)]
+    pub pledged: i64,
 }
 
 /// A backer ranked by the live pledges made through their link. Only backers who chose to
@@ -88,6 +98,9 @@ pub struct ReceiptView {
     /// Live pledges made through this backer's link, and what they brought.
     pub recruits: u32,
     pub recruited_amount: i64,
+    /// When the campaign takes payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentInfo>,
 }
 
 /// A campaign as its creator sees it: the public view, the story, the one-line snippet
@@ -132,6 +145,9 @@ pub struct BackerView {
     pub recruits: u32,
     #[serde(default)]
     pub recruited_amount: i64,
+    /// When the campaign takes payments: `{"status"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentInfo>,
 }
 
 /// Filters of a backer list, as query parameters: `q` (name or contact), `tier`, `option`
@@ -305,6 +321,8 @@ impl CampaignView {
             funding: self.funding,
             stretch_goals: self.stretch_goals.clone(),
             max_pledge: self.max_pledge,
+            payments: self.payments,
+            manual_payment: self.manual_payment.clone(),
             tiers: self
                 .tiers
                 .iter()
@@ -373,6 +391,12 @@ pub struct CampaignInput {
     /// pledge can make a campaign funded.
     #[serde(default)]
     pub max_pledge: Option<i64>,
+    /// How backers pay: `none` (a promise, the default), `stripe` or `manual`.
+    #[serde(default, skip_serializing_if = "PaymentMode::is_none")]
+    pub payments: PaymentMode,
+    /// What a backer of a `manual` campaign is told, and how long a pledge may stay unpaid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_payment: Option<ManualPayment>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -523,6 +547,25 @@ pub struct PledgeCreated {
     pub referral_code: String,
     pub share_url: String,
     pub receipt_url: String,
+    /// When the campaign takes payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentInfo>,
+}
+
+/// Where a pledge's payment stands, and for a pending one what the backer does next.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInfo {
+    /// `pending`, `secured`, `paid`, `failed`, `refunded` or `void`.
+    pub status: String,
+    /// Manual payments: what to write in the transfer's note, the creator's instructions
+    /// and when an unpaid pledge lets its units go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<Timestamp>,
 }
 
 /// An RFC 9457 problem: every error the API gives has this shape.

@@ -303,6 +303,9 @@ mod tests {
 
     pub(crate) fn campaign() -> CampaignView {
         CampaignView {
+            manual_payment: None,
+            payments: Default::default(),
+            pledged: 0,
             id: "demo".into(),
             title: "Lamp".into(),
             summary: String::new(),

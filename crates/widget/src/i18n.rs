@@ -128,6 +128,14 @@ impl Lang {
         }
     }
 
+    /// "Pay ¥598 to complete your pledge."
+    pub fn pay(self, amount: &str) -> String {
+        match self {
+            Lang::En => format!("Pay {amount} to complete your pledge."),
+            Lang::ZhCn => format!("请支付 {amount} 完成支持。"),
+        }
+    }
+
     pub fn thanks(self, name: &str, amount: &str) -> String {
         match self {
             Lang::En => format!("Thank you, {name}! Your pledge of {amount} is in."),
@@ -241,6 +249,7 @@ impl Lang {
             (Lang::ZhCn, FieldError::InvalidDate) => "请填写日期和时间".to_owned(),
             (Lang::ZhCn, FieldError::InvalidUrl) => "必须是公网上的 https:// 地址".to_owned(),
             (Lang::ZhCn, FieldError::TooMany { max }) => format!("最多 {max} 个"),
+            (Lang::ZhCn, FieldError::NotAvailable) => "本服务器暂不提供".to_owned(),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }
@@ -267,6 +276,10 @@ pub struct Text {
     pub pledge: &'static str,
     pub sending: &'static str,
     pub share_prompt: &'static str,
+    pub pay_reference: &'static str,
+    pub pay_by: &'static str,
+    pub paid: &'static str,
+    pub payment_void: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
     pub receipt: &'static str,
@@ -316,6 +329,10 @@ pub static EN: Text = Text {
     pledge: "Pledge",
     sending: "Sending…",
     share_prompt: "Share your personal link. Every friend who backs through it counts for you:",
+    pay_reference: "Write this reference in the payment's note:",
+    pay_by: "Unpaid pledges are released after",
+    paid: "Payment received. Thank you!",
+    payment_void: "This pledge was not paid in time and no longer holds its place.",
     copy: "Copy",
     copied: "Copied",
     receipt: "Your receipt",
@@ -365,6 +382,10 @@ pub static ZH: Text = Text {
     pledge: "立即支持",
     sending: "提交中…",
     share_prompt: "分享你的专属链接，朋友通过它支持都会记在你名下：",
+    pay_reference: "付款时请在备注中填写：",
+    pay_by: "未付款的支持将在此时间后释放：",
+    paid: "已收到付款，谢谢！",
+    payment_void: "该支持未按时付款，名额已释放。",
     copy: "复制",
     copied: "已复制",
     receipt: "查看凭证",

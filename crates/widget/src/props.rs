@@ -62,6 +62,9 @@ pub struct Receipt {
     pub recruits: u32,
     #[serde(default)]
     pub recruited_amount: i64,
+    /// Where its payment stands, when the campaign takes payments.
+    #[serde(default)]
+    pub payment: Option<domain::wire::PaymentInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use domain::wire::{BackerFilters, BackerPage, BackerView, Problem};
+use domain::wire::{BackerFilters, BackerPage, BackerView, PaymentInfo, Problem};
 use domain::{Campaign, Currency, Timestamp};
 use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
@@ -122,6 +122,12 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         host_page: row.host_page,
         recruits: u32::try_from(row.recruits).unwrap_or(0),
         recruited_amount: row.recruited_amount,
+        payment: row.payment_status.map(|status| PaymentInfo {
+            status,
+            reference: None,
+            instructions: None,
+            due_at: None,
+        }),
     })
 }
 

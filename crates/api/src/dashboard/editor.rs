@@ -236,6 +236,8 @@ async fn publish(
                         tiers: Some(input.tiers),
                         stretch_goals: Some(input.stretch_goals),
                         max_pledge: Some(input.max_pledge),
+                        payments: Some(input.payments),
+                        manual_payment: Some(input.manual_payment),
                     };
                     crate::campaigning::edit(&state.store, &state.hub, &session.site, existing, patch)
                         .await

@@ -116,6 +116,7 @@ async fn receipt(
     let accepted =
         Accepted { pledge: state.store.receipt(&token).await?.ok_or(Error::NotFound)?, replayed: true };
     let links = created(&state, &headers, &accepted);
+    let payment = crate::payments::info(&state.hub, &accepted.pledge);
     let p = accepted.pledge;
     let view = ReceiptView {
         id: p.id,
@@ -130,6 +131,7 @@ async fn receipt(
         share_url: links.share_url,
         recruits: p.recruits,
         recruited_amount: p.recruited_amount,
+        payment,
     };
     let mut response = axum::Json(view).into_response();
     // The token is a bearer secret: keep the answer out of shared caches.
@@ -148,6 +150,7 @@ async fn noop(Json(request): Json<PledgeRequest>) -> Response {
         referral_code: String::new(),
         share_url: String::new(),
         receipt_url: String::new(),
+        payment: None,
     };
     (StatusCode::CREATED, axum::Json(created)).into_response()
 }
@@ -161,5 +164,6 @@ pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted
         referral_code: p.referral_code.clone(),
         share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
         receipt_url: format!("{base}/r/{}", p.receipt_token),
+        payment: crate::payments::info(&state.hub, p),
     }
 }

@@ -64,6 +64,7 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::creator::router())
         .merge(crate::webhooks::router())
+        .merge(crate::payments::router())
         .merge(crate::tribe::router())
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }

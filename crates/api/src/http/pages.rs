@@ -278,6 +278,7 @@ async fn receipt(
     let campaign = entry.snapshot(crate::now()).view.clone();
     let accepted = crate::store::Accepted { pledge, replayed: true };
     let links = created(&state, &headers, &accepted);
+    let payment = crate::payments::info(&state.hub, &accepted.pledge);
     let p = accepted.pledge;
     let receipt = Receipt {
         pledge_id: p.id,
@@ -293,6 +294,7 @@ async fn receipt(
         cancelled: p.cancelled,
         recruits: p.recruits,
         recruited_amount: p.recruited_amount,
+        payment,
     };
     let (page, shell) = match query.view.as_deref() {
         Some("embed") => (Page::Embed, Shell::Frame),

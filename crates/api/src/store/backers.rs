@@ -29,6 +29,7 @@ pub struct BackerRow {
     pub host_page: Option<String>,
     pub recruits: i64,
     pub recruited_amount: i64,
+    pub payment_status: Option<String>,
 }
 
 /// Pledges and amount under one source tag or host page.
@@ -67,7 +68,8 @@ macro_rules! select_backers {
     ($rest:literal) => {
         concat!(
             "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
-             referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount FROM pledges ",
+             referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount, payment_status \
+             FROM pledges ",
             $rest
         )
     };

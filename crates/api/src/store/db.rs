@@ -119,10 +119,13 @@ pub(crate) struct PledgeRow {
     pub(crate) recruited_amount: i64,
     pub(crate) receipt_secret: String,
     pub(crate) cancelled_at: Option<i64>,
+    pub(crate) payment_status: Option<String>,
+    pub(crate) payment_due_at: Option<i64>,
 }
 
 pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantity, amount, options, name, \
-     referral_code, referred_by, recruits, recruited_amount, receipt_secret, cancelled_at FROM pledges WHERE id = ?";
+     referral_code, referred_by, recruits, recruited_amount, receipt_secret, cancelled_at, payment_status, \
+     payment_due_at FROM pledges WHERE id = ?";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CampaignRow {
@@ -134,6 +137,7 @@ pub(crate) struct CampaignRow {
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct TotalsRow {
     pub(crate) raised: i64,
+    pub(crate) pledged: i64,
     pub(crate) backers: i64,
     pub(crate) seq: i64,
     pub(crate) revision: i64,

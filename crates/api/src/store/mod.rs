@@ -17,6 +17,7 @@ mod covers;
 pub(crate) mod db;
 mod drafts;
 mod listen;
+pub mod payments;
 mod pledge_rows;
 mod referrals;
 mod refusal;
@@ -45,7 +46,7 @@ use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, 
 use domain::progress::Counts;
 use domain::wire::CampaignInput;
 use domain::wire::UpdateNotice;
-use domain::{Campaign, Timestamp};
+use domain::{Campaign, PaymentStatus, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::BTreeMap;
@@ -74,6 +75,17 @@ pub struct StoredPledge {
     pub recruited_amount: i64,
     pub receipt_token: String,
     pub cancelled: bool,
+    /// Where its payment stands; `None` for a campaign without payments.
+    pub payment: Option<PaymentStatus>,
+    /// When a pending payment is given up on.
+    pub payment_due_at: Option<Timestamp>,
+}
+
+impl StoredPledge {
+    /// Whether its amount counts toward the goal (beside being pledged).
+    pub fn counts(&self) -> bool {
+        !self.cancelled && self.payment.is_none_or(PaymentStatus::counts)
+    }
 }
 
 impl TryFrom<PledgeRow> for StoredPledge {
@@ -94,6 +106,8 @@ impl TryFrom<PledgeRow> for StoredPledge {
             recruits: u32::try_from(row.recruits).unwrap_or(0),
             recruited_amount: row.recruited_amount,
             cancelled: row.cancelled_at.is_some(),
+            payment: row.payment_status.as_deref().and_then(PaymentStatus::parse),
+            payment_due_at: row.payment_due_at.map(Timestamp::from_unix),
         })
     }
 }
@@ -226,13 +240,13 @@ impl Store {
         by_receipt_token(&mut conn, token).await
     }
 
-    /// Sums over the pledges that count (not cancelled), for checking that the counters
-    /// agree with them.
+    /// The money that counts toward the goal (live pledges; with payments, only secured or
+    /// paid ones) and the live pledges, for checking that the counters agree with them.
     pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
         let mut conn = self.readers.acquire().await?;
         let sums: (i64, i64) = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT), COUNT(*) FROM pledges \
-             WHERE campaign_id = ? AND cancelled_at IS NULL"
+            "SELECT CAST(COALESCE(SUM(CASE WHEN payment_status IS NULL OR payment_status IN ('secured', 'paid') \
+             THEN amount ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL"
         )).bind(campaign_id).fetch_one(&mut **c).await)?;
         Ok(sums)
     }
@@ -474,7 +488,7 @@ async fn counts_since(
     previous: Option<&Counts>,
 ) -> anyhow::Result<Counts> {
     let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql(
-        "SELECT raised, backers, seq, revision, cancelled_at, cover_id, extras_version FROM campaigns WHERE id = ?"
+        "SELECT raised, pledged, backers, seq, revision, cancelled_at, cover_id, extras_version FROM campaigns WHERE id = ?"
     )).bind(campaign_id).fetch_one(&mut **c).await)?;
     let extras_version = u64::try_from(totals.extras_version).unwrap_or(0);
     let (latest_update, leaders, wall) = match previous.filter(|p| p.extras_version == extras_version) {
@@ -502,6 +516,7 @@ async fn counts_since(
     )).bind(campaign_id).fetch_all(&mut **c).await)?;
     Ok(Counts {
         raised: totals.raised,
+        pledged: totals.pledged,
         backers: u64::try_from(totals.backers).unwrap_or(0),
         seq: u64::try_from(totals.seq).unwrap_or(0),
         revision: u64::try_from(totals.revision).unwrap_or(0),

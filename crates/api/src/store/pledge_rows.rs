@@ -51,7 +51,8 @@ pub(super) async fn insert_rows(
         on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-                 referral_code, referred_by, receipt_secret, created_at, source, host_page, client) ",
+                 referral_code, referred_by, receipt_secret, created_at, source, host_page, client, payment_status, \
+                 payment_due_at) ",
             );
             query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
                 let pledge = &command.pledge;
@@ -72,7 +73,9 @@ pub(super) async fn insert_rows(
                     .push_bind(now.unix())
                     .push_bind(pledge.source())
                     .push_bind(pledge.host())
-                    .push_bind(command.client.as_ref().map(|(client, _)| client.as_str()));
+                    .push_bind(command.client.as_ref().map(|(client, _)| client.as_str()))
+                    .push_bind(row.payment.map(|p| p.as_str()))
+                    .push_bind(row.payment_due_at.map(|t| t.unix()));
             });
             query.build().execute(&mut **c).await.map(|_| ())
         })?;

@@ -39,6 +39,7 @@ impl NewEvent {
                     referral_code: pledge.referral_code.clone(),
                     referred_by: pledge.referred_by.clone(),
                     status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
+                    payment: pledge.payment.map(|p| p.as_str().to_owned()),
                 },
             },
         };

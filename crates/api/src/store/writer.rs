@@ -32,7 +32,7 @@ use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
 use domain::webhooks::EventType;
-use domain::{Campaign, NewPledge, Timestamp, Unavailable};
+use domain::{Campaign, NewPledge, PaymentMode, PaymentStatus, Timestamp, Unavailable};
 use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -242,6 +242,7 @@ struct Outcome {
 #[derive(Debug, Default)]
 struct Totals {
     raised: i64,
+    pledged: i64,
     backers: i64,
     changes: i64,
     /// The batch changed what the view shows beside the numbers (a public pledge on the
@@ -327,7 +328,7 @@ async fn commit_batch(
         let command = commands[i];
         match command.pledge.tier() {
             Some(tier) => groups.entry((command.campaign.id().as_str(), tier.as_str())).or_default().push(i),
-            None => *state = admitted(command),
+            None => *state = admitted(command, now),
         }
     }
     for ((campaign, tier), members) in groups {
@@ -335,14 +336,14 @@ async fn commit_batch(
         let units: i64 = members.iter().map(|&i| i64::from(commands[i].pledge.quantity())).sum();
         if claim(conn, campaign, tier, units).await? {
             for i in members {
-                states[i] = admitted(commands[i]);
+                states[i] = admitted(commands[i], now);
             }
             continue;
         }
         for i in members {
             let units = i64::from(commands[i].pledge.quantity());
             states[i] = if claim(conn, campaign, tier, units).await? {
-                admitted(commands[i])
+                admitted(commands[i], now)
             } else {
                 State::Done(Err(Refusal::SoldOut(tier.to_owned())))
             };
@@ -361,7 +362,10 @@ async fn commit_batch(
             }
         }
         let total = totals.entry(row.campaign_id.clone()).or_default();
-        total.raised += row.amount;
+        total.pledged += row.amount;
+        if row.counts() {
+            total.raised += row.amount;
+        }
         total.backers += 1;
         total.changes += 1;
         total.extras |= command.pledge.public();
@@ -426,9 +430,9 @@ async fn commit_batch(
     let mut fresh = BTreeMap::new();
     for (campaign, total) in &totals {
         on_conn!(&mut *conn, c => sqlx::query(sql(
-            "UPDATE campaigns SET raised = raised + ?, backers = backers + ?, seq = seq + ?, \
+            "UPDATE campaigns SET raised = raised + ?, pledged = pledged + ?, backers = backers + ?, seq = seq + ?, \
              extras_version = extras_version + ? WHERE id = ?"
-        )).bind(total.raised).bind(total.backers).bind(total.changes).bind(i64::from(total.extras))
+        )).bind(total.raised).bind(total.pledged).bind(total.backers).bind(total.changes).bind(i64::from(total.extras))
           .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
         notify(conn, campaign).await?;
         let previous = hub.get(campaign).map(|entry| entry.snapshot(now));
@@ -514,7 +518,7 @@ fn admissible(command: &PledgeCommand, current: Option<&Current>, now: Timestamp
     }
 }
 
-fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
+fn new_row(command: &PledgeCommand, now: Timestamp) -> (StoredPledge, String) {
     let pledge = &command.pledge;
     let id = ids::time_ordered();
     let secret = ids::secret();
@@ -532,13 +536,30 @@ fn new_row(command: &PledgeCommand) -> (StoredPledge, String) {
         recruits: 0,
         recruited_amount: 0,
         cancelled: false,
+        payment: (!command.campaign.payments().is_none()).then_some(PaymentStatus::Pending),
+        payment_due_at: payment_due(&command.campaign, now),
     };
     (row, secret)
 }
 
-fn admitted(command: &PledgeCommand) -> State {
-    let (row, secret) = new_row(command);
+fn admitted(command: &PledgeCommand, now: Timestamp) -> State {
+    let (row, secret) = new_row(command, now);
     State::Admitted(row, secret)
+}
+
+/// How long a pledge's units are held while its payment is pending: Kickstarter's 15
+/// minutes for a card, the creator's setting for a manual payment.
+const CARD_HOLD_SECS: i64 = 15 * 60;
+
+fn payment_due(campaign: &Campaign, now: Timestamp) -> Option<Timestamp> {
+    match campaign.payments() {
+        PaymentMode::None => None,
+        PaymentMode::Stripe => Some(now.plus_seconds(CARD_HOLD_SECS)),
+        PaymentMode::Manual => {
+            let hours = campaign.manual_payment().map_or(72, |m| m.expires_after_hours);
+            Some(now.plus_seconds(i64::from(hours) * 3600))
+        }
+    }
 }
 
 /// Cancels one pledge inside the batch's transaction, giving back its units and money.
@@ -567,11 +588,18 @@ async fn cancel(
         return Ok(Err(Refusal::Ended));
     }
     // The condition makes a concurrent cancel on another replica count once.
-    let changed = on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL"))
-        .bind(now.unix()).bind(&pledge.id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    if changed == 0 {
+    // A pending payment is void from now on; the status as it stands under the row's lock
+    // says whether the money counted (a payment marked meanwhile included).
+    let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+        "UPDATE pledges SET cancelled_at = ?, \
+         payment_status = CASE WHEN payment_status = 'pending' THEN 'void' ELSE payment_status END \
+         WHERE id = ? AND cancelled_at IS NULL RETURNING payment_status"
+    )).bind(now.unix()).bind(&pledge.id).fetch_optional(&mut **c).await)?;
+    let Some((status,)) = changed else {
         return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
-    }
+    };
+    let payment = status.as_deref().and_then(PaymentStatus::parse);
+    let counted = payment.is_none_or(PaymentStatus::counts);
     if let Some(tier) = &pledge.tier_id {
         let units = i64::from(pledge.quantity);
         on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?"))
@@ -584,9 +612,12 @@ async fn cancel(
         credits.add(code, -1, -pledge.amount);
     }
     let total = totals.entry(pledge.campaign_id.clone()).or_default();
-    total.raised -= pledge.amount;
+    if counted {
+        total.raised -= pledge.amount;
+    }
+    total.pledged -= pledge.amount;
     total.backers -= 1;
     total.changes += 1;
     total.extras = true;
-    Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: false }))
+    Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, payment, ..pledge }, already: false }))
 }

@@ -6,7 +6,7 @@
 
 use domain::edit::slug_from_title;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
-use domain::{Campaign, Currency, FieldError, FieldErrors, Funding, Timestamp};
+use domain::{Campaign, Currency, FieldError, FieldErrors, Funding, ManualPayment, PaymentMode, Timestamp};
 use serde::{Deserialize, Serialize};
 
 // Drafts saved by an older build lack newer fields: they read as empty.
@@ -28,6 +28,11 @@ pub struct CampaignDraft {
     pub funding: String,
     /// The most one pledge may be, in major units; empty for the goal.
     pub max_pledge: String,
+    /// `none`, `stripe` or `manual`.
+    pub payments: String,
+    /// A manual campaign's instructions to backers, and hours a pledge may stay unpaid.
+    pub manual_instructions: String,
+    pub manual_hours: String,
     pub tiers: Vec<TierDraft>,
     pub stretch_goals: Vec<StretchDraft>,
 }
@@ -99,6 +104,17 @@ impl CampaignDraft {
             ends_at: minutes(input.ends_at),
             funding: input.funding.as_str().to_owned(),
             max_pledge: input.max_pledge.map(money).unwrap_or_default(),
+            payments: payments_code(input.payments).to_owned(),
+            manual_instructions: input
+                .manual_payment
+                .as_ref()
+                .map(|m| m.instructions.clone())
+                .unwrap_or_default(),
+            manual_hours: input
+                .manual_payment
+                .as_ref()
+                .map(|m| m.expires_after_hours.to_string())
+                .unwrap_or_default(),
             tiers: input
                 .tiers
                 .iter()
@@ -310,6 +326,25 @@ impl CampaignDraft {
             "" => slug_from_title(&self.title),
             id => id.to_owned(),
         };
+        let payments = match self.payments.as_str() {
+            "" | "none" => PaymentMode::None,
+            "stripe" => PaymentMode::Stripe,
+            "manual" => PaymentMode::Manual,
+            _ => {
+                errors.add("payments", FieldError::Required);
+                PaymentMode::None
+            }
+        };
+        let manual_payment = (payments == PaymentMode::Manual).then(|| ManualPayment {
+            instructions: self.manual_instructions.clone(),
+            expires_after_hours: match self.manual_hours.trim() {
+                "" => 72,
+                hours => hours.parse().unwrap_or_else(|_| {
+                    errors.add("manual_payment.expires_after_hours", FieldError::NotWholeNumber);
+                    72
+                }),
+            },
+        });
         CampaignInput {
             id,
             title: self.title.clone(),
@@ -328,6 +363,8 @@ impl CampaignDraft {
                 .map(|(g, amount)| StretchGoal { amount, label: g.label.clone() })
                 .collect(),
             max_pledge,
+            payments,
+            manual_payment,
         }
     }
 }
@@ -335,3 +372,12 @@ impl CampaignDraft {
 #[cfg(test)]
 #[path = "draft_tests.rs"]
 mod tests;
+
+/// How a payment mode is written in the form.
+pub(crate) fn payments_code(mode: PaymentMode) -> &'static str {
+    match mode {
+        PaymentMode::None => "none",
+        PaymentMode::Stripe => "stripe",
+        PaymentMode::Manual => "manual",
+    }
+}

@@ -30,6 +30,9 @@ impl CampaignDraft {
             "starts_at",
             "ends_at",
             "funding",
+            "payments",
+            "manual_payment.instructions",
+            "manual_payment.expires_after_hours",
         ]
         .iter()
         .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
@@ -84,6 +87,9 @@ impl CampaignDraft {
                 "starts_at" => &self.starts_at,
                 "ends_at" => &self.ends_at,
                 "funding" => &self.funding,
+                "payments" => &self.payments,
+                "manual_payment.instructions" => &self.manual_instructions,
+                "manual_payment.expires_after_hours" => &self.manual_hours,
                 _ => return None,
             },
             Path::Tier(i, f) => {
@@ -134,6 +140,9 @@ impl CampaignDraft {
                 "starts_at" => &mut self.starts_at,
                 "ends_at" => &mut self.ends_at,
                 "funding" => &mut self.funding,
+                "payments" => &mut self.payments,
+                "manual_payment.instructions" => &mut self.manual_instructions,
+                "manual_payment.expires_after_hours" => &mut self.manual_hours,
                 _ => return None,
             },
             Path::Tier(i, f) => {
@@ -201,6 +210,7 @@ impl<'a> Path<'a> {
         if let Some((i, field)) = index(name, "stretch_goals") {
             return matches!(field, "amount" | "label").then_some(Path::Stretch(i, field));
         }
-        (!name.contains(['[', '.'])).then_some(Path::Top(name))
+        let manual = matches!(name, "manual_payment.instructions" | "manual_payment.expires_after_hours");
+        (manual || !name.contains(['[', '.'])).then_some(Path::Top(name))
     }
 }

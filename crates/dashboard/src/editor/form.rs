@@ -234,6 +234,15 @@ pub fn Editor(props: &EditorProps) -> Html {
                         (Funding::AllOrNothing.as_str(), et.all_or_nothing),
                         (Funding::Flexible.as_str(), et.flexible),
                     ]) }
+                    { select("payments", et.payments, &[
+                        ("none", et.payments_none),
+                        ("stripe", et.payments_stripe),
+                        ("manual", et.payments_manual),
+                    ]) }
+                    if draft.payments == "manual" {
+                        { area("manual_payment.instructions", et.manual_instructions, 3) }
+                        { field("manual_payment.expires_after_hours".into(), et.manual_hours, "number", None) }
+                    }
                     <h2>{ et.tiers }</h2>
                     { for tiers }
                     { error("tiers") }

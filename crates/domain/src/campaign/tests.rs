@@ -5,6 +5,8 @@ use super::*;
 /// A valid campaign input: two tiers, the second limited with a colour option.
 pub(crate) fn lamp() -> wire::CampaignInput {
     wire::CampaignInput {
+        manual_payment: None,
+        payments: Default::default(),
         id: "lamp".into(),
         title: "Walnut desk lamp".into(),
         summary: "A lamp made in small batches.".into(),

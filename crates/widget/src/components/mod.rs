@@ -153,6 +153,7 @@ fn submit(
                     cancelled: false,
                     recruits: 0,
                     recruited_amount: 0,
+                    payment: created.payment,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     campaign.dispatch(fresh);

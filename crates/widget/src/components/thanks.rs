@@ -22,6 +22,39 @@ pub struct ThanksProps {
     pub wechat: bool,
 }
 
+#[derive(Properties, PartialEq)]
+struct PaymentProps {
+    payment: domain::wire::PaymentInfo,
+    amount: String,
+    lang: Lang,
+}
+
+/// What a backer does to pay (a manual payment: the amount, the reference for the note and
+/// the creator's instructions), or that it was received or given up.
+#[function_component]
+fn Payment(props: &PaymentProps) -> Html {
+    let (p, lang, text) = (&props.payment, props.lang, props.lang.text());
+    match p.status.as_str() {
+        "pending" => html! {
+            <div class="tf-payment" data-testid="payment">
+                <p><strong>{ lang.pay(&props.amount) }</strong></p>
+                if let Some(instructions) = &p.instructions {
+                    <p class="tf-instructions">{ instructions }</p>
+                }
+                if let Some(reference) = &p.reference {
+                    <p>{ text.pay_reference }{ " " }<code data-testid="payment-reference">{ reference }</code></p>
+                }
+                if let Some(due) = p.due_at {
+                    <p class="tf-hint">{ format!("{} {} UTC", text.pay_by, due.to_string().get(..16).unwrap_or_default().replace('T', " ")) }</p>
+                }
+            </div>
+        },
+        "paid" | "secured" => html! { <p class="tf-payment" data-testid="payment">{ text.paid }</p> },
+        "void" => html! { <p class="tf-problem" data-testid="payment">{ text.payment_void }</p> },
+        _ => html! {},
+    }
+}
+
 #[function_component]
 pub fn Thanks(props: &ThanksProps) -> Html {
     let lang = props.lang;
@@ -120,6 +153,9 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             if status == Status::Cancelled {
                 <p class="tf-problem" data-testid="campaign-cancelled">{ text.cancelled_campaign }</p>
             }
+            if let Some(payment) = &r.payment {
+                <Payment payment={payment.clone()} amount={c.currency.format(r.amount)} lang={lang} />
+            }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>
                 if recruits > 0 {
@@ -174,6 +210,9 @@ mod tests {
 
     fn ended_campaign(red_claimed: u32) -> CampaignView {
         CampaignView {
+            manual_payment: None,
+            payments: Default::default(),
+            pledged: 0,
             id: "lamp".into(),
             title: "Lamp".into(),
             summary: String::new(),
@@ -215,6 +254,7 @@ mod tests {
 
     async fn receipt_html(campaign: CampaignView, now: i64) -> String {
         let receipt = Receipt {
+            payment: None,
             pledge_id: "p".into(),
             name: "Mei".into(),
             amount: 100,

@@ -1,0 +1,177 @@
+//! Manual payments: a pledge holds its units while pending, counts toward the goal once its
+//! creator marks it paid, and lets its units go when its time to pay runs out.
+
+use crate::support::limited_campaign;
+use crate::webhooks::{add_endpoint, received};
+use domain::wire::{CampaignInput, PledgeCreated, Problem};
+use domain::{ManualPayment, PaymentMode};
+use reqwest::Method;
+use serde_json::json;
+use tests::{Receiver, TestApp, store_test};
+
+fn manual(id: &str, limit: u32) -> CampaignInput {
+    CampaignInput {
+        payments: PaymentMode::Manual,
+        manual_payment: Some(ManualPayment {
+            instructions: "微信转账到 mei-pottery，备注参考号".into(),
+            expires_after_hours: 48,
+        }),
+        ..limited_campaign(id, limit)
+    }
+}
+
+async fn create(app: &TestApp, campaign: CampaignInput) -> reqwest::Response {
+    app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(&campaign).send().await.unwrap()
+}
+
+async fn pledge(app: &TestApp, campaign: &str, units: u32) -> reqwest::Response {
+    let body = json!({
+        "tier": "limited", "quantity": units, "amount": 1_000 * i64::from(units),
+        "options": { "size": "S" }, "name": "Fan", "contact": "fan@example.com"
+    });
+    app.post_pledge(campaign, body.to_string()).await
+}
+
+async fn mark_paid(app: &TestApp, key: &str, campaign: &str, pledge: &str) -> reqwest::Response {
+    let path = format!("/api/v1/campaigns/{campaign}/pledges/{pledge}/paid");
+    app.creator(Method::POST, &path, key).send().await.unwrap()
+}
+
+store_test!(a_manual_pledge_counts_toward_the_goal_once_its_creator_marks_it_paid);
+async fn a_manual_pledge_counts_toward_the_goal_once_its_creator_marks_it_paid(app: TestApp) {
+    let receiver = Receiver::start().await;
+    assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
+    assert_eq!(create(&app, manual("cups", 10)).await.status(), 201);
+
+    let created: PledgeCreated = pledge(&app, "cups", 2).await.json().await.unwrap();
+    let payment = created.payment.clone().expect("a payment to make");
+    assert_eq!(payment.status, "pending");
+    assert_eq!(payment.reference, Some(format!("TF-{}", created.referral_code)));
+    assert_eq!(payment.instructions.as_deref(), Some("微信转账到 mei-pottery，备注参考号"));
+    let due = payment.due_at.unwrap().unix() - api::now().unix();
+    assert!((47 * 3600..=48 * 3600).contains(&due), "due in 48 hours: {due}");
+    let view = app.campaign("cups").await;
+    assert_eq!((view.raised, view.pledged, view.backers, view.payments), (0, 2_000, 1, PaymentMode::Manual));
+    assert_eq!(view.tiers[0].claimed, 2, "units held while payment is pending");
+    let token = created.receipt_url.rsplit('/').next().unwrap();
+    let receipt: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/receipts/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["payment"]["status"], "pending");
+    let listed = app.creator_json("/api/v1/campaigns/cups/pledges").await;
+    assert_eq!(listed["pledges"][0]["payment"], json!({ "status": "pending" }));
+    // The receipt page tells the backer how to pay, without scripts.
+    let page = app.text(&format!("{}?lang=en", created.receipt_url)).await;
+    assert!(page.contains("Pay $20 to complete your pledge."), "{page}");
+    assert!(page.contains("微信转账到 mei-pottery") && page.contains(payment.reference.as_deref().unwrap()));
+
+    // Marked paid ten times at once: counted once.
+    let marks =
+        futures::future::join_all((0..10).map(|_| mark_paid(&app, &app.demo_key, "cups", &created.id))).await;
+    assert!(marks.iter().all(|r| r.status() == 200));
+    let view = app.campaign("cups").await;
+    assert_eq!((view.raised, view.pledged), (2_000, 2_000));
+    assert_eq!(app.state.store.recount("cups").await.unwrap(), (2_000, 1));
+    let paid: Vec<_> =
+        received(&receiver, 2).await.into_iter().filter(|d| d.event["type"] == "pledge.paid").collect();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].event["data"]["pledge"]["payment"], "paid");
+    let listed = app.creator_json("/api/v1/campaigns/cups/pledges").await;
+    assert_eq!(listed["pledges"][0]["payment"]["status"], "paid");
+
+    // Another site, another campaign's pledge, an unknown pledge: as if none existed.
+    let other = app.create_site("other", &["https://other.example"]).await;
+    assert_eq!(mark_paid(&app, &other, "cups", &created.id).await.status(), 404);
+    assert_eq!(mark_paid(&app, &app.demo_key, "demo", &created.id).await.status(), 404);
+    assert_eq!(mark_paid(&app, &app.demo_key, "cups", "f00d").await.status(), 404);
+    assert_eq!(mark_paid(&app, &app.demo_key, "cups", &"9".repeat(500)).await.status(), 404);
+    // A pledge of a campaign without payments is not awaiting any.
+    let promise: PledgeCreated =
+        app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await.json().await.unwrap();
+    assert!(promise.payment.is_none());
+    let refused = mark_paid(&app, &app.demo_key, "demo", &promise.id).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(refused.json::<Problem>().await.unwrap().kind, "/problems/not-payable");
+
+    // The backer cancels a paid pledge: its money leaves both totals.
+    assert_eq!(
+        app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap().status(),
+        204
+    );
+    let view = app.campaign("cups").await;
+    assert_eq!((view.raised, view.pledged, view.backers), (0, 0, 0));
+}
+
+store_test!(an_unpaid_pledge_gives_its_units_back_when_its_time_runs_out);
+async fn an_unpaid_pledge_gives_its_units_back_when_its_time_runs_out(app: TestApp) {
+    assert_eq!(create(&app, manual("mugs", 5)).await.status(), 201);
+    let held: PledgeCreated = pledge(&app, "mugs", 5).await.json().await.unwrap();
+    assert_eq!(pledge(&app, "mugs", 1).await.status(), 409, "sold out while the payment is pending");
+
+    let store = &app.state.store;
+    assert_eq!(
+        api::payments::expiry::void_overdue(store, api::now().plus_seconds(47 * 3600)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        api::payments::expiry::void_overdue(store, api::now().plus_seconds(49 * 3600)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        api::payments::expiry::void_overdue(store, api::now().plus_seconds(49 * 3600)).await.unwrap(),
+        0,
+        "once"
+    );
+    let view = app.campaign("mugs").await;
+    assert_eq!((view.raised, view.pledged, view.backers, view.tiers[0].claimed), (0, 0, 0, 0));
+    let token = held.receipt_url.rsplit('/').next().unwrap();
+    let receipt: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/receipts/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (receipt["status"].as_str(), receipt["payment"]["status"].as_str()),
+        (Some("cancelled"), Some("void"))
+    );
+    assert_eq!(mark_paid(&app, &app.demo_key, "mugs", &held.id).await.status(), 409, "too late to pay");
+    assert_eq!(pledge(&app, "mugs", 5).await.status(), 201, "the units are free again");
+}
+
+store_test!(payment_settings_are_checked_and_locked_once_backers_pledged);
+async fn payment_settings_are_checked_and_locked_once_backers_pledged(app: TestApp) {
+    let card = CampaignInput { payments: PaymentMode::Stripe, ..limited_campaign("cards", 5) };
+    let refused = create(&app, card).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Problem = refused.json().await.unwrap();
+    assert_eq!(problem.errors.get("payments").map(String::as_str), Some("is not available on this server"));
+    let bare = CampaignInput { payments: PaymentMode::Manual, ..limited_campaign("bare", 5) };
+    let problem: Problem = create(&app, bare).await.json().await.unwrap();
+    assert_eq!(problem.errors.get("manual_payment.instructions").map(String::as_str), Some("is required"));
+    let mut forever = manual("forever", 5);
+    forever.manual_payment.as_mut().unwrap().expires_after_hours = 10_000;
+    assert_eq!(create(&app, forever).await.status(), 422);
+
+    assert_eq!(create(&app, manual("locked", 5)).await.status(), 201);
+    assert_eq!(pledge(&app, "locked", 1).await.status(), 201);
+    let patch = app
+        .creator(Method::PATCH, "/api/v1/campaigns/locked", &app.demo_key)
+        .json(&json!({ "payments": "none" }));
+    let locked = patch.send().await.unwrap();
+    assert_eq!(locked.status(), 409);
+    assert!(locked.json::<Problem>().await.unwrap().errors.contains_key("payments"));
+    let words = app.creator(Method::PATCH, "/api/v1/campaigns/locked", &app.demo_key).json(
+        &json!({ "manual_payment": { "instructions": "支付宝 mei@example.com", "expires_after_hours": 24 } }),
+    );
+    assert_eq!(words.send().await.unwrap().status(), 200, "instructions stay editable");
+}
