@@ -175,3 +175,52 @@ async fn payment_settings_are_checked_and_locked_once_backers_pledged(app: TestA
     );
     assert_eq!(words.send().await.unwrap().status(), 200, "instructions stay editable");
 }
+
+store_test!(the_creator_marks_a_payment_received_from_the_backers_page);
+async fn the_creator_marks_a_payment_received_from_the_backers_page(app: TestApp) {
+    use crate::dashboard::{csrf, get, sign_in};
+    use reqwest::header::COOKIE;
+    assert_eq!(create(&app, manual("bowls", 10)).await.status(), 201);
+    let created: PledgeCreated = pledge(&app, "bowls", 1).await.json().await.unwrap();
+    let cookie = sign_in(&app, "demo").await;
+    let list = get(&app, "/dashboard/campaigns/bowls?lang=en", &cookie).await.text().await.unwrap();
+    assert!(list.contains("live · awaiting payment"), "the backer table says so");
+    let path = format!("/dashboard/campaigns/bowls/backers/{}", created.id);
+    let page = get(&app, &format!("{path}?lang=en"), &cookie).await.text().await.unwrap();
+    assert!(
+        page.contains("data-testid=\"mark-paid\"") && page.contains(&format!("TF-{}", created.referral_code))
+    );
+
+    let post = |token: String| {
+        app.client
+            .post(app.url(&format!("{path}/paid")))
+            .header(COOKIE, &cookie)
+            .header("origin", &app.address)
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("csrf", token)])
+            .send()
+    };
+    assert_eq!(post("forged".into()).await.unwrap().status(), 403, "a forged form changes nothing");
+    assert_eq!(app.campaign("bowls").await.raised, 0);
+    assert_eq!(post(csrf(&page)).await.unwrap().status(), 303);
+    assert_eq!(app.campaign("bowls").await.raised, 1_000);
+    let page = get(&app, &format!("{path}?lang=zh-CN"), &cookie).await.text().await.unwrap();
+    assert!(page.contains("已付款") && !page.contains("data-testid=\"mark-paid\""), "paid, no button");
+    // Another site's session cannot mark it.
+    let other = {
+        app.create_site("other", &["https://other.example"]).await;
+        sign_in(&app, "other").await
+    };
+    let theirs = get(&app, "/dashboard?lang=en", &other).await.text().await.unwrap();
+    let forged = app
+        .client
+        .post(app.url(&format!("{path}/paid")))
+        .header(COOKIE, &other)
+        .header("origin", &app.address)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", csrf(&theirs))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+}

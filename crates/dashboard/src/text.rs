@@ -71,6 +71,12 @@ pub struct Text {
     pub referred_by: &'static str,
     pub host_page: &'static str,
     pub referral_code: &'static str,
+    pub payment: &'static str,
+    pub mark_paid: &'static str,
+    pub paid_hint: &'static str,
+    pub payment_pending: &'static str,
+    pub payment_paid: &'static str,
+    pub payment_void: &'static str,
     pub preview_hint: &'static str,
     pub summary: &'static str,
     pub story: &'static str,
@@ -158,6 +164,12 @@ static EN: Text = Text {
     referred_by: "Brought by",
     host_page: "Host page",
     referral_code: "Referral code",
+    payment: "Payment",
+    mark_paid: "Mark paid",
+    paid_hint: "Mark it paid once the money has arrived with the reference",
+    payment_pending: "awaiting payment",
+    payment_paid: "paid",
+    payment_void: "not paid in time",
     preview_hint: "Preview: not published yet. Your backers will read it like this.",
     summary: "Summary",
     story: "Story",
@@ -238,6 +250,12 @@ static ZH: Text = Text {
     referred_by: "推荐人",
     host_page: "来源页面",
     referral_code: "推荐码",
+    payment: "付款",
+    mark_paid: "确认已付款",
+    paid_hint: "收到备注为此参考号的付款后确认：",
+    payment_pending: "待付款",
+    payment_paid: "已付款",
+    payment_void: "未按时付款",
     preview_hint: "预览：尚未发布，支持者看到的会是这样。",
     summary: "简介",
     story: "项目故事",
@@ -250,3 +268,15 @@ static ZH: Text = Text {
     pledges: "笔数",
     accent_darkened: "已稍微调深，以便上面的白色文字清晰可读：",
 };
+
+impl Text {
+    /// A payment status (`pending`, `paid`, `void`, …) in the creator's words.
+    pub fn payment_status<'a>(&self, status: &'a str) -> &'a str {
+        match status {
+            "pending" => self.payment_pending,
+            "paid" => self.payment_paid,
+            "void" => self.payment_void,
+            other => other,
+        }
+    }
+}

@@ -180,3 +180,22 @@ fn in_words(errors: &domain::FieldErrors, lang: widget::i18n::Lang) -> String {
         .collect::<Vec<_>>()
         .join(" · ")
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+}
+
+/// The creator marks a manual payment received, from the backer's page.
+pub(super) async fn mark_paid(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, pledge)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    session.check_form(&state, &headers, &form.csrf)?;
+    session.campaign(&state, &id)?;
+    crate::payments::mark(&state, &id, &pledge).await?;
+    Ok(Redirect::to(&format!("/dashboard/campaigns/{id}/backers/{pledge}")).into_response())
+}

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/{id}/backers.csv", get(campaign::backers_csv))
         .route("/dashboard/campaigns/{id}/live.json", get(campaign::live))
         .route("/dashboard/campaigns/{id}/backers/{pledge}", get(campaign::backer))
+        .route("/dashboard/campaigns/{id}/backers/{pledge}/paid", post(campaign::mark_paid))
         .route("/dashboard/campaigns/new", get(editor::new_campaign))
         .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))

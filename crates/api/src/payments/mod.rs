@@ -57,20 +57,27 @@ async fn mark_paid(
     Path((id, pledge)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     creator.campaign(&state, &id)?;
+    mark(&state, &id, &pledge).await?;
+    let status = PaymentStatus::Paid.as_str().to_owned();
+    Ok(axum::Json(PaymentInfo { status, reference: None, instructions: None, due_at: None }).into_response())
+}
+
+/// Marks pledge `pledge` of campaign `id` (which the caller checked is the creator's)
+/// paid, and shows the new totals to every viewer; for the creator API and the dashboard.
+pub async fn mark(state: &AppState, id: &str, pledge: &str) -> Result<(), Error> {
     if pledge.len() > 64 {
         return Err(Error::NotFound);
     }
     let now = crate::now();
-    match state.store.mark_paid(&id, &pledge, now).await? {
+    match state.store.mark_paid(id, pledge, now).await? {
         MarkedPaid::Paid(counts) => {
-            if let Some(entry) = state.hub.get(&id) {
+            if let Some(entry) = state.hub.get(id) {
                 entry.publish(*counts, now);
             }
+            Ok(())
         }
-        MarkedPaid::Already => {}
-        MarkedPaid::NotPayable => return Err(Error::NotPayable),
-        MarkedPaid::NotFound => return Err(Error::NotFound),
+        MarkedPaid::Already => Ok(()),
+        MarkedPaid::NotPayable => Err(Error::NotPayable),
+        MarkedPaid::NotFound => Err(Error::NotFound),
     }
-    let status = PaymentStatus::Paid.as_str().to_owned();
-    Ok(axum::Json(PaymentInfo { status, reference: None, instructions: None, due_at: None }).into_response())
 }

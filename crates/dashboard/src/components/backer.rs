@@ -11,6 +11,7 @@ pub(super) struct BackerDetailProps {
     pub backer: BackerView,
     pub referrer: Option<String>,
     pub lang: Lang,
+    pub csrf: String,
 }
 
 /// Everything about one backer's pledge, contact included.
@@ -37,8 +38,18 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                     { row(t.source, b.source.clone().unwrap_or_default()) }
                     { row(t.host_page, b.host_page.clone().unwrap_or_default()) }
                     { row(t.referral_code, b.referral_code.clone()) }
+                    if let Some(payment) = &b.payment {
+                        { row(t.payment, t.payment_status(&payment.status).to_owned()) }
+                    }
                 </tbody>
             </table>
+            if b.payment.as_ref().is_some_and(|p| p.status == "pending") && b.status == "live" {
+                <form method="post" action={format!("/dashboard/campaigns/{}/backers/{}/paid", props.campaign.view.id, b.id)}>
+                    <input type="hidden" name="csrf" value={props.csrf.clone()} />
+                    <p class="tfd-hint">{ format!("{} TF-{}", t.paid_hint, b.referral_code) }</p>
+                    <button type="submit" data-testid="mark-paid">{ t.mark_paid }</button>
+                </form>
+            }
         </>
     }
 }

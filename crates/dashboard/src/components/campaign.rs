@@ -77,7 +77,10 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
                                 <td><a href={format!("/dashboard/campaigns/{id}/backers/{}", b.id)}>{ &b.name }</a></td>
                                 <td>{ &b.contact }</td>
                                 <td>{ format!("{} {}", v.currency.format(b.amount), what) }</td>
-                                <td>{ &b.status }</td>
+                                <td>{ match &b.payment {
+                                    Some(payment) if b.status == "live" => format!("{} · {}", b.status, t.payment_status(&payment.status)),
+                                    _ => b.status.clone(),
+                                } }</td>
                             </tr>
                         }
                     }) }

@@ -34,7 +34,7 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
         Page::Backer { campaign, backer, referrer } => html! {
-            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} lang={props.lang} />
+            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} lang={props.lang} csrf={props.csrf.clone()} />
         },
         Page::Embed(page) => {
             html! { <EmbedBuilder page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
