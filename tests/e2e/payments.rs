@@ -54,18 +54,13 @@ async fn a_manual_pledge_counts_toward_the_goal_once_its_creator_marks_it_paid(a
     assert_eq!((view.raised, view.pledged, view.backers, view.payments), (0, 2_000, 1, PaymentMode::Manual));
     assert_eq!(view.tiers[0].claimed, 2, "units held while payment is pending");
     let token = created.receipt_url.rsplit('/').next().unwrap();
-    let receipt: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/api/v1/receipts/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt = app.json(&format!("/api/v1/receipts/{token}")).await;
     assert_eq!(receipt["payment"]["status"], "pending");
     let listed = app.creator_json("/api/v1/campaigns/cups/pledges").await;
     assert_eq!(listed["pledges"][0]["payment"], json!({ "status": "pending" }));
+    // Readers see the money paid against the goal, and what is promised beside it.
+    let embed = app.text("/embed/cups?lang=en").await;
+    assert!(embed.contains("paid of") && embed.contains("$20 pledged in all"), "{embed}");
     // The receipt page tells the backer how to pay, without scripts.
     let page = app.text(&format!("{}?lang=en", created.receipt_url)).await;
     assert!(page.contains("Pay $20 to complete your pledge."), "{page}");
@@ -131,15 +126,7 @@ async fn an_unpaid_pledge_gives_its_units_back_when_its_time_runs_out(app: TestA
     let view = app.campaign("mugs").await;
     assert_eq!((view.raised, view.pledged, view.backers, view.tiers[0].claimed), (0, 0, 0, 0));
     let token = held.receipt_url.rsplit('/').next().unwrap();
-    let receipt: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/api/v1/receipts/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt = app.json(&format!("/api/v1/receipts/{token}")).await;
     assert_eq!(
         (receipt["status"].as_str(), receipt["payment"]["status"].as_str()),
         (Some("cancelled"), Some("void"))

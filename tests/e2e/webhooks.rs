@@ -22,16 +22,7 @@ pub(crate) async fn add_endpoint(app: &TestApp, url: &str) -> reqwest::Response 
 }
 
 pub(crate) async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
-    let list: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/webhooks"))
-        .bearer_auth(&app.demo_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.creator_json("/api/v1/webhooks").await;
     serde_json::from_value(list["endpoints"].clone()).unwrap()
 }
 

@@ -189,6 +189,11 @@ impl TestApp {
         self.client.get(url).send().await.expect("GET").text().await.expect("a text body")
     }
 
+    /// The JSON body of a GET of a path on this server.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        self.client.get(self.url(path)).send().await.expect("GET").json().await.expect("a JSON body")
+    }
+
     /// Posts an HTML form from one of the server's own pages, as a browser without
     /// scripts would (saying where it comes from, as browsers do).
     pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> reqwest::Response {

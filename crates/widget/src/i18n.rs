@@ -128,6 +128,14 @@ impl Lang {
         }
     }
 
+    /// "¥2,000 pledged in all", beside the money paid.
+    pub fn pledged_in_all(self, amount: &str) -> String {
+        match self {
+            Lang::En => format!("{amount} pledged in all"),
+            Lang::ZhCn => format!("共认筹 {amount}"),
+        }
+    }
+
     /// "Pay ¥598 to complete your pledge."
     pub fn pay(self, amount: &str) -> String {
         match self {
@@ -259,6 +267,7 @@ impl Lang {
 #[derive(Debug)]
 pub struct Text {
     pub raised_of: &'static str,
+    pub paid_of: &'static str,
     pub scheduled: &'static str,
     pub live: &'static str,
     pub succeeded: &'static str,
@@ -312,6 +321,7 @@ pub struct Text {
 
 pub static EN: Text = Text {
     raised_of: "pledged of",
+    paid_of: "paid of",
     scheduled: "Starts soon",
     live: "Live",
     succeeded: "Funded!",
@@ -365,6 +375,7 @@ pub static EN: Text = Text {
 
 pub static ZH: Text = Text {
     raised_of: "已筹 / 目标",
+    paid_of: "已付款 / 目标",
     scheduled: "即将开始",
     live: "进行中",
     succeeded: "众筹成功！",

@@ -7,6 +7,7 @@ use super::{Store, StoredPledge, begin_write, finish};
 use domain::Timestamp;
 use domain::webhooks::{Endpoint, Event, EventPledge, EventType, OptionEvent, PledgeEvent};
 use sqlx::QueryBuilder;
+use std::collections::HashSet;
 
 /// The most endpoints one site may register.
 pub const MAX_ENDPOINTS: i64 = 16;
@@ -248,6 +249,32 @@ impl Store {
           .execute(&mut **c).await.map(|_| ()))?;
         Ok(())
     }
+}
+
+/// Which of `campaigns` belong to a site with an enabled endpoint, read inside the
+/// caller's transaction.
+pub(super) async fn listening<'a>(
+    conn: &mut Conn,
+    campaigns: impl Iterator<Item = &'a str>,
+) -> sqlx::Result<HashSet<String>> {
+    let campaigns: Vec<&str> = campaigns.collect();
+    let mut found = HashSet::new();
+    for chunk in campaigns.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String,)> = on_conn!(&mut *conn, c => {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT DISTINCT c.id FROM campaigns c JOIN webhook_endpoints e \
+                 ON e.site_id = c.site_id AND e.disabled_at IS NULL WHERE c.id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        found.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(found)
 }
 
 /// Queues `events` for every enabled endpoint of their campaigns' sites, inside the

@@ -415,16 +415,25 @@ async fn commit_batch(
     }
     credits.apply(conn).await?;
 
-    // 5. Events for the site's webhooks, in the same transaction.
-    for state in &states {
-        if let State::Admitted(row, _) = state {
-            events.push(NewEvent::pledge(EventType::PledgeCreated, row, now));
+    // 5. Events for the sites' webhooks, in the same transaction; none are even made for a
+    // campaign whose site has no endpoint (one small query per batch).
+    let listening = webhooks::listening(conn, totals.keys().map(String::as_str)).await?;
+    if !listening.is_empty() {
+        for state in &states {
+            if let State::Admitted(row, _) = state
+                && listening.contains(&row.campaign_id)
+            {
+                events.push(NewEvent::pledge(EventType::PledgeCreated, row, now));
+            }
         }
+        for cancelled in cancelled.iter().flatten().filter(|c| !c.already) {
+            if listening.contains(&cancelled.pledge.campaign_id) {
+                events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));
+            }
+        }
+        events.retain(|e| listening.contains(&e.campaign));
+        webhooks::queue(conn, &events, now).await?;
     }
-    for cancelled in cancelled.iter().flatten().filter(|c| !c.already) {
-        events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));
-    }
-    webhooks::queue(conn, &events, now).await?;
 
     // 6. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();

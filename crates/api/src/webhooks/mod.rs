@@ -69,13 +69,7 @@ async fn add(
             return Err(invalid("url", FieldError::TooMany { max: MAX_ENDPOINTS as u32 }));
         }
     }
-    let endpoint = state
-        .store
-        .endpoints(&creator.site)
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or(Error::NotFound)?;
+    let endpoint = endpoint(&state, &creator.site, &id).await?;
     Ok((StatusCode::CREATED, axum::Json(endpoint)).into_response())
 }
 
@@ -115,14 +109,14 @@ async fn enable(
     if !state.store.enable_endpoint(&creator.site, &id, crate::now()).await? {
         return Err(Error::NotFound);
     }
-    let endpoint = state
-        .store
-        .endpoints(&creator.site)
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or(Error::NotFound)?;
+    let endpoint = endpoint(&state, &creator.site, &id).await?;
     Ok(axum::Json(endpoint).into_response())
+}
+
+/// Endpoint `id` of `site`, as its list shows it.
+async fn endpoint(state: &AppState, site: &str, id: &str) -> Result<Endpoint, Error> {
+    let endpoints = state.store.endpoints(site).await?;
+    endpoints.into_iter().find(|e| e.id == id).ok_or(Error::NotFound)
 }
 
 fn invalid(field: &str, error: FieldError) -> Error {

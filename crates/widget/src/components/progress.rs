@@ -45,7 +45,11 @@ pub fn Progress(props: &ProgressProps) -> Html {
             <dl class="tf-stats">
                 <div class="tf-stat">
                     <dt class="tf-raised" data-testid="raised">{ c.currency.format(raised) }</dt>
-                    <dd>{ text.raised_of }{" "}<span class="tf-goal">{ c.currency.format(c.goal) }</span></dd>
+                    <dd>{ if c.payments.is_none() { text.raised_of } else { text.paid_of } }{" "}<span class="tf-goal">{ c.currency.format(c.goal) }</span></dd>
+                    // With payments on, money promised but not paid yet is shown apart.
+                    if c.pledged > c.raised {
+                        <dd class="tf-pledged" data-testid="pledged">{ lang.pledged_in_all(&c.currency.format(c.pledged)) }</dd>
+                    }
                 </div>
                 <div class="tf-stat">
                     <dt data-testid="percent">{ format!("{pct}%") }</dt>
