@@ -194,6 +194,16 @@ impl Store {
     /// sends them meanwhile, and a replica that dies holding them lets them go at its end.
     pub async fn claim_deliveries(&self, now: Timestamp, limit: i64, lease: i64) -> anyhow::Result<Vec<Due>> {
         let mut conn = self.readers.acquire().await?;
+        // A read first: the claim is a write, which on SQLite would take the write lock from
+        // the pledge writer every round even with nothing to send.
+        let due: Option<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
+             AND e.disabled_at IS NULL LIMIT 1"
+        )).bind(now.unix()).bind(now.unix()).fetch_optional(&mut **c).await)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let claim = if matches!(conn, Conn::Postgres(_)) { CLAIM_POSTGRES } else { CLAIM_SQLITE };
         let claimed: Vec<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(claim))
             .bind(now.unix() + lease).bind(now.unix()).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
