@@ -48,13 +48,8 @@ pub(crate) fn spawn(store: Store, hub: Arc<Hub>) {
                 }
             }
         };
-        let mut tick = tokio::time::interval(EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if store.is_closed() {
-                return;
-            }
+        let mut every = store.every(EVERY);
+        while every.next().await {
             if let Err(e) = settle_due(&store, &hub, &mut known, crate::now()).await {
                 tracing::warn!(error = %e, "settling ended campaigns failed; trying again");
             }

@@ -26,13 +26,8 @@ pub async fn void_overdue(store: &Store, now: Timestamp) -> anyhow::Result<usize
 
 pub(crate) fn spawn(store: Store) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if store.is_closed() {
-                return;
-            }
+        let mut every = store.every(EVERY);
+        while every.next().await {
             match void_overdue(&store, crate::now()).await {
                 Ok(0) => {}
                 Ok(voided) => tracing::info!(voided, "voided pledges whose payment was overdue"),

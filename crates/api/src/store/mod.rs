@@ -81,6 +81,20 @@ pub struct StoredPledge {
     pub payment_due_at: Option<Timestamp>,
 }
 
+/// See [`Store::every`].
+pub struct Every {
+    tick: tokio::time::Interval,
+    store: Store,
+}
+
+impl Every {
+    /// Waits for the next round; false once the store is closed.
+    pub async fn next(&mut self) -> bool {
+        self.tick.tick().await;
+        !self.store.is_closed()
+    }
+}
+
 impl StoredPledge {
     /// Whether its amount counts toward the goal (beside being pledged).
     pub fn counts(&self) -> bool {
@@ -165,6 +179,14 @@ impl Store {
     /// Whether the store was closed (the server is stopping).
     pub fn is_closed(&self) -> bool {
         self.readers.is_closed()
+    }
+
+    /// A ticker for background work: `while every.next().await { … }` runs each `period`
+    /// (a late round is not made up for) until the store closes.
+    pub fn every(&self, period: Duration) -> Every {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Every { tick, store: self.clone() }
     }
 
     /// Opens the database for the command line: migrated, with no writer, listener or

@@ -47,13 +47,8 @@ impl Store {
 /// Purges every [`EVERY`] until the store closes.
 pub(super) fn spawn(store: Store) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if store.readers.is_closed() {
-                return;
-            }
+        let mut every = store.every(EVERY);
+        while every.next().await {
             match store.purge(crate::now()).await {
                 Ok(purged) if purged != Purged::default() => tracing::info!(?purged, "purged expired rows"),
                 Ok(_) => {}

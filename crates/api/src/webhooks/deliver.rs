@@ -44,13 +44,8 @@ pub(crate) fn spawn(store: Store, settings: Settings) {
         }
     };
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(POLL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if store.is_closed() {
-                return;
-            }
+        let mut every = store.every(POLL);
+        while every.next().await {
             if let Err(e) = round(&store, &client, &settings).await {
                 tracing::warn!(error = %e, "delivering webhooks failed; trying again");
             }
