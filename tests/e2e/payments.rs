@@ -211,3 +211,23 @@ async fn the_creator_marks_a_payment_received_from_the_backers_page(app: TestApp
         .unwrap();
     assert_eq!(forged.status(), 404);
 }
+
+store_test!(an_unpaid_pledge_is_voided_also_after_its_campaign_has_ended);
+async fn an_unpaid_pledge_is_voided_also_after_its_campaign_has_ended(app: TestApp) {
+    let ending = CampaignInput { ends_at: api::now().plus_seconds(2), ..manual("ending", 5) };
+    assert_eq!(create(&app, ending).await.status(), 201);
+    let unpaid: PledgeCreated = pledge(&app, "ending", 2).await.json().await.unwrap();
+    let paid: PledgeCreated = pledge(&app, "ending", 1).await.json().await.unwrap();
+    assert_eq!(mark_paid(&app, &app.demo_key, "ending", &paid.id).await.status(), 200);
+    tests::eventually(std::time::Duration::from_secs(30), "the campaign to end", || async {
+        (app.campaign("ending").await.status != domain::Status::Live).then_some(())
+    })
+    .await;
+    let later = api::now().plus_seconds(49 * 3600);
+    assert_eq!(api::payments::expiry::void_overdue(&app.state.store, later).await.unwrap(), 1);
+    let view = app.campaign("ending").await;
+    assert_eq!((view.raised, view.pledged, view.backers), (1_000, 1_000, 1), "only the paid pledge stands");
+    assert_eq!(app.state.store.recount("ending").await.unwrap(), (1_000, 1));
+    let token = unpaid.receipt_url.rsplit('/').next().unwrap();
+    assert_eq!(app.json(&format!("/api/v1/receipts/{token}")).await["payment"]["status"], "void");
+}

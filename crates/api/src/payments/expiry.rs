@@ -1,6 +1,6 @@
 //! Pending payments whose time ran out: each such pledge is cancelled through the writer, as
-//! a backer's cancellation is, so its units go back to the tier and its payment becomes
-//! `void`. Every replica looks every 30 seconds; the writer's conditional update makes a
+//! a backer's cancellation is (but also after the campaign's end, and only while still
+//! pending), so its units go back to the tier and its payment becomes `void`. Every replica looks every 30 seconds; the writer's conditional update makes a
 //! pledge voided twice count once.
 
 use crate::store::Store;
@@ -14,10 +14,10 @@ const PER_ROUND: i64 = 200;
 pub async fn void_overdue(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
     let mut voided = 0;
     for token in store.payments_overdue(now, PER_ROUND).await? {
-        match store.cancel(&token).await {
+        match store.void_overdue(&token).await {
             Ok(cancelled) if !cancelled.already => voided += 1,
             Ok(_) => {}
-            // An ended or cancelled campaign keeps its pledges for settlement.
+            // A cancelled campaign's pledges stay as they were.
             Err(refusal) => tracing::debug!(?refusal, "an overdue payment was not voided"),
         }
     }

@@ -213,8 +213,19 @@ impl Store {
     /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
     /// twice is not an error: the answer says it was already cancelled.
     pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
+        self.send_cancel(receipt_token, false).await
+    }
+
+    /// Voids the pledge behind a receipt token because its payment is overdue: its units
+    /// go back, also after the campaign's end; nothing happens if it was paid meanwhile.
+    pub async fn void_overdue(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
+        self.send_cancel(receipt_token, true).await
+    }
+
+    async fn send_cancel(&self, receipt_token: &str, overdue: bool) -> Result<Cancelled, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let command = writer::Command::Cancel(receipt_token.to_owned(), reply);
+        let request = writer::CancelRequest { token: receipt_token.to_owned(), overdue };
+        let command = writer::Command::Cancel(request, reply);
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
         writer.send(command).await.map_err(|_| Refusal::Unavailable)?;
         answer.await.map_err(|_| Refusal::Unknown)?

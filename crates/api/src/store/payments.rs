@@ -59,12 +59,14 @@ impl Store {
         finish(&mut conn, marked).await
     }
 
-    /// Receipt tokens of pending pledges whose time to pay ran out by `now`, at most `limit`.
+    /// Receipt tokens of pending pledges whose time to pay ran out by `now`, at most `limit`
+    /// (a cancelled campaign's pledges stay as they were, so they are not asked for).
     pub async fn payments_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
         let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT id, receipt_secret FROM pledges WHERE payment_status = 'pending' AND payment_due_at <= ? \
-             AND cancelled_at IS NULL ORDER BY payment_due_at LIMIT ?"
+            "SELECT p.id, p.receipt_secret FROM pledges p JOIN campaigns c ON c.id = p.campaign_id \
+             WHERE p.payment_status = 'pending' AND p.payment_due_at <= ? AND p.cancelled_at IS NULL \
+             AND c.cancelled_at IS NULL ORDER BY p.payment_due_at LIMIT ?"
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
         Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())
     }

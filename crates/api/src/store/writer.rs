@@ -75,11 +75,19 @@ pub struct Cancelled {
 
 type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
+/// A cancellation: by the backer (while the campaign is live), or of a pledge whose payment
+/// is overdue (whenever it is, and only while it is still pending).
+#[derive(Debug)]
+pub(super) struct CancelRequest {
+    pub token: String,
+    pub overdue: bool,
+}
+
 #[derive(Debug)]
 pub(super) enum Command {
     Pledge(Box<PledgeCommand>, Reply<Accepted>),
     /// Cancel the pledge with this receipt token.
-    Cancel(String, Reply<Cancelled>),
+    Cancel(CancelRequest, Reply<Cancelled>),
 }
 
 /// Starts the writer under its supervisor: the queue's sender, and the writer's health.
@@ -130,10 +138,10 @@ async fn run(
             }
         }
         let commands: Vec<&PledgeCommand> = pledges.iter().map(|(p, _)| p).collect();
-        let tokens: Vec<&str> = cancels.iter().map(|(t, _)| t.as_str()).collect();
+        let requests: Vec<&CancelRequest> = cancels.iter().map(|(r, _)| r).collect();
         // A lost database shows here: the batch is answered 503 and the next one tries a
         // fresh connection.
-        let outcome = commit(&writers, &hub, &commands, &tokens, now).await;
+        let outcome = commit(&writers, &hub, &commands, &requests, now).await;
         match outcome {
             Ok(outcome) => {
                 health.batch_committed();
@@ -180,13 +188,13 @@ async fn commit(
     writers: &Pool,
     hub: &Hub,
     commands: &[&PledgeCommand],
-    tokens: &[&str],
+    requests: &[&CancelRequest],
     now: Timestamp,
 ) -> anyhow::Result<Outcome> {
     let mut conn = writers.acquire().await?;
     let mut attempt = 1;
     loop {
-        let batch = commit_batch(&mut conn, hub, commands, tokens, now);
+        let batch = commit_batch(&mut conn, hub, commands, requests, now);
         let outcome = match conn_deadline(writers) {
             Some(deadline) => tokio::time::timeout(deadline, batch).await,
             None => Ok(batch.await),
@@ -265,7 +273,7 @@ async fn commit_batch(
     conn: &mut Conn,
     hub: &Hub,
     commands: &[&PledgeCommand],
-    tokens: &[&str],
+    requests: &[&CancelRequest],
     now: Timestamp,
 ) -> anyhow::Result<Outcome> {
     // SQLite: take the write lock now, not at the first write. PostgreSQL: row locks on the
@@ -280,9 +288,9 @@ async fn commit_batch(
     // 0. The pledges to cancel, and every touched campaign's revision, locked first and in
     // sorted order (PostgreSQL): edits and other replicas' batches lock campaigns before
     // tiers too, so no two of them wait on each other in a cycle.
-    let mut to_cancel = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        to_cancel.push(by_receipt_token(conn, token).await?);
+    let mut to_cancel = Vec::with_capacity(requests.len());
+    for request in requests {
+        to_cancel.push(by_receipt_token(conn, &request.token).await?);
     }
     let mut touched: Vec<&str> = commands.iter().map(|c| c.campaign.id().as_str()).collect();
     touched.extend(to_cancel.iter().flatten().map(|p| p.campaign_id.as_str()));
@@ -403,13 +411,13 @@ async fn commit_batch(
     insert_rows(conn, &rows, now).await?;
 
     // 4. Cancellations.
-    let mut cancelled = Vec::with_capacity(tokens.len());
-    for pledge in to_cancel {
+    let mut cancelled = Vec::with_capacity(requests.len());
+    for (pledge, request) in to_cancel.into_iter().zip(requests) {
         cancelled.push(match pledge {
             None => Err(Refusal::NotFound),
             Some(pledge) => {
                 let campaign = current.get(&pledge.campaign_id);
-                cancel(conn, pledge, campaign, now, &mut totals, &mut credits).await?
+                cancel(conn, pledge, (campaign, request.overdue), now, &mut totals, &mut credits).await?
             }
         });
     }
@@ -575,7 +583,7 @@ fn payment_due(campaign: &Campaign, now: Timestamp) -> Option<Timestamp> {
 async fn cancel(
     conn: &mut Conn,
     pledge: StoredPledge,
-    campaign: Option<&Current>,
+    (campaign, overdue): (Option<&Current>, bool),
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
     credits: &mut Credits,
@@ -590,20 +598,21 @@ async fn cancel(
         .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
     let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
         .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
-    if now < campaign.starts_at() {
+    // A backer cancels while the campaign runs; an overdue payment is voided whenever.
+    if !overdue && now < campaign.starts_at() {
         return Ok(Err(Refusal::NotStarted));
     }
-    if now >= campaign.ends_at() {
+    if !overdue && now >= campaign.ends_at() {
         return Ok(Err(Refusal::Ended));
     }
-    // The condition makes a concurrent cancel on another replica count once.
-    // A pending payment is void from now on; the status as it stands under the row's lock
+    // The condition makes a concurrent cancel on another replica count once, and an
+    // overdue payment marked paid meanwhile stand. A pending payment is void from now on; the status as it stands under the row's lock
     // says whether the money counted (a payment marked meanwhile included).
     let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
         "UPDATE pledges SET cancelled_at = ?, \
          payment_status = CASE WHEN payment_status = 'pending' THEN 'void' ELSE payment_status END \
-         WHERE id = ? AND cancelled_at IS NULL RETURNING payment_status"
-    )).bind(now.unix()).bind(&pledge.id).fetch_optional(&mut **c).await)?;
+         WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status = 'pending') RETURNING payment_status"
+    )).bind(now.unix()).bind(&pledge.id).bind(overdue).fetch_optional(&mut **c).await)?;
     let Some((status,)) = changed else {
         return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
     };
