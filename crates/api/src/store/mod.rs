@@ -11,6 +11,7 @@
 
 pub(crate) mod backers;
 mod campaigns;
+mod cancels;
 mod changes;
 mod claims;
 mod covers;

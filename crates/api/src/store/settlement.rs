@@ -6,7 +6,7 @@
 use super::db::on_conn;
 use super::webhooks::{self, NewEvent};
 use super::{Store, begin_write, finish};
-use domain::webhooks::{CampaignEvent, Event, EventType};
+use domain::webhooks::{CampaignEvent, EventType};
 use domain::{Campaign, Funding, Timestamp};
 use std::collections::HashSet;
 
@@ -42,26 +42,15 @@ impl Store {
             let Some((outcome, raised, backers)) = row else { return Ok(None) };
             let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
             let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
-            let id = format!("evt_{}", crate::ids::time_ordered());
-            let event = Event {
-                id: id.clone(),
-                kind: kind.as_str().to_owned(),
-                created_at: now,
-                data: CampaignEvent {
-                    campaign: campaign.id().to_string(),
-                    outcome: settled.outcome.clone(),
-                    raised: settled.raised,
-                    goal: campaign.goal().minor(),
-                    currency: campaign.currency(),
-                    backers: settled.backers,
-                },
-            };
-            let event = NewEvent {
+            let data = CampaignEvent {
                 campaign: campaign.id().to_string(),
-                id,
-                kind: kind.as_str(),
-                payload: serde_json::to_string(&event)?,
+                outcome: settled.outcome.clone(),
+                raised: settled.raised,
+                goal: campaign.goal().minor(),
+                currency: campaign.currency(),
+                backers: settled.backers,
             };
+            let event = NewEvent::new(campaign.id().as_str(), kind, data, now);
             webhooks::queue(&mut conn, &[event], now).await?;
             anyhow::Ok(Some(settled))
         }

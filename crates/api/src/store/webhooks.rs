@@ -21,39 +21,43 @@ pub(crate) struct NewEvent {
 }
 
 impl NewEvent {
-    /// A `pledge.*` event telling of `pledge` as it is now.
-    pub(crate) fn pledge(kind: EventType, pledge: &StoredPledge, now: Timestamp) -> NewEvent {
+    /// An event of `kind` about `campaign`, its body serialised once for every endpoint.
+    pub(crate) fn new(
+        campaign: &str,
+        kind: EventType,
+        data: impl serde::Serialize,
+        now: Timestamp,
+    ) -> NewEvent {
         let id = format!("evt_{}", crate::ids::time_ordered());
-        let event = Event {
-            id: id.clone(),
-            kind: kind.as_str().to_owned(),
-            created_at: now,
-            data: PledgeEvent {
-                campaign: pledge.campaign_id.clone(),
-                pledge: EventPledge {
-                    id: pledge.id.clone(),
-                    name: pledge.name.clone(),
-                    tier: pledge.tier_id.clone(),
-                    quantity: pledge.quantity,
-                    options: pledge.options.clone(),
-                    amount: pledge.amount,
-                    referral_code: pledge.referral_code.clone(),
-                    referred_by: pledge.referred_by.clone(),
-                    status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
-                    payment: pledge.payment.map(|p| p.as_str().to_owned()),
-                },
-            },
-        };
+        let event = Event { id: id.clone(), kind: kind.as_str().to_owned(), created_at: now, data };
         NewEvent {
-            campaign: pledge.campaign_id.clone(),
+            campaign: campaign.to_owned(),
             id,
             kind: kind.as_str(),
             payload: serde_json::to_string(&event).expect("an event serialises"),
         }
     }
-}
 
-impl NewEvent {
+    /// A `pledge.*` event telling of `pledge` as it is now.
+    pub(crate) fn pledge(kind: EventType, pledge: &StoredPledge, now: Timestamp) -> NewEvent {
+        let data = PledgeEvent {
+            campaign: pledge.campaign_id.clone(),
+            pledge: EventPledge {
+                id: pledge.id.clone(),
+                name: pledge.name.clone(),
+                tier: pledge.tier_id.clone(),
+                quantity: pledge.quantity,
+                options: pledge.options.clone(),
+                amount: pledge.amount,
+                referral_code: pledge.referral_code.clone(),
+                referred_by: pledge.referred_by.clone(),
+                status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
+                payment: pledge.payment.map(|p| p.as_str().to_owned()),
+            },
+        };
+        NewEvent::new(&pledge.campaign_id, kind, data, now)
+    }
+
     /// `option.unlocked`: a value's units reached its minimum batch, so it will be made.
     pub(crate) fn unlocked(
         campaign: &str,
@@ -61,8 +65,6 @@ impl NewEvent {
         (units, min_batch): (i64, i64),
         now: Timestamp,
     ) -> NewEvent {
-        let id = format!("evt_{}", crate::ids::time_ordered());
-        let kind = EventType::OptionUnlocked.as_str();
         let data = OptionEvent {
             campaign: campaign.to_owned(),
             tier: tier.to_owned(),
@@ -71,13 +73,7 @@ impl NewEvent {
             units: u64::try_from(units).unwrap_or(0),
             min_batch: u64::try_from(min_batch).unwrap_or(0),
         };
-        let event = Event { id: id.clone(), kind: kind.to_owned(), created_at: now, data };
-        NewEvent {
-            campaign: campaign.to_owned(),
-            id,
-            kind,
-            payload: serde_json::to_string(&event).expect("an event serialises"),
-        }
+        NewEvent::new(campaign, EventType::OptionUnlocked, data, now)
     }
 }
 

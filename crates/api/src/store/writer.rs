@@ -20,6 +20,7 @@
 //! answered. If anything fails, the whole batch is rolled back and every request in it is
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable.
 
+use super::cancels::cancel;
 use super::claims::{add_to_value, capped, claim};
 use super::db::{Conn, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
 use super::pledge_rows::{insert_rows, known_keys};
@@ -248,14 +249,14 @@ struct Outcome {
 
 /// How a batch moves one campaign's totals.
 #[derive(Debug, Default)]
-struct Totals {
-    raised: i64,
-    pledged: i64,
-    backers: i64,
-    changes: i64,
+pub(super) struct Totals {
+    pub(super) raised: i64,
+    pub(super) pledged: i64,
+    pub(super) backers: i64,
+    pub(super) changes: i64,
     /// The batch changed what the view shows beside the numbers (a public pledge on the
     /// wall, a referral credited, a cancellation): `extras_version` moves.
-    extras: bool,
+    pub(super) extras: bool,
 }
 
 /// Where a pledge of the batch stands while the batch is worked out.
@@ -378,6 +379,9 @@ async fn commit_batch(
         total.changes += 1;
         total.extras |= command.pledge.public();
     }
+    // Events for the sites' webhooks go in this transaction; none are even made for a
+    // campaign whose site has no endpoint (one small query per batch).
+    let listening = webhooks::listening(conn, current.keys().map(String::as_str)).await?;
     let mut events = Vec::new();
     for ((campaign, tier, name, value), units) in chosen {
         let after = add_to_value(conn, campaign, tier, name, value, units).await?.unwrap_or(0);
@@ -385,6 +389,7 @@ async fn commit_batch(
             c.campaign.tier(tier)?.options().iter().find(|g| g.name() == name)?.value(value)?.min_batch()
         });
         if let Some(batch) = batch.map(i64::from)
+            && listening.contains(campaign)
             && after >= batch
             && after - units < batch
         {
@@ -423,9 +428,7 @@ async fn commit_batch(
     }
     credits.apply(conn).await?;
 
-    // 5. Events for the sites' webhooks, in the same transaction; none are even made for a
-    // campaign whose site has no endpoint (one small query per batch).
-    let listening = webhooks::listening(conn, totals.keys().map(String::as_str)).await?;
+    // 5. The batch's pledge events.
     if !listening.is_empty() {
         for state in &states {
             if let State::Admitted(row, _) = state
@@ -439,9 +442,8 @@ async fn commit_batch(
                 events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));
             }
         }
-        events.retain(|e| listening.contains(&e.campaign));
-        webhooks::queue(conn, &events, now).await?;
     }
+    webhooks::queue(conn, &events, now).await?;
 
     // 6. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();
@@ -477,9 +479,9 @@ async fn commit_batch(
 }
 
 /// A touched campaign as the batch's transaction found it.
-struct Current {
+pub(super) struct Current {
     revision: u64,
-    cancelled: bool,
+    pub(super) cancelled: bool,
 }
 
 /// Reads (and on PostgreSQL locks, in sorted order) the revision of each campaign.
@@ -577,65 +579,4 @@ fn payment_due(campaign: &Campaign, now: Timestamp) -> Option<Timestamp> {
             Some(now.plus_seconds(i64::from(hours) * 3600))
         }
     }
-}
-
-/// Cancels one pledge inside the batch's transaction, giving back its units and money.
-async fn cancel(
-    conn: &mut Conn,
-    pledge: StoredPledge,
-    (campaign, overdue): (Option<&Current>, bool),
-    now: Timestamp,
-    totals: &mut BTreeMap<String, Totals>,
-    credits: &mut Credits,
-) -> anyhow::Result<Result<Cancelled, Refusal>> {
-    if pledge.cancelled {
-        return Ok(Ok(Cancelled { pledge, already: true }));
-    }
-    if campaign.is_none_or(|c| c.cancelled) {
-        return Ok(Err(Refusal::Cancelled));
-    }
-    let definition: (String,) = on_conn!(&mut *conn, c => sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))
-        .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
-    let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
-        .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
-    // A backer cancels while the campaign runs; an overdue payment is voided whenever.
-    if !overdue && now < campaign.starts_at() {
-        return Ok(Err(Refusal::NotStarted));
-    }
-    if !overdue && now >= campaign.ends_at() {
-        return Ok(Err(Refusal::Ended));
-    }
-    // The condition makes a concurrent cancel on another replica count once, and an
-    // overdue payment marked paid meanwhile stand. A pending payment is void from now on; the status as it stands under the row's lock
-    // says whether the money counted (a payment marked meanwhile included).
-    let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
-        "UPDATE pledges SET cancelled_at = ?, \
-         payment_status = CASE WHEN payment_status = 'pending' THEN 'void' ELSE payment_status END \
-         WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status = 'pending') RETURNING payment_status"
-    )).bind(now.unix()).bind(&pledge.id).bind(overdue).fetch_optional(&mut **c).await)?;
-    let Some((status,)) = changed else {
-        return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
-    };
-    let payment = status.as_deref().and_then(PaymentStatus::parse);
-    let counted = payment.is_none_or(PaymentStatus::counts);
-    if let Some(tier) = &pledge.tier_id {
-        let units = i64::from(pledge.quantity);
-        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?"))
-            .bind(units).bind(&pledge.campaign_id).bind(tier).execute(&mut **c).await.map(|_| ()))?;
-        for (name, value) in &pledge.options {
-            add_to_value(conn, &pledge.campaign_id, tier, name, value, -units).await?;
-        }
-    }
-    if let Some(code) = &pledge.referred_by {
-        credits.add(code, -1, -pledge.amount);
-    }
-    let total = totals.entry(pledge.campaign_id.clone()).or_default();
-    if counted {
-        total.raised -= pledge.amount;
-    }
-    total.pledged -= pledge.amount;
-    total.backers -= 1;
-    total.changes += 1;
-    total.extras = true;
-    Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, payment, ..pledge }, already: false }))
 }

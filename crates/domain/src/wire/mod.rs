@@ -14,6 +14,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod creator;
+pub use creator::*;
+
 /// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,137 +104,6 @@ pub struct ReceiptView {
     /// When the campaign takes payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentInfo>,
-}
-
-/// A campaign as its creator sees it: the public view, the story, the one-line snippet
-/// that embeds it, and which fields pledges have locked.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatorCampaign {
-    #[serde(flatten)]
-    pub view: CampaignView,
-    pub story: String,
-    pub embed_html: String,
-    pub share_url: String,
-    /// Fields an edit may no longer change (`goal`, `tiers[0].price`...).
-    pub locked: Vec<String>,
-}
-
-/// One pledge as its creator sees it, contact included.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackerView {
-    pub id: String,
-    pub created_at: Timestamp,
-    pub name: String,
-    pub contact: String,
-    pub public: bool,
-    pub tier: Option<String>,
-    pub quantity: u32,
-    pub options: BTreeMap<String, String>,
-    pub amount: i64,
-    pub message: Option<String>,
-    pub referral_code: String,
-    pub referred_by: Option<String>,
-    /// `live` or `cancelled`.
-    pub status: String,
-    /// The link's source tag, and the page the widget was embedded in.
-    #[serde(default)]
-    pub source: Option<String>,
-    #[serde(default)]
-    pub host_page: Option<String>,
-    /// Live pledges made through this backer's link, and what they brought.
-    #[serde(default)]
-    pub recruits: u32,
-    #[serde(default)]
-    pub recruited_amount: i64,
-    /// When the campaign takes payments: `{"status"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment: Option<PaymentInfo>,
-}
-
-/// Filters of a backer list, as query parameters: `q` (name or contact), `tier`, `option`
-/// (`colour:red`), `status` (`live` or `cancelled`), `source`. Empty ones filter nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BackerFilters {
-    pub q: String,
-    pub tier: String,
-    pub option: String,
-    pub status: String,
-    pub source: String,
-}
-
-/// `GET /api/v1/campaigns/{id}/sources`: where the money came from.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourcesReport {
-    /// Per source tag (`null`: links without one).
-    pub sources: Vec<SourceTotal>,
-    /// Per host page (`null`: the share page, or a page that was not told).
-    pub hosts: Vec<SourceTotal>,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceTotal {
-    pub name: Option<String>,
-    pub pledges: u64,
-    pub amount: i64,
-}
-
-/// `GET /api/v1/campaigns/{id}/pledges`: a page, newest first.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackerPage {
-    pub pledges: Vec<BackerView>,
-    /// Pass as `cursor` for the next page; `null` on the last one.
-    pub next_cursor: Option<String>,
-}
-
-/// The headline of a creator's update, as carried in every view.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpdateNotice {
-    pub id: String,
-    pub title: String,
-    pub published_at: Timestamp,
-}
-
-/// A creator's update as the public reads it.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Update {
-    pub id: String,
-    pub title: String,
-    pub body: String,
-    pub published_at: Timestamp,
-}
-
-/// `POST /api/v1/campaigns/{id}/updates`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpdateInput {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub body: String,
-}
-
-impl UpdateInput {
-    pub const TITLE_MAX: u32 = 120;
-    pub const BODY_MAX: u32 = 20_000;
-
-    /// The update's title and body, trimmed, or why not.
-    pub fn check(&self) -> Result<(String, String), crate::FieldErrors> {
-        let mut errors = crate::FieldErrors::new();
-        let title = errors.check("title", crate::text::clean(&self.title, Self::TITLE_MAX, true, false));
-        let body = errors.check("body", crate::text::clean(&self.body, Self::BODY_MAX, true, true));
-        match (title, body) {
-            (Some(title), Some(body)) => Ok((title, body)),
-            _ => Err(errors),
-        }
-    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
