@@ -139,7 +139,7 @@ store_test!(one_sites_session_sees_nothing_of_another_sites_campaigns);
 async fn one_sites_session_sees_nothing_of_another_sites_campaigns(app: TestApp) {
     app.create_site("other", &["*"]).await;
     let theirs = crate::support::limited_campaign("their-print", 5);
-    api::campaigning::create(&app.state.store, &app.state.hub, "other", theirs).await.unwrap();
+    api::campaigning::create(&app.state.store, &app.state.hub, "other", theirs, false).await.unwrap();
     let cookie = sign_in(&app, "demo").await;
     assert_eq!(get(&app, "/dashboard/campaigns/their-print", &cookie).await.status(), 404);
     assert_eq!(

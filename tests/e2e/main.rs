@@ -5,6 +5,7 @@ mod api;
 mod backers;
 mod browser;
 mod c2b;
+mod cards;
 mod cli;
 mod covers;
 mod creator;

@@ -118,8 +118,20 @@ async fn a_replica_that_loses_its_database_serves_reads_refuses_pledges_and_reco
 async fn one_campaign_created_on_two_replicas_at_once_exists_once() {
     let Some((a, b)) = spawn_replicas().await else { return };
     let (on_a, on_b) = tokio::join!(
-        api::campaigning::create(&a.state.store, &a.state.hub, api::demo::SITE, limited_campaign("twin", 5)),
-        api::campaigning::create(&b.state.store, &b.state.hub, api::demo::SITE, limited_campaign("twin", 5)),
+        api::campaigning::create(
+            &a.state.store,
+            &a.state.hub,
+            api::demo::SITE,
+            limited_campaign("twin", 5),
+            false
+        ),
+        api::campaigning::create(
+            &b.state.store,
+            &b.state.hub,
+            api::demo::SITE,
+            limited_campaign("twin", 5),
+            false
+        ),
     );
     let refused = match (on_a, on_b) {
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,

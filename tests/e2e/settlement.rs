@@ -42,7 +42,7 @@ async fn an_ended_campaign_is_settled_once_and_its_endpoints_are_told(app: TestA
     assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
     let (store, hub) = (&app.state.store, &app.state.hub);
     for campaign in [all_or_nothing("reached", 2_000, 3), all_or_nothing("missed", 100_000, 3)] {
-        api::campaigning::create(store, hub, api::demo::SITE, campaign).await.unwrap();
+        api::campaigning::create(store, hub, api::demo::SITE, campaign, false).await.unwrap();
     }
     pledge(&app, "reached", 2).await;
     pledge(&app, "missed", 1).await;
@@ -81,6 +81,7 @@ async fn two_replicas_settling_at_once_settle_a_campaign_once() {
         &a.state.hub,
         api::demo::SITE,
         all_or_nothing("twice", 1_000, 2),
+        false,
     )
     .await
     .unwrap();

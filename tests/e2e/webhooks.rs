@@ -263,7 +263,9 @@ async fn a_value_reaching_its_minimum_batch_sends_option_unlocked_once(app: Test
     let receiver = Receiver::start().await;
     assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
     let campaign = crate::support::limited_campaign("prints", 50);
-    api::campaigning::create(&app.state.store, &app.state.hub, api::demo::SITE, campaign).await.unwrap();
+    api::campaigning::create(&app.state.store, &app.state.hub, api::demo::SITE, campaign, false)
+        .await
+        .unwrap();
     // Size L is made from 3 units: 2, then 1 more (reached), then 1 more.
     for units in [2, 1, 1] {
         let body = json!({

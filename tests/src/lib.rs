@@ -9,6 +9,7 @@ mod link;
 mod postgres;
 mod process;
 mod receiver;
+mod stripe;
 
 pub use browser::Browser;
 pub use events::{EventReader, Sse};
@@ -16,6 +17,12 @@ pub use link::Link;
 pub use postgres::{PostgresDatabase, postgres_admin_url};
 pub use process::Process;
 pub use receiver::{Delivery, Receiver, verify};
+pub use stripe::Localstripe;
+pub mod cards {
+    pub use crate::stripe::{
+        CARD_DECLINED, CARD_DECLINED_AT_CHARGE, CARD_OK, PUBLISHABLE_KEY, WEBHOOK_SECRET,
+    };
+}
 
 use api::ratelimit::RateLimit;
 use api::{AppState, Application, Settings};
@@ -75,6 +82,8 @@ pub struct Options {
     pub request_timeout: Option<Duration>,
     /// Caps on connections and event streams; the server's defaults when unset.
     pub admission: Option<api::admission::Limits>,
+    /// Stripe (a localstripe) for card payments; none when unset.
+    pub stripe: Option<api::payments::stripe::Settings>,
 }
 
 /// Starts the server on a free port with a fresh SQLite database and the demo campaign.
@@ -91,12 +100,17 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 /// Starts the server on `engine` with a fresh database; `None` when PostgreSQL is asked for
 /// but does not answer (never when `CI=true`: then it panics).
 pub async fn spawn_app_on(engine: Engine) -> Option<TestApp> {
+    spawn_app_on_with(engine, Options::default()).await
+}
+
+/// [`spawn_app_on`] with `options`.
+pub async fn spawn_app_on_with(engine: Engine, options: Options) -> Option<TestApp> {
     match engine {
-        Engine::Sqlite => Some(spawn_app().await),
+        Engine::Sqlite => Some(spawn_app_with(options).await),
         Engine::Postgres => {
             let database = Arc::new(PostgresDatabase::create().await?);
             let dir = tempfile::tempdir().expect("a temporary folder");
-            Some(start(database.url.clone(), dir, Some(database), Options::default()).await)
+            Some(start(database.url.clone(), dir, Some(database), options).await)
         }
     }
 }
@@ -111,10 +125,15 @@ pub async fn spawn_app_through(link: &Link) -> Option<TestApp> {
 
 /// Two replicas on one fresh PostgreSQL database, as behind a load balancer.
 pub async fn spawn_replicas() -> Option<(TestApp, TestApp)> {
+    spawn_replicas_with(Options::default()).await
+}
+
+/// [`spawn_replicas`] with `options` for both.
+pub async fn spawn_replicas_with(options: Options) -> Option<(TestApp, TestApp)> {
     let database = Arc::new(PostgresDatabase::create().await?);
     let folder = || tempfile::tempdir().expect("a temporary folder");
-    let mut a = start(database.url.clone(), folder(), Some(database.clone()), Options::default()).await;
-    let mut b = start(database.url.clone(), folder(), Some(database), Options::default()).await;
+    let mut a = start(database.url.clone(), folder(), Some(database.clone()), options.clone()).await;
+    let mut b = start(database.url.clone(), folder(), Some(database), options).await;
     // Only the first seeded the demo site: give both the same, known key.
     let key = api::sites::rotate_key(&a.state.store, api::demo::SITE).await.expect("the demo site exists");
     (a.demo_key, b.demo_key) = (key.clone(), key);
@@ -165,6 +184,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         // Receivers in tests listen on this machine; failed deliveries are tried again
         // at the next round.
         webhooks: api::webhooks::Settings { private_addresses: true, first_retry: Duration::from_millis(1) },
+        stripe: options.stripe.clone(),
     })
     .await
     .expect("the application builds")
@@ -238,7 +258,7 @@ impl TestApp {
 
     /// Creates a campaign on the demo site.
     pub async fn create_campaign(&self, input: CampaignInput) {
-        api::campaigning::create(&self.state.store, &self.state.hub, api::demo::SITE, input)
+        api::campaigning::create(&self.state.store, &self.state.hub, api::demo::SITE, input, false)
             .await
             .expect("the campaign is created");
     }

@@ -13,11 +13,13 @@ use std::sync::Arc;
 
 /// Creates a campaign of `site`. Without an id, one is made from the title (with a random
 /// suffix when that is taken); a given id that is taken is a 422 `duplicate`.
+/// `cards` says whether this server takes cards (it has Stripe's keys).
 pub async fn create(
     store: &Store,
     hub: &Hub,
     site: &str,
     mut input: CampaignInput,
+    cards: bool,
 ) -> Result<Arc<Entry>, Error> {
     let chosen = !input.id.trim().is_empty();
     if !chosen {
@@ -31,7 +33,7 @@ pub async fn create(
             input.clone().with_id(id)
         };
         let campaign = Campaign::new(candidate).map_err(Error::Invalid)?;
-        offered(&campaign)?;
+        offered(&campaign, cards)?;
         let now = crate::now();
         if let Some(counts) = store.create_campaign(site, &campaign, now).await? {
             return Ok(hub.insert(campaign, site, counts, now));
@@ -50,6 +52,7 @@ pub async fn edit(
     site: &str,
     id: &str,
     patch: CampaignPatch,
+    cards: bool,
 ) -> Result<Arc<Entry>, Error> {
     if patch.id.as_deref().is_some_and(|new| new != id) {
         return Err(Error::Locked(one("id", FieldError::Locked)));
@@ -57,7 +60,7 @@ pub async fn edit(
     let edited = store
         .edit_campaign(site, id, |old, counts| {
             let new = Campaign::new(patch.apply(old.to_input())).map_err(Error::Invalid)?;
-            offered(&new)?;
+            offered(&new, cards)?;
             let locked = locked_fields(old, &new, counts);
             if locked.is_empty() { Ok(new) } else { Err(Error::Locked(locked)) }
         })
@@ -65,10 +68,9 @@ pub async fn edit(
     publish(hub, site, edited)
 }
 
-/// Refuses what this server does not offer: card payments need a payment provider, which
-/// is not set up yet.
-fn offered(campaign: &Campaign) -> Result<(), Error> {
-    if campaign.payments() == PaymentMode::Stripe {
+/// Refuses what this server does not offer: card payments need Stripe's keys.
+fn offered(campaign: &Campaign, cards: bool) -> Result<(), Error> {
+    if campaign.payments() == PaymentMode::Stripe && !cards {
         return Err(Error::Invalid(one("payments", FieldError::NotAvailable)));
     }
     Ok(())

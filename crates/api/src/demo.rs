@@ -17,7 +17,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Cre
     }
     let created = crate::sites::create(&state.store, SITE, "Demo blog", &["*".to_owned()], base_url).await?;
     state.hub.set_site(SITE, "*");
-    crate::campaigning::create(&state.store, &state.hub, SITE, campaign(crate::now())).await?;
+    crate::campaigning::create(&state.store, &state.hub, SITE, campaign(crate::now()), false).await?;
     Ok(Some(created))
 }
 

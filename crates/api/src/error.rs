@@ -32,6 +32,9 @@ pub enum Error {
     /// A pledge that cannot be paid: cancelled, void, or of a campaign without payments.
     #[error("not awaiting payment")]
     NotPayable,
+    /// The payment provider (Stripe) did not answer, or not as expected.
+    #[error("payment provider unavailable")]
+    Provider,
     #[error("locked by pledges")]
     Locked(FieldErrors),
     #[error("unauthorized")]
@@ -110,6 +113,7 @@ impl Error {
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable | Error::Busy | Error::Unknown => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Provider => StatusCode::BAD_GATEWAY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -133,6 +137,11 @@ impl Error {
                 "not-payable",
                 "Not awaiting payment",
                 "This pledge was cancelled, its time to pay ran out, or its campaign takes no payments.".into(),
+            ),
+            Error::Provider => (
+                "payment-provider",
+                "Payment service unavailable",
+                "The card service did not answer; nothing was charged. Please try again shortly.".into(),
             ),
             Error::Changed => (
                 "campaign-changed",

@@ -16,7 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the widget and its pages.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage sites (host blogs) and their creator keys; works while servers run.
     Site {
         #[command(subcommand)]
@@ -96,6 +96,21 @@ struct ServeArgs {
     /// twice as long, at most six hours.
     #[arg(long, env = "TRIBEFUND_WEBHOOK_FIRST_RETRY", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_first_retry: u64,
+    /// Stripe's secret key (`sk_…`): with it and the two below, campaigns can take cards.
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true)]
+    stripe_secret_key: Option<String>,
+    /// Stripe's publishable key (`pk_…`), which the card form uses.
+    #[arg(long, env = "STRIPE_PUBLISHABLE_KEY")]
+    stripe_publishable_key: Option<String>,
+    /// The signing secret (`whsec_…`) of the Stripe endpoint `https://<this server>/webhooks/stripe`.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    stripe_webhook_secret: Option<String>,
+    /// Stripe's API, without `/v1` (another for a stand-in such as localstripe).
+    #[arg(long, env = "STRIPE_API_BASE", default_value = api::payments::stripe::API_BASE)]
+    stripe_api_base: String,
+    /// Where the card form loads Stripe.js from.
+    #[arg(long, env = "STRIPE_JS_URL", default_value = api::payments::stripe::JS_URL)]
+    stripe_js_url: String,
     /// Serve the benchmark's baseline route `POST /bench/noop`.
     #[arg(long, hide = true)]
     bench_routes: bool,
@@ -176,12 +191,17 @@ async fn run() -> anyhow::Result<()> {
         bench_routes,
         webhooks_private,
         webhook_first_retry,
+        stripe_secret_key,
+        stripe_publishable_key,
+        stripe_webhook_secret,
+        stripe_api_base,
+        stripe_js_url,
     } = match Cli::parse().command {
         Command::Site { command, db } => {
             println!("{}", api::cli::site(command, db).await?);
             return Ok(());
         }
-        Command::Serve(args) => args,
+        Command::Serve(args) => *args,
     };
     let settings = Settings {
         listen,
@@ -204,6 +224,21 @@ async fn run() -> anyhow::Result<()> {
         webhooks: api::webhooks::Settings {
             private_addresses: webhooks_private,
             first_retry: std::time::Duration::from_secs(webhook_first_retry),
+        },
+        stripe: match (stripe_secret_key, stripe_publishable_key, stripe_webhook_secret) {
+            (None, None, None) => None,
+            (Some(secret_key), Some(publishable_key), Some(webhook_secret)) => {
+                Some(api::payments::stripe::Settings {
+                    secret_key,
+                    publishable_key,
+                    webhook_secret,
+                    api_base: stripe_api_base.trim_end_matches('/').to_owned(),
+                    js_url: stripe_js_url,
+                })
+            }
+            _ => bail!(
+                "card payments need all three of --stripe-secret-key, --stripe-publishable-key and --stripe-webhook-secret"
+            ),
         },
     };
     let app = Application::build(settings).await?;

@@ -1,7 +1,8 @@
 //! Every replica looks, each second, for campaigns of its hub that have ended and are not
 //! settled, and settles them (`Store::settle`): the outcome is recorded once, across all
 //! replicas and restarts, with the `campaign.succeeded` or `campaign.failed` event.
-//! Payments will be charged or voided here.
+//! A failed campaign's unpaid pledges are voided with it; a successful one's saved cards
+//! are charged after, by `payments::cards`.
 
 use crate::hub::Hub;
 use crate::store::Store;
@@ -29,6 +30,10 @@ pub async fn settle_due(
         }
         if let Some(outcome) = store.settle(&campaign, now).await? {
             tracing::info!(campaign = %id, outcome = %outcome.outcome, raised = outcome.raised, "settled");
+            // A failed campaign's saved cards no longer count: every viewer sees it.
+            if let (Some(stored), Some(entry)) = (store.campaign(&id).await?, hub.get(&id)) {
+                entry.publish(stored.counts, now);
+            }
             settled.push((id.clone(), outcome));
         }
         // Settled here or elsewhere, or cancelled: nothing more to do for it.

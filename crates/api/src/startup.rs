@@ -52,6 +52,8 @@ pub struct Settings {
     pub bench_routes: bool,
     /// Where and how the sites' events are sent.
     pub webhooks: crate::webhooks::Settings,
+    /// Stripe's keys and addresses; without them campaigns cannot take cards.
+    pub stripe: Option<crate::payments::stripe::Settings>,
 }
 
 /// What every request handler shares: one `Arc`, so handing it to a request is one
@@ -77,6 +79,8 @@ pub struct Shared {
     pub admission: Arc<crate::admission::Admission>,
     /// Failed creator-key checks per client address: guessing keys costs time.
     pub auth_failures: Limiter,
+    /// Calls Stripe, when the server has its keys.
+    pub stripe: Option<crate::payments::stripe::Stripe>,
     pub settings: Settings,
 }
 
@@ -109,7 +113,9 @@ impl Application {
         tracing::info!(open_files, max_connections, max_streams, streams, "descriptor limits");
         let form_key = store.secret("pledge_form").await?;
         crate::webhooks::deliver::spawn(store.clone(), settings.webhooks.clone());
+        let stripe = settings.stripe.clone().map(crate::payments::stripe::Stripe::new).transpose()?;
         let state = AppState(Arc::new(Shared {
+            stripe,
             form_key,
             store,
             hub,
@@ -127,6 +133,7 @@ impl Application {
         }
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
         crate::payments::expiry::spawn(state.store.clone());
+        crate::payments::cards::spawn(state.clone());
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;

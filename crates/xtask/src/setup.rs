@@ -78,6 +78,34 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// The stand-in for Stripe the payment tests run against, pinned.
+const LOCALSTRIPE: &str = "localstripe==1.15.10";
+
+/// Installs localstripe (PyPI) into a virtual environment under `target/localstripe`, where
+/// the tests look for it; says so when Python is missing (the card tests are then skipped,
+/// or fail with `CI=true`).
+pub(crate) fn localstripe(root: &std::path::Path) -> anyhow::Result<()> {
+    let venv = root.join("target/localstripe");
+    let program = venv.join("bin/localstripe");
+    if program.is_file() {
+        return Ok(());
+    }
+    if !found("python3") {
+        println!(
+            "python3 is missing: the card payment tests need localstripe and will be SKIPPED (fail with CI=true)"
+        );
+        return Ok(());
+    }
+    println!("installing {LOCALSTRIPE} (PyPI) into {}", venv.display());
+    status(Command::new("python3").arg("-m").arg("venv").arg(&venv))
+        .context("making a Python virtual environment (Debian: apt-get install python3-venv)")?;
+    status(Command::new(venv.join("bin/pip")).args(["install", "-q", LOCALSTRIPE]))?;
+    if !program.is_file() {
+        bail!("{LOCALSTRIPE} installed, but {} is missing", program.display());
+    }
+    Ok(())
+}
+
 /// Says up front whether the PostgreSQL tests will run: they need a server (by default
 /// 127.0.0.1:5432, or `TRIBEFUND_TEST_POSTGRES`), are skipped without one, and fail
 /// without one when `CI=true`.

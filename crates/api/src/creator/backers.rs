@@ -122,12 +122,7 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         host_page: row.host_page,
         recruits: u32::try_from(row.recruits).unwrap_or(0),
         recruited_amount: row.recruited_amount,
-        payment: row.payment_status.map(|status| PaymentInfo {
-            status,
-            reference: None,
-            instructions: None,
-            due_at: None,
-        }),
+        payment: row.payment_status.as_deref().map(PaymentInfo::status),
     })
 }
 

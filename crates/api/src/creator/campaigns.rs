@@ -29,7 +29,8 @@ async fn create(
     headers: HeaderMap,
     Json(input): Json<CampaignInput>,
 ) -> Result<Response, Error> {
-    let entry = campaigning::create(&state.store, &state.hub, &creator.site, input).await?;
+    let entry =
+        campaigning::create(&state.store, &state.hub, &creator.site, input, state.stripe.is_some()).await?;
     Ok((StatusCode::CREATED, axum::Json(view(&state, &headers, &entry))).into_response())
 }
 
@@ -64,7 +65,9 @@ async fn edit(
     Json(patch): Json<CampaignPatch>,
 ) -> Result<axum::Json<CreatorCampaign>, Error> {
     creator.campaign(&state, &id)?;
-    let entry = campaigning::edit(&state.store, &state.hub, &creator.site, &id, patch).await?;
+    let entry =
+        campaigning::edit(&state.store, &state.hub, &creator.site, &id, patch, state.stripe.is_some())
+            .await?;
     Ok(axum::Json(view(&state, &headers, &entry)))
 }
 

@@ -239,9 +239,16 @@ async fn publish(
                         payments: Some(input.payments),
                         manual_payment: Some(input.manual_payment),
                     };
-                    crate::campaigning::edit(&state.store, &state.hub, &session.site, existing, patch)
-                        .await
-                        .map(|_| existing.clone())
+                    crate::campaigning::edit(
+                        &state.store,
+                        &state.hub,
+                        &session.site,
+                        existing,
+                        patch,
+                        state.stripe.is_some(),
+                    )
+                    .await
+                    .map(|_| existing.clone())
                 }
             }
         }
@@ -294,7 +301,15 @@ async fn create_once(
     let mut refusal = None;
     for id in ids {
         let input = input.clone().with_id(id.clone());
-        match crate::campaigning::create(&state.store, &state.hub, &session.site, input.clone()).await {
+        match crate::campaigning::create(
+            &state.store,
+            &state.hub,
+            &session.site,
+            input.clone(),
+            state.stripe.is_some(),
+        )
+        .await
+        {
             Err(Error::Invalid(errors))
                 if errors.iter().any(|(f, e)| f == "id" && *e == FieldError::Duplicate) =>
             {

@@ -74,7 +74,12 @@ async fn create_pledge(
         state.settings.tier_cap_per_address,
     )
     .await?;
-    let created = created(&state, &headers, &accepted);
+    let mut created = created(&state, &headers, &accepted);
+    if let Some(payment) = created.payment.as_mut().filter(|p| p.publishable_key.is_some()) {
+        // The pledge is taken whatever Stripe says; without a secret now, the receipt's
+        // card form asks again (`POST /api/v1/receipts/{token}/payment`).
+        payment.client_secret = crate::payments::cards::setup(&state, &accepted.pledge).await.unwrap_or(None);
+    }
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
 }
@@ -95,7 +100,13 @@ async fn cancel_pledge(
     if !super::pages::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }
-    state.store.cancel(&token).await?;
+    let cancelled = state.store.cancel(&token).await?;
+    if cancelled.pledge.payment == Some(domain::PaymentStatus::Paid) {
+        // Paid by card: the money goes back (also tried by every replica's round).
+        if let Err(e) = crate::payments::cards::refund(&state, &cancelled.pledge.id).await {
+            tracing::warn!(error = %e, "a refund will be tried again");
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,7 +127,7 @@ async fn receipt(
     let accepted =
         Accepted { pledge: state.store.receipt(&token).await?.ok_or(Error::NotFound)?, replayed: true };
     let links = created(&state, &headers, &accepted);
-    let payment = crate::payments::info(&state.hub, &accepted.pledge);
+    let payment = crate::payments::info(&state, &accepted.pledge);
     let p = accepted.pledge;
     let view = ReceiptView {
         id: p.id,
@@ -164,6 +175,6 @@ pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted
         referral_code: p.referral_code.clone(),
         share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
         receipt_url: format!("{base}/r/{}", p.receipt_token),
-        payment: crate::payments::info(&state.hub, p),
+        payment: crate::payments::info(state, p),
     }
 }

@@ -23,6 +23,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 /// Request bodies above this are refused with 413: a pledge is a few hundred bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// Stripe's events carry whole objects: larger than a pledge, bounded all the same.
+const STRIPE_EVENT_LIMIT: usize = 256 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let (v1, document) = v1(state.settings.bench_routes).split_for_parts();
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::dashboard::router())
+        .merge(crate::payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
         .merge(assets::router(&state.settings.static_dir))
         .layer(axum::Extension(openapi::Document::new(&document)))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -278,7 +278,7 @@ async fn receipt(
     let campaign = entry.snapshot(crate::now()).view.clone();
     let accepted = crate::store::Accepted { pledge, replayed: true };
     let links = created(&state, &headers, &accepted);
-    let payment = crate::payments::info(&state.hub, &accepted.pledge);
+    let payment = crate::payments::info(&state, &accepted.pledge);
     let p = accepted.pledge;
     let receipt = Receipt {
         pledge_id: p.id,
@@ -353,16 +353,12 @@ fn in_wechat(headers: &HeaderMap) -> bool {
 }
 
 /// A pledge id and its secret: 64 lowercase hex digits.
-pub(super) fn is_receipt_token(token: &str) -> bool {
+pub(crate) fn is_receipt_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self' {}",
-        state.hub.frame_ancestors(&entry.site)
-    );
+    let csp = csp(state, entry);
     let mut response = (status, Html(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -370,6 +366,30 @@ fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: Str
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
+}
+
+/// The page's Content-Security-Policy. A campaign taking cards also lets in Stripe.js, the
+/// card fields it frames, and the API it calls: exactly those origins, no wildcards (with
+/// Stripe itself: `https://js.stripe.com`, which frames its fields from there too and from
+/// `https://hooks.stripe.com` for 3-D Secure, and `https://api.stripe.com`).
+fn csp(state: &AppState, entry: &Arc<Entry>) -> String {
+    let (mut script, mut frame, mut connect) = (String::new(), String::new(), String::new());
+    let cards = entry.snapshot(crate::now()).campaign.payments() == domain::PaymentMode::Stripe;
+    if let Some(stripe) = state.stripe.as_ref().filter(|_| cards) {
+        let (js, api) = stripe.settings.origins();
+        script = format!(" {js}");
+        frame = format!("; frame-src {js}");
+        if js == "https://js.stripe.com" {
+            frame.push_str(" https://hooks.stripe.com");
+        }
+        connect = format!(" {api}");
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'{connect}{frame}; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'self' {}",
+        state.hub.frame_ancestors(&entry.site)
+    )
 }
 
 fn not_found(lang: Lang) -> Response {

@@ -37,12 +37,15 @@ pub(super) async fn cancel(
         return Ok(Err(Refusal::Ended));
     }
     // The condition makes a concurrent cancel on another replica count once, and an
-    // overdue payment marked paid meanwhile stand. A pending payment is void from now on; the status as it stands under the row's lock
-    // says whether the money counted (a payment marked meanwhile included).
+    // overdue payment made meanwhile stand. A payment not made (pending, or a declined
+    // card) is void from now on; one that counts keeps its status (a saved card is never
+    // charged once cancelled, a paid one is refunded), so the status as it stands under
+    // the row's lock says whether the money counted.
     let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
         "UPDATE pledges SET cancelled_at = ?, \
-         payment_status = CASE WHEN payment_status = 'pending' THEN 'void' ELSE payment_status END \
-         WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status = 'pending') RETURNING payment_status"
+         payment_status = CASE WHEN payment_status IN ('pending', 'failed') THEN 'void' ELSE payment_status END \
+         WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status IN ('pending', 'failed')) \
+         RETURNING payment_status"
     )).bind(now.unix()).bind(&pledge.id).bind(overdue).fetch_optional(&mut **c).await)?;
     let Some((status,)) = changed else {
         return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));

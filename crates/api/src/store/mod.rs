@@ -12,6 +12,7 @@
 pub(crate) mod backers;
 mod campaigns;
 mod cancels;
+pub mod cards;
 mod changes;
 mod claims;
 mod covers;

@@ -1,4 +1,5 @@
-//! Payments on pledges: a creator marking a manual payment received, and the pending
+//! Payments on pledges: a payment moving from one status to another (a creator marking a
+//! manual payment received, a card saved, charged, declined or refunded), and the pending
 //! pledges whose time to pay has run out.
 
 use super::db::{PledgeRow, SELECT_PLEDGE, on_conn};
@@ -8,64 +9,102 @@ use domain::progress::Counts;
 use domain::webhooks::EventType;
 use domain::{PaymentStatus, Timestamp};
 
-/// What marking a pledge paid did.
+/// A payment's move: from any of `from` to `to`.
+#[derive(Debug, Clone, Copy)]
+pub struct Move {
+    pub from: &'static [PaymentStatus],
+    pub to: PaymentStatus,
+    /// When a pledge left in `to` is given up on (a declined card's time to be fixed);
+    /// `None` clears it.
+    pub due_at: Option<Timestamp>,
+    /// Whether a cancelled pledge moves too (its refund); otherwise only live ones do.
+    pub cancelled_too: bool,
+    /// The event the move sends.
+    pub event: Option<EventType>,
+}
+
+impl Move {
+    /// A manual payment received.
+    pub const MARK_PAID: Move = Move {
+        from: &[PaymentStatus::Pending],
+        to: PaymentStatus::Paid,
+        due_at: None,
+        cancelled_too: false,
+        event: Some(EventType::PledgePaid),
+    };
+}
+
+/// What a move did.
 #[derive(Debug)]
-pub enum MarkedPaid {
-    /// Paid now; the campaign's fresh counts.
-    Paid(Box<Counts>),
-    /// Paid already: nothing changed.
-    Already,
-    /// It cannot be paid: cancelled, void, or of a campaign without payments.
-    NotPayable,
+pub enum Moved {
+    /// Moved; the campaign's fresh counts and the pledge as it now is.
+    Done(Box<Counts>, Box<StoredPledge>),
+    /// It was not in a status the move starts from (or was cancelled): nothing changed.
+    Unmoved(Box<StoredPledge>),
     NotFound,
 }
 
 impl Store {
-    /// Marks pledge `pledge` of `campaign` paid: its money counts toward the goal from now,
-    /// and `pledge.paid` is queued, in one transaction.
-    pub async fn mark_paid(
+    /// Moves pledge `pledge`'s payment (of `campaign`, when given) as `step` says: what
+    /// counts toward the goal changes with it, and its event is queued, in one transaction.
+    /// Concurrent moves and cancellations of one pledge are ordered by its row: the update
+    /// names the status and cancellation it read, so of two only one moves it.
+    pub async fn move_payment(
         &self,
-        campaign: &str,
+        campaign: Option<&str>,
         pledge: &str,
+        step: Move,
         now: Timestamp,
-    ) -> anyhow::Result<MarkedPaid> {
+    ) -> anyhow::Result<Moved> {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
-        let marked = async {
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
-                "UPDATE pledges SET payment_status = 'paid', paid_at = ? \
-                 WHERE id = ? AND campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'pending'"
-            )).bind(now.unix()).bind(pledge).bind(campaign).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let moved = async {
             let row: Option<PledgeRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(SELECT_PLEDGE))
                 .bind(pledge).fetch_optional(&mut **c).await)?;
-            let Some(row) = row.filter(|r| r.campaign_id == campaign) else { return Ok(MarkedPaid::NotFound) };
+            let Some(row) = row.filter(|r| campaign.is_none_or(|c| r.campaign_id == c)) else {
+                return Ok(Moved::NotFound);
+            };
             let stored = StoredPledge::try_from(row)?;
+            let from = stored.payment.filter(|s| step.from.contains(s));
+            let Some(from) = from.filter(|_| step.cancelled_too || !stored.cancelled) else {
+                return Ok(Moved::Unmoved(Box::new(stored)));
+            };
+            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+                "UPDATE pledges SET payment_status = ?, payment_due_at = ?, \
+                 paid_at = CASE WHEN ? THEN ? ELSE paid_at END \
+                 WHERE id = ? AND payment_status = ? AND (cancelled_at IS NULL) = ?"
+            )).bind(step.to.as_str()).bind(step.due_at.map(|t| t.unix()))
+              .bind(step.to == PaymentStatus::Paid).bind(now.unix())
+              .bind(pledge).bind(from.as_str()).bind(!stored.cancelled)
+              .execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if changed == 0 {
-                return Ok(if stored.payment == Some(PaymentStatus::Paid) && !stored.cancelled {
-                    MarkedPaid::Already
-                } else {
-                    MarkedPaid::NotPayable
-                });
+                return Ok(Moved::Unmoved(Box::new(stored)));
             }
+            let counted = |s: PaymentStatus| if s.counts() && !stored.cancelled { stored.amount } else { 0 };
+            let delta = counted(step.to) - counted(from);
             on_conn!(&mut conn, c => sqlx::query(sql(
                 "UPDATE campaigns SET raised = raised + ?, seq = seq + 1 WHERE id = ?"
-            )).bind(stored.amount).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
-            notify(&mut conn, campaign).await?;
-            webhooks::queue(&mut conn, &[NewEvent::pledge(EventType::PledgePaid, &stored, now)], now).await?;
-            let counts = counts(&mut conn, campaign).await?;
-            anyhow::Ok(MarkedPaid::Paid(Box::new(counts)))
+            )).bind(delta).bind(&stored.campaign_id).execute(&mut **c).await.map(|_| ()))?;
+            notify(&mut conn, &stored.campaign_id).await?;
+            let moved = StoredPledge { payment: Some(step.to), payment_due_at: step.due_at, ..stored };
+            if let Some(kind) = step.event {
+                webhooks::queue(&mut conn, &[NewEvent::pledge(kind, &moved, now)], now).await?;
+            }
+            let counts = counts(&mut conn, &moved.campaign_id).await?;
+            anyhow::Ok(Moved::Done(Box::new(counts), Box::new(moved)))
         }
         .await;
-        finish(&mut conn, marked).await
+        finish(&mut conn, moved).await
     }
 
-    /// Receipt tokens of pending pledges whose time to pay ran out by `now`, at most `limit`
-    /// (a cancelled campaign's pledges stay as they were, so they are not asked for).
+    /// Receipt tokens of pledges whose time to pay ran out by `now` (pending ones, and
+    /// declined cards not fixed in time), at most `limit`; a cancelled campaign's pledges
+    /// stay as they were, so they are not asked for.
     pub async fn payments_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
         let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
             "SELECT p.id, p.receipt_secret FROM pledges p JOIN campaigns c ON c.id = p.campaign_id \
-             WHERE p.payment_status = 'pending' AND p.payment_due_at <= ? AND p.cancelled_at IS NULL \
+             WHERE p.payment_status IN ('pending', 'failed') AND p.payment_due_at <= ? AND p.cancelled_at IS NULL \
              AND c.cancelled_at IS NULL ORDER BY p.payment_due_at LIMIT ?"
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
         Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())

@@ -1,9 +1,11 @@
 //! Settling a campaign once it has ended: its outcome recorded with the event that tells
 //! of it, in one transaction. The conditional `UPDATE` takes the campaign's row, so of
 //! replicas settling at once exactly one records it; a crash before `COMMIT` leaves it for
-//! the next try.
+//! the next try. A campaign that failed takes no money: its saved cards and unpaid pledges
+//! are void in the same transaction. One that succeeded has its saved cards charged after
+//! (`payments::cards`), each claimed by one replica.
 
-use super::db::on_conn;
+use super::db::{Conn, on_conn};
 use super::webhooks::{self, NewEvent};
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
@@ -41,6 +43,9 @@ impl Store {
               .fetch_optional(&mut **c).await)?;
             let Some((outcome, raised, backers)) = row else { return Ok(None) };
             let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
+            if settled.outcome != "succeeded" {
+                void_unpaid(&mut conn, campaign.id().as_str()).await?;
+            }
             let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
             let data = CampaignEvent {
                 campaign: campaign.id().to_string(),
@@ -57,4 +62,18 @@ impl Store {
         .await;
         finish(&mut conn, settled).await
     }
+}
+
+/// Voids every live pledge of a failed campaign whose money was not taken (pending, or a
+/// card saved for a charge that will not come); what counted of it no longer does.
+async fn void_unpaid(conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
+    on_conn!(&mut *conn, c => sqlx::query(sql(
+        "UPDATE campaigns SET raised = raised - (SELECT COALESCE(SUM(amount), 0) FROM pledges \
+         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'secured'), seq = seq + 1 WHERE id = ?"
+    )).bind(campaign).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+    on_conn!(&mut *conn, c => sqlx::query(sql(
+        "UPDATE pledges SET payment_status = 'void', payment_due_at = NULL \
+         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status IN ('pending', 'secured', 'failed')"
+    )).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+    super::notify(conn, campaign).await
 }

@@ -431,13 +431,37 @@ pub struct PaymentInfo {
     /// `pending`, `secured`, `paid`, `failed`, `refunded` or `void`.
     pub status: String,
     /// Manual payments: what to write in the transfer's note, the creator's instructions
-    /// and when an unpaid pledge lets its units go.
+    /// and when an unpaid pledge lets its units go (for a declined card: when the time to
+    /// save another one ends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<Timestamp>,
+    /// Card payments awaiting a card: the secret Stripe.js confirms the card with
+    /// (`confirmCardSetup`), the publishable key and where Stripe.js comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publishable_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_js: Option<String>,
+}
+
+impl PaymentInfo {
+    /// Only a status.
+    pub fn status(status: &str) -> PaymentInfo {
+        PaymentInfo {
+            status: status.to_owned(),
+            reference: None,
+            instructions: None,
+            due_at: None,
+            client_secret: None,
+            publishable_key: None,
+            stripe_js: None,
+        }
+    }
 }
 
 /// An RFC 9457 problem: every error the API gives has this shape.

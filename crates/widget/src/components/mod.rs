@@ -1,5 +1,6 @@
 //! The widget's components. [`App`] owns the state; the others take props and callbacks.
 
+mod card;
 mod pledge_form;
 mod progress;
 mod thanks;

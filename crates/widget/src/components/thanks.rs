@@ -27,14 +27,40 @@ struct PaymentProps {
     payment: domain::wire::PaymentInfo,
     amount: String,
     lang: Lang,
+    /// The backer's name and receipt link, for the card form.
+    name: String,
+    receipt_url: String,
 }
 
 /// What a backer does to pay (a manual payment: the amount, the reference for the note and
-/// the creator's instructions), or that it was received or given up.
+/// the creator's instructions; a card: the card form), or where the payment stands.
 #[function_component]
 fn Payment(props: &PaymentProps) -> Html {
-    let (p, lang, text) = (&props.payment, props.lang, props.lang.text());
+    let current = use_state(|| props.payment.clone());
+    let (p, lang, text) = (&*current, props.lang, props.lang.text());
+    let due = |label: &str, due: Option<Timestamp>| match due {
+        Some(due) => html! {
+            <p class="tf-hint">{ format!("{label} {} UTC", due.to_string().get(..16).unwrap_or_default().replace('T', " ")) }</p>
+        },
+        None => html! {},
+    };
+    let card = |intro: &'static str| {
+        let token = props.receipt_url.rsplit('/').next().unwrap_or_default().to_owned();
+        let on_saved = {
+            let current = current.clone();
+            Callback::from(move |info| current.set(info))
+        };
+        html! {
+            <div class="tf-payment" data-testid="payment">
+                <p>{ intro }</p>
+                <super::card::CardForm payment={p.clone()} token={token} name={props.name.clone()} lang={lang} on_saved={on_saved} />
+                { due(text.card_hold, p.due_at) }
+            </div>
+        }
+    };
     match p.status.as_str() {
+        "pending" if p.publishable_key.is_some() => card(text.card_prompt),
+        "failed" if p.publishable_key.is_some() => card(text.card_declined),
         "pending" => html! {
             <div class="tf-payment" data-testid="payment">
                 <p><strong>{ lang.pay(&props.amount) }</strong></p>
@@ -44,12 +70,13 @@ fn Payment(props: &PaymentProps) -> Html {
                 if let Some(reference) = &p.reference {
                     <p>{ text.pay_reference }{ " " }<code data-testid="payment-reference">{ reference }</code></p>
                 }
-                if let Some(due) = p.due_at {
-                    <p class="tf-hint">{ format!("{} {} UTC", text.pay_by, due.to_string().get(..16).unwrap_or_default().replace('T', " ")) }</p>
-                }
+                { due(text.pay_by, p.due_at) }
             </div>
         },
-        "paid" | "secured" => html! { <p class="tf-payment" data-testid="payment">{ text.paid }</p> },
+        "secured" => {
+            html! { <p class="tf-payment" data-testid="payment" data-status="secured">{ text.card_saved }</p> }
+        }
+        "paid" => html! { <p class="tf-payment" data-testid="payment" data-status="paid">{ text.paid }</p> },
         "void" => html! { <p class="tf-problem" data-testid="payment">{ text.payment_void }</p> },
         _ => html! {},
     }
@@ -154,7 +181,8 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                 <p class="tf-problem" data-testid="campaign-cancelled">{ text.cancelled_campaign }</p>
             }
             if let Some(payment) = &r.payment {
-                <Payment payment={payment.clone()} amount={c.currency.format(r.amount)} lang={lang} />
+                <Payment payment={payment.clone()} amount={c.currency.format(r.amount)} lang={lang}
+                    name={r.name.clone()} receipt_url={r.receipt_url.clone()} />
             }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>

@@ -1,0 +1,316 @@
+//! Card pledges through Stripe, Kickstarter's way. A pledge starts `pending` and holds its
+//! units for 15 minutes while the backer saves a card (a SetupIntent, `usage=off_session`);
+//! saved, it is `secured` and counts toward the goal. A flexible campaign charges it at once;
+//! an all-or-nothing one when it succeeds (settlement records the outcome, then every
+//! replica's round here charges what is due, each pledge claimed by one replica), and
+//! never when it fails. A declined charge leaves the pledge `failed` with seven days to save
+//! another card through the receipt, which is then charged at once. A paid pledge the backer
+//! cancels is refunded through Stripe.
+//!
+//! Nothing the browser says is believed: the server reads every intent back from Stripe.
+
+use super::stripe::{Charge, SetupIntent, Stripe, StripeError};
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::StoredPledge;
+use crate::store::cards::Card;
+use crate::store::payments::{Move, Moved};
+use domain::webhooks::EventType;
+use domain::{Funding, PaymentStatus, Timestamp};
+use std::time::Duration;
+
+/// Days a backer whose card was declined has to save another one.
+pub const FIX_DAYS: i64 = 7;
+const EVERY: Duration = Duration::from_secs(2);
+const PER_ROUND: i64 = 100;
+
+fn stripe(state: &AppState) -> Result<&Stripe, Error> {
+    state.stripe.as_ref().ok_or(Error::NotPayable)
+}
+
+/// The client secret of the intent saving `pledge`'s card, made now if there is none for
+/// the backer's current try; `None` when the pledge awaits no card (saved, paid, void).
+pub async fn setup(state: &AppState, pledge: &StoredPledge) -> Result<Option<String>, Error> {
+    let stripe = stripe(state)?;
+    let awaiting = matches!(pledge.payment, Some(PaymentStatus::Pending | PaymentStatus::Failed));
+    if !awaiting || pledge.cancelled {
+        return Ok(None);
+    }
+    let card = state.store.card(&pledge.id).await?.unwrap_or_default();
+    // A current try whose card is not saved yet is picked up (a retried request, a
+    // reloaded receipt); a declined card's fix is a new try.
+    if let (Some(id), None) = (&card.setup_intent, &card.payment_method) {
+        let intent = stripe.setup_intent(id).await.map_err(provider)?;
+        match intent.status.as_str() {
+            "succeeded" => {
+                apply_setup(state, pledge, &intent).await?;
+                return Ok(None);
+            }
+            "canceled" => {}
+            _ => return Ok(intent.client_secret),
+        }
+    }
+    let attempt = card.attempt + 1;
+    let customer = match &card.customer {
+        Some(customer) => customer.clone(),
+        None => stripe.create_customer(&pledge.name, &pledge.id).await.map_err(provider)?.id,
+    };
+    let intent = stripe.create_setup_intent(&customer, &pledge.id, attempt).await.map_err(provider)?;
+    let recorded = state.store.record_setup(&pledge.id, &customer, &intent.id, attempt).await?;
+    if recorded.setup_intent.as_deref() == Some(intent.id.as_str()) {
+        return Ok(intent.client_secret);
+    }
+    // Another request recorded its own intent first: the backer uses that one.
+    let theirs = recorded.setup_intent.unwrap_or_default();
+    Ok(stripe.setup_intent(&theirs).await.map_err(provider)?.client_secret)
+}
+
+/// The backer's card form says the card is saved: read the intent back from Stripe and
+/// apply what it says. The pledge's payment status after.
+pub async fn confirm(state: &AppState, pledge: &StoredPledge) -> Result<PaymentStatus, Error> {
+    let stripe = stripe(state)?;
+    let card = state.store.card(&pledge.id).await?.ok_or(Error::NotPayable)?;
+    let id = card.setup_intent.ok_or(Error::NotPayable)?;
+    let intent = stripe.setup_intent(&id).await.map_err(provider)?;
+    apply_setup(state, pledge, &intent).await
+}
+
+/// Applies a SetupIntent read from Stripe (by [`confirm`] or from Stripe's event): once it
+/// has succeeded, the card is saved and the pledge secured (and charged at once in a
+/// flexible campaign). Applying it again changes nothing.
+pub async fn apply_setup(
+    state: &AppState,
+    pledge: &StoredPledge,
+    intent: &SetupIntent,
+) -> Result<PaymentStatus, Error> {
+    let current = pledge.payment.unwrap_or(PaymentStatus::Void);
+    let method = intent.payment_method.as_ref().map(|m| m.id().to_owned());
+    let (true, Some(method)) = (intent.status == "succeeded", method) else { return Ok(current) };
+    if intent.metadata.get("pledge").is_some_and(|p| *p != pledge.id)
+        || !state.store.record_card(&pledge.id, &intent.id, &method).await?
+    {
+        // Not this pledge's current intent (an older try's, or another pledge's).
+        return Ok(current);
+    }
+    const SECURE: Move = Move {
+        from: &[PaymentStatus::Pending, PaymentStatus::Failed],
+        to: PaymentStatus::Secured,
+        due_at: None,
+        cancelled_too: false,
+        event: None,
+    };
+    let status = publish(state, state.store.move_payment(None, &pledge.id, SECURE, crate::now()).await?);
+    let flexible = state
+        .hub
+        .get(&pledge.campaign_id)
+        .is_some_and(|e| e.snapshot(crate::now()).campaign.funding() == Funding::Flexible);
+    if status == Some(PaymentStatus::Secured) && flexible {
+        return Ok(charge(state, &pledge.id).await?.unwrap_or(PaymentStatus::Secured));
+    }
+    Ok(status.unwrap_or(current))
+}
+
+/// Charges `pledge`'s saved card, if it is due one and no other replica is at it: the
+/// status after, or `None` when there was nothing for this replica to do. A charge whose
+/// answer was lost is read back rather than made again.
+pub async fn charge(state: &AppState, pledge: &str) -> anyhow::Result<Option<PaymentStatus>> {
+    let Some(stripe) = state.stripe.as_ref() else { return Ok(None) };
+    let now = crate::now();
+    if !state.store.claim_card(pledge, now).await? {
+        return Ok(None);
+    }
+    let outcome = charge_claimed(state, stripe, pledge, now).await;
+    let (intent, failure, status) = match &outcome {
+        Ok(done) => (done.intent.as_deref(), done.failure.as_deref(), done.status),
+        Err(_) => (None, None, None),
+    };
+    state.store.release_card(pledge, intent, failure).await?;
+    outcome.map(|_| status)
+}
+
+struct Charged {
+    intent: Option<String>,
+    failure: Option<String>,
+    status: Option<PaymentStatus>,
+}
+
+async fn charge_claimed(
+    state: &AppState,
+    stripe: &Stripe,
+    id: &str,
+    now: Timestamp,
+) -> anyhow::Result<Charged> {
+    let none = Charged { intent: None, failure: None, status: None };
+    let (Some(pledge), Some(card)) = (state.store.pledge_by_id(id).await?, state.store.card(id).await?)
+    else {
+        return Ok(none);
+    };
+    if pledge.payment != Some(PaymentStatus::Secured) || pledge.cancelled {
+        return Ok(none);
+    }
+    let (Some(customer), Some(method)) = (&card.customer, &card.payment_method) else { return Ok(none) };
+    let Some(entry) = state.hub.get(&pledge.campaign_id) else { return Ok(none) };
+    let currency = entry.snapshot(now).campaign.currency();
+    let answer = match &card.payment_intent {
+        // Charged before, its outcome not recorded: read it back.
+        Some(intent) => stripe.payment_intent(intent).await,
+        None => {
+            let charge = Charge {
+                pledge: id,
+                amount: pledge.amount,
+                currency: currency.code(),
+                customer,
+                payment_method: method,
+            };
+            stripe.charge(&charge, &format!("charge-{id}-{}", card.attempt)).await
+        }
+    };
+    let (intent, failure) = match answer {
+        Ok(intent) if intent.status == "succeeded" => {
+            let status = move_to(state, id, PAY, now).await?;
+            return Ok(Charged { intent: Some(intent.id), failure: None, status });
+        }
+        // Stripe is still at it: its event (or the next round) tells the outcome.
+        Ok(intent) if intent.status == "processing" => {
+            return Ok(Charged {
+                intent: Some(intent.id),
+                failure: None,
+                status: Some(PaymentStatus::Secured),
+            });
+        }
+        Ok(intent) => {
+            let why = intent.last_payment_error.and_then(|e| e.message);
+            (Some(intent.id), why.unwrap_or_else(|| format!("the charge ended {}", intent.status)))
+        }
+        Err(StripeError::Unreachable(why)) => anyhow::bail!("charging pledge {id}: {why}"),
+        Err(StripeError::Refused { error, .. }) => (
+            error.payment_intent.map(|i| i.id),
+            error.message.or(error.decline_code).or(error.code).unwrap_or_else(|| "declined".into()),
+        ),
+    };
+    tracing::info!(pledge = %id, reason = %failure, "a charge failed; the backer may fix the card");
+    let status = move_to(state, id, decline(now), now).await?;
+    Ok(Charged { intent, failure: Some(failure), status })
+}
+
+const PAY: Move = Move {
+    from: &[PaymentStatus::Secured],
+    to: PaymentStatus::Paid,
+    due_at: None,
+    cancelled_too: false,
+    event: Some(EventType::PledgePaid),
+};
+
+/// A declined charge: the backer has [`FIX_DAYS`] to save another card.
+pub fn decline(now: Timestamp) -> Move {
+    Move {
+        from: &[PaymentStatus::Secured],
+        to: PaymentStatus::Failed,
+        due_at: Some(now.plus_seconds(FIX_DAYS * 24 * 3600)),
+        cancelled_too: false,
+        event: None,
+    }
+}
+
+/// The charge `intent` (of Stripe's `payment_intent.succeeded`) went through.
+pub async fn paid(state: &AppState, pledge: &str, intent: &str) -> anyhow::Result<()> {
+    state.store.release_card(pledge, Some(intent), None).await?;
+    move_to(state, pledge, PAY, crate::now()).await.map(|_| ())
+}
+
+/// Refunds `pledge` if it was paid and then cancelled, and no other replica is at it.
+pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
+    let Some(stripe) = state.stripe.as_ref() else { return Ok(()) };
+    let now = crate::now();
+    if !state.store.claim_card(pledge, now).await? {
+        return Ok(());
+    }
+    let card = state.store.card(pledge).await?.unwrap_or_default();
+    let (intent, failure) = match (&card, state.store.pledge_by_id(pledge).await?) {
+        (Card { payment_intent: Some(intent), .. }, Some(p))
+            if p.cancelled && p.payment == Some(PaymentStatus::Paid) =>
+        {
+            match stripe.refund(intent, pledge).await {
+                Ok(()) => {
+                    const REFUND: Move = Move {
+                        from: &[PaymentStatus::Paid],
+                        to: PaymentStatus::Refunded,
+                        due_at: None,
+                        cancelled_too: true,
+                        event: Some(EventType::PledgeRefunded),
+                    };
+                    move_to(state, pledge, REFUND, now).await?;
+                    (None, None)
+                }
+                Err(StripeError::Refused { error, .. }) => {
+                    let why = error.message.unwrap_or_else(|| "refused".into());
+                    tracing::warn!(pledge, reason = %why, "Stripe refused a refund; it is not tried again");
+                    (None, Some(why))
+                }
+                Err(StripeError::Unreachable(why)) => {
+                    tracing::warn!(pledge, reason = %why, "a refund could not be made; trying again");
+                    (None, None)
+                }
+            }
+        }
+        _ => (None, None),
+    };
+    state.store.release_card(pledge, intent, failure.as_deref()).await
+}
+
+/// Moves a pledge's payment and shows the new totals to every viewer: the status after the
+/// move (`None` when it was not in a status the move starts from).
+pub async fn move_to(
+    state: &AppState,
+    pledge: &str,
+    step: Move,
+    now: Timestamp,
+) -> anyhow::Result<Option<PaymentStatus>> {
+    Ok(publish(state, state.store.move_payment(None, pledge, step, now).await?))
+}
+
+fn publish(state: &AppState, moved: Moved) -> Option<PaymentStatus> {
+    match moved {
+        Moved::Done(counts, pledge) => {
+            if let Some(entry) = state.hub.get(&pledge.campaign_id) {
+                entry.publish(*counts, crate::now());
+            }
+            pledge.payment
+        }
+        Moved::Unmoved(_) | Moved::NotFound => None,
+    }
+}
+
+fn provider(error: StripeError) -> Error {
+    tracing::warn!(error = %error, "Stripe did not do what was asked");
+    Error::Provider
+}
+
+/// Every replica, every two seconds: charges saved cards of campaigns that succeeded and
+/// refunds paid pledges that were cancelled (each claimed by one replica).
+pub(crate) fn spawn(state: AppState) {
+    if state.stripe.is_none() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = state.store.every(EVERY);
+        while every.next().await {
+            if let Err(e) = round(&state).await {
+                tracing::warn!(error = %e, "charging or refunding cards failed; trying again");
+            }
+        }
+    });
+}
+
+/// One round of [`spawn`]'s work; public for tests.
+pub async fn round(state: &AppState) -> anyhow::Result<()> {
+    for pledge in state.store.cards_due(crate::now(), PER_ROUND).await? {
+        let found = state.store.pledge_by_id(&pledge).await?;
+        if found.as_ref().is_some_and(|p| p.cancelled) {
+            refund(state, &pledge).await?;
+        } else if let Err(e) = charge(state, &pledge).await {
+            tracing::warn!(error = %e, "a charge will be tried again");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! Card payments through Stripe, against localstripe: a card saved with a SetupIntent counts
+//! toward the goal, is charged off-session when an all-or-nothing campaign succeeds (at once
+//! in a flexible one) and never when it fails; declined cards get a week to be replaced;
+//! Stripe's events are verified and applied once; a cancelled paid pledge is refunded.
+
+use crate::support::{campaign_between, limited_campaign};
+use crate::webhooks::{add_endpoint, received};
+use domain::wire::{CampaignInput, PaymentInfo, PledgeCreated};
+use domain::{Funding, PaymentMode};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::cards::{CARD_DECLINED, CARD_DECLINED_AT_CHARGE, CARD_OK, WEBHOOK_SECRET};
+use tests::{Engine, Localstripe, Options, Receiver, TestApp, eventually};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn card_app(engine: Engine) -> Option<(TestApp, Localstripe)> {
+    let stripe = Localstripe::start().await?;
+    let options = Options { stripe: Some(stripe.settings()), ..Options::default() };
+    let app = tests::spawn_app_on_with(engine, options).await?;
+    Some((app, stripe))
+}
+
+fn cards(campaign: CampaignInput, funding: Funding, goal: i64) -> CampaignInput {
+    CampaignInput { payments: PaymentMode::Stripe, funding, goal, ..campaign }
+}
+
+async fn create(app: &TestApp, campaign: &CampaignInput) {
+    let response =
+        app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(campaign).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+async fn pledge(app: &TestApp, campaign: &str, units: u32) -> PledgeCreated {
+    let body = json!({
+        "tier": "limited", "quantity": units, "amount": 1_000 * i64::from(units),
+        "options": { "size": "S" }, "name": "Fan", "contact": "fan@example.com"
+    });
+    let response = app.post_pledge(campaign, body.to_string()).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+fn token(created: &PledgeCreated) -> String {
+    created.receipt_url.rsplit('/').next().unwrap().to_owned()
+}
+
+async fn post(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.post(app.url(path)).send().await.unwrap()
+}
+
+/// Saves `card` as the backer's browser does, then tells the server: the payment after.
+async fn save_card(app: &TestApp, stripe: &Localstripe, created: &PledgeCreated, card: &str) -> PaymentInfo {
+    let secret = created.payment.as_ref().and_then(|p| p.client_secret.clone()).expect("a client secret");
+    stripe.confirm_setup(&secret, card).await;
+    confirm(app, &token(created)).await
+}
+
+async fn confirm(app: &TestApp, token: &str) -> PaymentInfo {
+    let response = post(app, &format!("/api/v1/receipts/{token}/payment/confirm")).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn status(app: &TestApp, created: &PledgeCreated) -> String {
+    let receipt = app.json(&format!("/api/v1/receipts/{}", token(created))).await;
+    receipt["payment"]["status"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn settled_status(app: &TestApp, created: &PledgeCreated, wanted: &str) {
+    eventually(WAIT, &format!("the payment {wanted}"), || async {
+        (status(app, created).await == wanted).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_saved_card_counts_toward_the_goal_and_is_charged_once_when_the_campaign_succeeds() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    let receiver = Receiver::start().await;
+    assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
+    create(&app, &cards(campaign_between("kiln", -60, 4), Funding::AllOrNothing, 2_000)).await;
+
+    let created = pledge(&app, "kiln", 2).await;
+    let payment = created.payment.clone().unwrap();
+    assert_eq!(payment.status, "pending");
+    assert!(payment.client_secret.as_deref().is_some_and(|s| s.starts_with("seti_")), "{payment:?}");
+    assert_eq!(payment.publishable_key.as_deref(), Some(tests::cards::PUBLISHABLE_KEY));
+    let view = app.campaign("kiln").await;
+    assert_eq!((view.raised, view.pledged), (0, 2_000), "a pending card does not count yet");
+
+    let saved = save_card(&app, &stripe, &created, CARD_OK).await;
+    assert_eq!(saved.status, "secured");
+    assert_eq!(app.campaign("kiln").await.raised, 2_000, "a saved card counts");
+    assert!(stripe.payment_intents().await.is_empty(), "nothing charged before the end");
+    let listed = app.creator_json("/api/v1/campaigns/kiln/pledges").await;
+    assert_eq!(listed["pledges"][0]["payment"], json!({ "status": "secured" }));
+
+    settled_status(&app, &created, "paid").await;
+    // However often every replica's round runs, the card was charged once.
+    for _ in 0..5 {
+        api::payments::cards::round(&app.state).await.unwrap();
+    }
+    let charges = stripe.payment_intents().await;
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert_eq!(
+        (charges[0]["amount"].as_i64(), charges[0]["status"].as_str()),
+        (Some(2_000), Some("succeeded"))
+    );
+    assert_eq!(charges[0]["metadata"]["pledge"], created.id.as_str());
+    let paid = received(&receiver, 3).await;
+    let kinds: Vec<&str> = paid.iter().filter_map(|d| d.event["type"].as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "pledge.paid").count(), 1, "{kinds:?}");
+    assert!(kinds.contains(&"campaign.succeeded"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn nothing_is_charged_when_an_all_or_nothing_campaign_fails() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(campaign_between("vase", -60, 3), Funding::AllOrNothing, 100_000)).await;
+    let created = pledge(&app, "vase", 1).await;
+    assert_eq!(save_card(&app, &stripe, &created, CARD_OK).await.status, "secured");
+    assert_eq!(app.campaign("vase").await.raised, 1_000);
+
+    settled_status(&app, &created, "void").await;
+    api::payments::cards::round(&app.state).await.unwrap();
+    assert!(stripe.payment_intents().await.is_empty(), "no charge for a failed campaign");
+    let view = app.campaign("vase").await;
+    assert_eq!((view.raised, view.pledged), (0, 1_000), "no money taken; the promise is still shown");
+}
+
+#[tokio::test]
+async fn a_flexible_campaign_charges_the_card_as_soon_as_it_is_saved() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("mugs", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "mugs", 3).await;
+    assert_eq!(save_card(&app, &stripe, &created, CARD_OK).await.status, "paid");
+    assert_eq!(app.campaign("mugs").await.raised, 3_000);
+    let charges = stripe.payment_intents().await;
+    assert_eq!(charges.len(), 1);
+    assert_eq!(charges[0]["amount"], 3_000);
+    // The browser telling again changes nothing.
+    assert_eq!(confirm(&app, &token(&created)).await.status, "paid");
+    assert_eq!(stripe.payment_intents().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_card_declined_at_the_charge_gets_a_week_to_be_replaced_and_the_new_card_is_charged() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("bowls", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "bowls", 1).await;
+    let failed = save_card(&app, &stripe, &created, CARD_DECLINED_AT_CHARGE).await;
+    assert_eq!(failed.status, "failed");
+    let due = failed.due_at.expect("a time to fix the card").unix() - api::now().unix();
+    assert!((6 * 86_400..=7 * 86_400).contains(&due), "a week to fix it: {due}");
+    assert_eq!(app.campaign("bowls").await.raised, 0, "a declined card does not count");
+    let page = app.text(&format!("{}?lang=en", created.receipt_url)).await;
+    assert!(page.contains("Your card was declined"), "{page}");
+
+    // The receipt's card form asks for a fresh intent and saves another card.
+    let response = post(&app, &format!("/api/v1/receipts/{}/payment", token(&created))).await;
+    assert_eq!(response.status(), 200);
+    let fresh: PaymentInfo = response.json().await.unwrap();
+    let secret = fresh.client_secret.expect("a new client secret");
+    assert_ne!(Some(&secret), created.payment.as_ref().unwrap().client_secret.as_ref());
+    stripe.confirm_setup(&secret, CARD_OK).await;
+    assert_eq!(confirm(&app, &token(&created)).await.status, "paid");
+    assert_eq!(app.campaign("bowls").await.raised, 1_000);
+    let statuses: Vec<Value> = stripe.payment_intents().await.iter().map(|p| p["status"].clone()).collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "succeeded").count(), 1, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_card_declined_when_saved_leaves_the_pledge_pending_for_another_card() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("plates", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "plates", 1).await;
+    let declined = stripe
+        .confirm_setup(created.payment.as_ref().unwrap().client_secret.as_deref().unwrap(), CARD_DECLINED)
+        .await;
+    assert_eq!(declined["error"]["code"], "card_declined");
+    assert_eq!(
+        confirm(&app, &token(&created)).await.status,
+        "pending",
+        "the browser cannot claim it was saved"
+    );
+    let response = post(&app, &format!("/api/v1/receipts/{}/payment", token(&created))).await;
+    let fresh: PaymentInfo = response.json().await.unwrap();
+    stripe.confirm_setup(fresh.client_secret.as_deref().unwrap(), CARD_OK).await;
+    assert_eq!(confirm(&app, &token(&created)).await.status, "paid");
+}
+
+/// A Stripe event as Stripe signs it, at `at` (Unix seconds).
+fn signed(event: &Value, secret: &str, at: i64) -> (String, String) {
+    let body = event.to_string();
+    (api::webhooks::deliver::signature(secret, at, &body), body)
+}
+
+async fn send_event(app: &TestApp, (signature, body): (String, String)) -> u16 {
+    let response = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn stripe_events_are_verified_and_each_applied_once() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(campaign_between("jugs", -60, 3_600), Funding::AllOrNothing, 100_000)).await;
+    let created = pledge(&app, "jugs", 2).await;
+    let secret = created.payment.as_ref().unwrap().client_secret.clone().unwrap();
+    // The backer's browser saves the card and closes before telling the server: Stripe's
+    // event tells it instead.
+    stripe.confirm_setup(&secret, CARD_OK).await;
+    let intent = stripe.get(&format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap())).await;
+    let event = json!({ "id": "evt_saved", "type": "setup_intent.succeeded", "data": { "object": intent } });
+    let now = api::now().unix();
+
+    assert_eq!(send_event(&app, signed(&event, "whsec_forged", now)).await, 400, "a forged signature");
+    assert_eq!(
+        send_event(&app, signed(&event, WEBHOOK_SECRET, now - 3_600)).await,
+        400,
+        "a replay an hour late"
+    );
+    assert_eq!(send_event(&app, (String::new(), event.to_string())).await, 400, "no signature");
+    assert_eq!(status(&app, &created).await, "pending", "nothing refused was applied");
+
+    let sent =
+        futures::future::join_all((0..5).map(|_| send_event(&app, signed(&event, WEBHOOK_SECRET, now))))
+            .await;
+    assert!(sent.iter().all(|s| *s == 200), "{sent:?}");
+    assert_eq!(send_event(&app, signed(&event, WEBHOOK_SECRET, now)).await, 200, "replayed later");
+    assert_eq!(status(&app, &created).await, "secured");
+    assert_eq!(app.campaign("jugs").await.raised, 2_000, "counted once");
+    assert_eq!(app.state.store.recount("jugs").await.unwrap().0, 2_000);
+}
+
+#[tokio::test]
+async fn a_paid_pledge_its_backer_cancels_is_refunded_through_stripe() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    let receiver = Receiver::start().await;
+    assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
+    create(&app, &cards(limited_campaign("tiles", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "tiles", 2).await;
+    assert_eq!(save_card(&app, &stripe, &created, CARD_OK).await.status, "paid");
+
+    let response =
+        app.client.delete(app.url(&format!("/api/v1/receipts/{}", token(&created)))).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    let receipt = app.json(&format!("/api/v1/receipts/{}", token(&created))).await;
+    assert_eq!(
+        (receipt["status"].as_str(), receipt["payment"]["status"].as_str()),
+        (Some("cancelled"), Some("refunded"))
+    );
+    let refunds = stripe.get("/v1/refunds").await;
+    assert_eq!(refunds["data"].as_array().map(Vec::len), Some(1), "{refunds}");
+    assert_eq!(refunds["data"][0]["amount"], 2_000);
+    let view = app.campaign("tiles").await;
+    assert_eq!((view.raised, view.pledged, view.tiers[0].claimed), (0, 0, 0));
+    let events = received(&receiver, 4).await;
+    let refunded: Vec<_> = events.iter().filter(|d| d.event["type"] == "pledge.refunded").collect();
+    assert_eq!(refunded.len(), 1);
+    assert_eq!(refunded[0].event["data"]["pledge"]["payment"], "refunded");
+    // Every replica's round finds nothing more to give back.
+    api::payments::cards::round(&app.state).await.unwrap();
+    assert_eq!(stripe.get("/v1/refunds").await["data"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_unit_held_for_a_card_is_released_after_fifteen_minutes() {
+    let Some((app, _stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("last", 5), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "last", 5).await;
+    let due = created.payment.as_ref().unwrap().due_at.expect("held until").unix() - api::now().unix();
+    assert!((14 * 60..=15 * 60).contains(&due), "held 15 minutes: {due}");
+    let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": "S" }, "name": "Late", "contact": "late@example.com" });
+    assert_eq!(app.post_pledge("last", body.to_string()).await.status(), 409, "the units are held");
+
+    let store = &app.state.store;
+    assert_eq!(
+        api::payments::expiry::void_overdue(store, api::now().plus_seconds(14 * 60)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        api::payments::expiry::void_overdue(store, api::now().plus_seconds(16 * 60)).await.unwrap(),
+        1
+    );
+    assert_eq!(status(&app, &created).await, "void");
+    assert_eq!(app.post_pledge("last", body.to_string()).await.status(), 201, "released to the next fan");
+}
+
+#[tokio::test]
+async fn the_card_form_page_allows_exactly_stripes_origins() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("csp", 10), Funding::Flexible, 100_000)).await;
+    let csp = |response: reqwest::Response| {
+        response.headers()["content-security-policy"].to_str().unwrap().to_owned()
+    };
+    let with_cards = csp(app.client.get(app.url("/embed/csp")).send().await.unwrap());
+    assert!(
+        with_cards.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {};", stripe.base)),
+        "{with_cards}"
+    );
+    assert!(with_cards.contains(&format!("frame-src {};", stripe.base)), "{with_cards}");
+    for directive in with_cards.split(';').filter(|d| !d.trim().starts_with("frame-ancestors")) {
+        assert!(!directive.contains('*'), "no wildcards: {with_cards}");
+    }
+    create(&app, &limited_campaign("plain", 10)).await;
+    let without = csp(app.client.get(app.url("/embed/plain")).send().await.unwrap());
+    assert!(!without.contains(&stripe.base), "only pages taking cards: {without}");
+}
+
+#[tokio::test]
+async fn settlement_on_two_replicas_charges_each_card_once() {
+    let Some(stripe) = Localstripe::start().await else { return };
+    let options = Options { stripe: Some(stripe.settings()), ..Options::default() };
+    let Some((a, b)) = tests::spawn_replicas_with(options).await else { return };
+    create(&a, &cards(campaign_between("pair", -60, 5), Funding::AllOrNothing, 3_000)).await;
+    eventually(WAIT, "replica B to know the campaign", || async { b.state.hub.get("pair") }).await;
+    let mut pledges = Vec::new();
+    for (i, app) in [&a, &b, &a].into_iter().enumerate() {
+        let created = pledge(app, "pair", 1).await;
+        assert_eq!(save_card(app, &stripe, &created, CARD_OK).await.status, "secured", "pledge {i}");
+        pledges.push(created);
+    }
+    for created in &pledges {
+        settled_status(&a, created, "paid").await;
+    }
+    // Both replicas' rounds, again and at once.
+    let (ra, rb) = tokio::join!(api::payments::cards::round(&a.state), api::payments::cards::round(&b.state));
+    ra.unwrap();
+    rb.unwrap();
+    let charges = stripe.payment_intents().await;
+    assert_eq!(charges.len(), 3, "one charge per card: {charges:?}");
+    let mut charged: Vec<&str> = charges.iter().filter_map(|c| c["metadata"]["pledge"].as_str()).collect();
+    charged.sort_unstable();
+    charged.dedup();
+    assert_eq!(charged.len(), 3);
+    assert_eq!(a.campaign("pair").await.raised, 3_000);
+}
+
+#[tokio::test]
+async fn card_payments_are_refused_where_the_server_has_no_stripe_keys() {
+    let app = tests::spawn_app().await;
+    let campaign = cards(limited_campaign("nokeys", 10), Funding::Flexible, 100_000);
+    let response =
+        app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(&campaign).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["codes"]["payments"]["code"], "not_available", "{body}");
+    assert_eq!(post(&app, "/webhooks/stripe").await.status(), 404);
+}
