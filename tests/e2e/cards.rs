@@ -297,24 +297,34 @@ async fn a_unit_held_for_a_card_is_released_after_fifteen_minutes() {
 }
 
 #[tokio::test]
-async fn the_card_form_page_allows_exactly_stripes_origins() {
+async fn the_card_form_page_allows_exactly_stripes_origins_and_only_its_backer() {
     let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
     create(&app, &cards(limited_campaign("csp", 10), Funding::Flexible, 100_000)).await;
-    let csp = |response: reqwest::Response| {
-        response.headers()["content-security-policy"].to_str().unwrap().to_owned()
-    };
-    let with_cards = csp(app.client.get(app.url("/embed/csp")).send().await.unwrap());
-    assert!(
-        with_cards.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {};", stripe.base)),
-        "{with_cards}"
-    );
-    assert!(with_cards.contains(&format!("frame-src {};", stripe.base)), "{with_cards}");
-    for directive in with_cards.split(';').filter(|d| !d.trim().starts_with("frame-ancestors")) {
-        assert!(!directive.contains('*'), "no wildcards: {with_cards}");
+    let created = pledge(&app, "csp", 1).await;
+    let response =
+        app.client.get(app.url(&format!("/pay/{}?lang=en", token(&created)))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer", "the token stays out of Referer");
+    assert!(csp.contains(&format!("script-src 'self' {};", stripe.base)), "{csp}");
+    assert!(csp.contains(&format!("frame-src {};", stripe.base)), "{csp}");
+    assert!(csp.contains(&format!("connect-src 'self' {};", stripe.base)), "{csp}");
+    for directive in csp.split(';').filter(|d| !d.trim().starts_with("frame-ancestors")) {
+        assert!(!directive.contains('*'), "no wildcards: {csp}");
     }
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&stripe.url("/js.stripe.com/v3/")) && page.contains("Save card"), "{page}");
+    // The widget's own pages never load Stripe.js.
+    let embed = app.client.get(app.url("/embed/csp")).send().await.unwrap();
+    assert!(!embed.headers()["content-security-policy"].to_str().unwrap().contains(&stripe.base));
+    // A wrong token, or a campaign without cards, has no card form.
+    let wrong = format!("/pay/{}", "0".repeat(64));
+    assert_eq!(app.client.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+    assert_eq!(app.client.get(app.url("/pay/not-a-token")).send().await.unwrap().status(), 404);
     create(&app, &limited_campaign("plain", 10)).await;
-    let without = csp(app.client.get(app.url("/embed/plain")).send().await.unwrap());
-    assert!(!without.contains(&stripe.base), "only pages taking cards: {without}");
+    let plain = pledge(&app, "plain", 1).await;
+    let response = app.client.get(app.url(&format!("/pay/{}", token(&plain)))).send().await.unwrap();
+    assert_eq!(response.status(), 409);
 }
 
 #[tokio::test]

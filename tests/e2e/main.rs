@@ -5,6 +5,7 @@ mod api;
 mod backers;
 mod browser;
 mod c2b;
+mod card_form;
 mod cards;
 mod cli;
 mod covers;

@@ -3,7 +3,7 @@
 //! JSON goes through the browser's own `JSON` and `serde-wasm-bindgen` rather than
 //! serde_json, which keeps the shipped wasm small.
 
-use domain::wire::{CampaignView, PaymentInfo, PledgeCreated, PledgeRequest, Problem, ReceiptView};
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem, ReceiptView};
 use gloo_net::http::Request;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -50,22 +50,6 @@ pub async fn pledge(
         .send()
         .await
         .map_err(|_| ApiError::Network)?;
-    read(response).await
-}
-
-/// Starts saving a card for the pledge behind `token` (or a declined card's replacement):
-/// the payment with the secret the card form confirms.
-pub async fn start_card(token: &str) -> Result<PaymentInfo, ApiError> {
-    post_empty(&format!("/api/v1/receipts/{token}/payment")).await
-}
-
-/// Asks the server to read the saved card back from Stripe: the payment as it now stands.
-pub async fn confirm_card(token: &str) -> Result<PaymentInfo, ApiError> {
-    post_empty(&format!("/api/v1/receipts/{token}/payment/confirm")).await
-}
-
-async fn post_empty<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    let response = Request::post(url).send().await.map_err(|_| ApiError::Network)?;
     read(response).await
 }
 

@@ -368,26 +368,12 @@ fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: Str
     response
 }
 
-/// The page's Content-Security-Policy. A campaign taking cards also lets in Stripe.js, the
-/// card fields it frames, and the API it calls: exactly those origins, no wildcards (with
-/// Stripe itself: `https://js.stripe.com`, which frames its fields from there too and from
-/// `https://hooks.stripe.com` for 3-D Secure, and `https://api.stripe.com`).
+/// The page's Content-Security-Policy. A campaign taking cards frames its card form from
+/// this server (`/pay/{token}`): Stripe.js runs there, never in the widget's page.
 fn csp(state: &AppState, entry: &Arc<Entry>) -> String {
-    let (mut script, mut frame, mut connect) = (String::new(), String::new(), String::new());
-    let cards = entry.snapshot(crate::now()).campaign.payments() == domain::PaymentMode::Stripe;
-    if let Some(stripe) = state.stripe.as_ref().filter(|_| cards) {
-        let (js, api) = stripe.settings.origins();
-        script = format!(" {js}");
-        frame = format!("; frame-src {js}");
-        if js == "https://js.stripe.com" {
-            frame.push_str(" https://hooks.stripe.com");
-        }
-        connect = format!(" {api}");
-    }
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; connect-src 'self'{connect}{frame}; form-action 'self'; base-uri 'none'; \
-         frame-ancestors 'self' {}",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self' {}",
         state.hub.frame_ancestors(&entry.site)
     )
 }

@@ -7,6 +7,7 @@
 
 pub mod cards;
 pub mod expiry;
+mod page;
 pub mod stripe;
 pub mod stripe_events;
 
@@ -29,10 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(mark_paid)).routes(routes!(start_card)).routes(routes!(confirm_card))
 }
 
-/// Stripe's events (`POST /webhooks/stripe`), outside `/api/v1`: Stripe, not a client,
-/// calls it.
+/// Stripe's events (`POST /webhooks/stripe`, called by Stripe) and the card form's page
+/// (`GET /pay/{token}`), outside `/api/v1`.
 pub fn stripe_router() -> axum::Router<AppState> {
-    axum::Router::new().route("/webhooks/stripe", axum::routing::post(stripe_events::receive))
+    axum::Router::new()
+        .route("/webhooks/stripe", axum::routing::post(stripe_events::receive))
+        .route("/pay/{token}", axum::routing::get(page::page))
 }
 
 /// What the backer of `pledge` is told of its payment; `None` without payments.

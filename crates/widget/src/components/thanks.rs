@@ -27,8 +27,7 @@ struct PaymentProps {
     payment: domain::wire::PaymentInfo,
     amount: String,
     lang: Lang,
-    /// The backer's name and receipt link, for the card form.
-    name: String,
+    /// The backer's receipt link, for the card form.
     receipt_url: String,
 }
 
@@ -53,7 +52,7 @@ fn Payment(props: &PaymentProps) -> Html {
         html! {
             <div class="tf-payment" data-testid="payment">
                 <p>{ intro }</p>
-                <super::card::CardForm payment={p.clone()} token={token} name={props.name.clone()} lang={lang} on_saved={on_saved} />
+                <super::card::CardForm token={token} lang={lang} on_saved={on_saved} />
                 { due(text.card_hold, p.due_at) }
             </div>
         }
@@ -182,7 +181,7 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             }
             if let Some(payment) = &r.payment {
                 <Payment payment={payment.clone()} amount={c.currency.format(r.amount)} lang={lang}
-                    name={r.name.clone()} receipt_url={r.receipt_url.clone()} />
+                    receipt_url={r.receipt_url.clone()} />
             }
             if !r.cancelled {
                 <p>{ text.share_prompt }</p>

@@ -1,0 +1,67 @@
+//! `GET /pay/{token}`: the card form, a page of its own that the widget frames (and the
+//! receipt page, also without wasm). Stripe.js runs only here, under a Content-Security-Policy
+//! that names exactly its origins, apart from the widget's own code; `www/pay.js` mounts the
+//! Card Element, confirms the card with `confirmCardSetup`, has the server read the intent
+//! back, and tells the framing page the payment's new status.
+
+use crate::error::Error;
+use crate::render::escape;
+use crate::startup::AppState;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use std::net::SocketAddr;
+
+#[derive(serde::Deserialize)]
+pub(crate) struct PayQuery {
+    lang: Option<String>,
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    Query(query): Query<PayQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
+    let pledge = super::card_pledge(&state, peer, &headers, &token).await?;
+    let (Some(stripe), Some(entry)) = (state.stripe.as_ref(), state.hub.get(&pledge.campaign_id)) else {
+        return Err(Error::NotFound);
+    };
+    let text = lang.text();
+    let token = escape(&token);
+    let body = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/assets/widget.css\"><script src=\"/assets/pay.js\" defer></script></head>\
+         <body class=\"tf tf-pay\" data-stripe-js=\"{js}\" data-key=\"{key}\" data-token=\"{token}\" \
+         data-unavailable=\"{unavailable}\" data-saved=\"{saved}\" data-paid=\"{paid}\">\
+         <form id=\"pay\" class=\"tf-card\"><div id=\"card\" class=\"tf-card-field\" data-testid=\"card-field\"></div>\
+         <p id=\"error\" class=\"tf-problem\" role=\"alert\" data-testid=\"card-error\" hidden></p>\
+         <button type=\"submit\" disabled data-testid=\"card-save\">{save}</button></form></body></html>",
+        lang = lang.tag(),
+        js = escape(&stripe.settings.js_url),
+        key = escape(&stripe.settings.publishable_key),
+        unavailable = escape(text.card_unavailable),
+        saved = escape(text.card_saved),
+        paid = escape(text.paid),
+        save = escape(text.card_save),
+    );
+    let (js, api) = stripe.settings.origins();
+    let hooks = if js == "https://js.stripe.com" { " https://hooks.stripe.com" } else { "" };
+    let csp = format!(
+        "default-src 'none'; script-src 'self' {js}; frame-src {js}{hooks}; connect-src 'self' {api}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'self' {}",
+        state.hub.frame_ancestors(&entry.site)
+    );
+    let mut response = Html(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
+}
