@@ -24,4 +24,5 @@ mod replicas;
 mod settlement;
 mod support;
 mod tribe;
+mod unmade;
 mod webhooks;

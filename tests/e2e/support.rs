@@ -9,6 +9,7 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
     let now = api::now();
     CampaignInput {
         manual_payment: None,
+        unmade: Default::default(),
         payments: Default::default(),
         id: id.into(),
         title: "Limited run".into(),

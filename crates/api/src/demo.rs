@@ -74,5 +74,6 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
         max_pledge: None,
         payments: PaymentMode::None,
         manual_payment: None,
+        unmade: Default::default(),
     }
 }

@@ -186,6 +186,7 @@ mod tests {
     fn campaign() -> Campaign {
         Campaign::new(CampaignInput {
             manual_payment: None,
+            unmade: Default::default(),
             payments: Default::default(),
             id: "c".into(),
             title: "C".into(),

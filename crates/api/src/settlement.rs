@@ -2,7 +2,9 @@
 //! settled, and settles them (`Store::settle`): the outcome is recorded once, across all
 //! replicas and restarts, with the `campaign.succeeded` or `campaign.failed` event.
 //! A failed campaign's unpaid pledges are voided with it; a successful one's saved cards
-//! are charged after, by `payments::cards`.
+//! are charged after, by `payments::cards`. Pledges for values left short of their minimum
+//! batch are cancelled (and refunded), at once or when their backers' time to choose a
+//! value that is made runs out, as the creator chose.
 
 use crate::hub::Hub;
 use crate::store::Store;
@@ -42,6 +44,21 @@ pub async fn settle_due(
     Ok(settled)
 }
 
+/// Cancels, through the writer, the pledges for values not made that are due at `now` (at
+/// once, or once their backers' time to choose another value ran out); paid cards among
+/// them are refunded by `payments::cards`. How many this call cancelled.
+pub async fn cancel_unmade(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
+    let mut cancelled = 0;
+    for token in store.unmade_overdue(now, 200).await? {
+        match store.cancel_unmade(&token).await {
+            Ok(done) if !done.already => cancelled += 1,
+            Ok(_) => {}
+            Err(refusal) => tracing::debug!(?refusal, "a pledge for a value not made was not cancelled"),
+        }
+    }
+    Ok(cancelled)
+}
+
 pub(crate) fn spawn(store: Store, hub: Arc<Hub>) {
     tokio::spawn(async move {
         let mut known = loop {
@@ -57,6 +74,13 @@ pub(crate) fn spawn(store: Store, hub: Arc<Hub>) {
         while every.next().await {
             if let Err(e) = settle_due(&store, &hub, &mut known, crate::now()).await {
                 tracing::warn!(error = %e, "settling ended campaigns failed; trying again");
+            }
+            match cancel_unmade(&store, crate::now()).await {
+                Ok(0) => {}
+                Ok(cancelled) => tracing::info!(cancelled, "cancelled pledges for values not made"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cancelling pledges for values not made failed; trying again")
+                }
             }
         }
     });

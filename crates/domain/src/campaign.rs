@@ -192,6 +192,7 @@ pub struct Campaign {
     pub(crate) payments: PaymentMode,
     /// Set exactly when `payments` is manual.
     pub(crate) manual_payment: Option<ManualPayment>,
+    pub(crate) unmade: crate::Unmade,
 }
 
 impl Campaign {
@@ -281,6 +282,7 @@ impl Campaign {
                     max_pledge,
                     payments: input.payments,
                     manual_payment,
+                    unmade: input.unmade,
                 })
             }
             _ => Err(errors),
@@ -342,6 +344,18 @@ impl Campaign {
         self.manual_payment.as_ref()
     }
 
+    /// What becomes of backers of a value not made.
+    pub fn unmade(&self) -> crate::Unmade {
+        self.unmade
+    }
+
+    /// Whether value `value` of option `name` of tier `tier` is made once `claimed` units
+    /// chose it: it has no minimum batch, or reaches it. Unknown values are not made.
+    pub fn is_made(&self, tier: &str, name: &str, value: &str, claimed: u32) -> bool {
+        let value = self.tier(tier).and_then(|t| t.option(name)).and_then(|o| o.value(value));
+        value.is_some_and(|v| v.min_batch().is_none_or(|batch| claimed >= batch))
+    }
+
     /// The definition back in its wire shape, for storage and for editing.
     pub fn to_input(&self) -> wire::CampaignInput {
         wire::CampaignInput {
@@ -358,6 +372,7 @@ impl Campaign {
             max_pledge: self.max_pledge.map(|a| a.minor()),
             payments: self.payments,
             manual_payment: self.manual_payment.clone(),
+            unmade: self.unmade,
             tiers: self
                 .tiers
                 .iter()

@@ -51,6 +51,9 @@ pub struct CampaignPatch {
     /// A manual campaign's instructions and expiry; `null` removes them.
     #[serde(default, deserialize_with = "present")]
     pub manual_payment: Option<Option<crate::ManualPayment>>,
+    /// What becomes of backers of a value not made; the creator may change it until the end.
+    #[serde(default)]
+    pub unmade: Option<crate::Unmade>,
 }
 
 /// A field that is present, even as `null`: absent stays `None`, `null` is `Some(None)`.
@@ -82,7 +85,8 @@ impl CampaignPatch {
             stretch_goals,
             max_pledge,
             payments,
-            manual_payment
+            manual_payment,
+            unmade
         );
         input
     }

@@ -67,6 +67,8 @@ pub enum FieldError {
     InvalidUrl,
     /// Not offered by this server (card payments where no payment provider is set up).
     NotAvailable,
+    /// A value that is not made: it missed its minimum batch.
+    NotMade,
     /// One more than the most there may be.
     TooMany {
         max: u32,
@@ -124,6 +126,7 @@ impl From<Code> for FieldError {
             "invalid_url" => FieldError::InvalidUrl,
             "too_many" => FieldError::TooMany { max: c.max },
             "not_available" => FieldError::NotAvailable,
+            "not_made" => FieldError::NotMade,
             _ => FieldError::Unknown,
         }
     }
@@ -184,6 +187,7 @@ impl fmt::Display for FieldError {
             FieldError::InvalidUrl => f.write_str("must be an https:// address on the public internet"),
             FieldError::TooMany { max } => write!(f, "must be at most {max}"),
             FieldError::NotAvailable => f.write_str("is not available on this server"),
+            FieldError::NotMade => f.write_str("is not made: it missed its minimum batch"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -273,6 +277,7 @@ mod tests {
             FieldError::InvalidUrl,
             FieldError::TooMany { max: 16 },
             FieldError::NotAvailable,
+            FieldError::NotMade,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

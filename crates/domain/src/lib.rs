@@ -31,6 +31,6 @@ pub use campaign::{
 pub use invalid::{FieldError, FieldErrors};
 pub use money::{Amount, Currency};
 pub use origin::Origin;
-pub use payment::{ManualPayment, PaymentMode, PaymentStatus};
+pub use payment::{ManualPayment, PaymentMode, PaymentStatus, Unmade};
 pub use pledge::{IdempotencyKey, NewPledge};
 pub use time::Timestamp;

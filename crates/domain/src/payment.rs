@@ -28,6 +28,28 @@ impl PaymentMode {
     }
 }
 
+/// What becomes of the backers of an option value left short of its minimum batch when the
+/// campaign succeeds (that value is not made): the creator's choice.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmade {
+    /// Their pledges are cancelled: nothing is charged, and what was paid by card is refunded.
+    #[default]
+    Refund,
+    /// They are offered the values that are made, for [`Unmade::SWITCH_DAYS`] days; a backer
+    /// who does not choose is refunded.
+    Switch,
+}
+
+impl Unmade {
+    pub const SWITCH_DAYS: i64 = 7;
+
+    pub fn is_refund(&self) -> bool {
+        *self == Unmade::Refund
+    }
+}
+
 /// Where a pledge's payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentStatus {

@@ -165,6 +165,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         max_pledge: campaign.max_pledge.map(|a| a.minor()),
         payments: campaign.payments(),
         manual_payment: campaign.manual_payment().cloned(),
+        unmade: campaign.unmade(),
         pledged: counts.pledged,
     }
 }

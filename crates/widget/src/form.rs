@@ -304,6 +304,7 @@ mod tests {
     pub(crate) fn campaign() -> CampaignView {
         CampaignView {
             manual_payment: None,
+            unmade: Default::default(),
             payments: Default::default(),
             pledged: 0,
             id: "demo".into(),

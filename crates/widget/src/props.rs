@@ -65,6 +65,9 @@ pub struct Receipt {
     /// Where its payment stands, when the campaign takes payments.
     #[serde(default)]
     pub payment: Option<domain::wire::PaymentInfo>,
+    /// Until when the backer may choose a value that is made instead of one that was not.
+    #[serde(default)]
+    pub choose_by: Option<domain::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

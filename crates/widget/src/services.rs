@@ -53,6 +53,28 @@ pub async fn pledge(
     read(response).await
 }
 
+/// Chooses, for a pledge whose value was not made, values that are: `Err` with what to tell
+/// the backer otherwise.
+pub async fn choose_options(
+    token: &str,
+    options: std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
+    let choice = domain::wire::OptionsChoice { options };
+    let body = to_json(&choice).ok_or_else(String::new)?;
+    let sent = Request::post(&format!("/api/v1/receipts/{token}/options"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if sent.ok() {
+        return Ok(());
+    }
+    let text = sent.text().await.unwrap_or_default();
+    Err(from_json::<Problem>(&text).map(|p| p.detail).unwrap_or(text))
+}
+
 async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, ApiError> {
     let ok = response.ok();
     let text = response.text().await.map_err(|_| ApiError::Network)?;

@@ -238,6 +238,7 @@ async fn publish(
                         max_pledge: Some(input.max_pledge),
                         payments: Some(input.payments),
                         manual_payment: Some(input.manual_payment),
+                        unmade: Some(input.unmade),
                     };
                     crate::campaigning::edit(
                         &state.store,

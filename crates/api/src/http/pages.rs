@@ -279,8 +279,10 @@ async fn receipt(
     let accepted = crate::store::Accepted { pledge, replayed: true };
     let links = created(&state, &headers, &accepted);
     let payment = crate::payments::info(&state, &accepted.pledge);
+    let choose_by = crate::payments::unmade::choose_by(&state, &accepted.pledge).await?;
     let p = accepted.pledge;
     let receipt = Receipt {
+        choose_by,
         pledge_id: p.id,
         name: p.name,
         amount: p.amount,

@@ -10,6 +10,7 @@ pub mod expiry;
 mod page;
 pub mod stripe;
 pub mod stripe_events;
+pub mod unmade;
 
 use crate::creator::Creator;
 use crate::error::Error;
@@ -27,7 +28,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(mark_paid)).routes(routes!(start_card)).routes(routes!(confirm_card))
+    OpenApiRouter::new()
+        .routes(routes!(mark_paid))
+        .routes(routes!(start_card))
+        .routes(routes!(confirm_card))
+        .routes(routes!(unmade::choose))
 }
 
 /// Stripe's events (`POST /webhooks/stripe`, called by Stripe) and the card form's page

@@ -6,7 +6,7 @@ use super::claims::add_to_value;
 use super::db::{Conn, on_conn};
 use super::referrals::Credits;
 use super::refusal::Refusal;
-use super::writer::{Cancelled, Current, Totals};
+use super::writer::{CancelKind, Cancelled, Current, Totals};
 use domain::{Campaign, PaymentStatus, Timestamp};
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub(super) async fn cancel(
     conn: &mut Conn,
     pledge: StoredPledge,
-    (campaign, overdue): (Option<&Current>, bool),
+    (campaign, kind): (Option<&Current>, CancelKind),
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
     credits: &mut Credits,
@@ -29,11 +29,13 @@ pub(super) async fn cancel(
         .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
     let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
         .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
-    // A backer cancels while the campaign runs; an overdue payment is voided whenever.
-    if !overdue && now < campaign.starts_at() {
+    // A backer cancels while the campaign runs; an overdue payment is voided whenever, and
+    // a value not made is let go after the end.
+    let backer = kind == CancelKind::Backer;
+    if backer && now < campaign.starts_at() {
         return Ok(Err(Refusal::NotStarted));
     }
-    if !overdue && now >= campaign.ends_at() {
+    if backer && now >= campaign.ends_at() {
         return Ok(Err(Refusal::Ended));
     }
     // The condition makes a concurrent cancel on another replica count once, and an
@@ -45,8 +47,9 @@ pub(super) async fn cancel(
         "UPDATE pledges SET cancelled_at = ?, \
          payment_status = CASE WHEN payment_status IN ('pending', 'failed') THEN 'void' ELSE payment_status END \
          WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status IN ('pending', 'failed')) \
-         RETURNING payment_status"
-    )).bind(now.unix()).bind(&pledge.id).bind(overdue).fetch_optional(&mut **c).await)?;
+         AND (NOT ? OR unmade_due_at IS NOT NULL) RETURNING payment_status"
+    )).bind(now.unix()).bind(&pledge.id).bind(kind == CancelKind::Overdue).bind(kind == CancelKind::Unmade)
+      .fetch_optional(&mut **c).await)?;
     let Some((status,)) = changed else {
         return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
     };

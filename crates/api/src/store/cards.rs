@@ -98,7 +98,8 @@ impl Store {
             "SELECT p.id FROM card_payments k JOIN pledges p ON p.id = k.pledge_id \
              JOIN campaigns c ON c.id = p.campaign_id \
              WHERE (k.claimed_at IS NULL OR k.claimed_at < ?) AND k.payment_method IS NOT NULL AND \
-             ((p.payment_status = 'secured' AND p.cancelled_at IS NULL AND c.outcome = 'succeeded') \
+             ((p.payment_status = 'secured' AND p.cancelled_at IS NULL AND p.unmade_due_at IS NULL \
+               AND c.outcome = 'succeeded') \
               OR (p.payment_status = 'paid' AND p.cancelled_at IS NOT NULL AND k.payment_intent IS NOT NULL \
                   AND k.failure IS NULL)) \
              ORDER BY p.id LIMIT ?"

@@ -30,6 +30,7 @@ pub mod settlement;
 mod sites;
 pub mod supervisor;
 mod tribe;
+pub mod unmade;
 mod updates;
 pub mod webhooks;
 mod writer;
@@ -215,18 +216,25 @@ impl Store {
     /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
     /// twice is not an error: the answer says it was already cancelled.
     pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
-        self.send_cancel(receipt_token, false).await
+        self.send_cancel(receipt_token, writer::CancelKind::Backer).await
     }
 
     /// Voids the pledge behind a receipt token because its payment is overdue: its units
     /// go back, also after the campaign's end; nothing happens if it was paid meanwhile.
     pub async fn void_overdue(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
-        self.send_cancel(receipt_token, true).await
+        self.send_cancel(receipt_token, writer::CancelKind::Overdue).await
     }
 
-    async fn send_cancel(&self, receipt_token: &str, overdue: bool) -> Result<Cancelled, Refusal> {
+    /// Cancels the pledge behind a receipt token for a value not made, after the campaign's
+    /// end (a paid card is refunded after); nothing happens if its backer chose another
+    /// value meanwhile.
+    pub async fn cancel_unmade(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
+        self.send_cancel(receipt_token, writer::CancelKind::Unmade).await
+    }
+
+    async fn send_cancel(&self, receipt_token: &str, kind: writer::CancelKind) -> Result<Cancelled, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = writer::CancelRequest { token: receipt_token.to_owned(), overdue };
+        let request = writer::CancelRequest { token: receipt_token.to_owned(), kind };
         let command = writer::Command::Cancel(request, reply);
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
         writer.send(command).await.map_err(|_| Refusal::Unavailable)?;

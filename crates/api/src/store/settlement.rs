@@ -9,7 +9,7 @@ use super::db::{Conn, on_conn};
 use super::webhooks::{self, NewEvent};
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
-use domain::{Campaign, Funding, Timestamp};
+use domain::{Campaign, Funding, Timestamp, Unmade};
 use std::collections::HashSet;
 
 /// A campaign this call settled.
@@ -45,6 +45,13 @@ impl Store {
             let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
             if settled.outcome != "succeeded" {
                 void_unpaid(&mut conn, campaign.id().as_str()).await?;
+            } else {
+                // Backers of a value not made: cancelled now, or after their time to choose.
+                let due = match campaign.unmade() {
+                    Unmade::Refund => now,
+                    Unmade::Switch => now.plus_seconds(Unmade::SWITCH_DAYS * 24 * 3600),
+                };
+                super::unmade::mark(&mut conn, campaign, due).await?;
             }
             let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
             let data = CampaignEvent {

@@ -76,12 +76,22 @@ pub struct Cancelled {
 
 type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
-/// A cancellation: by the backer (while the campaign is live), or of a pledge whose payment
-/// is overdue (whenever it is, and only while it is still pending).
+/// A cancellation of the pledge behind a receipt token, and why.
 #[derive(Debug)]
 pub(super) struct CancelRequest {
     pub token: String,
-    pub overdue: bool,
+    pub kind: CancelKind,
+}
+
+/// Who cancels a pledge, which says when it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CancelKind {
+    /// Its backer, while the campaign is live.
+    Backer,
+    /// Its payment is overdue: whenever, and only while it is still not made.
+    Overdue,
+    /// Its value was not made and its backer chose no other in time: after the campaign.
+    Unmade,
 }
 
 #[derive(Debug)]
@@ -422,7 +432,7 @@ async fn commit_batch(
             None => Err(Refusal::NotFound),
             Some(pledge) => {
                 let campaign = current.get(&pledge.campaign_id);
-                cancel(conn, pledge, (campaign, request.overdue), now, &mut totals, &mut credits).await?
+                cancel(conn, pledge, (campaign, request.kind), now, &mut totals, &mut credits).await?
             }
         });
     }

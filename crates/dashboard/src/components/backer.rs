@@ -43,7 +43,11 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                     }
                 </tbody>
             </table>
-            if b.payment.as_ref().is_some_and(|p| p.status == "pending") && b.status == "live" {
+            // A card's payment is Stripe's to say; only a manual one is marked by hand.
+            if props.campaign.view.payments == domain::PaymentMode::Manual
+                && b.payment.as_ref().is_some_and(|p| p.status == "pending")
+                && b.status == "live"
+            {
                 <form method="post" action={format!("/dashboard/campaigns/{}/backers/{}/paid", props.campaign.view.id, b.id)}>
                     <input type="hidden" name="csrf" value={props.csrf.clone()} />
                     <p class="tfd-hint">{ format!("{} TF-{}", t.paid_hint, b.referral_code) }</p>

@@ -33,6 +33,8 @@ pub struct CampaignDraft {
     /// A manual campaign's instructions to backers, and hours a pledge may stay unpaid.
     pub manual_instructions: String,
     pub manual_hours: String,
+    /// `refund` or `switch`: what becomes of backers of a value not made.
+    pub unmade: String,
     pub tiers: Vec<TierDraft>,
     pub stretch_goals: Vec<StretchDraft>,
 }
@@ -115,6 +117,7 @@ impl CampaignDraft {
                 .as_ref()
                 .map(|m| m.expires_after_hours.to_string())
                 .unwrap_or_default(),
+            unmade: if input.unmade.is_refund() { "refund" } else { "switch" }.to_owned(),
             tiers: input
                 .tiers
                 .iter()
@@ -365,6 +368,7 @@ impl CampaignDraft {
             max_pledge,
             payments,
             manual_payment,
+            unmade: if self.unmade == "switch" { domain::Unmade::Switch } else { domain::Unmade::Refund },
         }
     }
 }

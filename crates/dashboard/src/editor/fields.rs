@@ -33,6 +33,7 @@ impl CampaignDraft {
             "payments",
             "manual_payment.instructions",
             "manual_payment.expires_after_hours",
+            "unmade",
         ]
         .iter()
         .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
@@ -90,6 +91,7 @@ impl CampaignDraft {
                 "payments" => &self.payments,
                 "manual_payment.instructions" => &self.manual_instructions,
                 "manual_payment.expires_after_hours" => &self.manual_hours,
+                "unmade" => &self.unmade,
                 _ => return None,
             },
             Path::Tier(i, f) => {
@@ -143,6 +145,7 @@ impl CampaignDraft {
                 "payments" => &mut self.payments,
                 "manual_payment.instructions" => &mut self.manual_instructions,
                 "manual_payment.expires_after_hours" => &mut self.manual_hours,
+                "unmade" => &mut self.unmade,
                 _ => return None,
             },
             Path::Tier(i, f) => {

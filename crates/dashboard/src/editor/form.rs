@@ -239,6 +239,10 @@ pub fn Editor(props: &EditorProps) -> Html {
                         ("stripe", et.payments_stripe),
                         ("manual", et.payments_manual),
                     ]) }
+                    { select("unmade", et.unmade, &[
+                        ("refund", et.unmade_refund),
+                        ("switch", et.unmade_switch),
+                    ]) }
                     if draft.payments == "manual" {
                         { area("manual_payment.instructions", et.manual_instructions, 3) }
                         { field("manual_payment.expires_after_hours".into(), et.manual_hours, "number", None) }

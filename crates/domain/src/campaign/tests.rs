@@ -6,6 +6,7 @@ use super::*;
 pub(crate) fn lamp() -> wire::CampaignInput {
     wire::CampaignInput {
         manual_payment: None,
+        unmade: Default::default(),
         payments: Default::default(),
         id: "lamp".into(),
         title: "Walnut desk lamp".into(),

@@ -62,6 +62,10 @@ pub struct CampaignView {
     pub manual_payment: Option<ManualPayment>,
     #[serde(default)]
     pub pledged: i64,
+    /// What becomes of backers of a value left short of its batch: `refund` (the default)
+    /// or `switch` (they may choose a value that is made).
+    #[serde(default, skip_serializing_if = "crate::Unmade::is_refund")]
+    pub unmade: crate::Unmade,
 }
 
 /// A backer ranked by the live pledges made through their link. Only backers who chose to
@@ -104,6 +108,18 @@ pub struct ReceiptView {
     /// When the campaign takes payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentInfo>,
+    /// Set when a chosen value was not made and the backer may choose one that is
+    /// (`POST /api/v1/receipts/{token}/options`) until then; the pledge is cancelled after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choose_by: Option<Timestamp>,
+}
+
+/// `POST /api/v1/receipts/{token}/options`: the values a backer chooses instead of ones
+/// that were not made.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionsChoice {
+    pub options: BTreeMap<String, String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -195,6 +211,7 @@ impl CampaignView {
             max_pledge: self.max_pledge,
             payments: self.payments,
             manual_payment: self.manual_payment.clone(),
+            unmade: self.unmade,
             tiers: self
                 .tiers
                 .iter()
@@ -269,6 +286,11 @@ pub struct CampaignInput {
     /// What a backer of a `manual` campaign is told, and how long a pledge may stay unpaid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manual_payment: Option<ManualPayment>,
+    /// When the campaign succeeds, what becomes of backers of a value left short of its
+    /// minimum batch: `refund` (the default: cancelled, refunded) or `switch` (offered the
+    /// values that are made for seven days, then refunded).
+    #[serde(default, skip_serializing_if = "crate::Unmade::is_refund")]
+    pub unmade: crate::Unmade,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,6 +1,7 @@
 //! The widget's components. [`App`] owns the state; the others take props and callbacks.
 
 mod card;
+mod choose;
 mod pledge_form;
 mod progress;
 mod thanks;
@@ -155,6 +156,7 @@ fn submit(
                     recruits: 0,
                     recruited_amount: 0,
                     payment: created.payment,
+                    choose_by: None,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     campaign.dispatch(fresh);

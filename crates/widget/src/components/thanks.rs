@@ -176,6 +176,10 @@ pub fn Thanks(props: &ThanksProps) -> Html {
                 <p class="tf-chosen">{ chosen.join(" · ") }</p>
             }
             { for not_made.into_iter().map(|note| html! { <p class="tf-problem" data-testid="below-batch">{ note }</p> }) }
+            if let (Some(by), Some(tier), false) = (r.choose_by, tier, r.cancelled) {
+                <super::choose::Choose tier={tier.clone()} options={r.options.clone()} lang={lang} choose_by={by}
+                    token={r.receipt_url.rsplit('/').next().unwrap_or_default().to_owned()} />
+            }
             if status == Status::Cancelled {
                 <p class="tf-problem" data-testid="campaign-cancelled">{ text.cancelled_campaign }</p>
             }
@@ -238,6 +242,7 @@ mod tests {
     fn ended_campaign(red_claimed: u32) -> CampaignView {
         CampaignView {
             manual_payment: None,
+            unmade: Default::default(),
             payments: Default::default(),
             pledged: 0,
             id: "lamp".into(),
@@ -282,6 +287,7 @@ mod tests {
     async fn receipt_html(campaign: CampaignView, now: i64) -> String {
         let receipt = Receipt {
             payment: None,
+            choose_by: None,
             pledge_id: "p".into(),
             name: "Mei".into(),
             amount: 100,

@@ -1,0 +1,86 @@
+//! A backer whose chosen value was not made, in a campaign whose creator offers the values
+//! that are (`unmade: "switch"`), chooses one: `POST /api/v1/receipts/{token}/options`.
+//! Until they do, or their seven days run out (then the pledge is cancelled and refunded),
+//! their card is not charged.
+
+use crate::error::Error;
+use crate::startup::AppState;
+use crate::store::StoredPledge;
+use crate::store::unmade::Switched;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use domain::wire::{OptionsChoice, Problem};
+use domain::{FieldError, FieldErrors, Timestamp};
+use std::net::SocketAddr;
+
+/// Until when the backer of `pledge` may choose another value; `None` when they need not.
+pub async fn choose_by(state: &AppState, pledge: &StoredPledge) -> Result<Option<Timestamp>, Error> {
+    if pledge.cancelled || pledge.tier_id.is_none() {
+        return Ok(None);
+    }
+    let due = state.store.unmade_due(&pledge.id).await?;
+    Ok(due.filter(|due| *due > crate::now()))
+}
+
+/// Chooses values that are made instead of ones that were not; the card is charged after.
+#[utoipa::path(post, path = "/api/v1/receipts/{token}/options", tag = "public",
+    params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
+    request_body = OptionsChoice,
+    responses((status = 204, description = "Chosen"), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "Not waiting for a choice"),
+              (status = 422, body = Problem, description = "Not a value that is made"), (status = 429, body = Problem)))]
+pub(super) async fn choose(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    crate::error::Json(choice): crate::error::Json<OptionsChoice>,
+) -> Result<Response, Error> {
+    crate::http::receipt_allowed(&state, peer, &headers)?;
+    if !crate::http::pages::is_receipt_token(&token) {
+        return Err(Error::NotFound);
+    }
+    let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
+    let (Some(tier), Some(entry)) = (pledge.tier_id.clone(), state.hub.get(&pledge.campaign_id)) else {
+        return Err(Error::NotPayable);
+    };
+    if choose_by(&state, &pledge).await?.is_none() {
+        return Err(Error::NotPayable);
+    }
+    let snapshot = entry.snapshot(crate::now());
+    let claimed = |name: &str, value: &str| {
+        let tier = snapshot.view.tiers.iter().find(|t| t.id == tier);
+        let option = tier.and_then(|t| t.options.iter().find(|o| o.name == name));
+        option.and_then(|o| o.values.iter().find(|v| v.value == value)).map_or(0, |v| v.claimed)
+    };
+    let mut new = pledge.options.clone();
+    let mut errors = FieldErrors::new();
+    for (name, value) in &choice.options {
+        let path = format!("options.{name}");
+        if !pledge.options.contains_key(name) {
+            errors.add(path, FieldError::UnknownOption);
+        } else if !snapshot.campaign.is_made(&tier, name, value, claimed(name, value)) {
+            errors.add(path, FieldError::NotMade);
+        } else {
+            new.insert(name.clone(), value.clone());
+        }
+    }
+    let still_unmade =
+        new.iter().any(|(name, value)| !snapshot.campaign.is_made(&tier, name, value, claimed(name, value)));
+    if still_unmade && errors.is_empty() {
+        errors.add("options", FieldError::NotMade);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let now = crate::now();
+    let at = (pledge.campaign_id.as_str(), pledge.id.as_str(), tier.as_str(), pledge.quantity);
+    match state.store.switch_options(at, &pledge.options, &new, now).await? {
+        Switched::Done(counts) => {
+            entry.publish(*counts, now);
+            Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+        }
+        Switched::NotOffered => Err(Error::NotPayable),
+    }
+}
