@@ -367,3 +367,57 @@ async fn card_payments_are_refused_where_the_server_has_no_stripe_keys() {
     assert_eq!(body["codes"]["payments"]["code"], "not_available", "{body}");
     assert_eq!(post(&app, "/webhooks/stripe").await.status(), 404);
 }
+
+#[tokio::test]
+async fn ten_confirmations_at_once_charge_the_card_once() {
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("rush", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "rush", 1).await;
+    stripe.confirm_setup(created.payment.as_ref().unwrap().client_secret.as_deref().unwrap(), CARD_OK).await;
+    let path = format!("/api/v1/receipts/{}/payment/confirm", token(&created));
+    let answers = futures::future::join_all((0..10).map(|_| post(&app, &path))).await;
+    assert!(
+        answers.iter().all(|r| r.status() == 200),
+        "{:?}",
+        answers.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
+    settled_status(&app, &created, "paid").await;
+    assert_eq!(stripe.payment_intents().await.len(), 1, "charged once");
+    assert_eq!(app.campaign("rush").await.raised, 1_000, "counted once");
+}
+
+#[tokio::test]
+async fn hostile_card_calls_and_stripe_events_are_refused_without_effect() {
+    let Some((app, _stripe)) = card_app(Engine::Sqlite).await else { return };
+    create(&app, &cards(limited_campaign("guard", 10), Funding::Flexible, 100_000)).await;
+    let created = pledge(&app, "guard", 1).await;
+    // Someone else's receipt, guessed: nothing to see or do.
+    let guessed = format!("{}{}", &token(&created)[..32], "0".repeat(32));
+    for path in
+        [format!("/api/v1/receipts/{guessed}/payment"), format!("/api/v1/receipts/{guessed}/payment/confirm")]
+    {
+        assert_eq!(post(&app, &path).await.status(), 404, "{path}");
+    }
+    assert_eq!(post(&app, "/api/v1/receipts/short/payment").await.status(), 404);
+    // The browser cannot claim a card it never saved.
+    assert_eq!(confirm(&app, &token(&created)).await.status, "pending");
+    // Events: oversized, malformed though signed, of an unknown kind, or naming no pledge.
+    let now = api::now().unix();
+    let huge = json!({ "id": "evt_huge", "type": "setup_intent.succeeded", "pad": "x".repeat(300_000) });
+    assert_eq!(send_event(&app, signed(&huge, WEBHOOK_SECRET, now)).await, 413);
+    let garbage =
+        (api::webhooks::deliver::signature(WEBHOOK_SECRET, now, "{not json"), "{not json".to_owned());
+    assert_eq!(send_event(&app, garbage).await, 400);
+    let unknown = json!({ "id": "evt_x", "type": "charge.dispute.created", "data": { "object": {} } });
+    assert_eq!(send_event(&app, signed(&unknown, WEBHOOK_SECRET, now)).await, 200);
+    let other = json!({ "id": "evt_y", "type": "setup_intent.succeeded", "data": { "object": {
+        "id": "seti_forged", "status": "succeeded", "payment_method": "pm_x", "metadata": { "pledge": created.id }
+    } } });
+    assert_eq!(send_event(&app, signed(&other, WEBHOOK_SECRET, now)).await, 200);
+    assert_eq!(
+        status(&app, &created).await,
+        "pending",
+        "an intent that is not the pledge's own changes nothing"
+    );
+    assert_eq!(app.campaign("guard").await.raised, 0);
+}

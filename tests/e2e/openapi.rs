@@ -93,6 +93,9 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "DELETE /api/v1/webhooks/{id}",
         "POST /api/v1/webhooks/{id}/enable",
         "POST /api/v1/campaigns/{id}/pledges/{pledge}/paid",
+        "POST /api/v1/receipts/{token}/payment",
+        "POST /api/v1/receipts/{token}/payment/confirm",
+        "POST /api/v1/receipts/{token}/options",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -108,7 +108,8 @@ pub async fn mark(state: &AppState, id: &str, pledge: &str) -> Result<(), Error>
         .get(id)
         .is_some_and(|e| e.snapshot(crate::now()).campaign.payments() == PaymentMode::Manual);
     if !manual {
-        return Err(Error::NotPayable);
+        let found = state.store.pledge_by_id(pledge).await?.is_some_and(|p| p.campaign_id == id);
+        return Err(if found { Error::NotPayable } else { Error::NotFound });
     }
     let now = crate::now();
     match state.store.move_payment(Some(id), pledge, Move::MARK_PAID, now).await? {

@@ -78,7 +78,11 @@ impl Store {
               .bind(pledge).bind(from.as_str()).bind(!stored.cancelled)
               .execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if changed == 0 {
-                return Ok(Moved::Unmoved(Box::new(stored)));
+                // Moved or cancelled meanwhile: as it stands now.
+                let row: Option<PledgeRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(SELECT_PLEDGE))
+                    .bind(pledge).fetch_optional(&mut **c).await)?;
+                let fresh = row.map(StoredPledge::try_from).transpose()?.unwrap_or(stored);
+                return Ok(Moved::Unmoved(Box::new(fresh)));
             }
             let counted = |s: PaymentStatus| if s.counts() && !stored.cancelled { stored.amount } else { 0 };
             let delta = counted(step.to) - counted(from);
