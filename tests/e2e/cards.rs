@@ -58,9 +58,7 @@ async fn save_card(app: &TestApp, stripe: &Localstripe, created: &PledgeCreated,
 }
 
 async fn confirm(app: &TestApp, token: &str) -> PaymentInfo {
-    let response = post(app, &format!("/api/v1/receipts/{token}/payment/confirm")).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    serde_json::from_value(app.post_json(&format!("/api/v1/receipts/{token}/payment/confirm")).await).unwrap()
 }
 
 async fn status(app: &TestApp, created: &PledgeCreated) -> String {
@@ -126,6 +124,14 @@ async fn nothing_is_charged_when_an_all_or_nothing_campaign_fails() {
     settled_status(&app, &created, "void").await;
     api::payments::cards::round(&app.state).await.unwrap();
     assert!(stripe.payment_intents().await.is_empty(), "no charge for a failed campaign");
+    // The card is let go at Stripe: detached from the pledge's customer.
+    let secret = created.payment.as_ref().unwrap().client_secret.clone().unwrap();
+    let intent = stripe.get(&format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap())).await;
+    let method = intent["payment_method"].as_str().unwrap().to_owned();
+    eventually(WAIT, "the card detached", || async {
+        stripe.get(&format!("/v1/payment_methods/{method}")).await["customer"].is_null().then_some(())
+    })
+    .await;
     let view = app.campaign("vase").await;
     assert_eq!((view.raised, view.pledged), (0, 1_000), "no money taken; the promise is still shown");
 }
@@ -275,7 +281,7 @@ async fn a_paid_pledge_its_backer_cancels_is_refunded_through_stripe() {
 
 #[tokio::test]
 async fn a_unit_held_for_a_card_is_released_after_fifteen_minutes() {
-    let Some((app, _stripe)) = card_app(Engine::Sqlite).await else { return };
+    let Some((app, stripe)) = card_app(Engine::Sqlite).await else { return };
     create(&app, &cards(limited_campaign("last", 5), Funding::Flexible, 100_000)).await;
     let created = pledge(&app, "last", 5).await;
     let due = created.payment.as_ref().unwrap().due_at.expect("held until").unix() - api::now().unix();
@@ -294,6 +300,11 @@ async fn a_unit_held_for_a_card_is_released_after_fifteen_minutes() {
     );
     assert_eq!(status(&app, &created).await, "void");
     assert_eq!(app.post_pledge("last", body.to_string()).await.status(), 201, "released to the next fan");
+    // Its intent is called off at Stripe: the card can no longer be saved for it.
+    api::payments::cards::round(&app.state).await.unwrap();
+    let secret = created.payment.as_ref().unwrap().client_secret.clone().unwrap();
+    let intent = stripe.get(&format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap())).await;
+    assert_eq!(intent["status"], "canceled", "{intent}");
 }
 
 #[tokio::test]

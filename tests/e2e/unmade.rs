@@ -38,15 +38,7 @@ async fn pledge(app: &TestApp, stripe: &Localstripe, id: &str, size: &str) -> (P
     let created: PledgeCreated = response.json().await.unwrap();
     stripe.confirm_setup(created.payment.as_ref().unwrap().client_secret.as_deref().unwrap(), CARD_OK).await;
     let token = created.receipt_url.rsplit('/').next().unwrap().to_owned();
-    let confirmed: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/receipts/{token}/payment/confirm")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let confirmed = app.post_json(&format!("/api/v1/receipts/{token}/payment/confirm")).await;
     assert!(confirmed["status"] == "paid" || confirmed["status"] == "secured", "{confirmed}");
     (created, token)
 }

@@ -214,6 +214,11 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET").json().await.expect("a JSON body")
     }
 
+    /// The JSON body of a POST without a body to a path on this server.
+    pub async fn post_json(&self, path: &str) -> serde_json::Value {
+        self.client.post(self.url(path)).send().await.expect("POST").json().await.expect("a JSON body")
+    }
+
     /// Posts an HTML form from one of the server's own pages, as a browser without
     /// scripts would (saying where it comes from, as browsers do).
     pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> reqwest::Response {

@@ -193,11 +193,13 @@ async fn charge_claimed(
     Ok(Charged { intent, failure: Some(failure), status })
 }
 
+/// A charge that went through. A pledge cancelled while its charge was on its way is paid
+/// too (and then refunded by the round): money taken is never left unrecorded.
 const PAY: Move = Move {
     from: &[PaymentStatus::Secured],
     to: PaymentStatus::Paid,
     due_at: None,
-    cancelled_too: false,
+    cancelled_too: true,
     event: Some(EventType::PledgePaid),
 };
 
@@ -286,8 +288,9 @@ fn provider(error: StripeError) -> Error {
     Error::Provider
 }
 
-/// Every replica, every two seconds: charges saved cards of campaigns that succeeded and
-/// refunds paid pledges that were cancelled (each claimed by one replica).
+/// Every replica, every two seconds: charges saved cards of campaigns that succeeded,
+/// refunds paid pledges that were cancelled, and lets go of cards that will never be
+/// charged (each claimed by one replica).
 pub(crate) fn spawn(state: AppState) {
     if state.stripe.is_none() {
         return;
@@ -305,12 +308,39 @@ pub(crate) fn spawn(state: AppState) {
 /// One round of [`spawn`]'s work; public for tests.
 pub async fn round(state: &AppState) -> anyhow::Result<()> {
     for pledge in state.store.cards_due(crate::now(), PER_ROUND).await? {
-        let found = state.store.pledge_by_id(&pledge).await?;
-        if found.as_ref().is_some_and(|p| p.cancelled) {
-            refund(state, &pledge).await?;
-        } else if let Err(e) = charge(state, &pledge).await {
-            tracing::warn!(error = %e, "a charge will be tried again");
+        let Some(found) = state.store.pledge_by_id(&pledge).await? else { continue };
+        let done = match found.payment {
+            Some(PaymentStatus::Paid) if found.cancelled => refund(state, &pledge).await,
+            Some(PaymentStatus::Secured) if !found.cancelled => charge(state, &pledge).await.map(|_| ()),
+            _ => release(state, &pledge).await,
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, pledge, "a card will be tried again");
         }
     }
     Ok(())
+}
+
+/// Lets go, at Stripe, of the card of a pledge that will never be charged (cancelled,
+/// void or refunded): an intent not confirmed is cancelled, a saved card detached.
+pub async fn release(state: &AppState, pledge: &str) -> anyhow::Result<()> {
+    let Some(stripe) = state.stripe.as_ref() else { return Ok(()) };
+    let now = crate::now();
+    if !state.store.claim_card(pledge, now).await? {
+        return Ok(());
+    }
+    let card = state.store.card(pledge).await?.unwrap_or_default();
+    let released = match (&card.payment_method, &card.setup_intent) {
+        (Some(method), _) => stripe.detach(method).await,
+        (None, Some(intent)) => stripe.cancel_setup_intent(intent).await,
+        (None, None) => Ok(()),
+    };
+    match released {
+        // Refused: gone already, or never there; nothing more to let go of.
+        Ok(()) | Err(StripeError::Refused { .. }) => state.store.card_released(pledge, now).await,
+        Err(StripeError::Unreachable(why)) => {
+            state.store.release_card(pledge, None, None).await?;
+            anyhow::bail!("letting go of a card: {why}")
+        }
+    }
 }

@@ -206,6 +206,20 @@ impl Stripe {
         Ok(())
     }
 
+    /// Lets go of a card saved for a pledge that will never be charged.
+    pub async fn detach(&self, payment_method: &str) -> Result<(), StripeError> {
+        let path = format!("/v1/payment_methods/{}/detach", path_part(payment_method)?);
+        let _: serde_json::Value = self.post(&path, &Vec::new(), None).await?;
+        Ok(())
+    }
+
+    /// Calls off an intent whose card was never saved, so it cannot be confirmed later.
+    pub async fn cancel_setup_intent(&self, id: &str) -> Result<(), StripeError> {
+        let path = format!("/v1/setup_intents/{}/cancel", path_part(id)?);
+        let _: serde_json::Value = self.post(&path, &Vec::new(), None).await?;
+        Ok(())
+    }
+
     async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,

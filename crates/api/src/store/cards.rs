@@ -90,21 +90,33 @@ impl Store {
         Ok(())
     }
 
-    /// Card pledges to charge (saved cards of campaigns that succeeded) or refund (paid and
-    /// then cancelled), not claimed by a live claim; at most `limit`.
+    /// Card pledges to charge (saved cards of campaigns that succeeded), refund (paid and
+    /// then cancelled) or release (never to be charged: cancelled, void or refunded, their
+    /// card not let go yet), not claimed by a live claim; at most `limit`.
     pub async fn cards_due(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
         let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
             "SELECT p.id FROM card_payments k JOIN pledges p ON p.id = k.pledge_id \
              JOIN campaigns c ON c.id = p.campaign_id \
-             WHERE (k.claimed_at IS NULL OR k.claimed_at < ?) AND k.payment_method IS NOT NULL AND \
+             WHERE (k.claimed_at IS NULL OR k.claimed_at < ?) AND \
              ((p.payment_status = 'secured' AND p.cancelled_at IS NULL AND p.unmade_due_at IS NULL \
-               AND c.outcome = 'succeeded') \
+               AND c.outcome = 'succeeded' AND k.payment_method IS NOT NULL) \
               OR (p.payment_status = 'paid' AND p.cancelled_at IS NOT NULL AND k.payment_intent IS NOT NULL \
-                  AND k.failure IS NULL)) \
+                  AND k.failure IS NULL) \
+              OR (k.released_at IS NULL AND (p.payment_status IN ('void', 'refunded') \
+                  OR (p.cancelled_at IS NOT NULL AND p.payment_status IN ('pending', 'secured'))))) \
              ORDER BY p.id LIMIT ?"
         )).bind(now.unix() - CLAIM_LEASE_SECS).bind(limit).fetch_all(&mut **c).await)?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Records that `pledge`'s card was let go at Stripe.
+    pub async fn card_released(&self, pledge: &str, now: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, c => sqlx::query(sql(
+            "UPDATE card_payments SET released_at = ?, claimed_at = NULL WHERE pledge_id = ?"
+        )).bind(now.unix()).bind(pledge).execute(&mut **c).await.map(|_| ()))?;
+        Ok(())
     }
 
     /// Whether Stripe event `id` was applied already.
