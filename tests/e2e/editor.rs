@@ -7,7 +7,7 @@ use reqwest::header::{COOKIE, LOCATION};
 use tests::{TestApp, store_test};
 
 /// The value of the hidden field `name` on a page.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("a {name} field"));
     let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
     tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
@@ -45,7 +45,7 @@ fn tea_cup() -> CampaignDraft {
 }
 
 /// Posts the editor's form: the draft's fields, the token, the draft's id and the action.
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     cookie: &str,
     token: &str,
@@ -280,7 +280,7 @@ async fn hostile_editor_forms_are_refused_and_reach_nothing_of_other_sites(app: 
 }
 
 /// A small PNG.
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, 40, 30);
     encoder.set_color(png::ColorType::Rgb);
@@ -288,12 +288,12 @@ fn png() -> Vec<u8> {
     out
 }
 
-/// A multipart form of the cover upload.
-fn cover_form(token: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+/// A multipart form of an upload: the token and the file `field`.
+pub(crate) fn upload_form(token: &str, field: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "tribefund-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--{boundary}\r\n\
-         Content-Disposition: form-data; name=\"cover\"; filename=\"cover\"\r\nContent-Type: {content_type}\r\n\r\n"
+         Content-Disposition: form-data; name=\"{field}\"; filename=\"{field}\"\r\nContent-Type: {content_type}\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -307,7 +307,7 @@ async fn a_cover_uploaded_in_the_editor_reaches_every_viewer(app: TestApp) {
     let page = get(&app, "/dashboard/editor/demo?lang=en", &cookie).await.text().await.unwrap();
     let token = csrf(&page);
     let upload = |token: &str, content_type: &str, bytes: Vec<u8>| {
-        let (form_type, body) = cover_form(token, content_type, &bytes);
+        let (form_type, body) = upload_form(token, "cover", content_type, &bytes);
         app.client
             .post(app.url("/dashboard/campaigns/demo/cover"))
             .header(COOKIE, &cookie)

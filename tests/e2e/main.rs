@@ -19,6 +19,7 @@ mod faults;
 mod hardening;
 mod openapi;
 mod pages;
+mod payment_qr;
 mod payments;
 mod replicas;
 mod settlement;

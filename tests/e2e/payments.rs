@@ -15,6 +15,7 @@ fn manual(id: &str, limit: u32) -> CampaignInput {
         manual_payment: Some(ManualPayment {
             instructions: "微信转账到 mei-pottery，备注参考号".into(),
             expires_after_hours: 48,
+            qr: None,
         }),
         ..limited_campaign(id, limit)
     }

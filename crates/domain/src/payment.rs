@@ -102,6 +102,10 @@ pub struct ManualPayment {
     pub instructions: String,
     #[serde(default = "ManualPayment::default_hours")]
     pub expires_after_hours: u32,
+    /// The creator's WeChat Pay or Alipay collection code, as uploaded
+    /// (`PUT /api/v1/campaigns/{id}/payment-qr`): `/covers/<hash>.png`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
 }
 
 impl ManualPayment {
@@ -134,7 +138,20 @@ impl ManualPayment {
             errors.add("manual_payment.expires_after_hours", FieldError::TooLarge);
         }
         let hours = manual.expires_after_hours.clamp(1, ManualPayment::MAX_HOURS);
-        instructions.map(|instructions| ManualPayment { instructions, expires_after_hours: hours })
+        // Only an image this server stored: never an address of anyone's choosing.
+        let qr = manual.qr.filter(|qr| !qr.is_empty());
+        if qr.as_deref().is_some_and(|qr| !ManualPayment::is_stored_qr(qr)) {
+            errors.add("manual_payment.qr", FieldError::InvalidUrl);
+        }
+        instructions.map(|instructions| ManualPayment { instructions, expires_after_hours: hours, qr })
+    }
+
+    /// Whether `path` names a collection code this server stored: `/covers/` and 32 hex
+    /// digits, `.png`.
+    pub fn is_stored_qr(path: &str) -> bool {
+        path.strip_prefix("/covers/").and_then(|file| file.strip_suffix(".png")).is_some_and(|id| {
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
     }
 }
 
@@ -156,6 +173,24 @@ mod tests {
     }
 
     #[test]
+    fn a_collection_code_is_only_an_image_this_server_stored() {
+        let stored = format!("/covers/{}.png", "ab12".repeat(8));
+        for (qr, fine) in [
+            (stored.as_str(), true),
+            ("https://evil.example/qr.png", false),
+            ("/covers/../secrets.png", false),
+            (&stored.replace(".png", ".jpg"), false),
+            (&stored.replace("ab", "AB"), false),
+        ] {
+            let mut errors = FieldErrors::new();
+            let manual =
+                ManualPayment { instructions: "pay".into(), expires_after_hours: 1, qr: Some(qr.into()) };
+            ManualPayment::check(PaymentMode::Manual, Some(manual), &mut errors);
+            assert_eq!(errors.is_empty(), fine, "{qr}");
+        }
+    }
+
+    #[test]
     fn a_manual_campaign_needs_instructions_and_a_bounded_expiry() {
         let mut errors = FieldErrors::new();
         assert_eq!(ManualPayment::check(PaymentMode::Manual, None, &mut errors), None);
@@ -164,6 +199,7 @@ mod tests {
         let manual = ManualPayment {
             instructions: "  微信 mei-pottery，备注参考号  ".into(),
             expires_after_hours: 0,
+            qr: None,
         };
         ManualPayment::check(PaymentMode::Manual, Some(manual.clone()), &mut errors);
         assert_eq!(errors.get("manual_payment.expires_after_hours"), Some(&FieldError::TooLarge));

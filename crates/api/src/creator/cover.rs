@@ -85,7 +85,7 @@ pub(crate) async fn set(
 }
 
 /// The image type a `Content-Type` names.
-fn declared_format(content_type: &str) -> Option<ImageFormat> {
+pub(crate) fn declared_format(content_type: &str) -> Option<ImageFormat> {
     match content_type.split(';').next()?.trim() {
         "image/png" => Some(ImageFormat::Png),
         "image/jpeg" => Some(ImageFormat::Jpeg),
@@ -96,19 +96,7 @@ fn declared_format(content_type: &str) -> Option<ImageFormat> {
 
 /// Checks, decodes (within limits), scales and re-encodes an upload.
 fn process(bytes: &[u8], declared: ImageFormat) -> Result<CoverImage, FieldError> {
-    if image::guess_format(bytes).ok() != Some(declared) {
-        return Err(FieldError::NotAnImage);
-    }
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), declared);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let picture = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => FieldError::ImageTooLarge { max: MAX_SIDE },
-        _ => FieldError::NotAnImage,
-    })?;
+    let picture = decode(bytes, declared)?;
     let picture = if picture.width() > STORED_SIDE || picture.height() > STORED_SIDE {
         picture.resize(STORED_SIDE, STORED_SIDE, image::imageops::FilterType::Triangle)
     } else {
@@ -123,10 +111,31 @@ fn process(bytes: &[u8], declared: ImageFormat) -> Result<CoverImage, FieldError
     Ok(CoverImage { id, content_type: "image/jpeg", bytes: out, width: rgb.width(), height: rgb.height() })
 }
 
-/// A stored cover, cached for a year: its address is the hash of its bytes.
+/// Decodes an upload whose bytes must be the `declared` type, within limits that refuse
+/// decompression bombs.
+pub(crate) fn decode(bytes: &[u8], declared: ImageFormat) -> Result<image::DynamicImage, FieldError> {
+    if image::guess_format(bytes).ok() != Some(declared) {
+        return Err(FieldError::NotAnImage);
+    }
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), declared);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => FieldError::ImageTooLarge { max: MAX_SIDE },
+        _ => FieldError::NotAnImage,
+    })
+}
+
+/// A stored image (a cover, `.jpg`, or a collection code, `.png`), cached for a year: its
+/// address is the hash of its bytes.
 async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, Error> {
-    let id =
-        file.strip_suffix(".jpg").filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    let id = file
+        .strip_suffix(".jpg")
+        .or_else(|| file.strip_suffix(".png"))
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
     let (content_type, bytes) =
         state.store.cover(id.ok_or(Error::NotFound)?).await?.ok_or(Error::NotFound)?;
     Ok((

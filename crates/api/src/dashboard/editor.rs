@@ -87,43 +87,86 @@ pub(super) async fn upload_cover(
     session: Session,
     Path(id): Path<String>,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
+    let (csrf, file) = read_upload(form, "cover").await?;
+    session.check_form(&state, &headers, &csrf)?;
+    let set = match file {
+        Some((content_type, bytes)) => {
+            crate::creator::cover::set(&state, &entry, &content_type, bytes).await.map(drop)
+        }
+        None => Err(Error::Invalid([("image".to_owned(), FieldError::Required)].into_iter().collect())),
+    };
+    uploaded(&state, &session, &headers, id, "cover", set).await
+}
+
+/// The editor's upload of a manual campaign's collection code, as [`upload_cover`].
+pub(super) async fn upload_qr(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<Response, Error> {
+    session.campaign(&state, &id)?;
+    let (csrf, file) = read_upload(form, "qr").await?;
+    session.check_form(&state, &headers, &csrf)?;
+    let set = match file {
+        Some((content_type, bytes)) => {
+            crate::payments::qr::set(&state, &session.site, &id, &content_type, bytes).await.map(drop)
+        }
+        None => Err(Error::Invalid([("image".to_owned(), FieldError::Required)].into_iter().collect())),
+    };
+    uploaded(&state, &session, &headers, id, "manual_payment.qr", set).await
+}
+
+/// The CSRF token and the file `field` (its type and bytes, when one was chosen) of an
+/// upload form.
+async fn read_upload(
+    mut form: Multipart,
+    field: &str,
+) -> Result<(String, Option<(String, axum::body::Bytes)>), Error> {
     let unreadable = |e: MultipartError| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
         _ => Error::Malformed("the form could not be read".into()),
     };
     let (mut csrf, mut file) = (String::new(), None);
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(unreadable)?,
-            Some("cover") => {
-                let content_type = field.content_type().unwrap_or_default().to_owned();
-                file = Some((content_type, field.bytes().await.map_err(unreadable)?));
+    while let Some(part) = form.next_field().await.map_err(unreadable)? {
+        match part.name() {
+            Some("csrf") => csrf = part.text().await.map_err(unreadable)?,
+            Some(name) if name == field => {
+                let content_type = part.content_type().unwrap_or_default().to_owned();
+                file = Some((content_type, part.bytes().await.map_err(unreadable)?));
             }
             _ => {}
         }
     }
-    session.check_form(&state, &headers, &csrf)?;
-    let lang = crate::http::pages::pick_lang(None, &headers);
-    let refused = match file.filter(|(_, bytes)| !bytes.is_empty()) {
-        None => FieldError::Required,
-        Some((content_type, bytes)) => {
-            match crate::creator::cover::set(&state, &entry, &content_type, bytes).await {
-                Ok(_) => return Ok(Redirect::to(&format!("/dashboard/editor/{id}")).into_response()),
-                Err(Error::UnsupportedMediaType) => FieldError::NotAnImage,
-                Err(Error::Invalid(errors)) => {
-                    errors.iter().next().map_or(FieldError::NotAnImage, |(_, e)| e.clone())
-                }
-                Err(other) => return Err(other),
-            }
+    Ok((csrf, file.filter(|(_, bytes)| !bytes.is_empty())))
+}
+
+/// Back to the editor after an upload: at once when it was taken, else with why not beside
+/// the field `field`.
+async fn uploaded(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    id: String,
+    field: &str,
+    set: Result<(), Error>,
+) -> Result<Response, Error> {
+    let refused = match set {
+        Ok(()) => return Ok(Redirect::to(&format!("/dashboard/editor/{id}")).into_response()),
+        Err(Error::UnsupportedMediaType) => FieldError::NotAnImage,
+        Err(Error::Invalid(errors)) => {
+            errors.iter().next().map_or(FieldError::NotAnImage, |(_, e)| e.clone())
         }
+        Err(other) => return Err(other),
     };
-    let mut page = load(&state, &session, id).await?;
-    page.errors = vec![("cover".into(), lang.field_error(&refused))];
-    page_response(&state, &session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY)
-        .await
+    let lang = crate::http::pages::pick_lang(None, headers);
+    let mut page = load(state, session, id).await?;
+    page.errors = vec![(field.into(), lang.field_error(&refused))];
+    page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// The editor's page for `draft`; locks and numbers come from the campaign it changes.

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(256 * 1024));
     let covers = Router::new()
         .route("/dashboard/campaigns/{id}/cover", post(editor::upload_cover))
+        .route("/dashboard/campaigns/{id}/payment-qr", post(editor::upload_qr))
         .layer(DefaultBodyLimit::max(crate::creator::cover::UPLOAD_LIMIT + 64 * 1024));
     pages.merge(updates).merge(covers)
 }

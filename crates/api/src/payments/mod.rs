@@ -8,6 +8,7 @@
 pub mod cards;
 pub mod expiry;
 mod page;
+pub mod qr;
 pub mod stripe;
 pub mod stripe_events;
 pub mod unmade;
@@ -33,6 +34,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_card))
         .routes(routes!(confirm_card))
         .routes(routes!(unmade::choose))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(qr::upload))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::creator::cover::UPLOAD_LIMIT)),
+        )
 }
 
 /// Stripe's events (`POST /webhooks/stripe`, called by Stripe) and the card form's page
@@ -56,6 +62,7 @@ pub fn info(state: &AppState, pledge: &StoredPledge) -> Option<PaymentInfo> {
             let manual = campaign.as_deref().and_then(|c| c.manual_payment());
             info.reference = Some(reference(pledge));
             info.instructions = manual.map(|m| m.instructions.clone());
+            info.qr = manual.and_then(|m| m.qr.clone());
             info.due_at = pledge.payment_due_at;
         }
         (PaymentStatus::Pending | PaymentStatus::Failed, Some(PaymentMode::Stripe)) => {

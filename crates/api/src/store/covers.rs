@@ -47,7 +47,20 @@ impl Store {
         finish(&mut conn, set).await
     }
 
-    /// A stored cover's type and bytes.
+    /// Stores `image` for campaign `id` (a collection code; the campaign's definition
+    /// points to it).
+    pub async fn store_image(&self, id: &str, image: &CoverImage, now: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, c => sqlx::query(sql(
+            "INSERT INTO covers (id, campaign_id, content_type, bytes, width, height, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+        )).bind(&image.id).bind(id).bind(image.content_type).bind(&image.bytes)
+          .bind(i64::from(image.width)).bind(i64::from(image.height)).bind(now.unix())
+          .execute(&mut **c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A stored image's type and bytes.
     pub async fn cover(&self, cover_id: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
         let mut conn = self.readers.acquire().await?;
         Ok(

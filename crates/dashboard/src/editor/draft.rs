@@ -33,6 +33,8 @@ pub struct CampaignDraft {
     /// A manual campaign's instructions to backers, and hours a pledge may stay unpaid.
     pub manual_instructions: String,
     pub manual_hours: String,
+    /// The uploaded collection code's address, carried through the form unchanged.
+    pub manual_qr: String,
     /// `refund` or `switch`: what becomes of backers of a value not made.
     pub unmade: String,
     pub tiers: Vec<TierDraft>,
@@ -117,6 +119,7 @@ impl CampaignDraft {
                 .as_ref()
                 .map(|m| m.expires_after_hours.to_string())
                 .unwrap_or_default(),
+            manual_qr: input.manual_payment.as_ref().and_then(|m| m.qr.clone()).unwrap_or_default(),
             unmade: if input.unmade.is_refund() { "refund" } else { "switch" }.to_owned(),
             tiers: input
                 .tiers
@@ -347,6 +350,7 @@ impl CampaignDraft {
                     72
                 }),
             },
+            qr: Some(self.manual_qr.clone()).filter(|qr| !qr.is_empty()),
         });
         CampaignInput {
             id,

@@ -33,6 +33,7 @@ impl CampaignDraft {
             "payments",
             "manual_payment.instructions",
             "manual_payment.expires_after_hours",
+            "manual_payment.qr",
             "unmade",
         ]
         .iter()
@@ -91,6 +92,7 @@ impl CampaignDraft {
                 "payments" => &self.payments,
                 "manual_payment.instructions" => &self.manual_instructions,
                 "manual_payment.expires_after_hours" => &self.manual_hours,
+                "manual_payment.qr" => &self.manual_qr,
                 "unmade" => &self.unmade,
                 _ => return None,
             },
@@ -145,6 +147,7 @@ impl CampaignDraft {
                 "payments" => &mut self.payments,
                 "manual_payment.instructions" => &mut self.manual_instructions,
                 "manual_payment.expires_after_hours" => &mut self.manual_hours,
+                "manual_payment.qr" => &mut self.manual_qr,
                 "unmade" => &mut self.unmade,
                 _ => return None,
             },
@@ -213,7 +216,10 @@ impl<'a> Path<'a> {
         if let Some((i, field)) = index(name, "stretch_goals") {
             return matches!(field, "amount" | "label").then_some(Path::Stretch(i, field));
         }
-        let manual = matches!(name, "manual_payment.instructions" | "manual_payment.expires_after_hours");
+        let manual = matches!(
+            name,
+            "manual_payment.instructions" | "manual_payment.expires_after_hours" | "manual_payment.qr"
+        );
         (manual || !name.contains(['[', '.'])).then_some(Path::Top(name))
     }
 }

@@ -246,6 +246,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     if draft.payments == "manual" {
                         { area("manual_payment.instructions", et.manual_instructions, 3) }
                         { field("manual_payment.expires_after_hours".into(), et.manual_hours, "number", None) }
+                        <input type="hidden" name="manual_payment.qr" value={draft.manual_qr.clone()} />
                     }
                     <h2>{ et.tiers }</h2>
                     { for tiers }
@@ -275,6 +276,19 @@ pub fn Editor(props: &EditorProps) -> Html {
                     { error("cover") }
                 </form>
                 <p class="tfd-hint">{ et.cover_hint }</p>
+                if draft.payments == "manual" {
+                    <h2>{ et.payment_qr }</h2>
+                    if !draft.manual_qr.is_empty() {
+                        <img class="tfd-qr" src={draft.manual_qr.clone()} alt={et.payment_qr} width="180" />
+                    }
+                    <form method="post" action={format!("/dashboard/campaigns/{id}/payment-qr")} enctype="multipart/form-data" class="tfd-filters">
+                        <input type="hidden" name="csrf" value={props.csrf.clone()} />
+                        <input type="file" name="qr" accept="image/png,image/jpeg,image/webp" aria-label={et.payment_qr} />
+                        <button type="submit">{ et.upload }</button>
+                        { error("manual_payment.qr") }
+                    </form>
+                    <p class="tfd-hint">{ et.payment_qr_hint }</p>
+                }
             } else {
                 <p class="tfd-hint">{ et.cover_later }</p>
             }

@@ -459,6 +459,9 @@ pub struct PaymentInfo {
     pub reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// The creator's collection code (an image on this server) to scan and pay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<Timestamp>,
     /// Card payments awaiting a card: the secret Stripe.js confirms the card with
@@ -478,6 +481,7 @@ impl PaymentInfo {
             status: status.to_owned(),
             reference: None,
             instructions: None,
+            qr: None,
             due_at: None,
             client_secret: None,
             publishable_key: None,

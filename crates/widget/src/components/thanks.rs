@@ -66,6 +66,9 @@ fn Payment(props: &PaymentProps) -> Html {
                 if let Some(instructions) = &p.instructions {
                     <p class="tf-instructions">{ instructions }</p>
                 }
+                if let Some(qr) = &p.qr {
+                    <img class="tf-pay-qr" src={qr.clone()} width="180" height="180" alt={text.pay_qr} data-testid="payment-qr" />
+                }
                 if let Some(reference) = &p.reference {
                     <p>{ text.pay_reference }{ " " }<code data-testid="payment-reference">{ reference }</code></p>
                 }
