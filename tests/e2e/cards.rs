@@ -432,3 +432,66 @@ async fn hostile_card_calls_and_stripe_events_are_refused_without_effect() {
     );
     assert_eq!(app.campaign("guard").await.raised, 0);
 }
+
+#[tokio::test]
+async fn stripe_keys_card_numbers_and_client_secrets_never_reach_the_logs() {
+    let Some(stripe) = Localstripe::start().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let db_url = format!("sqlite://{}/t.db", dir.path().display());
+    let settings = stripe.settings();
+    let args = [
+        "--stripe-secret-key",
+        settings.secret_key.as_str(),
+        "--stripe-publishable-key",
+        settings.publishable_key.as_str(),
+        "--stripe-webhook-secret",
+        settings.webhook_secret.as_str(),
+        "--stripe-api-base",
+        settings.api_base.as_str(),
+        "--stripe-js-url",
+        settings.js_url.as_str(),
+    ];
+    let server = tests::Process::start_logging_with(&db_url, &log, &args).await;
+    let key = server.demo_key.clone().unwrap();
+    let http = reqwest::Client::new();
+    let campaign = cards(limited_campaign("logged", 10), Funding::Flexible, 100_000);
+    let made =
+        http.post(server.url("/api/v1/campaigns")).bearer_auth(&key).json(&campaign).send().await.unwrap();
+    assert_eq!(made.status(), 201);
+    let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": "S" }, "name": "Fan", "contact": "f@example.com" });
+    let created: PledgeCreated = http
+        .post(server.url("/api/v1/campaigns/logged/pledges"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created.payment.as_ref().and_then(|p| p.client_secret.clone()).expect("a client secret");
+    stripe.confirm_setup(&secret, CARD_DECLINED_AT_CHARGE).await;
+    let path = format!("/api/v1/receipts/{}/payment/confirm", token(&created));
+    let failed: Value = http.post(server.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(failed["status"], "failed", "a declined charge, logged as such");
+    let forged = http
+        .post(server.url("/webhooks/stripe"))
+        .header("Stripe-Signature", "t=1,v1=00")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    server.kill().await;
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("a charge failed"), "card events are logged");
+    for (what, leaked) in [
+        ("secret key", settings.secret_key.as_str()),
+        ("webhook secret", settings.webhook_secret.as_str()),
+        ("client secret", secret.split("_secret_").nth(1).unwrap()),
+        ("card number", CARD_DECLINED_AT_CHARGE),
+    ] {
+        assert!(!logged.contains(leaked), "the {what} reached the log");
+    }
+}

@@ -29,6 +29,11 @@ impl Process {
         Process::launch(db_url, &[], None, Some(log)).await
     }
 
+    /// [`Process::start_logging`] with `extra_args`.
+    pub async fn start_logging_with(db_url: &str, log: &Path, extra_args: &[&str]) -> Process {
+        Process::launch(db_url, extra_args, None, Some(log)).await
+    }
+
     async fn launch(
         db_url: &str,
         extra_args: &[&str],
