@@ -1,8 +1,34 @@
-/* Loads the widget's wasm, which hydrates the server-rendered HTML. When wasm cannot run
-   (old in-app WebViews, blockers), the page stays as rendered and its form still works. */
-if (typeof WebAssembly === "object") {
-  import("/pkg/widget.js")
-    .then(function (m) { return m.default({ module_or_path: "/pkg/widget_bg.wasm" }); })
-    .then(function () { document.documentElement.setAttribute("data-hydrated", ""); })
-    .catch(function (e) { console.warn("tribefund: running without wasm", e); });
-}
+/* Loads the widget's wasm when the reader shows intent (a tap, a key, a focus, a pointer
+   over the widget), so a reader who only looks downloads none of it: the server-rendered
+   page shows the progress, `live.js` moves it, and its form works on its own. When the wasm
+   is missing or fails to compile (old in-app WebViews), the page simply stays as it is.
+   What was typed meanwhile is kept: the wasm reads the form as it stands. */
+(function () {
+  if (typeof WebAssembly !== "object") return;
+  var started = false;
+  var intents = ["pointerdown", "touchstart", "keydown", "focusin", "mouseover"];
+  function start() {
+    if (started) return;
+    started = true;
+    intents.forEach(function (kind) { document.removeEventListener(kind, start, true); });
+    // Hydrate from the newest numbers live.js has seen, so nothing moves backwards.
+    var props = document.getElementById("tf-props");
+    var live = window.tribefundLive;
+    if (props && live && live.latest) {
+      try {
+        var data = JSON.parse(props.textContent);
+        data.campaign = live.latest;
+        props.textContent = JSON.stringify(data);
+      } catch (e) { /* keep the server's props */ }
+    }
+    import("/pkg/widget.js")
+      .then(function (m) { return m.default({ module_or_path: "/pkg/widget_bg.wasm" }); })
+      .then(function () {
+        if (live) live.stop();
+        document.documentElement.setAttribute("data-hydrated", "");
+      })
+      .catch(function (e) { console.warn("tribefund: running without wasm", e); });
+  }
+  intents.forEach(function (kind) { document.addEventListener(kind, start, { capture: true, passive: true }); });
+  window.tribefundStart = start;
+})();

@@ -1,6 +1,6 @@
 /* tribefund loader. Embed a campaign with one line:
    <script src="https://YOUR-TRIBEFUND-HOST/embed.js" data-campaign="demo" async></script>
-   Optional: data-lang="zh-CN|en", data-theme="light|dark", data-accent="#d2462c" (darkened by
+   Optional: data-lang="zh-CN|en", data-theme="light|dark|auto", data-accent="#d2462c" (darkened by
    the server if white text on it would be hard to read). The host page's ?ref= and ?src=
    are passed on, and so is the page's address (without its query). The widget fills the first empty
    <div class="tribefund" data-campaign="demo"> on the page, or goes right after this script. */

@@ -17,6 +17,7 @@ mod editor;
 mod events;
 mod faults;
 mod hardening;
+mod light;
 mod openapi;
 mod pages;
 mod payment_qr;

@@ -67,10 +67,9 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
 <title>{title}</title>
 {head_extra}
 <link rel="stylesheet" href="/assets/widget.css">
-<link rel="modulepreload" href="/pkg/widget.js">
-<link rel="preload" href="/pkg/widget_bg.wasm" as="fetch" type="application/wasm" crossorigin>
 <script type="application/json" id="{props_id}">{props_json}</script>
-<script type="module" src="/assets/boot.js"></script>
+<script src="/assets/live.js" defer></script>
+<script src="/assets/boot.js" defer></script>
 </head>
 <body class="{body_class} tf-page-{page_class}">
 <div id="{root_id}">{body}</div>

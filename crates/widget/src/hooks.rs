@@ -54,7 +54,15 @@ pub fn use_clock(rendered: i64) -> i64 {
     *now
 }
 
-/// A number that glides to its new value over about half a second when it changes.
+/// Whether the reader asked for less motion (`prefers-reduced-motion: reduce`).
+fn reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|query| query.matches())
+}
+
+/// A number that glides to its new value over about half a second when it changes (at
+/// once for a reader who asked for less motion).
 #[hook]
 pub fn use_tween(target: i64) -> i64 {
     let shown = use_state_eq(|| target);
@@ -63,7 +71,9 @@ pub fn use_tween(target: i64) -> i64 {
         use_effect_with(target, move |&target| {
             let from = *shown;
             let timer: Rc<RefCell<Option<Interval>>> = Rc::default();
-            if from != target {
+            if from != target && reduced_motion() {
+                shown.set(target);
+            } else if from != target {
                 let start = js_sys::Date::now();
                 let own = timer.clone();
                 *timer.borrow_mut() = Some(Interval::new(30, move || {

@@ -37,9 +37,32 @@ pub fn start() {
     else {
         return;
     };
-    let Some(props) = props.text_content().and_then(|json| services::from_json::<AppProps>(&json)) else {
+    let Some(mut props) = props.text_content().and_then(|json| services::from_json::<AppProps>(&json)) else {
         // Keep the server-rendered page: it works on its own, the form included.
         return;
     };
+    // A fan may have typed before the wasm arrived: the widget takes over what is typed.
+    if let Some(typed) = typed_form(&document) {
+        let server = std::mem::take(&mut props.form);
+        props.form = form::FormState {
+            picked: server.picked,
+            errors: server.errors,
+            problem: server.problem,
+            ..typed
+        };
+    }
     yew::Renderer::<App>::with_root_and_props(root, props).hydrate();
+}
+
+/// The server-rendered pledge form's fields as they stand now, if the page has one.
+#[cfg(all(target_arch = "wasm32", feature = "hydration"))]
+fn typed_form(document: &web_sys::Document) -> Option<form::FormState> {
+    use wasm_bindgen::JsCast;
+    let element = document.query_selector("form[data-testid=pledge-form]").ok()??;
+    let data = web_sys::FormData::new_with_form(element.dyn_ref::<web_sys::HtmlFormElement>()?).ok()?;
+    let pairs = js_sys::try_iter(&data).ok()??.filter_map(|entry| {
+        let pair: js_sys::Array = entry.ok()?.dyn_into().ok()?;
+        Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+    });
+    Some(form::FormState::from_pairs(pairs))
 }

@@ -14,6 +14,8 @@ pub enum Theme {
     #[default]
     Light,
     Dark,
+    /// Light or dark as the reader's device prefers (`prefers-color-scheme`).
+    Auto,
 }
 
 impl Theme {
@@ -21,6 +23,7 @@ impl Theme {
         match text {
             "light" => Some(Theme::Light),
             "dark" => Some(Theme::Dark),
+            "auto" => Some(Theme::Auto),
             _ => None,
         }
     }
@@ -29,6 +32,7 @@ impl Theme {
         match self {
             Theme::Light => "light",
             Theme::Dark => "dark",
+            Theme::Auto => "auto",
         }
     }
 }

@@ -35,8 +35,13 @@ pub fn Progress(props: &ProgressProps) -> Html {
     }
     .unwrap_or_else(|| lang.status(status).to_owned());
     let width = format!("width:{}%", pct.min(100));
+    // How `www/live.js` words the numbers it moves before (or without) the wasm: `#` stands
+    // for the number.
+    let template = |words: String| words.replace(SAMPLE, "#");
     html! {
-        <section class="tf-progress" data-status={status_name(status)}>
+        <section class="tf-progress" data-status={status_name(status)}
+            data-funded={template(lang.funded(SAMPLE_N as u32))} data-one={lang.backers(1)}
+            data-many={template(lang.backers(SAMPLE_N))} data-pledged={template(lang.pledged_in_all(SAMPLE))}>
             <div class="tf-bar" role="progressbar" aria-label={text.raised_of}
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.min(100).to_string()}
                 aria-valuetext={lang.funded(pct)}>
@@ -77,6 +82,10 @@ pub fn Progress(props: &ProgressProps) -> Html {
         </section>
     }
 }
+
+/// A number no wording holds by itself, replaced by `#` in the templates.
+const SAMPLE_N: u64 = 987_654;
+const SAMPLE: &str = "987654";
 
 fn status_name(status: Status) -> &'static str {
     match status {

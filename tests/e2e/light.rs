@@ -1,0 +1,132 @@
+//! The fan's phone: a reader who only looks downloads no wasm and still sees progress move;
+//! what a fan types before the wasm arrives is kept when it takes over; where the wasm
+//! fails to compile, the page stays as the server rendered it and works.
+
+use crate::browser::{WAIT, fill, hydrated, shows, text};
+use fantoccini::{Client, Locator};
+use tests::{Browser, TestApp, eventually, spawn_app};
+
+async fn open_embed(app: &TestApp, c: &Client) {
+    c.goto(&app.url("/embed/demo?lang=en")).await.unwrap();
+    eventually(WAIT, "the progress bar", || async { c.find(Locator::Css("[role=progressbar]")).await.ok() })
+        .await;
+}
+
+/// The addresses of every wasm file the page fetched.
+async fn wasm_fetched(c: &Client) -> Vec<String> {
+    let script =
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm'))";
+    let listed = c.execute(script, vec![]).await.unwrap();
+    serde_json::from_value(listed).unwrap()
+}
+
+/// A pledge of ¥5,000 (a tenth of the demo's goal) from someone else.
+async fn pledge_elsewhere(app: &TestApp) {
+    let body = serde_json::json!({ "amount": 500_000, "name": "Elsewhere", "contact": "else@example.com" });
+    assert_eq!(app.post_pledge("demo", body.to_string()).await.status(), 201);
+}
+
+#[tokio::test]
+async fn a_reader_who_only_looks_downloads_no_wasm_and_sees_the_progress_move() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    open_embed(&app, c).await;
+    pledge_elsewhere(&app).await;
+    shows(c, "[data-testid=backers]", "1 backer", "the backers to move without wasm").await;
+    shows(c, "[data-testid=raised]", "¥5,000", "the money to move without wasm").await;
+    assert_eq!(text(c, "[data-testid=percent]").await.as_deref(), Some("10%"));
+    let bar = c.find(Locator::Css("[role=progressbar]")).await.unwrap();
+    assert_eq!(bar.attr("aria-valuenow").await.unwrap().as_deref(), Some("10"));
+    assert_eq!(bar.attr("aria-valuetext").await.unwrap().as_deref(), Some("10% funded"));
+    assert!(wasm_fetched(c).await.is_empty(), "no wasm before the reader shows intent");
+
+    // A tap on the form is intent: the wasm arrives and takes over, numbers intact.
+    c.find(Locator::Css("[name=name]")).await.unwrap().click().await.unwrap();
+    hydrated(c).await;
+    assert_eq!(wasm_fetched(c).await.len(), 1);
+    assert_eq!(text(c, "[data-testid=backers]").await.as_deref(), Some("1 backer"), "nothing moved back");
+    pledge_elsewhere(&app).await;
+    shows(c, "[data-testid=backers]", "2 backers", "the wasm's own stream to move it").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn what_a_fan_typed_before_the_wasm_arrived_is_kept_when_it_takes_over() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    open_embed(&app, c).await;
+    // Typed while the wasm is still on its way (set without the events that fetch it).
+    c.execute(
+        "document.querySelector('[name=name]').value = 'Early Fan'; \
+         document.querySelector('[name=contact]').value = 'early@example.com'; \
+         document.querySelector('[name=message]').value = 'Typed on the bus';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(wasm_fetched(c).await.is_empty());
+    hydrated(c).await;
+    let value = |name: &'static str| async move {
+        c.find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    };
+    assert_eq!(value("name").await, "Early Fan");
+    assert_eq!(value("contact").await, "early@example.com");
+    assert_eq!(value("message").await, "Typed on the bus");
+    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let thanks =
+        eventually(WAIT, "the thank-you view", || async { text(c, "[data-testid=thanks] h2").await }).await;
+    assert!(thanks.contains("Early Fan"), "the wasm sent what was typed before it: {thanks}");
+    assert_eq!(c.current_url().await.unwrap().path(), "/embed/demo", "sent by the wasm, not the plain form");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    // WebAssembly is there but refuses the module, as Safari 15 does with newer features.
+    let refuse = "WebAssembly.instantiateStreaming = () => Promise.reject(new WebAssembly.CompileError('unsupported')); \
+                  WebAssembly.instantiate = () => Promise.reject(new WebAssembly.CompileError('unsupported'));";
+    browser
+        .cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": refuse }))
+        .await
+        .unwrap();
+    let c = &browser.client;
+    open_embed(&app, c).await;
+    c.find(Locator::Css("[name=name]")).await.unwrap().click().await.unwrap();
+    eventually(WAIT, "the wasm fetched and refused", || async {
+        (!wasm_fetched(c).await.is_empty()).then_some(())
+    })
+    .await;
+    pledge_elsewhere(&app).await;
+    shows(c, "[data-testid=backers]", "1 backer", "live progress without the wasm").await;
+    let hydrated =
+        c.execute("return document.documentElement.hasAttribute('data-hydrated')", vec![]).await.unwrap();
+    assert_eq!(hydrated.as_bool(), Some(false));
+    fill(c, "name", "Old Phone").await;
+    fill(c, "contact", "old@example.com").await;
+    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let thanks =
+        eventually(WAIT, "the thank-you page", || async { text(c, "[data-testid=thanks] h2").await }).await;
+    assert!(thanks.contains("Old Phone"), "{thanks}");
+    assert_eq!(app.campaign("demo").await.backers, 2);
+    browser.close().await;
+}
