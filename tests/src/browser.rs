@@ -45,26 +45,17 @@ impl Browser {
                 pkg.display()
             );
         }
-        let mut driver = Command::new("chromedriver")
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting chromedriver (install Debian's chromium-driver, or run `cargo xtask test`)")?;
-        let stdout = driver.stdout.take().context("chromedriver's output")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let port = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    return Ok::<_, anyhow::Error>(rest.trim_end_matches('.').trim().parse::<u16>()?);
-                }
+        // chromedriver now and then exits before it listens (a port it could not take, on a
+        // busy machine): a fresh one is started, three times at most.
+        let mut attempt = 0;
+        let (driver, port) = loop {
+            attempt += 1;
+            match start_driver().await {
+                Ok(started) => break started,
+                Err(e) if attempt < 3 => eprintln!("chromedriver did not start ({e:#}); starting another"),
+                Err(e) => return Err(e),
             }
-            bail!("chromedriver exited before it was ready")
-        })
-        .await
-        .context("chromedriver did not start in time")??;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        };
 
         let profile = tempfile::tempdir()?;
         let mut args: Vec<String> = [
@@ -115,4 +106,29 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
     }
+}
+
+/// Starts chromedriver on a port of its choosing: the process and the port.
+async fn start_driver() -> anyhow::Result<(Child, u16)> {
+    let mut driver = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting chromedriver (install Debian's chromium-driver, or run `cargo xtask test`)")?;
+    let stdout = driver.stdout.take().context("chromedriver's output")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let port = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                return Ok::<_, anyhow::Error>(rest.trim_end_matches('.').trim().parse::<u16>()?);
+            }
+        }
+        bail!("chromedriver exited before it was ready")
+    })
+    .await
+    .context("chromedriver did not start in time")??;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((driver, port))
 }
