@@ -47,7 +47,6 @@ fn root() -> PathBuf {
 
 fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
     setup::wasm_target()?;
-    setup::wasm_opt();
     // Without a CJK font everything works but share posters (they answer 503).
     if let Err(e) = setup::fonts() {
         println!("share posters will be unavailable: {e:#}");
@@ -62,7 +61,6 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
 
 fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::wasm_target()?;
-    setup::wasm_opt();
     setup::browser()?;
     setup::fonts()?;
     setup::localstripe(root)?;

@@ -32,18 +32,6 @@ pub(crate) fn browser() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Binaryen's `wasm-opt` (Debian's `binaryen`), which shrinks the shipped wasm; the build
-/// goes on without it, only larger.
-pub(crate) fn wasm_opt() {
-    if found("wasm-opt") {
-        return;
-    }
-    println!("installing wasm-opt from Debian's binaryen package");
-    if let Err(e) = apt_install(&["binaryen"]) {
-        println!("wasm-opt could not be installed ({e:#}); the widget is built without it, larger");
-    }
-}
-
 /// Debian's CJK fonts, where the server looks for one to draw share posters with (the
 /// same list as `api::tribe::FONT_PATHS`).
 const CJK_FONTS: [&str; 3] = [
