@@ -1,6 +1,7 @@
 //! tribefund's end-to-end tests, in one binary: the API over HTTP, the server-rendered
 //! pages, and the widget in headless Chromium.
 
+mod a11y;
 mod api;
 mod backers;
 mod browser;

@@ -3,6 +3,7 @@
 //! real binary as a process (`process`), event streams (`events`) and PostgreSQL
 //! databases of their own (`postgres`).
 
+pub mod axe;
 mod browser;
 mod events;
 mod link;

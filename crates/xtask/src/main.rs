@@ -64,6 +64,7 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::browser()?;
     setup::fonts()?;
     setup::localstripe(root)?;
+    setup::axe(root)?;
     setup::postgres_note();
     wasm::build(root)?;
     // The descriptor test runs the real binary under `ulimit -n 1024`.

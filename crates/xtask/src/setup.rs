@@ -106,6 +106,32 @@ pub(crate) fn localstripe(root: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// axe-core, the accessibility checker the browser tests run in each page, pinned.
+const AXE: &str = "axe-core@4.14.1";
+
+/// Installs axe-core (npm) under `target/axe`, where the tests look for it; says so when npm
+/// is missing (the accessibility tests are then skipped, or fail with `CI=true`).
+pub(crate) fn axe(root: &std::path::Path) -> anyhow::Result<()> {
+    let folder = root.join("target/axe");
+    if folder.join("node_modules/axe-core/axe.min.js").is_file() {
+        return Ok(());
+    }
+    if !found("npm") {
+        println!(
+            "npm is missing: the accessibility tests need axe-core and will be SKIPPED (fail with CI=true)"
+        );
+        return Ok(());
+    }
+    println!("installing {AXE} (npm) into {}", folder.display());
+    std::fs::create_dir_all(&folder)?;
+    status(
+        Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&folder)
+            .arg(AXE),
+    )
+}
+
 /// Says up front whether the PostgreSQL tests will run: they need a server (by default
 /// 127.0.0.1:5432, or `TRIBEFUND_TEST_POSTGRES`), are skipped without one, and fail
 /// without one when `CI=true`.

@@ -1,0 +1,63 @@
+//! axe-core in Chromium against the embed, share, receipt, card-free thank-you and dashboard
+//! pages, in English and Chinese, light and dark: no serious or critical violations.
+
+use crate::browser::{WAIT, hydrated};
+use fantoccini::Locator;
+use tests::{Browser, TestApp, eventually, spawn_app};
+
+async fn check(app: &TestApp, browser: &Browser, source: &str, path: &str, found: &mut Vec<String>) {
+    let c = &browser.client;
+    c.goto(&app.url(path)).await.unwrap();
+    eventually(WAIT, "the page", || async { c.find(Locator::Css("body")).await.ok() }).await;
+    if path.starts_with("/embed") || path.starts_with("/c/") || path.starts_with("/r/") {
+        hydrated(c).await;
+    }
+    for violation in tests::axe::serious_violations(c, source).await {
+        found.push(format!("{path}: {violation}"));
+    }
+}
+
+#[tokio::test]
+async fn the_widgets_pages_have_no_serious_accessibility_violations_in_either_language_or_theme() {
+    let Some(source) = tests::axe::source() else { return };
+    let app = spawn_app().await;
+    let body = serde_json::json!({ "tier": "lamp", "amount": 29_900, "options": { "colour": "red" },
+                                   "name": "Mei", "contact": "mei@example.com", "public": true });
+    let created: serde_json::Value = app.post_pledge("demo", body.to_string()).await.json().await.unwrap();
+    let receipt = created["receipt_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let mut found = Vec::new();
+    for (lang, theme) in [("en", "light"), ("en", "dark"), ("zh-CN", "light"), ("zh-CN", "dark")] {
+        for page in [
+            format!("/embed/demo?lang={lang}&theme={theme}"),
+            format!("/c/demo?lang={lang}&theme={theme}"),
+            format!("/r/{receipt}?lang={lang}&theme={theme}"),
+        ] {
+            check(&app, &browser, &source, &page, &mut found).await;
+        }
+    }
+    browser.close().await;
+    assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
+}
+
+#[tokio::test]
+async fn the_dashboard_has_no_serious_accessibility_violations() {
+    let Some(source) = tests::axe::source() else { return };
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    // Signed in the way a creator is: by the link.
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+    browser.client.goto(&link).await.unwrap();
+    let mut found = Vec::new();
+    for lang in ["en", "zh-CN"] {
+        for page in [
+            format!("/dashboard?lang={lang}"),
+            format!("/dashboard/campaigns/demo?lang={lang}"),
+            format!("/dashboard/editor/demo?lang={lang}"),
+        ] {
+            check(&app, &browser, &source, &page, &mut found).await;
+        }
+    }
+    browser.close().await;
+    assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
+}
