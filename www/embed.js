@@ -17,6 +17,8 @@
   // The post the widget is in, so a creator sees which post brought each pledge (no query).
   q.set("host", location.origin + location.pathname);
   var f = document.createElement("iframe");
+  // A widget far down a long post loads only as the reader nears it.
+  f.loading = "lazy";
   f.src = origin + "/embed/" + id + "?" + q;
   f.title = s.getAttribute("data-title") || "tribefund";
   f.style.cssText = "display:block;width:100%;height:420px;border:0;color-scheme:normal";

@@ -38,6 +38,8 @@
       bar.setAttribute("aria-valuetext", words(section.dataset.funded, pct));
     }
     if (fill) fill.style.width = Math.min(pct, 100) + "%";
+    var backers = view.backers === 1 ? section.dataset.one : words(section.dataset.many, group(view.backers));
+    put("[data-testid=announce]", money(view.raised) + " · " + words(section.dataset.funded, pct) + " · " + backers);
   }
   function poll() {
     fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(show, function () {});

@@ -288,6 +288,8 @@ async fn a_host_page_on_another_origin_gets_a_working_resized_widget() {
         .await
         .unwrap();
     assert_eq!(readable.as_bool(), Some(false), "the host cannot read the widget's document");
+    let lazy = c.execute("return document.querySelector('.tribefund iframe').loading", vec![]).await.unwrap();
+    assert_eq!(lazy.as_str(), Some("lazy"), "the loader makes the frame lazily");
     c.enter_frame(0).await.unwrap();
     assert_eq!(text(c, "[data-testid=backers]").await.as_deref(), Some("0 backers"));
     browser.close().await;

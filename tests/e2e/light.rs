@@ -39,6 +39,11 @@ async fn a_reader_who_only_looks_downloads_no_wasm_and_sees_the_progress_move() 
     let bar = c.find(Locator::Css("[role=progressbar]")).await.unwrap();
     assert_eq!(bar.attr("aria-valuenow").await.unwrap().as_deref(), Some("10"));
     assert_eq!(bar.attr("aria-valuetext").await.unwrap().as_deref(), Some("10% funded"));
+    let announce = c
+        .execute("return document.querySelector('[data-testid=announce]').textContent", vec![])
+        .await
+        .unwrap();
+    assert_eq!(announce.as_str(), Some("¥5,000 · 10% funded · 1 backer"), "announced politely, once settled");
     assert!(wasm_fetched(c).await.is_empty(), "no wasm before the reader shows intent");
 
     // A tap on the form is intent: the wasm arrives and takes over, numbers intact.
@@ -129,4 +134,33 @@ async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
     assert!(thanks.contains("Old Phone"), "{thanks}");
     assert_eq!(app.campaign("demo").await.backers, 2);
     browser.close().await;
+}
+
+#[tokio::test]
+async fn the_wasm_is_sent_precompressed_in_the_best_encoding_the_browser_takes() {
+    let app = spawn_app().await;
+    let pkg = tests::workspace_root().join("www/pkg");
+    for (accepts, encoding, file) in [
+        ("br, gzip", Some("br"), "widget_bg.wasm.br"),
+        ("gzip", Some("gzip"), "widget_bg.wasm.gz"),
+        ("identity", None, "widget_bg.wasm"),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/pkg/widget_bg.wasm"))
+            .header("accept-encoding", accepts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let sent = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(sent.as_deref(), encoding, "{accepts}");
+        assert_eq!(response.headers()["content-type"], "application/wasm");
+        let body = response.bytes().await.unwrap();
+        assert_eq!(
+            body.len() as u64,
+            std::fs::metadata(pkg.join(file)).unwrap().len(),
+            "{accepts}: the stored copy"
+        );
+    }
 }

@@ -22,7 +22,8 @@ pub(super) fn router(static_dir: &Path) -> Router<AppState> {
         .route_service("/", ServeFile::new(static_dir.join("index.html")))
         .route_service("/embed.js", ServeFile::new(www.join("embed.js")))
         .nest_service("/assets", ServeDir::new(&www))
-        .nest_service("/pkg", ServeDir::new(www.join("pkg")))
+        // The build leaves brotli and gzip copies beside the wasm and its glue.
+        .nest_service("/pkg", ServeDir::new(www.join("pkg")).precompressed_br().precompressed_gzip())
         .layer(revalidate)
         .layer(CompressionLayer::new())
 }

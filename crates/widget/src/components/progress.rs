@@ -47,6 +47,10 @@ pub fn Progress(props: &ProgressProps) -> Html {
                 aria-valuetext={lang.funded(pct)}>
                 <div class="tf-bar-fill" style={width}></div>
             </div>
+            // Read out politely when the numbers settle, not at each step of their glide.
+            <p class="tf-sr" aria-live="polite" aria-atomic="true" data-testid="announce">
+                { format!("{} · {} · {}", c.currency.format(c.raised), lang.funded(pct), lang.backers(c.backers)) }
+            </p>
             <dl class="tf-stats">
                 <div class="tf-stat">
                     <dt class="tf-raised" data-testid="raised">{ c.currency.format(raised) }</dt>
