@@ -43,6 +43,17 @@ pub(crate) async fn hydrated(client: &Client) {
     .await;
 }
 
+/// Sends the pledge form and waits for the thank-you view's heading.
+pub(crate) async fn submit_pledge(c: &Client) -> String {
+    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually(WAIT, "the thank-you view", || async { text(c, "[data-testid=thanks] h2").await }).await
+}
+
 pub(crate) async fn fill(client: &Client, name: &str, value: &str) {
     let input = client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
     input.clear().await.unwrap();

@@ -2,7 +2,7 @@
 //! on another origin, in real headless Chromium against localstripe (which serves its own
 //! Stripe.js with a working Card Element and `confirmCardSetup`).
 
-use crate::browser::{WAIT, fill, hydrated, text};
+use crate::browser::{WAIT, fill, hydrated, submit_pledge, text};
 use crate::support::limited_campaign;
 use domain::wire::CampaignInput;
 use domain::{Funding, PaymentMode};
@@ -65,12 +65,7 @@ async fn a_fan_saves_a_card_in_the_embedded_widget_and_a_flexible_campaign_is_pa
     c.find(Locator::Css("[data-tier=limited] input[type=radio]")).await.unwrap().click().await.unwrap();
     fill(c, "name", "Card Fan").await;
     fill(c, "contact", "card@example.com").await;
-    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_pledge(c).await;
     let card_frame = eventually(WAIT, "the card form", || async {
         c.find(Locator::Css("[data-testid=card-frame]")).await.ok()
     })

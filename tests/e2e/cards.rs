@@ -460,15 +460,8 @@ async fn stripe_keys_card_numbers_and_client_secrets_never_reach_the_logs() {
         http.post(server.url("/api/v1/campaigns")).bearer_auth(&key).json(&campaign).send().await.unwrap();
     assert_eq!(made.status(), 201);
     let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": "S" }, "name": "Fan", "contact": "f@example.com" });
-    let created: PledgeCreated = http
-        .post(server.url("/api/v1/campaigns/logged/pledges"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pledged = http.post(server.url("/api/v1/campaigns/logged/pledges")).json(&body).send().await.unwrap();
+    let created: PledgeCreated = pledged.json().await.unwrap();
     let secret = created.payment.as_ref().and_then(|p| p.client_secret.clone()).expect("a client secret");
     stripe.confirm_setup(&secret, CARD_DECLINED_AT_CHARGE).await;
     let path = format!("/api/v1/receipts/{}/payment/confirm", token(&created));

@@ -2,7 +2,7 @@
 //! what a fan types before the wasm arrives is kept when it takes over; where the wasm
 //! fails to compile, the page stays as the server rendered it and works.
 
-use crate::browser::{WAIT, fill, hydrated, shows, text};
+use crate::browser::{WAIT, fill, hydrated, shows, submit_pledge, text};
 use fantoccini::{Client, Locator};
 use tests::{Browser, TestApp, eventually, spawn_app};
 
@@ -85,14 +85,7 @@ async fn what_a_fan_typed_before_the_wasm_arrived_is_kept_when_it_takes_over() {
     assert_eq!(value("name").await, "Early Fan");
     assert_eq!(value("contact").await, "early@example.com");
     assert_eq!(value("message").await, "Typed on the bus");
-    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let thanks =
-        eventually(WAIT, "the thank-you view", || async { text(c, "[data-testid=thanks] h2").await }).await;
+    let thanks = submit_pledge(c).await;
     assert!(thanks.contains("Early Fan"), "the wasm sent what was typed before it: {thanks}");
     assert_eq!(c.current_url().await.unwrap().path(), "/embed/demo", "sent by the wasm, not the plain form");
     browser.close().await;
@@ -123,14 +116,7 @@ async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
     assert_eq!(hydrated.as_bool(), Some(false));
     fill(c, "name", "Old Phone").await;
     fill(c, "contact", "old@example.com").await;
-    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let thanks =
-        eventually(WAIT, "the thank-you page", || async { text(c, "[data-testid=thanks] h2").await }).await;
+    let thanks = submit_pledge(c).await;
     assert!(thanks.contains("Old Phone"), "{thanks}");
     assert_eq!(app.campaign("demo").await.backers, 2);
     browser.close().await;
