@@ -26,6 +26,7 @@ mod payments;
 mod replicas;
 mod settlement;
 mod support;
+mod themes;
 mod tribe;
 mod unmade;
 mod webhooks;
