@@ -20,7 +20,7 @@ pub(super) struct CardProps {
 
 #[function_component]
 pub(super) fn CardForm(props: &CardProps) -> Html {
-    let height = use_state(|| 150.0_f64);
+    let height = use_state(|| 150_u32);
     {
         let (height, on_saved) = (height.clone(), props.on_saved.clone());
         use_effect_with((), move |_| {
@@ -38,7 +38,7 @@ pub(super) fn CardForm(props: &CardProps) -> Html {
                             if let Some(h) =
                                 js_sys::Reflect::get(&data, &"height".into()).ok().and_then(|h| h.as_f64())
                             {
-                                height.set(h.clamp(60.0, 600.0));
+                                height.set(h.clamp(60.0, 600.0) as u32); // whole pixels: no float formatting shipped
                             }
                         }
                         Some("tribefund:payment") => {
