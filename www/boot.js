@@ -26,6 +26,8 @@
       .then(function () {
         if (live) live.stop();
         document.documentElement.setAttribute("data-hydrated", "");
+        // For measuring on real phones (and `cargo xtask bench phone`): when the form answers.
+        if (window.performance && performance.mark) performance.mark("tribefund:interactive");
       })
       .catch(function (e) { console.warn("tribefund: running without wasm", e); });
   }

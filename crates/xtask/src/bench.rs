@@ -17,8 +17,8 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 /// What a reader who only looks may download (issue: the fan's phone).
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
-/// Runs the named sections (`size`, `reads`, `pledges`, `fanout`, `postgres`, `export`), or
-/// all of them.
+/// Runs the named sections (`size`, `phone`, `reads`, `pledges`, `fanout`, `postgres`,
+/// `export`), or all of them.
 pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;
@@ -34,6 +34,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("reads") {
             reads(&server).await;
+        }
+        if wanted("phone") {
+            crate::bench_phone::phone(&server).await?;
         }
         drop(server);
         if wanted("pledges") {

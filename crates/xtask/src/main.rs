@@ -7,6 +7,7 @@
 
 mod bench;
 mod bench_export;
+mod bench_phone;
 mod load;
 mod setup;
 mod wasm;
@@ -29,7 +30,7 @@ fn main() -> anyhow::Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads pledges fanout postgres] | fuzz [--cases N] | dist>"
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export] | fuzz [--cases N] | dist>"
             );
             bail!("unknown task {task:?}")
         }
