@@ -61,3 +61,42 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
     browser.close().await;
     assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
 }
+
+#[tokio::test]
+async fn the_card_form_has_no_serious_accessibility_violations() {
+    let Some(source) = tests::axe::source() else { return };
+    let Some(stripe) = tests::Localstripe::start().await else { return };
+    let app =
+        tests::spawn_app_with(tests::Options { stripe: Some(stripe.settings()), ..Default::default() }).await;
+    let campaign = domain::wire::CampaignInput {
+        payments: domain::PaymentMode::Stripe,
+        ..crate::support::limited_campaign("cards", 10)
+    };
+    let made = app
+        .creator(reqwest::Method::POST, "/api/v1/campaigns", &app.demo_key)
+        .json(&campaign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let body = serde_json::json!({ "tier": "limited", "amount": 1_000, "options": { "size": "S" }, "name": "Fan", "contact": "f@example.com" });
+    let created: serde_json::Value = app.post_pledge("cards", body.to_string()).await.json().await.unwrap();
+    let token = created["receipt_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let mut found = Vec::new();
+    for lang in ["en", "zh-CN"] {
+        let page = format!("/pay/{token}?lang={lang}");
+        let c = &browser.client;
+        c.goto(&app.url(&page)).await.unwrap();
+        // Stripe.js has mounted its card fields and the button is enabled.
+        eventually(WAIT, "the card fields", || async {
+            c.find(Locator::Css("[data-testid=card-save]:not([disabled])")).await.ok()
+        })
+        .await;
+        for violation in tests::axe::serious_violations(c, &source).await {
+            found.push(format!("{page}: {violation}"));
+        }
+    }
+    browser.close().await;
+    assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
+}

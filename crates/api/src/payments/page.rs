@@ -33,7 +33,7 @@ pub(crate) async fn page(
     let token = escape(&token);
     let body = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{save}</title>\
          <link rel=\"stylesheet\" href=\"/assets/widget.css\"><script src=\"/assets/pay.js\" defer></script></head>\
          <body class=\"tf tf-pay\" data-stripe-js=\"{js}\" data-key=\"{key}\" data-token=\"{token}\" \
          data-unavailable=\"{unavailable}\" data-saved=\"{saved}\" data-paid=\"{paid}\">\
