@@ -128,7 +128,7 @@ async fn receipt(
         Accepted { pledge: state.store.receipt(&token).await?.ok_or(Error::NotFound)?, replayed: true };
     let links = created(&state, &headers, &accepted);
     let payment = crate::payments::info(&state, &accepted.pledge);
-    let choose_by = crate::payments::unmade::choose_by(&state, &accepted.pledge).await?;
+    let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
     let view = ReceiptView {
         choose_by,

@@ -279,7 +279,7 @@ async fn receipt(
     let accepted = crate::store::Accepted { pledge, replayed: true };
     let links = created(&state, &headers, &accepted);
     let payment = crate::payments::info(&state, &accepted.pledge);
-    let choose_by = crate::payments::unmade::choose_by(&state, &accepted.pledge).await?;
+    let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
     let receipt = Receipt {
         choose_by,

@@ -121,13 +121,6 @@ pub enum StripeError {
     Unreachable(String),
 }
 
-impl StripeError {
-    /// A card that was declined (rather than a request Stripe could not take).
-    pub fn is_decline(&self) -> bool {
-        matches!(self, StripeError::Refused { status: 402, .. })
-    }
-}
-
 /// Calls Stripe on the server's behalf.
 #[derive(Debug, Clone)]
 pub struct Stripe {

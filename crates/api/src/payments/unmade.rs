@@ -15,12 +15,8 @@ use domain::{FieldError, FieldErrors, Timestamp};
 use std::net::SocketAddr;
 
 /// Until when the backer of `pledge` may choose another value; `None` when they need not.
-pub async fn choose_by(state: &AppState, pledge: &StoredPledge) -> Result<Option<Timestamp>, Error> {
-    if pledge.cancelled || pledge.tier_id.is_none() {
-        return Ok(None);
-    }
-    let due = state.store.unmade_due(&pledge.id).await?;
-    Ok(due.filter(|due| *due > crate::now()))
+pub fn choose_by(pledge: &StoredPledge) -> Option<Timestamp> {
+    pledge.unmade_due_at.filter(|due| !pledge.cancelled && *due > crate::now())
 }
 
 /// Chooses values that are made instead of ones that were not; the card is charged after.
@@ -45,7 +41,7 @@ pub(super) async fn choose(
     let (Some(tier), Some(entry)) = (pledge.tier_id.clone(), state.hub.get(&pledge.campaign_id)) else {
         return Err(Error::NotPayable);
     };
-    if choose_by(&state, &pledge).await?.is_none() {
+    if choose_by(&pledge).is_none() {
         return Err(Error::NotPayable);
     }
     let snapshot = entry.snapshot(crate::now());

@@ -143,8 +143,6 @@ impl Store {
     /// A pledge by its id (for Stripe's events, which name it in their metadata).
     pub async fn pledge_by_id(&self, id: &str) -> anyhow::Result<Option<super::StoredPledge>> {
         let mut conn = self.readers.acquire().await?;
-        let row: Option<super::db::PledgeRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(super::db::SELECT_PLEDGE))
-            .bind(id).fetch_optional(&mut **c).await)?;
-        row.map(super::StoredPledge::try_from).transpose()
+        super::pledge_by_id(&mut conn, id).await
     }
 }

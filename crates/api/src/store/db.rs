@@ -121,11 +121,12 @@ pub(crate) struct PledgeRow {
     pub(crate) cancelled_at: Option<i64>,
     pub(crate) payment_status: Option<String>,
     pub(crate) payment_due_at: Option<i64>,
+    pub(crate) unmade_due_at: Option<i64>,
 }
 
 pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantity, amount, options, name, \
      referral_code, referred_by, recruits, recruited_amount, receipt_secret, cancelled_at, payment_status, \
-     payment_due_at FROM pledges WHERE id = ?";
+     payment_due_at, unmade_due_at FROM pledges WHERE id = ?";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CampaignRow {

@@ -82,6 +82,9 @@ pub struct StoredPledge {
     pub payment: Option<PaymentStatus>,
     /// When a pending payment is given up on.
     pub payment_due_at: Option<Timestamp>,
+    /// Set when a chosen value was not made: when the pledge is cancelled unless its backer
+    /// chooses a value that is.
+    pub unmade_due_at: Option<Timestamp>,
 }
 
 /// See [`Store::every`].
@@ -125,6 +128,7 @@ impl TryFrom<PledgeRow> for StoredPledge {
             cancelled: row.cancelled_at.is_some(),
             payment: row.payment_status.as_deref().and_then(PaymentStatus::parse),
             payment_due_at: row.payment_due_at.map(Timestamp::from_unix),
+            unmade_due_at: row.unmade_due_at.map(Timestamp::from_unix),
         })
     }
 }
@@ -507,14 +511,18 @@ async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<St
 /// by id, then the secret compared in constant time.
 async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<StoredPledge>> {
     let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
+    let pledge = pledge_by_id(conn, id).await?;
+    Ok(pledge.filter(|p| {
+        let stored = p.receipt_token.strip_prefix(p.id.as_str()).unwrap_or_default();
+        crate::ids::same(stored.as_bytes(), secret.as_bytes())
+    }))
+}
+
+/// A pledge by its id, read inside whatever transaction `conn` is in.
+async fn pledge_by_id(conn: &mut Conn, id: &str) -> anyhow::Result<Option<StoredPledge>> {
     let row: Option<PledgeRow> =
         on_conn!(conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
-    let Some(row) = row else { return Ok(None) };
-    if crate::ids::same(row.receipt_secret.as_bytes(), secret.as_bytes()) {
-        StoredPledge::try_from(row).map(Some)
-    } else {
-        Ok(None)
-    }
+    row.map(StoredPledge::try_from).transpose()
 }
 
 /// A campaign's live numbers, read inside whatever transaction `conn` is in.

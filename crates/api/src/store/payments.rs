@@ -2,9 +2,9 @@
 //! manual payment received, a card saved, charged, declined or refunded), and the pending
 //! pledges whose time to pay has run out.
 
-use super::db::{PledgeRow, SELECT_PLEDGE, on_conn};
+use super::db::on_conn;
 use super::webhooks::{self, NewEvent};
-use super::{Store, StoredPledge, begin_write, counts, finish, notify};
+use super::{Store, StoredPledge, begin_write, counts, finish, notify, pledge_by_id};
 use domain::progress::Counts;
 use domain::webhooks::EventType;
 use domain::{PaymentStatus, Timestamp};
@@ -59,12 +59,10 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let moved = async {
-            let row: Option<PledgeRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(SELECT_PLEDGE))
-                .bind(pledge).fetch_optional(&mut **c).await)?;
-            let Some(row) = row.filter(|r| campaign.is_none_or(|c| r.campaign_id == c)) else {
+            let found = pledge_by_id(&mut conn, pledge).await?;
+            let Some(stored) = found.filter(|p| campaign.is_none_or(|c| p.campaign_id == c)) else {
                 return Ok(Moved::NotFound);
             };
-            let stored = StoredPledge::try_from(row)?;
             let from = stored.payment.filter(|s| step.from.contains(s));
             let Some(from) = from.filter(|_| step.cancelled_too || !stored.cancelled) else {
                 return Ok(Moved::Unmoved(Box::new(stored)));
@@ -79,9 +77,7 @@ impl Store {
               .execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if changed == 0 {
                 // Moved or cancelled meanwhile: as it stands now.
-                let row: Option<PledgeRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(SELECT_PLEDGE))
-                    .bind(pledge).fetch_optional(&mut **c).await)?;
-                let fresh = row.map(StoredPledge::try_from).transpose()?.unwrap_or(stored);
+                let fresh = pledge_by_id(&mut conn, pledge).await?.unwrap_or(stored);
                 return Ok(Moved::Unmoved(Box::new(fresh)));
             }
             let counted = |s: PaymentStatus| if s.counts() && !stored.cancelled { stored.amount } else { 0 };

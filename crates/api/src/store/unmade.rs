@@ -54,15 +54,6 @@ pub enum Switched {
 }
 
 impl Store {
-    /// When the pledge `pledge` is cancelled unless its backer chooses a value that is made.
-    pub async fn unmade_due(&self, pledge: &str) -> anyhow::Result<Option<Timestamp>> {
-        let mut conn = self.readers.acquire().await?;
-        let due: Option<(Option<i64>,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT unmade_due_at FROM pledges WHERE id = ? AND cancelled_at IS NULL"
-        )).bind(pledge).fetch_optional(&mut **c).await)?;
-        Ok(due.and_then(|(at,)| at).map(Timestamp::from_unix))
-    }
-
     /// Moves pledge `pledge` (of `tier`, `units` units) from the options `old` to `new` at
     /// `now`, while its backer may still choose: the claims follow, and it is no longer due
     /// to be cancelled. The update names the options it read, so of two choices at once

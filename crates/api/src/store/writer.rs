@@ -567,6 +567,7 @@ fn new_row(command: &PledgeCommand, now: Timestamp) -> (StoredPledge, String) {
         cancelled: false,
         payment: (!command.campaign.payments().is_none()).then_some(PaymentStatus::Pending),
         payment_due_at: payment_due(&command.campaign, now),
+        unmade_due_at: None,
     };
     (row, secret)
 }
