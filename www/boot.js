@@ -5,6 +5,10 @@
    What was typed meanwhile is kept: the wasm reads the form as it stands. */
 (function () {
   if (typeof WebAssembly !== "object") return;
+  // The glue and the wasm under their content-hashed names, from the script tag.
+  var me = document.currentScript;
+  var glue = (me && me.getAttribute("data-glue")) || "/pkg/widget.js";
+  var wasm = (me && me.getAttribute("data-wasm")) || "/pkg/widget_bg.wasm";
   var started = false;
   var intents = ["pointerdown", "touchstart", "keydown", "focusin", "mouseover"];
   function start() {
@@ -21,8 +25,8 @@
         props.textContent = JSON.stringify(data);
       } catch (e) { /* keep the server's props */ }
     }
-    import("/pkg/widget.js")
-      .then(function (m) { return m.default({ module_or_path: "/pkg/widget_bg.wasm" }); })
+    import(glue)
+      .then(function (m) { return m.default({ module_or_path: wasm }); })
       .then(function () {
         if (live) live.stop();
         document.documentElement.setAttribute("data-hydrated", "");

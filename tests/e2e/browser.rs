@@ -458,7 +458,7 @@ async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
             .await
             .unwrap();
         let wasm: Vec<String> = serde_json::from_value(wasm).unwrap();
-        assert!(wasm.iter().all(|w| w.ends_with("/pkg/dashboard_bg.wasm")) && !wasm.is_empty(), "{wasm:?}");
+        assert!(wasm.iter().all(|w| w.contains("/pkg/dashboard_bg.")) && !wasm.is_empty(), "{wasm:?}");
         assert!(text(c, "[data-testid=campaigns]").await.unwrap().contains("Walnut desk lamp"));
         screenshot(c, &format!("dashboard-campaigns-{name}")).await;
         c.goto(&app.url("/dashboard/campaigns/demo?lang=en")).await.unwrap();

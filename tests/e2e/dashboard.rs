@@ -52,10 +52,7 @@ async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp
         page.contains("Walnut desk lamp, made by the tribe") && page.contains("Demo blog"),
         "the site's campaigns"
     );
-    assert!(
-        page.contains("/assets/dashboard-boot.js") && !page.contains("/pkg/widget.js"),
-        "its own wasm only"
-    );
+    assert!(page.contains("/assets/dashboard-boot.") && !page.contains("/pkg/widget."), "its own wasm only");
 
     let again = app.client.get(&link).send().await.unwrap();
     assert_eq!(again.status(), 410, "a link works once");

@@ -122,31 +122,73 @@ async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
     browser.close().await;
 }
 
+/// The addresses the embed page names for `prefix` (`/assets/`, `/pkg/`).
+fn linked<'a>(page: &'a str, prefix: &str) -> Vec<&'a str> {
+    page.split('"').filter(|part| part.starts_with(prefix)).collect()
+}
+
 #[tokio::test]
 async fn the_wasm_is_sent_precompressed_in_the_best_encoding_the_browser_takes() {
     let app = spawn_app().await;
     let pkg = tests::workspace_root().join("www/pkg");
+    let page = app.text("/embed/demo").await;
+    let wasm = linked(&page, "/pkg/").into_iter().find(|url| url.ends_with(".wasm")).expect("the wasm named");
     for (accepts, encoding, file) in [
         ("br, gzip", Some("br"), "widget_bg.wasm.br"),
-        ("gzip", Some("gzip"), "widget_bg.wasm.gz"),
+        ("gzip, br;q=0", Some("gzip"), "widget_bg.wasm.gz"),
         ("identity", None, "widget_bg.wasm"),
     ] {
-        let response = app
-            .client
-            .get(app.url("/pkg/widget_bg.wasm"))
-            .header("accept-encoding", accepts)
-            .send()
-            .await
-            .unwrap();
+        let response = app.client.get(app.url(wasm)).header("accept-encoding", accepts).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let sent = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(sent.as_deref(), encoding, "{accepts}");
         assert_eq!(response.headers()["content-type"], "application/wasm");
+        assert_eq!(response.headers()["vary"], "accept-encoding");
         let body = response.bytes().await.unwrap();
-        assert_eq!(
-            body.len() as u64,
-            std::fs::metadata(pkg.join(file)).unwrap().len(),
-            "{accepts}: the stored copy"
-        );
+        assert_eq!(body, std::fs::read(pkg.join(file)).unwrap(), "{accepts}: the stored copy");
     }
+}
+
+#[tokio::test]
+async fn every_file_the_pages_name_is_content_hashed_and_kept_for_good() {
+    let app = spawn_app().await;
+    let page = app.text("/embed/demo").await;
+    let (assets, pkg) = (linked(&page, "/assets/"), linked(&page, "/pkg/"));
+    assert_eq!(assets.len(), 4, "styles, frame.js, live.js, boot.js: {assets:?}");
+    assert_eq!(pkg.len(), 2, "the glue and the wasm, named on boot.js's tag: {pkg:?}");
+    for url in assets.iter().chain(&pkg) {
+        let name = url.rsplit('/').next().unwrap();
+        let parts: Vec<&str> = name.split('.').collect();
+        assert!(
+            parts.len() == 3 && parts[1].len() == 10 && parts[1].chars().all(|c| c.is_ascii_hexdigit()),
+            "{url} names its content"
+        );
+        let response = app.client.get(app.url(url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable", "{url}");
+        // The plain name answers the same bytes, revalidated by their hash.
+        let plain_url = format!("{}{}.{}", &url[..url.len() - name.len()], parts[0], parts[2]);
+        let plain = app.client.get(app.url(&plain_url)).send().await.unwrap();
+        assert_eq!(plain.headers()["cache-control"], "no-cache", "{plain_url}");
+        assert_eq!(plain.headers()["etag"].to_str().unwrap(), format!("\"{}\"", parts[1]));
+        let again = app
+            .client
+            .get(app.url(&plain_url))
+            .header("if-none-match", plain.headers()["etag"].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{plain_url} unchanged");
+        assert_eq!(response.bytes().await.unwrap(), plain.bytes().await.unwrap());
+    }
+    // Another version's name (another replica's, mid-deploy) is not answered with this one.
+    let css = assets.iter().find(|url| url.ends_with(".css")).unwrap();
+    let other = css.replace(&css[css.len() - 14..css.len() - 4], "0000000000");
+    assert_eq!(app.client.get(app.url(&other)).send().await.unwrap().status(), 404);
+    for hostile in ["/assets/..%2FCargo.toml", "/assets/%2e%2e/index.html", "/pkg/..%2f..%2fCargo.toml"] {
+        assert_eq!(app.client.get(app.url(hostile)).send().await.unwrap().status(), 404, "{hostile}");
+    }
+    // The dashboard's pages name theirs the same way.
+    let sign_in = app.text("/dashboard/sign-in").await;
+    assert!(linked(&sign_in, "/assets/").iter().all(|url| url.split('.').count() == 3), "{sign_in}");
 }

@@ -5,6 +5,7 @@
 //! Everything the page needs to be read and used is in this HTML; the wasm only adds
 //! in-place submission and a running clock.
 
+use crate::http::manifest::Manifest;
 use widget::{AppProps, Page};
 
 /// Which shell surrounds the widget.
@@ -28,7 +29,7 @@ pub struct Extras {
 }
 
 /// The page for `props` in `shell`.
-pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
+pub async fn page(props: AppProps, shell: Shell, extras: &Extras, assets: &Manifest) -> String {
     let lang = props.lang.tag();
     let id = escape(&props.campaign.id);
     let after = extras.after.as_str();
@@ -49,7 +50,9 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
     };
     let body = widget::render(props).await;
     let (head_extra, body_class) = match shell {
-        Shell::Frame => ("<script src=\"/assets/frame.js\" defer></script>".to_owned(), "tf-frame"),
+        Shell::Frame => {
+            (format!("<script src=\"{}\" defer></script>", assets.url("/assets/frame.js")), "tf-frame")
+        }
         Shell::Standalone => (
             format!(
                 "<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:description\" content=\"{summary}\">\n\
@@ -66,10 +69,10 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 {head_extra}
-<link rel="stylesheet" href="/assets/widget.css">
+<link rel="stylesheet" href="{css}">
 <script type="application/json" id="{props_id}">{props_json}</script>
-<script src="/assets/live.js" defer></script>
-<script src="/assets/boot.js" defer></script>
+<script src="{live}" defer></script>
+<script src="{boot}" data-glue="{glue}" data-wasm="{wasm}" defer></script>
 </head>
 <body class="{body_class} tf-page-{page_class}">
 <div id="{root_id}">{body}</div>
@@ -79,6 +82,11 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras) -> String {
 "#,
         props_id = widget::PROPS_ID,
         root_id = widget::ROOT_ID,
+        css = assets.url("/assets/widget.css"),
+        live = assets.url("/assets/live.js"),
+        boot = assets.url("/assets/boot.js"),
+        glue = assets.url("/pkg/widget.js"),
+        wasm = assets.url("/pkg/widget_bg.wasm"),
     )
 }
 
@@ -128,7 +136,7 @@ pub fn updates(updates: &[domain::wire::Update], lang: widget::i18n::Lang) -> St
 }
 
 /// A plain page for an unknown campaign or receipt.
-pub fn not_found(lang: widget::i18n::Lang) -> String {
+pub fn not_found(lang: widget::i18n::Lang, assets: &Manifest) -> String {
     let text = match lang {
         widget::i18n::Lang::En => "This campaign does not exist.",
         widget::i18n::Lang::ZhCn => "该众筹不存在。",
@@ -136,8 +144,9 @@ pub fn not_found(lang: widget::i18n::Lang) -> String {
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>404</title><link rel=\"stylesheet\" \
-         href=\"/assets/widget.css\"></head><body><div class=\"tf\"><p class=\"tf-closed\">{text}</p></div></body></html>",
-        lang.tag()
+         href=\"{css}\"></head><body><div class=\"tf\"><p class=\"tf-closed\">{text}</p></div></body></html>",
+        lang.tag(),
+        css = assets.url("/assets/widget.css")
     )
 }
 

@@ -81,6 +81,8 @@ pub struct Shared {
     pub auth_failures: Limiter,
     /// Calls Stripe, when the server has its keys.
     pub stripe: Option<crate::payments::stripe::Stripe>,
+    /// The static files, as sent, under their content-hashed names.
+    pub assets: crate::http::manifest::Manifest,
     pub settings: Settings,
 }
 
@@ -114,7 +116,12 @@ impl Application {
         let form_key = store.secret("pledge_form").await?;
         crate::webhooks::deliver::spawn(store.clone(), settings.webhooks.clone());
         let stripe = settings.stripe.clone().map(crate::payments::stripe::Stripe::new).transpose()?;
+        let www = settings.static_dir.join("www");
+        let assets = tokio::task::spawn_blocking(move || crate::http::manifest::Manifest::read(&www))
+            .await?
+            .context("reading the static files")?;
         let state = AppState(Arc::new(Shared {
+            assets,
             stripe,
             form_key,
             store,

@@ -351,19 +351,23 @@ async fn shipped_size(base: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let html = client.get(format!("{base}/embed/demo")).send().await?.error_for_status()?.text().await?;
     let mut before = vec![("/embed/demo".to_owned(), html.clone().into_bytes())];
-    let mut paths: Vec<String> = html
-        .split(['"', '\''])
-        .filter(|part| part.starts_with("/assets/") || part.starts_with("/pkg/"))
-        .map(str::to_owned)
-        .collect();
-    paths.sort();
-    paths.dedup();
-    for path in paths {
+    // The page links its styles and scripts; boot.js's tag names the wasm's glue and the
+    // wasm (content-hashed, under /pkg/), which it fetches only on intent.
+    let linked = |prefix: &str| {
+        let mut paths: Vec<String> =
+            html.split(['"', '\'']).filter(|part| part.starts_with(prefix)).map(str::to_owned).collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    };
+    for path in linked("/assets/") {
         before.push((path.clone(), fetch(&client, base, &path).await?));
     }
+    let wasm = linked("/pkg/");
+    anyhow::ensure!(wasm.len() == 2, "the embed page names the glue and the wasm: {wasm:?}");
     let mut after = Vec::new();
-    for path in ["/pkg/widget.js", "/pkg/widget_bg.wasm"] {
-        after.push((path.to_owned(), fetch(&client, base, path).await?));
+    for path in wasm {
+        after.push((path.clone(), fetch(&client, base, &path).await?));
     }
     println!("\nwhat /embed/demo downloads before the reader interacts:");
     let (before_gz, before_br) = list(&before);

@@ -20,7 +20,7 @@ pub(super) async fn sign_up_page(
         return Error::NotFound.into_response();
     }
     let props = dashboard::components::SignUpProps { lang: lang(&query, &headers), ..Default::default() };
-    shell(StatusCode::OK, props.lang, &dashboard::render_sign_up(props).await, None)
+    shell(&state, StatusCode::OK, props.lang, &dashboard::render_sign_up(props).await, None)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -73,7 +73,7 @@ pub(super) async fn sign_up(
             let (token, _) = session::start(&state.store, &created.id, crate::now()).await?;
             props.key = Some(created.key);
             let mut response =
-                shell(StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
+                shell(&state, StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
             response
                 .headers_mut()
                 .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(&state, &headers)));
@@ -81,7 +81,13 @@ pub(super) async fn sign_up(
         }
         Err(e) => {
             props.error = Some(format!("{e:#}"));
-            Ok(shell(StatusCode::UNPROCESSABLE_ENTITY, lang, &dashboard::render_sign_up(props).await, None))
+            Ok(shell(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &dashboard::render_sign_up(props).await,
+                None,
+            ))
         }
     }
 }
@@ -94,7 +100,7 @@ pub(super) async fn sign_in_page(
 ) -> Result<Response, Error> {
     let lang = lang(&query, &headers);
     let Some(token) = query.token.as_deref() else {
-        return Ok(sign_in_form(lang, None, StatusCode::OK).await);
+        return Ok(sign_in_form(&state, lang, None, StatusCode::OK).await);
     };
     let now = crate::now();
     match crate::sites::redeem_sign_in(&state.store, token, now).await? {
@@ -106,7 +112,7 @@ pub(super) async fn sign_in_page(
                 }
                 Lang::ZhCn => "该登录链接已用过或已过期。请用站点密钥登录，或索取新链接。",
             };
-            Ok(sign_in_form(lang, Some(why), StatusCode::GONE).await)
+            Ok(sign_in_form(&state, lang, Some(why), StatusCode::GONE).await)
         }
     }
 }
@@ -139,7 +145,7 @@ pub(super) async fn sign_in(
                 Lang::En => "That is not a site key of this server.",
                 Lang::ZhCn => "该密钥不是本服务器的站点密钥。",
             };
-            Ok(sign_in_form(lang, Some(why), StatusCode::UNAUTHORIZED).await)
+            Ok(sign_in_form(&state, lang, Some(why), StatusCode::UNAUTHORIZED).await)
         }
         Err(other) => Err(other),
     }
@@ -177,11 +183,16 @@ pub(super) async fn sign_out(
     Ok(response)
 }
 
-pub(super) async fn sign_in_form(lang: Lang, error: Option<&str>, status: StatusCode) -> Response {
+pub(super) async fn sign_in_form(
+    state: &AppState,
+    lang: Lang,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let body = dashboard::render_sign_in(dashboard::components::SignInProps {
         lang,
         error: error.map(str::to_owned),
     })
     .await;
-    shell(status, lang, &body, None)
+    shell(state, status, lang, &body, None)
 }

@@ -98,26 +98,38 @@ pub(super) async fn page_response(
     let props = DashboardProps { site, lang, csrf: session.csrf.clone(), page };
     let json = serde_json::to_string(&props).map_err(anyhow::Error::from)?;
     let body = dashboard::render(props).await;
-    Ok(shell(status, lang, &body, Some(&json)))
+    Ok(shell(state, status, lang, &body, Some(&json)))
 }
 
 /// A dashboard page: the rendered components, their props for the wasm to hydrate from, and
 /// a policy that lets no other site frame it.
-pub(super) fn shell(status: StatusCode, lang: Lang, body: &str, props: Option<&str>) -> Response {
+pub(super) fn shell(
+    state: &AppState,
+    status: StatusCode,
+    lang: Lang,
+    body: &str,
+    props: Option<&str>,
+) -> Response {
     let hydrate = props.map_or_else(String::new, |json| {
         format!(
-            "<script type=\"application/json\" id=\"{}\">{}</script>\n<script type=\"module\" src=\"/assets/dashboard-boot.js\"></script>",
+            "<script type=\"application/json\" id=\"{}\">{}</script>\n\
+             <script src=\"{}\" data-glue=\"{}\" data-wasm=\"{}\" defer></script>",
             dashboard::PROPS_ID,
-            json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+            json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"),
+            state.assets.url("/assets/dashboard-boot.js"),
+            state.assets.url("/pkg/dashboard.js"),
+            state.assets.url("/pkg/dashboard_bg.wasm"),
         )
     });
     let html = format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>tribefund</title>\n\
-         <link rel=\"stylesheet\" href=\"/assets/widget.css\">\n<link rel=\"stylesheet\" href=\"/assets/dashboard.css\">\n{hydrate}\n</head>\n\
+         <link rel=\"stylesheet\" href=\"{css}\">\n<link rel=\"stylesheet\" href=\"{dashboard_css}\">\n{hydrate}\n</head>\n\
          <body><div id=\"{root}\">{body}</div></body>\n</html>\n",
         lang = escape(lang.tag()),
         root = dashboard::ROOT_ID,
+        css = state.assets.url("/assets/widget.css"),
+        dashboard_css = state.assets.url("/assets/dashboard.css"),
     );
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();

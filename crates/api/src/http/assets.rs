@@ -3,29 +3,35 @@
 use crate::startup::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::path::Path;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub(super) fn router(static_dir: &Path) -> Router<AppState> {
-    let www = static_dir.join("www");
-    // Assets are not content-hashed: browsers revalidate them (cheap with Last-Modified).
-    let revalidate =
-        SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // The demo blog page: revalidated, compressed as it goes out.
+    let demo = Router::new()
+        .route_service("/", ServeFile::new(static_dir.join("index.html")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route_service("/", ServeFile::new(static_dir.join("index.html")))
-        .route_service("/embed.js", ServeFile::new(www.join("embed.js")))
-        .nest_service("/assets", ServeDir::new(&www))
-        // The build leaves brotli and gzip copies beside the wasm and its glue.
-        .nest_service("/pkg", ServeDir::new(www.join("pkg")).precompressed_br().precompressed_gzip())
-        .layer(revalidate)
-        .layer(CompressionLayer::new())
+        .route("/embed.js", get(asset))
+        .route("/assets/{file}", get(asset))
+        .route("/pkg/{file}", get(asset))
+        .merge(demo)
+}
+
+/// A static file from the manifest, by its hashed or its plain name (see [`super::manifest`]).
+async fn asset(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    state.assets.respond(uri.path(), &headers).unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
 /// Liveness: the process answers. Cheap enough for a load balancer to poll often.

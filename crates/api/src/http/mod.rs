@@ -6,6 +6,7 @@ pub(crate) mod events;
 mod forms;
 #[cfg(test)]
 mod fuzz;
+pub(crate) mod manifest;
 pub(crate) mod openapi;
 pub(crate) mod pages;
 pub mod proxies;

@@ -144,7 +144,7 @@ async fn campaign_page(
     page: Page,
 ) -> Response {
     let lang = query.lang(&headers);
-    let Some(entry) = state.hub.get(&id) else { return not_found(lang) };
+    let Some(entry) = state.hub.get(&id) else { return not_found(&state, lang) };
     let now = crate::now();
     let campaign = entry.snapshot(now).view.clone();
     let pairs: Vec<(String, String)> =
@@ -184,7 +184,7 @@ async fn campaign_page(
             }
         }
     }
-    html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras).await)
+    html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras, &state.assets).await)
 }
 
 /// The pledge form posted as plain HTML, for browsers where the wasm does not run. On
@@ -201,7 +201,7 @@ async fn form_pledge(
     let lang = pick_lang(field("lang"), &headers);
     let theme = field("theme").and_then(Theme::parse).unwrap_or_default();
     let accent = readable_accent(field("accent"));
-    let Some(entry) = state.hub.get(&id) else { return Ok(not_found(lang)) };
+    let Some(entry) = state.hub.get(&id) else { return Ok(not_found(&state, lang)) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let mut form = FormState::from_pairs(pairs);
     let ip = client_ip(&state, peer, &headers);
@@ -259,7 +259,12 @@ async fn form_pledge(
         wechat: in_wechat(&headers),
         accent,
     };
-    Ok(html_page(&state, status, &entry, render::page(props, Shell::Frame, &render::Extras::default()).await))
+    Ok(html_page(
+        &state,
+        status,
+        &entry,
+        render::page(props, Shell::Frame, &render::Extras::default(), &state.assets).await,
+    ))
 }
 
 async fn receipt(
@@ -273,7 +278,7 @@ async fn receipt(
     let lang = query.lang(&headers);
     let found = if is_receipt_token(&token) { state.store.receipt(&token).await? } else { None };
     let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
-        return Ok(not_found(lang));
+        return Ok(not_found(&state, lang));
     };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let accepted = crate::store::Accepted { pledge, replayed: true };
@@ -318,7 +323,8 @@ async fn receipt(
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
         after: String::new(),
     };
-    let mut response = html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras).await);
+    let mut response =
+        html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras, &state.assets).await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
@@ -334,13 +340,13 @@ async fn cancel(
 ) -> Result<Response, Error> {
     super::receipt_allowed(&state, peer, &headers)?;
     if !is_receipt_token(&token) {
-        return Ok(not_found(query.lang(&headers)));
+        return Ok(not_found(&state, query.lang(&headers)));
     }
     match state.store.cancel(&token).await {
         Ok(_) | Err(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
         }
-        Err(Refusal::NotFound) => Ok(not_found(query.lang(&headers))),
+        Err(Refusal::NotFound) => Ok(not_found(&state, query.lang(&headers))),
         Err(other) => Err(other.into()),
     }
 }
@@ -380,6 +386,6 @@ fn csp(state: &AppState, entry: &Arc<Entry>) -> String {
     )
 }
 
-fn not_found(lang: Lang) -> Response {
-    (StatusCode::NOT_FOUND, Html(render::not_found(lang))).into_response()
+fn not_found(state: &AppState, lang: Lang) -> Response {
+    (StatusCode::NOT_FOUND, Html(render::not_found(lang, &state.assets))).into_response()
 }

@@ -34,7 +34,7 @@ pub(crate) async fn page(
     let body = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{save}</title>\
-         <link rel=\"stylesheet\" href=\"/assets/widget.css\"><script src=\"/assets/pay.js\" defer></script></head>\
+         <link rel=\"stylesheet\" href=\"{css}\"><script src=\"{script}\" defer></script></head>\
          <body class=\"tf tf-pay\" data-stripe-js=\"{js}\" data-key=\"{key}\" data-token=\"{token}\" \
          data-unavailable=\"{unavailable}\" data-saved=\"{saved}\" data-paid=\"{paid}\">\
          <form id=\"pay\" class=\"tf-card\"><div id=\"card\" class=\"tf-card-field\" data-testid=\"card-field\"></div>\
@@ -47,6 +47,8 @@ pub(crate) async fn page(
         saved = escape(text.card_saved),
         paid = escape(text.paid),
         save = escape(text.card_save),
+        css = state.assets.url("/assets/widget.css"),
+        script = state.assets.url("/assets/pay.js"),
     );
     let (js, api) = stripe.settings.origins();
     let hooks = if js == "https://js.stripe.com" { " https://hooks.stripe.com" } else { "" };
