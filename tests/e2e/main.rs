@@ -20,6 +20,7 @@ mod faults;
 mod hardening;
 mod light;
 mod openapi;
+mod operations;
 mod pages;
 mod payment_qr;
 mod payments;

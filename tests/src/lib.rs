@@ -48,6 +48,8 @@ pub enum Engine {
 /// A running server with its own database, stopped when dropped.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:PORT/metrics`, on the metrics' own listener.
+    pub metrics: String,
     pub client: reqwest::Client,
     pub state: AppState,
     pub db_url: String,
@@ -150,6 +152,7 @@ async fn start(
     init_logs();
     let app = build(&db_url, options).await;
     let address = format!("http://{}", app.local_addr());
+    let metrics = format!("http://{}/metrics", app.metrics_addr().expect("tests serve metrics"));
     let state = app.state().clone();
     let demo_key = app.seeded.as_ref().map(|s| s.key.clone()).unwrap_or_default();
     let server = tokio::spawn(async move {
@@ -159,7 +162,7 @@ async fn start(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    TestApp { address, client, state, db_url, demo_key, _dir: dir, _postgres: postgres, server }
+    TestApp { address, metrics, client, state, db_url, demo_key, _dir: dir, _postgres: postgres, server }
 }
 
 /// Builds (without running) an application on an existing database.
@@ -185,6 +188,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         // Receivers in tests listen on this machine; failed deliveries are tried again
         // at the next round.
         webhooks: api::webhooks::Settings { private_addresses: true, first_retry: Duration::from_millis(1) },
+        metrics_listen: Some("127.0.0.1:0".to_owned()),
         stripe: options.stripe.clone(),
     })
     .await

@@ -170,6 +170,12 @@ impl Hub {
         sites.get(site).cloned().unwrap_or_else(|| Arc::from("'none'"))
     }
 
+    /// How many campaigns the hub holds, and how many live viewers are subscribed to them.
+    pub fn sizes(&self) -> (usize, usize) {
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
+        (campaigns.len(), campaigns.values().map(|e| e.snapshot.receiver_count()).sum())
+    }
+
     /// Sets a site's framing policy (at start-up, and when its origins change).
     pub fn set_site(&self, site: &str, frame_ancestors: &str) {
         let mut sites = self.sites.write().unwrap_or_else(|e| e.into_inner());

@@ -2,8 +2,10 @@
 //! line, and tests build the same [`Application`] on a random port.
 
 pub mod admission;
+pub mod backup;
 pub mod campaigning;
 pub mod cli;
+pub mod config;
 pub mod creator;
 pub mod dashboard;
 pub mod demo;
@@ -11,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod metrics;
 pub mod payments;
 pub mod pledging;
 pub mod ratelimit;

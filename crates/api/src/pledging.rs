@@ -4,25 +4,37 @@
 
 use crate::error::Error;
 use crate::hub::Entry;
-use crate::ratelimit::Limiter;
-use crate::store::{Accepted, PledgeCommand, Store};
+use crate::startup::AppState;
+use crate::store::{Accepted, PledgeCommand};
 use domain::wire::PledgeRequest;
 use domain::{IdempotencyKey, NewPledge};
 use std::net::IpAddr;
 
 /// Takes `request` for the campaign behind `entry`. A `key` seen before with the same
-/// request gives back the first answer; with another request, 422. `cap` bounds the units
-/// of a limited tier that `ip`'s address may hold (an IPv6 /64 counts as one).
+/// request gives back the first answer; with another request, 422. The server's cap
+/// bounds the units of a limited tier that `ip`'s address may hold (an IPv6 /64 counts as
+/// one). Every outcome is counted in the metrics.
 pub async fn take(
-    store: &Store,
-    limiter: &Limiter,
+    state: &AppState,
     entry: &Entry,
     request: PledgeRequest,
     key: Option<IdempotencyKey>,
     ip: IpAddr,
-    cap: Option<u32>,
 ) -> Result<Accepted, Error> {
-    limiter
+    let outcome = attempt(state, entry, request, key, ip).await;
+    state.metrics.pledge(&outcome);
+    outcome
+}
+
+async fn attempt(
+    state: &AppState,
+    entry: &Entry,
+    request: PledgeRequest,
+    key: Option<IdempotencyKey>,
+    ip: IpAddr,
+) -> Result<Accepted, Error> {
+    state
+        .limiter
         .check(ip, std::time::Instant::now())
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let idempotency = key.map(|key| {
@@ -31,7 +43,8 @@ pub async fn take(
     });
     let snapshot = entry.snapshot(crate::now());
     let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
-    let client = cap.map(|cap| (crate::admission::address_key(ip).to_string(), cap));
+    let client =
+        state.settings.tier_cap_per_address.map(|cap| (crate::admission::address_key(ip).to_string(), cap));
     let command = PledgeCommand {
         campaign: snapshot.campaign.clone(),
         revision: snapshot.revision,
@@ -39,7 +52,7 @@ pub async fn take(
         idempotency,
         client,
     };
-    Ok(store.pledge(command).await?)
+    Ok(state.store.pledge(command).await?)
 }
 
 /// The `Idempotency-Key` header's value, or why it is refused. Absent is fine.

@@ -85,10 +85,15 @@ async fn connection(
         let (keepalive, write_timeout) = (state.settings.keepalive, state.settings.request_timeout);
         let ip = crate::http::client_ip_from(&state, peer, request.forwarded.as_deref());
         let permit = state.admission.stream(ip);
+        let status = if permit.is_some() { 200 } else { 503 };
+        state.metrics.request(events::ROUTE, status);
+        let id = crate::http::request_id::fresh();
         drop(state);
         drop(router);
-        if let Err(e) = events::serve_raw(socket, request, permit, (keepalive, write_timeout), stopping).await
-        {
+        let span =
+            tracing::info_span!("request", id = id.to_str().unwrap_or_default(), route = events::ROUTE);
+        let streamed = events::serve_raw(socket, request, permit, (keepalive, write_timeout), stopping, &id);
+        if let Err(e) = tracing::Instrument::instrument(streamed, span).await {
             tracing::debug!(error = %e, %peer, "event stream ended");
         }
         return;

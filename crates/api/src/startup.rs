@@ -54,6 +54,8 @@ pub struct Settings {
     pub webhooks: crate::webhooks::Settings,
     /// Stripe's keys and addresses; without them campaigns cannot take cards.
     pub stripe: Option<crate::payments::stripe::Settings>,
+    /// Where `GET /metrics` is served (never on `listen`); `None` serves no metrics.
+    pub metrics_listen: Option<String>,
 }
 
 /// What every request handler shares: one `Arc`, so handing it to a request is one
@@ -83,6 +85,8 @@ pub struct Shared {
     pub stripe: Option<crate::payments::stripe::Stripe>,
     /// The static files, as sent, under their content-hashed names.
     pub assets: crate::http::manifest::Manifest,
+    /// Counts for the operator, served on `metrics_listen`.
+    pub metrics: crate::metrics::Metrics,
     pub settings: Settings,
 }
 
@@ -96,6 +100,7 @@ impl std::ops::Deref for AppState {
 
 pub struct Application {
     listener: TcpListener,
+    metrics: Option<TcpListener>,
     state: AppState,
     /// The demo site made by this start, if any: its key and sign-in link, to show once.
     pub seeded: Option<crate::sites::CreatedSite>,
@@ -121,6 +126,7 @@ impl Application {
             .await?
             .context("reading the static files")?;
         let state = AppState(Arc::new(Shared {
+            metrics: crate::metrics::Metrics::new(store.stats()),
             assets,
             stripe,
             form_key,
@@ -144,6 +150,14 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;
+        let metrics = match &state.settings.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("listening for metrics on {address}"))?,
+            ),
+            None => None,
+        };
         let base = match &state.settings.public_url {
             Some(url) => url.clone(),
             None => format!("http://{}", listener.local_addr()?),
@@ -152,11 +166,16 @@ impl Application {
         if seeded.is_some() {
             tracing::info!(site = crate::demo::SITE, "seeded the demo site and campaign");
         }
-        Ok(Application { listener, state, seeded })
+        Ok(Application { listener, metrics, state, seeded })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Where the metrics are served, when they are.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     pub fn port(&self) -> u16 {
@@ -176,6 +195,9 @@ impl Application {
     /// requests in flight finish (for at most ten seconds), and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let router = crate::http::router(self.state.clone());
+        if let Some(metrics) = self.metrics {
+            crate::metrics::serve(metrics, self.state.clone());
+        }
         crate::serve::serve(self.listener, self.state, router, shutdown).await
     }
 }

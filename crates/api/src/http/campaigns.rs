@@ -64,16 +64,7 @@ async fn create_pledge(
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let key = pledging::key_from_header(headers.get("idempotency-key"))?;
     let ip = client_ip(&state, peer, &headers);
-    let accepted = pledging::take(
-        &state.store,
-        &state.limiter,
-        &entry,
-        request,
-        key,
-        ip,
-        state.settings.tier_cap_per_address,
-    )
-    .await?;
+    let accepted = pledging::take(&state, &entry, request, key, ip).await?;
     let mut created = created(&state, &headers, &accepted);
     if let Some(payment) = created.payment.as_mut().filter(|p| p.publishable_key.is_some()) {
         // The pledge is taken whatever Stripe says; without a secret now, the receipt's

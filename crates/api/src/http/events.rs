@@ -39,12 +39,15 @@ const STREAM_HEADERS: [(&str, &str); 5] = [
 ];
 
 /// The raw path's response head, built once from [`STREAM_HEADERS`].
+/// The event stream's route, as the metrics and logs name it.
+pub(crate) const ROUTE: &str = "/api/v1/campaigns/{id}/events";
+
 static RAW_HEAD: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
     let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
     for (name, value) in STREAM_HEADERS {
         head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
-    head.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
+    head.extend_from_slice(b"transfer-encoding: chunked\r\n");
     head
 });
 const KEEPALIVE: &[u8] = b": keep-alive\n\n";
@@ -206,6 +209,7 @@ pub(crate) async fn serve_raw(
     permit: Option<crate::admission::StreamPermit>,
     (keepalive, write_timeout): (Duration, Duration),
     mut shutdown: tokio::sync::watch::Receiver<bool>,
+    id: &axum::http::HeaderValue,
 ) -> std::io::Result<()> {
     let mut head = vec![0; request.head_len];
     tokio::io::AsyncReadExt::read_exact(&mut socket, &mut head).await?;
@@ -218,7 +222,11 @@ pub(crate) async fn serve_raw(
     // it): frames are small and coalesce while a write waits, so a bigger buffer would only
     // delay noticing a viewer who stopped reading.
     let _ = socket2::SockRef::from(&socket).set_send_buffer_size(STREAM_SEND_BUFFER);
-    socket.write_all(&RAW_HEAD).await?;
+    let mut head = RAW_HEAD.clone();
+    head.extend_from_slice(b"x-request-id: ");
+    head.extend_from_slice(id.as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+    socket.write_all(&head).await?;
     let frames = frames(&request.entry, request.last_seen, keepalive);
     drop(request);
     futures::pin_mut!(frames);

@@ -10,6 +10,7 @@ pub(crate) mod manifest;
 pub(crate) mod openapi;
 pub(crate) mod pages;
 pub mod proxies;
+pub(crate) mod request_id;
 
 use crate::error::Error;
 use crate::startup::AppState;
@@ -49,15 +50,14 @@ pub fn router(state: AppState) -> Router {
         // on the answer's head, not on the stream.)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
         .layer(RequestBodyTimeoutLayer::new(state.settings.request_timeout))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Inside the request's span (see `request_id`): the response's failures are logged
+        // with its id.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|_: &axum::http::Request<axum::body::Body>| tracing::Span::current()),
+        )
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_id::layer))
         .with_state(state)
-}
-
-/// A request's span names its route, never its path or query: paths and queries carry
-/// secrets (receipt tokens, sign-in tokens) that must not reach logs.
-fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("(no route)", |m| m.as_str());
-    tracing::debug_span!("request", method = %request.method(), route)
 }
 
 /// Every `/api/v1` route, with its OpenAPI document. Each router bounds its own bodies: a

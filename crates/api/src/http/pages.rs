@@ -209,11 +209,12 @@ async fn form_pledge(
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, crate::now());
     let key = domain::IdempotencyKey::parse(&form.idempotency_key);
     let outcome = match form.to_request(&campaign) {
-        Err(errors) => Err(Error::Invalid(errors)),
-        Ok(request) => {
-            let cap = state.settings.tier_cap_per_address;
-            crate::pledging::take(&state.store, &state.limiter, &entry, request, key, ip, cap).await
+        Err(errors) => {
+            let invalid = Error::Invalid(errors);
+            state.metrics.refused(&invalid);
+            Err(invalid)
         }
+        Ok(request) => crate::pledging::take(&state, &entry, request, key, ip).await,
     };
     let text = lang.text();
     let status = match outcome {

@@ -36,13 +36,14 @@ struct Dirty {
 
 pub(super) fn spawn(pool: PgPool, store: Store, hub: Arc<Hub>) {
     let dirty = Arc::new(Dirty::default());
-    tokio::spawn(listen(pool, dirty.clone()));
+    tokio::spawn(listen(pool, dirty.clone(), store.stats.clone()));
     tokio::spawn(reload(store, hub, dirty));
 }
 
-async fn listen(pool: PgPool, dirty: Arc<Dirty>) {
+async fn listen(pool: PgPool, dirty: Arc<Dirty>, stats: Arc<super::stats::Stats>) {
     let options = (*pool.connect_options()).clone();
     let mut backoff = Duration::from_millis(100);
+    let mut first = true;
     loop {
         // A pool of one for each listening connection, not a reader: a connection that
         // stopped answering is abandoned with its pool (dropping it would wait on the dead
@@ -64,6 +65,9 @@ async fn listen(pool: PgPool, dirty: Arc<Dirty>) {
             continue;
         }
         backoff = Duration::from_millis(100);
+        if !std::mem::take(&mut first) {
+            stats.listener_reconnects.inc();
+        }
         // Anything may have happened while we were not listening.
         mark_everything(&dirty);
         loop {
@@ -134,6 +138,7 @@ async fn reload_all(store: &Store, hub: &Hub) -> anyhow::Result<()> {
     }
     for stored in store.campaigns().await? {
         hub.insert(stored.campaign, &stored.site, stored.counts, now);
+        store.stats.reloads.inc();
     }
     Ok(())
 }
@@ -143,6 +148,7 @@ async fn reload_all(store: &Store, hub: &Hub) -> anyhow::Result<()> {
 async fn reload_some(store: &Store, hub: &Hub, ids: BTreeSet<String>) -> anyhow::Result<()> {
     for id in ids {
         store.reload(hub, &id).await?;
+        store.stats.reloads.inc();
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ mod secrets;
 mod sessions;
 pub mod settlement;
 mod sites;
+pub mod stats;
 pub mod supervisor;
 mod tribe;
 pub mod unmade;
@@ -151,6 +152,8 @@ pub struct Store {
     writer_health: Option<Arc<supervisor::WriterHealth>>,
     /// The writer's own pool, to see whether it answers after a failed batch.
     writer_pool: Option<Pool>,
+    /// Batches, reloads and reconnects, for the metrics.
+    stats: Arc<stats::Stats>,
 }
 
 impl Store {
@@ -169,9 +172,15 @@ impl Store {
         } else {
             open_sqlite(url, sqlite_max_mb).await?
         };
-        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch);
-        let store =
-            Store { readers, writer: Some(writer), writer_health: Some(health), writer_pool: Some(writers) };
+        let stats = Arc::new(stats::Stats::default());
+        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch, stats.clone());
+        let store = Store {
+            readers,
+            writer: Some(writer),
+            writer_health: Some(health),
+            writer_pool: Some(writers),
+            stats,
+        };
         retention::spawn(store.clone());
         match &store.readers {
             Pool::Sqlite(pool) => {
@@ -202,7 +211,7 @@ impl Store {
     pub async fn open_admin(url: &str) -> anyhow::Result<Store> {
         let (readers, _) =
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url, None).await? };
-        Ok(Store { readers, writer: None, writer_health: None, writer_pool: None })
+        Ok(Store { readers, writer: None, writer_health: None, writer_pool: None, stats: Arc::default() })
     }
 
     /// Queues a pledge for the writer and waits until it is durable (or refused).

@@ -15,6 +15,16 @@ pub struct WriterHealth {
     /// the writer's connection answers.
     failing: AtomicBool,
     restarts: AtomicU64,
+    /// The outage under way: when its first batch failed and how many were refused since.
+    outage: std::sync::Mutex<Option<(std::time::Instant, u64)>>,
+}
+
+/// An outage that just ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// Pledges and cancellations refused during it.
+    pub refused: u64,
+    pub lasted: std::time::Duration,
 }
 
 impl WriterHealth {
@@ -30,12 +40,20 @@ impl WriterHealth {
         self.restarts.load(Ordering::Acquire)
     }
 
-    pub(super) fn batch_committed(&self) {
+    /// A batch committed; the outage it ends, if one was under way.
+    pub(super) fn batch_committed(&self) -> Option<Outage> {
         self.failing.store(false, Ordering::Release);
+        let ended = self.outage.lock().unwrap_or_else(|e| e.into_inner()).take();
+        ended.map(|(began, refused)| Outage { refused, lasted: began.elapsed() })
     }
 
-    pub(super) fn batch_failed(&self) {
+    /// A batch of `refused` failed; whether it begins an outage (the one to log).
+    pub(super) fn batch_failed(&self, refused: usize) -> bool {
         self.failing.store(true, Ordering::Release);
+        let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
+        let begins = outage.is_none();
+        outage.get_or_insert((std::time::Instant::now(), 0)).1 += refused as u64;
+        begins
     }
 }
 
@@ -83,5 +101,19 @@ mod tests {
         assert_eq!(runs.load(Ordering::Acquire), 3, "started again after each panic, until it ended");
         assert_eq!(health.restarts(), 2);
         assert!(!health.running(), "it ended by itself");
+    }
+
+    #[test]
+    fn an_outage_is_reported_once_as_it_begins_and_once_as_it_ends_with_the_refused_count() {
+        let health = WriterHealth::default();
+        assert_eq!(health.batch_committed(), None, "no outage, nothing to report");
+        assert!(health.batch_failed(3), "the first failure begins the outage");
+        assert!(!health.batch_failed(5) && !health.batch_failed(1), "later ones are the same outage");
+        assert!(health.failing());
+        let ended = health.batch_committed().expect("the outage ends");
+        assert_eq!(ended.refused, 9);
+        assert!(!health.failing());
+        assert_eq!(health.batch_committed(), None, "reported once");
+        assert!(health.batch_failed(1), "a new outage");
     }
 }

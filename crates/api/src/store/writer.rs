@@ -106,6 +106,7 @@ pub(super) fn spawn(
     writers: Pool,
     hub: Arc<Hub>,
     max_batch: usize,
+    stats: Arc<super::stats::Stats>,
 ) -> (mpsc::Sender<Command>, Arc<WriterHealth>) {
     let (tx, rx) = mpsc::channel(QUEUE);
     // The queue outlives a crashed writer: the next one takes up what waits in it.
@@ -113,7 +114,7 @@ pub(super) fn spawn(
     let health = Arc::new(WriterHealth::default());
     let watched = health.clone();
     tokio::spawn(supervise("pledge writer", health.clone(), move || {
-        run(writers.clone(), rx.clone(), hub.clone(), max_batch.max(1), watched.clone())
+        run(writers.clone(), rx.clone(), hub.clone(), max_batch.max(1), watched.clone(), stats.clone())
     }));
     (tx, health)
 }
@@ -135,6 +136,7 @@ async fn run(
     hub: Arc<Hub>,
     max_batch: usize,
     health: Arc<WriterHealth>,
+    stats: Arc<super::stats::Stats>,
 ) {
     let mut rx = rx.lock().await;
     let mut batch = Vec::with_capacity(max_batch);
@@ -155,7 +157,15 @@ async fn run(
         let outcome = commit(&writers, &hub, &commands, &requests, now).await;
         match outcome {
             Ok(outcome) => {
-                health.batch_committed();
+                stats.batch_size.observe((pledges.len() + cancels.len()) as f64);
+                stats.commit_seconds.observe(started.elapsed().as_secs_f64());
+                if let Some(outage) = health.batch_committed() {
+                    tracing::warn!(
+                        refused = outage.refused,
+                        lasted = ?outage.lasted,
+                        "the database answers again; pledges and cancellations refused (503) during the outage counted"
+                    );
+                }
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
                 for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
@@ -170,8 +180,13 @@ async fn run(
                 }
             }
             Err(e) => {
-                health.batch_failed();
-                tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit");
+                // Logged once per outage, not once per batch: the end of it says how many
+                // were refused.
+                if health.batch_failed(pledges.len() + cancels.len()) {
+                    tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit; refusing pledges (503) until the database answers");
+                } else {
+                    tracing::debug!(error = ?e, "a batch failed to commit (the outage goes on)");
+                }
                 // Not taken, unless the commit itself failed: then nobody knows, and the
                 // client is told to retry with the same key.
                 let refusal = if e.downcast_ref::<CommitUnknown>().is_some() {
