@@ -40,19 +40,34 @@ impl WriterHealth {
         self.restarts.load(Ordering::Acquire)
     }
 
-    /// A batch committed; the outage it ends, if one was under way.
-    pub(super) fn batch_committed(&self) -> Option<Outage> {
+    /// A batch committed, or the writer's connection answers again: ends the outage under
+    /// way, if any, logging how long it lasted and what it refused.
+    pub(super) fn answers_again(&self) -> Option<Outage> {
         self.failing.store(false, Ordering::Release);
         let ended = self.outage.lock().unwrap_or_else(|e| e.into_inner()).take();
-        ended.map(|(began, refused)| Outage { refused, lasted: began.elapsed() })
+        let ended = ended.map(|(began, refused)| Outage { refused, lasted: began.elapsed() });
+        if let Some(outage) = ended {
+            tracing::warn!(
+                refused = outage.refused,
+                lasted = ?outage.lasted,
+                "the database answers again; pledges and cancellations were refused (503) during the outage"
+            );
+        }
+        ended
     }
 
-    /// A batch of `refused` failed; whether it begins an outage (the one to log).
-    pub(super) fn batch_failed(&self, refused: usize) -> bool {
+    /// A batch of `refused` pledges and cancellations failed with `error`. Logged once per
+    /// outage, as it begins (its end says how many were refused); whether it began.
+    pub(super) fn batch_failed(&self, refused: usize, error: &anyhow::Error) -> bool {
         self.failing.store(true, Ordering::Release);
         let mut outage = self.outage.lock().unwrap_or_else(|e| e.into_inner());
         let begins = outage.is_none();
         outage.get_or_insert((std::time::Instant::now(), 0)).1 += refused as u64;
+        if begins {
+            tracing::error!(error = ?error, refused, "a batch failed to commit; refusing pledges (503) until the database answers");
+        } else {
+            tracing::debug!(error = ?error, refused, "a batch failed to commit (the outage goes on)");
+        }
         begins
     }
 }
@@ -106,14 +121,18 @@ mod tests {
     #[test]
     fn an_outage_is_reported_once_as_it_begins_and_once_as_it_ends_with_the_refused_count() {
         let health = WriterHealth::default();
-        assert_eq!(health.batch_committed(), None, "no outage, nothing to report");
-        assert!(health.batch_failed(3), "the first failure begins the outage");
-        assert!(!health.batch_failed(5) && !health.batch_failed(1), "later ones are the same outage");
+        let lost = anyhow::anyhow!("the database is gone");
+        assert_eq!(health.answers_again(), None, "no outage, nothing to report");
+        assert!(health.batch_failed(3, &lost), "the first failure begins the outage");
+        assert!(
+            !health.batch_failed(5, &lost) && !health.batch_failed(1, &lost),
+            "later ones are the same outage"
+        );
         assert!(health.failing());
-        let ended = health.batch_committed().expect("the outage ends");
+        let ended = health.answers_again().expect("the outage ends");
         assert_eq!(ended.refused, 9);
         assert!(!health.failing());
-        assert_eq!(health.batch_committed(), None, "reported once");
-        assert!(health.batch_failed(1), "a new outage");
+        assert_eq!(health.answers_again(), None, "reported once");
+        assert!(health.batch_failed(1, &lost), "a new outage");
     }
 }

@@ -159,13 +159,7 @@ async fn run(
             Ok(outcome) => {
                 stats.batch_size.observe((pledges.len() + cancels.len()) as f64);
                 stats.commit_seconds.observe(started.elapsed().as_secs_f64());
-                if let Some(outage) = health.batch_committed() {
-                    tracing::warn!(
-                        refused = outage.refused,
-                        lasted = ?outage.lasted,
-                        "the database answers again; pledges and cancellations refused (503) during the outage counted"
-                    );
-                }
+                health.answers_again();
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
                 for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
@@ -180,13 +174,7 @@ async fn run(
                 }
             }
             Err(e) => {
-                // Logged once per outage, not once per batch: the end of it says how many
-                // were refused.
-                if health.batch_failed(pledges.len() + cancels.len()) {
-                    tracing::error!(error = ?e, pledges = pledges.len(), cancels = cancels.len(), "a batch failed to commit; refusing pledges (503) until the database answers");
-                } else {
-                    tracing::debug!(error = ?e, "a batch failed to commit (the outage goes on)");
-                }
+                health.batch_failed(pledges.len() + cancels.len(), &e);
                 // Not taken, unless the commit itself failed: then nobody knows, and the
                 // client is told to retry with the same key.
                 let refusal = if e.downcast_ref::<CommitUnknown>().is_some() {
