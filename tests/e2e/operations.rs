@@ -281,3 +281,13 @@ fn config_check_refuses_bad_values_naming_what_is_wrong() {
         assert!(!printed.contains("panicked"), "{printed}");
     }
 }
+
+#[test]
+fn the_sample_settings_file_in_deploy_passes_config_check() {
+    let sample = std::fs::read_to_string(tests::workspace_root().join("deploy/tribefund.toml")).unwrap();
+    let (ok, printed) = config_check(&sample, &[]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("metrics-listen = 127.0.0.1:9464"), "{printed}");
+    let unit = std::fs::read_to_string(tests::workspace_root().join("deploy/tribefund.service")).unwrap();
+    assert!(unit.contains("LimitNOFILE=") && unit.contains("--config /etc/tribefund/tribefund.toml"));
+}
