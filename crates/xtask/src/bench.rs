@@ -18,7 +18,7 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
 /// Runs the named sections (`size`, `phone`, `reads`, `pledges`, `fanout`, `postgres`,
-/// `export`), or all of them.
+/// `export`), or all of them; `soak` (ten minutes) only when named.
 pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;
@@ -50,6 +50,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("export") {
             crate::bench_export::export(root, data.path()).await?;
+        }
+        if sections.iter().any(|s| s == "soak") {
+            crate::bench_soak::soak(root, data.path()).await?;
         }
         Ok(())
     })

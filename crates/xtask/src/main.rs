@@ -8,6 +8,7 @@
 mod bench;
 mod bench_export;
 mod bench_phone;
+mod bench_soak;
 mod load;
 mod setup;
 mod wasm;
@@ -30,7 +31,7 @@ fn main() -> anyhow::Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export] | fuzz [--cases N] | dist>"
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | dist>"
             );
             bail!("unknown task {task:?}")
         }
