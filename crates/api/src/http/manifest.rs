@@ -110,9 +110,10 @@ impl Manifest {
         let mut response = if fresh {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let (encoding, body) = match encoding(headers) {
-                Some("br") if asset.brotli.is_some() => (Some("br"), asset.brotli.clone()),
-                Some("gzip" | "br") if asset.gzip.is_some() => (Some("gzip"), asset.gzip.clone()),
+            // The smallest copy the request takes.
+            let (encoding, body) = match (&asset.brotli, &asset.gzip) {
+                (Some(brotli), _) if accepts(headers, "br") => (Some("br"), Some(brotli.clone())),
+                (_, Some(gzip)) if accepts(headers, "gzip") => (Some("gzip"), Some(gzip.clone())),
                 _ => (None, None),
             };
             let mut response = body.unwrap_or_else(|| asset.plain.clone()).into_response();
@@ -131,26 +132,15 @@ impl Manifest {
     }
 }
 
-/// The best encoding the request takes: brotli, else gzip, else none. A coding refused
-/// with `q=0` is not taken.
-fn encoding(headers: &HeaderMap) -> Option<&'static str> {
+/// Whether the request's `Accept-Encoding` takes `coding`; one refused with `q=0` is not.
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     let accepted = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let takes = |wanted: &str| {
-        accepted.split(',').any(|part| {
-            let mut fields = part.split(';').map(str::trim);
-            let coding = fields.next().unwrap_or_default();
-            let refused =
-                fields.any(|f| f.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
-            coding.eq_ignore_ascii_case(wanted) && !refused
-        })
-    };
-    if takes("br") {
-        Some("br")
-    } else if takes("gzip") {
-        Some("gzip")
-    } else {
-        None
-    }
+    accepted.split(',').any(|part| {
+        let mut fields = part.split(';').map(str::trim);
+        let named = fields.next().unwrap_or_default();
+        let refused = fields.any(|f| f.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
+        named.eq_ignore_ascii_case(coding) && !refused
+    })
 }
 
 fn content_type(path: &Path) -> Option<&'static str> {
@@ -203,13 +193,27 @@ mod tests {
     }
 
     #[test]
-    fn the_best_encoding_a_request_takes_is_chosen_and_a_refused_one_never() {
-        assert_eq!(encoding(&with("gzip, deflate, br, zstd")), Some("br"));
-        assert_eq!(encoding(&with("gzip;q=1.0, br;q=0")), Some("gzip"));
-        assert_eq!(encoding(&with("BR")), Some("br"));
-        assert_eq!(encoding(&with("identity")), None);
-        assert_eq!(encoding(&with("gzip;q=0, br;q=0.0")), None);
-        assert_eq!(encoding(&HeaderMap::new()), None);
+    fn a_coding_is_taken_when_named_and_never_when_refused() {
+        assert!(accepts(&with("gzip, deflate, br, zstd"), "br"));
+        assert!(accepts(&with("gzip;q=1.0, br;q=0"), "gzip") && !accepts(&with("gzip;q=1.0, br;q=0"), "br"));
+        assert!(accepts(&with("BR"), "br"));
+        assert!(!accepts(&with("identity"), "gzip"));
+        assert!(!accepts(&with("gzip;q=0, br;q=0.0"), "gzip"));
+        assert!(!accepts(&HeaderMap::new(), "br"));
+    }
+
+    #[test]
+    fn a_request_gets_the_smallest_copy_it_takes_and_never_one_it_does_not() {
+        let mut manifest = Manifest::default();
+        let plain = b"(function(){})()".to_vec();
+        manifest.insert("/pkg/", "glue.js", "text/javascript", plain.clone(), None, Some(gzip(&plain)));
+        let sent = |accept: &str| {
+            let response = manifest.respond("/pkg/glue.js", &with(accept)).unwrap();
+            response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(sent("br"), None, "no brotli copy, and gzip not taken: plain");
+        assert_eq!(sent("br, gzip"), Some("gzip".to_owned()));
+        assert_eq!(sent("identity"), None);
     }
 
     #[test]
