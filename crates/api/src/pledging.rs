@@ -21,38 +21,33 @@ pub async fn take(
     key: Option<IdempotencyKey>,
     ip: IpAddr,
 ) -> Result<Accepted, Error> {
-    let outcome = attempt(state, entry, request, key, ip).await;
+    let outcome: Result<Accepted, Error> = async {
+        state
+            .limiter
+            .check(ip, std::time::Instant::now())
+            .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+        let idempotency = key.map(|key| {
+            let body = serde_json::to_vec(&request).unwrap_or_default();
+            (key.as_str().to_owned(), crate::ids::sha256_hex(&body))
+        });
+        let snapshot = entry.snapshot(crate::now());
+        let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
+        let client = state
+            .settings
+            .tier_cap_per_address
+            .map(|cap| (crate::admission::address_key(ip).to_string(), cap));
+        let command = PledgeCommand {
+            campaign: snapshot.campaign.clone(),
+            revision: snapshot.revision,
+            pledge,
+            idempotency,
+            client,
+        };
+        Ok(state.store.pledge(command).await?)
+    }
+    .await;
     state.metrics.pledge(&outcome);
     outcome
-}
-
-async fn attempt(
-    state: &AppState,
-    entry: &Entry,
-    request: PledgeRequest,
-    key: Option<IdempotencyKey>,
-    ip: IpAddr,
-) -> Result<Accepted, Error> {
-    state
-        .limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
-    let idempotency = key.map(|key| {
-        let body = serde_json::to_vec(&request).unwrap_or_default();
-        (key.as_str().to_owned(), crate::ids::sha256_hex(&body))
-    });
-    let snapshot = entry.snapshot(crate::now());
-    let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
-    let client =
-        state.settings.tier_cap_per_address.map(|cap| (crate::admission::address_key(ip).to_string(), cap));
-    let command = PledgeCommand {
-        campaign: snapshot.campaign.clone(),
-        revision: snapshot.revision,
-        pledge,
-        idempotency,
-        client,
-    };
-    Ok(state.store.pledge(command).await?)
 }
 
 /// The `Idempotency-Key` header's value, or why it is refused. Absent is fine.
