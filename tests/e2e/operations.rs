@@ -278,6 +278,7 @@ fn config_check_refuses_bad_values_naming_what_is_wrong() {
         let (ok, printed) = config_check(file, &[]);
         assert!(!ok, "{file:?} passed:\n{printed}");
         assert!(printed.contains(reason), "{file:?}: {reason:?} in:\n{printed}");
+        assert!(printed.contains("tribefund.toml"), "names the file: {printed}");
         assert!(!printed.contains("panicked"), "{printed}");
     }
 }

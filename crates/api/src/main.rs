@@ -88,13 +88,17 @@ async fn run() -> anyhow::Result<()> {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The file's settings go after the subcommand (`serve`, `config check`).
     let skip = if argv.get(1).is_some_and(|a| a == "config") { 3 } else { 2 };
+    // A refused value may have come from the file: errors say where settings came from.
+    let file = argv.iter().position(|a| a == "--config").and_then(|at| argv.get(at + 1));
+    let from =
+        file.map_or_else(String::new, |f| format!("\n(settings from {} and the command line)", f.display()));
     let argv = api::config::with_file(argv, skip)?;
     let args = match Cli::try_parse_from(argv) {
         Ok(cli) => match cli.command {
             Command::Serve(args) => *args,
             Command::Config { command: ConfigCommand::Check(args) } => {
                 let effective = args.effective();
-                args.settings()?;
+                args.settings().map_err(|e| anyhow::anyhow!("{e:#}{from}"))?;
                 print!("{effective}");
                 println!("# the settings are valid");
                 return Ok(());
@@ -114,10 +118,13 @@ async fn run() -> anyhow::Result<()> {
         },
         // Help and version are not errors; clap prints them.
         Err(e) if !e.use_stderr() => e.exit(),
-        Err(e) => anyhow::bail!("{}", e.render().to_string().trim_start_matches("error: ").trim_end()),
+        Err(e) => {
+            let message = e.render().to_string();
+            anyhow::bail!("{}{from}", message.trim_start_matches("error: ").trim_end())
+        }
     };
     init_logs(&args.log_format);
-    let settings = args.settings()?;
+    let settings = args.settings().map_err(|e| anyhow::anyhow!("{e:#}{from}"))?;
     let app = Application::build(settings).await?;
     let addr = app.local_addr();
     if let Some(seeded) = &app.seeded {
