@@ -26,8 +26,13 @@ pub(crate) const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
 const MAX_SIDE: u32 = 8_000;
 /// The most memory one decode may take.
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
-/// Covers are stored to fit within this square.
-const STORED_SIDE: u32 = 1_200;
+/// How an upload is kept: a cover is a photo (smooth scaling, JPEG, within 1,200 px); a
+/// payment collection code is read by a phone's camera (hard edges, PNG, within 600 px).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kept {
+    Photo,
+    Code,
+}
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,11 +77,7 @@ pub(crate) async fn set(
     content_type: &str,
     bytes: Bytes,
 ) -> Result<(String, u32, u32), Error> {
-    let declared = declared_format(content_type).ok_or(Error::UnsupportedMediaType)?;
-    let cover = tokio::task::spawn_blocking(move || process(&bytes, declared))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|error| Error::Invalid([("image".to_owned(), error)].into_iter().collect()))?;
+    let cover = prepare(content_type, bytes, Kept::Photo).await?;
     let now = crate::now();
     let id = entry.snapshot(now).campaign.id().as_str().to_owned();
     let counts = state.store.set_cover(&entry.site, &id, &cover, now).await?.ok_or(Error::NotFound)?;
@@ -94,21 +95,46 @@ pub(crate) fn declared_format(content_type: &str) -> Option<ImageFormat> {
     }
 }
 
+/// An upload sent as `content_type`, checked and re-encoded as `kept` off the async
+/// threads; a picture that is not one is refused on the field `image`.
+pub(crate) async fn prepare(content_type: &str, bytes: Bytes, kept: Kept) -> Result<CoverImage, Error> {
+    let declared = declared_format(content_type).ok_or(Error::UnsupportedMediaType)?;
+    tokio::task::spawn_blocking(move || process(&bytes, declared, kept))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|error| Error::Invalid([("image".to_owned(), error)].into_iter().collect()))
+}
+
 /// Checks, decodes (within limits), scales and re-encodes an upload.
-fn process(bytes: &[u8], declared: ImageFormat) -> Result<CoverImage, FieldError> {
+pub(crate) fn process(bytes: &[u8], declared: ImageFormat, kept: Kept) -> Result<CoverImage, FieldError> {
+    use image::imageops::FilterType;
+    let (side, filter) = match kept {
+        Kept::Photo => (1_200, FilterType::Triangle),
+        Kept::Code => (600, FilterType::Nearest),
+    };
     let picture = decode(bytes, declared)?;
-    let picture = if picture.width() > STORED_SIDE || picture.height() > STORED_SIDE {
-        picture.resize(STORED_SIDE, STORED_SIDE, image::imageops::FilterType::Triangle)
+    let picture = if picture.width() > side || picture.height() > side {
+        picture.resize(side, side, filter)
     } else {
         picture
     };
     let rgb = picture.to_rgb8();
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&rgb)
-        .map_err(|_| FieldError::NotAnImage)?;
+    let content_type = match kept {
+        Kept::Photo => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+                .encode_image(&rgb)
+                .map_err(|_| FieldError::NotAnImage)?;
+            "image/jpeg"
+        }
+        Kept::Code => {
+            rgb.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+                .map_err(|_| FieldError::NotAnImage)?;
+            "image/png"
+        }
+    };
     let id = crate::ids::sha256_hex(&out)[..32].to_owned();
-    Ok(CoverImage { id, content_type: "image/jpeg", bytes: out, width: rgb.width(), height: rgb.height() })
+    Ok(CoverImage { id, content_type, bytes: out, width: rgb.width(), height: rgb.height() })
 }
 
 /// Decodes an upload whose bytes must be the `declared` type, within limits that refuse
@@ -162,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_large_picture_is_scaled_to_fit_and_stored_as_jpeg() {
-        let cover = process(&png(2400, 1200), ImageFormat::Png).unwrap();
+        let cover = process(&png(2400, 1200), ImageFormat::Png, Kept::Photo).unwrap();
         assert_eq!((cover.width, cover.height, cover.content_type), (1200, 600, "image/jpeg"));
         assert_eq!(image::guess_format(&cover.bytes).unwrap(), ImageFormat::Jpeg);
         assert_eq!(cover.id.len(), 32);
@@ -170,10 +196,16 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_the_declared_image_are_refused() {
-        assert_eq!(process(b"GIF89a....", ImageFormat::Png).unwrap_err(), FieldError::NotAnImage);
-        assert_eq!(process(&png(10, 10), ImageFormat::Jpeg).unwrap_err(), FieldError::NotAnImage);
+        assert_eq!(
+            process(b"GIF89a....", ImageFormat::Png, Kept::Photo).unwrap_err(),
+            FieldError::NotAnImage
+        );
+        assert_eq!(
+            process(&png(10, 10), ImageFormat::Jpeg, Kept::Photo).unwrap_err(),
+            FieldError::NotAnImage
+        );
         let mut truncated = png(50, 50);
         truncated.truncate(60);
-        assert_eq!(process(&truncated, ImageFormat::Png).unwrap_err(), FieldError::NotAnImage);
+        assert_eq!(process(&truncated, ImageFormat::Png, Kept::Photo).unwrap_err(), FieldError::NotAnImage);
     }
 }

@@ -90,13 +90,11 @@ pub(super) async fn upload_cover(
     form: Multipart,
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
-    let (csrf, file) = read_upload(form, "cover").await?;
-    session.check_form(&state, &headers, &csrf)?;
-    let set = match file {
-        Some((content_type, bytes)) => {
+    let set = match read_upload(&state, &session, &headers, form, "cover").await? {
+        Ok((content_type, bytes)) => {
             crate::creator::cover::set(&state, &entry, &content_type, bytes).await.map(drop)
         }
-        None => Err(Error::Invalid([("image".to_owned(), FieldError::Required)].into_iter().collect())),
+        Err(missing) => Err(missing),
     };
     uploaded(&state, &session, &headers, id, "cover", set).await
 }
@@ -110,23 +108,24 @@ pub(super) async fn upload_qr(
     form: Multipart,
 ) -> Result<Response, Error> {
     session.campaign(&state, &id)?;
-    let (csrf, file) = read_upload(form, "qr").await?;
-    session.check_form(&state, &headers, &csrf)?;
-    let set = match file {
-        Some((content_type, bytes)) => {
+    let set = match read_upload(&state, &session, &headers, form, "qr").await? {
+        Ok((content_type, bytes)) => {
             crate::payments::qr::set(&state, &session.site, &id, &content_type, bytes).await.map(drop)
         }
-        None => Err(Error::Invalid([("image".to_owned(), FieldError::Required)].into_iter().collect())),
+        Err(missing) => Err(missing),
     };
     uploaded(&state, &session, &headers, id, "manual_payment.qr", set).await
 }
 
-/// The CSRF token and the file `field` (its type and bytes, when one was chosen) of an
-/// upload form.
+/// The file `field` (its type and bytes) of an upload form whose CSRF token is the
+/// session's; inside, the refusal to show beside the field when no file was chosen.
 async fn read_upload(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
     mut form: Multipart,
     field: &str,
-) -> Result<(String, Option<(String, axum::body::Bytes)>), Error> {
+) -> Result<Result<(String, axum::body::Bytes), Error>, Error> {
     let unreadable = |e: MultipartError| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
         _ => Error::Malformed("the form could not be read".into()),
@@ -142,7 +141,9 @@ async fn read_upload(
             _ => {}
         }
     }
-    Ok((csrf, file.filter(|(_, bytes)| !bytes.is_empty())))
+    session.check_form(state, headers, &csrf)?;
+    let missing = || Error::Invalid([("image".to_owned(), FieldError::Required)].into_iter().collect());
+    Ok(file.filter(|(_, bytes)| !bytes.is_empty()).ok_or_else(missing))
 }
 
 /// Back to the editor after an upload: at once when it was taken, else with why not beside

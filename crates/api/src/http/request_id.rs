@@ -26,12 +26,13 @@ fn acceptable(value: &HeaderValue) -> bool {
 
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = request.headers().get(&X_REQUEST_ID).filter(|v| acceptable(v)).cloned().unwrap_or_else(fresh);
-    let route = request.extensions().get::<MatchedPath>().map_or("(no route)", |m| m.as_str()).to_owned();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("(no route)", MatchedPath::as_str);
     // The route, never the path or query: paths and queries carry secrets (receipt
     // tokens, sign-in tokens) that must not reach logs.
     let span = tracing::info_span!("request", id = id.to_str().unwrap_or_default(), method = %request.method(), route);
     let mut response = next.run(request).instrument(span).await;
-    state.metrics.request(&route, response.status().as_u16());
+    state.metrics.request(route, response.status().as_u16());
     response.headers_mut().insert(X_REQUEST_ID.clone(), id);
     response
 }

@@ -5,19 +5,15 @@
 //! amount and their reference.
 
 use crate::creator::Creator;
-use crate::creator::cover::{declared_format, decode};
+use crate::creator::cover::{Kept, prepare};
 use crate::error::Error;
 use crate::startup::AppState;
-use crate::store::CoverImage;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use domain::edit::CampaignPatch;
 use domain::wire::Problem;
 use domain::{FieldError, ManualPayment};
-use image::ImageFormat;
-
-const STORED_SIDE: u32 = 600;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(super) struct QrSet {
@@ -60,11 +56,7 @@ pub(crate) async fn set(
         let errors = [("manual_payment.instructions".to_owned(), FieldError::Required)];
         return Err(Error::Invalid(errors.into_iter().collect()));
     };
-    let declared = declared_format(content_type).ok_or(Error::UnsupportedMediaType)?;
-    let image = tokio::task::spawn_blocking(move || process(&bytes, declared))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|error| Error::Invalid([("image".to_owned(), error)].into_iter().collect()))?;
+    let image = prepare(content_type, bytes, Kept::Code).await?;
     state.store.store_image(id, &image, crate::now()).await?;
     let path = format!("/covers/{}.png", image.id);
     let patch = CampaignPatch {
@@ -75,24 +67,10 @@ pub(crate) async fn set(
     Ok(path)
 }
 
-fn process(bytes: &[u8], declared: ImageFormat) -> Result<CoverImage, FieldError> {
-    let picture = decode(bytes, declared)?;
-    let picture = if picture.width() > STORED_SIDE || picture.height() > STORED_SIDE {
-        picture.resize(STORED_SIDE, STORED_SIDE, image::imageops::FilterType::Nearest)
-    } else {
-        picture
-    };
-    let rgb = picture.to_rgb8();
-    let mut out = Vec::new();
-    rgb.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
-        .map_err(|_| FieldError::NotAnImage)?;
-    let id = crate::ids::sha256_hex(&out)[..32].to_owned();
-    Ok(CoverImage { id, content_type: "image/png", bytes: out, width: rgb.width(), height: rgb.height() })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
 
     #[test]
     fn a_large_code_is_scaled_with_hard_edges_and_stored_as_png() {
@@ -102,7 +80,7 @@ mod tests {
         })
         .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
         .unwrap();
-        let code = process(&png, ImageFormat::Png).unwrap();
+        let code = crate::creator::cover::process(&png, ImageFormat::Png, Kept::Code).unwrap();
         assert_eq!((code.width, code.height, code.content_type), (600, 600, "image/png"));
         let back = image::load_from_memory(&code.bytes).unwrap().to_rgb8();
         assert!(back.pixels().all(|p| p.0 == [0, 0, 0] || p.0 == [255, 255, 255]), "no grey blur");

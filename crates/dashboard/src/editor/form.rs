@@ -269,24 +269,14 @@ pub fn Editor(props: &EditorProps) -> Html {
                 if let Some(cover) = page.live.as_ref().and_then(|l| l.cover.clone()) {
                     <img class="tfd-cover" src={cover} alt={et.cover} width="300" />
                 }
-                <form method="post" action={format!("/dashboard/campaigns/{id}/cover")} enctype="multipart/form-data" class="tfd-filters">
-                    <input type="hidden" name="csrf" value={props.csrf.clone()} />
-                    <input type="file" name="cover" accept="image/png,image/jpeg,image/webp" aria-label={et.cover} />
-                    <button type="submit">{ et.upload }</button>
-                    { error("cover") }
-                </form>
+                { upload(format!("/dashboard/campaigns/{id}/cover"), "cover", et.cover, &props.csrf, et.upload, error("cover")) }
                 <p class="tfd-hint">{ et.cover_hint }</p>
                 if draft.payments == "manual" {
                     <h2>{ et.payment_qr }</h2>
                     if !draft.manual_qr.is_empty() {
                         <img class="tfd-qr" src={draft.manual_qr.clone()} alt={et.payment_qr} width="180" />
                     }
-                    <form method="post" action={format!("/dashboard/campaigns/{id}/payment-qr")} enctype="multipart/form-data" class="tfd-filters">
-                        <input type="hidden" name="csrf" value={props.csrf.clone()} />
-                        <input type="file" name="qr" accept="image/png,image/jpeg,image/webp" aria-label={et.payment_qr} />
-                        <button type="submit">{ et.upload }</button>
-                        { error("manual_payment.qr") }
-                    </form>
+                    { upload(format!("/dashboard/campaigns/{id}/payment-qr"), "qr", et.payment_qr, &props.csrf, et.upload, error("manual_payment.qr")) }
                     <p class="tfd-hint">{ et.payment_qr_hint }</p>
                 }
             } else {
@@ -381,4 +371,24 @@ fn pressed_action(target: Option<web_sys::EventTarget>) -> Option<String> {
 /// Problems as `(field, message)` in the reader's language, for the page's props.
 pub fn in_words(errors: &FieldErrors, lang: Lang) -> Vec<(String, String)> {
     errors.iter().map(|(field, e)| (field.to_owned(), lang.field_error(e))).collect()
+}
+
+/// One of the editor's image uploads (the cover, the collection code): a plain form that
+/// posts the file `field` with the CSRF token, and why the last one was refused.
+fn upload(
+    action: String,
+    field: &'static str,
+    label: &'static str,
+    csrf: &str,
+    button: &'static str,
+    error: Html,
+) -> Html {
+    html! {
+        <form method="post" {action} enctype="multipart/form-data" class="tfd-filters">
+            <input type="hidden" name="csrf" value={csrf.to_owned()} />
+            <input type="file" name={field} accept="image/png,image/jpeg,image/webp" aria-label={label} />
+            <button type="submit">{ button }</button>
+            { error }
+        </form>
+    }
 }
