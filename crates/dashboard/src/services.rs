@@ -12,5 +12,6 @@ pub(crate) async fn campaign_page(id: &str, filters: &BackerFilters) -> Option<C
     if !response.ok() {
         return None;
     }
-    widget::services::from_json(&response.text().await.ok()?)
+    let value = js_sys::JSON::parse(&response.text().await.ok()?).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }

@@ -85,6 +85,20 @@ pub enum Status {
     Cancelled,
 }
 
+impl Status {
+    /// The name on the wire (`live`, `succeeded` …).
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "scheduled" => Some(Status::Scheduled),
+            "live" => Some(Status::Live),
+            "succeeded" => Some(Status::Succeeded),
+            "failed" => Some(Status::Failed),
+            "cancelled" => Some(Status::Cancelled),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionValue {
     pub(crate) value: String,

@@ -77,21 +77,22 @@ pub enum FieldError {
     Unknown,
 }
 
-/// A code as it arrives: read as a plain struct and then matched, which keeps serde's
-/// buffering of internally tagged enums (several KB) out of the browser build.
-#[derive(Deserialize)]
-struct Code {
-    code: String,
+/// A code as it arrives, with the numbers some codes carry (0 when absent): read as a plain
+/// struct and then matched, which keeps serde's buffering of internally tagged enums out of
+/// the browser build (which reads it without serde at all).
+#[derive(Debug, Default, Deserialize)]
+pub struct Code {
+    pub code: String,
     #[serde(default)]
-    max: u32,
+    pub max: u32,
     #[serde(default)]
-    price: i64,
+    pub price: i64,
     #[serde(default)]
-    amount: i64,
+    pub amount: i64,
     #[serde(default)]
-    max_days: u32,
+    pub max_days: u32,
     #[serde(default)]
-    claimed: u32,
+    pub claimed: u32,
 }
 
 impl From<Code> for FieldError {

@@ -26,6 +26,16 @@ impl PaymentMode {
     pub fn is_none(&self) -> bool {
         *self == PaymentMode::None
     }
+
+    /// The name on the wire (`none`, `stripe`, `manual`).
+    pub fn parse(text: &str) -> Option<PaymentMode> {
+        match text {
+            "none" => Some(PaymentMode::None),
+            "stripe" => Some(PaymentMode::Stripe),
+            "manual" => Some(PaymentMode::Manual),
+            _ => None,
+        }
+    }
 }
 
 /// What becomes of the backers of an option value left short of its minimum batch when the
@@ -47,6 +57,15 @@ impl Unmade {
 
     pub fn is_refund(&self) -> bool {
         *self == Unmade::Refund
+    }
+
+    /// The name on the wire (`refund`, `switch`).
+    pub fn parse(text: &str) -> Option<Unmade> {
+        match text {
+            "refund" => Some(Unmade::Refund),
+            "switch" => Some(Unmade::Switch),
+            _ => None,
+        }
     }
 }
 

@@ -296,7 +296,7 @@ mod variant_tests {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use domain::wire::{OptionView, TierView, ValueView};
     use domain::{Currency, Funding, Status, Timestamp};

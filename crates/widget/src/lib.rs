@@ -9,6 +9,7 @@ pub mod components;
 pub mod form;
 pub mod hooks;
 pub mod i18n;
+pub mod json;
 mod live;
 pub mod props;
 pub mod services;
@@ -37,7 +38,7 @@ pub fn start() {
     else {
         return;
     };
-    let Some(mut props) = props.text_content().and_then(|json| services::from_json::<AppProps>(&json)) else {
+    let Some(mut props) = props.text_content().and_then(|json| json::from_text::<AppProps>(&json)) else {
         // Keep the server-rendered page: it works on its own, the form included.
         return;
     };

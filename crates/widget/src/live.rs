@@ -109,7 +109,7 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
     let on_progress = EventListener::new(&source, "progress", move |event| {
         let Some(inner) = weak.upgrade() else { return };
         let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string());
-        if let Some(view) = data.and_then(|d| crate::services::from_json::<CampaignView>(&d)) {
+        if let Some(view) = data.and_then(|d| crate::json::from_text::<CampaignView>(&d)) {
             let on_update = {
                 let mut state = inner.borrow_mut();
                 state.failures = 0;

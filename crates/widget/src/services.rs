@@ -1,12 +1,10 @@
 //! The widget's calls to the v1 API. Only the browser build calls these.
 //!
-//! JSON goes through the browser's own `JSON` and `serde-wasm-bindgen` rather than
-//! serde_json, which keeps the shipped wasm small.
+//! JSON goes through [`crate::json`], not serde, which keeps the shipped wasm small.
 
+use crate::json::{self, FromJson};
 use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem, ReceiptView};
 use gloo_net::http::Request;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a call failed, in terms the components can show.
@@ -41,7 +39,7 @@ pub async fn pledge(
     idempotency_key: &str,
     request: &PledgeRequest,
 ) -> Result<PledgeCreated, ApiError> {
-    let body = to_json(request).ok_or(ApiError::Network)?;
+    let body = json::pledge_request(request);
     let response = Request::post(&format!("/api/v1/campaigns/{campaign}/pledges"))
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", idempotency_key)
@@ -60,7 +58,7 @@ pub async fn choose_options(
     options: std::collections::BTreeMap<String, String>,
 ) -> Result<(), String> {
     let choice = domain::wire::OptionsChoice { options };
-    let body = to_json(&choice).ok_or_else(String::new)?;
+    let body = json::options_choice(&choice);
     let sent = Request::post(&format!("/api/v1/receipts/{token}/options"))
         .header("Content-Type", "application/json")
         .body(body)
@@ -72,16 +70,16 @@ pub async fn choose_options(
         return Ok(());
     }
     let text = sent.text().await.unwrap_or_default();
-    Err(from_json::<Problem>(&text).map(|p| p.detail).unwrap_or(text))
+    Err(json::from_text::<Problem>(&text).map(|p| p.detail).unwrap_or(text))
 }
 
-async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, ApiError> {
+async fn read<T: FromJson>(response: gloo_net::http::Response) -> Result<T, ApiError> {
     let ok = response.ok();
     let text = response.text().await.map_err(|_| ApiError::Network)?;
     if ok {
-        from_json(&text).ok_or(ApiError::Network)
+        json::from_text(&text).ok_or(ApiError::Network)
     } else {
-        Err(from_json::<Problem>(&text).map_or(ApiError::Network, ApiError::Problem))
+        Err(json::from_text::<Problem>(&text).map_or(ApiError::Network, ApiError::Problem))
     }
 }
 
@@ -103,14 +101,4 @@ pub fn share(title: &str, url: &str) {
     if let Ok(share) = share.dyn_into::<js_sys::Function>() {
         let _ = share.call1(&navigator, &data);
     }
-}
-
-pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
-    let value = js_sys::JSON::parse(text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
-}
-
-fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    let value: JsValue = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
 }

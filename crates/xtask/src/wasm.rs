@@ -92,7 +92,9 @@ fn build_one(
     let out_dir = root.join(&config.bindgen.out_dir);
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen.input_path(&input).out_name(out_name).typescript(false);
-    bindgen.remove_name_section(true).remove_producers_section(true);
+    // `TRIBEFUND_WASM_NAMES=1` keeps function names, for `twiggy top www/pkg/widget_bg.wasm`.
+    let names = std::env::var_os("TRIBEFUND_WASM_NAMES").is_some();
+    bindgen.remove_name_section(!names).remove_producers_section(true);
     match config.bindgen.target.as_str() {
         "web" => bindgen.web(true)?,
         "bundler" => bindgen.bundler(true)?,

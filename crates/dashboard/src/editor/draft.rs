@@ -333,13 +333,11 @@ impl CampaignDraft {
             id => id.to_owned(),
         };
         let payments = match self.payments.as_str() {
-            "" | "none" => PaymentMode::None,
-            "stripe" => PaymentMode::Stripe,
-            "manual" => PaymentMode::Manual,
-            _ => {
+            "" => PaymentMode::None,
+            mode => PaymentMode::parse(mode).unwrap_or_else(|| {
                 errors.add("payments", FieldError::Required);
                 PaymentMode::None
-            }
+            }),
         };
         let manual_payment = (payments == PaymentMode::Manual).then(|| ManualPayment {
             instructions: self.manual_instructions.clone(),

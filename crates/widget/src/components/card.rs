@@ -43,7 +43,8 @@ pub(super) fn CardForm(props: &CardProps) -> Html {
                         }
                         Some("tribefund:payment") => {
                             let payment = js_sys::Reflect::get(&data, &"payment".into()).ok();
-                            if let Some(info) = payment.and_then(|p| serde_wasm_bindgen::from_value(p).ok()) {
+                            let text = payment.and_then(|p| js_sys::JSON::stringify(&p).ok()?.as_string());
+                            if let Some(info) = text.and_then(|t| crate::json::from_text(&t)) {
                                 on_saved.emit(info);
                             }
                         }
