@@ -17,6 +17,11 @@ pub mod services;
 pub use components::App;
 pub use props::{AppProps, Page, Receipt, Theme};
 
+/// talc is smaller than the standard library's dlmalloc and made for single-threaded wasm.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The id of the element holding the server-rendered widget.
 pub const ROOT_ID: &str = "tf-root";
 /// The id of the `<script type="application/json">` holding the [`AppProps`].
