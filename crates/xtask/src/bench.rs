@@ -30,7 +30,7 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     runtime.block_on(async {
         let server = Server::start(root, &data.path().join("size.db"), &[])?;
         if wanted("size") {
-            shipped_size(&server.base).await?;
+            shipped_size(root, &server.base).await?;
         }
         if wanted("reads") {
             reads(&server).await;
@@ -350,7 +350,7 @@ impl Drop for Server {
 /// What the embed page makes the browser fetch before the reader shows intent (the HTML and
 /// what it links: styles, `live.js`, `boot.js`), and then to become interactive (the wasm
 /// and its glue, which `boot.js` loads on intent). And the loader that host pages fetch.
-async fn shipped_size(base: &str) -> anyhow::Result<()> {
+async fn shipped_size(root: &Path, base: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let html = client.get(format!("{base}/embed/demo")).send().await?.error_for_status()?.text().await?;
     let mut before = vec![("/embed/demo".to_owned(), html.clone().into_bytes())];
@@ -381,6 +381,18 @@ async fn shipped_size(base: &str) -> anyhow::Result<()> {
         "  bytes to interactive: {} B gzip, {} B brotli (as browsers that take it get it)   (target: at most {SIZE_TARGET_GZIP} B)",
         before_gz + after_gz,
         before_br + after_br
+    );
+    let floor = crate::wasm::floor(root)?;
+    println!("the floor: a counter that hydrates with Yew alone, built the same way:");
+    let floor = [
+        ("floor_bg.wasm".to_owned(), std::fs::read(&floor.wasm)?),
+        ("floor.js".to_owned(), std::fs::read(&floor.js)?),
+    ];
+    let (floor_gz, floor_br) = list(&floor);
+    println!(
+        "  the widget's wasm and glue above the floor: {} B gzip, {} B brotli",
+        after_gz.saturating_sub(floor_gz),
+        after_br.saturating_sub(floor_br)
     );
     let loader = client.get(format!("{base}/embed.js")).send().await?.error_for_status()?.bytes().await?;
     println!(

@@ -64,12 +64,32 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<Output> {
     let text = std::fs::read_to_string(root.join("wasm-pack.toml")).context("reading wasm-pack.toml")?;
     let config: Config = toml::from_str(&text).context("parsing wasm-pack.toml")?;
     crate::setup::wasm_target()?;
-    let widget =
-        build_one(root, &config, &config.build.krate, &config.build.features, &config.bindgen.out_name)?;
+    let out_dir = root.join(&config.bindgen.out_dir);
+    let widget = build_one(
+        root,
+        &config,
+        &config.build.krate,
+        &config.build.features,
+        &out_dir,
+        &config.bindgen.out_name,
+    )?;
     if let Some(second) = &config.dashboard {
-        build_one(root, &config, &second.krate, &second.features, &second.out_name)?;
+        build_one(root, &config, &second.krate, &second.features, &out_dir, &second.out_name)?;
     }
     Ok(widget)
+}
+
+/// Builds `crates/floor` (a hydrating counter: Yew alone) exactly as the widget, into
+/// `target/floor`, for the benchmark's baseline.
+pub(crate) fn floor(root: &Path) -> anyhow::Result<Output> {
+    let text = std::fs::read_to_string(root.join("wasm-pack.toml")).context("reading wasm-pack.toml")?;
+    let config: Config = toml::from_str(&text).context("parsing wasm-pack.toml")?;
+    let out_dir = target_dir(root).join("floor");
+    build_one(root, &config, "floor", &["hydration".to_owned()], &out_dir, "floor")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 fn build_one(
@@ -77,6 +97,7 @@ fn build_one(
     config: &Config,
     krate: &str,
     features: &[String],
+    out_dir: &Path,
     out_name: &str,
 ) -> anyhow::Result<Output> {
     let mut cmd = cargo();
@@ -87,9 +108,7 @@ fn build_one(
     }
     status(&mut cmd)?;
 
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let input = target_dir.join(WASM_TARGET).join(&config.build.profile).join(format!("{krate}.wasm"));
-    let out_dir = root.join(&config.bindgen.out_dir);
+    let input = target_dir(root).join(WASM_TARGET).join(&config.build.profile).join(format!("{krate}.wasm"));
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen.input_path(&input).out_name(out_name).typescript(false);
     // `TRIBEFUND_WASM_NAMES=1` keeps function names, for `twiggy top www/pkg/widget_bg.wasm`.
@@ -101,7 +120,7 @@ fn build_one(
         "no-modules" => bindgen.no_modules(true)?,
         other => anyhow::bail!("wasm-pack.toml: unsupported bindgen target {other:?}"),
     };
-    bindgen.generate(&out_dir).with_context(|| format!("running wasm-bindgen on {}", input.display()))?;
+    bindgen.generate(out_dir).with_context(|| format!("running wasm-bindgen on {}", input.display()))?;
 
     let output = Output {
         js: out_dir.join(format!("{out_name}.js")),
