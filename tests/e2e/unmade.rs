@@ -135,3 +135,70 @@ async fn backers_of_a_value_not_made_may_choose_one_that_is_and_are_charged_for_
     assert_eq!(charged.len(), 2, "the small pledge and the chooser's: {charged:?}");
     assert_eq!(app.campaign("offer").await.raised, 2_000);
 }
+
+#[tokio::test]
+async fn a_backer_without_the_wasm_chooses_a_value_that_is_made_with_the_receipts_plain_form() {
+    let Some((app, stripe)) = start().await else { return };
+    create(&app, &campaign("plain", 4, Funding::AllOrNothing, Unmade::Switch)).await;
+    let (_chooser, chooser) = pledge(&app, &stripe, "plain", "L").await;
+    let (_small, small) = pledge(&app, &stripe, "plain", "S").await;
+    eventually(WAIT, "the campaign settled and the made value charged", || async {
+        (receipt(&app, &small).await["payment"]["status"] == "paid").then_some(())
+    })
+    .await;
+    assert!(receipt(&app, &chooser).await["choose_by"].is_string());
+
+    let page = app.text(&format!("/r/{chooser}?lang=en&view=embed")).await;
+    let action = format!("/r/{chooser}/options?view=embed&amp;lang=en&amp;theme=light");
+    assert!(
+        page.contains(&format!(r#"method="post" action="{action}"#)),
+        "the chooser posts without the wasm: {page}"
+    );
+    let post = |pairs: Vec<(String, String)>| {
+        let url = app.url(&format!("/r/{chooser}/options?view=embed&lang=en"));
+        let client = app.client.clone();
+        async move { client.post(url).form(&pairs).send().await.unwrap() }
+    };
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+
+    let refused = post(vec![pair("choose.size", "L")]).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("data-testid=\"choose-refused\"") && page.contains("Is not made"), "{page}");
+    assert!(page.contains("data-testid=\"choose\""), "the chooser is offered again: {page}");
+    assert_eq!(post(vec![pair("choose.colour", "red")]).await.status(), 422, "an option it does not have");
+    let junk: Vec<(String, String)> = (0..200).map(|i| (format!("choose.x{i}"), "<script>".into())).collect();
+    let junk = post(junk).await;
+    assert_eq!(junk.status(), 422);
+    assert!(!junk.text().await.unwrap().contains("<script>"), "what was posted is never echoed unescaped");
+    assert_eq!(
+        post(vec![pair("choose.size", &"S".repeat(20_000))]).await.status(),
+        413,
+        "over the pages' 16 KB"
+    );
+    assert_eq!(receipt(&app, &chooser).await["options"]["size"], "L", "nothing changed by a refusal");
+    let elsewhere =
+        app.client.post(app.url(&format!("/r/{}/options", "0".repeat(64)))).form(&[pair("choose.size", "S")]);
+    assert_eq!(elsewhere.send().await.unwrap().status(), 404);
+
+    // Four taps at once: one choice is taken, the others are told it was already made.
+    let taps = futures::future::join_all((0..4).map(|_| post(vec![pair("choose.size", "S")]))).await;
+    let statuses: Vec<u16> = taps.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 303 || *s == 422), "{statuses:?}");
+    let back = taps.iter().find(|r| r.status() == 303).unwrap();
+    assert_eq!(back.headers()["location"], format!("/r/{chooser}?view=embed&lang=en&theme=light").as_str());
+    let again = post(vec![pair("choose.size", "S")]).await.text().await.unwrap();
+    assert!(again.contains("This pledge no longer waits for a choice."), "{again}");
+
+    eventually(WAIT, "the chosen value charged", || async {
+        (receipt(&app, &chooser).await["payment"]["status"] == "paid").then_some(())
+    })
+    .await;
+    assert_eq!(receipt(&app, &chooser).await["options"]["size"], "S");
+    assert_eq!(
+        stripe.payment_intents().await.len(),
+        2,
+        "charged once for the choice, once for the small pledge"
+    );
+}

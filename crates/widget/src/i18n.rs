@@ -5,6 +5,7 @@
 //! always agree.
 
 use domain::progress::TimeLeft;
+use domain::wire::Problem;
 use domain::{FieldError, Status};
 use serde::{Deserialize, Serialize};
 
@@ -216,6 +217,17 @@ impl Lang {
         }
     }
 
+    /// Why a choice of values that are made was refused, in the reader's words.
+    pub fn choose_refused(self, problem: &Problem) -> String {
+        if let Some(code) = problem.codes.values().next() {
+            return self.field_error(code);
+        }
+        match problem.kind.as_str() {
+            "/problems/not-payable" => self.text().choose_closed.to_owned(),
+            kind => self.problem(kind).map_or_else(|| problem.detail.clone(), str::to_owned),
+        }
+    }
+
     pub fn field_error(self, error: &FieldError) -> String {
         match (self, error) {
             (Lang::En, FieldError::Required) => "Required".to_owned(),
@@ -301,6 +313,7 @@ pub struct Text {
     pub choose_prompt: &'static str,
     pub choose: &'static str,
     pub value_chosen: &'static str,
+    pub choose_closed: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
     pub receipt: &'static str,
@@ -366,6 +379,7 @@ pub static EN: Text = Text {
     choose_prompt: "Choose a value that is made instead, or your pledge is cancelled and refunded after",
     choose: "Choose",
     value_chosen: "Thank you: your choice is saved, and your pledge stands.",
+    choose_closed: "This pledge no longer waits for a choice.",
     copy: "Copy",
     copied: "Copied",
     receipt: "Your receipt",
@@ -431,6 +445,7 @@ pub static ZH: Text = Text {
     choose_prompt: "请改选一个已成团的款式，否则你的支持将被取消并退款，截止时间：",
     choose: "确认改选",
     value_chosen: "已保存你的选择，你的支持继续有效。",
+    choose_closed: "这笔支持已无需改选。",
     copy: "复制",
     copied: "已复制",
     receipt: "查看凭证",

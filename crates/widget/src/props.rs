@@ -72,6 +72,12 @@ pub struct Receipt {
     /// Until when the backer may choose a value that is made instead of one that was not.
     #[serde(default)]
     pub choose_by: Option<domain::Timestamp>,
+    /// Set on the receipt page: where the value chooser posts when the wasm is not there to
+    /// send it, and why the last choice posted there was refused.
+    #[serde(default)]
+    pub choose_action: Option<String>,
+    #[serde(default)]
+    pub choose_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

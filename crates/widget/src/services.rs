@@ -51,26 +51,24 @@ pub async fn pledge(
     read(response).await
 }
 
-/// Chooses, for a pledge whose value was not made, values that are: `Err` with what to tell
-/// the backer otherwise.
+/// Chooses, for a pledge whose value was not made, values that are.
 pub async fn choose_options(
     token: &str,
     options: std::collections::BTreeMap<String, String>,
-) -> Result<(), String> {
-    let choice = domain::wire::OptionsChoice { options };
-    let body = json::options_choice(&choice);
+) -> Result<(), ApiError> {
+    let body = json::options_choice(&domain::wire::OptionsChoice { options });
     let sent = Request::post(&format!("/api/v1/receipts/{token}/options"))
         .header("Content-Type", "application/json")
         .body(body)
-        .map_err(|e| e.to_string())?
+        .map_err(|_| ApiError::Network)?
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| ApiError::Network)?;
     if sent.ok() {
         return Ok(());
     }
-    let text = sent.text().await.unwrap_or_default();
-    Err(json::from_text::<Problem>(&text).map(|p| p.detail).unwrap_or(text))
+    let text = sent.text().await.map_err(|_| ApiError::Network)?;
+    Err(json::from_text::<Problem>(&text).map_or(ApiError::Network, ApiError::Problem))
 }
 
 async fn read<T: FromJson>(response: gloo_net::http::Response) -> Result<T, ApiError> {

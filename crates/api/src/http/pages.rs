@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/c/{id}", get(share))
         .route("/r/{token}", get(receipt))
         .route("/r/{token}/cancel", post(cancel))
+        .route("/r/{token}/options", post(choose))
 }
 
 /// Query parameters every page takes; the loader forwards them from `data-*` attributes.
@@ -276,15 +277,26 @@ async fn receipt(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     super::receipt_allowed(&state, peer, &headers)?;
-    let lang = query.lang(&headers);
-    let found = if is_receipt_token(&token) { state.store.receipt(&token).await? } else { None };
+    receipt_page(&state, &token, &query, &headers, None).await
+}
+
+/// The receipt page; `refused` says why a choice of values posted from it was refused.
+async fn receipt_page(
+    state: &AppState,
+    token: &str,
+    query: &PageQuery,
+    headers: &HeaderMap,
+    refused: Option<String>,
+) -> Result<Response, Error> {
+    let lang = query.lang(headers);
+    let found = if is_receipt_token(token) { state.store.receipt(token).await? } else { None };
     let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
-        return Ok(not_found(&state, lang));
+        return Ok(not_found(state, lang));
     };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let accepted = crate::store::Accepted { pledge, replayed: true };
-    let links = created(&state, &headers, &accepted);
-    let payment = crate::payments::info(&state, &accepted.pledge);
+    let links = created(state, headers, &accepted);
+    let payment = crate::payments::info(state, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
     let receipt = Receipt {
@@ -303,6 +315,8 @@ async fn receipt(
         recruits: p.recruits,
         recruited_amount: p.recruited_amount,
         payment,
+        choose_action: Some(format!("/r/{token}/options?{}", query.carry(lang))),
+        choose_problem: refused.clone(),
     };
     let (page, shell) = match query.view.as_deref() {
         Some("embed") => (Page::Embed, Shell::Frame),
@@ -316,16 +330,17 @@ async fn receipt(
         now: crate::now().unix(),
         form: FormState::default(),
         receipt: Some(receipt),
-        wechat: in_wechat(&headers),
+        wechat: in_wechat(headers),
         accent: query.accent(),
     };
     let extras = render::Extras {
-        base: super::base_url(&state, &headers),
+        base: super::base_url(state, headers),
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
         after: String::new(),
     };
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut response =
-        html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras, &state.assets).await);
+        html_page(state, status, &entry, render::page(props, shell, &extras, &state.assets).await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
@@ -349,6 +364,33 @@ async fn cancel(
         }
         Err(Refusal::NotFound) => Ok(not_found(&state, query.lang(&headers))),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The receipt's value chooser as a plain form (`choose.{option}=value`, as the wasm's
+/// chooser names its selects): switches as the API does, then shows the receipt again; a
+/// refusal shows it with the reason beside the chooser.
+async fn choose(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    super::receipt_allowed(&state, peer, &headers)?;
+    let options =
+        pairs.into_iter().filter_map(|(k, v)| Some((k.strip_prefix("choose.")?.to_owned(), v))).collect();
+    let choice = domain::wire::OptionsChoice { options };
+    let lang = query.lang(&headers);
+    match crate::payments::unmade::switch(&state, &token, &choice).await {
+        Ok(()) => Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(lang))).into_response()),
+        Err(Error::NotFound) => Ok(not_found(&state, lang)),
+        Err(refused @ (Error::Invalid(_) | Error::NotPayable)) => {
+            let why = lang.choose_refused(&refused.problem());
+            receipt_page(&state, &token, &query, &headers, Some(why)).await
+        }
+        Err(other) => Err(other),
     }
 }
 

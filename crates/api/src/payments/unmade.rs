@@ -34,10 +34,17 @@ pub(super) async fn choose(
     crate::error::Json(choice): crate::error::Json<OptionsChoice>,
 ) -> Result<Response, Error> {
     crate::http::receipt_allowed(&state, peer, &headers)?;
-    if !crate::http::pages::is_receipt_token(&token) {
+    switch(&state, &token, &choice).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Switches the pledge behind `token` to the values chosen, each of which must be made;
+/// the card is charged after. The API and the receipt page's plain form both come here.
+pub(crate) async fn switch(state: &AppState, token: &str, choice: &OptionsChoice) -> Result<(), Error> {
+    if !crate::http::pages::is_receipt_token(token) {
         return Err(Error::NotFound);
     }
-    let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
+    let pledge = state.store.receipt(token).await?.ok_or(Error::NotFound)?;
     let (Some(tier), Some(entry)) = (pledge.tier_id.clone(), state.hub.get(&pledge.campaign_id)) else {
         return Err(Error::NotPayable);
     };
@@ -75,7 +82,7 @@ pub(super) async fn choose(
     match state.store.switch_options(at, &pledge.options, &new, now).await? {
         Switched::Done(counts) => {
             entry.publish(*counts, now);
-            Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+            Ok(())
         }
         Switched::NotOffered => Err(Error::NotPayable),
     }

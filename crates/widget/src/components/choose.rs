@@ -15,6 +15,10 @@ pub(super) struct ChooseProps {
     pub token: String,
     pub choose_by: Timestamp,
     pub lang: Lang,
+    /// Where the form posts when the wasm is not there to send it (the receipt page's).
+    pub action: Option<String>,
+    /// Why the choice posted there was refused.
+    pub problem: Option<String>,
 }
 
 #[function_component]
@@ -39,14 +43,19 @@ pub(super) fn Choose(props: &ChooseProps) -> Html {
             .filter_map(|(name, made)| Some((name.clone(), made.first()?.clone())))
             .collect::<BTreeMap<_, _>>()
     });
-    let outcome = use_state(|| None::<Result<(), String>>);
+    let outcome = use_state(|| props.problem.clone().map(Err::<(), String>));
     let on_submit = {
-        let (picked, outcome, token) = (picked.clone(), outcome.clone(), props.token.clone());
+        let (picked, outcome, token, lang) =
+            (picked.clone(), outcome.clone(), props.token.clone(), props.lang);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (choice, outcome, token) = ((*picked).clone(), outcome.clone(), token.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                outcome.set(Some(crate::services::choose_options(&token, choice).await));
+                let chosen = crate::services::choose_options(&token, choice).await;
+                outcome.set(Some(chosen.map_err(|e| match e {
+                    crate::services::ApiError::Problem(problem) => lang.choose_refused(&problem),
+                    crate::services::ApiError::Network => lang.text().network_error.to_owned(),
+                })));
             });
         })
     };
@@ -55,7 +64,7 @@ pub(super) fn Choose(props: &ChooseProps) -> Html {
     }
     let by = props.choose_by.to_string().get(..16).unwrap_or_default().replace('T', " ");
     html! {
-        <form class="tf-choose" data-testid="choose" onsubmit={on_submit}>
+        <form class="tf-choose" data-testid="choose" method="post" action={props.action.clone()} onsubmit={on_submit}>
             <p>{ format!("{} {by} UTC", text.choose_prompt) }</p>
             { for offers.iter().map(|(name, made)| {
                 let (picked, key) = (picked.clone(), name.clone());
@@ -76,7 +85,7 @@ pub(super) fn Choose(props: &ChooseProps) -> Html {
                 }
             }) }
             if let Some(Err(why)) = &*outcome {
-                <p class="tf-problem" role="alert">{ why }</p>
+                <p class="tf-problem" role="alert" data-testid="choose-refused">{ why }</p>
             }
             <button type="submit" data-testid="choose-submit">{ text.choose }</button>
         </form>

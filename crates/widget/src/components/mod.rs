@@ -157,6 +157,8 @@ fn submit(
                     recruited_amount: 0,
                     payment: created.payment,
                     choose_by: None,
+                    choose_action: None,
+                    choose_problem: None,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     campaign.dispatch(fresh);

@@ -181,7 +181,10 @@ pub fn Thanks(props: &ThanksProps) -> Html {
             { for not_made.into_iter().map(|note| html! { <p class="tf-problem" data-testid="below-batch">{ note }</p> }) }
             if let (Some(by), Some(tier), false) = (r.choose_by, tier, r.cancelled) {
                 <super::choose::Choose tier={tier.clone()} options={r.options.clone()} lang={lang} choose_by={by}
-                    token={r.receipt_url.rsplit('/').next().unwrap_or_default().to_owned()} />
+                    token={r.receipt_url.rsplit('/').next().unwrap_or_default().to_owned()}
+                    action={r.choose_action.clone()} problem={r.choose_problem.clone()} />
+            } else if let Some(why) = &r.choose_problem {
+                <p class="tf-problem" role="alert" data-testid="choose-refused">{ why }</p>
             }
             if status == Status::Cancelled {
                 <p class="tf-problem" data-testid="campaign-cancelled">{ text.cancelled_campaign }</p>
@@ -291,6 +294,8 @@ mod tests {
         let receipt = Receipt {
             payment: None,
             choose_by: None,
+            choose_action: None,
+            choose_problem: None,
             pledge_id: "p".into(),
             name: "Mei".into(),
             amount: 100,

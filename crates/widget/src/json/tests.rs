@@ -105,6 +105,8 @@ fn the_page_props_read_back_equal_with_a_receipt_and_a_refused_form() {
             recruited_amount: 40_000,
             payment: Some(payment()),
             choose_by: Some(Timestamp::from_unix(1_790_000_000)),
+            choose_action: Some("/r/t/options?lang=zh-CN".into()),
+            choose_problem: Some("已结束".into()),
         }),
         wechat: true,
         accent: Some("#aa3300".into()),

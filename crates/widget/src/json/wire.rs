@@ -240,6 +240,8 @@ impl FromJson for Receipt {
             recruited_amount: j.def("recruited_amount")?,
             payment: j.opt("payment")?,
             choose_by: j.opt("choose_by")?,
+            choose_action: j.opt("choose_action")?,
+            choose_problem: j.opt("choose_problem")?,
         })
     }
 }
