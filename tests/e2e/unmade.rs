@@ -202,3 +202,54 @@ async fn a_backer_without_the_wasm_chooses_a_value_that_is_made_with_the_receipt
         "charged once for the choice, once for the small pledge"
     );
 }
+
+#[tokio::test]
+async fn in_chromium_a_backer_chooses_a_made_value_with_the_wasm_and_another_without_it() {
+    use crate::browser::{WAIT as SHOWN, hydrated, shows};
+    use fantoccini::Locator;
+    let Some((app, stripe)) = start().await else { return };
+    create(&app, &campaign("both", 4, Funding::AllOrNothing, Unmade::Switch)).await;
+    let (_with, with) = pledge(&app, &stripe, "both", "L").await;
+    let (_without, without) = pledge(&app, &stripe, "both", "L").await;
+    let (_small, small) = pledge(&app, &stripe, "both", "S").await;
+    eventually(WAIT, "the campaign settled", || async {
+        (receipt(&app, &small).await["payment"]["status"] == "paid").then_some(())
+    })
+    .await;
+
+    let browser = tests::Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url(&format!("/r/{with}?lang=en"))).await.unwrap();
+    hydrated(c).await;
+    c.find(Locator::Css("[data-testid=choose-submit]")).await.unwrap().click().await.unwrap();
+    shows(
+        c,
+        "[data-testid=chosen]",
+        "Thank you: your choice is saved, and your pledge stands.",
+        "the wasm's answer",
+    )
+    .await;
+    browser.close().await;
+
+    let browser = tests::Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let refuse = "WebAssembly.instantiateStreaming = () => Promise.reject(new WebAssembly.CompileError('old')); \
+                  WebAssembly.instantiate = () => Promise.reject(new WebAssembly.CompileError('old'));";
+    browser.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": refuse })).await.unwrap();
+    let c = &browser.client;
+    c.goto(&app.url(&format!("/r/{without}?lang=en"))).await.unwrap();
+    c.find(Locator::Css("[data-testid=choose-submit]")).await.unwrap().click().await.unwrap();
+    eventually(SHOWN, "the receipt again, with the value chosen", || async {
+        crate::browser::text(c, ".tf-chosen").await.filter(|t| t.contains("size: S"))
+    })
+    .await;
+    assert!(c.find(Locator::Css("[data-testid=choose]")).await.is_err(), "nothing left to choose");
+    browser.close().await;
+
+    for token in [&with, &without] {
+        eventually(SHOWN, "each chooser charged for the made value", || async {
+            let r = receipt(&app, token).await;
+            (r["options"]["size"] == "S" && r["payment"]["status"] == "paid").then_some(())
+        })
+        .await;
+    }
+}
