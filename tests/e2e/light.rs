@@ -92,6 +92,34 @@ async fn what_a_fan_typed_before_the_wasm_arrived_is_kept_when_it_takes_over() {
 }
 
 #[tokio::test]
+async fn a_fans_mistake_is_told_in_their_language_from_the_servers_codes_and_fixing_it_pledges_once() {
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=zh-CN"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/embed/demo?lang=zh-CN")).await.unwrap();
+    hydrated(c).await;
+    fill(c, "contact", "fan@example.com").await;
+    fill(c, "amount", "1").await;
+    c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shows(c, "#err-name", "必填", "the server's code for the blank name, in Chinese").await;
+    shows(c, "[data-testid=problem]", "请检查标出的内容。", "what to do, in Chinese").await;
+    shows(c, "#err-amount", "不能低于该档位价格", "below the tier's price, in Chinese").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/embed/demo", "refused in place, by the wasm");
+
+    fill(c, "name", "梅").await;
+    fill(c, "amount", "299").await;
+    let thanks = submit_pledge(c).await;
+    assert!(thanks.contains("梅"), "{thanks}");
+    assert_eq!(app.campaign("demo").await.backers, 1, "the same idempotency key, one pledge");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
     let app = spawn_app().await;
     let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
