@@ -221,13 +221,15 @@ impl Store {
         .map_err(Into::into)
     }
 
-    /// A delivery the receiver took; its endpoint's run of failures ends.
+    /// A delivery the receiver took; its endpoint's run of failures ends. The run ends
+    /// first, so whoever sees the delivery done also sees the run ended (a crash between
+    /// the two leaves the delivery to be sent again, which is what the receiver expects).
     pub async fn delivered(&self, due: &Due, now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"))
-            .bind(now.unix()).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
         on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"))
             .bind(&due.endpoint_id).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"))
+            .bind(now.unix()).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
         Ok(())
     }
 
