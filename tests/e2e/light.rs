@@ -20,6 +20,17 @@ async fn wasm_fetched(c: &Client) -> Vec<String> {
     serde_json::from_value(listed).unwrap()
 }
 
+/// Makes every page in `browser` have a WebAssembly that refuses the module, as Safari 15
+/// does with the features Rust enables by default.
+pub(crate) async fn refuse_wasm(browser: &Browser) {
+    let refuse = "WebAssembly.instantiateStreaming = () => Promise.reject(new WebAssembly.CompileError('unsupported')); \
+                  WebAssembly.instantiate = () => Promise.reject(new WebAssembly.CompileError('unsupported'));";
+    browser
+        .cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": refuse }))
+        .await
+        .unwrap();
+}
+
 /// A pledge of ¥5,000 (a tenth of the demo's goal) from someone else.
 async fn pledge_elsewhere(app: &TestApp) {
     let body = serde_json::json!({ "amount": 500_000, "name": "Elsewhere", "contact": "else@example.com" });
@@ -123,13 +134,7 @@ async fn a_fans_mistake_is_told_in_their_language_from_the_servers_codes_and_fix
 async fn where_the_wasm_fails_to_compile_the_page_keeps_working_and_moving() {
     let app = spawn_app().await;
     let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
-    // WebAssembly is there but refuses the module, as Safari 15 does with newer features.
-    let refuse = "WebAssembly.instantiateStreaming = () => Promise.reject(new WebAssembly.CompileError('unsupported')); \
-                  WebAssembly.instantiate = () => Promise.reject(new WebAssembly.CompileError('unsupported'));";
-    browser
-        .cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": refuse }))
-        .await
-        .unwrap();
+    refuse_wasm(&browser).await;
     let c = &browser.client;
     open_embed(&app, c).await;
     c.find(Locator::Css("[name=name]")).await.unwrap().click().await.unwrap();

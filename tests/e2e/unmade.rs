@@ -47,6 +47,27 @@ async fn receipt(app: &TestApp, token: &str) -> Value {
     app.json(&format!("/api/v1/receipts/{token}")).await
 }
 
+/// A `switch` campaign ending in 4 s with a one-unit pledge for each of `sizes` (the last a
+/// made value), once it has settled: their receipt tokens.
+async fn settled_with<const N: usize>(
+    app: &TestApp,
+    stripe: &Localstripe,
+    id: &str,
+    sizes: [&str; N],
+) -> [String; N] {
+    create(app, &campaign(id, 4, Funding::AllOrNothing, Unmade::Switch)).await;
+    let mut tokens = Vec::new();
+    for size in sizes {
+        tokens.push(pledge(app, stripe, id, size).await.1);
+    }
+    let made = tokens.last().expect("a pledge of a made value");
+    eventually(WAIT, "the campaign settled and the made value charged", || async {
+        (receipt(app, made).await["payment"]["status"] == "paid").then_some(())
+    })
+    .await;
+    tokens.try_into().expect("a token for each size")
+}
+
 async fn create(app: &TestApp, campaign: &CampaignInput) {
     let response =
         app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(campaign).send().await.unwrap();
@@ -83,15 +104,7 @@ async fn backers_of_a_value_not_made_are_cancelled_and_refunded_when_the_creator
 #[tokio::test]
 async fn backers_of_a_value_not_made_may_choose_one_that_is_and_are_charged_for_it() {
     let Some((app, stripe)) = start().await else { return };
-    create(&app, &campaign("offer", 4, Funding::AllOrNothing, Unmade::Switch)).await;
-    let (_chooser, chooser) = pledge(&app, &stripe, "offer", "L").await;
-    let (_silent, silent) = pledge(&app, &stripe, "offer", "L").await;
-    let (_small, small) = pledge(&app, &stripe, "offer", "S").await;
-
-    eventually(WAIT, "the made value charged", || async {
-        (receipt(&app, &small).await["payment"]["status"] == "paid").then_some(())
-    })
-    .await;
+    let [chooser, silent, _small] = settled_with(&app, &stripe, "offer", ["L", "L", "S"]).await;
     let offered = receipt(&app, &chooser).await;
     assert_eq!(offered["payment"]["status"], "secured", "not charged for a value not made");
     let by = offered["choose_by"].as_str().expect("a time to choose").to_owned();
@@ -139,13 +152,7 @@ async fn backers_of_a_value_not_made_may_choose_one_that_is_and_are_charged_for_
 #[tokio::test]
 async fn a_backer_without_the_wasm_chooses_a_value_that_is_made_with_the_receipts_plain_form() {
     let Some((app, stripe)) = start().await else { return };
-    create(&app, &campaign("plain", 4, Funding::AllOrNothing, Unmade::Switch)).await;
-    let (_chooser, chooser) = pledge(&app, &stripe, "plain", "L").await;
-    let (_small, small) = pledge(&app, &stripe, "plain", "S").await;
-    eventually(WAIT, "the campaign settled and the made value charged", || async {
-        (receipt(&app, &small).await["payment"]["status"] == "paid").then_some(())
-    })
-    .await;
+    let [chooser, _small] = settled_with(&app, &stripe, "plain", ["L", "S"]).await;
     assert!(receipt(&app, &chooser).await["choose_by"].is_string());
 
     let page = app.text(&format!("/r/{chooser}?lang=en&view=embed")).await;
@@ -208,14 +215,7 @@ async fn in_chromium_a_backer_chooses_a_made_value_with_the_wasm_and_another_wit
     use crate::browser::{WAIT as SHOWN, hydrated, shows};
     use fantoccini::Locator;
     let Some((app, stripe)) = start().await else { return };
-    create(&app, &campaign("both", 4, Funding::AllOrNothing, Unmade::Switch)).await;
-    let (_with, with) = pledge(&app, &stripe, "both", "L").await;
-    let (_without, without) = pledge(&app, &stripe, "both", "L").await;
-    let (_small, small) = pledge(&app, &stripe, "both", "S").await;
-    eventually(WAIT, "the campaign settled", || async {
-        (receipt(&app, &small).await["payment"]["status"] == "paid").then_some(())
-    })
-    .await;
+    let [with, without, _small] = settled_with(&app, &stripe, "both", ["L", "L", "S"]).await;
 
     let browser = tests::Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
     let c = &browser.client;
@@ -232,9 +232,7 @@ async fn in_chromium_a_backer_chooses_a_made_value_with_the_wasm_and_another_wit
     browser.close().await;
 
     let browser = tests::Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
-    let refuse = "WebAssembly.instantiateStreaming = () => Promise.reject(new WebAssembly.CompileError('old')); \
-                  WebAssembly.instantiate = () => Promise.reject(new WebAssembly.CompileError('old'));";
-    browser.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": refuse })).await.unwrap();
+    crate::light::refuse_wasm(&browser).await;
     let c = &browser.client;
     c.goto(&app.url(&format!("/r/{without}?lang=en"))).await.unwrap();
     c.find(Locator::Css("[data-testid=choose-submit]")).await.unwrap().click().await.unwrap();
