@@ -81,7 +81,7 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Runs the property-based fuzzers (pledge and campaign JSON, the plain form, tokens, the
-/// event-stream recogniser) with many more cases than `test` gives them: 20,000 each
+/// event-stream recogniser, the widget's JSON parser) with many more cases than `test` gives them: 20,000 each
 /// unless `--cases N` says otherwise.
 fn fuzz(args: &[String]) -> anyhow::Result<()> {
     let cases = match args {
@@ -97,10 +97,13 @@ fn fuzz(args: &[String]) -> anyhow::Result<()> {
         "domain",
         "-p",
         "api",
+        "-p",
+        "widget",
         "--lib",
         "--",
         "fuzz",
         "events::tests",
+        "json::tests",
     ]);
     run_tests(&mut cmd)
 }

@@ -305,7 +305,49 @@ fn nesting_deeper_than_any_shape_is_refused_without_recursing_into_it() {
     assert!(parse(&fine).is_some());
 }
 
+/// Any JSON value, a few levels deep, with any strings and numbers.
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        any::<String>().prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..5)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// What the widget's parser should make of a value serde_json holds.
+fn expected(value: &serde_json::Value) -> Json {
+    match value {
+        serde_json::Value::Null => Json::Null,
+        serde_json::Value::Bool(b) => Json::Bool(*b),
+        serde_json::Value::Number(n) => n.as_i64().map_or(Json::Fraction, Json::Int),
+        serde_json::Value::String(s) => Json::Str(s.clone()),
+        serde_json::Value::Array(items) => Json::Array(items.iter().map(expected).collect()),
+        serde_json::Value::Object(members) => {
+            Json::Object(members.iter().map(|(k, v)| (k.clone(), expected(v))).collect())
+        }
+    }
+}
+
 proptest! {
+    #[test]
+    fn any_json_serde_writes_parses_to_the_same_tree(value in any_json()) {
+        let text = serde_json::to_string(&value).unwrap();
+        prop_assert_eq!(parse(&text), Some(expected(&value)));
+        prop_assert_eq!(parse(&serde_json::to_string_pretty(&value).unwrap()), Some(expected(&value)));
+    }
+
     #[test]
     fn any_text_survives_the_widgets_writing_and_serdes_reading(text in any::<String>()) {
         let written = Json::Str(text.clone()).to_text();
