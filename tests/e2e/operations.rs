@@ -13,7 +13,7 @@ fn pledge(n: u32) -> String {
 }
 
 /// The value of the sample whose line starts with `name` (labels included), if any.
-fn sample(metrics: &str, name: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics
         .lines()
         .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))?

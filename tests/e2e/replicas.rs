@@ -147,6 +147,17 @@ async fn one_campaign_created_on_two_replicas_at_once_exists_once() {
 async fn a_replica_whose_listener_was_cut_off_catches_up_by_resyncing() {
     use sqlx::Connection;
     let Some((a, b)) = spawn_replicas().await else { return };
+    let counters = |replica: &TestApp| {
+        let url = replica.metrics.clone();
+        let client = replica.client.clone();
+        async move {
+            let text = client.get(url).send().await.unwrap().text().await.unwrap();
+            let reconnects = crate::operations::sample(&text, "tribefund_listener_reconnects_total").unwrap();
+            (reconnects, crate::operations::sample(&text, "tribefund_reloads_total").unwrap())
+        }
+    };
+    let before = [counters(&a).await, counters(&b).await];
+    assert!(before.iter().all(|(reconnects, _)| *reconnects == 0.0), "{before:?}");
     let database = a.db_url.rsplit('/').next().unwrap().to_owned();
     let mut admin = sqlx::PgConnection::connect(&tests::postgres_admin_url()).await.unwrap();
     // Cut every listening connection, then pledge at once: the notification can be lost.
@@ -160,6 +171,15 @@ async fn a_replica_whose_listener_was_cut_off_catches_up_by_resyncing() {
     assert!(cut.rows_affected() >= 1, "the replicas' listeners were found");
     assert_eq!(a.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     sees(&b, "demo", 1).await;
+    // The metrics tell the operator what happened: each listener came back, and reloaded
+    // every campaign (anything may have changed while it was deaf).
+    for (replica, (_, reloads_before)) in [&a, &b].into_iter().zip(before) {
+        eventually(WAIT, "the reconnect and the reload counted", || async {
+            let (reconnects, reloads) = counters(replica).await;
+            (reconnects >= 1.0 && reloads > reloads_before).then_some(())
+        })
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -91,8 +91,12 @@ async fn listen(pool: PgPool, dirty: Arc<Dirty>, stats: Arc<super::stats::Stats>
                         .insert(notification.payload().to_owned());
                     dirty.wake.notify_one();
                 }
-                // The connection dropped; sqlx reconnects on the next call, and we resync.
-                Ok(None) => mark_everything(&dirty),
+                // The connection dropped: listen again on a new one, which counts the
+                // reconnect and resyncs (sqlx would reconnect by itself, uncounted).
+                Ok(None) => {
+                    tracing::warn!("the listening connection dropped; reconnecting");
+                    break;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "the listening connection failed; reconnecting");
                     break;
