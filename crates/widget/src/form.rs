@@ -212,17 +212,12 @@ impl FormState {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let options = tier
-            .map(|tier| {
-                tier.options
-                    .iter()
-                    .filter_map(|o| {
-                        let value = self.options.get(&option_key(&tier.id, &o.name))?;
-                        Some((o.name.clone(), value.clone()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut options = BTreeMap::new();
+        for option in tier.iter().flat_map(|tier| &tier.options) {
+            if let Some(value) = self.options.get(&option_key(&self.tier, &option.name)) {
+                options.insert(option.name.clone(), value.clone());
+            }
+        }
         Ok(PledgeRequest {
             tier: (!self.tier.is_empty()).then(|| self.tier.clone()),
             amount,

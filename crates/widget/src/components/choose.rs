@@ -38,10 +38,13 @@ pub(super) fn Choose(props: &ChooseProps) -> Html {
         })
         .collect();
     let picked = use_state(|| {
-        offers
-            .iter()
-            .filter_map(|(name, made)| Some((name.clone(), made.first()?.clone())))
-            .collect::<BTreeMap<_, _>>()
+        let mut picked = BTreeMap::new();
+        for (name, made) in &offers {
+            if let Some(first) = made.first() {
+                picked.insert(name.clone(), first.clone());
+            }
+        }
+        picked
     });
     let outcome = use_state(|| props.problem.clone().map(Err::<(), String>));
     let on_submit = {

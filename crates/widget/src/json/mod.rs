@@ -193,8 +193,14 @@ impl<T: FromJson> FromJson for Vec<T> {
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(json: &Json) -> Option<Self> {
         match json {
+            // Inserted one by one: `collect` would add a sort and a bulk build for each map
+            // type to the wasm, for maps of a few entries.
             Json::Object(members) => {
-                members.iter().map(|(k, v)| Some((k.clone(), T::from_json(v)?))).collect()
+                let mut map = BTreeMap::new();
+                for (key, value) in members {
+                    map.insert(key.clone(), T::from_json(value)?);
+                }
+                Some(map)
             }
             _ => None,
         }
