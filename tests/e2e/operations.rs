@@ -23,7 +23,7 @@ pub(crate) fn sample(metrics: &str, name: &str) -> Option<f64> {
         .ok()
 }
 
-async fn metrics(app: &TestApp) -> String {
+pub(crate) async fn metrics(app: &TestApp) -> String {
     app.client.get(&app.metrics).send().await.unwrap().text().await.unwrap()
 }
 

@@ -143,19 +143,17 @@ async fn one_campaign_created_on_two_replicas_at_once_exists_once() {
     sees(&b, "twin", 0).await;
 }
 
+/// The listener's reconnects and reloads, as the replica's metrics count them.
+async fn counters(replica: &TestApp) -> (f64, f64) {
+    let text = crate::operations::metrics(replica).await;
+    let reconnects = crate::operations::sample(&text, "tribefund_listener_reconnects_total").unwrap();
+    (reconnects, crate::operations::sample(&text, "tribefund_reloads_total").unwrap())
+}
+
 #[tokio::test]
 async fn a_replica_whose_listener_was_cut_off_catches_up_by_resyncing() {
     use sqlx::Connection;
     let Some((a, b)) = spawn_replicas().await else { return };
-    let counters = |replica: &TestApp| {
-        let url = replica.metrics.clone();
-        let client = replica.client.clone();
-        async move {
-            let text = client.get(url).send().await.unwrap().text().await.unwrap();
-            let reconnects = crate::operations::sample(&text, "tribefund_listener_reconnects_total").unwrap();
-            (reconnects, crate::operations::sample(&text, "tribefund_reloads_total").unwrap())
-        }
-    };
     let before = [counters(&a).await, counters(&b).await];
     assert!(before.iter().all(|(reconnects, _)| *reconnects == 0.0), "{before:?}");
     let database = a.db_url.rsplit('/').next().unwrap().to_owned();

@@ -299,6 +299,7 @@ async fn receipt_page(
     let payment = crate::payments::info(state, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let receipt = Receipt {
         choose_by,
         pledge_id: p.id,
@@ -316,7 +317,7 @@ async fn receipt_page(
         recruited_amount: p.recruited_amount,
         payment,
         choose_action: Some(format!("/r/{token}/options?{}", query.carry(lang))),
-        choose_problem: refused.clone(),
+        choose_problem: refused,
     };
     let (page, shell) = match query.view.as_deref() {
         Some("embed") => (Page::Embed, Shell::Frame),
@@ -338,7 +339,6 @@ async fn receipt_page(
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
         after: String::new(),
     };
-    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut response =
         html_page(state, status, &entry, render::page(props, shell, &extras, &state.assets).await);
     // The receipt link is a bearer secret: keep it out of caches and Referer headers.
