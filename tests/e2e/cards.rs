@@ -13,26 +13,26 @@ use std::time::Duration;
 use tests::cards::{CARD_DECLINED, CARD_DECLINED_AT_CHARGE, CARD_OK, WEBHOOK_SECRET};
 use tests::{Engine, Localstripe, Options, Receiver, TestApp, eventually};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-async fn card_app(engine: Engine) -> Option<(TestApp, Localstripe)> {
+pub(crate) async fn card_app(engine: Engine) -> Option<(TestApp, Localstripe)> {
     let stripe = Localstripe::start().await?;
     let options = Options { stripe: Some(stripe.settings()), ..Options::default() };
     let app = tests::spawn_app_on_with(engine, options).await?;
     Some((app, stripe))
 }
 
-fn cards(campaign: CampaignInput, funding: Funding, goal: i64) -> CampaignInput {
+pub(crate) fn cards(campaign: CampaignInput, funding: Funding, goal: i64) -> CampaignInput {
     CampaignInput { payments: PaymentMode::Stripe, funding, goal, ..campaign }
 }
 
-async fn create(app: &TestApp, campaign: &CampaignInput) {
+pub(crate) async fn create(app: &TestApp, campaign: &CampaignInput) {
     let response =
         app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(campaign).send().await.unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
-async fn pledge(app: &TestApp, campaign: &str, units: u32) -> PledgeCreated {
+pub(crate) async fn pledge(app: &TestApp, campaign: &str, units: u32) -> PledgeCreated {
     let body = json!({
         "tier": "limited", "quantity": units, "amount": 1_000 * i64::from(units),
         "options": { "size": "S" }, "name": "Fan", "contact": "fan@example.com"
@@ -42,31 +42,31 @@ async fn pledge(app: &TestApp, campaign: &str, units: u32) -> PledgeCreated {
     response.json().await.unwrap()
 }
 
-fn token(created: &PledgeCreated) -> String {
+pub(crate) fn token(created: &PledgeCreated) -> String {
     created.receipt_url.rsplit('/').next().unwrap().to_owned()
 }
 
-async fn post(app: &TestApp, path: &str) -> reqwest::Response {
+pub(crate) async fn post(app: &TestApp, path: &str) -> reqwest::Response {
     app.client.post(app.url(path)).send().await.unwrap()
 }
 
 /// Saves `card` as the backer's browser does, then tells the server: the payment after.
-async fn save_card(app: &TestApp, stripe: &Localstripe, created: &PledgeCreated, card: &str) -> PaymentInfo {
+pub(crate) async fn save_card(app: &TestApp, stripe: &Localstripe, created: &PledgeCreated, card: &str) -> PaymentInfo {
     let secret = created.payment.as_ref().and_then(|p| p.client_secret.clone()).expect("a client secret");
     stripe.confirm_setup(&secret, card).await;
     confirm(app, &token(created)).await
 }
 
-async fn confirm(app: &TestApp, token: &str) -> PaymentInfo {
+pub(crate) async fn confirm(app: &TestApp, token: &str) -> PaymentInfo {
     serde_json::from_value(app.post_json(&format!("/api/v1/receipts/{token}/payment/confirm")).await).unwrap()
 }
 
-async fn status(app: &TestApp, created: &PledgeCreated) -> String {
+pub(crate) async fn status(app: &TestApp, created: &PledgeCreated) -> String {
     let receipt = app.json(&format!("/api/v1/receipts/{}", token(created))).await;
     receipt["payment"]["status"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn settled_status(app: &TestApp, created: &PledgeCreated, wanted: &str) {
+pub(crate) async fn settled_status(app: &TestApp, created: &PledgeCreated, wanted: &str) {
     eventually(WAIT, &format!("the payment {wanted}"), || async {
         (status(app, created).await == wanted).then_some(())
     })
@@ -198,12 +198,12 @@ async fn a_card_declined_when_saved_leaves_the_pledge_pending_for_another_card()
 }
 
 /// A Stripe event as Stripe signs it, at `at` (Unix seconds).
-fn signed(event: &Value, secret: &str, at: i64) -> (String, String) {
+pub(crate) fn signed(event: &Value, secret: &str, at: i64) -> (String, String) {
     let body = event.to_string();
     (api::webhooks::deliver::signature(secret, at, &body), body)
 }
 
-async fn send_event(app: &TestApp, (signature, body): (String, String)) -> u16 {
+pub(crate) async fn send_event(app: &TestApp, (signature, body): (String, String)) -> u16 {
     let response = app
         .client
         .post(app.url("/webhooks/stripe"))

@@ -19,6 +19,7 @@ mod events;
 mod faults;
 mod hardening;
 mod light;
+mod money;
 mod openapi;
 mod operations;
 mod pages;

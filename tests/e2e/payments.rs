@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::json;
 use tests::{Receiver, TestApp, store_test};
 
-fn manual(id: &str, limit: u32) -> CampaignInput {
+pub(crate) fn manual(id: &str, limit: u32) -> CampaignInput {
     CampaignInput {
         payments: PaymentMode::Manual,
         manual_payment: Some(ManualPayment {
@@ -21,11 +21,11 @@ fn manual(id: &str, limit: u32) -> CampaignInput {
     }
 }
 
-async fn create(app: &TestApp, campaign: CampaignInput) -> reqwest::Response {
+pub(crate) async fn create(app: &TestApp, campaign: CampaignInput) -> reqwest::Response {
     app.creator(Method::POST, "/api/v1/campaigns", &app.demo_key).json(&campaign).send().await.unwrap()
 }
 
-async fn pledge(app: &TestApp, campaign: &str, units: u32) -> reqwest::Response {
+pub(crate) async fn pledge(app: &TestApp, campaign: &str, units: u32) -> reqwest::Response {
     let body = json!({
         "tier": "limited", "quantity": units, "amount": 1_000 * i64::from(units),
         "options": { "size": "S" }, "name": "Fan", "contact": "fan@example.com"
@@ -33,7 +33,7 @@ async fn pledge(app: &TestApp, campaign: &str, units: u32) -> reqwest::Response 
     app.post_pledge(campaign, body.to_string()).await
 }
 
-async fn mark_paid(app: &TestApp, key: &str, campaign: &str, pledge: &str) -> reqwest::Response {
+pub(crate) async fn mark_paid(app: &TestApp, key: &str, campaign: &str, pledge: &str) -> reqwest::Response {
     let path = format!("/api/v1/campaigns/{campaign}/pledges/{pledge}/paid");
     app.creator(Method::POST, &path, key).send().await.unwrap()
 }

@@ -5,7 +5,9 @@
 //! replica's round here charges what is due, each pledge claimed by one replica), and
 //! never when it fails. A declined charge leaves the pledge `failed` with seven days to save
 //! another card through the receipt, which is then charged at once. A paid pledge the backer
-//! cancels is refunded through Stripe.
+//! cancels is refunded through Stripe. No card is charged for a cancelled or failed
+//! campaign: cancellation and failure void every pledge not paid in their own transaction
+//! (so no later set-up, save or charge moves it), and every paid card is refunded.
 //!
 //! Nothing the browser says is believed: the server reads every intent back from Stripe.
 
@@ -13,7 +15,7 @@ use super::stripe::{Charge, SetupIntent, Stripe, StripeError};
 use crate::error::Error;
 use crate::startup::AppState;
 use crate::store::StoredPledge;
-use crate::store::cards::Card;
+use crate::store::cards::{Card, Due};
 use crate::store::payments::{Move, Moved};
 use domain::webhooks::EventType;
 use domain::{Funding, PaymentStatus, Timestamp};
@@ -193,10 +195,11 @@ async fn charge_claimed(
     Ok(Charged { intent, failure: Some(failure), status })
 }
 
-/// A charge that went through. A pledge cancelled while its charge was on its way is paid
-/// too (and then refunded by the round): money taken is never left unrecorded.
+/// A charge that went through. A pledge cancelled, or voided with its campaign, while its
+/// charge was on its way is paid too (and then refunded by the round): money taken is
+/// never left unrecorded.
 const PAY: Move = Move {
-    from: &[PaymentStatus::Secured],
+    from: &[PaymentStatus::Secured, PaymentStatus::Void],
     to: PaymentStatus::Paid,
     due_at: None,
     cancelled_too: true,
@@ -220,7 +223,8 @@ pub async fn paid(state: &AppState, pledge: &str, intent: &str) -> anyhow::Resul
     move_to(state, pledge, PAY, crate::now()).await.map(|_| ())
 }
 
-/// Refunds `pledge` if it was paid and then cancelled, and no other replica is at it.
+/// Refunds `pledge` if it was paid and its money must go back (the pledge or its campaign
+/// was cancelled, or the campaign failed), and no other replica is at it.
 pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
     let Some(stripe) = state.stripe.as_ref() else { return Ok(()) };
     let now = crate::now();
@@ -228,10 +232,8 @@ pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     let card = state.store.card(pledge).await?.unwrap_or_default();
-    let (intent, failure) = match (&card, state.store.pledge_by_id(pledge).await?) {
-        (Card { payment_intent: Some(intent), .. }, Some(p))
-            if p.cancelled && p.payment == Some(PaymentStatus::Paid) =>
-        {
+    let (intent, failure) = match (&card, state.store.card_due(pledge).await?) {
+        (Card { payment_intent: Some(intent), .. }, Some(Due::Refund)) => {
             match stripe.refund(intent, pledge).await {
                 Ok(()) => {
                     const REFUND: Move = Move {
@@ -289,8 +291,8 @@ fn provider(error: StripeError) -> Error {
 }
 
 /// Every replica, every two seconds: charges saved cards of campaigns that succeeded,
-/// refunds paid pledges that were cancelled, and lets go of cards that will never be
-/// charged (each claimed by one replica).
+/// refunds paid pledges that were cancelled or whose campaign was cancelled or failed,
+/// and lets go of cards that will never be charged (each claimed by one replica).
 pub(crate) fn spawn(state: AppState) {
     if state.stripe.is_none() {
         return;
@@ -307,12 +309,11 @@ pub(crate) fn spawn(state: AppState) {
 
 /// One round of [`spawn`]'s work; public for tests.
 pub async fn round(state: &AppState) -> anyhow::Result<()> {
-    for pledge in state.store.cards_due(crate::now(), PER_ROUND).await? {
-        let Some(found) = state.store.pledge_by_id(&pledge).await? else { continue };
-        let done = match found.payment {
-            Some(PaymentStatus::Paid) if found.cancelled => refund(state, &pledge).await,
-            Some(PaymentStatus::Secured) if !found.cancelled => charge(state, &pledge).await.map(|_| ()),
-            _ => release(state, &pledge).await,
+    for (pledge, due) in state.store.cards_due(crate::now(), PER_ROUND).await? {
+        let done = match due {
+            Due::Charge => charge(state, &pledge).await.map(|_| ()),
+            Due::Refund => refund(state, &pledge).await,
+            Due::Release => release(state, &pledge).await,
         };
         if let Err(e) = done {
             tracing::warn!(error = %e, pledge, "a card will be tried again");

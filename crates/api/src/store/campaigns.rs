@@ -84,15 +84,20 @@ impl Store {
         finish(&mut conn, edited).await
     }
 
-    /// Cancels campaign `id` of `site`; cancelling again changes nothing.
+    /// Cancels campaign `id` of `site`; cancelling again changes nothing. In the same
+    /// transaction every pledge whose money was not taken becomes `void`, so no card is
+    /// saved or charged for it afterwards; paid cards are refunded by `payments::cards`.
     pub async fn cancel_campaign(&self, site: &str, id: &str, now: Timestamp) -> anyhow::Result<Edited<()>> {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let cancelled: anyhow::Result<Edited<()>> = async {
             let Some(campaign) = lock(&mut conn, site, id).await? else { return Ok(Edited::NotFound) };
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
                 "UPDATE campaigns SET cancelled_at = ?, revision = revision + 1, seq = seq + 1 WHERE id = ? AND cancelled_at IS NULL"
-            )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|_| ()))?;
+            )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            if changed == 1 {
+                super::payments::void_unpaid(&mut conn, id).await?;
+            }
             notify(&mut conn, id).await?;
             Ok(Edited::Done(Box::new((campaign, counts(&mut conn, id).await?))))
         }

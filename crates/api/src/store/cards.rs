@@ -10,6 +10,53 @@ use domain::Timestamp;
 /// (the claimer stopped midway): longer than a call to Stripe may take.
 pub const CLAIM_LEASE_SECS: i64 = 120;
 
+/// What a card pledge is due, one rule for the round's search and for the recheck under a
+/// claim (see `due!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// A saved card of a campaign that succeeded (and was not cancelled), not waiting for
+    /// its backer to choose a value that is made.
+    Charge,
+    /// A paid card whose money must go back: the pledge was cancelled, or its campaign was
+    /// cancelled or failed.
+    Refund,
+    /// A card that will never be charged (void, refunded, or cancelled before its charge),
+    /// not let go at Stripe yet.
+    Release,
+}
+
+impl Due {
+    fn parse(text: &str) -> Option<Due> {
+        match text {
+            "charge" => Some(Due::Charge),
+            "refund" => Some(Due::Refund),
+            "release" => Some(Due::Release),
+            _ => None,
+        }
+    }
+}
+
+/// [`Due`] as one SQL expression over `p` (the pledge), `k` (its card) and `c` (its
+/// campaign); NULL when nothing is due.
+macro_rules! due {
+    () => {
+        "CASE \
+         WHEN p.payment_status = 'secured' AND p.cancelled_at IS NULL AND p.unmade_due_at IS NULL \
+              AND c.outcome = 'succeeded' AND c.cancelled_at IS NULL AND k.payment_method IS NOT NULL THEN 'charge' \
+         WHEN p.payment_status = 'paid' AND (p.cancelled_at IS NOT NULL OR c.cancelled_at IS NOT NULL OR c.outcome = 'failed') \
+              AND k.payment_intent IS NOT NULL AND k.failure IS NULL THEN 'refund' \
+         WHEN k.released_at IS NULL AND (p.payment_status IN ('void', 'refunded') \
+              OR (p.cancelled_at IS NOT NULL AND p.payment_status IN ('pending', 'secured'))) THEN 'release' END"
+    };
+}
+
+/// The tables [`due!`] reads.
+macro_rules! from_cards {
+    () => {
+        "FROM card_payments k JOIN pledges p ON p.id = k.pledge_id JOIN campaigns c ON c.id = p.campaign_id"
+    };
+}
+
 /// One card pledge's Stripe ids.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct Card {
@@ -90,24 +137,24 @@ impl Store {
         Ok(())
     }
 
-    /// Card pledges to charge (saved cards of campaigns that succeeded), refund (paid and
-    /// then cancelled) or release (never to be charged: cancelled, void or refunded, their
-    /// card not let go yet), not claimed by a live claim; at most `limit`.
-    pub async fn cards_due(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
+    /// Card pledges with something due (see [`Due`]) and no live claim on them, at most
+    /// `limit`.
+    pub async fn cards_due(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<(String, Due)>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT p.id FROM card_payments k JOIN pledges p ON p.id = k.pledge_id \
-             JOIN campaigns c ON c.id = p.campaign_id \
-             WHERE (k.claimed_at IS NULL OR k.claimed_at < ?) AND \
-             ((p.payment_status = 'secured' AND p.cancelled_at IS NULL AND p.unmade_due_at IS NULL \
-               AND c.outcome = 'succeeded' AND k.payment_method IS NOT NULL) \
-              OR (p.payment_status = 'paid' AND p.cancelled_at IS NOT NULL AND k.payment_intent IS NOT NULL \
-                  AND k.failure IS NULL) \
-              OR (k.released_at IS NULL AND (p.payment_status IN ('void', 'refunded') \
-                  OR (p.cancelled_at IS NOT NULL AND p.payment_status IN ('pending', 'secured'))))) \
-             ORDER BY p.id LIMIT ?"
-        )).bind(now.unix() - CLAIM_LEASE_SECS).bind(limit).fetch_all(&mut **c).await)?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(concat!(
+            "SELECT id, due FROM (SELECT p.id, k.claimed_at, ", due!(), " AS due ", from_cards!(), ") d \
+             WHERE due IS NOT NULL AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?"
+        ))).bind(now.unix() - CLAIM_LEASE_SECS).bind(limit).fetch_all(&mut **c).await)?;
+        Ok(rows.into_iter().filter_map(|(id, due)| Some((id, Due::parse(&due)?))).collect())
+    }
+
+    /// What `pledge`'s card is due now, read afresh (under a claim, before acting on it).
+    pub async fn card_due(&self, pledge: &str) -> anyhow::Result<Option<Due>> {
+        let mut conn = self.readers.acquire().await?;
+        let due: Option<(Option<String>,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(concat!(
+            "SELECT ", due!(), " ", from_cards!(), " WHERE p.id = ?"
+        ))).bind(pledge).fetch_optional(&mut **c).await)?;
+        Ok(due.and_then(|(due,)| due).as_deref().and_then(Due::parse))
     }
 
     /// Records that `pledge`'s card was let go at Stripe.

@@ -2,7 +2,7 @@
 //! manual payment received, a card saved, charged, declined or refunded), and the pending
 //! pledges whose time to pay has run out.
 
-use super::db::on_conn;
+use super::db::{Conn, on_conn};
 use super::webhooks::{self, NewEvent};
 use super::{Store, StoredPledge, begin_write, counts, finish, notify, pledge_by_id};
 use domain::progress::Counts;
@@ -109,4 +109,20 @@ impl Store {
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
         Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())
     }
+}
+
+/// Voids every live pledge of a failed or cancelled campaign whose money was not taken
+/// (pending, a card saved for a charge that will not come, a declined card awaiting its
+/// fix): what counted of it no longer does, and no later move can secure or charge it
+/// (every such move starts from a status this leaves behind).
+pub(super) async fn void_unpaid(conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
+    on_conn!(&mut *conn, c => sqlx::query(sql(
+        "UPDATE campaigns SET raised = raised - (SELECT COALESCE(SUM(amount), 0) FROM pledges \
+         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'secured'), seq = seq + 1 WHERE id = ?"
+    )).bind(campaign).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+    on_conn!(&mut *conn, c => sqlx::query(sql(
+        "UPDATE pledges SET payment_status = 'void', payment_due_at = NULL \
+         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status IN ('pending', 'secured', 'failed')"
+    )).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+    super::notify(conn, campaign).await
 }

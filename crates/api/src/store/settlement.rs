@@ -5,7 +5,7 @@
 //! are void in the same transaction. One that succeeded has its saved cards charged after
 //! (`payments::cards`), each claimed by one replica.
 
-use super::db::{Conn, on_conn};
+use super::db::on_conn;
 use super::webhooks::{self, NewEvent};
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
@@ -44,7 +44,7 @@ impl Store {
             let Some((outcome, raised, backers)) = row else { return Ok(None) };
             let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
             if settled.outcome != "succeeded" {
-                void_unpaid(&mut conn, campaign.id().as_str()).await?;
+                super::payments::void_unpaid(&mut conn, campaign.id().as_str()).await?;
             } else {
                 // Backers of a value not made: cancelled now, or after their time to choose.
                 let due = match campaign.unmade() {
@@ -69,18 +69,4 @@ impl Store {
         .await;
         finish(&mut conn, settled).await
     }
-}
-
-/// Voids every live pledge of a failed campaign whose money was not taken (pending, or a
-/// card saved for a charge that will not come); what counted of it no longer does.
-async fn void_unpaid(conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
-    on_conn!(&mut *conn, c => sqlx::query(sql(
-        "UPDATE campaigns SET raised = raised - (SELECT COALESCE(SUM(amount), 0) FROM pledges \
-         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'secured'), seq = seq + 1 WHERE id = ?"
-    )).bind(campaign).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
-    on_conn!(&mut *conn, c => sqlx::query(sql(
-        "UPDATE pledges SET payment_status = 'void', payment_due_at = NULL \
-         WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status IN ('pending', 'secured', 'failed')"
-    )).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
-    super::notify(conn, campaign).await
 }
