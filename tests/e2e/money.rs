@@ -105,3 +105,77 @@ async fn a_manual_payment_cannot_be_marked_paid_once_its_campaign_is_cancelled(a
     assert_eq!(receipt["payment"]["status"], "void");
     assert_eq!(app.campaign("jars").await.raised, 0);
 }
+
+/// A manual campaign `id` whose tier takes 5 units.
+async fn manual_tier(app: &TestApp, id: &str) {
+    let created = crate::payments::create(app, manual(id, 5)).await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+}
+
+async fn kind(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let problem: Value = response.json().await.unwrap_or_default();
+    (status, problem["type"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn demand_unpaid(app: &TestApp, id: &str) -> (u64, u64) {
+    let demand = app.creator_json(&format!("/api/v1/campaigns/{id}/demand")).await;
+    (demand["tiers"][0]["units"].as_u64().unwrap(), demand["tiers"][0]["unpaid"].as_u64().unwrap())
+}
+
+store_test!(
+    one_address_holds_at_most_its_unpaid_cap_of_a_limited_tier_until_it_pays,
+    tests::Options { unpaid_cap_per_address: Some(2), tier_cap_per_address: Some(10), ..Default::default() }
+);
+async fn one_address_holds_at_most_its_unpaid_cap_of_a_limited_tier_until_it_pays(app: TestApp) {
+    manual_tier(&app, "urns").await;
+    let first: PledgeCreated = crate::payments::pledge(&app, "urns", 2).await.json().await.unwrap();
+    assert_eq!(
+        kind(crate::payments::pledge(&app, "urns", 1).await).await,
+        (409, "/problems/unpaid-limit".to_owned()),
+        "two unpaid units are all one address may hold"
+    );
+    assert_eq!(demand_unpaid(&app, "urns").await, (2, 2), "the creator sees them held, unpaid");
+    // The plain form says so in the reader's words.
+    let form = [("tier", "limited"), ("option.limited.size", "S"), ("name", "Fan"), ("contact", "f@example.com"), ("lang", "zh-CN")];
+    let page = app.post_form("/embed/urns/pledge", &form).await;
+    assert_eq!(page.status(), 409);
+    assert!(page.text().await.unwrap().contains("请先为已认领但未付款的份数付款"));
+
+    assert_eq!(mark_paid(&app, &app.demo_key, "urns", &first.id).await.status(), 200);
+    assert_eq!(crate::payments::pledge(&app, "urns", 2).await.status(), 201, "paid units free the address");
+    assert_eq!(demand_unpaid(&app, "urns").await, (4, 2));
+}
+
+store_test!(
+    pledges_awaiting_payment_hold_at_most_half_of_a_limited_tier_even_all_at_once,
+    tests::Options { unpaid_share_of_tier: Some(50), ..Default::default() }
+);
+async fn pledges_awaiting_payment_hold_at_most_half_of_a_limited_tier_even_all_at_once(app: TestApp) {
+    manual_tier(&app, "vats").await;
+    let all_at_once = futures::future::join_all((0..12).map(|_| crate::payments::pledge(&app, "vats", 1))).await;
+    let mut accepted = Vec::new();
+    for response in all_at_once {
+        match kind_or_created(response).await {
+            Ok(created) => accepted.push(created),
+            Err(refused) => assert_eq!(refused, (409, "/problems/held-unpaid".to_owned())),
+        }
+    }
+    assert_eq!(accepted.len(), 2, "half of five, rounded down");
+    assert_eq!(app.campaign("vats").await.tiers[0].claimed, 2);
+    // A paid pledge no longer holds the tier as unpaid: the next fan gets in.
+    assert_eq!(mark_paid(&app, &app.demo_key, "vats", &accepted[0].id).await.status(), 200);
+    assert_eq!(crate::payments::pledge(&app, "vats", 1).await.status(), 201);
+    assert_eq!(demand_unpaid(&app, "vats").await, (3, 2));
+    // A campaign without payments holds nothing unpaid.
+    let free = crate::support::limited_campaign("free", 5);
+    app.create_campaign(free).await;
+    for n in 0..5 {
+        let body = crate::support::limited_pledge(n);
+        assert_eq!(app.post_pledge("free", body.to_string()).await.status(), 201);
+    }
+}
+
+async fn kind_or_created(response: reqwest::Response) -> Result<PledgeCreated, (u16, String)> {
+    if response.status() == 201 { Ok(response.json().await.unwrap()) } else { Err(kind(response).await) }
+}

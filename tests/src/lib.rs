@@ -81,6 +81,10 @@ pub struct Options {
     /// Units of a limited tier one address may hold; no cap when unset (tests pledge a lot
     /// from one address).
     pub tier_cap_per_address: Option<u32>,
+    /// Units of a limited tier one address may hold awaiting payment; no cap when unset.
+    pub unpaid_cap_per_address: Option<u32>,
+    /// Percent of a limited tier that pledges awaiting payment may hold; no bound when unset.
+    pub unpaid_share_of_tier: Option<u8>,
     /// How long requests, bodies and writes to viewers may take; 30 s when unset.
     pub request_timeout: Option<Duration>,
     /// Caps on connections and event streams; the server's defaults when unset.
@@ -183,6 +187,8 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
         tier_cap_per_address: options.tier_cap_per_address,
+        unpaid_cap_per_address: options.unpaid_cap_per_address,
+        unpaid_share_of_tier: options.unpaid_share_of_tier,
         sqlite_max_mb: None,
         bench_routes: false,
         // Receivers in tests listen on this machine; failed deliveries are tried again
@@ -329,7 +335,8 @@ where
 
 /// Runs the ordinary `async fn $name(app: TestApp)` once on SQLite and once on PostgreSQL,
 /// as the tests `$name::on_sqlite` and `$name::on_postgres`, each with a fresh server and
-/// database. The body stays an ordinary function, so rustfmt formats it.
+/// database (started with the given `Options`, when there are any). The body stays an
+/// ordinary function, so rustfmt formats it.
 #[macro_export]
 macro_rules! store_test {
     ($name:ident) => {
@@ -343,6 +350,23 @@ macro_rules! store_test {
             #[tokio::test]
             async fn on_postgres() {
                 let Some(app) = $crate::spawn_app_on($crate::Engine::Postgres).await else { return };
+                super::$name(app).await
+            }
+        }
+    };
+    ($name:ident, $options:expr) => {
+        mod $name {
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = $crate::spawn_app_on_with($crate::Engine::Sqlite, $options)
+                    .await
+                    .expect("SQLite is always there");
+                super::$name(app).await
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let Some(app) = $crate::spawn_app_on_with($crate::Engine::Postgres, $options).await else { return };
                 super::$name(app).await
             }
         }

@@ -68,6 +68,14 @@ pub struct ServeArgs {
     /// no cap.
     #[arg(long, env = "TRIBEFUND_TIER_CAP_PER_ADDRESS", default_value = "10")]
     pub tier_cap_per_address: String,
+    /// Of those, the units one address may hold awaiting payment (manual payment or a card
+    /// not yet saved): it pays for them before it holds more. `off` for no cap.
+    #[arg(long, env = "TRIBEFUND_UNPAID_CAP_PER_ADDRESS", default_value = "3")]
+    pub unpaid_cap_per_address: String,
+    /// The share of a limited tier, in percent of its limit (rounded down, at least one
+    /// unit), that pledges awaiting payment may hold together. `off` for no bound.
+    #[arg(long, env = "TRIBEFUND_UNPAID_SHARE_OF_TIER", default_value = "50")]
+    pub unpaid_share_of_tier: String,
     /// SQLite only: the largest the database may grow, in MB. Past it pledges are refused
     /// (503) and nothing already taken is lost, until it is given more room.
     #[arg(long, env = "TRIBEFUND_SQLITE_MAX_MB", value_parser = clap::value_parser!(u64).range(1..))]
@@ -112,7 +120,7 @@ pub struct ServeArgs {
     pub log_format: String,
 }
 
-pub(crate) fn parse_cap(text: &str) -> anyhow::Result<Option<u32>> {
+pub(crate) fn parse_cap(flag: &str, text: &str) -> anyhow::Result<Option<u32>> {
     match text {
         "off" => Ok(None),
         n => n
@@ -120,7 +128,20 @@ pub(crate) fn parse_cap(text: &str) -> anyhow::Result<Option<u32>> {
             .ok()
             .filter(|n| *n > 0)
             .map(Some)
-            .with_context(|| format!("--tier-cap-per-address: {text:?} is not a positive number or off")),
+            .with_context(|| format!("{flag}: {text:?} is not a positive number or off")),
+    }
+}
+
+/// A percentage from 1 to 100, or `off`.
+fn parse_percent(flag: &str, text: &str) -> anyhow::Result<Option<u8>> {
+    match text {
+        "off" => Ok(None),
+        n => n
+            .parse()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .map(Some)
+            .with_context(|| format!("{flag}: {text:?} is not a percentage from 1 to 100 or off")),
     }
 }
 
@@ -163,6 +184,8 @@ impl ServeArgs {
             max_streams,
             max_streams_per_address,
             tier_cap_per_address,
+            unpaid_cap_per_address,
+            unpaid_share_of_tier,
             sqlite_max_mb,
             request_timeout,
             webhooks_private,
@@ -190,7 +213,9 @@ impl ServeArgs {
             poster_font,
             pledge_batch: usize::from(pledge_batch),
             request_timeout: std::time::Duration::from_secs(request_timeout),
-            tier_cap_per_address: parse_cap(&tier_cap_per_address)?,
+            tier_cap_per_address: parse_cap("--tier-cap-per-address", &tier_cap_per_address)?,
+            unpaid_cap_per_address: parse_cap("--unpaid-cap-per-address", &unpaid_cap_per_address)?,
+            unpaid_share_of_tier: parse_percent("--unpaid-share-of-tier", &unpaid_share_of_tier)?,
             sqlite_max_mb,
             admission: crate::admission::Limits { max_connections, max_streams, max_streams_per_address },
             bench_routes,
@@ -242,6 +267,8 @@ impl ServeArgs {
             ("max-streams", optional(self.max_streams.map(|n| n.to_string()))),
             ("max-streams-per-address", self.max_streams_per_address.to_string()),
             ("tier-cap-per-address", self.tier_cap_per_address.clone()),
+            ("unpaid-cap-per-address", self.unpaid_cap_per_address.clone()),
+            ("unpaid-share-of-tier", self.unpaid_share_of_tier.clone()),
             ("sqlite-max-mb", optional(self.sqlite_max_mb.map(|n| n.to_string()))),
             ("request-timeout", self.request_timeout.to_string()),
             ("webhooks-private", self.webhooks_private.to_string()),

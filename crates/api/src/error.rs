@@ -46,6 +46,12 @@ pub enum Error {
     /// One address holds as many units of a limited tier as it may.
     #[error("at most {cap} units of tier {tier} per address")]
     AddressCap { tier: String, cap: u32 },
+    /// One address holds as many units of a limited tier awaiting payment as it may.
+    #[error("at most {cap} unpaid units of tier {tier} per address")]
+    UnpaidCap { tier: String, cap: u32 },
+    /// Pledges awaiting payment hold as much of a limited tier as they may together.
+    #[error("the rest of tier {0} is held by pledges awaiting payment")]
+    HeldUnpaid(String),
     #[error("tier {tier} is not available now")]
     TierUnavailable { tier: String, not_yet: bool },
     #[error("request body too large")]
@@ -85,6 +91,8 @@ impl From<Refusal> for Error {
             Refusal::TierUnavailable { tier, not_yet } => Error::TierUnavailable { tier, not_yet },
             Refusal::KeyReused => Error::KeyReused,
             Refusal::AddressCap { tier, cap } => Error::AddressCap { tier, cap },
+            Refusal::UnpaidCap { tier, cap } => Error::UnpaidCap { tier, cap },
+            Refusal::HeldUnpaid(tier) => Error::HeldUnpaid(tier),
             Refusal::NotFound => Error::NotFound,
             Refusal::Unavailable => Error::Unavailable,
             Refusal::Unknown => Error::Unknown,
@@ -108,6 +116,8 @@ impl Error {
             | Error::Locked(_)
             | Error::SoldOut(_)
             | Error::AddressCap { .. }
+            | Error::UnpaidCap { .. }
+            | Error::HeldUnpaid(_)
             | Error::TierUnavailable { .. } => StatusCode::CONFLICT,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -169,6 +179,20 @@ impl Error {
                 "per-address-limit",
                 "Limit per address",
                 format!("One address may hold at most {cap} units of the tier \"{tier}\"."),
+            ),
+            Error::UnpaidCap { tier, cap } => (
+                "unpaid-limit",
+                "Unpaid limit per address",
+                format!(
+                    "One address may hold at most {cap} units of the tier \"{tier}\" awaiting payment; pay for those first."
+                ),
+            ),
+            Error::HeldUnpaid(tier) => (
+                "held-unpaid",
+                "Held by unpaid pledges",
+                format!(
+                    "The rest of the tier \"{tier}\" is held by pledges awaiting payment; units come back if they are not paid in time."
+                ),
             ),
             Error::TierUnavailable { tier, not_yet } => (
                 "tier-unavailable",

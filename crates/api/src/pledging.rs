@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::hub::Entry;
 use crate::startup::AppState;
-use crate::store::{Accepted, PledgeCommand};
+use crate::store::{Accepted, Client, PledgeCommand};
 use domain::wire::PledgeRequest;
 use domain::{IdempotencyKey, NewPledge};
 use std::net::IpAddr;
@@ -32,16 +32,18 @@ pub async fn take(
         });
         let snapshot = entry.snapshot(crate::now());
         let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
-        let client = state
-            .settings
-            .tier_cap_per_address
-            .map(|cap| (crate::admission::address_key(ip).to_string(), cap));
+        let client = Client {
+            address: crate::admission::address_key(ip).to_string(),
+            units: state.settings.tier_cap_per_address,
+            unpaid: state.settings.unpaid_cap_per_address,
+        };
         let command = PledgeCommand {
             campaign: snapshot.campaign.clone(),
             revision: snapshot.revision,
             pledge,
             idempotency,
-            client,
+            client: Some(client),
+            unpaid_share: state.settings.unpaid_share_of_tier,
         };
         Ok(state.store.pledge(command).await?)
     }

@@ -45,6 +45,11 @@ pub struct Settings {
     /// The most units of one limited tier that one address (an IPv6 /64) may hold; `None`
     /// for no cap.
     pub tier_cap_per_address: Option<u32>,
+    /// The most of those units one address may hold awaiting payment; `None` for no cap.
+    pub unpaid_cap_per_address: Option<u32>,
+    /// The most of a limited tier's units, in percent of its limit, that pledges awaiting
+    /// payment may hold together; `None` for no bound.
+    pub unpaid_share_of_tier: Option<u8>,
     /// Caps on connections and event streams (see [`crate::admission`]).
     pub admission: crate::admission::Limits,
     /// Adds `POST /bench/noop`, which parses a pledge and answers without storing it: the

@@ -14,6 +14,8 @@ pub struct Combination {
     pub options: BTreeMap<String, String>,
     pub backers: u64,
     pub units: u64,
+    /// Of `units`, those whose pledges await payment (held, unpaid).
+    pub unpaid: u64,
 }
 
 /// `GET /api/v1/campaigns/{id}/demand`.
@@ -37,6 +39,10 @@ pub struct TierDemand {
     pub units: u64,
     pub backers: u64,
     pub limit: Option<u32>,
+    /// Of `units`, those held by pledges awaiting payment (manual payment not yet received,
+    /// a card not yet saved or declined): held, unpaid.
+    #[serde(default)]
+    pub unpaid: u64,
     pub options: Vec<OptionDemand>,
 }
 
@@ -97,6 +103,7 @@ pub fn plan(campaign: &Campaign, combinations: &[Combination]) -> DemandReport {
             units: rows.iter().map(|c| c.units).sum(),
             backers: rows.iter().map(|c| c.backers).sum(),
             limit: tier.limit(),
+            unpaid: rows.iter().map(|c| c.unpaid).sum(),
             options,
         });
     }
@@ -124,20 +131,16 @@ mod tests {
     use crate::campaign::tests::lamp;
 
     fn combination(colour: &str, backers: u64, units: u64) -> Combination {
-        Combination {
-            tier: "lamp".into(),
-            options: [("colour".into(), colour.into())].into(),
-            backers,
-            units,
-        }
+        Combination { tier: "lamp".into(), options: [("colour".into(), colour.into())].into(), backers, units, unpaid: 0 }
     }
 
     #[test]
     fn the_plan_counts_units_and_backers_per_value_against_its_batch() {
         let campaign = Campaign::new(lamp()).unwrap();
-        let report = plan(&campaign, &[combination("red", 10, 12), combination("walnut", 3, 5)]);
+        let unpaid_walnut = Combination { unpaid: 4, ..combination("walnut", 3, 5) };
+        let report = plan(&campaign, &[combination("red", 10, 12), unpaid_walnut]);
         let lamp = report.tiers.iter().find(|t| t.id == "lamp").unwrap();
-        assert_eq!((lamp.units, lamp.backers), (17, 13));
+        assert_eq!((lamp.units, lamp.backers, lamp.unpaid), (17, 13, 4), "held, unpaid, counted apart");
         let red = &lamp.options[0].values.iter().find(|v| v.value == "red").unwrap();
         assert_eq!(
             (red.units, red.backers, red.min_batch, red.reached, red.units_short),

@@ -23,11 +23,32 @@ fn malformed_rate_limits_are_refused_with_a_reason() {
 
 #[test]
 fn the_cap_per_address_is_a_positive_number_or_off() {
-    assert_eq!(parse_cap("10").unwrap(), Some(10));
-    assert_eq!(parse_cap("off").unwrap(), None);
+    assert_eq!(parse_cap("--tier-cap-per-address", "10").unwrap(), Some(10));
+    assert_eq!(parse_cap("--tier-cap-per-address", "off").unwrap(), None);
     for bad in ["0", "-1", "ten", ""] {
-        assert!(parse_cap(bad).is_err(), "{bad}");
+        let error = format!("{:#}", parse_cap("--unpaid-cap-per-address", bad).unwrap_err());
+        assert!(error.starts_with("--unpaid-cap-per-address:"), "{bad}: {error}");
     }
+}
+
+#[test]
+fn the_unpaid_share_of_a_tier_is_a_percentage_or_off() {
+    #[derive(clap::Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+    let parse = |argv: &[&str]| <Serve as clap::Parser>::try_parse_from(argv).unwrap().args.settings();
+    let settings = |share: &str| parse(&["serve", "--unpaid-share-of-tier", share]);
+    assert_eq!(settings("50").unwrap().unpaid_share_of_tier, Some(50));
+    assert_eq!(settings("100").unwrap().unpaid_share_of_tier, Some(100));
+    assert_eq!(settings("off").unwrap().unpaid_share_of_tier, None);
+    for bad in ["0", "101", "-5", "half", "", "99999999999"] {
+        let error = format!("{:#}", settings(bad).unwrap_err());
+        assert!(error.contains("percentage from 1 to 100"), "{bad}: {error}");
+    }
+    let defaults = parse(&["serve"]).unwrap();
+    assert_eq!((defaults.unpaid_cap_per_address, defaults.unpaid_share_of_tier), (Some(3), Some(50)));
 }
 
 #[test]

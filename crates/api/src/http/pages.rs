@@ -235,6 +235,8 @@ async fn form_pledge(
         Err(
             e @ (Error::SoldOut(_)
             | Error::AddressCap { .. }
+            | Error::UnpaidCap { .. }
+            | Error::HeldUnpaid(_)
             | Error::Ended
             | Error::NotStarted
             | Error::Cancelled

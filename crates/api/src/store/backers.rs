@@ -212,18 +212,20 @@ impl Store {
     /// Live tier pledges grouped by tier and chosen values.
     pub async fn combinations(&self, campaign: &str) -> anyhow::Result<Vec<Combination>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT tier_id, options, COUNT(*), CAST(SUM(quantity) AS BIGINT) FROM pledges \
+        let rows: Vec<(String, String, i64, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT tier_id, options, COUNT(*), CAST(SUM(quantity) AS BIGINT), \
+             CAST(SUM(CASE WHEN payment_status IN ('pending', 'failed') THEN quantity ELSE 0 END) AS BIGINT) FROM pledges \
              WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL GROUP BY tier_id, options"
         )).bind(campaign).fetch_all(&mut **c).await)?;
         let mut out = Vec::with_capacity(rows.len());
-        for (tier, options, backers, units) in rows {
+        for (tier, options, backers, units, unpaid) in rows {
             let options: BTreeMap<String, String> = serde_json::from_str(&options)?;
             out.push(Combination {
                 tier,
                 options,
                 backers: u64::try_from(backers).unwrap_or(0),
                 units: u64::try_from(units).unwrap_or(0),
+                unpaid: u64::try_from(unpaid).unwrap_or(0),
             });
         }
         Ok(out)

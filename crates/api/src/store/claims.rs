@@ -1,15 +1,20 @@
 //! Units of tiers and option values, inside the writer's transaction: claiming a tier's
-//! units within its limit, the per-address cap on limited tiers, and option counts.
+//! units within its limit, the caps on limited tiers (per address, and on units awaiting
+//! payment per address and per tier), and option counts.
 
 use super::db::{Conn, on_conn};
 use super::refusal::Refusal;
 use super::writer::{PledgeCommand, ROWS_PER_INSERT, State};
 use sqlx::QueryBuilder;
+use domain::PaymentMode;
 use std::collections::HashMap;
 
-/// The members of one limited tier's group that stay within their address's cap, in
-/// arrival order; the others are refused. The tier's row is locked first (PostgreSQL), so
-/// two replicas never both count an address below its cap.
+/// The members of one limited tier's group that stay within the caps, in arrival order;
+/// the others are refused. An address holds at most its cap of the tier's units, and at
+/// most its unpaid cap of them awaiting payment; all pledges awaiting payment together
+/// hold at most the unpaid share of the tier. Units awaiting payment are counted apart
+/// from paid ones, so paying for a pledge frees its address to pledge again. The tier's
+/// row is locked first (PostgreSQL), so two replicas never both count below a cap.
 pub(super) async fn capped(
     conn: &mut Conn,
     commands: &[&PledgeCommand],
@@ -18,10 +23,14 @@ pub(super) async fn capped(
     tier: &str,
     members: Vec<usize>,
 ) -> sqlx::Result<Vec<usize>> {
-    let limited = commands[members[0]].campaign.tier(tier).is_some_and(|t| t.limit().is_some());
+    let first = commands[members[0]];
+    let Some(limit) = first.campaign.tier(tier).and_then(|t| t.limit()) else { return Ok(members) };
+    // Every pledge of a campaign that takes payments starts out awaiting it.
+    let unpaid = first.campaign.payments() != PaymentMode::None;
+    let share = first.unpaid_share.filter(|_| unpaid).map(|percent| share_of(limit, percent));
     let clients: Vec<&str> =
-        members.iter().filter_map(|&i| commands[i].client.as_ref().map(|(c, _)| c.as_str())).collect();
-    if !limited || clients.is_empty() {
+        members.iter().filter_map(|&i| commands[i].client.as_ref().map(|c| c.address.as_str())).collect();
+    if clients.is_empty() && share.is_none() {
         return Ok(members);
     }
     if let Conn::Postgres(c) = &mut *conn {
@@ -31,11 +40,59 @@ pub(super) async fn capped(
             .execute(&mut **c)
             .await?;
     }
-    let mut held: HashMap<String, i64> = HashMap::new();
+    let mut held = held_by(conn, campaign, tier, &clients).await?;
+    let mut tier_unpaid = if share.is_some() { unpaid_of_tier(conn, campaign, tier).await? } else { 0 };
+    let mut kept = Vec::with_capacity(members.len());
+    for i in members {
+        let units = i64::from(commands[i].pledge.quantity());
+        let client = commands[i].client.as_ref();
+        let now_held = client.map(|c| held.get(&c.address).copied().unwrap_or_default()).unwrap_or_default();
+        let refusal = match client {
+            Some(c) if c.units.is_some_and(|cap| now_held.0 + units > i64::from(cap)) => {
+                Some(Refusal::AddressCap { tier: tier.to_owned(), cap: c.units.unwrap_or_default() })
+            }
+            Some(c) if unpaid && c.unpaid.is_some_and(|cap| now_held.1 + units > i64::from(cap)) => {
+                Some(Refusal::UnpaidCap { tier: tier.to_owned(), cap: c.unpaid.unwrap_or_default() })
+            }
+            _ if share.is_some_and(|share| tier_unpaid + units > share) => {
+                Some(Refusal::HeldUnpaid(tier.to_owned()))
+            }
+            _ => None,
+        };
+        if let Some(refusal) = refusal {
+            states[i] = State::Done(Err(refusal));
+            continue;
+        }
+        if let Some(c) = client {
+            let entry = held.entry(c.address.clone()).or_default();
+            entry.0 += units;
+            entry.1 += if unpaid { units } else { 0 };
+        }
+        tier_unpaid += if unpaid { units } else { 0 };
+        kept.push(i);
+    }
+    Ok(kept)
+}
+
+/// The most units of a tier of `limit` that `percent` allows to await payment: at least one.
+fn share_of(limit: u32, percent: u8) -> i64 {
+    (i64::from(limit) * i64::from(percent) / 100).max(1)
+}
+
+/// Units of the tier each of `clients` holds: in all, and awaiting payment.
+async fn held_by(
+    conn: &mut Conn,
+    campaign: &str,
+    tier: &str,
+    clients: &[&str],
+) -> sqlx::Result<HashMap<String, (i64, i64)>> {
+    let mut held = HashMap::new();
     for chunk in clients.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(String, i64)> = on_conn!(&mut *conn, c => {
+        let rows: Vec<(String, i64, i64)> = on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT client, CAST(SUM(quantity) AS BIGINT) FROM pledges WHERE cancelled_at IS NULL AND campaign_id = ",
+                "SELECT client, CAST(SUM(quantity) AS BIGINT), \
+                 CAST(SUM(CASE WHEN payment_status IN ('pending', 'failed') THEN quantity ELSE 0 END) AS BIGINT) \
+                 FROM pledges WHERE cancelled_at IS NULL AND campaign_id = ",
             );
             query.push_bind(campaign).push(" AND tier_id = ").push_bind(tier).push(" AND client IN (");
             let mut list = query.separated(", ");
@@ -45,25 +102,17 @@ pub(super) async fn capped(
             query.push(") GROUP BY client");
             query.build_query_as().fetch_all(&mut **c).await
         })?;
-        held.extend(rows);
+        held.extend(rows.into_iter().map(|(client, all, unpaid)| (client, (all, unpaid))));
     }
-    let mut kept = Vec::with_capacity(members.len());
-    for i in members {
-        let units = i64::from(commands[i].pledge.quantity());
-        match &commands[i].client {
-            Some((client, cap)) => {
-                let now_held = held.entry(client.clone()).or_default();
-                if *now_held + units > i64::from(*cap) {
-                    states[i] = State::Done(Err(Refusal::AddressCap { tier: tier.to_owned(), cap: *cap }));
-                } else {
-                    *now_held += units;
-                    kept.push(i);
-                }
-            }
-            None => kept.push(i),
-        }
-    }
-    Ok(kept)
+    Ok(held)
+}
+
+/// Units of the tier held by live pledges awaiting payment (a small partial index).
+async fn unpaid_of_tier(conn: &mut Conn, campaign: &str, tier: &str) -> sqlx::Result<i64> {
+    on_conn!(conn, c => sqlx::query_scalar(sql(
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM pledges WHERE campaign_id = ? AND tier_id = ? \
+         AND payment_status IN ('pending', 'failed') AND cancelled_at IS NULL"
+    )).bind(campaign).bind(tier).fetch_one(&mut **c).await)
 }
 
 /// Adds `units` to a tier's claims unless that would pass its limit.

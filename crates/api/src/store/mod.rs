@@ -44,7 +44,7 @@ pub use drafts::{DraftRecord, MAX_DRAFTS};
 pub use refusal::Refusal;
 pub use sessions::SessionRecord;
 pub use sites::{Authenticated, SiteRecord};
-pub use writer::{Accepted, Cancelled, DEFAULT_BATCH, PledgeCommand};
+pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, PledgeCommand};
 
 use anyhow::Context;
 use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, ValueRow, on_conn};

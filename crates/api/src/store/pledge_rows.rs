@@ -73,7 +73,7 @@ pub(super) async fn insert_rows(
                     .push_bind(now.unix())
                     .push_bind(pledge.source())
                     .push_bind(pledge.host())
-                    .push_bind(command.client.as_ref().map(|(client, _)| client.as_str()))
+                    .push_bind(command.client.as_ref().map(|client| client.address.as_str()))
                     .push_bind(row.payment.map(|p| p.as_str()))
                     .push_bind(row.payment_due_at.map(|t| t.unix()));
             });

@@ -23,6 +23,14 @@ pub enum Refusal {
     /// One address already holds as many units of this limited tier as it may.
     #[error("at most {cap} units of tier {tier} per address")]
     AddressCap { tier: String, cap: u32 },
+    /// One address already holds as many units of this limited tier awaiting payment as
+    /// it may: it pays for those first.
+    #[error("at most {cap} unpaid units of tier {tier} per address")]
+    UnpaidCap { tier: String, cap: u32 },
+    /// Pledges awaiting payment hold as much of this limited tier as unpaid pledges may;
+    /// units come back as they are paid or expire.
+    #[error("the rest of tier {0} is held by pledges awaiting payment")]
+    HeldUnpaid(String),
     #[error("not found")]
     NotFound,
     /// Nothing was stored: the database failed or could not be reached.

@@ -55,9 +55,22 @@ pub struct PledgeCommand {
     pub pledge: NewPledge,
     /// The `Idempotency-Key` and a hash of the request it came with.
     pub idempotency: Option<(String, String)>,
-    /// Where it came from (an address as caps count it) and the most units of a limited
-    /// tier one address may hold; `None` for no cap.
-    pub client: Option<(String, u32)>,
+    /// Where it came from, and the caps its address is held to; `None` for none.
+    pub client: Option<Client>,
+    /// The most of a limited tier's units that pledges awaiting payment may hold at once,
+    /// in percent of its limit; `None` for no bound.
+    pub unpaid_share: Option<u8>,
+}
+
+/// Where a pledge came from, and the caps on limited tiers its address is held to.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The address as caps count it (an IPv4 address, or an IPv6 /64).
+    pub address: String,
+    /// The most units of one limited tier it may hold; `None` for no cap.
+    pub units: Option<u32>,
+    /// The most of those units that may await payment at once; `None` for no cap.
+    pub unpaid: Option<u32>,
 }
 
 /// A durable pledge; `replayed` when it was made by an earlier request with the same key.

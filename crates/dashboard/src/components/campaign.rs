@@ -286,11 +286,11 @@ fn Demand(props: &DemandProps) -> Html {
         <>
             <h2>{ t.demand }</h2>
             <table class="tfd-table" data-testid="demand">
-                <thead><tr><th>{ t.value }</th><th>{ t.units }</th><th>{ t.backers }</th><th>{ t.min_batch }</th><th>{ t.short }</th></tr></thead>
+                <thead><tr><th>{ t.value }</th><th>{ t.units }</th><th>{ t.unpaid }</th><th>{ t.backers }</th><th>{ t.min_batch }</th><th>{ t.short }</th></tr></thead>
                 <tbody>
                     { for props.demand.tiers.iter().flat_map(|tier| {
                         let mut rows = vec![html! {
-                            <tr class="tfd-tier"><td>{ &tier.title }</td><td>{ tier.units }</td><td>{ tier.backers }</td><td></td><td></td></tr>
+                            <tr class="tfd-tier"><td>{ &tier.title }</td><td>{ tier.units }</td><td data-testid="unpaid">{ tier.unpaid }</td><td>{ tier.backers }</td><td></td><td></td></tr>
                         }];
                         for group in &tier.options {
                             for value in &group.values {
@@ -298,6 +298,7 @@ fn Demand(props: &DemandProps) -> Html {
                                     <tr class={classes!((!value.reached).then_some("tfd-short"))}>
                                         <td>{ format!("{}: {}", group.name, value.value) }</td>
                                         <td>{ value.units }</td>
+                                        <td></td>
                                         <td>{ value.backers }</td>
                                         <td>{ value.min_batch.map(|b| b.to_string()).unwrap_or_default() }</td>
                                         <td>{ if value.reached { t.reached.to_owned() } else { value.units_short.to_string() } }</td>
