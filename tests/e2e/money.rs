@@ -4,11 +4,11 @@
 //! payment are bounded per address and per tier, a card never saved is let go when its
 //! campaign succeeds, and a switch of values never unmakes a value declared made.
 
-use crate::cards::{WAIT, card_app, cards, confirm, create, pledge, save_card, settled_status, status, token};
+use crate::cards::{WAIT, cards, confirm, create, pledge, save_card, settled_status, status, token};
 use crate::payments::{manual, mark_paid};
 use crate::webhooks::{add_endpoint, received};
 use domain::wire::PledgeCreated;
-use domain::{Funding, PaymentMode};
+use domain::Funding;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::cards::CARD_OK;
@@ -178,4 +178,44 @@ async fn pledges_awaiting_payment_hold_at_most_half_of_a_limited_tier_even_all_a
 
 async fn kind_or_created(response: reqwest::Response) -> Result<PledgeCreated, (u16, String)> {
     if response.status() == 201 { Ok(response.json().await.unwrap()) } else { Err(kind(response).await) }
+}
+
+/// The `campaign.*` events `receiver` was sent, in the order they came.
+fn outcomes(receiver: &Receiver) -> Vec<String> {
+    let kinds = receiver.deliveries().into_iter().filter_map(|d| d.event["type"].as_str().map(str::to_owned));
+    kinds.filter(|k| k.starts_with("campaign.")).collect()
+}
+
+store_test!(a_campaign_settled_before_any_pledge_and_moved_to_a_later_end_is_settled_again_at_it);
+async fn a_campaign_settled_before_any_pledge_and_moved_to_a_later_end_is_settled_again_at_it(app: TestApp) {
+    let receiver = Receiver::start().await;
+    assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
+    app.create_campaign(crate::support::campaign_between("late", -120, -60)).await;
+    eventually(WAIT, "the ended campaign settled as failed", || async {
+        (outcomes(&receiver) == ["campaign.failed"]).then_some(())
+    })
+    .await;
+
+    // No backers, so its creator may move its end; it runs again and takes pledges.
+    let ends_at = api::now().plus_seconds(3);
+    let moved = app
+        .creator(Method::PATCH, "/api/v1/campaigns/late", &app.demo_key)
+        .json(&json!({ "ends_at": ends_at.to_string() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    assert!(!app.state.store.settled().await.unwrap().contains("late"), "no longer settled");
+    let body = crate::support::limited_pledge(1);
+    assert_eq!(app.post_pledge("late", body.to_string()).await.status(), 201);
+
+    // Settled again at its new end, by the dates stored: it succeeded.
+    eventually(WAIT, "the campaign settled again at its new end", || async {
+        (outcomes(&receiver) == ["campaign.failed", "campaign.succeeded"]).then_some(())
+    })
+    .await;
+    let succeeded: Vec<_> =
+        receiver.deliveries().into_iter().filter(|d| d.event["type"] == "campaign.succeeded").collect();
+    assert_eq!(succeeded[0].event["data"]["raised"], 1_000);
+    assert!(app.state.store.settled().await.unwrap().contains("late"));
 }

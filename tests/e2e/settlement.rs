@@ -6,7 +6,6 @@ use crate::webhooks::{add_endpoint, endpoints};
 use domain::wire::CampaignInput;
 use domain::{Funding, webhooks::EventType};
 use serde_json::json;
-use std::collections::HashSet;
 use std::time::Duration;
 use tests::{Receiver, TestApp, eventually, spawn_replicas, store_test};
 
@@ -65,7 +64,7 @@ async fn an_ended_campaign_is_settled_once_and_its_endpoints_are_told(app: TestA
     assert!(events.iter().all(|e| e["data"]["campaign"] != "demo"));
 
     // Asked again (after a restart, say), nothing is settled twice.
-    let again = api::settlement::settle_due(store, hub, &mut HashSet::new(), api::now()).await.unwrap();
+    let again = api::settlement::settle_due(store, hub, &mut Default::default(), api::now()).await.unwrap();
     assert!(again.is_empty(), "{again:?}");
     let settled = store.settled().await.unwrap();
     assert!(settled.contains("reached") && settled.contains("missed") && !settled.contains("demo"));
@@ -92,7 +91,7 @@ async fn two_replicas_settling_at_once_settle_a_campaign_once() {
         a.state.store.settled().await.unwrap().contains("twice").then_some(())
     })
     .await;
-    let (now, mut known_a, mut known_b) = (api::now(), HashSet::new(), HashSet::new());
+    let (now, mut known_a, mut known_b) = (api::now(), api::settlement::Known::new(), api::settlement::Known::new());
     let (on_a, on_b) = tokio::join!(
         api::settlement::settle_due(&a.state.store, &a.state.hub, &mut known_a, now),
         api::settlement::settle_due(&b.state.store, &b.state.hub, &mut known_b, now),

@@ -58,7 +58,7 @@ pub async fn edit(
         return Err(Error::Locked(one("id", FieldError::Locked)));
     }
     let edited = store
-        .edit_campaign(site, id, |old, counts| {
+        .edit_campaign((site, id), crate::now(), |old, counts| {
             let new = Campaign::new(patch.apply(old.to_input())).map_err(Error::Invalid)?;
             offered(&new, cards)?;
             let locked = locked_fields(old, &new, counts);

@@ -50,19 +50,21 @@ impl Store {
         finish(&mut conn, created).await
     }
 
-    /// Edits campaign `id` of `site`: `edit` gets the stored definition and the counts as
-    /// they are inside the transaction (so no pledge can slip in between the check and the
-    /// write) and returns the new definition or refuses.
+    /// Edits campaign `id` of `site` at `now`: `edit` gets the stored definition and the
+    /// counts as they are inside the transaction (so no pledge can slip in between the
+    /// check and the write) and returns the new definition or refuses. A campaign settled
+    /// at its old end whose end moves past `now` is no longer settled: it is settled again
+    /// at its new end, by the dates stored.
     pub async fn edit_campaign<E>(
         &self,
-        site: &str,
-        id: &str,
+        (site, id): (&str, &str),
+        now: Timestamp,
         edit: impl FnOnce(&Campaign, &Counts) -> Result<Campaign, E>,
     ) -> anyhow::Result<Edited<E>> {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let edited: anyhow::Result<Edited<E>> = async {
-            let Some(old) = lock(&mut conn, site, id).await? else { return Ok(Edited::NotFound) };
+            let Some(old) = lock(&mut conn, Some(site), id).await? else { return Ok(Edited::NotFound) };
             let before = counts(&mut conn, id).await?;
             if before.cancelled {
                 return Ok(Edited::Cancelled);
@@ -76,6 +78,13 @@ impl Store {
                 "UPDATE campaigns SET definition = ?, revision = revision + 1, seq = seq + 1 WHERE id = ?"
             )).bind(&definition).bind(id).execute(&mut **c).await.map(|_| ()))?;
             sync_tiers(&mut conn, Some(&old), &new).await?;
+            if new.ends_at() != old.ends_at() && new.ends_at() > now {
+                // Settled at its old end (only possible with no backers): it runs again,
+                // and is settled again at its new end.
+                on_conn!(&mut conn, c => sqlx::query(sql(
+                    "UPDATE campaigns SET settled_at = NULL, outcome = NULL WHERE id = ?"
+                )).bind(id).execute(&mut **c).await.map(|_| ()))?;
+            }
             notify(&mut conn, id).await?;
             let after = counts(&mut conn, id).await?;
             Ok(Edited::Done(Box::new((new, after))))
@@ -91,7 +100,7 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let cancelled: anyhow::Result<Edited<()>> = async {
-            let Some(campaign) = lock(&mut conn, site, id).await? else { return Ok(Edited::NotFound) };
+            let Some(campaign) = lock(&mut conn, Some(site), id).await? else { return Ok(Edited::NotFound) };
             let changed = on_conn!(&mut conn, c => sqlx::query(sql(
                 "UPDATE campaigns SET cancelled_at = ?, revision = revision + 1, seq = seq + 1 WHERE id = ? AND cancelled_at IS NULL"
             )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
@@ -106,22 +115,25 @@ impl Store {
     }
 }
 
-/// Reads (and on PostgreSQL locks) a campaign of `site`.
-async fn lock(conn: &mut Conn, site: &str, id: &str) -> anyhow::Result<Option<Campaign>> {
+/// Reads (and on PostgreSQL locks) campaign `id`, of `site` when one is named.
+pub(super) async fn lock(conn: &mut Conn, site: Option<&str>, id: &str) -> anyhow::Result<Option<Campaign>> {
     let row: Option<(String,)> = match conn {
         Conn::Sqlite(c) => {
-            sqlx::query_as("SELECT definition FROM campaigns WHERE id = ? AND site_id = ?")
+            sqlx::query_as("SELECT definition FROM campaigns WHERE id = ? AND (? IS NULL OR site_id = ?)")
                 .bind(id)
+                .bind(site)
                 .bind(site)
                 .fetch_optional(&mut **c)
                 .await?
         }
         Conn::Postgres(c) => {
-            sqlx::query_as("SELECT definition FROM campaigns WHERE id = $1 AND site_id = $2 FOR UPDATE")
-                .bind(id)
-                .bind(site)
-                .fetch_optional(&mut **c)
-                .await?
+            sqlx::query_as(
+                "SELECT definition FROM campaigns WHERE id = $1 AND ($2::TEXT IS NULL OR site_id = $2) FOR UPDATE",
+            )
+            .bind(id)
+            .bind(site)
+            .fetch_optional(&mut **c)
+            .await?
         }
     };
     let Some((definition,)) = row else { return Ok(None) };

@@ -9,8 +9,19 @@ use super::db::on_conn;
 use super::webhooks::{self, NewEvent};
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
-use domain::{Campaign, Funding, Timestamp, Unmade};
+use domain::{Funding, Timestamp, Unmade};
 use std::collections::HashSet;
+
+/// What a call to [`Store::settle`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    /// This call settled it.
+    Settled(Settled),
+    /// It was settled already (by any replica), was cancelled, or is gone.
+    Already,
+    /// By its stored dates it has not ended (it was moved to a later end meanwhile).
+    NotEnded,
+}
 
 /// A campaign this call settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,19 +40,26 @@ impl Store {
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Settles `campaign` at `now`, unless it is settled already or was cancelled: `None`.
-    pub async fn settle(&self, campaign: &Campaign, now: Timestamp) -> anyhow::Result<Option<Settled>> {
+    /// Settles campaign `id` at `now` by its stored definition and dates, unless it has not
+    /// ended by them, is settled already or was cancelled.
+    pub async fn settle(&self, id: &str, now: Timestamp) -> anyhow::Result<Settle> {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let settled = async {
+            let Some(campaign) = super::campaigns::lock(&mut conn, None, id).await? else {
+                return Ok(Settle::Already);
+            };
+            if campaign.ends_at() > now {
+                return Ok(Settle::NotEnded);
+            }
             let flexible = campaign.funding() == Funding::Flexible;
             let row: Option<(String, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
                 "UPDATE campaigns SET settled_at = ?, \
                  outcome = CASE WHEN raised >= ? OR (? AND raised > 0) THEN 'succeeded' ELSE 'failed' END \
                  WHERE id = ? AND settled_at IS NULL AND cancelled_at IS NULL RETURNING outcome, raised, backers"
-            )).bind(now.unix()).bind(campaign.goal().minor()).bind(flexible).bind(campaign.id().as_str())
+            )).bind(now.unix()).bind(campaign.goal().minor()).bind(flexible).bind(id)
               .fetch_optional(&mut **c).await)?;
-            let Some((outcome, raised, backers)) = row else { return Ok(None) };
+            let Some((outcome, raised, backers)) = row else { return Ok(Settle::Already) };
             let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
             if settled.outcome != "succeeded" {
                 super::payments::void_unpaid(&mut conn, campaign.id().as_str()).await?;
@@ -51,7 +69,7 @@ impl Store {
                     Unmade::Refund => now,
                     Unmade::Switch => now.plus_seconds(Unmade::SWITCH_DAYS * 24 * 3600),
                 };
-                super::unmade::mark(&mut conn, campaign, due).await?;
+                super::unmade::mark(&mut conn, &campaign, due).await?;
             }
             let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
             let data = CampaignEvent {
@@ -64,7 +82,7 @@ impl Store {
             };
             let event = NewEvent::new(campaign.id().as_str(), kind, data, now);
             webhooks::queue(&mut conn, &[event], now).await?;
-            anyhow::Ok(Some(settled))
+            anyhow::Ok(Settle::Settled(settled))
         }
         .await;
         finish(&mut conn, settled).await
