@@ -219,3 +219,33 @@ async fn a_campaign_settled_before_any_pledge_and_moved_to_a_later_end_is_settle
     assert_eq!(succeeded[0].event["data"]["raised"], 1_000);
     assert!(app.state.store.settled().await.unwrap().contains("late"));
 }
+
+card_test!(a_card_never_saved_is_void_when_its_all_or_nothing_campaign_succeeds_and_its_units_go_back);
+async fn a_card_never_saved_is_void_when_its_all_or_nothing_campaign_succeeds_and_its_units_go_back(
+    app: TestApp,
+    stripe: Localstripe,
+) {
+    create(&app, &cards(crate::support::campaign_between("oven", -60, 4), Funding::AllOrNothing, 2_000)).await;
+    let saved = pledge(&app, "oven", 2).await;
+    assert_eq!(save_card(&app, &stripe, &saved, CARD_OK).await.status, "secured");
+    let never = pledge(&app, "oven", 1).await;
+    assert_eq!(app.campaign("oven").await.tiers[0].claimed, 3);
+
+    settled_status(&app, &saved, "paid").await;
+    assert_eq!(status(&app, &never).await, "void", "not left pending after the outcome");
+    let view = app.campaign("oven").await;
+    assert_eq!(
+        (view.tiers[0].claimed, view.pledged, view.backers, view.raised),
+        (2, 2_000, 1, 2_000),
+        "its units and promise went back"
+    );
+    // Its intent is called off at Stripe: the card can no longer be saved for it.
+    let secret = never.payment.as_ref().and_then(|p| p.client_secret.clone()).unwrap();
+    let intent = format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap());
+    eventually(WAIT, "the intent called off", || async {
+        api::payments::cards::round(&app.state).await.unwrap();
+        (stripe.get(&intent).await["status"] == "canceled").then_some(())
+    })
+    .await;
+    assert_eq!(stripe.payment_intents().await.len(), 1, "only the saved card was charged");
+}

@@ -6,15 +6,16 @@ use super::claims::add_to_value;
 use super::db::{Conn, on_conn};
 use super::referrals::Credits;
 use super::refusal::Refusal;
-use super::writer::{CancelKind, Cancelled, Current, Totals};
+use super::writer::{CancelKind, Cancelled, Totals};
 use domain::{Campaign, PaymentStatus, Timestamp};
 use std::collections::BTreeMap;
 
-/// Cancels one pledge inside the batch's transaction, giving back its units and money.
+/// Cancels one pledge inside the batch's transaction (or settlement's), giving back its
+/// units and money; `campaign_cancelled` says whether its campaign is cancelled (or gone).
 pub(super) async fn cancel(
     conn: &mut Conn,
     pledge: StoredPledge,
-    (campaign, kind): (Option<&Current>, CancelKind),
+    (campaign_cancelled, kind): (bool, CancelKind),
     now: Timestamp,
     totals: &mut BTreeMap<String, Totals>,
     credits: &mut Credits,
@@ -22,7 +23,7 @@ pub(super) async fn cancel(
     if pledge.cancelled {
         return Ok(Ok(Cancelled { pledge, already: true }));
     }
-    if campaign.is_none_or(|c| c.cancelled) {
+    if campaign_cancelled {
         return Ok(Err(Refusal::Cancelled));
     }
     let definition: (String,) = on_conn!(&mut *conn, c => sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))

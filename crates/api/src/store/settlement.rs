@@ -3,14 +3,17 @@
 //! replicas settling at once exactly one records it; a crash before `COMMIT` leaves it for
 //! the next try. A campaign that failed takes no money: its saved cards and unpaid pledges
 //! are void in the same transaction. One that succeeded has its saved cards charged after
-//! (`payments::cards`), each claimed by one replica.
+//! (`payments::cards`), each claimed by one replica; a card pledge whose card was never
+//! saved by the end is voided in the settling transaction, its units released first.
 
-use super::db::on_conn;
+use super::db::{Conn, on_conn};
+use super::referrals::Credits;
 use super::webhooks::{self, NewEvent};
+use super::writer::CancelKind;
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
-use domain::{Funding, Timestamp, Unmade};
-use std::collections::HashSet;
+use domain::{Campaign, Funding, PaymentMode, Timestamp, Unmade};
+use std::collections::{BTreeMap, HashSet};
 
 /// What a call to [`Store::settle`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +67,9 @@ impl Store {
             if settled.outcome != "succeeded" {
                 super::payments::void_unpaid(&mut conn, campaign.id().as_str()).await?;
             } else {
+                // Cards never saved by the end will not be charged: their units go back
+                // before anything is counted against a batch.
+                release_unsaved(&mut conn, &campaign, now).await?;
                 // Backers of a value not made: cancelled now, or after their time to choose.
                 let due = match campaign.unmade() {
                     Unmade::Refund => now,
@@ -87,4 +93,36 @@ impl Store {
         .await;
         finish(&mut conn, settled).await
     }
+}
+
+/// Cancels, as overdue, every card pledge of a campaign that succeeded whose card was never
+/// saved (still `pending` at the end): it becomes `void` and its units, money and referral
+/// credit go back, exactly as when its hold runs out. Declined cards keep their week to be
+/// fixed.
+async fn release_unsaved(conn: &mut Conn, campaign: &Campaign, now: Timestamp) -> anyhow::Result<()> {
+    if campaign.payments() != PaymentMode::Stripe {
+        return Ok(());
+    }
+    let id = campaign.id().as_str();
+    let pending: Vec<(String,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+        "SELECT id FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'pending'"
+    )).bind(id).fetch_all(&mut **c).await)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let (mut totals, mut credits, mut events) = (BTreeMap::new(), Credits::default(), Vec::new());
+    for (pledge,) in pending {
+        let Some(pledge) = super::pledge_by_id(conn, &pledge).await? else { continue };
+        let kind = (false, CancelKind::Overdue);
+        if let Ok(cancelled) = super::cancels::cancel(conn, pledge, kind, now, &mut totals, &mut credits).await?
+            && !cancelled.already
+        {
+            events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));
+        }
+    }
+    credits.apply(conn).await?;
+    for (campaign, total) in &totals {
+        total.apply(conn, campaign).await?;
+    }
+    Ok(webhooks::queue(conn, &events, now).await?)
 }

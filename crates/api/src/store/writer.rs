@@ -285,6 +285,18 @@ pub(super) struct Totals {
     pub(super) extras: bool,
 }
 
+impl Totals {
+    /// Moves `campaign`'s totals and `seq` once, and tells other replicas.
+    pub(super) async fn apply(&self, conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
+        on_conn!(&mut *conn, c => sqlx::query(sql(
+            "UPDATE campaigns SET raised = raised + ?, pledged = pledged + ?, backers = backers + ?, seq = seq + ?, \
+             extras_version = extras_version + ? WHERE id = ?"
+        )).bind(self.raised).bind(self.pledged).bind(self.backers).bind(self.changes).bind(i64::from(self.extras))
+          .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+        notify(conn, campaign).await
+    }
+}
+
 /// Where a pledge of the batch stands while the batch is worked out.
 pub(super) enum State {
     Done(Result<Accepted, Refusal>),
@@ -447,8 +459,8 @@ async fn commit_batch(
         cancelled.push(match pledge {
             None => Err(Refusal::NotFound),
             Some(pledge) => {
-                let campaign = current.get(&pledge.campaign_id);
-                cancel(conn, pledge, (campaign, request.kind), now, &mut totals, &mut credits).await?
+                let cancelled = current.get(&pledge.campaign_id).is_none_or(|c| c.cancelled);
+                cancel(conn, pledge, (cancelled, request.kind), now, &mut totals, &mut credits).await?
             }
         });
     }
@@ -474,12 +486,7 @@ async fn commit_batch(
     // 6. Totals, fresh counts, commit.
     let mut fresh = BTreeMap::new();
     for (campaign, total) in &totals {
-        on_conn!(&mut *conn, c => sqlx::query(sql(
-            "UPDATE campaigns SET raised = raised + ?, pledged = pledged + ?, backers = backers + ?, seq = seq + ?, \
-             extras_version = extras_version + ? WHERE id = ?"
-        )).bind(total.raised).bind(total.pledged).bind(total.backers).bind(total.changes).bind(i64::from(total.extras))
-          .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
-        notify(conn, campaign).await?;
+        total.apply(conn, campaign).await?;
         let previous = hub.get(campaign).map(|entry| entry.snapshot(now));
         fresh.insert(
             campaign.clone(),
