@@ -73,10 +73,10 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
-/// The client's address: the peer, or behind a trusted proxy what `X-Forwarded-For` says
-/// (see [`proxies`]).
+/// The client's address: the peer, or behind a trusted proxy what all the `X-Forwarded-For`
+/// lines say, as one list (see [`proxies`]).
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    client_ip_from(state, peer, headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+    proxies::client_of(&state.settings.trusted_proxies, peer.ip(), headers)
 }
 
 /// Receipt reads and cancellations take tokens from their own per-address bucket, as
@@ -89,10 +89,10 @@ pub(crate) fn receipt_allowed(state: &AppState, peer: SocketAddr, headers: &Head
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
 }
 
-/// [`client_ip`] from the `X-Forwarded-For` value itself (the raw event-stream path reads
-/// it off the socket).
-pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, forwarded: Option<&str>) -> IpAddr {
-    proxies::client(&state.settings.trusted_proxies, peer.ip(), forwarded)
+/// [`client_ip`] from the `X-Forwarded-For` lines themselves (the raw event-stream path
+/// reads them off the socket).
+pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, lines: &[impl AsRef<str>]) -> IpAddr {
+    proxies::client(&state.settings.trusted_proxies, peer.ip(), lines.iter().map(AsRef::as_ref))
 }
 
 /// The base of absolute links to this server: the configured public URL, or what the

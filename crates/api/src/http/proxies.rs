@@ -1,9 +1,16 @@
-//! Which reverse proxies may say who the client is. `X-Forwarded-For` is read only from a
-//! configured proxy's connection, and from the right: each proxy appends the address it
-//! saw, so the rightmost entry that is not one of ours is the client (anything to its left
-//! is whatever the client chose to send). Entries may carry ports (`1.2.3.4:5678`,
-//! `[2001:db8::1]:443`), which are stripped.
+//! Which reverse proxies may say who the client is.
+//!
+//! - `X-Forwarded-For` is read only from a configured proxy's connection, and from the
+//!   right: each proxy appends the address it saw, so the rightmost entry that is not one
+//!   of ours is the client (anything to its left is whatever the client chose to send).
+//!   All of a request's `X-Forwarded-For` lines are one list, in order, as if joined by
+//!   commas: a proxy that adds its own line after the client's (HAProxy's `option
+//!   forwardfor`) is read the same as one that appends to the client's line. Both the
+//!   router ([`super::client_ip`]) and the raw event-stream path read it through
+//!   [`client`], so they cannot disagree. Entries may carry ports (`1.2.3.4:5678`,
+//!   `[2001:db8::1]:443`), which are stripped.
 
+use axum::http::HeaderMap;
 use std::net::IpAddr;
 
 /// An address range: `10.0.0.0/8`, `2001:db8::/32`, or one address.
@@ -56,22 +63,38 @@ impl Cidr {
     }
 }
 
-/// The client of a request that reached us from `peer` with `forwarded` (the
-/// `X-Forwarded-For` value): `peer` itself unless it is a trusted proxy.
-pub fn client(trusted: &[Cidr], peer: IpAddr, forwarded: Option<&str>) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|range| range.contains(ip));
-    if !is_trusted(peer) {
+/// Whether `ip` is one of the configured proxies.
+pub fn is_trusted(trusted: &[Cidr], ip: IpAddr) -> bool {
+    trusted.iter().any(|range| range.contains(ip))
+}
+
+/// The client of a request that reached us from `peer` with `lines` (its `X-Forwarded-For`
+/// header lines, in the order they came; none when it had none): `peer` itself unless it
+/// is a trusted proxy. The lines are one list, as if joined by commas, read from the right.
+pub fn client<'a, L>(trusted: &[Cidr], peer: IpAddr, lines: L) -> IpAddr
+where
+    L: IntoIterator<Item = &'a str>,
+    L::IntoIter: DoubleEndedIterator,
+{
+    if !is_trusted(trusted, peer) {
         return peer;
     }
     let mut client = peer;
-    for hop in forwarded.unwrap_or("").rsplit(',') {
+    for hop in lines.into_iter().rev().flat_map(|line| line.rsplit(',')) {
         let Some(ip) = hop_address(hop) else { break };
         client = ip;
-        if !is_trusted(ip) {
+        if !is_trusted(trusted, ip) {
             break;
         }
     }
     client
+}
+
+/// [`client`] from a request's headers: all its `X-Forwarded-For` lines, in order (a line
+/// that is not text stops the walk there, as any garbage does).
+pub fn client_of(trusted: &[Cidr], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    let lines = headers.get_all("x-forwarded-for").iter().map(|line| line.to_str().unwrap_or(""));
+    client(trusted, peer, lines)
 }
 
 /// One `X-Forwarded-For` entry's address, without a port.
@@ -134,5 +157,47 @@ mod tests {
         assert_eq!(client("127.0.0.1", Some("203.0.113.7, garbage")), ip("127.0.0.1"));
         assert_eq!(client("127.0.0.1", Some("garbage, 10.1.1.1")), ip("10.1.1.1"));
         assert_eq!(client("127.0.0.1", None), ip("127.0.0.1"));
+    }
+
+    fn headers(lines: &[(&str, &[u8])]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in lines {
+            headers.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                axum::http::HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn all_x_forwarded_for_lines_are_one_list_so_a_proxys_own_line_outranks_the_clients() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let peer = ip("10.0.0.5");
+        // HAProxy's `option forwardfor` adds its own line after the one the client sent.
+        let added = headers(&[("x-forwarded-for", b"6.6.6.6"), ("x-forwarded-for", b"203.0.113.7")]);
+        assert_eq!(
+            client_of(&trusted, peer, &added),
+            ip("203.0.113.7"),
+            "the proxy's view, not the client's claim"
+        );
+        // Two proxies, each adding a line: the same as one line joined by commas.
+        let two = headers(&[
+            ("x-forwarded-for", b"6.6.6.6, 7.7.7.7"),
+            ("x-forwarded-for", b"203.0.113.7"),
+            ("X-Forwarded-For", b"10.1.1.1"),
+        ]);
+        assert_eq!(client_of(&trusted, peer, &two), ip("203.0.113.7"));
+        assert_eq!(
+            client(&trusted, peer, ["6.6.6.6, 7.7.7.7, 203.0.113.7, 10.1.1.1"]),
+            client_of(&trusted, peer, &two),
+            "lines read as if joined by commas"
+        );
+        // A line that is not text is garbage: the walk stops at the last trusted hop.
+        let binary = headers(&[("x-forwarded-for", b"203.0.113.7"), ("x-forwarded-for", b"\xff")]);
+        assert_eq!(client_of(&trusted, peer, &binary), peer);
+        // From a peer that is not ours, no line counts.
+        assert_eq!(client_of(&trusted, ip("198.51.100.9"), &added), ip("198.51.100.9"));
+        assert_eq!(client_of(&trusted, peer, &HeaderMap::new()), peer);
     }
 }
