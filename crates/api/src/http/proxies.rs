@@ -1,4 +1,4 @@
-//! Which reverse proxies may say who the client is.
+//! Which reverse proxies may say who the client is, and how the request reached them.
 //!
 //! - `X-Forwarded-For` is read only from a configured proxy's connection, and from the
 //!   right: each proxy appends the address it saw, so the rightmost entry that is not one
@@ -9,9 +9,15 @@
 //!   router ([`super::client_ip`]) and the raw event-stream path read it through
 //!   [`client`], so they cannot disagree. Entries may carry ports (`1.2.3.4:5678`,
 //!   `[2001:db8::1]:443`), which are stripped.
+//! - `X-Forwarded-Proto` and `X-Forwarded-For` reach the routes only from a configured
+//!   proxy's connection: [`strip_unless_trusted`] removes them from any other request, so
+//!   a client talking to us directly cannot choose `https://` links or `Secure` cookies.
 
 use axum::http::HeaderMap;
 use std::net::IpAddr;
+
+/// The headers only a proxy of ours may send: removed from every other request.
+const PROXY_HEADERS: [&str; 4] = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"];
 
 /// An address range: `10.0.0.0/8`, `2001:db8::/32`, or one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +101,18 @@ where
 pub fn client_of(trusted: &[Cidr], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
     let lines = headers.get_all("x-forwarded-for").iter().map(|line| line.to_str().unwrap_or(""));
     client(trusted, peer, lines)
+}
+
+/// Removes the forwarding headers (`X-Forwarded-For`, `-Proto`, `-Host`, `Forwarded`) from
+/// a request whose peer is not a trusted proxy (or is not known), so that nothing after
+/// this can believe them.
+pub fn strip_unless_trusted(trusted: &[Cidr], peer: Option<IpAddr>, headers: &mut HeaderMap) {
+    if peer.is_some_and(|peer| is_trusted(trusted, peer)) {
+        return;
+    }
+    for name in PROXY_HEADERS {
+        headers.remove(name);
+    }
 }
 
 /// One `X-Forwarded-For` entry's address, without a port.
@@ -199,5 +217,30 @@ mod tests {
         // From a peer that is not ours, no line counts.
         assert_eq!(client_of(&trusted, ip("198.51.100.9"), &added), ip("198.51.100.9"));
         assert_eq!(client_of(&trusted, peer, &HeaderMap::new()), peer);
+    }
+
+    #[test]
+    fn forwarding_headers_survive_only_from_a_trusted_peer() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let sent = headers(&[
+            ("x-forwarded-for", b"6.6.6.6"),
+            ("x-forwarded-for", b"7.7.7.7"),
+            ("x-forwarded-proto", b"https"),
+            ("x-forwarded-host", b"evil.example"),
+            ("forwarded", b"for=6.6.6.6;proto=https"),
+            ("host", b"fund.example.com"),
+        ]);
+        for peer in [Some(ip("127.0.0.1")), Some(ip("11.0.0.1")), None] {
+            let mut headers = sent.clone();
+            strip_unless_trusted(&trusted, peer, &mut headers);
+            let names: Vec<_> = headers.keys().map(|name| name.as_str()).collect();
+            assert_eq!(names, ["host"], "from {peer:?}");
+        }
+        let mut headers = sent.clone();
+        strip_unless_trusted(&trusted, Some(ip("10.9.9.9")), &mut headers);
+        assert_eq!(headers, sent, "a proxy of ours is heard");
+        let mut headers = sent.clone();
+        strip_unless_trusted(&[], Some(ip("10.9.9.9")), &mut headers);
+        assert_eq!(headers.len(), 1, "no proxy configured: nobody is heard");
     }
 }
