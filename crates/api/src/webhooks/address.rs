@@ -3,6 +3,14 @@
 //! cloud metadata service) through a webhook, so names are resolved here and only public
 //! addresses are connected to; the operator may allow private ones (`--webhooks-private`),
 //! for a receiver on the same machine.
+//!
+//! What "public" means ([`public`]): an IPv4 address outside every special-purpose block;
+//! an IPv6 address in global unicast (`2000::/3`) outside the special blocks there
+//! (IETF protocol assignments `2001::/23`, Teredo among them; documentation); and an IPv6
+//! address that carries an IPv4 one (IPv4-mapped, IPv4-translated, NAT64 `64:ff9b::/96`,
+//! 6to4 `2002::/16`) exactly when that IPv4 address is public. Every other form is refused:
+//! IPv4-compatible `::/96`, NAT64 local-use `64:ff9b:1::/48`, discard-only `100::/64`,
+//! unique-local, site-local, link-local, multicast, loopback, unspecified.
 
 use domain::FieldError;
 use domain::webhooks::MAX_URL_LEN;
@@ -43,10 +51,27 @@ fn local_name(name: &str) -> bool {
 pub fn public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => public_v4(ip),
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+        IpAddr::V6(ip) => match embedded_v4(ip) {
             Some(v4) => public_v4(v4),
             None => public_v6(ip),
         },
+    }
+}
+
+/// The IPv4 address an IPv6 one reaches, for the forms that carry one and are routed to
+/// it: IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`, NAT64's
+/// well-known `64:ff9b::a.b.c.d` and 6to4 `2002:aabb:ccdd::/48`. (The forms that are not
+/// routed that way, IPv4-compatible `::a.b.c.d`, Teredo and NAT64's local-use prefix, are
+/// refused whole by [`public_v6`].)
+pub fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let bits = ip.to_bits();
+    let low = Ipv4Addr::from_bits(bits as u32);
+    match bits >> 32 {
+        0xffff => Some(low),
+        0xffff_0000 => Some(low),
+        0x0064_ff9b_0000_0000_0000_0000 => Some(low),
+        _ if bits >> 112 == 0x2002 => Some(Ipv4Addr::from_bits((bits >> 80) as u32)),
+        _ => None,
     }
 }
 
@@ -65,15 +90,17 @@ fn public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240)
 }
 
+/// An IPv6 address that carries no routed IPv4 one: only global unicast `2000::/3` may be
+/// public, and not its special blocks.
 fn public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || first == 0x0064 && ip.segments()[1] == 0xff9b)
+    let [first, second, ..] = ip.segments();
+    let global_unicast = first & 0xe000 == 0x2000;
+    global_unicast
+        // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID, …
+        && !(first == 0x2001 && second < 0x0200)
+        // Documentation: 2001:db8::/32 and 3fff::/20.
+        && !(first == 0x2001 && second == 0x0db8)
+        && !(first == 0x3fff && second & 0xf000 == 0)
 }
 
 /// Resolves names to their public addresses only; a name with none fails to connect.
@@ -144,6 +171,58 @@ mod tests {
             "64:ff9b::a00:1",
         ] {
             assert!(!public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    /// Every IPv6 form, named: the ones that carry an IPv4 address are as public as it is.
+    const IPV6_FORMS: &[(&str, &str, bool)] = &[
+        ("global unicast", "2606:4700::1111", true),
+        ("global unicast, another registry", "2a00:1450:4001::200e", true),
+        ("unspecified", "::", false),
+        ("loopback", "::1", false),
+        ("IPv4-mapped loopback", "::ffff:127.0.0.1", false),
+        ("IPv4-mapped private", "::ffff:192.168.0.1", false),
+        ("IPv4-mapped public", "::ffff:8.8.8.8", true),
+        ("IPv4-translated loopback", "::ffff:0:127.0.0.1", false),
+        ("IPv4-translated public", "::ffff:0:8.8.8.8", true),
+        ("IPv4-compatible loopback", "::7f00:1", false),
+        ("IPv4-compatible private", "::10.0.0.1", false),
+        ("IPv4-compatible public (deprecated, never routed)", "::8.8.8.8", false),
+        ("6to4 of loopback", "2002:7f00:1::1", false),
+        ("6to4 of private", "2002:c0a8:1::1", false),
+        ("6to4 of metadata", "2002:a9fe:a9fe::1", false),
+        ("6to4 of public", "2002:808:808::1", true),
+        ("NAT64 well-known of loopback", "64:ff9b::127.0.0.1", false),
+        ("NAT64 well-known of private", "64:ff9b::10.0.0.1", false),
+        ("NAT64 well-known of metadata", "64:ff9b::169.254.169.254", false),
+        ("NAT64 well-known of public", "64:ff9b::8.8.8.8", true),
+        ("NAT64 local-use", "64:ff9b:1::a00:1", false),
+        ("NAT64 local-use of public", "64:ff9b:1::808:808", false),
+        ("rest of 64:ff9b::/32", "64:ff9b:2::8.8.8.8", false),
+        ("Teredo of loopback", "2001:0:4136:e378:8000:63bf:80ff:fffe", false),
+        ("Teredo of public", "2001:0:4136:e378:8000:63bf:f7f7:f7f7", false),
+        ("benchmarking", "2001:2::1", false),
+        ("ORCHIDv2", "2001:20::1", false),
+        ("documentation", "2001:db8::1", false),
+        ("documentation 3fff::/20", "3fff:fff::1", false),
+        ("just past 3fff::/20", "3fff:1000::1", true),
+        ("discard-only", "100::1", false),
+        ("unique-local fc00::/8", "fc00::1", false),
+        ("unique-local fd00::/8", "fd12:3456::1", false),
+        ("site-local", "fec0::1", false),
+        ("site-local, high end", "feff::1", false),
+        ("link-local", "fe80::1", false),
+        ("multicast", "ff02::1", false),
+        ("multicast, global scope", "ff0e::1", false),
+    ];
+
+    #[test]
+    fn every_ipv6_form_is_public_only_when_it_is_global_or_carries_a_public_ipv4_address() {
+        for (form, ip, expected) in IPV6_FORMS {
+            let parsed: Ipv6Addr = ip.parse().unwrap_or_else(|_| panic!("{form}: {ip}"));
+            assert_eq!(public(IpAddr::V6(parsed)), *expected, "{form}: {ip}");
+            let url = format!("https://[{ip}]/hook");
+            assert_eq!(check(&url, false).is_ok(), *expected, "{form} as an endpoint: {url}");
         }
     }
 }
