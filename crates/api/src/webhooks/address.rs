@@ -123,6 +123,7 @@ impl Resolve for PublicOnly {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn only_public_https_addresses_are_endpoints_unless_the_operator_allows_private_ones() {
@@ -223,6 +224,77 @@ mod tests {
             assert_eq!(public(IpAddr::V6(parsed)), *expected, "{form}: {ip}");
             let url = format!("https://[{ip}]/hook");
             assert_eq!(check(&url, false).is_ok(), *expected, "{form} as an endpoint: {url}");
+        }
+    }
+
+    /// Every IPv4 address an IPv6 one may stand for, found independently of [`embedded_v4`]:
+    /// the low 32 bits of the forms that end in one, the 6to4 address, Teredo's client.
+    fn every_embedded_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+        let bits = ip.to_bits();
+        let low = Ipv4Addr::from_bits(bits as u32);
+        let mut found = Vec::new();
+        if bits >> 32 == 0 || bits >> 32 == 0xffff || bits >> 32 == 0xffff_0000 {
+            found.push(low); // IPv4-compatible, -mapped, -translated
+        }
+        if bits >> 80 == 0x0064_ff9b_0000 || bits >> 80 == 0x0064_ff9b_0001 {
+            found.push(low); // NAT64, well-known and local-use (RFC 6052's /96 form)
+        }
+        if bits >> 112 == 0x2002 {
+            found.push(Ipv4Addr::from_bits((bits >> 80) as u32)); // 6to4
+        }
+        if bits >> 96 == 0x2001_0000 {
+            found.push(Ipv4Addr::from_bits(!(bits as u32))); // Teredo's client
+            found.push(Ipv4Addr::from_bits((bits >> 64) as u32)); // and its server
+        }
+        found
+    }
+
+    /// IPv6 addresses around the forms that carry an IPv4 address, and anywhere else.
+    fn v6() -> impl Strategy<Value = Ipv6Addr> {
+        let prefixes = vec![
+            0u128,
+            0xffff,
+            0xffff_0000,
+            0x0064_ff9b_0000_0000_0000_0000,
+            0x0064_ff9b_0001_0000_0000_0000,
+        ];
+        prop_oneof![
+            any::<u128>(),
+            (prop::sample::select(prefixes), any::<u32>())
+                .prop_map(|(prefix, v4)| prefix << 32 | u128::from(v4)),
+            (any::<u32>(), any::<u64>())
+                .prop_map(|(v4, rest)| 0x2002 << 112 | u128::from(v4) << 80 | u128::from(rest)),
+            (any::<u32>(), any::<u64>())
+                .prop_map(|(server, rest)| 0x2001_0000 << 96 | u128::from(server) << 64 | u128::from(rest)),
+            (0u16..0x400, any::<u128>()).prop_map(|(top, rest)| u128::from(0xfc00 | top) << 112 | rest >> 16),
+        ]
+        .prop_map(Ipv6Addr::from_bits)
+    }
+
+    proptest! {
+        #[test]
+        fn an_ipv6_address_taken_as_public_never_carries_a_private_ipv4_one(ip in v6()) {
+            if public(IpAddr::V6(ip)) {
+                for v4 in every_embedded_v4(ip) {
+                    prop_assert!(public_v4(v4), "{ip} is taken as public but carries {v4}");
+                }
+            }
+            if let Some(v4) = embedded_v4(ip) {
+                prop_assert_eq!(public(IpAddr::V6(ip)), public_v4(v4), "{} stands for {}", ip, v4);
+            }
+        }
+
+        #[test]
+        fn any_text_is_refused_or_a_url_with_no_private_numeric_host(text in "(https?://)?\\PC{0,40}|https://\\[[0-9a-f:.]{2,40}\\]/") {
+            if let Ok(url) = check(&text, false) {
+                prop_assert_eq!(url.scheme(), "https");
+                match url.host() {
+                    Some(url::Host::Ipv4(ip)) => prop_assert!(public_v4(ip)),
+                    Some(url::Host::Ipv6(ip)) => prop_assert!(public(IpAddr::V6(ip))),
+                    Some(url::Host::Domain(name)) => prop_assert!(!local_name(name)),
+                    None => prop_assert!(false, "no host"),
+                }
+            }
         }
     }
 }
