@@ -1,5 +1,7 @@
 //! Cheap abuse against the real server: more live streams or connections than it should
 //! hold. Over a cap the answer is a prompt 503; health checks, pages and pledges go on.
+//! Forwarding headers (the client's address, HTTPS) are believed only from a configured
+//! proxy.
 
 use api::admission::Limits;
 use std::net::SocketAddr;
@@ -235,6 +237,62 @@ async fn forwarded_addresses_are_believed_only_from_configured_proxies_and_read_
         429,
         "a new header is not a new client"
     );
+}
+
+#[tokio::test]
+async fn forwarded_proto_is_believed_only_from_a_configured_proxy_for_links_and_cookies() {
+    // A proxy is configured, but the direct client (127.0.0.1) is not it.
+    let app = spawn_app_with(Options {
+        trusted_proxies: vec![
+            api::http::proxies::Cidr::parse("10.0.0.0/8").unwrap(),
+            api::http::proxies::Cidr::parse("127.0.0.2").unwrap(),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let from = |address: &str| {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().unwrap())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let (direct, proxy) = (from("127.0.0.1"), from("127.0.0.2"));
+    let links = async |client: &reqwest::Client, n: u32| {
+        let created = client
+            .post(app.url("/api/v1/campaigns/demo/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", format!("forwarded-proto-{n}"))
+            .header("x-forwarded-proto", "https")
+            .body(crate::support::lamp_pledge().to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let created: serde_json::Value = created.json().await.unwrap();
+        [
+            created["share_url"].as_str().unwrap().to_owned(),
+            created["receipt_url"].as_str().unwrap().to_owned(),
+        ]
+    };
+    let cookie = async |client: &reqwest::Client| {
+        let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+        let signed_in = client.get(&link).header("x-forwarded-proto", "https").send().await.unwrap();
+        assert_eq!(signed_in.status(), 303);
+        signed_in.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().to_owned()
+    };
+    for url in links(&direct, 1).await {
+        assert!(url.starts_with(&format!("{}/", app.address)), "a direct client's header is ignored: {url}");
+    }
+    let set = cookie(&direct).await;
+    assert!(!set.contains("Secure"), "a direct client does not choose Secure: {set}");
+    // The proxy's header is believed.
+    let https = app.address.replacen("http://", "https://", 1);
+    for url in links(&proxy, 2).await {
+        assert!(url.starts_with(&format!("{https}/")), "behind the proxy: {url}");
+    }
+    let set = cookie(&proxy).await;
+    assert!(set.contains("; Secure"), "behind the proxy's HTTPS: {set}");
 }
 
 #[tokio::test]

@@ -81,7 +81,8 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Runs the property-based fuzzers (pledge and campaign JSON, the plain form, tokens, the
-/// event-stream recogniser, the widget's JSON parser) with many more cases than `test` gives them: 20,000 each
+/// event-stream recogniser, `X-Forwarded-For` lines, the webhook address check, the widget's
+/// JSON parser) with many more cases than `test` gives them: 20,000 each
 /// unless `--cases N` says otherwise.
 fn fuzz(args: &[String]) -> anyhow::Result<()> {
     let cases = match args {
@@ -104,6 +105,7 @@ fn fuzz(args: &[String]) -> anyhow::Result<()> {
         "fuzz",
         "events::tests",
         "json::tests",
+        "webhooks::address::tests",
     ]);
     run_tests(&mut cmd)
 }

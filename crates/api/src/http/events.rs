@@ -132,8 +132,9 @@ pub(crate) struct RawRequest {
     pub(crate) last_seen: Option<u64>,
     /// Bytes of the request head, to consume from the socket.
     pub(crate) head_len: usize,
-    /// The `X-Forwarded-For` header, for the client's address behind a proxy.
-    pub(crate) forwarded: Option<String>,
+    /// Every `X-Forwarded-For` line, in order, for the client's address behind a proxy
+    /// (read by [`super::proxies::client`], as the router's are).
+    pub(crate) forwarded: Vec<String>,
 }
 
 /// Recognises a complete `GET /api/v1/campaigns/{id}/events` request head for a known
@@ -142,7 +143,8 @@ pub(crate) struct RawRequest {
 pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
     let head = parse_head(bytes)?;
     let entry = state.hub.get(head.id)?;
-    Some(RawRequest { entry, last_seen: head.last_seen, head_len: head.len, forwarded: head.forwarded })
+    let forwarded = head.forwarded.into_iter().map(str::to_owned).collect();
+    Some(RawRequest { entry, last_seen: head.last_seen, head_len: head.len, forwarded })
 }
 
 /// An event-stream request head, as strict as hyper: CRLF line ends only, header names
@@ -153,7 +155,9 @@ pub(crate) struct Head<'a> {
     pub(crate) id: &'a str,
     pub(crate) last_seen: Option<u64>,
     pub(crate) len: usize,
-    pub(crate) forwarded: Option<String>,
+    /// Every `X-Forwarded-For` line, in order: a proxy may add its own line after the
+    /// client's, and only the whole list says who the client is.
+    pub(crate) forwarded: Vec<&'a str>,
 }
 
 pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
@@ -174,7 +178,7 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return None;
     }
-    let (mut last_seen, mut forwarded, mut host) = (None, None, false);
+    let (mut last_seen, mut forwarded, mut host) = (None, Vec::new(), false);
     for line in lines {
         let (name, value) = line.split_once(':')?;
         if !is_token(name) || value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
@@ -188,7 +192,7 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
         } else if name.eq_ignore_ascii_case("last-event-id") {
             last_seen = parse_last_event_id(value.as_bytes());
         } else if name.eq_ignore_ascii_case("x-forwarded-for") {
-            forwarded = Some(value.trim().to_owned());
+            forwarded.push(value.trim());
         }
     }
     host.then_some(Head { id, last_seen, len, forwarded })
@@ -271,6 +275,23 @@ mod tests {
     fn a_plain_stream_request_is_recognised_with_its_last_event_id() {
         let head = parse_head(GOOD.as_bytes()).unwrap();
         assert_eq!((head.id, head.last_seen, head.len), ("demo", Some(7), GOOD.len()));
+    }
+
+    #[test]
+    fn every_forwarded_for_line_is_kept_so_a_proxys_own_line_outranks_the_clients() {
+        // The client's own line first, then the one HAProxy (`option forwardfor`) adds.
+        let head = "GET /api/v1/campaigns/demo/events HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\n\
+                    x-forwarded-for: 203.0.113.7\r\n\r\n";
+        let head = parse_head(head.as_bytes()).unwrap();
+        assert_eq!(head.forwarded, ["6.6.6.6", "203.0.113.7"]);
+        let trusted = [super::super::proxies::Cidr::parse("10.0.0.0/8").unwrap()];
+        let client = super::super::proxies::client(&trusted, "10.0.0.5".parse().unwrap(), head.forwarded);
+        assert_eq!(
+            client,
+            "203.0.113.7".parse::<std::net::IpAddr>().unwrap(),
+            "the proxy's view of the client"
+        );
+        assert!(parse_head(GOOD.as_bytes()).unwrap().forwarded.is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The plain pledge form only takes posts from our own pages, so no other site can make its
 //! visitors pledge. Browsers say where a post comes from (`Sec-Fetch-Site`, `Origin`);
 //! for the old ones that say neither, the form carries a token the server signed when it
-//! rendered it, for that campaign and that client's address, valid for a day.
+//! rendered it, for that campaign and that client's address, valid for a day. Any time a
+//! token claims (the ends of `i64` included) is refused cleanly when it is not that day.
 
 use crate::error::Error;
 use crate::startup::AppState;
@@ -31,7 +32,8 @@ fn signature(key: &[u8], campaign: &str, ip: IpAddr, issued: i64) -> String {
 pub(super) fn verify(key: &[u8], campaign: &str, ip: IpAddr, token: &str, now: Timestamp) -> bool {
     let Some((issued, given)) = token.split_once('.') else { return false };
     let Ok(issued) = issued.parse::<i64>() else { return false };
-    let age = now.unix() - issued;
+    // Checked: `issued` is whatever the client sent, `i64::MIN` included.
+    let Some(age) = now.unix().checked_sub(issued) else { return false };
     (-300..=VALID_SECS).contains(&age)
         && crate::ids::same(signature(key, campaign, ip, issued).as_bytes(), given.as_bytes())
 }
@@ -71,6 +73,24 @@ mod tests {
         assert!(!verify(key, "demo", ip, &forged, now), "the time is signed too");
         for junk in ["", ".", "x.y", "1800000000", "1800000000.", "-1.00"] {
             assert!(!verify(key, "demo", ip, junk, now), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_signed_at_the_ends_of_time_is_refused_without_overflowing() {
+        let (key, ip): (&[u8], IpAddr) = (b"key", "203.0.113.7".parse().unwrap());
+        let now = Timestamp::from_unix(1_800_000_000);
+        for issued in [i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1] {
+            let token = format!("{issued}.{}", signature(key, "demo", ip, issued));
+            assert!(!verify(key, "demo", ip, &token, now), "issued at {issued}");
+        }
+        for junk in ["99999999999999999999.00", "-99999999999999999999.00"] {
+            assert!(!verify(key, "demo", ip, junk, now), "{junk}");
+        }
+        // Our own clock at either end, too.
+        for now in [Timestamp::from_unix(i64::MIN), Timestamp::from_unix(i64::MAX)] {
+            let token = sign(key, "demo", ip, Timestamp::from_unix(1_800_000_000));
+            assert!(!verify(key, "demo", ip, &token, now));
         }
     }
 }

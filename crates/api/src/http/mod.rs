@@ -1,4 +1,8 @@
 //! HTTP routes, one module per resource, each with its own `router()`.
+//!
+//! Forwarding headers (`X-Forwarded-For`, `X-Forwarded-Proto`, …) reach no route unless the
+//! connection's peer is a configured proxy: the outer layer [`forwarded_only_from_proxies`]
+//! removes them from every other request (see [`proxies`]).
 
 mod assets;
 mod campaigns;
@@ -57,7 +61,21 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(|_: &axum::http::Request<axum::body::Body>| tracing::Span::current()),
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_id::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), forwarded_only_from_proxies))
         .with_state(state)
+}
+
+/// Removes the forwarding headers of a request whose peer is not a trusted proxy (see
+/// [`proxies::strip_unless_trusted`]): [`base_url`] and [`client_ip`] then believe only
+/// what a proxy of ours said.
+async fn forwarded_only_from_proxies(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    proxies::strip_unless_trusted(&state.settings.trusted_proxies, peer, request.headers_mut());
+    next.run(request).await
 }
 
 /// Every `/api/v1` route, with its OpenAPI document. Each router bounds its own bodies: a
@@ -73,10 +91,10 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
-/// The client's address: the peer, or behind a trusted proxy what `X-Forwarded-For` says
-/// (see [`proxies`]).
+/// The client's address: the peer, or behind a trusted proxy what all the `X-Forwarded-For`
+/// lines say, as one list (see [`proxies`]).
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    client_ip_from(state, peer, headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+    proxies::client_of(&state.settings.trusted_proxies, peer.ip(), headers)
 }
 
 /// Receipt reads and cancellations take tokens from their own per-address bucket, as
@@ -89,14 +107,15 @@ pub(crate) fn receipt_allowed(state: &AppState, peer: SocketAddr, headers: &Head
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
 }
 
-/// [`client_ip`] from the `X-Forwarded-For` value itself (the raw event-stream path reads
-/// it off the socket).
-pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, forwarded: Option<&str>) -> IpAddr {
-    proxies::client(&state.settings.trusted_proxies, peer.ip(), forwarded)
+/// [`client_ip`] from the `X-Forwarded-For` lines themselves (the raw event-stream path
+/// reads them off the socket).
+pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, lines: &[impl AsRef<str>]) -> IpAddr {
+    proxies::client(&state.settings.trusted_proxies, peer.ip(), lines.iter().map(AsRef::as_ref))
 }
 
 /// The base of absolute links to this server: the configured public URL, or what the
-/// request's `Host` says when it is a plain host name.
+/// request's `Host` says when it is a plain host name, over HTTPS when a trusted proxy
+/// says `X-Forwarded-Proto: https` (the header of any other peer never reaches here).
 pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.trim_end_matches('/').to_owned();

@@ -1,10 +1,23 @@
-//! Which reverse proxies may say who the client is. `X-Forwarded-For` is read only from a
-//! configured proxy's connection, and from the right: each proxy appends the address it
-//! saw, so the rightmost entry that is not one of ours is the client (anything to its left
-//! is whatever the client chose to send). Entries may carry ports (`1.2.3.4:5678`,
-//! `[2001:db8::1]:443`), which are stripped.
+//! Which reverse proxies may say who the client is, and how the request reached them.
+//!
+//! - `X-Forwarded-For` is read only from a configured proxy's connection, and from the
+//!   right: each proxy appends the address it saw, so the rightmost entry that is not one
+//!   of ours is the client (anything to its left is whatever the client chose to send).
+//!   All of a request's `X-Forwarded-For` lines are one list, in order, as if joined by
+//!   commas: a proxy that adds its own line after the client's (HAProxy's `option
+//!   forwardfor`) is read the same as one that appends to the client's line. Both the
+//!   router ([`super::client_ip`]) and the raw event-stream path read it through
+//!   [`client`], so they cannot disagree. Entries may carry ports (`1.2.3.4:5678`,
+//!   `[2001:db8::1]:443`), which are stripped.
+//! - `X-Forwarded-Proto` and `X-Forwarded-For` reach the routes only from a configured
+//!   proxy's connection: [`strip_unless_trusted`] removes them from any other request, so
+//!   a client talking to us directly cannot choose `https://` links or `Secure` cookies.
 
+use axum::http::HeaderMap;
 use std::net::IpAddr;
+
+/// The headers only a proxy of ours may send: removed from every other request.
+const PROXY_HEADERS: [&str; 4] = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"];
 
 /// An address range: `10.0.0.0/8`, `2001:db8::/32`, or one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,22 +69,50 @@ impl Cidr {
     }
 }
 
-/// The client of a request that reached us from `peer` with `forwarded` (the
-/// `X-Forwarded-For` value): `peer` itself unless it is a trusted proxy.
-pub fn client(trusted: &[Cidr], peer: IpAddr, forwarded: Option<&str>) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|range| range.contains(ip));
-    if !is_trusted(peer) {
+/// Whether `ip` is one of the configured proxies.
+pub fn is_trusted(trusted: &[Cidr], ip: IpAddr) -> bool {
+    trusted.iter().any(|range| range.contains(ip))
+}
+
+/// The client of a request that reached us from `peer` with `lines` (its `X-Forwarded-For`
+/// header lines, in the order they came; none when it had none): `peer` itself unless it
+/// is a trusted proxy. The lines are one list, as if joined by commas, read from the right.
+pub fn client<'a, L>(trusted: &[Cidr], peer: IpAddr, lines: L) -> IpAddr
+where
+    L: IntoIterator<Item = &'a str>,
+    L::IntoIter: DoubleEndedIterator,
+{
+    if !is_trusted(trusted, peer) {
         return peer;
     }
     let mut client = peer;
-    for hop in forwarded.unwrap_or("").rsplit(',') {
+    for hop in lines.into_iter().rev().flat_map(|line| line.rsplit(',')) {
         let Some(ip) = hop_address(hop) else { break };
         client = ip;
-        if !is_trusted(ip) {
+        if !is_trusted(trusted, ip) {
             break;
         }
     }
     client
+}
+
+/// [`client`] from a request's headers: all its `X-Forwarded-For` lines, in order (a line
+/// that is not text stops the walk there, as any garbage does).
+pub fn client_of(trusted: &[Cidr], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    let lines = headers.get_all("x-forwarded-for").iter().map(|line| line.to_str().unwrap_or(""));
+    client(trusted, peer, lines)
+}
+
+/// Removes the forwarding headers (`X-Forwarded-For`, `-Proto`, `-Host`, `Forwarded`) from
+/// a request whose peer is not a trusted proxy (or is not known), so that nothing after
+/// this can believe them.
+pub fn strip_unless_trusted(trusted: &[Cidr], peer: Option<IpAddr>, headers: &mut HeaderMap) {
+    if peer.is_some_and(|peer| is_trusted(trusted, peer)) {
+        return;
+    }
+    for name in PROXY_HEADERS {
+        headers.remove(name);
+    }
 }
 
 /// One `X-Forwarded-For` entry's address, without a port.
@@ -134,5 +175,72 @@ mod tests {
         assert_eq!(client("127.0.0.1", Some("203.0.113.7, garbage")), ip("127.0.0.1"));
         assert_eq!(client("127.0.0.1", Some("garbage, 10.1.1.1")), ip("10.1.1.1"));
         assert_eq!(client("127.0.0.1", None), ip("127.0.0.1"));
+    }
+
+    fn headers(lines: &[(&str, &[u8])]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in lines {
+            headers.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                axum::http::HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn all_x_forwarded_for_lines_are_one_list_so_a_proxys_own_line_outranks_the_clients() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let peer = ip("10.0.0.5");
+        // HAProxy's `option forwardfor` adds its own line after the one the client sent.
+        let added = headers(&[("x-forwarded-for", b"6.6.6.6"), ("x-forwarded-for", b"203.0.113.7")]);
+        assert_eq!(
+            client_of(&trusted, peer, &added),
+            ip("203.0.113.7"),
+            "the proxy's view, not the client's claim"
+        );
+        // Two proxies, each adding a line: the same as one line joined by commas.
+        let two = headers(&[
+            ("x-forwarded-for", b"6.6.6.6, 7.7.7.7"),
+            ("x-forwarded-for", b"203.0.113.7"),
+            ("X-Forwarded-For", b"10.1.1.1"),
+        ]);
+        assert_eq!(client_of(&trusted, peer, &two), ip("203.0.113.7"));
+        assert_eq!(
+            client(&trusted, peer, ["6.6.6.6, 7.7.7.7, 203.0.113.7, 10.1.1.1"]),
+            client_of(&trusted, peer, &two),
+            "lines read as if joined by commas"
+        );
+        // A line that is not text is garbage: the walk stops at the last trusted hop.
+        let binary = headers(&[("x-forwarded-for", b"203.0.113.7"), ("x-forwarded-for", b"\xff")]);
+        assert_eq!(client_of(&trusted, peer, &binary), peer);
+        // From a peer that is not ours, no line counts.
+        assert_eq!(client_of(&trusted, ip("198.51.100.9"), &added), ip("198.51.100.9"));
+        assert_eq!(client_of(&trusted, peer, &HeaderMap::new()), peer);
+    }
+
+    #[test]
+    fn forwarding_headers_survive_only_from_a_trusted_peer() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let sent = headers(&[
+            ("x-forwarded-for", b"6.6.6.6"),
+            ("x-forwarded-for", b"7.7.7.7"),
+            ("x-forwarded-proto", b"https"),
+            ("x-forwarded-host", b"evil.example"),
+            ("forwarded", b"for=6.6.6.6;proto=https"),
+            ("host", b"fund.example.com"),
+        ]);
+        for peer in [Some(ip("127.0.0.1")), Some(ip("11.0.0.1")), None] {
+            let mut headers = sent.clone();
+            strip_unless_trusted(&trusted, peer, &mut headers);
+            let names: Vec<_> = headers.keys().map(|name| name.as_str()).collect();
+            assert_eq!(names, ["host"], "from {peer:?}");
+        }
+        let mut headers = sent.clone();
+        strip_unless_trusted(&trusted, Some(ip("10.9.9.9")), &mut headers);
+        assert_eq!(headers, sent, "a proxy of ours is heard");
+        let mut headers = sent.clone();
+        strip_unless_trusted(&[], Some(ip("10.9.9.9")), &mut headers);
+        assert_eq!(headers.len(), 1, "no proxy configured: nobody is heard");
     }
 }

@@ -1,6 +1,7 @@
 //! `POST /webhooks/stripe`: what Stripe tells of cards and charges. The signature (HMAC-SHA256
 //! of `"<t>.<body>"` with the endpoint's secret, in `Stripe-Signature`) and its age are
-//! checked before anything is read; each event is applied once whichever replica receives it
+//! checked before anything is read (any `t=` at all, the ends of `i64` included, is
+//! refused cleanly when out of date); each event is applied once whichever replica receives it
 //! and however often it is sent (every move it makes is conditional, and an event applied is
 //! recorded).
 
@@ -110,7 +111,9 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: Timestamp, tolerance
         }
     }
     let Some(t) = timestamp else { return false };
-    if (now.unix() - t).abs() > tolerance {
+    // Checked: `t` is whatever the sender wrote, `i64::MIN` included.
+    let age = now.unix().checked_sub(t).and_then(i64::checked_abs);
+    if age.is_none_or(|age| age > tolerance) {
         return false;
     }
     signatures.iter().any(|signature| {
@@ -149,6 +152,24 @@ mod tests {
         assert!(verify("whsec_1", &rotated, body, now, TOLERANCE_SECS), "any one v1 may match");
         for bad in ["", "t=abc,v1=00", "v1=zz", "t=1800000000", "t=1800000000,v1=é"] {
             assert!(!verify("whsec_1", bad, body, now, TOLERANCE_SECS), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_signed_timestamp_at_the_ends_of_the_range_is_refused_without_overflowing() {
+        let now = Timestamp::from_unix(1_800_000_000);
+        let body = "{}";
+        for t in [i64::MIN, i64::MIN + 1, -1_800_000_000, i64::MAX, i64::MAX - 1] {
+            let header = signature("whsec_1", t, body);
+            assert!(!verify("whsec_1", &header, body.as_bytes(), now, TOLERANCE_SECS), "t={t}");
+        }
+        for header in ["t=99999999999999999999,v1=00", "t=-99999999999999999999,v1=00"] {
+            assert!(!verify("whsec_1", header, body.as_bytes(), now, TOLERANCE_SECS), "{header}");
+        }
+        // Our own clock at either end, too.
+        for now in [Timestamp::from_unix(i64::MIN), Timestamp::from_unix(i64::MAX)] {
+            let header = signature("whsec_1", 1_800_000_000, body);
+            assert!(!verify("whsec_1", &header, body.as_bytes(), now, TOLERANCE_SECS));
         }
     }
 }

@@ -2,6 +2,10 @@
 //! the database so each is sent by one at a time; a delivery is retried with backoff until
 //! its receiver answers 2xx, and an endpoint whose deliveries keep failing is disabled.
 //!
+//! Requests go straight to the endpoint, never through a proxy named in the environment
+//! (`HTTPS_PROXY`, `ALL_PROXY`, …): a proxy would resolve the endpoint's name itself and
+//! [`PublicOnly`] would never see the address connected to.
+//!
 //! Each request carries `Tribefund-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>" keyed with the endpoint's secret>`, as Stripe's do.
 
@@ -29,14 +33,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 const POLL: Duration = Duration::from_secs(1);
 
 pub(crate) fn spawn(store: Store, settings: Settings) {
-    let mut client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("tribefund-webhooks/1");
-    if !settings.private_addresses {
-        client = client.dns_resolver(Arc::new(PublicOnly));
-    }
-    let client = match client.build() {
+    let client = match client(&settings) {
         Ok(client) => client,
         Err(e) => {
             tracing::error!(error = %e, "cannot make the webhook client; events stay queued");
@@ -51,6 +48,20 @@ pub(crate) fn spawn(store: Store, settings: Settings) {
             }
         }
     });
+}
+
+/// The client deliveries are sent with: no redirects followed, no proxy from the
+/// environment, and names resolved to public addresses only unless private ones are allowed.
+fn client(settings: &Settings) -> reqwest::Result<reqwest::Client> {
+    let mut client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent("tribefund-webhooks/1");
+    if !settings.private_addresses {
+        client = client.dns_resolver(Arc::new(PublicOnly));
+    }
+    client.build()
 }
 
 /// Sends what is due until nothing is.
@@ -128,6 +139,64 @@ mod tests {
         let waits: Vec<u64> = (1..=5).map(|n| backoff(first, n).as_secs()).collect();
         assert_eq!(waits, [10, 20, 40, 80, 160]);
         assert_eq!(backoff(first, 40), MAX_BACKOFF);
+    }
+
+    /// Set in the child process the proxy test starts, with a proxy in its environment
+    /// (the parent's environment, shared by every test, is left alone).
+    const PROXY_CHILD: &str = "TRIBEFUND_TEST_PROXY_CHILD";
+
+    #[test]
+    fn a_proxy_named_in_the_environment_is_never_used_so_names_are_still_resolved_here() {
+        use std::io::Write;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        if std::env::var_os(PROXY_CHILD).is_some() {
+            // The child: a delivery to a name of this machine is refused by our resolver.
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let settings = Settings { private_addresses: false, first_retry: Duration::from_secs(1) };
+            let _inside = runtime.enter();
+            let client = client(&settings).unwrap();
+            let sent = runtime.block_on(client.post("https://localhost/hook").body("{}").send());
+            let error = sent.expect_err("nothing on this machine is a webhook receiver");
+            let chain = format!("{error:?}");
+            assert!(chain.contains("has no public address"), "refused by our resolver: {chain}");
+            return;
+        }
+        // The parent: a proxy that answers every request with 502, counting them.
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = proxy.local_addr().unwrap();
+        let url = format!("http://{address}");
+        let (asked, done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+        let listening = std::thread::spawn({
+            let (asked, done) = (asked.clone(), done.clone());
+            move || {
+                for stream in proxy.incoming() {
+                    if done.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    asked.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream.and_then(|mut s| s.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n"));
+                }
+            }
+        });
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "webhooks::deliver::tests::a_proxy_named_in_the_environment_is_never_used_so_names_are_still_resolved_here"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(PROXY_CHILD, "1")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            child.env(name, &url);
+        }
+        let output = child.output().unwrap();
+        done.store(true, Ordering::SeqCst);
+        // Wakes the listener, which sees it is done.
+        let _ = std::net::TcpStream::connect(address);
+        listening.join().unwrap();
+        let (stdout, stderr) =
+            (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert_eq!(asked.load(Ordering::SeqCst), 0, "the proxy from the environment was asked: {stderr}");
+        assert!(output.status.success() && stdout.contains("1 passed"), "the child: {stdout}{stderr}");
     }
 
     #[test]
