@@ -249,3 +249,63 @@ async fn a_card_never_saved_is_void_when_its_all_or_nothing_campaign_succeeds_an
     .await;
     assert_eq!(stripe.payment_intents().await.len(), 1, "only the saved card was charged");
 }
+
+/// An all-or-nothing campaign `id` ending in 3 s that offers values that are made to the
+/// backers of values that are not: size L is made from 3 units, colour red from 2.
+fn two_batches(id: &str) -> domain::wire::CampaignInput {
+    let mut campaign = crate::support::campaign_between(id, -60, 3);
+    campaign.funding = Funding::AllOrNothing;
+    campaign.goal = 2_000;
+    campaign.unmade = domain::Unmade::Switch;
+    campaign.tiers[0].options.push(domain::wire::OptionInput {
+        name: "colour".into(),
+        values: vec![
+            domain::wire::ValueInput { value: "red".into(), min_batch: Some(2) },
+            domain::wire::ValueInput { value: "blue".into(), min_batch: None },
+        ],
+    });
+    campaign
+}
+
+store_test!(a_switch_that_would_drop_a_value_declared_made_below_its_batch_is_refused_in_words);
+async fn a_switch_that_would_drop_a_value_declared_made_below_its_batch_is_refused_in_words(app: TestApp) {
+    app.create_campaign(two_batches("pots")).await;
+    let mut tokens = Vec::new();
+    for (n, size) in ["L", "S"].into_iter().enumerate() {
+        let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": size, "colour": "red" },
+                           "name": format!("Fan {n}"), "contact": format!("fan{n}@example.com") });
+        let response = app.post_pledge("pots", body.to_string()).await;
+        assert_eq!(response.status(), 201);
+        tokens.push(token(&response.json().await.unwrap()));
+    }
+    let chooser = tokens[0].clone();
+    eventually(WAIT, "the campaign settled, size L not made", || async {
+        let receipt = app.json(&format!("/api/v1/receipts/{chooser}")).await;
+        receipt.get("choose_by").is_some().then_some(())
+    })
+    .await;
+
+    // Red is made at exactly its batch: the backer of L may not take it below by choosing blue.
+    let choose = |options: Value| {
+        let url = app.url(&format!("/api/v1/receipts/{chooser}/options"));
+        let client = app.client.clone();
+        async move { client.post(url).json(&json!({ "options": options })).send().await.unwrap() }
+    };
+    let refused = choose(json!({ "size": "S", "colour": "blue" })).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["codes"]["options.colour"]["code"], "would_unmake", "{problem}");
+    // The plain form says so in the reader's words, and nothing moved.
+    let form = [("choose.size", "S"), ("choose.colour", "blue")];
+    let url = app.url(&format!("/r/{chooser}/options?view=embed&lang=zh-CN"));
+    let page = app.client.post(url).form(&form).send().await.unwrap();
+    assert_eq!(page.status(), 422);
+    assert!(page.text().await.unwrap().contains("换走会使它低于起订量"));
+    let colours = &app.campaign("pots").await.tiers[0].options[1].values;
+    assert_eq!(colours.iter().map(|v| v.claimed).collect::<Vec<_>>(), [2, 0], "red keeps its batch");
+
+    assert_eq!(choose(json!({ "size": "S" })).await.status(), 204, "keeping red, the switch is made");
+    let view = app.campaign("pots").await;
+    let sizes: Vec<u32> = view.tiers[0].options[0].values.iter().map(|v| v.claimed).collect();
+    assert_eq!(sizes, [2, 0]);
+}

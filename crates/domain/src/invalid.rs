@@ -69,6 +69,9 @@ pub enum FieldError {
     NotAvailable,
     /// A value that is not made: it missed its minimum batch.
     NotMade,
+    /// Leaving this value would drop it below the minimum batch it reached: others are
+    /// counting on it being made.
+    WouldUnmake,
     /// One more than the most there may be.
     TooMany {
         max: u32,
@@ -128,6 +131,7 @@ impl From<Code> for FieldError {
             "too_many" => FieldError::TooMany { max: c.max },
             "not_available" => FieldError::NotAvailable,
             "not_made" => FieldError::NotMade,
+            "would_unmake" => FieldError::WouldUnmake,
             _ => FieldError::Unknown,
         }
     }
@@ -189,6 +193,9 @@ impl fmt::Display for FieldError {
             FieldError::TooMany { max } => write!(f, "must be at most {max}"),
             FieldError::NotAvailable => f.write_str("is not available on this server"),
             FieldError::NotMade => f.write_str("is not made: it missed its minimum batch"),
+            FieldError::WouldUnmake => {
+                f.write_str("must stay: other backers chose it, and leaving it would drop it below its minimum batch")
+            }
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -279,6 +286,7 @@ mod tests {
             FieldError::TooMany { max: 16 },
             FieldError::NotAvailable,
             FieldError::NotMade,
+            FieldError::WouldUnmake,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

@@ -39,7 +39,9 @@ pub(super) async fn choose(
 }
 
 /// Switches the pledge behind `token` to the values chosen, each of which must be made;
-/// the card is charged after. The API and the receipt page's plain form both come here.
+/// the card is charged after. A value the pledge leaves that was made stays made: a switch
+/// that would drop it below its batch is refused. The API and the receipt page's plain
+/// form both come here.
 pub(crate) async fn switch(state: &AppState, token: &str, choice: &OptionsChoice) -> Result<(), Error> {
     if !crate::http::pages::is_receipt_token(token) {
         return Err(Error::NotFound);
@@ -78,12 +80,19 @@ pub(crate) async fn switch(state: &AppState, token: &str, choice: &OptionsChoice
         return Err(Error::Invalid(errors));
     }
     let now = crate::now();
-    let at = (pledge.campaign_id.as_str(), pledge.id.as_str(), tier.as_str(), pledge.quantity);
+    let at = (snapshot.campaign.as_ref(), pledge.id.as_str(), tier.as_str(), pledge.quantity);
     match state.store.switch_options(at, &pledge.options, &new, now).await? {
         Switched::Done(counts) => {
             entry.publish(*counts, now);
             Ok(())
         }
         Switched::NotOffered => Err(Error::NotPayable),
+        Switched::WouldUnmake(options) => {
+            let mut errors = FieldErrors::new();
+            for name in options {
+                errors.add(format!("options.{name}"), FieldError::WouldUnmake);
+            }
+            Err(Error::Invalid(errors))
+        }
     }
 }

@@ -51,6 +51,9 @@ pub enum Switched {
     Done(Box<Counts>),
     /// The pledge is not waiting for a choice (made already, cancelled, or too late).
     NotOffered,
+    /// Leaving these options' values would drop each below its minimum batch, which it
+    /// had reached: values declared made stay made.
+    WouldUnmake(Vec<String>),
 }
 
 impl Store {
@@ -60,14 +63,19 @@ impl Store {
     /// one moves it.
     pub async fn switch_options(
         &self,
-        (campaign, pledge, tier, units): (&str, &str, &str, u32),
+        (definition, pledge, tier, units): (&Campaign, &str, &str, u32),
         old: &BTreeMap<String, String>,
         new: &BTreeMap<String, String>,
         now: Timestamp,
     ) -> anyhow::Result<Switched> {
+        let campaign = definition.id().as_str();
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let switched = async {
+            let short = left_short(&mut conn, definition, (tier, i64::from(units)), old, new).await?;
+            if !short.is_empty() {
+                return Ok(Switched::WouldUnmake(short));
+            }
             let changed = on_conn!(&mut conn, c => sqlx::query(sql(
                 "UPDATE pledges SET options = ?, unmade_due_at = NULL WHERE id = ? AND options = ? \
                  AND cancelled_at IS NULL AND unmade_due_at > ?"
@@ -102,4 +110,41 @@ impl Store {
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
         Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())
     }
+}
+
+/// The options whose value `old` holds and `new` leaves that would fall below a minimum
+/// batch they have reached, read under the values' row locks (PostgreSQL) or the write
+/// lock (SQLite) of the switch's own transaction.
+async fn left_short(
+    conn: &mut Conn,
+    definition: &Campaign,
+    (tier, units): (&str, i64),
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<String>> {
+    let campaign = definition.id().as_str();
+    let mut short = Vec::new();
+    for (name, value) in old.iter().filter(|(name, value)| new.get(*name) != Some(*value)) {
+        let batch = definition.tier(tier).and_then(|t| t.option(name)).and_then(|o| o.value(value));
+        let Some(batch) = batch.and_then(|v| v.min_batch()).map(i64::from) else { continue };
+        let claimed: Option<i64> = match &mut *conn {
+            Conn::Sqlite(c) => sqlx::query_scalar(
+                "SELECT claimed FROM option_values WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ?",
+            )
+            .bind(campaign).bind(tier).bind(name).bind(value)
+            .fetch_optional(&mut **c)
+            .await?,
+            Conn::Postgres(c) => sqlx::query_scalar(
+                "SELECT claimed FROM option_values WHERE campaign_id = $1 AND tier_id = $2 AND name = $3 AND value = $4 FOR UPDATE",
+            )
+            .bind(campaign).bind(tier).bind(name).bind(value)
+            .fetch_optional(&mut **c)
+            .await?,
+        };
+        let claimed = claimed.unwrap_or(0);
+        if claimed >= batch && claimed - units < batch {
+            short.push(name.clone());
+        }
+    }
+    Ok(short)
 }

@@ -158,6 +158,7 @@ fn receipts_pledge_answers_and_problems_read_back_equal() {
         FieldError::ImageTooLarge { max: 4_000 },
         FieldError::TooMany { max: 20 },
         FieldError::NotMade,
+        FieldError::WouldUnmake,
     ];
     read_back(&Problem {
         kind: "https://tribefund.dev/problems/invalid".into(),
