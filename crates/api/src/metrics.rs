@@ -49,6 +49,7 @@ pub struct Metrics {
     pool_connections: Family<PoolLabels, Gauge>,
     writer_restarts: Gauge,
     image_decodes: Counter,
+    poster_renders: Counter,
 }
 
 impl Metrics {
@@ -67,6 +68,7 @@ impl Metrics {
             pool_connections: Family::default(),
             writer_restarts: Gauge::default(),
             image_decodes: Counter::default(),
+            poster_renders: Counter::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -108,6 +110,11 @@ impl Metrics {
             "Uploaded images decoded (their header's size accepted, their turn come)",
             metrics.image_decodes.clone(),
         );
+        r.register(
+            "poster_renders",
+            "Share posters drawn (requests the poster cache could not answer)",
+            metrics.poster_renders.clone(),
+        );
         r.register("reloads", "Campaigns reloaded after another replica's change", store.reloads.clone());
         Metrics { registry, ..metrics }
     }
@@ -120,6 +127,11 @@ impl Metrics {
     /// An uploaded image about to be decoded.
     pub fn image_decode(&self) {
         self.image_decodes.inc();
+    }
+
+    /// A share poster about to be drawn.
+    pub fn poster_render(&self) {
+        self.poster_renders.inc();
     }
 
     /// A pledge's outcome, from the JSON API or the plain form.
