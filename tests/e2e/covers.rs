@@ -98,3 +98,64 @@ async fn a_cover_upload_is_checked_resized_served_for_good_and_shown_on_the_shar
         .unwrap();
     assert_eq!(theirs.status(), 404, "another site's key cannot touch it");
 }
+
+/// A real PNG of 8000 × 8000 pixels of one grey (one bit a pixel): a few kilobytes that
+/// would take hundreds of megabytes decoded.
+fn huge_png() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 8_000, 8_000);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.write_header().unwrap().write_image_data(&vec![0u8; 1_000 * 8_000]).unwrap();
+    out
+}
+
+async fn decodes(app: &TestApp) -> f64 {
+    let text = crate::operations::metrics(app).await;
+    crate::operations::sample(&text, "tribefund_image_decodes_total").unwrap_or_else(|| panic!("{text}"))
+}
+
+store_test!(an_8000_pixel_square_png_is_refused_by_its_header_and_never_decoded);
+async fn an_8000_pixel_square_png_is_refused_by_its_header_and_never_decoded(app: TestApp) {
+    let upload = |bytes: Vec<u8>| {
+        app.creator(Method::PUT, "/api/v1/campaigns/demo/cover", &app.demo_key)
+            .header("content-type", "image/png")
+            .body(bytes)
+            .send()
+    };
+    let response = upload(huge_png()).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Problem = response.json().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&problem.codes["image"]).unwrap(),
+        serde_json::json!({ "code": "image_too_large", "max": 5_000 }),
+        "refused for its size, which the header told"
+    );
+    assert_eq!(decodes(&app).await, 0.0, "not a pixel was decoded");
+    assert_eq!(app.campaign("demo").await.cover, None);
+
+    let response = upload(png_image(1600, 900)).await.unwrap();
+    assert_eq!(response.status(), 200, "a normal picture still goes through");
+    assert_eq!(decodes(&app).await, 1.0);
+    assert!(app.campaign("demo").await.cover.is_some());
+}
+
+#[tokio::test]
+async fn more_uploads_at_once_than_decoding_turns_all_complete_each_with_its_own_picture() {
+    let app = tests::spawn_app().await;
+    let widths: Vec<u32> = (0..6).map(|n| 700 + 10 * n).collect();
+    let uploads = widths.iter().map(|&width| {
+        app.creator(Method::PUT, "/api/v1/campaigns/demo/cover", &app.demo_key)
+            .header("content-type", "image/png")
+            .body(png_image(width, 400))
+            .send()
+    });
+    let answers = futures::future::join_all(uploads).await;
+    for (width, answer) in widths.iter().zip(answers) {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), 200, "{width}");
+        let set: Value = answer.json().await.unwrap();
+        assert_eq!((set["width"].as_u64(), set["height"].as_u64()), (Some(u64::from(*width)), Some(400)));
+    }
+    assert_eq!(decodes(&app).await, 6.0, "each decoded once");
+}

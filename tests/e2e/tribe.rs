@@ -325,3 +325,66 @@ async fn the_views_tribe_follows_public_pledges_credits_and_cancellations_batch_
     app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
     assert_eq!(wall(&app.campaign("demo").await), ["Ann"], "a cancelled backer leaves the wall");
 }
+
+async fn poster_renders(app: &TestApp) -> f64 {
+    let text = crate::operations::metrics(app).await;
+    crate::operations::sample(&text, "tribefund_poster_renders_total").unwrap_or_else(|| panic!("{text}"))
+}
+
+async fn get_poster(app: &TestApp, query: &str) -> reqwest::Response {
+    app.client.get(app.url(&format!("/c/demo/poster.png{query}"))).send().await.unwrap()
+}
+
+store_test!(a_poster_is_drawn_once_for_what_it_shows_whatever_else_the_query_says);
+async fn a_poster_is_drawn_once_for_what_it_shows_whatever_else_the_query_says(app: TestApp) {
+    let first = get_poster(&app, "?n=1").await;
+    assert_eq!(first.status(), 200, "posters need a CJK font (fonts-wqy-microhei)");
+    let etag = first.headers()["etag"].clone();
+    let first = first.bytes().await.unwrap();
+    let again = get_poster(&app, "?n=2&utm_source=moments").await;
+    assert_eq!((again.status().as_u16(), &again.headers()["etag"]), (200, &etag));
+    assert_eq!(again.bytes().await.unwrap(), first);
+    // A code no pledge holds shows the plain poster: it is not a new picture to draw.
+    let bogus = get_poster(&app, "?ref=AbC123xyZ0").await;
+    assert_eq!((bogus.status().as_u16(), &bogus.headers()["etag"]), (200, &etag));
+    assert_eq!(decode_png_qr(&bogus.bytes().await.unwrap()), app.url("/c/demo"));
+    let unchanged =
+        app.client.get(app.url("/c/demo/poster.png")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(poster_renders(&app).await, 1.0, "one drawing for all of them");
+
+    pledge(&app, fan("Mei", None)).await;
+    let moved = get_poster(&app, "?n=1").await;
+    assert_eq!(moved.status(), 200);
+    assert_ne!(moved.headers()["etag"], etag, "new progress, new poster");
+    assert_ne!(moved.bytes().await.unwrap(), first);
+    assert_eq!(poster_renders(&app).await, 2.0);
+}
+
+#[tokio::test]
+async fn one_address_drawing_many_backers_posters_is_refused_past_its_budget_while_drawn_ones_are_still_served()
+ {
+    let app = tests::spawn_app_with(tests::Options {
+        rate_limit: Some(api::ratelimit::RateLimit { burst: 100, per_minute: 100 }),
+        ..tests::Options::default()
+    })
+    .await;
+    let budget = api::tribe::POSTER_RENDERS.burst as usize;
+    let mut codes = Vec::new();
+    for n in 0..budget {
+        codes.push(pledge(&app, fan(&format!("Fan{n}"), None)).await.referral_code);
+    }
+    assert_eq!(get_poster(&app, "").await.status(), 200, "the plain poster");
+    for code in &codes[..budget - 1] {
+        assert_eq!(get_poster(&app, &format!("?ref={code}")).await.status(), 200, "{code}");
+    }
+    let refused = get_poster(&app, &format!("?ref={}", codes[budget - 1])).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1, "{retry_after}");
+    for query in [String::new(), format!("?ref={}", codes[0]), format!("?ref={}&n=7", codes[1])] {
+        assert_eq!(get_poster(&app, &query).await.status(), 200, "drawn already: {query}");
+    }
+    assert_eq!(poster_renders(&app).await, budget as f64);
+}

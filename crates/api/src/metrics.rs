@@ -48,6 +48,8 @@ pub struct Metrics {
     hub_campaigns: Gauge,
     pool_connections: Family<PoolLabels, Gauge>,
     writer_restarts: Gauge,
+    image_decodes: Counter,
+    poster_renders: Counter,
 }
 
 impl Metrics {
@@ -65,6 +67,8 @@ impl Metrics {
             hub_campaigns: Gauge::default(),
             pool_connections: Family::default(),
             writer_restarts: Gauge::default(),
+            image_decodes: Counter::default(),
+            poster_renders: Counter::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -101,6 +105,16 @@ impl Metrics {
             "Times the PostgreSQL listening connection was opened again",
             store.listener_reconnects.clone(),
         );
+        r.register(
+            "image_decodes",
+            "Uploaded images decoded (their header's size accepted, their turn come)",
+            metrics.image_decodes.clone(),
+        );
+        r.register(
+            "poster_renders",
+            "Share posters drawn (requests the poster cache could not answer)",
+            metrics.poster_renders.clone(),
+        );
         r.register("reloads", "Campaigns reloaded after another replica's change", store.reloads.clone());
         Metrics { registry, ..metrics }
     }
@@ -108,6 +122,16 @@ impl Metrics {
     /// A request answered on `route` with `status`.
     pub fn request(&self, route: &str, status: u16) {
         self.requests.get_or_create(&RequestLabels { route: route.to_owned(), status }).inc();
+    }
+
+    /// An uploaded image about to be decoded.
+    pub fn image_decode(&self) {
+        self.image_decodes.inc();
+    }
+
+    /// A share poster about to be drawn.
+    pub fn poster_render(&self) {
+        self.poster_renders.inc();
     }
 
     /// A pledge's outcome, from the JSON API or the plain form.

@@ -78,6 +78,11 @@ pub struct Shared {
     pub limiter: Limiter,
     /// Receipt reads and cancellations per client address, at the pledges' rate.
     pub receipt_limiter: Limiter,
+    /// Share posters drawn per client address (cache misses), at [`crate::tribe::POSTER_RENDERS`]
+    /// when rate limiting is on.
+    pub poster_limiter: Limiter,
+    /// Share posters drawn, by what they show (see `tribe::poster`).
+    pub posters: crate::tribe::Posters,
     /// Signs the plain pledge form for browsers that send no `Origin` (shared by replicas).
     pub form_key: String,
     /// Turns true when the server stops: every event stream, on either path, ends then.
@@ -139,6 +144,8 @@ impl Application {
             hub,
             limiter: Limiter::new(settings.rate_limit),
             receipt_limiter: Limiter::new(settings.rate_limit),
+            poster_limiter: Limiter::new(settings.rate_limit.map(|_| crate::tribe::POSTER_RENDERS)),
+            posters: crate::tribe::Posters::default(),
             stopping: tokio::sync::watch::Sender::new(false),
             admission,
             auth_failures: Limiter::new(settings.auth_rate_limit),

@@ -56,7 +56,7 @@ pub(crate) async fn set(
         let errors = [("manual_payment.instructions".to_owned(), FieldError::Required)];
         return Err(Error::Invalid(errors.into_iter().collect()));
     };
-    let image = prepare(content_type, bytes, Kept::Code).await?;
+    let image = prepare(state, content_type, bytes, Kept::Code).await?;
     state.store.store_image(id, &image, crate::now()).await?;
     let path = format!("/covers/{}.png", image.id);
     let patch = CampaignPatch {

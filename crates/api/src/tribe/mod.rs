@@ -5,7 +5,7 @@
 mod poster;
 mod share;
 
-pub use poster::FONT_PATHS;
+pub use poster::{FONT_PATHS, Posters, RENDERS as POSTER_RENDERS};
 
 use crate::error::Error;
 use crate::startup::AppState;

@@ -4,15 +4,45 @@
 //!
 //! The font is a file from the operating system (Debian's `fonts-wqy-microhei`, which
 //! `cargo xtask` installs), read once. Without one, posters answer 503 and say why.
+//!
+//! Drawing one costs a few tens of milliseconds of CPU (more in a debug build), so a request
+//! must not be a way to make the server draw:
+//! - **Cached by what it shows.** Everything drawn is gathered first ([`Shown`]: the title
+//!   and summary, the raised amount, goal, percent and backers as written, the cover's id,
+//!   the backer's name, the link in the QR code, the language); the poster's key is the hash
+//!   of that, and it is also its `ETag` (a matching `If-None-Match` is answered 304). A new
+//!   pledge or an edit changes what is shown, hence the key; a query parameter the poster
+//!   does not read (`?n=…`) changes nothing. A `ref` that no pledge of the campaign holds
+//!   draws the plain poster, under the plain key.
+//! - **Bounded in memory.** The cache keeps the most recently served posters up to
+//!   [`CACHE_BYTES`] (16 MB, about a hundred posters) and forgets the least recently served.
+//! - **Renders rate-limited.** Only a request the cache cannot answer draws, and it takes a
+//!   token from its client address's bucket first ([`RENDERS`]: 10 at once, then 10 a
+//!   minute, when `--rate-limit` is not `off`); past it the answer is 429 with `Retry-After`,
+//!   while cached posters are still served. At most [`RENDERS_AT_ONCE`] are drawn at once,
+//!   and one waiting its turn is served from the cache if another request drew it meanwhile.
 
 use crate::error::Error;
+use crate::ratelimit::RateLimit;
 use crate::startup::AppState;
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+/// Poster renders (cache misses) per client address, when rate limiting is on: a backer
+/// shares one or two posters, a few in several languages.
+pub const RENDERS: RateLimit = RateLimit { burst: 10, per_minute: 10 };
+/// The most bytes of posters kept (a poster is 100 to 200 KB).
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+/// How many posters are drawn at once in this process.
+const RENDERS_AT_ONCE: usize = 2;
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(RENDERS_AT_ONCE);
 
 /// Where Debian's packages put CJK fonts, in order of preference.
 pub const FONT_PATHS: [&str; 3] = [
@@ -53,41 +83,178 @@ fn font(configured: Option<&FsPath>) -> Option<&'static FontVec> {
     .as_ref()
 }
 
+/// Posters drawn, by the hash of what they show, the most recently served kept within
+/// [`CACHE_BYTES`].
+#[derive(Debug, Default)]
+pub struct Posters {
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    posters: HashMap<String, (Bytes, u64)>,
+    bytes: usize,
+    /// Counts uses: a poster's last use orders evictions.
+    clock: u64,
+}
+
+impl Posters {
+    fn get(&self, key: &str) -> Option<Bytes> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.clock += 1;
+        let now = kept.clock;
+        let (png, used) = kept.posters.get_mut(key)?;
+        *used = now;
+        Some(png.clone())
+    }
+
+    fn insert(&self, key: String, png: Bytes) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.clock += 1;
+        let now = kept.clock;
+        kept.bytes += png.len();
+        if let Some((old, _)) = kept.posters.insert(key, (png, now)) {
+            kept.bytes -= old.len();
+        }
+        // A few hundred posters at most: finding the least recently used is a short scan.
+        while kept.bytes > CACHE_BYTES {
+            let Some(oldest) = kept.posters.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((png, _)) = kept.posters.remove(&oldest) {
+                kept.bytes -= png.len();
+            }
+        }
+    }
+
+    /// How many posters and bytes are kept.
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        (kept.posters.len(), kept.bytes)
+    }
+}
+
+/// Everything a poster shows, as it is written on it: two posters with the same `Shown`
+/// are the same picture.
+#[derive(Debug, Clone)]
+struct Shown {
+    title: String,
+    summary: String,
+    /// The bar's fill, 0 to 100.
+    percent: u32,
+    raised: String,
+    of_goal: String,
+    backers: String,
+    /// The cover's id (its bytes are read only to draw).
+    cover: Option<String>,
+    /// The invitation naming the backer, when they chose to be listed.
+    invite: Option<String>,
+    link: String,
+    hint: &'static str,
+}
+
+impl Shown {
+    /// The poster's cache key and `ETag`: the hash of everything it shows.
+    fn key(&self) -> String {
+        crate::ids::sha256_hex(format!("{self:?}").as_bytes())
+    }
+}
+
 pub(super) async fn poster(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     Query(query): Query<super::share::ShareQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
+    use widget::i18n::Lang;
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let font = font(state.settings.poster_font.as_deref()).ok_or(Error::Unavailable)?;
     let referral = query.referral.as_deref().filter(|r| domain::pledge::is_referral_code(r));
-    let backer = match referral {
-        Some(code) => state.store.public_name(&id, code).await?,
-        None => None,
+    // A code no pledge of this campaign holds draws the plain poster: bogus codes cannot
+    // each cost a render.
+    let (referral, backer) = match referral {
+        Some(code) => match state.store.public_name(&id, code).await? {
+            Some(name) => (Some(code), Some(name)),
+            None if state.store.referrer_name(&id, code).await?.is_some() => (Some(code), None),
+            None => (None, None),
+        },
+        None => (None, None),
     };
-    let link = super::share::share_link(&state, &headers, &id, referral);
-    let view = entry.snapshot(crate::now()).view.clone();
-    let cover = match entry.snapshot(crate::now()).counts.cover.as_deref() {
+    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
+    let snapshot = entry.snapshot(crate::now());
+    let view = &snapshot.view;
+    let percent = domain::progress::percent(view.raised, view.goal);
+    let shown = Shown {
+        title: view.title.clone(),
+        summary: view.summary.clone(),
+        percent: percent.min(100),
+        raised: view.currency.format(view.raised),
+        of_goal: match lang {
+            Lang::En => format!("  of {} · {}", view.currency.format(view.goal), lang.funded(percent)),
+            Lang::ZhCn => format!("  目标 {} · {}", view.currency.format(view.goal), lang.funded(percent)),
+        },
+        backers: lang.backers(view.backers),
+        cover: snapshot.counts.cover.clone(),
+        invite: backer.map(|name| match lang {
+            Lang::En => format!("{name} backed this. Join the tribe!"),
+            Lang::ZhCn => format!("{name} 已支持，邀你一起！"),
+        }),
+        link: super::share::share_link(&state, &headers, &id, referral),
+        hint: match lang {
+            Lang::En => "Scan to back it · tribefund",
+            Lang::ZhCn => "长按识别二维码支持 · tribefund",
+        },
+    };
+    drop(snapshot);
+    let key = shown.key();
+    let etag = HeaderValue::from_str(&format!("\"{}\"", &key[..32])).map_err(anyhow::Error::from)?;
+    let answer = |png: Option<Bytes>| {
+        let headers = [
+            (header::ETAG, etag.clone()),
+            // Progress moves: a preview may be a minute old, then is asked again (and a
+            // poster that still shows the same is answered 304).
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+        ];
+        match png {
+            Some(png) => (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png)
+                .into_response(),
+            None => (StatusCode::NOT_MODIFIED, headers).into_response(),
+        }
+    };
+    let known = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
+        v.to_str().is_ok_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag))
+    });
+    if known {
+        return Ok(answer(None));
+    }
+    if let Some(png) = state.posters.get(&key) {
+        return Ok(answer(Some(png)));
+    }
+    let ip = crate::http::client_ip(&state, peer, &headers);
+    state
+        .poster_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let _turn = RENDERING.acquire().await.map_err(anyhow::Error::from)?;
+    // Another request may have drawn it while this one waited.
+    if let Some(png) = state.posters.get(&key) {
+        return Ok(answer(Some(png)));
+    }
+    let cover = match &shown.cover {
         Some(cover) => state.store.cover(cover).await?.map(|(_, bytes)| bytes),
         None => None,
     };
-    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
-    // Drawing takes a few milliseconds of CPU: off the async workers.
-    let png = tokio::task::spawn_blocking(move || {
-        draw(font, &view, cover.as_deref(), backer.as_deref(), &link, lang)
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
-            // Progress moves: a preview may be a few minutes old, not more.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
-        ],
-        png,
-    )
-        .into_response())
+    state.metrics.poster_render();
+    // Drawing takes tens of milliseconds of CPU: off the async workers.
+    let png = tokio::task::spawn_blocking(move || draw(font, &shown, cover.as_deref()))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let png = Bytes::from(png);
+    state.posters.insert(key, png.clone());
+    Ok(answer(Some(png)))
 }
 
 /// An RGB canvas.
@@ -196,15 +363,7 @@ fn wrap(font: &FontVec, size: f32, text: &str, width: f32, max_lines: usize) -> 
     lines
 }
 
-fn draw(
-    font: &FontVec,
-    view: &domain::wire::CampaignView,
-    cover: Option<&[u8]>,
-    backer: Option<&str>,
-    link: &str,
-    lang: widget::i18n::Lang,
-) -> Result<Vec<u8>, Error> {
-    use widget::i18n::Lang;
+fn draw(font: &FontVec, shown: &Shown, cover: Option<&[u8]>) -> Result<Vec<u8>, Error> {
     let mut canvas = Canvas::new();
     let inner = WIDTH as f32 - 2.0 * MARGIN;
     // The cover (stored by the server as a JPEG it made) across the top, or an accent band.
@@ -228,40 +387,30 @@ fn draw(
             130.0
         }
     };
-    for line in wrap(font, 56.0, &view.title, inner, if compact { 2 } else { 3 }) {
+    for line in wrap(font, 56.0, &shown.title, inner, if compact { 2 } else { 3 }) {
         canvas.text(font, 56.0, MARGIN, y, &line, INK);
         y += 72.0;
     }
     if !compact {
         y += 10.0;
-        for line in wrap(font, 30.0, &view.summary, inner, 3) {
+        for line in wrap(font, 30.0, &shown.summary, inner, 3) {
             canvas.text(font, 30.0, MARGIN, y, &line, MUTED);
             y += 42.0;
         }
     }
 
     y += 30.0;
-    let percent = domain::progress::percent(view.raised, view.goal);
     canvas.rect(MARGIN, y, inner, 18.0, TRACK);
-    canvas.rect(MARGIN, y, inner * (percent.min(100) as f32 / 100.0), 18.0, ACCENT);
+    canvas.rect(MARGIN, y, inner * (shown.percent as f32 / 100.0), 18.0, ACCENT);
     y += 70.0;
-    let raised = view.currency.format(view.raised);
-    let advance = canvas.text(font, 48.0, MARGIN, y, &raised, INK);
-    let of_goal = match lang {
-        Lang::En => format!("  of {} · {}", view.currency.format(view.goal), lang.funded(percent)),
-        Lang::ZhCn => format!("  目标 {} · {}", view.currency.format(view.goal), lang.funded(percent)),
-    };
-    canvas.text(font, 28.0, MARGIN + advance, y, &of_goal, MUTED);
+    let advance = canvas.text(font, 48.0, MARGIN, y, &shown.raised, INK);
+    canvas.text(font, 28.0, MARGIN + advance, y, &shown.of_goal, MUTED);
     y += 48.0;
-    canvas.text(font, 28.0, MARGIN, y, &lang.backers(view.backers), MUTED);
+    canvas.text(font, 28.0, MARGIN, y, &shown.backers, MUTED);
 
-    if let Some(name) = backer {
+    if let Some(invite) = &shown.invite {
         y += 80.0;
-        let invite = match lang {
-            Lang::En => format!("{name} backed this. Join the tribe!"),
-            Lang::ZhCn => format!("{name} 已支持，邀你一起！"),
-        };
-        for line in wrap(font, 34.0, &invite, inner, 2) {
+        for line in wrap(font, 34.0, invite, inner, 2) {
             canvas.text(font, 34.0, MARGIN, y, &line, ACCENT);
             y += 46.0;
         }
@@ -269,7 +418,7 @@ fn draw(
 
     // The QR code of the link, with its quiet zone, at the bottom.
     let (modules, dark) =
-        super::share::modules(link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
+        super::share::modules(&shown.link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
     let quiet = 4;
     let side = if compact { 300.0 } else { 340.0 };
     let module = (side / (modules + 2 * quiet) as f32).floor();
@@ -280,13 +429,9 @@ fn draw(
         let (mx, my) = ((i % modules + quiet) as f32, (i / modules + quiet) as f32);
         canvas.rect(qx + mx * module, qy + my * module, module, module, [0, 0, 0]);
     }
-    let hint = match lang {
-        Lang::En => "Scan to back it · tribefund",
-        Lang::ZhCn => "长按识别二维码支持 · tribefund",
-    };
     let scaled = font.as_scaled(PxScale::from(28.0));
-    let hint_width: f32 = hint.chars().map(|c| scaled.h_advance(scaled.glyph_id(c))).sum();
-    canvas.text(font, 28.0, (WIDTH as f32 - hint_width) / 2.0, HEIGHT as f32 - 90.0, hint, MUTED);
+    let hint_width: f32 = shown.hint.chars().map(|c| scaled.h_advance(scaled.glyph_id(c))).sum();
+    canvas.text(font, 28.0, (WIDTH as f32 - hint_width) / 2.0, HEIGHT as f32 - 90.0, shown.hint, MUTED);
     Ok(canvas.png()?)
 }
 
@@ -328,5 +473,24 @@ mod tests {
         let chinese = wrap(font, 56.0, &"胡桃木台灯".repeat(20), 640.0, 2);
         assert_eq!(chinese.len(), 2);
         assert!(chinese[1].ends_with('…'));
+    }
+
+    #[test]
+    fn the_cache_forgets_the_least_recently_served_posters_beyond_its_bytes() {
+        let posters = Posters::default();
+        let poster = |n: u8| Bytes::from(vec![n; CACHE_BYTES / 4]);
+        for n in 0..4 {
+            posters.insert(format!("p{n}"), poster(n));
+        }
+        assert_eq!(posters.size(), (4, CACHE_BYTES));
+        assert!(posters.get("p0").is_some(), "served again: now the most recent");
+        posters.insert("p4".to_owned(), poster(4));
+        assert_eq!(posters.size(), (4, CACHE_BYTES), "one went");
+        assert!(posters.get("p1").is_none(), "the least recently served");
+        for kept in ["p0", "p2", "p3", "p4"] {
+            assert!(posters.get(kept).is_some(), "{kept}");
+        }
+        posters.insert("p4".to_owned(), poster(9));
+        assert_eq!(posters.size(), (4, CACHE_BYTES), "a key drawn again is replaced, not counted twice");
     }
 }
