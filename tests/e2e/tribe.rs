@@ -75,12 +75,9 @@ async fn a_friend_who_backs_through_a_link_counts_for_its_backer_until_they_canc
     assert_eq!(leaders(&app).await["leaders"], json!([]));
 }
 
-store_test!(self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one);
-async fn self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one(app: TestApp) {
+store_test!(unknown_codes_and_other_campaigns_codes_credit_no_one);
+async fn unknown_codes_and_other_campaigns_codes_credit_no_one(app: TestApp) {
     let mei = pledge(&app, fan("Mei", None)).await;
-    // The same backer again, their contact typed differently.
-    let again = with(fan("Mei", Some(&mei.referral_code)), "contact", json!("  MEI@Example.com "));
-    pledge(&app, again).await;
     // A well-formed code nobody has.
     pledge(&app, fan("Wu", Some("ZZZZZZZZZZZZZZ"))).await;
     // A code from another campaign.
@@ -95,6 +92,36 @@ async fn self_referrals_unknown_codes_and_other_campaigns_codes_credit_no_one(ap
     for backer in backers["pledges"].as_array().unwrap() {
         assert_eq!(backer["referred_by"], Value::Null, "nothing is recorded as referred: {backer}");
     }
+}
+
+store_test!(referral_credit_tells_no_one_whether_a_guessed_contact_is_the_leaders);
+async fn referral_credit_tells_no_one_whether_a_guessed_contact_is_the_leaders(app: TestApp) {
+    let mei = pledge(&app, fan("Mei", None)).await;
+    // An attacker pledges through Mei's public code twice: once guessing Mei's own contact
+    // (typed differently), once with another. The public board moves the same for both.
+    let guess_right = with(fan("Probe", Some(&mei.referral_code)), "contact", json!("  MEI@Example.com "));
+    let right = pledge(&app, guess_right).await;
+    let after_right = leaders(&app).await["leaders"].clone();
+    let wrong = pledge(&app, fan("Probe", Some(&mei.referral_code))).await;
+    let after_wrong = leaders(&app).await["leaders"].clone();
+    assert_eq!(after_right[0]["recruits"], 1, "{after_right}");
+    assert_eq!(after_wrong[0]["recruits"], 2, "each pledge moves the board by one: {after_wrong}");
+    assert_eq!(receipt(&app, &mei).await.recruits, 2);
+
+    // The creator alone sees which credit came from the same contact.
+    let backers: Value = app.creator_json("/api/v1/campaigns/demo/pledges").await;
+    let flagged = |id: &str| {
+        let backer = backers["pledges"].as_array().unwrap().iter().find(|b| b["id"] == id).unwrap();
+        (backer["referred_by"].clone(), backer["self_referral"].clone())
+    };
+    assert_eq!(flagged(&right.id), (json!(mei.referral_code), json!(true)));
+    assert_eq!(flagged(&wrong.id), (json!(mei.referral_code), json!(false)));
+    let csv = app.creator(Method::GET, "/api/v1/campaigns/demo/pledges.csv", &app.demo_key).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let column = rows[0].iter().position(|c| *c == "self_referral").expect("a self_referral column");
+    let own: Vec<&str> = rows[1..].iter().filter(|r| r[column] == "yes").map(|r| r[0]).collect();
+    assert_eq!(own, [right.id.as_str()], "{csv}");
 }
 
 store_test!(referral_counts_are_exact_under_concurrent_pledges);

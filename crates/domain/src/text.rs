@@ -42,9 +42,22 @@ pub fn is_slug(text: &str) -> bool {
         && !text.ends_with('-')
 }
 
+/// Whether two contacts are the same backer's: compared trimmed and without case, so
+/// `Mei@Example.com ` and `mei@example.com` are one person.
+pub fn same_contact(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contacts_are_the_same_backer_whatever_their_case_and_spaces() {
+        assert!(same_contact("  MEI@Example.com ", "mei@example.com"));
+        assert!(same_contact("13800138000", " 13800138000"));
+        assert!(!same_contact("mei@example.com", "wu@example.com"));
+    }
 
     #[test]
     fn text_is_trimmed_and_kept_as_typed() {

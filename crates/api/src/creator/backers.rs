@@ -103,7 +103,14 @@ async fn page(
     Ok(axum::Json(BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) }))
 }
 
+/// Whether the pledge whose link brought `row` is its own backer's (the same contact).
+fn self_referral(row: &BackerRow) -> bool {
+    row.referred_by.is_some()
+        && row.referrer_contact.as_deref().is_some_and(|c| domain::text::same_contact(c, &row.contact))
+}
+
 pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
+    let own = self_referral(&row);
     Ok(BackerView {
         options: serde_json::from_str(&row.options)?,
         status: if row.cancelled_at.is_some() { "cancelled" } else { "live" }.to_owned(),
@@ -117,6 +124,7 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         amount: row.amount,
         message: row.message,
         referral_code: row.referral_code,
+        self_referral: own,
         referred_by: row.referred_by,
         source: row.source,
         host_page: row.host_page,
@@ -152,7 +160,7 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
             .to_vec();
     header_row.extend(columns.iter().cloned());
     header_row.extend(
-        ["amount", "currency", "message", "referral_code", "referred_by", "source", "host_page"]
+        ["amount", "currency", "message", "referral_code", "referred_by", "self_referral", "source", "host_page"]
             .map(String::from),
     );
     push_row(&mut head, &header_row);
@@ -216,6 +224,7 @@ impl Rows {
         self.after = last.id.clone();
         let mut out = String::with_capacity(chunk.len() * 160);
         for row in chunk {
+            let own = self_referral(&row);
             let options: BTreeMap<String, String> = serde_json::from_str(&row.options).unwrap_or_default();
             let mut cells = vec![
                 row.id,
@@ -233,6 +242,7 @@ impl Rows {
             cells.push(row.message.unwrap_or_default());
             cells.push(row.referral_code);
             cells.push(row.referred_by.unwrap_or_default());
+            cells.push(if own { "yes" } else { "" }.to_owned());
             cells.push(row.source.unwrap_or_default());
             cells.push(row.host_page.unwrap_or_default());
             push_row(&mut out, &cells);

@@ -30,6 +30,8 @@ pub struct BackerRow {
     pub recruits: i64,
     pub recruited_amount: i64,
     pub payment_status: Option<String>,
+    /// The contact of the pledge whose link brought this one, to flag self-referrals.
+    pub referrer_contact: Option<String>,
 }
 
 /// Pledges and amount under one source tag or host page.
@@ -68,7 +70,8 @@ macro_rules! select_backers {
     ($rest:literal) => {
         concat!(
             "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
-             referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount, payment_status \
+             referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount, payment_status, \
+             (SELECT r.contact FROM pledges r WHERE r.referral_code = pledges.referred_by) AS referrer_contact \
              FROM pledges ",
             $rest
         )

@@ -33,7 +33,7 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                     { row(t.status, b.status.clone()) }
                     { row(t.message, b.message.clone().unwrap_or_default()) }
                     { row(t.when, b.created_at.to_string()) }
-                    { row(t.referred_by, props.referrer.clone().or_else(|| b.referred_by.clone()).unwrap_or_default()) }
+                    { row(t.referred_by, props.referrer.clone().or_else(|| b.referred_by.clone()).unwrap_or_default() + if b.self_referral { t.self_referral } else { "" }) }
                     { row(t.friends, lang.friends(b.recruits) + &format!(" · {}", currency.format(b.recruited_amount))) }
                     { row(t.source, b.source.clone().unwrap_or_default()) }
                     { row(t.host_page, b.host_page.clone().unwrap_or_default()) }

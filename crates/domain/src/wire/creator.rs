@@ -36,6 +36,11 @@ pub struct BackerView {
     pub message: Option<String>,
     pub referral_code: String,
     pub referred_by: Option<String>,
+    /// Whether the pledge whose link brought this one has the same contact: the backer
+    /// referred themself. Credited publicly like any referral (so the leaderboard reveals
+    /// nothing about contacts), flagged here for the creator alone.
+    #[serde(default)]
+    pub self_referral: bool,
     /// `live` or `cancelled`.
     pub status: String,
     /// The link's source tag, and the page the widget was embedded in.
