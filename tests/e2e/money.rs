@@ -309,3 +309,80 @@ async fn a_switch_that_would_drop_a_value_declared_made_below_its_batch_is_refus
     let sizes: Vec<u32> = view.tiers[0].options[0].values.iter().map(|v| v.claimed).collect();
     assert_eq!(sizes, [2, 0]);
 }
+
+/// Runs `statement` on the test's database as an operator (or an intruder with a copy)
+/// would: literal SQL, one row of two text columns back when it selects.
+async fn raw(app: &TestApp, statement: &str) -> Vec<(String, Option<String>)> {
+    use sqlx::Connection;
+    if app.db_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query_as(statement).fetch_all(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query_as(statement).fetch_all(&mut conn).await.unwrap()
+    }
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn pledge_with_key(app: &TestApp, key: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/campaigns/demo/pledges"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(crate::support::lamp_pledge().to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+store_test!(receipt_secrets_are_kept_only_as_hashes_and_a_replay_still_gets_its_receipt_link);
+async fn receipt_secrets_are_kept_only_as_hashes_and_a_replay_still_gets_its_receipt_link(app: TestApp) {
+    let created: PledgeCreated = pledge_with_key(&app, "key-of-mei").await.json().await.unwrap();
+    let token = token(&created);
+    let (id, secret) = token.split_at(32);
+    let stored = raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
+    assert_eq!(stored, [(String::new(), Some(sha256(secret)))], "only the hash is kept");
+    let keys = raw(&app, "SELECT key, sealed FROM idempotency_keys").await;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].0, sha256("key-of-mei"), "the key is kept as its hash");
+    assert!(keys[0].1.as_deref().is_some_and(|s| s.len() == 32 && s != secret), "{keys:?}");
+
+    // The receipt opens with the link; a wrong secret of the same pledge does not.
+    assert_eq!(app.client.get(&created.receipt_url).send().await.unwrap().status(), 200);
+    let wrong = format!("/api/v1/receipts/{id}{}", "0".repeat(32));
+    assert_eq!(app.client.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+    let stored_hash = format!("/api/v1/receipts/{id}{}", &sha256(secret)[..32]);
+    assert_eq!(app.client.get(app.url(&stored_hash)).send().await.unwrap().status(), 404, "the hash is no key");
+    // Replaying the request with its key gives back the very same answer.
+    let replay: PledgeCreated = pledge_with_key(&app, "key-of-mei").await.json().await.unwrap();
+    assert_eq!(replay.receipt_url, created.receipt_url);
+    // The backer cancels with the link; the server's own rounds void by id.
+    let cancelled = app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+    assert_eq!(cancelled.status(), 204);
+}
+
+store_test!(receipt_links_and_keys_stored_in_plain_text_before_keep_working_once_hashed_at_start);
+async fn receipt_links_and_keys_stored_in_plain_text_before_keep_working_once_hashed_at_start(app: TestApp) {
+    let created: PledgeCreated = pledge_with_key(&app, "key-of-wu").await.json().await.unwrap();
+    let token = token(&created);
+    let (id, secret) = token.split_at(32);
+    // As an older version stored them: the secret and the key in plain text.
+    raw(&app, &format!("UPDATE pledges SET receipt_secret = '{secret}', receipt_hash = NULL WHERE id = '{id}'")).await;
+    raw(&app, "UPDATE idempotency_keys SET key = 'key-of-wu', sealed = NULL").await;
+    assert_eq!(app.client.get(&created.receipt_url).send().await.unwrap().status(), 200, "read as it was");
+
+    let app = app.restart().await;
+    let stored = raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
+    assert_eq!(stored, [(String::new(), Some(sha256(secret)))], "hashed at start");
+    let keys = raw(&app, "SELECT key, sealed FROM idempotency_keys").await;
+    assert_eq!(keys[0].0, sha256("key-of-wu"));
+    let receipt = app.url(&format!("/api/v1/receipts/{token}"));
+    assert_eq!(app.client.get(&receipt).send().await.unwrap().status(), 200, "the old link still opens it");
+    let replay: PledgeCreated = pledge_with_key(&app, "key-of-wu").await.json().await.unwrap();
+    assert_eq!(replay.receipt_url.rsplit('/').next(), Some(token.as_str()), "and a replay still finds it");
+    assert_eq!(app.campaign("demo").await.backers, 1, "once");
+}

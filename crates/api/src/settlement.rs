@@ -74,8 +74,8 @@ async fn known(store: &Store, hub: &Hub) -> anyhow::Result<Known> {
 /// them are refunded by `payments::cards`. How many this call cancelled.
 pub async fn cancel_unmade(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
     let mut cancelled = 0;
-    for token in store.unmade_overdue(now, 200).await? {
-        match store.cancel_unmade(&token).await {
+    for pledge in store.unmade_overdue(now, 200).await? {
+        match store.cancel_unmade(&pledge).await {
             Ok(done) if !done.already => cancelled += 1,
             Ok(_) => {}
             Err(refusal) => tracing::debug!(?refusal, "a pledge for a value not made was not cancelled"),

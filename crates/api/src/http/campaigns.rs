@@ -115,8 +115,8 @@ async fn receipt(
     if !super::pages::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }
-    let accepted =
-        Accepted { pledge: state.store.receipt(&token).await?.ok_or(Error::NotFound)?, replayed: true };
+    let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
+    let accepted = Accepted { pledge, receipt_token: token, replayed: true };
     let links = created(&state, &headers, &accepted);
     let payment = crate::payments::info(&state, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
@@ -167,7 +167,7 @@ pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted
         amount: p.amount,
         referral_code: p.referral_code.clone(),
         share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
-        receipt_url: format!("{base}/r/{}", p.receipt_token),
+        receipt_url: format!("{base}/r/{}", accepted.receipt_token),
         payment: crate::payments::info(state, p),
     }
 }

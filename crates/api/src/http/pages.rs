@@ -296,7 +296,7 @@ async fn receipt_page(
         return Ok(not_found(state, lang));
     };
     let campaign = entry.snapshot(crate::now()).view.clone();
-    let accepted = crate::store::Accepted { pledge, replayed: true };
+    let accepted = crate::store::Accepted { pledge, receipt_token: token.to_owned(), replayed: true };
     let links = created(state, headers, &accepted);
     let payment = crate::payments::info(state, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);

@@ -13,8 +13,8 @@ const PER_ROUND: i64 = 200;
 /// Voids what is overdue at `now`; how many pledges this call voided.
 pub async fn void_overdue(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
     let mut voided = 0;
-    for token in store.payments_overdue(now, PER_ROUND).await? {
-        match store.void_overdue(&token).await {
+    for pledge in store.payments_overdue(now, PER_ROUND).await? {
+        match store.void_overdue(&pledge).await {
             Ok(cancelled) if !cancelled.already => voided += 1,
             Ok(_) => {}
             // A cancelled campaign's pledges stay as they were.

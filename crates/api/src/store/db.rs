@@ -117,7 +117,9 @@ pub(crate) struct PledgeRow {
     pub(crate) referred_by: Option<String>,
     pub(crate) recruits: i64,
     pub(crate) recruited_amount: i64,
+    /// Empty once hashed; the secret itself only in a row an older replica wrote.
     pub(crate) receipt_secret: String,
+    pub(crate) receipt_hash: Option<String>,
     pub(crate) cancelled_at: Option<i64>,
     pub(crate) payment_status: Option<String>,
     pub(crate) payment_due_at: Option<i64>,
@@ -125,7 +127,7 @@ pub(crate) struct PledgeRow {
 }
 
 pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantity, amount, options, name, \
-     referral_code, referred_by, recruits, recruited_amount, receipt_secret, cancelled_at, payment_status, \
+     referral_code, referred_by, recruits, recruited_amount, receipt_secret, receipt_hash, cancelled_at, payment_status, \
      payment_due_at, unmade_due_at FROM pledges WHERE id = ?";
 
 #[derive(Debug, sqlx::FromRow)]
@@ -167,6 +169,8 @@ pub(crate) struct KeyRow {
     pub(crate) key: String,
     pub(crate) request_hash: String,
     pub(crate) pledge_id: String,
+    /// The receipt secret sealed with the key (see `store::receipts`).
+    pub(crate) sealed: Option<String>,
 }
 
 #[cfg(test)]

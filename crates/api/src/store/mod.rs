@@ -22,6 +22,7 @@ mod health;
 mod listen;
 pub mod payments;
 mod pledge_rows;
+mod receipts;
 mod referrals;
 mod refusal;
 pub mod retention;
@@ -78,7 +79,9 @@ pub struct StoredPledge {
     /// Live pledges made through this pledge's link, and what they brought.
     pub recruits: u32,
     pub recruited_amount: i64,
-    pub receipt_token: String,
+    /// What the store keeps of the receipt secret: its hash (or, for a row an older
+    /// replica wrote, the secret itself).
+    receipt: StoredSecret,
     pub cancelled: bool,
     /// Where its payment stands; `None` for a campaign without payments.
     pub payment: Option<PaymentStatus>,
@@ -87,6 +90,14 @@ pub struct StoredPledge {
     /// Set when a chosen value was not made: when the pledge is cancelled unless its backer
     /// chooses a value that is.
     pub unmade_due_at: Option<Timestamp>,
+}
+
+/// A receipt secret as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StoredSecret {
+    Hashed(String),
+    /// Written in plain text by an older replica, not hashed yet.
+    Plain(String),
 }
 
 /// See [`Store::every`].
@@ -104,6 +115,14 @@ impl Every {
 }
 
 impl StoredPledge {
+    /// The receipt secret, only for a row an older replica wrote in plain text.
+    fn plain_secret(&self) -> Option<&str> {
+        match &self.receipt {
+            StoredSecret::Plain(secret) if !secret.is_empty() => Some(secret),
+            _ => None,
+        }
+    }
+
     /// Whether its amount counts toward the goal (beside being pledged).
     pub fn counts(&self) -> bool {
         !self.cancelled && self.payment.is_none_or(PaymentStatus::counts)
@@ -115,7 +134,10 @@ impl TryFrom<PledgeRow> for StoredPledge {
 
     fn try_from(row: PledgeRow) -> anyhow::Result<StoredPledge> {
         Ok(StoredPledge {
-            receipt_token: format!("{}{}", row.id, row.receipt_secret),
+            receipt: match row.receipt_hash {
+                Some(hash) => StoredSecret::Hashed(hash),
+                None => StoredSecret::Plain(row.receipt_secret),
+            },
             options: serde_json::from_str(&row.options).context("reading a pledge's options")?,
             id: row.id,
             campaign_id: row.campaign_id,
@@ -173,6 +195,7 @@ impl Store {
         } else {
             open_sqlite(url, sqlite_max_mb).await?
         };
+        receipts::hash_legacy(&readers).await.context("hashing receipt secrets kept in plain text")?;
         let stats = Arc::new(stats::Stats::default());
         let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch, stats.clone());
         let store = Store {
@@ -212,6 +235,7 @@ impl Store {
     pub async fn open_admin(url: &str) -> anyhow::Result<Store> {
         let (readers, _) =
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url, None).await? };
+        receipts::hash_legacy(&readers).await.context("hashing receipt secrets kept in plain text")?;
         Ok(Store { readers, writer: None, writer_health: None, writer_pool: None, stats: Arc::default() })
     }
 
@@ -230,25 +254,24 @@ impl Store {
     /// Cancels the pledge behind a receipt token, while its campaign is live. Cancelling
     /// twice is not an error: the answer says it was already cancelled.
     pub async fn cancel(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
-        self.send_cancel(receipt_token, writer::CancelKind::Backer).await
+        self.send_cancel(writer::Target::Receipt(receipt_token.to_owned()), writer::CancelKind::Backer).await
     }
 
-    /// Voids the pledge behind a receipt token because its payment is overdue: its units
-    /// go back, also after the campaign's end; nothing happens if it was paid meanwhile.
-    pub async fn void_overdue(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
-        self.send_cancel(receipt_token, writer::CancelKind::Overdue).await
+    /// Voids pledge `id` because its payment is overdue: its units go back, also after the
+    /// campaign's end; nothing happens if it was paid meanwhile.
+    pub async fn void_overdue(&self, id: &str) -> Result<Cancelled, Refusal> {
+        self.send_cancel(writer::Target::Pledge(id.to_owned()), writer::CancelKind::Overdue).await
     }
 
-    /// Cancels the pledge behind a receipt token for a value not made, after the campaign's
-    /// end (a paid card is refunded after); nothing happens if its backer chose another
-    /// value meanwhile.
-    pub async fn cancel_unmade(&self, receipt_token: &str) -> Result<Cancelled, Refusal> {
-        self.send_cancel(receipt_token, writer::CancelKind::Unmade).await
+    /// Cancels pledge `id` for a value not made, after the campaign's end (a paid card is
+    /// refunded after); nothing happens if its backer chose another value meanwhile.
+    pub async fn cancel_unmade(&self, id: &str) -> Result<Cancelled, Refusal> {
+        self.send_cancel(writer::Target::Pledge(id.to_owned()), writer::CancelKind::Unmade).await
     }
 
-    async fn send_cancel(&self, receipt_token: &str, kind: writer::CancelKind) -> Result<Cancelled, Refusal> {
+    async fn send_cancel(&self, target: writer::Target, kind: writer::CancelKind) -> Result<Cancelled, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = writer::CancelRequest { token: receipt_token.to_owned(), kind };
+        let request = writer::CancelRequest { target, kind };
         let command = writer::Command::Cancel(request, reply);
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
         writer.send(command).await.map_err(|_| Refusal::Unavailable)?;
@@ -481,13 +504,13 @@ async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<St
 }
 
 /// A receipt token is a pledge id (32 hex digits) and the pledge's secret (32 more): found
-/// by id, then the secret compared in constant time.
+/// by id, then the secret's hash compared with the stored one in constant time.
 async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<StoredPledge>> {
     let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
     let pledge = pledge_by_id(conn, id).await?;
-    Ok(pledge.filter(|p| {
-        let stored = p.receipt_token.strip_prefix(p.id.as_str()).unwrap_or_default();
-        crate::ids::same(stored.as_bytes(), secret.as_bytes())
+    Ok(pledge.filter(|p| match &p.receipt {
+        StoredSecret::Hashed(hash) => crate::ids::same(receipts::hash(secret).as_bytes(), hash.as_bytes()),
+        StoredSecret::Plain(stored) => !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes()),
     }))
 }
 

@@ -97,17 +97,16 @@ impl Store {
         finish(&mut conn, moved).await
     }
 
-    /// Receipt tokens of pledges whose time to pay ran out by `now` (pending ones, and
-    /// declined cards not fixed in time), at most `limit`; a cancelled campaign's pledges
-    /// stay as they were, so they are not asked for.
+    /// Pledges whose time to pay ran out by `now` (pending ones, and declined cards not
+    /// fixed in time), at most `limit`; a cancelled campaign's pledges are void already.
     pub async fn payments_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT p.id, p.receipt_secret FROM pledges p JOIN campaigns c ON c.id = p.campaign_id \
+        let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT p.id FROM pledges p JOIN campaigns c ON c.id = p.campaign_id \
              WHERE p.payment_status IN ('pending', 'failed') AND p.payment_due_at <= ? AND p.cancelled_at IS NULL \
              AND c.cancelled_at IS NULL ORDER BY p.payment_due_at LIMIT ?"
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
-        Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }
 

@@ -3,35 +3,41 @@
 
 use super::StoredPledge;
 use super::db::{Conn, KeyRow, on_conn};
+use super::receipts;
 use super::writer::{PledgeCommand, ROWS_PER_INSERT};
 use domain::Timestamp;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
-/// `(campaign, key)` → `(request hash, pledge id)` for the batch's keys already stored.
+/// `(campaign, key)` → `(request hash, pledge id, sealed receipt secret)` for the batch's
+/// keys already stored (each looked up by its hash).
 pub(super) async fn known_keys(
     conn: &mut Conn,
     commands: &[&PledgeCommand],
-) -> sqlx::Result<HashMap<(String, String), (String, String)>> {
-    let keyed: Vec<(&str, &str)> = commands
+) -> sqlx::Result<HashMap<(String, String), (String, String, Option<String>)>> {
+    let keyed: Vec<(&str, &str, String)> = commands
         .iter()
         .filter_map(|c| c.idempotency.as_ref().map(|(key, _)| (c.campaign.id().as_str(), key.as_str())))
+        .map(|(campaign, key)| (campaign, key, receipts::key_hash(key)))
         .collect();
     let mut known = HashMap::new();
     for chunk in keyed.chunks(ROWS_PER_INSERT) {
         let rows: Vec<KeyRow> = on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT campaign_id, key, request_hash, pledge_id FROM idempotency_keys WHERE (campaign_id, key) IN (",
+                "SELECT campaign_id, key, request_hash, pledge_id, sealed FROM idempotency_keys WHERE (campaign_id, key) IN (",
             );
             let mut list = query.separated(", ");
-            for (campaign, key) in chunk {
-                list.push("(").push_bind_unseparated(*campaign).push_unseparated(", ").push_bind_unseparated(*key).push_unseparated(")");
+            for (campaign, _, hash) in chunk {
+                list.push("(").push_bind_unseparated(*campaign).push_unseparated(", ").push_bind_unseparated(hash.as_str()).push_unseparated(")");
             }
             query.push(")");
             query.build_query_as().fetch_all(&mut **c).await
         })?;
         for row in rows {
-            known.insert((row.campaign_id, row.key), (row.request_hash, row.pledge_id));
+            let raw = chunk.iter().find(|(campaign, _, hash)| *campaign == row.campaign_id && *hash == row.key);
+            if let Some((campaign, key, _)) = raw {
+                known.insert(((*campaign).to_owned(), (*key).to_owned()), (row.request_hash, row.pledge_id, row.sealed));
+            }
         }
     }
     Ok(known)
@@ -51,8 +57,8 @@ pub(super) async fn insert_rows(
         on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
-                 referral_code, referred_by, receipt_secret, created_at, source, host_page, client, payment_status, \
-                 payment_due_at) ",
+                 referral_code, referred_by, receipt_secret, receipt_hash, created_at, source, host_page, client, \
+                 payment_status, payment_due_at) ",
             );
             query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
                 let pledge = &command.pledge;
@@ -69,7 +75,8 @@ pub(super) async fn insert_rows(
                     .push_bind(pledge.message())
                     .push_bind(&row.referral_code)
                     .push_bind(&row.referred_by)
-                    .push_bind(*secret)
+                    .push_bind("")
+                    .push_bind(receipts::hash(secret))
                     .push_bind(now.unix())
                     .push_bind(pledge.source())
                     .push_bind(pledge.host())
@@ -80,14 +87,21 @@ pub(super) async fn insert_rows(
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
 
-        let keyed: Vec<_> =
-            chunk.iter().filter_map(|(c, row, _)| c.idempotency.as_ref().map(|k| (k, *row))).collect();
+        let keyed: Vec<_> = chunk
+            .iter()
+            .filter_map(|(c, row, secret)| {
+                let (key, request) = c.idempotency.as_ref()?;
+                Some((receipts::key_hash(key), request, receipts::seal(secret, key, &row.id), *row))
+            })
+            .collect();
         if !keyed.is_empty() {
             on_conn!(&mut *conn, c => {
-                let mut query: QueryBuilder<Db> =
-                    QueryBuilder::new("INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at) ");
-                query.push_values(keyed, |mut values, ((key, hash), row)| {
-                    values.push_bind(&row.campaign_id).push_bind(key).push_bind(hash).push_bind(&row.id).push_bind(now.unix());
+                let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                    "INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at, sealed) ",
+                );
+                query.push_values(&keyed, |mut values, (key, request, sealed, row)| {
+                    values.push_bind(&row.campaign_id).push_bind(key).push_bind(*request).push_bind(&row.id)
+                        .push_bind(now.unix()).push_bind(sealed);
                 });
                 query.build().execute(&mut **c).await.map(|_| ())
             })?;

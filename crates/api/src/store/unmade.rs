@@ -100,15 +100,14 @@ impl Store {
         finish(&mut conn, switched).await
     }
 
-    /// Receipt tokens of pledges for values not made whose time to choose ran out by `now`,
-    /// at most `limit`.
+    /// Pledges for values not made whose time to choose ran out by `now`, at most `limit`.
     pub async fn unmade_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT id, receipt_secret FROM pledges WHERE unmade_due_at <= ? AND cancelled_at IS NULL \
+        let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT id FROM pledges WHERE unmade_due_at <= ? AND cancelled_at IS NULL \
              ORDER BY unmade_due_at LIMIT ?"
         )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
-        Ok(rows.into_iter().map(|(id, secret)| format!("{id}{secret}")).collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }
 

@@ -28,7 +28,7 @@ use super::referrals::{Credits, credit_referrers};
 use super::refusal::Refusal;
 use super::supervisor::{WriterHealth, supervise};
 use super::webhooks::{self, NewEvent};
-use super::{StoredPledge, by_receipt_token, counts_since, execute, notify};
+use super::{StoredPledge, StoredSecret, by_receipt_token, counts_since, execute, notify, pledge_by_id, receipts};
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
@@ -77,6 +77,9 @@ pub struct Client {
 #[derive(Debug, Clone)]
 pub struct Accepted {
     pub pledge: StoredPledge,
+    /// The receipt link's last part: known when the pledge is made, when its request is
+    /// replayed with its key, and to whoever presents it.
+    pub receipt_token: String,
     pub replayed: bool,
 }
 
@@ -89,11 +92,20 @@ pub struct Cancelled {
 
 type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
 
-/// A cancellation of the pledge behind a receipt token, and why.
+/// A cancellation of a pledge, and why.
 #[derive(Debug)]
 pub(super) struct CancelRequest {
-    pub token: String,
+    pub target: Target,
     pub kind: CancelKind,
+}
+
+/// Which pledge a cancellation is for.
+#[derive(Debug)]
+pub(super) enum Target {
+    /// The one behind a receipt token (its backer).
+    Receipt(String),
+    /// Pledge id (the server's own rounds).
+    Pledge(String),
 }
 
 /// Who cancels a pledge, which says when it may be.
@@ -329,7 +341,10 @@ async fn commit_batch(
     // tiers too, so no two of them wait on each other in a cycle.
     let mut to_cancel = Vec::with_capacity(requests.len());
     for request in requests {
-        to_cancel.push(by_receipt_token(conn, &request.token).await?);
+        to_cancel.push(match &request.target {
+            Target::Receipt(token) => by_receipt_token(conn, token).await?,
+            Target::Pledge(id) => pledge_by_id(conn, id).await?,
+        });
     }
     let mut touched: Vec<&str> = commands.iter().map(|c| c.campaign.id().as_str()).collect();
     touched.extend(to_cancel.iter().flatten().map(|p| p.campaign_id.as_str()));
@@ -339,14 +354,15 @@ async fn commit_batch(
     let known = known_keys(conn, commands).await?;
     let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
     let mut states = Vec::with_capacity(commands.len());
-    let mut replays: Vec<(usize, String)> = Vec::new();
+    let mut replays: Vec<(usize, String, Option<String>)> = Vec::new();
     for (i, command) in commands.iter().enumerate() {
         let campaign = command.campaign.id().as_str();
         let state = match &command.idempotency {
             Some((key, hash)) => match known.get(&(campaign.to_owned(), key.clone())) {
-                Some((stored_hash, _)) if stored_hash != hash => State::Done(Err(Refusal::KeyReused)),
-                Some((_, pledge_id)) => {
-                    replays.push((i, pledge_id.clone()));
+                Some((stored_hash, ..)) if stored_hash != hash => State::Done(Err(Refusal::KeyReused)),
+                Some((_, pledge_id, sealed)) => {
+                    let token = sealed.as_deref().and_then(|s| receipts::unseal(s, key, pledge_id));
+                    replays.push((i, pledge_id.clone(), token));
                     State::Candidate
                 }
                 None => match first_with_key.get(&(campaign, key.as_str())) {
@@ -361,9 +377,16 @@ async fn commit_batch(
         };
         states.push(state);
     }
-    for (i, pledge_id) in replays {
+    for (i, pledge_id, secret) in replays {
         let row: PledgeRow = on_conn!(&mut *conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(&pledge_id).fetch_one(&mut **c).await)?;
-        states[i] = State::Done(Ok(Accepted { pledge: row.try_into()?, replayed: true }));
+        let pledge: StoredPledge = row.try_into()?;
+        // The secret comes back only with the key that sealed it (or, for a row an older
+        // replica wrote, as it was stored).
+        let secret = secret.or_else(|| pledge.plain_secret().map(str::to_owned));
+        states[i] = State::Done(match secret {
+            Some(secret) => Ok(Accepted { receipt_token: format!("{pledge_id}{secret}"), pledge, replayed: true }),
+            None => Err(Refusal::Unknown),
+        });
     }
 
     // 2. Claim each touched tier for all its candidates at once, or one by one near a limit.
@@ -500,9 +523,11 @@ async fn commit_batch(
     for state in states {
         pledged.push(match state {
             State::Done(result) => result,
-            State::Admitted(pledge, _) => Ok(Accepted { pledge, replayed: false }),
+            State::Admitted(pledge, secret) => {
+                Ok(Accepted { receipt_token: format!("{}{secret}", pledge.id), pledge, replayed: false })
+            }
             State::SameKeyAs(first) => match &pledged[first] {
-                Ok(accepted) => Ok(Accepted { pledge: accepted.pledge.clone(), replayed: true }),
+                Ok(accepted) => Ok(Accepted { replayed: true, ..accepted.clone() }),
                 Err(refusal) => Err(refusal.clone()),
             },
             State::Candidate => Err(Refusal::Unavailable),
@@ -575,7 +600,7 @@ fn new_row(command: &PledgeCommand, now: Timestamp) -> (StoredPledge, String) {
     let id = ids::time_ordered();
     let secret = ids::secret();
     let row = StoredPledge {
-        receipt_token: format!("{id}{secret}"),
+        receipt: StoredSecret::Hashed(receipts::hash(&secret)),
         id,
         campaign_id: command.campaign.id().to_string(),
         tier_id: pledge.tier().map(|t| t.to_string()),
