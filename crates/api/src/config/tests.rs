@@ -39,7 +39,7 @@ fn the_unpaid_share_of_a_tier_is_a_percentage_or_off() {
         args: ServeArgs,
     }
     let parse = |argv: &[&str]| <Serve as clap::Parser>::try_parse_from(argv).unwrap().args.settings();
-    let settings = |share: &str| parse(&["serve", "--unpaid-share-of-tier", share]);
+    let settings = |share: &str| parse(&["serve", &format!("--unpaid-share-of-tier={share}")]);
     assert_eq!(settings("50").unwrap().unpaid_share_of_tier, Some(50));
     assert_eq!(settings("100").unwrap().unpaid_share_of_tier, Some(100));
     assert_eq!(settings("off").unwrap().unpaid_share_of_tier, None);
