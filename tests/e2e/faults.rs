@@ -32,10 +32,14 @@ async fn a_replica_cut_off_from_its_database_answers_in_seconds_and_takes_the_re
     let Some(app) = spawn_app_through(&link).await else { return };
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
 
-    // The link is cut as the writer sends the batch with this pledge's key: what it sends
-    // is held, neither delivered nor refused, and no answer comes. The writer cannot tell
-    // whether its batch will commit.
-    link.cut_when_sent(b"across-the-cut");
+    // The link is cut as the writer sends the batch with this pledge's key (kept as its
+    // hash): what it sends is held, neither delivered nor refused, and no answer comes.
+    // The writer cannot tell whether its batch will commit.
+    let key_hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(b"across-the-cut").iter().map(|b| format!("{b:02x}")).collect()
+    };
+    link.cut_when_sent(key_hash.as_bytes());
     let started = Instant::now();
     let unknown = kind(keyed_pledge(&app, "across-the-cut").await).await;
     let first = started.elapsed();

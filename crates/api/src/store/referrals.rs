@@ -33,13 +33,16 @@ impl Credits {
 struct Referrer {
     referral_code: String,
     campaign_id: String,
-    contact: String,
     cancelled_at: Option<i64>,
 }
 
 /// Gives each admitted pledge its `referred_by` when its code counts: the code belongs to a
-/// live pledge of the same campaign whose backer is someone else (another contact).
-/// Unknown codes, self-referrals and cancelled referrers credit no one.
+/// live pledge of the same campaign. Unknown codes and cancelled referrers credit no one.
+///
+/// Whether the referred backer is the referrer again (the same contact) is deliberately not
+/// asked here: credit that moved only for another contact would let anyone test a guessed
+/// contact against a public leader's by pledging through their code. The creator sees such
+/// self-referrals flagged in their backer list instead (`creator::backers`).
 pub(super) async fn credit_referrers(
     conn: &mut Conn,
     commands: &[&PledgeCommand],
@@ -58,7 +61,7 @@ pub(super) async fn credit_referrers(
     for chunk in codes.chunks(ROWS_PER_INSERT) {
         let rows: Vec<Referrer> = on_conn!(&mut *conn, c => {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT referral_code, campaign_id, contact, cancelled_at FROM pledges WHERE referral_code IN (",
+                "SELECT referral_code, campaign_id, cancelled_at FROM pledges WHERE referral_code IN (",
             );
             let mut list = query.separated(", ");
             for code in chunk {
@@ -73,19 +76,10 @@ pub(super) async fn credit_referrers(
         let State::Admitted(row, _) = state else { continue };
         let pledge = &commands[i].pledge;
         let Some(referrer) = pledge.referral().and_then(|code| referrers.get(code)) else { continue };
-        let counts = referrer.campaign_id == row.campaign_id
-            && referrer.cancelled_at.is_none()
-            && !same_person(&referrer.contact, pledge.contact());
-        if counts {
+        if referrer.campaign_id == row.campaign_id && referrer.cancelled_at.is_none() {
             credits.add(&referrer.referral_code, 1, row.amount);
             row.referred_by = Some(referrer.referral_code.clone());
         }
     }
     Ok(())
-}
-
-/// Whether two contacts are the same backer: compared trimmed and without case, so
-/// `Mei@Example.com ` cannot recruit `mei@example.com`.
-fn same_person(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
