@@ -13,9 +13,14 @@ pub(crate) fn session_cookie(response: &reqwest::Response) -> String {
 /// Signs in through a fresh one-time link of `site`; the session cookie.
 pub(crate) async fn sign_in(app: &TestApp, site: &str) -> String {
     let link = api::sites::sign_in_link(&app.state.store, site, &app.address).await.unwrap();
-    let response = app.client.get(&link).send().await.unwrap();
+    let response = follow_link(app, &link).await;
     assert_eq!(response.status(), 303);
     session_cookie(&response)
+}
+
+/// What a browser gets when its creator follows a one-time sign-in `link`.
+pub(crate) async fn follow_link(app: &TestApp, link: &str) -> reqwest::Response {
+    app.client.get(link).send().await.unwrap()
 }
 
 pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
@@ -130,6 +135,27 @@ async fn rotating_the_key_or_the_clock_ends_a_session(app: TestApp) {
     let (token, _) = api::dashboard::session::start(&app.state.store, "demo", api::now()).await.unwrap();
     assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 200);
     assert_eq!(get(&app, "/dashboard", "tf_session=../../etc").await.status(), 303);
+}
+
+store_test!(rotating_the_key_on_the_command_line_ends_the_sign_in_links_made_before_it);
+async fn rotating_the_key_on_the_command_line_ends_the_sign_in_links_made_before_it(app: TestApp) {
+    use api::cli::{Database, SiteCommand, site};
+    let run = |command| async {
+        let db = Database { database_url: app.db_url.clone(), public_url: app.address.clone() };
+        serde_json::from_str::<serde_json::Value>(&site(command, db).await.unwrap()).unwrap()
+    };
+    let link = || run(SiteCommand::SignInLink { id: "demo".into(), json: true });
+    let before = link().await["sign_in_url"].as_str().unwrap().to_owned();
+    let key = run(SiteCommand::RotateKey { id: "demo".into(), json: true }).await;
+    assert!(key["key"].as_str().unwrap().starts_with("tf_demo_"));
+    let refused = follow_link(&app, &format!("{before}&lang=en")).await;
+    assert_eq!(refused.status(), 410, "a link made before the rotation");
+    assert!(refused.headers().get(SET_COOKIE).is_none(), "no session");
+    assert!(refused.text().await.unwrap().contains("was used already or has expired"));
+    let after = link().await["sign_in_url"].as_str().unwrap().to_owned();
+    let opened = follow_link(&app, &after).await;
+    assert_eq!(opened.status(), 303, "a link made after it");
+    assert_eq!(get(&app, "/dashboard", &session_cookie(&opened)).await.status(), 200);
 }
 
 store_test!(one_sites_session_sees_nothing_of_another_sites_campaigns);

@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::hub::Hub;
 use crate::store::{SiteRecord, Store};
 use anyhow::{Context, bail};
+use domain::Origin;
 use domain::text::{clean, is_slug};
-use domain::{Origin, Timestamp};
 
 /// How long a sign-in link works.
 pub const SIGN_IN_TTL_SECS: i64 = 72 * 3600;
@@ -46,7 +46,8 @@ pub async fn create(
     Ok(CreatedSite { id: id.to_owned(), key, sign_in_url })
 }
 
-/// Replaces a site's key: the old one stops working at once, on every replica.
+/// Replaces a site's key: the old one stops working at once, on every replica, and so do
+/// the site's dashboard sessions and its unused sign-in links.
 pub async fn rotate_key(store: &Store, id: &str) -> anyhow::Result<String> {
     let key = new_key(id);
     if !store.set_key_hash(id, &crate::ids::sha256_hex(key.as_bytes())).await? {
@@ -83,14 +84,6 @@ pub async fn sign_in_link(store: &Store, id: &str, base_url: &str) -> anyhow::Re
     let expires = crate::now().plus_seconds(SIGN_IN_TTL_SECS);
     store.create_sign_in(id, &crate::ids::sha256_hex(token.as_bytes()), expires).await?;
     Ok(format!("{}/dashboard/sign-in?token={token}", base_url.trim_end_matches('/')))
-}
-
-/// The site a sign-in token opens, once.
-pub async fn redeem_sign_in(store: &Store, token: &str, now: Timestamp) -> anyhow::Result<Option<String>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    store.redeem_sign_in(&crate::ids::sha256_hex(token.as_bytes()), now).await
 }
 
 /// The site whose creator key this is, or [`Error::Unauthorized`].

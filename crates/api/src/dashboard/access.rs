@@ -103,8 +103,8 @@ pub(super) async fn sign_in_page(
         return Ok(sign_in_form(&state, lang, None, StatusCode::OK).await);
     };
     let now = crate::now();
-    match crate::sites::redeem_sign_in(&state.store, token, now).await? {
-        Some(site) => signed_in(&state, &headers, &site).await,
+    match session::start_from_link(&state.store, token, now).await? {
+        Some((_, token)) => Ok(with_session(&state, &headers, &token)),
         None => {
             let why = match lang {
                 Lang::En => {
@@ -154,11 +154,16 @@ pub(super) async fn sign_in(
 /// Starts a session for `site` and sends the browser to its campaigns.
 pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Response, Error> {
     let (token, _) = session::start(&state.store, site, crate::now()).await?;
+    Ok(with_session(state, headers, &token))
+}
+
+/// Sends the browser to its campaigns with the session cookie of `token`.
+fn with_session(state: &AppState, headers: &HeaderMap, token: &str) -> Response {
     let mut response = Redirect::to("/dashboard").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(state, headers)));
-    Ok(response)
+        .insert(header::SET_COOKIE, session::cookie(Some(token), session::secure(state, headers)));
+    response
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -37,6 +37,30 @@ pub async fn start(store: &Store, site: &str, now: Timestamp) -> anyhow::Result<
     Ok((token, csrf))
 }
 
+/// Redeems the one-time sign-in link `link_token` and starts its session, in one
+/// transaction: the site and the cookie's token, or `None` when the link is unknown, used,
+/// expired, or ended by a rotation of the site's key.
+pub async fn start_from_link(
+    store: &Store,
+    link_token: &str,
+    now: Timestamp,
+) -> anyhow::Result<Option<(String, String)>> {
+    if link_token.len() != 64 || !link_token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
+    let site = store
+        .redeem_sign_in(
+            &crate::ids::sha256_hex(link_token.as_bytes()),
+            now,
+            &crate::ids::sha256_hex(token.as_bytes()),
+            &crate::ids::secret(),
+            now.plus_seconds(TTL_SECS),
+        )
+        .await?;
+    Ok(site.map(|site| (site, token)))
+}
+
 /// The `Set-Cookie` value that holds `token` (or, with `None`, removes it).
 pub(crate) fn cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     let (value, max_age) = match token {
