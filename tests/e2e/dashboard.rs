@@ -18,9 +18,25 @@ pub(crate) async fn sign_in(app: &TestApp, site: &str) -> String {
     session_cookie(&response)
 }
 
-/// What a browser gets when its creator follows a one-time sign-in `link`.
+/// What a browser gets when its creator follows a one-time sign-in `link` and presses its
+/// page's button (the page's form, posted from our own origin); the page itself when it
+/// has no button.
 pub(crate) async fn follow_link(app: &TestApp, link: &str) -> reqwest::Response {
-    app.client.get(link).send().await.unwrap()
+    let page = app.client.get(link).send().await.unwrap();
+    if page.status() != 200 {
+        return page;
+    }
+    let page = page.text().await.unwrap();
+    assert!(page.contains("action=\"/dashboard/sign-in/link\""), "{page}");
+    let form = [("token", field(&page, "token")), ("lang", field(&page, "lang"))];
+    app.post_form("/dashboard/sign-in/link", &form).await
+}
+
+/// The value of the form field `name` on `page`.
+pub(crate) fn field(page: &str, name: &str) -> String {
+    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("a {name} field"));
+    let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
+    tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
 }
 
 pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
@@ -29,20 +45,19 @@ pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Res
 
 /// The CSRF token the dashboard page puts in its forms.
 pub(crate) fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\"").expect("a csrf field");
-    let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
-    tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    field(page, "csrf")
 }
 
 store_test!(a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie);
 async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp) {
     let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
-    let response = app.client.get(&link).send().await.unwrap();
+    let response = follow_link(&app, &link).await;
     assert_eq!(
         (response.status().as_u16(), &response.headers()[LOCATION]),
         (303, &"/dashboard".parse().unwrap())
     );
     let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.starts_with("tf_session="), "{set}");
     for part in ["HttpOnly", "SameSite=Lax", "Path=/dashboard", "Max-Age=43200"] {
         assert!(set.contains(part), "{part}: {set}");
     }
@@ -62,11 +77,60 @@ async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp
     let again = app.client.get(&link).send().await.unwrap();
     assert_eq!(again.status(), 410, "a link works once");
     assert!(again.headers().get(SET_COOKIE).is_none());
+    let token = link.split("token=").nth(1).unwrap();
+    let posted = app.post_form("/dashboard/sign-in/link", &[("token", token)]).await;
+    assert_eq!(posted.status(), 410, "posted again");
+    assert!(posted.headers().get(SET_COOKIE).is_none());
     let without = app.client.get(app.url("/dashboard")).send().await.unwrap();
     assert_eq!(
         (without.status().as_u16(), &without.headers()[LOCATION]),
         (303, &"/dashboard/sign-in".parse().unwrap())
     );
+}
+
+store_test!(a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_its_token);
+async fn a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_its_token(app: TestApp) {
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    for lang in ["en", "zh-CN"] {
+        // A mail scanner or a link previewer fetching it, or an attacker's page sending a
+        // victim's browser to a link of the attacker's own site.
+        let page = app.client.get(format!("{link}&lang={lang}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{lang}");
+        assert!(page.headers().get(SET_COOKIE).is_none(), "{lang}: the GET signs nothing in");
+        let page = page.text().await.unwrap();
+        let words = if lang == "en" { "Sign in to your dashboard" } else { "登录你的控制台" };
+        assert!(page.contains(words), "{lang}: {page}");
+        assert!(page.contains("<form method=\"post\" action=\"/dashboard/sign-in/link\""), "a plain form");
+        assert_eq!(field(&page, "token"), token);
+        assert!(!page.contains("Demo blog"), "{lang}: the page names no site");
+    }
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = app.client.post(app.url("/dashboard/sign-in/link")).form(&[("token", &token)]);
+        for &(name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for (case, headers) in [
+        ("from another site", vec![("origin", "https://evil.example")]),
+        ("a cross-site fetch", vec![("sec-fetch-site", "cross-site")]),
+        ("a same-site fetch", vec![("sec-fetch-site", "same-site")]),
+    ] {
+        let refused = post(&headers).await.unwrap();
+        assert_eq!(refused.status(), 403, "{case}");
+        assert!(refused.headers().get(SET_COOKIE).is_none(), "{case}");
+    }
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the refused posts left the link unused");
+    let signed_in =
+        post(&[("origin", app.address.as_str()), ("sec-fetch-site", "same-origin")]).await.unwrap();
+    assert_eq!(
+        (signed_in.status().as_u16(), &signed_in.headers()[LOCATION]),
+        (303, &"/dashboard".parse().unwrap())
+    );
+    assert_eq!(get(&app, "/dashboard", &session_cookie(&signed_in)).await.status(), 200);
+    assert_eq!(app.client.get(&link).send().await.unwrap().status(), 410, "used up now");
 }
 
 #[tokio::test]

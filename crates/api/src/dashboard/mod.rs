@@ -1,7 +1,8 @@
 //! The creator's dashboard at `/dashboard`, on the tribefund origin (never inside a host
-//! page): signing in with the one-time link from `tribefund site create` or with the site
-//! key, the site's campaigns, and one campaign's numbers and production plan. Pages are the
-//! `dashboard` crate's Yew components, rendered here and hydrated by their own wasm.
+//! page): signing in with the one-time link from `tribefund site create` (its page posts
+//! the token: a GET signs nothing in) or with the site key, the site's campaigns, and one
+//! campaign's numbers and production plan. Pages are the `dashboard` crate's Yew
+//! components, rendered here and hydrated by their own wasm.
 
 mod access;
 mod campaign;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/new", get(editor::new_campaign))
         .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))
+        .route("/dashboard/sign-in/link", post(access::sign_in_with_link))
         .route("/dashboard/sign-out", post(access::sign_out))
         .route("/dashboard/sign-up", get(access::sign_up_page).post(access::sign_up))
         .route("/dashboard/embed", get(embed::embed_builder))

@@ -1,6 +1,7 @@
 //! Dashboard sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie scoped to
 //! `/dashboard` (and `Secure` when the server is reached over HTTPS), stored only as a hash,
-//! ending after 12 hours, at sign-out, or when the site's key is rotated.
+//! ending after 12 hours, at sign-out, or when the site's key is rotated. Sessions start
+//! only from a POST of our own pages (the key's form, a one-time link's button, sign-up).
 //!
 //! Every state-changing request must come from our own pages: a cross-site `Origin` or
 //! `Sec-Fetch-Site` is refused, and forms carry the session's CSRF token, compared in
@@ -37,6 +38,15 @@ pub async fn start(store: &Store, site: &str, now: Timestamp) -> anyhow::Result<
     Ok((token, csrf))
 }
 
+/// Whether the one-time sign-in link `link_token` can still be used; asking leaves it
+/// unused.
+pub async fn link_is_open(store: &Store, link_token: &str, now: Timestamp) -> anyhow::Result<bool> {
+    if !is_token(link_token) {
+        return Ok(false);
+    }
+    store.sign_in_open(&crate::ids::sha256_hex(link_token.as_bytes()), now).await
+}
+
 /// Redeems the one-time sign-in link `link_token` and starts its session, in one
 /// transaction: the site and the cookie's token, or `None` when the link is unknown, used,
 /// expired, or ended by a rotation of the site's key.
@@ -45,7 +55,7 @@ pub async fn start_from_link(
     link_token: &str,
     now: Timestamp,
 ) -> anyhow::Result<Option<(String, String)>> {
-    if link_token.len() != 64 || !link_token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_token(link_token) {
         return Ok(None);
     }
     let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
@@ -59,6 +69,11 @@ pub async fn start_from_link(
         )
         .await?;
     Ok(site.map(|site| (site, token)))
+}
+
+/// Whether `text` has the shape of our tokens (64 hex digits), before it is hashed or looked up.
+fn is_token(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The `Set-Cookie` value that holds `token` (or, with `None`, removes it).
@@ -131,7 +146,7 @@ impl FromRequestParts<AppState> for Session {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')))
-            .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()));
+            .filter(|token| is_token(token));
         let sign_in = || Redirect::to("/dashboard/sign-in").into_response();
         let Some(token) = token else { return Err(sign_in()) };
         let token_hash = crate::ids::sha256_hex(token.as_bytes());

@@ -126,6 +126,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a sign-in link can still be used at `now` (it is not used up by asking).
+    pub async fn sign_in_open(&self, token_hash: &str, now: Timestamp) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let open: Option<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT expires_at FROM sign_in_links WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
+        )).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await)?;
+        Ok(open.is_some())
+    }
+
     /// Uses up a sign-in link and stores the session it starts (`session_hash`, `csrf`,
     /// `expires_at`), in one transaction: the site it signs in to, once, before it expires.
     /// Two requests racing with the same link get it once between them; a rotation of the
