@@ -134,6 +134,70 @@ async fn a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_
 }
 
 #[tokio::test]
+async fn over_https_the_session_is_a_host_cookie_and_a_plain_one_is_not_read() {
+    let app = tests::spawn_app_with(tests::Options {
+        trusted_proxies: vec![api::http::proxies::Cidr::parse("127.0.0.1").unwrap()],
+        ..Default::default()
+    })
+    .await;
+    // The proxy in front says the browser came over HTTPS; our origin is then https://.
+    let origin = app.address.replace("http://", "https://");
+    let https = |request: reqwest::RequestBuilder| request.header("x-forwarded-proto", "https");
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &origin).await.unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    let page =
+        https(app.client.get(app.url(&format!("/dashboard/sign-in?token={token}")))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let form = [("token", token)];
+    let plain_origin = https(app.client.post(app.url("/dashboard/sign-in/link")))
+        .header("origin", &app.address)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain_origin.status(), 403, "http:// is not our origin behind HTTPS");
+    let signed_in = https(app.client.post(app.url("/dashboard/sign-in/link")))
+        .header("origin", &origin)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let set = signed_in.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let session = session_cookie(&signed_in);
+    let value = session.strip_prefix("__Host-tf_session=").unwrap_or_else(|| panic!("{set}"));
+    assert_eq!(
+        set,
+        format!("__Host-tf_session={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=43200")
+    );
+    let with = |cookie: String, over_https: bool| {
+        let request = app.client.get(app.url("/dashboard")).header(COOKIE, cookie);
+        if over_https { https(request) } else { request }.send()
+    };
+    assert_eq!(with(session.clone(), true).await.unwrap().status(), 200);
+    let tossed = with(format!("tf_session={value}"), true).await.unwrap();
+    assert_eq!(tossed.status(), 303, "over HTTPS the plain name is not read");
+    let both = with(format!("tf_session={value}; __Host-tf_session=nope"), true).await.unwrap();
+    assert_eq!(both.status(), 303, "nor taken in place of a bad __Host- cookie");
+    assert_eq!(with(session.clone(), false).await.unwrap().status(), 303, "nor the __Host- name over HTTP");
+
+    let page = with(session.clone(), true).await.unwrap().text().await.unwrap();
+    let out = https(app.client.post(app.url("/dashboard/sign-out")))
+        .header(COOKIE, &session)
+        .header("origin", &origin)
+        .form(&[("csrf", csrf(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(
+        out.headers()[SET_COOKIE].to_str().unwrap(),
+        "__Host-tf_session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0",
+        "sign-out clears the cookie it set"
+    );
+}
+
+#[tokio::test]
 async fn the_site_key_signs_in_and_a_wrong_key_is_refused_and_slowed_down() {
     let app = tests::spawn_app_with(tests::Options {
         auth_rate_limit: Some(api::ratelimit::RateLimit { burst: 3, per_minute: 1 }),
