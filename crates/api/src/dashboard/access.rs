@@ -84,14 +84,9 @@ pub(super) async fn sign_up(
             Ok(response)
         }
         Err(e) => {
-            props.error = Some(format!("{e:#}"));
-            Ok(shell(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang,
-                &dashboard::render_sign_up(props).await,
-                None,
-            ))
+            let (status, why) = super::site_refusal(&e, lang);
+            props.error = Some(why);
+            Ok(shell(&state, status, lang, &dashboard::render_sign_up(props).await, None))
         }
     }
 }
