@@ -47,7 +47,7 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
     let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
     // Signed in the way a creator is: by the link.
     let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
-    browser.client.goto(&link).await.unwrap();
+    crate::browser::follow_sign_in_link(&browser.client, &link).await;
     let mut found = Vec::new();
     for lang in ["en", "zh-CN"] {
         for page in [

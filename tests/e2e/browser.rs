@@ -43,6 +43,17 @@ pub(crate) async fn hydrated(client: &Client) {
     .await;
 }
 
+/// Follows a one-time sign-in `link` as a creator does: its page, then its button; waits
+/// until the dashboard is shown.
+pub(crate) async fn follow_sign_in_link(c: &Client, link: &str) {
+    c.goto(link).await.unwrap();
+    c.find(Locator::Css("[data-testid=link-sign-in]")).await.unwrap().click().await.unwrap();
+    eventually(WAIT, "the dashboard after signing in", || async {
+        c.current_url().await.ok().filter(|url| url.path() == "/dashboard")
+    })
+    .await;
+}
+
 /// Sends the pledge form and waits for the thank-you view's heading.
 pub(crate) async fn submit_pledge(c: &Client) -> String {
     c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
@@ -451,7 +462,7 @@ async fn the_dashboard_hydrates_from_its_own_wasm_at_phone_and_desktop_width() {
         .expect("Chromium starts");
         let c = &browser.client;
         let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
-        c.goto(&link).await.unwrap();
+        follow_sign_in_link(c, &link).await;
         hydrated(c).await;
         let wasm = c
             .execute("return performance.getEntriesByType('resource').map(r => r.name).filter(n => n.endsWith('.wasm'))", vec![])

@@ -47,7 +47,7 @@ async fn a_blogger_runs_a_first_campaign_from_site_create_to_an_update_on_the_sh
     let browser =
         Browser::start(&["--lang=en-US", "--window-size=1280,1000"]).await.expect("Chromium starts");
     let c = &browser.client;
-    c.goto(link).await.unwrap();
+    crate::browser::follow_sign_in_link(c, link).await;
     hydrated(c).await;
     assert_eq!(text(c, "[data-testid=site]").await.as_deref(), Some("Mei's pottery blog"));
     click(c, "[data-testid=new-campaign]").await;

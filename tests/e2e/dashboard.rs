@@ -13,9 +13,30 @@ pub(crate) fn session_cookie(response: &reqwest::Response) -> String {
 /// Signs in through a fresh one-time link of `site`; the session cookie.
 pub(crate) async fn sign_in(app: &TestApp, site: &str) -> String {
     let link = api::sites::sign_in_link(&app.state.store, site, &app.address).await.unwrap();
-    let response = app.client.get(&link).send().await.unwrap();
+    let response = follow_link(app, &link).await;
     assert_eq!(response.status(), 303);
     session_cookie(&response)
+}
+
+/// What a browser gets when its creator follows a one-time sign-in `link` and presses its
+/// page's button (the page's form, posted from our own origin); the page itself when it
+/// has no button.
+pub(crate) async fn follow_link(app: &TestApp, link: &str) -> reqwest::Response {
+    let page = app.client.get(link).send().await.unwrap();
+    if page.status() != 200 {
+        return page;
+    }
+    let page = page.text().await.unwrap();
+    assert!(page.contains("action=\"/dashboard/sign-in/link\""), "{page}");
+    let form = [("token", field(&page, "token")), ("lang", field(&page, "lang"))];
+    app.post_form("/dashboard/sign-in/link", &form).await
+}
+
+/// The value of the form field `name` on `page`.
+pub(crate) fn field(page: &str, name: &str) -> String {
+    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("a {name} field"));
+    let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
+    tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
 }
 
 pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
@@ -24,20 +45,19 @@ pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Res
 
 /// The CSRF token the dashboard page puts in its forms.
 pub(crate) fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\"").expect("a csrf field");
-    let tag = &page[page[..at].rfind('<').unwrap()..at + page[at..].find('>').unwrap()];
-    tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    field(page, "csrf")
 }
 
 store_test!(a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie);
 async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp) {
     let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
-    let response = app.client.get(&link).send().await.unwrap();
+    let response = follow_link(&app, &link).await;
     assert_eq!(
         (response.status().as_u16(), &response.headers()[LOCATION]),
         (303, &"/dashboard".parse().unwrap())
     );
     let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.starts_with("tf_session="), "{set}");
     for part in ["HttpOnly", "SameSite=Lax", "Path=/dashboard", "Max-Age=43200"] {
         assert!(set.contains(part), "{part}: {set}");
     }
@@ -57,10 +77,123 @@ async fn a_one_time_link_signs_a_creator_in_once_with_a_safe_cookie(app: TestApp
     let again = app.client.get(&link).send().await.unwrap();
     assert_eq!(again.status(), 410, "a link works once");
     assert!(again.headers().get(SET_COOKIE).is_none());
+    let token = link.split("token=").nth(1).unwrap();
+    let posted = app.post_form("/dashboard/sign-in/link", &[("token", token)]).await;
+    assert_eq!(posted.status(), 410, "posted again");
+    assert!(posted.headers().get(SET_COOKIE).is_none());
     let without = app.client.get(app.url("/dashboard")).send().await.unwrap();
     assert_eq!(
         (without.status().as_u16(), &without.headers()[LOCATION]),
         (303, &"/dashboard/sign-in".parse().unwrap())
+    );
+}
+
+store_test!(a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_its_token);
+async fn a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_its_token(app: TestApp) {
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    for lang in ["en", "zh-CN"] {
+        // A mail scanner or a link previewer fetching it, or an attacker's page sending a
+        // victim's browser to a link of the attacker's own site.
+        let page = app.client.get(format!("{link}&lang={lang}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{lang}");
+        assert!(page.headers().get(SET_COOKIE).is_none(), "{lang}: the GET signs nothing in");
+        let page = page.text().await.unwrap();
+        let words = if lang == "en" { "Sign in to your dashboard" } else { "登录你的控制台" };
+        assert!(page.contains(words), "{lang}: {page}");
+        assert!(page.contains("<form method=\"post\" action=\"/dashboard/sign-in/link\""), "a plain form");
+        assert_eq!(field(&page, "token"), token);
+        assert!(!page.contains("Demo blog"), "{lang}: the page names no site");
+    }
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = app.client.post(app.url("/dashboard/sign-in/link")).form(&[("token", &token)]);
+        for &(name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for (case, headers) in [
+        ("from another site", vec![("origin", "https://evil.example")]),
+        ("a cross-site fetch", vec![("sec-fetch-site", "cross-site")]),
+        ("a same-site fetch", vec![("sec-fetch-site", "same-site")]),
+    ] {
+        let refused = post(&headers).await.unwrap();
+        assert_eq!(refused.status(), 403, "{case}");
+        assert!(refused.headers().get(SET_COOKIE).is_none(), "{case}");
+    }
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the refused posts left the link unused");
+    let signed_in =
+        post(&[("origin", app.address.as_str()), ("sec-fetch-site", "same-origin")]).await.unwrap();
+    assert_eq!(
+        (signed_in.status().as_u16(), &signed_in.headers()[LOCATION]),
+        (303, &"/dashboard".parse().unwrap())
+    );
+    assert_eq!(get(&app, "/dashboard", &session_cookie(&signed_in)).await.status(), 200);
+    assert_eq!(app.client.get(&link).send().await.unwrap().status(), 410, "used up now");
+}
+
+#[tokio::test]
+async fn over_https_the_session_is_a_host_cookie_and_a_plain_one_is_not_read() {
+    let app = tests::spawn_app_with(tests::Options {
+        trusted_proxies: vec![api::http::proxies::Cidr::parse("127.0.0.1").unwrap()],
+        ..Default::default()
+    })
+    .await;
+    // The proxy in front says the browser came over HTTPS; our origin is then https://.
+    let origin = app.address.replace("http://", "https://");
+    let https = |request: reqwest::RequestBuilder| request.header("x-forwarded-proto", "https");
+    let link = api::sites::sign_in_link(&app.state.store, "demo", &origin).await.unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    let page =
+        https(app.client.get(app.url(&format!("/dashboard/sign-in?token={token}")))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let form = [("token", token)];
+    let plain_origin = https(app.client.post(app.url("/dashboard/sign-in/link")))
+        .header("origin", &app.address)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain_origin.status(), 403, "http:// is not our origin behind HTTPS");
+    let signed_in = https(app.client.post(app.url("/dashboard/sign-in/link")))
+        .header("origin", &origin)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let set = signed_in.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let session = session_cookie(&signed_in);
+    let value = session.strip_prefix("__Host-tf_session=").unwrap_or_else(|| panic!("{set}"));
+    assert_eq!(
+        set,
+        format!("__Host-tf_session={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=43200")
+    );
+    let with = |cookie: String, over_https: bool| {
+        let request = app.client.get(app.url("/dashboard")).header(COOKIE, cookie);
+        if over_https { https(request) } else { request }.send()
+    };
+    assert_eq!(with(session.clone(), true).await.unwrap().status(), 200);
+    let tossed = with(format!("tf_session={value}"), true).await.unwrap();
+    assert_eq!(tossed.status(), 303, "over HTTPS the plain name is not read");
+    let both = with(format!("tf_session={value}; __Host-tf_session=nope"), true).await.unwrap();
+    assert_eq!(both.status(), 303, "nor taken in place of a bad __Host- cookie");
+    assert_eq!(with(session.clone(), false).await.unwrap().status(), 303, "nor the __Host- name over HTTP");
+
+    let page = with(session.clone(), true).await.unwrap().text().await.unwrap();
+    let out = https(app.client.post(app.url("/dashboard/sign-out")))
+        .header(COOKIE, &session)
+        .header("origin", &origin)
+        .form(&[("csrf", csrf(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(
+        out.headers()[SET_COOKIE].to_str().unwrap(),
+        "__Host-tf_session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0",
+        "sign-out clears the cookie it set"
     );
 }
 
@@ -130,6 +263,27 @@ async fn rotating_the_key_or_the_clock_ends_a_session(app: TestApp) {
     let (token, _) = api::dashboard::session::start(&app.state.store, "demo", api::now()).await.unwrap();
     assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 200);
     assert_eq!(get(&app, "/dashboard", "tf_session=../../etc").await.status(), 303);
+}
+
+store_test!(rotating_the_key_on_the_command_line_ends_the_sign_in_links_made_before_it);
+async fn rotating_the_key_on_the_command_line_ends_the_sign_in_links_made_before_it(app: TestApp) {
+    use api::cli::{Database, SiteCommand, site};
+    let run = |command| async {
+        let db = Database { database_url: app.db_url.clone(), public_url: app.address.clone() };
+        serde_json::from_str::<serde_json::Value>(&site(command, db).await.unwrap()).unwrap()
+    };
+    let link = || run(SiteCommand::SignInLink { id: "demo".into(), json: true });
+    let before = link().await["sign_in_url"].as_str().unwrap().to_owned();
+    let key = run(SiteCommand::RotateKey { id: "demo".into(), json: true }).await;
+    assert!(key["key"].as_str().unwrap().starts_with("tf_demo_"));
+    let refused = follow_link(&app, &format!("{before}&lang=en")).await;
+    assert_eq!(refused.status(), 410, "a link made before the rotation");
+    assert!(refused.headers().get(SET_COOKIE).is_none(), "no session");
+    assert!(refused.text().await.unwrap().contains("was used already or has expired"));
+    let after = link().await["sign_in_url"].as_str().unwrap().to_owned();
+    let opened = follow_link(&app, &after).await;
+    assert_eq!(opened.status(), 303, "a link made after it");
+    assert_eq!(get(&app, "/dashboard", &session_cookie(&opened)).await.status(), 200);
 }
 
 store_test!(one_sites_session_sees_nothing_of_another_sites_campaigns);
@@ -272,9 +426,24 @@ async fn the_embed_builder_gives_the_line_a_preview_and_the_origins_that_may_emb
             .send()
     };
     assert_eq!(save("https://evil.example", "").await.unwrap().status(), 403, "no token, no change");
-    let refused = save("https://blog.example.cn\nftp://nope", &token).await.unwrap();
-    assert_eq!(refused.status(), 422);
-    assert!(refused.text().await.unwrap().contains("\"ftp://nope\" is not scheme://host[:port] or *"));
+    for (lang, words) in [
+        ("en", "“ftp://nope” is not an origin: write scheme://host[:port]"),
+        ("zh-CN", "“ftp://nope”不是有效的来源"),
+    ] {
+        let refused = app
+            .client
+            .post(app.url("/dashboard/origins"))
+            .header(COOKIE, &cookie)
+            .header("accept-language", lang)
+            .form(&[("csrf", token.as_str()), ("origins", "https://blog.example.cn\nftp://nope")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422, "{lang}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(words), "{lang}: the bad origin named in the reader's words");
+        assert!(!page.contains("is not scheme://host[:port] or *"), "{lang}: not the command line's English");
+    }
     assert_eq!(save("https://blog.example.cn\n\nhttp://127.0.0.1:4000", &token).await.unwrap().status(), 303);
     let embed = app.client.get(app.url("/embed/demo")).send().await.unwrap();
     let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
@@ -293,25 +462,82 @@ async fn sign_up_is_off_unless_the_operator_turns_it_on() {
     assert!(app.state.store.site("mei-blog").await.unwrap().is_none());
 }
 
+/// Words a reader must never see: an error chain, the database's, SQL.
+const INTERNALS: [&str; 6] = ["Caused by", "error returned from database", "SQL", "INSERT", "UNIQUE", "sqlx"];
+
+#[tokio::test]
+async fn a_refused_sign_up_says_what_is_wrong_in_the_readers_words_and_language() {
+    let open = tests::spawn_app_with(tests::Options { open_signup: true, ..Default::default() }).await;
+    for (lang, accept) in [("en", "en-US,en;q=0.9"), ("zh-CN", "zh-CN,zh;q=0.9")] {
+        let en = lang == "en";
+        for (case, form, message) in [
+            (
+                "a bad id",
+                [("id", "Mei Blog"), ("name", "Mei"), ("origins", "*")],
+                if en {
+                    "The site id must be 1 to 64 lowercase letters"
+                } else {
+                    "站点 id 须为 1 到 64 个小写字母"
+                },
+            ),
+            (
+                "an empty name",
+                [("id", "mei-blog"), ("name", "  "), ("origins", "*")],
+                if en { "Your blog's name: Required" } else { "博客名称: 必填" },
+            ),
+            (
+                "a bad origin",
+                [("id", "mei-blog"), ("name", "Mei"), ("origins", "https://ok.example\nmei.example")],
+                if en {
+                    "“mei.example” is not an origin: write scheme://host[:port]"
+                } else {
+                    "“mei.example”不是有效的来源"
+                },
+            ),
+            (
+                "no origin",
+                [("id", "mei-blog"), ("name", "Mei"), ("origins", " \n ")],
+                if en { "Give at least one origin" } else { "请至少填写一个来源" },
+            ),
+            (
+                "a taken id",
+                [("id", "demo"), ("name", "Mei"), ("origins", "*")],
+                if en {
+                    "That site id is taken: choose another."
+                } else {
+                    "该站点 id 已被占用，请换一个。"
+                },
+            ),
+        ] {
+            let refused = open
+                .client
+                .post(open.url("/dashboard/sign-up"))
+                .header("origin", &open.address)
+                .header("accept-language", accept)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 422, "{lang}, {case}");
+            let page = refused.text().await.unwrap();
+            let at = page.find("data-testid=\"error\"").unwrap_or_else(|| panic!("{lang}, {case}: {page}"));
+            let error = page[at..].split('>').nth(1).unwrap().split('<').next().unwrap();
+            assert!(error.contains(message), "{lang}, {case}: {error}");
+            for internal in INTERNALS {
+                assert!(!error.contains(internal), "{lang}, {case}: {error}");
+            }
+            if form[1].1 == "Mei" {
+                assert!(page.contains("value=\"Mei\""), "{lang}, {case}: what was typed is kept");
+            }
+        }
+    }
+    assert!(open.state.store.site("mei-blog").await.unwrap().is_none());
+}
+
 #[tokio::test]
 async fn with_open_sign_up_a_blogger_creates_a_site_sees_its_key_once_and_is_signed_in() {
     let open = tests::spawn_app_with(tests::Options { open_signup: true, ..Default::default() }).await;
     assert_eq!(open.client.get(open.url("/dashboard/sign-up?lang=en")).send().await.unwrap().status(), 200);
-    for (case, form, message) in [
-        (
-            "a bad origin",
-            [("id", "mei-blog"), ("name", "Mei"), ("origins", "mei.example")],
-            "is not scheme://host[:port] or *",
-        ),
-        ("a bad id", [("id", "Mei Blog"), ("name", "Mei"), ("origins", "*")], "lowercase letters"),
-        ("a taken id", [("id", "demo"), ("name", "Mei"), ("origins", "*")], "exists already"),
-    ] {
-        let refused = open.post_form("/dashboard/sign-up", &form).await;
-        assert_eq!(refused.status(), 422, "{case}");
-        let page = refused.text().await.unwrap();
-        assert!(page.contains(message), "{case}: {message}");
-        assert!(page.contains("value=\"Mei\""), "{case}: what was typed is kept");
-    }
     let forged = open
         .client
         .post(open.url("/dashboard/sign-up"))

@@ -277,7 +277,14 @@ async fn forwarded_proto_is_believed_only_from_a_configured_proxy_for_links_and_
     };
     let cookie = async |client: &reqwest::Client| {
         let link = api::sites::sign_in_link(&app.state.store, "demo", &app.address).await.unwrap();
-        let signed_in = client.get(&link).header("x-forwarded-proto", "https").send().await.unwrap();
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let signed_in = client
+            .post(app.url("/dashboard/sign-in/link"))
+            .header("x-forwarded-proto", "https")
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(signed_in.status(), 303);
         signed_in.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().to_owned()
     };

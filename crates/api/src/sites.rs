@@ -3,16 +3,42 @@
 //! A creator key is `tf_<site>_<secret>`: the site id says which stored hash to compare
 //! with, and the comparison of the SHA-256 hashes takes the same time wherever they differ.
 //! Keys and sign-in tokens are shown once and stored only as hashes.
+//!
+//! Creating or changing a site is refused with a [`SiteError`] that names what is wrong (the
+//! id, the name, the bad origin, a taken id), for the command line to print and the
+//! dashboard to tell in the reader's words; a failure of ours (the database) is
+//! [`SiteError::Internal`], whose cause is never shown to a reader.
 
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::store::{SiteRecord, Store};
-use anyhow::{Context, bail};
+use anyhow::bail;
+use domain::Origin;
 use domain::text::{clean, is_slug};
-use domain::{Origin, Timestamp};
 
 /// How long a sign-in link works.
 pub const SIGN_IN_TTL_SECS: i64 = 72 * 3600;
+
+/// Why a site could not be created or changed. `Display` is the command line's English.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("site id {0:?} must be 1 to 64 lowercase letters, digits and inner dashes")]
+    BadId(String),
+    #[error("name: {0}")]
+    BadName(domain::FieldError),
+    #[error("give at least one --origin (the blog's https://host, or * for any)")]
+    NoOrigin,
+    /// This origin (as typed) is not `scheme://host[:port]` or `*`.
+    #[error("origin {0:?} is not scheme://host[:port] or *")]
+    BadOrigin(String),
+    #[error("a site with id {0:?} exists already")]
+    Taken(String),
+    #[error("there is no site with id {0:?}")]
+    NoSuchSite(String),
+    /// Ours, not the request's (the database): to be logged, never shown to a reader.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
 
 /// What `site create` prints: the key is shown this once.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -30,23 +56,23 @@ pub async fn create(
     name: &str,
     origins: &[String],
     base_url: &str,
-) -> anyhow::Result<CreatedSite> {
+) -> Result<CreatedSite, SiteError> {
     if !is_slug(id) {
-        bail!("site id {id:?} must be 1 to 64 lowercase letters, digits and inner dashes");
+        return Err(SiteError::BadId(id.to_owned()));
     }
-    let name =
-        clean(name, 80, true, false).map_err(|e| anyhow::anyhow!("name: {}", domain::FieldError::from(e)))?;
+    let name = clean(name, 80, true, false).map_err(|e| SiteError::BadName(e.into()))?;
     let origins = parse_origins(origins)?;
     let key = new_key(id);
     if !store.create_site(id, &name, &origins, &crate::ids::sha256_hex(key.as_bytes()), crate::now()).await? {
-        bail!("a site with id {id:?} exists already");
+        return Err(SiteError::Taken(id.to_owned()));
     }
     store.announce(&site_subject(id)).await?;
     let sign_in_url = sign_in_link(store, id, base_url).await?;
     Ok(CreatedSite { id: id.to_owned(), key, sign_in_url })
 }
 
-/// Replaces a site's key: the old one stops working at once, on every replica.
+/// Replaces a site's key: the old one stops working at once, on every replica, and so do
+/// the site's dashboard sessions and its unused sign-in links.
 pub async fn rotate_key(store: &Store, id: &str) -> anyhow::Result<String> {
     let key = new_key(id);
     if !store.set_key_hash(id, &crate::ids::sha256_hex(key.as_bytes())).await? {
@@ -61,11 +87,11 @@ pub async fn update(
     id: &str,
     name: Option<&str>,
     origins: Option<&[String]>,
-) -> anyhow::Result<SiteRecord> {
-    let current = store.site(id).await?.with_context(|| format!("there is no site with id {id:?}"))?;
+) -> Result<SiteRecord, SiteError> {
+    let no_site = || SiteError::NoSuchSite(id.to_owned());
+    let current = store.site(id).await?.ok_or_else(no_site)?;
     let name = match name {
-        Some(name) => clean(name, 80, true, false)
-            .map_err(|e| anyhow::anyhow!("--name: {}", domain::FieldError::from(e)))?,
+        Some(name) => clean(name, 80, true, false).map_err(|e| SiteError::BadName(e.into()))?,
         None => current.name,
     };
     let origins = match origins {
@@ -74,7 +100,7 @@ pub async fn update(
     };
     store.update_site(id, &name, &origins).await?;
     store.announce(&site_subject(id)).await?;
-    store.site(id).await?.context("the site vanished while it was updated")
+    store.site(id).await?.ok_or_else(no_site)
 }
 
 /// A fresh one-time link into the dashboard for site `id`.
@@ -83,14 +109,6 @@ pub async fn sign_in_link(store: &Store, id: &str, base_url: &str) -> anyhow::Re
     let expires = crate::now().plus_seconds(SIGN_IN_TTL_SECS);
     store.create_sign_in(id, &crate::ids::sha256_hex(token.as_bytes()), expires).await?;
     Ok(format!("{}/dashboard/sign-in?token={token}", base_url.trim_end_matches('/')))
-}
-
-/// The site a sign-in token opens, once.
-pub async fn redeem_sign_in(store: &Store, token: &str, now: Timestamp) -> anyhow::Result<Option<String>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    store.redeem_sign_in(&crate::ids::sha256_hex(token.as_bytes()), now).await
 }
 
 /// The site whose creator key this is, or [`Error::Unauthorized`].
@@ -123,15 +141,15 @@ fn site_subject(id: &str) -> String {
 }
 
 /// The origins as one space-separated `frame-ancestors` list, or which one is wrong.
-fn parse_origins(origins: &[String]) -> anyhow::Result<String> {
+fn parse_origins(origins: &[String]) -> Result<String, SiteError> {
     if origins.is_empty() {
-        bail!("give at least one --origin (the blog's https://host, or * for any)");
+        return Err(SiteError::NoOrigin);
     }
     let mut parsed = Vec::with_capacity(origins.len());
     for text in origins {
         match Origin::parse(text) {
             Some(origin) => parsed.push(origin),
-            None => bail!("origin {text:?} is not scheme://host[:port] or *"),
+            None => return Err(SiteError::BadOrigin(text.clone())),
         }
     }
     Ok(domain::origin::frame_ancestors(&parsed))

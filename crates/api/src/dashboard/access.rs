@@ -1,4 +1,8 @@
 //! Getting in and out: the sign-in form and one-time links, open sign-up, sign-out.
+//!
+//! Every sign-in is a POST from our own pages (`session::same_origin`): a one-time link's
+//! GET only shows a button that posts its token, so no other page can sign a browser in to
+//! a site of its choosing (login CSRF), and fetching the link uses nothing up.
 
 use super::session::{self, Session};
 use super::{PageQuery, lang, shell};
@@ -80,40 +84,63 @@ pub(super) async fn sign_up(
             Ok(response)
         }
         Err(e) => {
-            props.error = Some(format!("{e:#}"));
-            Ok(shell(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang,
-                &dashboard::render_sign_up(props).await,
-                None,
-            ))
+            let (status, why) = super::site_refusal(&e, lang);
+            props.error = Some(why);
+            Ok(shell(&state, status, lang, &dashboard::render_sign_up(props).await, None))
         }
     }
 }
 
-/// The sign-in form; with `?token=`, the one-time link from `tribefund site create`.
+/// The sign-in form; with `?token=`, the page of the one-time link from `tribefund site
+/// create`: a button that posts the token to [`sign_in_with_link`]. Showing it uses nothing
+/// up and signs nothing in, so a link fetched by a previewer still works, and a link of
+/// another site followed from another page cannot sign this browser in to that site.
 pub(super) async fn sign_in_page(
     State(state): State<AppState>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let lang = lang(&query, &headers);
-    let Some(token) = query.token.as_deref() else {
+    let Some(token) = query.token else {
         return Ok(sign_in_form(&state, lang, None, StatusCode::OK).await);
     };
-    let now = crate::now();
-    match crate::sites::redeem_sign_in(&state.store, token, now).await? {
-        Some(site) => signed_in(&state, &headers, &site).await,
-        None => {
-            let why = match lang {
-                Lang::En => {
-                    "This sign-in link was used already or has expired. Sign in with the site key, or ask for a new link."
-                }
-                Lang::ZhCn => "该登录链接已用过或已过期。请用站点密钥登录，或索取新链接。",
-            };
-            Ok(sign_in_form(&state, lang, Some(why), StatusCode::GONE).await)
+    if !session::link_is_open(&state.store, &token, crate::now()).await? {
+        return Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await);
+    }
+    let props = dashboard::components::SignInProps { lang, error: None, link: Some(token) };
+    Ok(shell(&state, StatusCode::OK, lang, &dashboard::render_sign_in(props).await, None))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct LinkForm {
+    #[serde(default)]
+    token: String,
+    lang: Option<String>,
+}
+
+/// Signing in with a one-time link's token, posted from its page: only from our own pages
+/// (like the key's form), and only then is the link used up.
+pub(super) async fn sign_in_with_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, Error> {
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let lang = crate::http::pages::pick_lang(form.lang.as_deref(), &headers);
+    match session::start_from_link(&state.store, &form.token, crate::now()).await? {
+        Some((_, token)) => Ok(with_session(&state, &headers, &token)),
+        None => Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await),
+    }
+}
+
+fn link_gone(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "This sign-in link was used already or has expired. Sign in with the site key, or ask for a new link."
         }
+        Lang::ZhCn => "该登录链接已用过或已过期。请用站点密钥登录，或索取新链接。",
     }
 }
 
@@ -154,11 +181,16 @@ pub(super) async fn sign_in(
 /// Starts a session for `site` and sends the browser to its campaigns.
 pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Response, Error> {
     let (token, _) = session::start(&state.store, site, crate::now()).await?;
+    Ok(with_session(state, headers, &token))
+}
+
+/// Sends the browser to its campaigns with the session cookie of `token`.
+fn with_session(state: &AppState, headers: &HeaderMap, token: &str) -> Response {
     let mut response = Redirect::to("/dashboard").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(state, headers)));
-    Ok(response)
+        .insert(header::SET_COOKIE, session::cookie(Some(token), session::secure(state, headers)));
+    response
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -192,6 +224,7 @@ pub(super) async fn sign_in_form(
     let body = dashboard::render_sign_in(dashboard::components::SignInProps {
         lang,
         error: error.map(str::to_owned),
+        link: None,
     })
     .await;
     shell(state, status, lang, &body, None)

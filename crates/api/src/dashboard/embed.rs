@@ -1,5 +1,6 @@
 //! The embed builder: the line for a post, a live preview, and the origins allowed to
-//! embed the site's widgets.
+//! embed the site's widgets (a refused list is told in the reader's words, naming the bad
+//! origin).
 
 use super::page_response;
 use super::session::Session;
@@ -101,16 +102,9 @@ pub(super) async fn set_origins(
         }
         Err(e) => {
             let lang = crate::http::pages::pick_lang(None, &headers);
-            let page = embed_page(&state, &session, &headers, &EmbedQuery::default(), Some(format!("{e:#}")))
-                .await?;
-            page_response(
-                &state,
-                &session,
-                lang,
-                Page::Embed(Box::new(page)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let (status, why) = super::site_refusal(&e, lang);
+            let page = embed_page(&state, &session, &headers, &EmbedQuery::default(), Some(why)).await?;
+            page_response(&state, &session, lang, Page::Embed(Box::new(page)), status).await
         }
     }
 }

@@ -1,7 +1,12 @@
 //! The creator's dashboard at `/dashboard`, on the tribefund origin (never inside a host
-//! page): signing in with the one-time link from `tribefund site create` or with the site
-//! key, the site's campaigns, and one campaign's numbers and production plan. Pages are the
-//! `dashboard` crate's Yew components, rendered here and hydrated by their own wasm.
+//! page): signing in with the one-time link from `tribefund site create` (its page posts
+//! the token: a GET signs nothing in) or with the site key, the site's campaigns, and one
+//! campaign's numbers and production plan. Pages are the `dashboard` crate's Yew
+//! components, rendered here and hydrated by their own wasm.
+//!
+//! A refused site form (sign-up, origins) is told in the reader's words and language, naming
+//! the field or the bad origin; a failure of ours reads "something went wrong", its cause
+//! only logged.
 
 mod access;
 mod campaign;
@@ -32,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/new", get(editor::new_campaign))
         .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))
+        .route("/dashboard/sign-in/link", post(access::sign_in_with_link))
         .route("/dashboard/sign-out", post(access::sign_out))
         .route("/dashboard/sign-up", get(access::sign_up_page).post(access::sign_up))
         .route("/dashboard/embed", get(embed::embed_builder))
@@ -57,6 +63,25 @@ pub(super) struct PageQuery {
     cursor: Option<String>,
     #[serde(flatten)]
     filters: domain::wire::BackerFilters,
+}
+
+/// Why a site form was refused, in the reader's words, and the status to answer with (422;
+/// 500 for a failure of ours, whose cause is logged, never shown).
+pub(super) fn site_refusal(error: &crate::sites::SiteError, lang: Lang) -> (StatusCode, String) {
+    use crate::sites::SiteError;
+    let t = dashboard::text::text(lang);
+    let why = match error {
+        SiteError::BadId(_) => t.bad_site_id.to_owned(),
+        SiteError::BadName(e) => format!("{}: {}", t.site_name, lang.field_error(e)),
+        SiteError::NoOrigin => t.no_origins.to_owned(),
+        SiteError::BadOrigin(origin) => t.bad_origin.replace("{origin}", origin),
+        SiteError::Taken(_) => t.site_taken.to_owned(),
+        SiteError::NoSuchSite(_) | SiteError::Internal(_) => {
+            tracing::error!(error = ?error, "a site form failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, t.went_wrong.to_owned());
+        }
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, why)
 }
 
 pub(super) fn lang(query: &PageQuery, headers: &HeaderMap) -> Lang {
@@ -146,4 +171,26 @@ pub(super) fn shell(
     );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sites::SiteError;
+
+    #[test]
+    fn a_failure_of_ours_is_told_as_something_went_wrong_without_its_cause() {
+        let cause = anyhow::anyhow!("error returned from database: UNIQUE constraint failed: sites.id")
+            .context("creating site mei");
+        for (lang, words) in
+            [(Lang::En, "Something went wrong on our side"), (Lang::ZhCn, "服务器出了点问题")]
+        {
+            let (status, why) = site_refusal(&SiteError::Internal(anyhow::anyhow!("{cause:#}")), lang);
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(why.starts_with(words), "{why}");
+            assert!(!why.contains("database") && !why.contains("sites.id"), "{why}");
+        }
+        let (status, why) = site_refusal(&SiteError::BadOrigin("ftp://x".into()), Lang::En);
+        assert_eq!((status, why.contains("“ftp://x”")), (StatusCode::UNPROCESSABLE_ENTITY, true));
+    }
 }

@@ -1,6 +1,11 @@
-//! Dashboard sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie scoped to
-//! `/dashboard` (and `Secure` when the server is reached over HTTPS), stored only as a hash,
-//! ending after 12 hours, at sign-out, or when the site's key is rotated.
+//! Dashboard sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie, stored only
+//! as a hash, ending after 12 hours, at sign-out, or when the site's key is rotated.
+//!
+//! Over HTTPS the cookie is `__Host-tf_session` (`Secure`, `Path=/`, no `Domain`), and it is
+//! the only name read there: a sibling subdomain cannot toss in a cookie the browser would
+//! send us. Over plain HTTP it is `tf_session`, scoped to `/dashboard`, the only name read
+//! there. Sessions start only from a POST of our own pages (the key's form, a one-time
+//! link's button, sign-up).
 //!
 //! Every state-changing request must come from our own pages: a cross-site `Origin` or
 //! `Sec-Fetch-Site` is refused, and forms carry the session's CSRF token, compared in
@@ -15,7 +20,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Timestamp;
 
+/// The cookie's name over plain HTTP.
 const COOKIE: &str = "tf_session";
+/// The cookie's name over HTTPS: the browser takes it only `Secure`, from the host itself,
+/// for `Path=/`.
+const HOST_COOKIE: &str = "__Host-tf_session";
 /// How long a session lasts.
 pub const TTL_SECS: i64 = 12 * 3600;
 
@@ -37,17 +46,54 @@ pub async fn start(store: &Store, site: &str, now: Timestamp) -> anyhow::Result<
     Ok((token, csrf))
 }
 
-/// The `Set-Cookie` value that holds `token` (or, with `None`, removes it).
+/// Whether the one-time sign-in link `link_token` can still be used; asking leaves it
+/// unused.
+pub async fn link_is_open(store: &Store, link_token: &str, now: Timestamp) -> anyhow::Result<bool> {
+    if !is_token(link_token) {
+        return Ok(false);
+    }
+    store.sign_in_open(&crate::ids::sha256_hex(link_token.as_bytes()), now).await
+}
+
+/// Redeems the one-time sign-in link `link_token` and starts its session, in one
+/// transaction: the site and the cookie's token, or `None` when the link is unknown, used,
+/// expired, or ended by a rotation of the site's key.
+pub async fn start_from_link(
+    store: &Store,
+    link_token: &str,
+    now: Timestamp,
+) -> anyhow::Result<Option<(String, String)>> {
+    if !is_token(link_token) {
+        return Ok(None);
+    }
+    let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
+    let site = store
+        .redeem_sign_in(
+            &crate::ids::sha256_hex(link_token.as_bytes()),
+            now,
+            &crate::ids::sha256_hex(token.as_bytes()),
+            &crate::ids::secret(),
+            now.plus_seconds(TTL_SECS),
+        )
+        .await?;
+    Ok(site.map(|site| (site, token)))
+}
+
+/// Whether `text` has the shape of our tokens (64 hex digits), before it is hashed or looked up.
+fn is_token(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The `Set-Cookie` value that holds `token` (or, with `None`, removes it): the
+/// `__Host-` cookie over HTTPS (`secure`), the plain one scoped to `/dashboard` otherwise.
 pub(crate) fn cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     let (value, max_age) = match token {
         Some(token) => (token, TTL_SECS),
         None => ("", 0),
     };
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/dashboard; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .expect("the cookie is visible ASCII")
+    let (name, scope) = if secure { (HOST_COOKIE, "Path=/; Secure") } else { (COOKIE, "Path=/dashboard") };
+    HeaderValue::from_str(&format!("{name}={value}; {scope}; HttpOnly; SameSite=Lax; Max-Age={max_age}"))
+        .expect("the cookie is visible ASCII")
 }
 
 /// Whether cookies should be `Secure`: the server is reached over HTTPS.
@@ -100,14 +146,16 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Session, Response> {
+        // Only the name that fits how the request reached us.
+        let name = if secure(state, &parts.headers) { HOST_COOKIE } else { COOKIE };
         let token = parts
             .headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
-            .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')))
-            .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()));
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find_map(|(n, token)| (n == name && is_token(token)).then_some(token));
         let sign_in = || Redirect::to("/dashboard/sign-in").into_response();
         let Some(token) = token else { return Err(sign_in()) };
         let token_hash = crate::ids::sha256_hex(token.as_bytes());

@@ -1,8 +1,13 @@
 //! Sites (the host blogs), their creator keys and one-time dashboard sign-in links. Keys
 //! and tokens are stored only as SHA-256 hashes.
+//!
+//! A key's rotation deletes the site's unused sign-in links in its own transaction, and a
+//! link is redeemed in the same transaction as the session it starts is stored (under the
+//! key hash of that moment): no link made under the old key opens a session that outlives
+//! the rotation, however the two race.
 
-use super::Store;
 use super::db::on_conn;
+use super::{Store, begin_write, finish};
 use domain::Timestamp;
 
 /// A site as the operator sees it: never its key.
@@ -74,12 +79,21 @@ impl Store {
         Ok(row.map(SiteRecord::from))
     }
 
-    /// Replaces a site's key hash; `Ok(false)` for an unknown site.
+    /// Replaces a site's key hash and, in the same transaction, deletes the site's unused
+    /// sign-in links (sessions end by themselves: they hold the key hash they were made
+    /// under); `Ok(false)` for an unknown site.
     pub async fn set_key_hash(&self, id: &str, key_hash: &str) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET key_hash = ? WHERE id = ?"))
-            .bind(key_hash).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        Ok(changed == 1)
+        begin_write(&mut conn).await?;
+        let set: anyhow::Result<bool> = async {
+            let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET key_hash = ? WHERE id = ?"))
+                .bind(key_hash).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM sign_in_links WHERE site_id = ? AND used_at IS NULL"))
+                .bind(id).execute(&mut **c).await.map(|_| ()))?;
+            Ok(changed == 1)
+        }
+        .await;
+        finish(&mut conn, set).await
     }
 
     /// Changes a site's name and origins; `Ok(false)` for an unknown site. Running servers
@@ -112,18 +126,42 @@ impl Store {
         Ok(())
     }
 
-    /// Uses up a sign-in link: the site it signs in to, once, before it expires. Two
-    /// requests racing with the same link get it once between them.
-    pub async fn redeem_sign_in(&self, token_hash: &str, now: Timestamp) -> anyhow::Result<Option<String>> {
+    /// Whether a sign-in link can still be used at `now` (it is not used up by asking).
+    pub async fn sign_in_open(&self, token_hash: &str, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let used = on_conn!(&mut conn, c => sqlx::query(sql(
-            "UPDATE sign_in_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
-        )).bind(now.unix()).bind(token_hash).bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        if used == 0 {
-            return Ok(None);
+        let open: Option<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            "SELECT expires_at FROM sign_in_links WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
+        )).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await)?;
+        Ok(open.is_some())
+    }
+
+    /// Uses up a sign-in link and stores the session it starts (`session_hash`, `csrf`,
+    /// `expires_at`), in one transaction: the site it signs in to, once, before it expires.
+    /// Two requests racing with the same link get it once between them; a rotation of the
+    /// site's key either deleted the link first or leaves this session under the old key.
+    pub async fn redeem_sign_in(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        session_hash: &str,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> anyhow::Result<Option<String>> {
+        let mut conn = self.readers.acquire().await?;
+        begin_write(&mut conn).await?;
+        let redeemed: anyhow::Result<Option<String>> = async {
+            let site: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+                "UPDATE sign_in_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? \
+                 RETURNING site_id"
+            )).bind(now.unix()).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await)?;
+            let Some((site,)) = site else { return Ok(None) };
+            on_conn!(&mut conn, c => sqlx::query(sql(
+                "INSERT INTO sessions (token_hash, site_id, key_hash, csrf, expires_at) \
+                 SELECT ?, id, key_hash, ?, ? FROM sites WHERE id = ?"
+            )).bind(session_hash).bind(csrf).bind(expires_at.unix()).bind(&site).execute(&mut **c).await.map(|_| ()))?;
+            Ok(Some(site))
         }
-        let site: (String,) = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT site_id FROM sign_in_links WHERE token_hash = ?"))
-            .bind(token_hash).fetch_one(&mut **c).await)?;
-        Ok(Some(site.0))
+        .await;
+        finish(&mut conn, redeemed).await
     }
 }

@@ -1,5 +1,6 @@
-//! Signing in with the site key, and creating a site when the operator allows it: plain
-//! forms, no script needed.
+//! Signing in with the site key or a one-time link, and creating a site when the operator
+//! allows it: plain forms, no script needed. A one-time link's page only shows a button
+//! that posts its token: following the link (or a mail scanner fetching it) signs nothing in.
 
 use crate::text::text;
 use widget::i18n::Lang;
@@ -53,12 +54,30 @@ pub struct SignInProps {
     pub lang: Lang,
     /// Why the last attempt failed, in the reader's language.
     pub error: Option<String>,
+    /// The token of a one-time sign-in link still to be used: the page is then one button
+    /// that posts it.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
-/// Signing in with the site key: a plain form, no script needed.
+/// Signing in with the site key, or with the one-time link being followed: a plain form,
+/// no script needed.
 #[function_component]
 pub fn SignIn(props: &SignInProps) -> Html {
     let t = text(props.lang);
+    if let Some(token) = &props.link {
+        return html! {
+            <div class="tfd tfd-sign-in">
+                <h1>{ t.link_sign_in }</h1>
+                <form method="post" action="/dashboard/sign-in/link">
+                    <input type="hidden" name="token" value={token.clone()} />
+                    <input type="hidden" name="lang" value={props.lang.tag()} />
+                    <p class="tfd-hint">{ t.link_hint }</p>
+                    <button type="submit" data-testid="link-sign-in">{ t.sign_in }</button>
+                </form>
+            </div>
+        };
+    }
     html! {
         <div class="tfd tfd-sign-in">
             <h1>{ t.sign_in }</h1>
