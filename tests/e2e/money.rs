@@ -206,7 +206,7 @@ async fn a_campaign_settled_before_any_pledge_and_moved_to_a_later_end_is_settle
         .unwrap();
     assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
     assert!(!app.state.store.settled().await.unwrap().contains("late"), "no longer settled");
-    let body = crate::support::limited_pledge(1);
+    let body = crate::support::with(crate::support::limited_pledge(1), "options", json!({ "size": "S" }));
     assert_eq!(app.post_pledge("late", body.to_string()).await.status(), 201);
 
     // Settled again at its new end, by the dates stored: it succeeded.
@@ -385,4 +385,59 @@ async fn receipt_links_and_keys_stored_in_plain_text_before_keep_working_once_ha
     let replay: PledgeCreated = pledge_with_key(&app, "key-of-wu").await.json().await.unwrap();
     assert_eq!(replay.receipt_url.rsplit('/').next(), Some(token.as_str()), "and a replay still finds it");
     assert_eq!(app.campaign("demo").await.backers, 1, "once");
+}
+
+card_test!(pledges_of_values_not_made_never_carry_an_all_or_nothing_campaign_over_its_goal);
+async fn pledges_of_values_not_made_never_carry_an_all_or_nothing_campaign_over_its_goal(
+    app: TestApp,
+    stripe: Localstripe,
+) {
+    // Size L is made from 3 units. An honest backer takes S; someone else takes L, which
+    // will not be made, and so would be cancelled and never charged.
+    create(&app, &cards(crate::support::campaign_between("mill", -60, 4), Funding::AllOrNothing, 2_000)).await;
+    let honest = sized_card_pledge(&app, &stripe, "mill", "S").await;
+    let carried = sized_card_pledge(&app, &stripe, "mill", "L").await;
+    assert_eq!(app.campaign("mill").await.raised, 2_000, "the goal looks reached");
+
+    settled_status(&app, &honest, "void").await;
+    assert_eq!(status(&app, &carried).await, "void");
+    api::payments::cards::round(&app.state).await.unwrap();
+    assert!(stripe.payment_intents().await.is_empty(), "nobody was charged for a campaign that failed");
+}
+
+async fn sized_card_pledge(app: &TestApp, stripe: &Localstripe, id: &str, size: &str) -> PledgeCreated {
+    let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": size },
+                       "name": "Fan", "contact": format!("{size}@example.com") });
+    let response = app.post_pledge(id, body.to_string()).await;
+    assert_eq!(response.status(), 201);
+    let created: PledgeCreated = response.json().await.unwrap();
+    assert_eq!(save_card(app, stripe, &created, CARD_OK).await.status, "secured");
+    created
+}
+
+store_test!(cancelling_pledges_of_a_value_not_made_never_unmakes_a_value_declared_made);
+async fn cancelling_pledges_of_a_value_not_made_never_unmakes_a_value_declared_made(app: TestApp) {
+    let mut campaign = two_batches("kilns");
+    (campaign.funding, campaign.unmade) = (Funding::Flexible, domain::Unmade::Refund);
+    app.create_campaign(campaign).await;
+    // Red reaches its batch of 2 only with the backer of L, which is not made.
+    let mut tokens = Vec::new();
+    for (n, (size, colour)) in [("S", "red"), ("L", "red"), ("S", "blue")].into_iter().enumerate() {
+        let body = json!({ "tier": "limited", "amount": 1_000, "options": { "size": size, "colour": colour },
+                           "name": format!("Fan {n}"), "contact": format!("fan{n}@example.com") });
+        let response = app.post_pledge("kilns", body.to_string()).await;
+        assert_eq!(response.status(), 201);
+        tokens.push(token(&response.json().await.unwrap()));
+    }
+    let state = |token: String| {
+        let app = &app;
+        async move { app.json(&format!("/api/v1/receipts/{token}")).await["status"].as_str().unwrap_or_default().to_owned() }
+    };
+    eventually(WAIT, "both backers of red cancelled with L", || async {
+        (state(tokens[0].clone()).await == "cancelled" && state(tokens[1].clone()).await == "cancelled").then_some(())
+    })
+    .await;
+    assert_eq!(state(tokens[2].clone()).await, "live", "blue is made and kept");
+    let demand = app.creator_json("/api/v1/campaigns/kilns/demand").await;
+    assert_eq!(demand["units_not_made"], 0, "no one is left holding a value not made: {demand}");
 }

@@ -4,7 +4,10 @@
 //! the next try. A campaign that failed takes no money: its saved cards and unpaid pledges
 //! are void in the same transaction. One that succeeded has its saved cards charged after
 //! (`payments::cards`), each claimed by one replica; a card pledge whose card was never
-//! saved by the end is voided in the settling transaction, its units released first.
+//! saved by the end is voided in the settling transaction, its units released first. When
+//! pledges of values not made are refunded, the outcome counts only the money of pledges
+//! whose values are all made (found by repeating until no cancellation unmakes another
+//! value), so pledges bound to be cancelled never carry a campaign over its goal.
 
 use super::db::{Conn, on_conn};
 use super::referrals::Credits;
@@ -55,27 +58,39 @@ impl Store {
             if campaign.ends_at() > now {
                 return Ok(Settle::NotEnded);
             }
-            let flexible = campaign.funding() == Funding::Flexible;
-            let row: Option<(String, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-                "UPDATE campaigns SET settled_at = ?, \
-                 outcome = CASE WHEN raised >= ? OR (? AND raised > 0) THEN 'succeeded' ELSE 'failed' END \
-                 WHERE id = ? AND settled_at IS NULL AND cancelled_at IS NULL RETURNING outcome, raised, backers"
-            )).bind(now.unix()).bind(campaign.goal().minor()).bind(flexible).bind(id)
-              .fetch_optional(&mut **c).await)?;
-            let Some((outcome, raised, backers)) = row else { return Ok(Settle::Already) };
-            let settled = Settled { outcome, raised, backers: u64::try_from(backers).unwrap_or(0) };
-            if settled.outcome != "succeeded" {
+            let taken: Option<(i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+                "UPDATE campaigns SET settled_at = ? WHERE id = ? AND settled_at IS NULL AND cancelled_at IS NULL \
+                 RETURNING raised, backers"
+            )).bind(now.unix()).bind(id).fetch_optional(&mut **c).await)?;
+            if taken.is_none() {
+                return Ok(Settle::Already);
+            }
+            // Cards never saved by the end will never be charged: their units go back
+            // before anything is counted against a batch.
+            release_unsaved(&mut conn, &campaign, now).await?;
+            // When pledges of values not made are refunded, the outcome counts only money of
+            // pledges whose values are all made: one bound to be cancelled cannot carry the
+            // others over the goal (and have their cards charged) at no cost to itself.
+            // Backers who may choose another value still count (see ARCHITECTURE).
+            let short = super::unmade::short(&mut conn, &campaign).await?;
+            let (raised, backers): (i64, i64) = on_conn!(&mut conn, c => sqlx::query_as(sql(
+                "SELECT raised, backers FROM campaigns WHERE id = ?"
+            )).bind(id).fetch_one(&mut **c).await)?;
+            let kept = if campaign.unmade() == Unmade::Refund { raised - short.counted } else { raised };
+            let succeeded = kept >= campaign.goal().minor() || (campaign.funding() == Funding::Flexible && kept > 0);
+            let outcome = if succeeded { "succeeded" } else { "failed" };
+            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET outcome = ? WHERE id = ?"))
+                .bind(outcome).bind(id).execute(&mut **c).await.map(|_| ()))?;
+            let settled = Settled { outcome: outcome.to_owned(), raised, backers: u64::try_from(backers).unwrap_or(0) };
+            if !succeeded {
                 super::payments::void_unpaid(&mut conn, campaign.id().as_str()).await?;
             } else {
-                // Cards never saved by the end will not be charged: their units go back
-                // before anything is counted against a batch.
-                release_unsaved(&mut conn, &campaign, now).await?;
                 // Backers of a value not made: cancelled now, or after their time to choose.
                 let due = match campaign.unmade() {
                     Unmade::Refund => now,
                     Unmade::Switch => now.plus_seconds(Unmade::SWITCH_DAYS * 24 * 3600),
                 };
-                super::unmade::mark(&mut conn, &campaign, due).await?;
+                super::unmade::mark(&mut conn, &short.pledges, due).await?;
             }
             let kind = if settled.outcome == "succeeded" { EventType::CampaignSucceeded } else { EventType::CampaignFailed };
             let data = CampaignEvent {
@@ -95,10 +110,9 @@ impl Store {
     }
 }
 
-/// Cancels, as overdue, every card pledge of a campaign that succeeded whose card was never
-/// saved (still `pending` at the end): it becomes `void` and its units, money and referral
-/// credit go back, exactly as when its hold runs out. Declined cards keep their week to be
-/// fixed.
+/// Cancels, as overdue, every card pledge of a campaign whose card was never saved (still
+/// `pending` at the end): it becomes `void` and its units, money and referral credit go
+/// back, exactly as when its hold runs out. Declined cards keep their week to be fixed.
 async fn release_unsaved(conn: &mut Conn, campaign: &Campaign, now: Timestamp) -> anyhow::Result<()> {
     if campaign.payments() != PaymentMode::Stripe {
         return Ok(());

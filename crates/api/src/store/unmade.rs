@@ -7,41 +7,76 @@ use super::claims::add_to_value;
 use super::db::{Conn, on_conn};
 use super::{Store, begin_write, counts, finish, notify};
 use domain::progress::Counts;
-use domain::{Campaign, Timestamp};
+use domain::{Campaign, PaymentStatus, Timestamp, Unmade};
 use std::collections::{BTreeMap, HashMap};
 
-/// Marks, inside the settlement's transaction, every live pledge of `campaign` that chose a
-/// value not made, due to be cancelled at `due`; how many.
-pub(super) async fn mark(conn: &mut Conn, campaign: &Campaign, due: Timestamp) -> anyhow::Result<usize> {
+/// The live pledges of a campaign that hold a value not made, and the money of theirs that
+/// counts toward the goal.
+#[derive(Debug, Default)]
+pub(super) struct Short {
+    pub(super) pledges: Vec<String>,
+    pub(super) counted: i64,
+}
+
+/// Finds, inside the settlement's transaction, every live pledge of `campaign` that holds a
+/// value not made. When the creator refunds such pledges (`Unmade::Refund`), a value is
+/// made only when the units of the pledges not already found short reach its batch:
+/// cancelling a short pledge can leave another of its values short, so this repeats until
+/// nothing changes, and every value left made stays made once they are cancelled. When
+/// backers may choose another value (`Unmade::Switch`), a short pledge may keep its other
+/// values, so one pass is made, and a switch never drops a made value below its batch.
+pub(super) async fn short(conn: &mut Conn, campaign: &Campaign) -> anyhow::Result<Short> {
     let id = campaign.id().as_str();
-    let claims: Vec<(String, String, String, i64)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
-        "SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?"
+    let rows: Vec<(String, String, String, i64, i64, Option<String>)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+        "SELECT id, tier_id, options, quantity, amount, payment_status FROM pledges \
+         WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL"
     )).bind(id).fetch_all(&mut **c).await)?;
-    let claimed: HashMap<(String, String, String), u32> = claims
-        .into_iter()
-        .map(|(tier, name, value, n)| ((tier, name, value), u32::try_from(n).unwrap_or(0)))
-        .collect();
-    let made = |tier: &str, name: &str, value: &str| {
-        let n = claimed.get(&(tier.to_owned(), name.to_owned(), value.to_owned())).copied().unwrap_or(0);
-        campaign.is_made(tier, name, value, n)
-    };
-    if claimed.keys().all(|(tier, name, value)| made(tier, name, value)) {
-        return Ok(0);
-    }
-    let pledges: Vec<(String, String, String)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
-        "SELECT id, tier_id, options FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL"
-    )).bind(id).fetch_all(&mut **c).await)?;
-    let mut marked = 0;
-    for (pledge, tier, options) in pledges {
+    let mut pledges = Vec::with_capacity(rows.len());
+    let mut claimed: HashMap<(String, String, String), i64> = HashMap::new();
+    for (pledge, tier, options, units, amount, status) in rows {
         let options: BTreeMap<String, String> = serde_json::from_str(&options)?;
-        if options.iter().all(|(name, value)| made(&tier, name, value)) {
-            continue;
+        for (name, value) in &options {
+            *claimed.entry((tier.clone(), name.clone(), value.clone())).or_default() += units;
         }
-        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET unmade_due_at = ? WHERE id = ?"))
-            .bind(due.unix()).bind(&pledge).execute(&mut **c).await.map(|_| ()))?;
-        marked += 1;
+        let counts = status.as_deref().and_then(PaymentStatus::parse).is_none_or(PaymentStatus::counts);
+        pledges.push((pledge, tier, options, units, if counts { amount } else { 0 }, false));
     }
-    Ok(marked)
+    let mut found = Short::default();
+    loop {
+        let made = |tier: &str, name: &str, value: &str| {
+            let key = (tier.to_owned(), name.to_owned(), value.to_owned());
+            let units = claimed.get(&key).copied().unwrap_or(0);
+            campaign.is_made(tier, name, value, u32::try_from(units).unwrap_or(0))
+        };
+        let newly: Vec<usize> = pledges
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.5 && p.2.iter().any(|(name, value)| !made(&p.1, name, value)))
+            .map(|(i, _)| i)
+            .collect();
+        if newly.is_empty() || (!found.pledges.is_empty() && campaign.unmade() == Unmade::Switch) {
+            return Ok(found);
+        }
+        for i in newly {
+            let (pledge, tier, options, units, counted, short) = &mut pledges[i];
+            *short = true;
+            for (name, value) in options.iter() {
+                *claimed.entry((tier.clone(), name.clone(), value.clone())).or_default() -= *units;
+            }
+            found.pledges.push(pledge.clone());
+            found.counted += *counted;
+        }
+    }
+}
+
+/// Marks the `short` pledges due to be cancelled at `due`, inside the settlement's
+/// transaction.
+pub(super) async fn mark(conn: &mut Conn, short: &[String], due: Timestamp) -> anyhow::Result<()> {
+    for pledge in short {
+        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET unmade_due_at = ? WHERE id = ?"))
+            .bind(due.unix()).bind(pledge).execute(&mut **c).await.map(|_| ()))?;
+    }
+    Ok(())
 }
 
 /// What a backer's choice of another value did.
