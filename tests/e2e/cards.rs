@@ -51,7 +51,12 @@ pub(crate) async fn post(app: &TestApp, path: &str) -> reqwest::Response {
 }
 
 /// Saves `card` as the backer's browser does, then tells the server: the payment after.
-pub(crate) async fn save_card(app: &TestApp, stripe: &Localstripe, created: &PledgeCreated, card: &str) -> PaymentInfo {
+pub(crate) async fn save_card(
+    app: &TestApp,
+    stripe: &Localstripe,
+    created: &PledgeCreated,
+    card: &str,
+) -> PaymentInfo {
     let secret = created.payment.as_ref().and_then(|p| p.client_secret.clone()).expect("a client secret");
     stripe.confirm_setup(&secret, card).await;
     confirm(app, &token(created)).await

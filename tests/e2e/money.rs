@@ -7,8 +7,8 @@
 use crate::cards::{WAIT, cards, confirm, create, pledge, save_card, settled_status, status, token};
 use crate::payments::{manual, mark_paid};
 use crate::webhooks::{add_endpoint, received};
-use domain::wire::PledgeCreated;
 use domain::Funding;
+use domain::wire::PledgeCreated;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::cards::CARD_OK;
@@ -71,8 +71,16 @@ async fn a_card_is_never_saved_or_charged_once_its_campaign_is_cancelled_and_pai
     assert_eq!(again.status(), 409);
     // Stripe's own event of the saved card changes nothing either.
     let intent = stripe.get(&format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap())).await;
-    let event = json!({ "id": "evt_after_cancel", "type": "setup_intent.succeeded", "data": { "object": intent } });
-    assert_eq!(crate::cards::send_event(&app, crate::cards::signed(&event, tests::cards::WEBHOOK_SECRET, api::now().unix())).await, 200);
+    let event =
+        json!({ "id": "evt_after_cancel", "type": "setup_intent.succeeded", "data": { "object": intent } });
+    assert_eq!(
+        crate::cards::send_event(
+            &app,
+            crate::cards::signed(&event, tests::cards::WEBHOOK_SECRET, api::now().unix())
+        )
+        .await,
+        200
+    );
     assert_eq!(status(&app, &waiting).await, "void");
 
     // The card that was paid goes back, once, however often every replica's round runs.
@@ -137,7 +145,13 @@ async fn one_address_holds_at_most_its_unpaid_cap_of_a_limited_tier_until_it_pay
     );
     assert_eq!(demand_unpaid(&app, "urns").await, (2, 2), "the creator sees them held, unpaid");
     // The plain form says so in the reader's words.
-    let form = [("tier", "limited"), ("option.limited.size", "S"), ("name", "Fan"), ("contact", "f@example.com"), ("lang", "zh-CN")];
+    let form = [
+        ("tier", "limited"),
+        ("option.limited.size", "S"),
+        ("name", "Fan"),
+        ("contact", "f@example.com"),
+        ("lang", "zh-CN"),
+    ];
     let page = app.post_form("/embed/urns/pledge", &form).await;
     assert_eq!(page.status(), 409);
     assert!(page.text().await.unwrap().contains("请先为已认领但未付款的份数付款"));
@@ -153,7 +167,8 @@ store_test!(
 );
 async fn pledges_awaiting_payment_hold_at_most_half_of_a_limited_tier_even_all_at_once(app: TestApp) {
     manual_tier(&app, "vats").await;
-    let all_at_once = futures::future::join_all((0..12).map(|_| crate::payments::pledge(&app, "vats", 1))).await;
+    let all_at_once =
+        futures::future::join_all((0..12).map(|_| crate::payments::pledge(&app, "vats", 1))).await;
     let mut accepted = Vec::new();
     for response in all_at_once {
         match kind_or_created(response).await {
@@ -225,7 +240,8 @@ async fn a_card_never_saved_is_void_when_its_all_or_nothing_campaign_succeeds_an
     app: TestApp,
     stripe: Localstripe,
 ) {
-    create(&app, &cards(crate::support::campaign_between("oven", -60, 4), Funding::AllOrNothing, 2_000)).await;
+    create(&app, &cards(crate::support::campaign_between("oven", -60, 4), Funding::AllOrNothing, 2_000))
+        .await;
     let saved = pledge(&app, "oven", 2).await;
     assert_eq!(save_card(&app, &stripe, &saved, CARD_OK).await.status, "secured");
     let never = pledge(&app, "oven", 1).await;
@@ -344,11 +360,12 @@ async fn receipt_secrets_are_kept_only_as_hashes_and_a_replay_still_gets_its_rec
     let created: PledgeCreated = pledge_with_key(&app, "key-of-mei").await.json().await.unwrap();
     let token = token(&created);
     let (id, secret) = token.split_at(32);
-    let stored = raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
+    let stored =
+        raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
     assert_eq!(stored, [(String::new(), Some(sha256(secret)))], "only the hash is kept");
     let keys = raw(&app, "SELECT key, sealed FROM idempotency_keys").await;
     assert_eq!(keys.len(), 1);
-    assert_eq!(keys[0].0, sha256("key-of-mei"), "the key is kept as its hash");
+    assert_eq!(keys[0].0, format!("h {}", sha256("key-of-mei")), "the key is kept as its hash");
     assert!(keys[0].1.as_deref().is_some_and(|s| s.len() == 32 && s != secret), "{keys:?}");
 
     // The receipt opens with the link; a wrong secret of the same pledge does not.
@@ -356,7 +373,11 @@ async fn receipt_secrets_are_kept_only_as_hashes_and_a_replay_still_gets_its_rec
     let wrong = format!("/api/v1/receipts/{id}{}", "0".repeat(32));
     assert_eq!(app.client.get(app.url(&wrong)).send().await.unwrap().status(), 404);
     let stored_hash = format!("/api/v1/receipts/{id}{}", &sha256(secret)[..32]);
-    assert_eq!(app.client.get(app.url(&stored_hash)).send().await.unwrap().status(), 404, "the hash is no key");
+    assert_eq!(
+        app.client.get(app.url(&stored_hash)).send().await.unwrap().status(),
+        404,
+        "the hash is no key"
+    );
     // Replaying the request with its key gives back the very same answer.
     let replay: PledgeCreated = pledge_with_key(&app, "key-of-mei").await.json().await.unwrap();
     assert_eq!(replay.receipt_url, created.receipt_url);
@@ -371,20 +392,41 @@ async fn receipt_links_and_keys_stored_in_plain_text_before_keep_working_once_ha
     let token = token(&created);
     let (id, secret) = token.split_at(32);
     // As an older version stored them: the secret and the key in plain text.
-    raw(&app, &format!("UPDATE pledges SET receipt_secret = '{secret}', receipt_hash = NULL WHERE id = '{id}'")).await;
-    raw(&app, "UPDATE idempotency_keys SET key = 'key-of-wu', sealed = NULL").await;
+    raw(
+        &app,
+        &format!("UPDATE pledges SET receipt_secret = '{secret}', receipt_hash = NULL WHERE id = '{id}'"),
+    )
+    .await;
+    raw(
+        &app,
+        &format!("UPDATE idempotency_keys SET key = 'key-of-wu', sealed = NULL WHERE pledge_id = '{id}'"),
+    )
+    .await;
     assert_eq!(app.client.get(&created.receipt_url).send().await.unwrap().status(), 200, "read as it was");
 
+    // A client that sent a key and then that key's hash (as a key) cannot stop the start.
+    let planted: PledgeCreated = pledge_with_key(&app, &sha256("key-of-wu")).await.json().await.unwrap();
+    let planted_id = planted.id.clone();
+    raw(
+        &app,
+        &format!(
+            "UPDATE idempotency_keys SET key = '{}', sealed = NULL WHERE pledge_id = '{planted_id}'",
+            sha256("key-of-wu")
+        ),
+    )
+    .await;
+
     let app = app.restart().await;
-    let stored = raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
+    let stored =
+        raw(&app, &format!("SELECT receipt_secret, receipt_hash FROM pledges WHERE id = '{id}'")).await;
     assert_eq!(stored, [(String::new(), Some(sha256(secret)))], "hashed at start");
-    let keys = raw(&app, "SELECT key, sealed FROM idempotency_keys").await;
-    assert_eq!(keys[0].0, sha256("key-of-wu"));
+    let keys = raw(&app, &format!("SELECT key, sealed FROM idempotency_keys WHERE pledge_id = '{id}'")).await;
+    assert_eq!(keys[0].0, format!("h {}", sha256("key-of-wu")));
     let receipt = app.url(&format!("/api/v1/receipts/{token}"));
     assert_eq!(app.client.get(&receipt).send().await.unwrap().status(), 200, "the old link still opens it");
     let replay: PledgeCreated = pledge_with_key(&app, "key-of-wu").await.json().await.unwrap();
     assert_eq!(replay.receipt_url.rsplit('/').next(), Some(token.as_str()), "and a replay still finds it");
-    assert_eq!(app.campaign("demo").await.backers, 1, "once");
+    assert_eq!(app.campaign("demo").await.backers, 2, "once each");
 }
 
 card_test!(pledges_of_values_not_made_never_carry_an_all_or_nothing_campaign_over_its_goal);
@@ -394,7 +436,8 @@ async fn pledges_of_values_not_made_never_carry_an_all_or_nothing_campaign_over_
 ) {
     // Size L is made from 3 units. An honest backer takes S; someone else takes L, which
     // will not be made, and so would be cancelled and never charged.
-    create(&app, &cards(crate::support::campaign_between("mill", -60, 4), Funding::AllOrNothing, 2_000)).await;
+    create(&app, &cards(crate::support::campaign_between("mill", -60, 4), Funding::AllOrNothing, 2_000))
+        .await;
     let honest = sized_card_pledge(&app, &stripe, "mill", "S").await;
     let carried = sized_card_pledge(&app, &stripe, "mill", "L").await;
     assert_eq!(app.campaign("mill").await.raised, 2_000, "the goal looks reached");
@@ -431,10 +474,16 @@ async fn cancelling_pledges_of_a_value_not_made_never_unmakes_a_value_declared_m
     }
     let state = |token: String| {
         let app = &app;
-        async move { app.json(&format!("/api/v1/receipts/{token}")).await["status"].as_str().unwrap_or_default().to_owned() }
+        async move {
+            app.json(&format!("/api/v1/receipts/{token}")).await["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
     };
     eventually(WAIT, "both backers of red cancelled with L", || async {
-        (state(tokens[0].clone()).await == "cancelled" && state(tokens[1].clone()).await == "cancelled").then_some(())
+        (state(tokens[0].clone()).await == "cancelled" && state(tokens[1].clone()).await == "cancelled")
+            .then_some(())
     })
     .await;
     assert_eq!(state(tokens[2].clone()).await, "live", "blue is made and kept");

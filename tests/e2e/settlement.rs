@@ -91,7 +91,8 @@ async fn two_replicas_settling_at_once_settle_a_campaign_once() {
         a.state.store.settled().await.unwrap().contains("twice").then_some(())
     })
     .await;
-    let (now, mut known_a, mut known_b) = (api::now(), api::settlement::Known::new(), api::settlement::Known::new());
+    let (now, mut known_a, mut known_b) =
+        (api::now(), api::settlement::Known::new(), api::settlement::Known::new());
     let (on_a, on_b) = tokio::join!(
         api::settlement::settle_due(&a.state.store, &a.state.hub, &mut known_a, now),
         api::settlement::settle_due(&b.state.store, &b.state.hub, &mut known_b, now),

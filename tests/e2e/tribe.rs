@@ -116,7 +116,8 @@ async fn referral_credit_tells_no_one_whether_a_guessed_contact_is_the_leaders(a
     };
     assert_eq!(flagged(&right.id), (json!(mei.referral_code), json!(true)));
     assert_eq!(flagged(&wrong.id), (json!(mei.referral_code), json!(false)));
-    let csv = app.creator(Method::GET, "/api/v1/campaigns/demo/pledges.csv", &app.demo_key).send().await.unwrap();
+    let csv =
+        app.creator(Method::GET, "/api/v1/campaigns/demo/pledges.csv", &app.demo_key).send().await.unwrap();
     let csv = csv.text().await.unwrap();
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     let column = rows[0].iter().position(|c| *c == "self_referral").expect("a self_referral column");

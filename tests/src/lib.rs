@@ -366,7 +366,9 @@ macro_rules! store_test {
 
             #[tokio::test]
             async fn on_postgres() {
-                let Some(app) = $crate::spawn_app_on_with($crate::Engine::Postgres, $options).await else { return };
+                let Some(app) = $crate::spawn_app_on_with($crate::Engine::Postgres, $options).await else {
+                    return;
+                };
                 super::$name(app).await
             }
         }

@@ -131,7 +131,13 @@ mod tests {
     use crate::campaign::tests::lamp;
 
     fn combination(colour: &str, backers: u64, units: u64) -> Combination {
-        Combination { tier: "lamp".into(), options: [("colour".into(), colour.into())].into(), backers, units, unpaid: 0 }
+        Combination {
+            tier: "lamp".into(),
+            options: [("colour".into(), colour.into())].into(),
+            backers,
+            units,
+            unpaid: 0,
+        }
     }
 
     #[test]

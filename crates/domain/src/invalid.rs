@@ -193,9 +193,9 @@ impl fmt::Display for FieldError {
             FieldError::TooMany { max } => write!(f, "must be at most {max}"),
             FieldError::NotAvailable => f.write_str("is not available on this server"),
             FieldError::NotMade => f.write_str("is not made: it missed its minimum batch"),
-            FieldError::WouldUnmake => {
-                f.write_str("must stay: other backers chose it, and leaving it would drop it below its minimum batch")
-            }
+            FieldError::WouldUnmake => f.write_str(
+                "must stay: other backers chose it, and leaving it would drop it below its minimum batch",
+            ),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }

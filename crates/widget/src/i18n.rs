@@ -273,7 +273,9 @@ impl Lang {
             (Lang::ZhCn, FieldError::TooMany { max }) => format!("最多 {max} 个"),
             (Lang::ZhCn, FieldError::NotAvailable) => "本服务器暂不提供".to_owned(),
             (Lang::ZhCn, FieldError::NotMade) => "该款式未达到起订量，不会生产".to_owned(),
-            (Lang::ZhCn, FieldError::WouldUnmake) => "其他支持者也选了这个款式；换走会使它低于起订量，请保留".to_owned(),
+            (Lang::ZhCn, FieldError::WouldUnmake) => {
+                "其他支持者也选了这个款式；换走会使它低于起订量，请保留".to_owned()
+            }
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }

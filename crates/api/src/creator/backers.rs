@@ -160,8 +160,17 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
             .to_vec();
     header_row.extend(columns.iter().cloned());
     header_row.extend(
-        ["amount", "currency", "message", "referral_code", "referred_by", "self_referral", "source", "host_page"]
-            .map(String::from),
+        [
+            "amount",
+            "currency",
+            "message",
+            "referral_code",
+            "referred_by",
+            "self_referral",
+            "source",
+            "host_page",
+        ]
+        .map(String::from),
     );
     push_row(&mut head, &header_row);
     let rows = Rows {

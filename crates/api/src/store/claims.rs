@@ -5,8 +5,8 @@
 use super::db::{Conn, on_conn};
 use super::refusal::Refusal;
 use super::writer::{PledgeCommand, ROWS_PER_INSERT, State};
-use sqlx::QueryBuilder;
 use domain::PaymentMode;
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// The members of one limited tier's group that stay within the caps, in arrival order;

@@ -269,7 +269,11 @@ impl Store {
         self.send_cancel(writer::Target::Pledge(id.to_owned()), writer::CancelKind::Unmade).await
     }
 
-    async fn send_cancel(&self, target: writer::Target, kind: writer::CancelKind) -> Result<Cancelled, Refusal> {
+    async fn send_cancel(
+        &self,
+        target: writer::Target,
+        kind: writer::CancelKind,
+    ) -> Result<Cancelled, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let request = writer::CancelRequest { target, kind };
         let command = writer::Command::Cancel(request, reply);
@@ -510,7 +514,9 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
     let pledge = pledge_by_id(conn, id).await?;
     Ok(pledge.filter(|p| match &p.receipt {
         StoredSecret::Hashed(hash) => crate::ids::same(receipts::hash(secret).as_bytes(), hash.as_bytes()),
-        StoredSecret::Plain(stored) => !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes()),
+        StoredSecret::Plain(stored) => {
+            !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes())
+        }
     }))
 }
 

@@ -34,9 +34,13 @@ pub(super) async fn known_keys(
             query.build_query_as().fetch_all(&mut **c).await
         })?;
         for row in rows {
-            let raw = chunk.iter().find(|(campaign, _, hash)| *campaign == row.campaign_id && *hash == row.key);
+            let raw =
+                chunk.iter().find(|(campaign, _, hash)| *campaign == row.campaign_id && *hash == row.key);
             if let Some((campaign, key, _)) = raw {
-                known.insert(((*campaign).to_owned(), (*key).to_owned()), (row.request_hash, row.pledge_id, row.sealed));
+                known.insert(
+                    ((*campaign).to_owned(), (*key).to_owned()),
+                    (row.request_hash, row.pledge_id, row.sealed),
+                );
             }
         }
     }

@@ -128,7 +128,8 @@ async fn release_unsaved(conn: &mut Conn, campaign: &Campaign, now: Timestamp) -
     for (pledge,) in pending {
         let Some(pledge) = super::pledge_by_id(conn, &pledge).await? else { continue };
         let kind = (false, CancelKind::Overdue);
-        if let Ok(cancelled) = super::cancels::cancel(conn, pledge, kind, now, &mut totals, &mut credits).await?
+        if let Ok(cancelled) =
+            super::cancels::cancel(conn, pledge, kind, now, &mut totals, &mut credits).await?
             && !cancelled.already
         {
             events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, now));

@@ -28,7 +28,9 @@ use super::referrals::{Credits, credit_referrers};
 use super::refusal::Refusal;
 use super::supervisor::{WriterHealth, supervise};
 use super::webhooks::{self, NewEvent};
-use super::{StoredPledge, StoredSecret, by_receipt_token, counts_since, execute, notify, pledge_by_id, receipts};
+use super::{
+    StoredPledge, StoredSecret, by_receipt_token, counts_since, execute, notify, pledge_by_id, receipts,
+};
 use crate::hub::Hub;
 use crate::ids;
 use domain::progress::Counts;
@@ -384,7 +386,9 @@ async fn commit_batch(
         // replica wrote, as it was stored).
         let secret = secret.or_else(|| pledge.plain_secret().map(str::to_owned));
         states[i] = State::Done(match secret {
-            Some(secret) => Ok(Accepted { receipt_token: format!("{pledge_id}{secret}"), pledge, replayed: true }),
+            Some(secret) => {
+                Ok(Accepted { receipt_token: format!("{pledge_id}{secret}"), pledge, replayed: true })
+            }
             None => Err(Refusal::Unknown),
         });
     }
