@@ -23,14 +23,9 @@ fn png_image(width: u32, height: u32) -> Vec<u8> {
 
 /// CRC-32 (ISO-HDLC), as PNG chunks carry it.
 fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
 }
 
 /// A tiny PNG whose header claims `side` × `side` pixels: a decompression bomb's shape.
