@@ -3,9 +3,11 @@
 //! pledges' own transaction (see `store::writer`).
 
 mod poster;
+mod poster_cache;
 mod share;
 
-pub use poster::{FONT_PATHS, Posters, RENDERS as POSTER_RENDERS};
+pub use poster::{FONT_PATHS, RENDERS as POSTER_RENDERS};
+pub use poster_cache::Posters;
 
 use crate::error::Error;
 use crate::startup::AppState;

@@ -15,13 +15,14 @@
 //!   does not read (`?n=…`) changes nothing. A `ref` that no pledge of the campaign holds
 //!   draws the plain poster, under the plain key.
 //! - **Bounded in memory.** The cache keeps the most recently served posters up to
-//!   [`CACHE_BYTES`] (16 MB, about a hundred posters) and forgets the least recently served.
+//!   16 MB (about a hundred posters; `poster_cache.rs`) and forgets the least recently served.
 //! - **Renders rate-limited.** Only a request the cache cannot answer draws, and it takes a
 //!   token from its client address's bucket first ([`RENDERS`]: 10 at once, then 10 a
 //!   minute, when `--rate-limit` is not `off`); past it the answer is 429 with `Retry-After`,
 //!   while cached posters are still served. At most [`RENDERS_AT_ONCE`] are drawn at once,
 //!   and one waiting its turn is served from the cache if another request drew it meanwhile.
 
+use super::poster_cache::Posters;
 use crate::error::Error;
 use crate::ratelimit::RateLimit;
 use crate::startup::AppState;
@@ -30,16 +31,13 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// Poster renders (cache misses) per client address, when rate limiting is on: a backer
 /// shares one or two posters, a few in several languages.
 pub const RENDERS: RateLimit = RateLimit { burst: 10, per_minute: 10 };
-/// The most bytes of posters kept (a poster is 100 to 200 KB).
-const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// How many posters are drawn at once in this process.
 const RENDERS_AT_ONCE: usize = 2;
 static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(RENDERS_AT_ONCE);
@@ -81,59 +79,6 @@ fn font(configured: Option<&FsPath>) -> Option<&'static FontVec> {
         found
     })
     .as_ref()
-}
-
-/// Posters drawn, by the hash of what they show, the most recently served kept within
-/// [`CACHE_BYTES`].
-#[derive(Debug, Default)]
-pub struct Posters {
-    kept: Mutex<Kept>,
-}
-
-#[derive(Debug, Default)]
-struct Kept {
-    posters: HashMap<String, (Bytes, u64)>,
-    bytes: usize,
-    /// Counts uses: a poster's last use orders evictions.
-    clock: u64,
-}
-
-impl Posters {
-    fn get(&self, key: &str) -> Option<Bytes> {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.clock += 1;
-        let now = kept.clock;
-        let (png, used) = kept.posters.get_mut(key)?;
-        *used = now;
-        Some(png.clone())
-    }
-
-    fn insert(&self, key: String, png: Bytes) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.clock += 1;
-        let now = kept.clock;
-        kept.bytes += png.len();
-        if let Some((old, _)) = kept.posters.insert(key, (png, now)) {
-            kept.bytes -= old.len();
-        }
-        // A few hundred posters at most: finding the least recently used is a short scan.
-        while kept.bytes > CACHE_BYTES {
-            let Some(oldest) = kept.posters.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some((png, _)) = kept.posters.remove(&oldest) {
-                kept.bytes -= png.len();
-            }
-        }
-    }
-
-    /// How many posters and bytes are kept.
-    #[cfg(test)]
-    fn size(&self) -> (usize, usize) {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        (kept.posters.len(), kept.bytes)
-    }
 }
 
 /// Everything a poster shows, as it is written on it: two posters with the same `Shown`
@@ -473,24 +418,5 @@ mod tests {
         let chinese = wrap(font, 56.0, &"胡桃木台灯".repeat(20), 640.0, 2);
         assert_eq!(chinese.len(), 2);
         assert!(chinese[1].ends_with('…'));
-    }
-
-    #[test]
-    fn the_cache_forgets_the_least_recently_served_posters_beyond_its_bytes() {
-        let posters = Posters::default();
-        let poster = |n: u8| Bytes::from(vec![n; CACHE_BYTES / 4]);
-        for n in 0..4 {
-            posters.insert(format!("p{n}"), poster(n));
-        }
-        assert_eq!(posters.size(), (4, CACHE_BYTES));
-        assert!(posters.get("p0").is_some(), "served again: now the most recent");
-        posters.insert("p4".to_owned(), poster(4));
-        assert_eq!(posters.size(), (4, CACHE_BYTES), "one went");
-        assert!(posters.get("p1").is_none(), "the least recently served");
-        for kept in ["p0", "p2", "p3", "p4"] {
-            assert!(posters.get(kept).is_some(), "{kept}");
-        }
-        posters.insert("p4".to_owned(), poster(9));
-        assert_eq!(posters.size(), (4, CACHE_BYTES), "a key drawn again is replaced, not counted twice");
     }
 }
