@@ -22,7 +22,6 @@
 //!   while cached posters are still served. At most [`RENDERS_AT_ONCE`] are drawn at once,
 //!   and one waiting its turn is served from the cache if another request drew it meanwhile.
 
-use super::poster_cache::Posters;
 use crate::error::Error;
 use crate::ratelimit::RateLimit;
 use crate::startup::AppState;
