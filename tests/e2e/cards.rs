@@ -103,7 +103,7 @@ async fn a_saved_card_counts_toward_the_goal_and_is_charged_once_when_the_campai
     settled_status(&app, &created, "paid").await;
     // However often every replica's round runs, the card was charged once.
     for _ in 0..5 {
-        api::payments::cards::round(&app.state).await.unwrap();
+        api::payments::cards::round(&app.state.cards).await.unwrap();
     }
     let charges = stripe.payment_intents().await;
     assert_eq!(charges.len(), 1, "{charges:?}");
@@ -127,7 +127,7 @@ async fn nothing_is_charged_when_an_all_or_nothing_campaign_fails() {
     assert_eq!(app.campaign("vase").await.raised, 1_000);
 
     settled_status(&app, &created, "void").await;
-    api::payments::cards::round(&app.state).await.unwrap();
+    api::payments::cards::round(&app.state.cards).await.unwrap();
     assert!(stripe.payment_intents().await.is_empty(), "no charge for a failed campaign");
     // The card is let go at Stripe: detached from the pledge's customer.
     let secret = created.payment.as_ref().unwrap().client_secret.clone().unwrap();
@@ -280,7 +280,7 @@ async fn a_paid_pledge_its_backer_cancels_is_refunded_through_stripe() {
     assert_eq!(refunded.len(), 1);
     assert_eq!(refunded[0].event["data"]["pledge"]["payment"], "refunded");
     // Every replica's round finds nothing more to give back.
-    api::payments::cards::round(&app.state).await.unwrap();
+    api::payments::cards::round(&app.state.cards).await.unwrap();
     assert_eq!(stripe.get("/v1/refunds").await["data"].as_array().map(Vec::len), Some(1));
 }
 
@@ -306,7 +306,7 @@ async fn a_unit_held_for_a_card_is_released_after_fifteen_minutes() {
     assert_eq!(status(&app, &created).await, "void");
     assert_eq!(app.post_pledge("last", body.to_string()).await.status(), 201, "released to the next fan");
     // Its intent is called off at Stripe: the card can no longer be saved for it.
-    api::payments::cards::round(&app.state).await.unwrap();
+    api::payments::cards::round(&app.state.cards).await.unwrap();
     let secret = created.payment.as_ref().unwrap().client_secret.clone().unwrap();
     let intent = stripe.get(&format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap())).await;
     assert_eq!(intent["status"], "canceled", "{intent}");
@@ -360,7 +360,10 @@ async fn settlement_on_two_replicas_charges_each_card_once() {
         settled_status(&a, created, "paid").await;
     }
     // Both replicas' rounds, again and at once.
-    let (ra, rb) = tokio::join!(api::payments::cards::round(&a.state), api::payments::cards::round(&b.state));
+    let (ra, rb) = tokio::join!(
+        api::payments::cards::round(&a.state.cards),
+        api::payments::cards::round(&b.state.cards)
+    );
     ra.unwrap();
     rb.unwrap();
     let charges = stripe.payment_intents().await;

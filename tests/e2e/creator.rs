@@ -420,16 +420,13 @@ async fn sign_in_links_work_once_and_only_before_they_expire(app: TestApp) {
     let token = link.split("token=").nth(1).unwrap();
     let now = api::now();
     let later = now.plus_seconds(api::sites::SIGN_IN_TTL_SECS + 1);
-    let redeem = |at| api::dashboard::session::start_from_link(&app.state.store, token, at);
+    let redeem = |at| api::sessions::start_from_link(&app.state.store, token, at);
     assert_eq!(redeem(later).await.unwrap(), None, "expired");
     let (a, b) = tokio::join!(redeem(now), redeem(now));
     let opened: Vec<String> =
         vec![a.unwrap(), b.unwrap()].into_iter().flatten().map(|(site, _)| site).collect();
     assert_eq!(opened, ["demo"], "used once");
-    assert_eq!(
-        api::dashboard::session::start_from_link(&app.state.store, "not-a-token", now).await.unwrap(),
-        None
-    );
+    assert_eq!(api::sessions::start_from_link(&app.state.store, "not-a-token", now).await.unwrap(), None);
 }
 
 store_test!(a_pledge_checked_against_a_definition_edited_since_is_refused_not_stored);

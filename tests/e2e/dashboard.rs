@@ -136,7 +136,7 @@ async fn a_one_time_links_page_signs_nothing_in_and_only_our_own_pages_may_post_
 #[tokio::test]
 async fn over_https_the_session_is_a_host_cookie_and_a_plain_one_is_not_read() {
     let app = tests::spawn_app_with(tests::Options {
-        trusted_proxies: vec![api::http::proxies::Cidr::parse("127.0.0.1").unwrap()],
+        trusted_proxies: vec![api::net::Cidr::parse("127.0.0.1").unwrap()],
         ..Default::default()
     })
     .await;
@@ -257,10 +257,10 @@ async fn rotating_the_key_or_the_clock_ends_a_session(app: TestApp) {
     api::sites::rotate_key(&app.state.store, "demo").await.unwrap();
     assert_eq!(get(&app, "/dashboard", &cookie).await.status(), 303, "rotating the key ends its sessions");
 
-    let long_ago = api::now().plus_seconds(-api::dashboard::session::TTL_SECS - 1);
-    let (token, _) = api::dashboard::session::start(&app.state.store, "demo", long_ago).await.unwrap();
+    let long_ago = api::now().plus_seconds(-api::sessions::TTL_SECS - 1);
+    let (token, _) = api::sessions::start(&app.state.store, "demo", long_ago).await.unwrap();
     assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 303, "expired");
-    let (token, _) = api::dashboard::session::start(&app.state.store, "demo", api::now()).await.unwrap();
+    let (token, _) = api::sessions::start(&app.state.store, "demo", api::now()).await.unwrap();
     assert_eq!(get(&app, "/dashboard", &format!("tf_session={token}")).await.status(), 200);
     assert_eq!(get(&app, "/dashboard", "tf_session=../../etc").await.status(), 303);
 }

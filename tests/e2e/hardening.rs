@@ -200,7 +200,7 @@ async fn under_ulimit_1024_the_server_raises_its_limit_and_holds_thousands_of_st
 async fn forwarded_addresses_are_believed_only_from_configured_proxies_and_read_from_the_right() {
     let app = spawn_app_with(Options {
         rate_limit: Some(api::ratelimit::RateLimit { burst: 1, per_minute: 1 }),
-        trusted_proxies: vec![api::http::proxies::Cidr::parse("127.0.0.1").unwrap()],
+        trusted_proxies: vec![api::net::Cidr::parse("127.0.0.1").unwrap()],
         ..Options::default()
     })
     .await;
@@ -244,8 +244,8 @@ async fn forwarded_proto_is_believed_only_from_a_configured_proxy_for_links_and_
     // A proxy is configured, but the direct client (127.0.0.1) is not it.
     let app = spawn_app_with(Options {
         trusted_proxies: vec![
-            api::http::proxies::Cidr::parse("10.0.0.0/8").unwrap(),
-            api::http::proxies::Cidr::parse("127.0.0.2").unwrap(),
+            api::net::Cidr::parse("10.0.0.0/8").unwrap(),
+            api::net::Cidr::parse("127.0.0.2").unwrap(),
         ],
         ..Options::default()
     })

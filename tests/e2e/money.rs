@@ -86,7 +86,7 @@ async fn a_card_is_never_saved_or_charged_once_its_campaign_is_cancelled_and_pai
     // The card that was paid goes back, once, however often every replica's round runs.
     settled_status(&app, &paid, "refunded").await;
     for _ in 0..3 {
-        api::payments::cards::round(&app.state).await.unwrap();
+        api::payments::cards::round(&app.state.cards).await.unwrap();
     }
     let charges = stripe.payment_intents().await;
     assert_eq!(charges.len(), 1, "only the card paid before the cancellation was charged: {charges:?}");
@@ -259,7 +259,7 @@ async fn a_card_never_saved_is_void_when_its_all_or_nothing_campaign_succeeds_an
     let secret = never.payment.as_ref().and_then(|p| p.client_secret.clone()).unwrap();
     let intent = format!("/v1/setup_intents/{}", secret.split("_secret_").next().unwrap());
     eventually(WAIT, "the intent called off", || async {
-        api::payments::cards::round(&app.state).await.unwrap();
+        api::payments::cards::round(&app.state.cards).await.unwrap();
         (stripe.get(&intent).await["status"] == "canceled").then_some(())
     })
     .await;
@@ -444,7 +444,7 @@ async fn pledges_of_values_not_made_never_carry_an_all_or_nothing_campaign_over_
 
     settled_status(&app, &honest, "void").await;
     assert_eq!(status(&app, &carried).await, "void");
-    api::payments::cards::round(&app.state).await.unwrap();
+    api::payments::cards::round(&app.state.cards).await.unwrap();
     assert!(stripe.payment_intents().await.is_empty(), "nobody was charged for a campaign that failed");
 }
 

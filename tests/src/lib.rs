@@ -77,7 +77,7 @@ pub struct Options {
     /// Keep-alive interval of event streams; 15 s when unset.
     pub keepalive: Option<Duration>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<api::http::proxies::Cidr>,
+    pub trusted_proxies: Vec<api::net::Cidr>,
     /// Units of a limited tier one address may hold; no cap when unset (tests pledge a lot
     /// from one address).
     pub tier_cap_per_address: Option<u32>,

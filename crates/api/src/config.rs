@@ -41,7 +41,7 @@ pub struct ServeArgs {
     /// A reverse proxy in front of the server (`127.0.0.1`, `10.0.0.0/8`; repeat or
     /// comma-separate): only its X-Forwarded-For and X-Forwarded-Proto are believed.
     #[arg(long = "trusted-proxy", env = "TRIBEFUND_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
-    pub trusted_proxies: Vec<crate::http::proxies::Cidr>,
+    pub trusted_proxies: Vec<crate::net::Cidr>,
     /// Let bloggers create their own site at /dashboard/sign-up.
     #[arg(long, env = "TRIBEFUND_OPEN_SIGNUP")]
     pub open_signup: bool,
@@ -145,8 +145,8 @@ fn parse_percent(flag: &str, text: &str) -> anyhow::Result<Option<u8>> {
     }
 }
 
-fn parse_proxy(text: &str) -> Result<crate::http::proxies::Cidr, String> {
-    crate::http::proxies::Cidr::parse(text)
+fn parse_proxy(text: &str) -> Result<crate::net::Cidr, String> {
+    crate::net::Cidr::parse(text)
         .ok_or_else(|| format!("{text:?} is not an address or a range like 10.0.0.0/8"))
 }
 

@@ -1,7 +1,7 @@
 //! The demo site and campaign that `cargo xtask run` shows on an empty database.
 
+use crate::http::state::AppState;
 use crate::sites::CreatedSite;
-use crate::startup::AppState;
 use domain::PaymentMode;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
 use domain::{Currency, Funding, Timestamp};

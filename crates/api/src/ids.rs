@@ -72,6 +72,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether `token` has a receipt token's form (64 lowercase hex digits): anything else is
+/// refused before the store is asked.
+pub fn is_receipt_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,19 +6,20 @@ pub mod backup;
 pub mod campaigning;
 pub mod cli;
 pub mod config;
-pub mod creator;
-pub mod dashboard;
+pub mod covers;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod metrics;
+pub mod net;
 pub mod payments;
 pub mod pledging;
 pub mod ratelimit;
-pub mod render;
 mod serve;
+pub mod sessions;
+pub mod settings;
 pub mod settlement;
 pub mod sites;
 pub mod startup;
@@ -27,7 +28,9 @@ pub mod tribe;
 pub mod webhooks;
 
 pub use error::Error;
-pub use startup::{AppState, Application, Settings};
+pub use http::state::AppState;
+pub use settings::Settings;
+pub use startup::Application;
 
 /// The server's clock, in the domain's terms.
 pub fn now() -> domain::Timestamp {

@@ -8,7 +8,7 @@
 //! costs nothing in between.
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

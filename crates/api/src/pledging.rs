@@ -1,11 +1,15 @@
-//! Taking a pledge: the one path shared by the JSON API, the plain HTML form and, later,
-//! payments. Rate limit by address, check against the campaign as the hub holds it, hand
-//! to the writer, wait until durable.
+//! Taking and cancelling a pledge: the one path shared by the JSON API and the plain HTML
+//! form. Taking: rate limit by address, check against the campaign as the hub holds it,
+//! hand to the writer, wait until durable. Cancelling: through the writer, then a paid
+//! card's money goes back at once (and by every replica's round, should that fail).
+//! Both doors read an idempotency key by one rule ([`key`]).
 
 use crate::error::Error;
 use crate::hub::Entry;
-use crate::startup::AppState;
-use crate::store::{Accepted, Client, PledgeCommand};
+use crate::metrics::Metrics;
+use crate::payments::Cards;
+use crate::ratelimit::Limiter;
+use crate::store::{Accepted, Cancelled, Client, PledgeCommand, Store};
 use domain::wire::PledgeRequest;
 use domain::{IdempotencyKey, NewPledge};
 use std::net::IpAddr;
@@ -15,7 +19,7 @@ use std::net::IpAddr;
 /// bounds the units of a limited tier that `ip`'s address may hold (an IPv6 /64 counts as
 /// one). Every outcome is counted in the metrics.
 pub async fn take(
-    state: &AppState,
+    state: &Desk<'_>,
     entry: &Entry,
     request: PledgeRequest,
     key: Option<IdempotencyKey>,
@@ -34,8 +38,8 @@ pub async fn take(
         let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
         let client = Client {
             address: crate::admission::address_key(ip).to_string(),
-            units: state.settings.tier_cap_per_address,
-            unpaid: state.settings.unpaid_cap_per_address,
+            units: state.caps.units_per_address,
+            unpaid: state.caps.unpaid_per_address,
         };
         let command = PledgeCommand {
             campaign: snapshot.campaign.clone(),
@@ -43,7 +47,7 @@ pub async fn take(
             pledge,
             idempotency,
             client: Some(client),
-            unpaid_share: state.settings.unpaid_share_of_tier,
+            unpaid_share: state.caps.unpaid_share_of_tier,
         };
         Ok(state.store.pledge(command).await?)
     }
@@ -52,12 +56,51 @@ pub async fn take(
     outcome
 }
 
-/// The `Idempotency-Key` header's value, or why it is refused. Absent is fine.
-pub fn key_from_header(value: Option<&axum::http::HeaderValue>) -> Result<Option<IdempotencyKey>, Error> {
-    match value {
-        None => Ok(None),
-        Some(value) => value.to_str().ok().and_then(IdempotencyKey::parse).map(Some).ok_or_else(|| {
-            Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into())
-        }),
+/// What taking a pledge works with.
+pub struct Desk<'a> {
+    pub store: &'a Store,
+    /// Pledges per client address.
+    pub limiter: &'a Limiter,
+    pub metrics: &'a Metrics,
+    pub caps: Caps,
+}
+
+/// The server's bounds on what one address, and pledges awaiting payment, may hold of a
+/// limited tier (`None`: no bound).
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub units_per_address: Option<u32>,
+    pub unpaid_per_address: Option<u32>,
+    /// In percent of the tier's limit.
+    pub unpaid_share_of_tier: Option<u8>,
+}
+
+/// An idempotency key as a client sent it (the JSON API's `Idempotency-Key` header, the
+/// plain form's hidden field), or why it is refused: absent or empty is fine, anything
+/// else must be 1 to 128 visible ASCII characters.
+pub fn key(sent: Option<&[u8]>) -> Result<Option<IdempotencyKey>, Error> {
+    match sent {
+        None | Some(b"") => Ok(None),
+        Some(bytes) => {
+            std::str::from_utf8(bytes).ok().and_then(IdempotencyKey::parse).map(Some).ok_or_else(|| {
+                Error::Malformed("Idempotency-Key must be 1 to 128 visible ASCII characters.".into())
+            })
+        }
     }
+}
+
+/// Cancels the pledge behind receipt `token` while its campaign is live (cancelling it
+/// again changes nothing); a paid card is refunded at once, and by every replica's round
+/// should that fail.
+pub async fn cancel(cards: &Cards, token: &str) -> Result<Cancelled, Error> {
+    if !crate::ids::is_receipt_token(token) {
+        return Err(Error::NotFound);
+    }
+    let cancelled = cards.store.cancel(token).await?;
+    if cancelled.pledge.payment == Some(domain::PaymentStatus::Paid) {
+        if let Err(e) = crate::payments::cards::refund(cards, &cancelled.pledge.id).await {
+            tracing::warn!(error = %e, "a refund will be tried again");
+        }
+    }
+    Ok(cancelled)
 }

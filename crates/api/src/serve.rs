@@ -9,7 +9,7 @@
 //! requests in flight (a pledge waiting for its commit gets its answer), and returns.
 
 use crate::http::events;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};

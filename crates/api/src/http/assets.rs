@@ -1,6 +1,6 @@
 //! Static files: the demo blog page, the loader, the widget's CSS, scripts and wasm.
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

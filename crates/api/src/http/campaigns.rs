@@ -1,9 +1,10 @@
 //! `/api/v1/campaigns`: progress snapshots and pledges.
 
 use super::{base_url, client_ip};
-use crate::error::{Error, Json};
+use crate::error::Error;
+use crate::http::problem::Json;
+use crate::http::state::AppState;
 use crate::pledging;
-use crate::startup::AppState;
 use crate::store::Accepted;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -62,14 +63,15 @@ async fn create_pledge(
     Json(request): Json<PledgeRequest>,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let key = pledging::key_from_header(headers.get("idempotency-key"))?;
+    let key = pledging::key(headers.get("idempotency-key").map(|v| v.as_bytes()))?;
     let ip = client_ip(&state, peer, &headers);
-    let accepted = pledging::take(&state, &entry, request, key, ip).await?;
+    let accepted = pledging::take(&state.desk(), &entry, request, key, ip).await?;
     let mut created = created(&state, &headers, &accepted);
     if let Some(payment) = created.payment.as_mut().filter(|p| p.publishable_key.is_some()) {
         // The pledge is taken whatever Stripe says; without a secret now, the receipt's
         // card form asks again (`POST /api/v1/receipts/{token}/payment`).
-        payment.client_secret = crate::payments::cards::setup(&state, &accepted.pledge).await.unwrap_or(None);
+        payment.client_secret =
+            crate::payments::cards::setup(&state.cards, &accepted.pledge).await.unwrap_or(None);
     }
     let location = HeaderValue::from_str(&created.receipt_url).map_err(anyhow::Error::from)?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(created)).into_response())
@@ -88,16 +90,7 @@ async fn cancel_pledge(
     headers: HeaderMap,
 ) -> Result<StatusCode, Error> {
     super::receipt_allowed(&state, peer, &headers)?;
-    if !super::pages::is_receipt_token(&token) {
-        return Err(Error::NotFound);
-    }
-    let cancelled = state.store.cancel(&token).await?;
-    if cancelled.pledge.payment == Some(domain::PaymentStatus::Paid) {
-        // Paid by card: the money goes back (also tried by every replica's round).
-        if let Err(e) = crate::payments::cards::refund(&state, &cancelled.pledge.id).await {
-            tracing::warn!(error = %e, "a refund will be tried again");
-        }
-    }
+    pledging::cancel(&state.cards, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -112,13 +105,13 @@ async fn receipt(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     super::receipt_allowed(&state, peer, &headers)?;
-    if !super::pages::is_receipt_token(&token) {
+    if !crate::ids::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }
     let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
     let accepted = Accepted { pledge, receipt_token: token, replayed: true };
     let links = created(&state, &headers, &accepted);
-    let payment = crate::payments::info(&state, &accepted.pledge);
+    let payment = crate::payments::info(&state.cards, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
     let view = ReceiptView {
@@ -168,6 +161,6 @@ pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted
         referral_code: p.referral_code.clone(),
         share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
         receipt_url: format!("{base}/r/{}", accepted.receipt_token),
-        payment: crate::payments::info(state, p),
+        payment: crate::payments::info(&state.cards, p),
     }
 }

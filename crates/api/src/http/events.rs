@@ -11,8 +11,8 @@
 //! serves the same frames for requests it could not recognise early (split packets).
 
 use crate::error::Error;
+use crate::http::state::AppState;
 use crate::hub::Entry;
-use crate::startup::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -284,7 +284,7 @@ mod tests {
                     x-forwarded-for: 203.0.113.7\r\n\r\n";
         let head = parse_head(head.as_bytes()).unwrap();
         assert_eq!(head.forwarded, ["6.6.6.6", "203.0.113.7"]);
-        let trusted = [super::super::proxies::Cidr::parse("10.0.0.0/8").unwrap()];
+        let trusted = [crate::net::Cidr::parse("10.0.0.0/8").unwrap()];
         let client = super::super::proxies::client(&trusted, "10.0.0.5".parse().unwrap(), head.forwarded);
         assert_eq!(
             client,

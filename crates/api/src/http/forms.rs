@@ -5,7 +5,7 @@
 //! token claims (the ends of `i64` included) is refused cleanly when it is not that day.
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::http::{HeaderMap, header};
 use domain::Timestamp;
 use hmac::{Hmac, Mac};
@@ -48,7 +48,7 @@ pub(crate) fn check(
 ) -> Result<(), Error> {
     let told = headers.contains_key("sec-fetch-site") || headers.contains_key(header::ORIGIN);
     let ours = if told {
-        crate::dashboard::session::same_origin(state, headers)
+        crate::http::dashboard::session::same_origin(state, headers)
     } else {
         verify(state.form_key.as_bytes(), campaign, ip, token, crate::now())
     };

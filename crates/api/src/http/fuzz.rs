@@ -5,8 +5,9 @@
 //! them with many more cases.
 
 use super::forms;
-use super::pages::is_receipt_token;
-use super::proxies::{self, Cidr};
+use super::proxies;
+use crate::ids::is_receipt_token;
+use crate::net::Cidr;
 use domain::Timestamp;
 use proptest::prelude::*;
 use widget::form::FormState;

@@ -6,6 +6,8 @@
 
 mod assets;
 mod campaigns;
+pub mod creator;
+pub mod dashboard;
 pub(crate) mod events;
 mod forms;
 #[cfg(test)]
@@ -13,14 +15,18 @@ mod fuzz;
 pub(crate) mod manifest;
 pub(crate) mod openapi;
 pub(crate) mod pages;
+mod payments;
+pub mod problem;
 pub mod proxies;
+pub mod render;
 pub(crate) mod request_id;
+pub mod state;
 
 use crate::error::Error;
-use crate::startup::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use state::AppState;
 use std::net::{IpAddr, SocketAddr};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
@@ -37,8 +43,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
-        .merge(crate::dashboard::router())
-        .merge(crate::payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
+        .merge(crate::http::dashboard::router())
+        .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
         .merge(assets::router(&state.settings.static_dir))
         .layer(axum::Extension(openapi::Document::new(&document)))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -84,9 +90,9 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
     use utoipa::OpenApi;
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
-        .merge(crate::creator::router())
+        .merge(crate::http::creator::router())
         .merge(crate::webhooks::router())
-        .merge(crate::payments::router())
+        .merge(payments::router())
         .merge(crate::tribe::router())
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }

@@ -4,10 +4,10 @@
 use super::campaigns::created;
 use super::client_ip;
 use crate::error::Error;
+use crate::http::render::{self, Shell};
+use crate::http::state::AppState;
 use crate::hub::Entry;
-use crate::render::{self, Shell};
-use crate::startup::AppState;
-use crate::store::Refusal;
+use crate::ids::is_receipt_token;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -208,15 +208,19 @@ async fn form_pledge(
     let ip = client_ip(&state, peer, &headers);
     super::forms::check(&state, &headers, &id, ip, &form.form_token)?;
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, crate::now());
-    let key = domain::IdempotencyKey::parse(&form.idempotency_key);
-    let outcome = match form.to_request(&campaign) {
-        Err(errors) => {
-            let invalid = Error::Invalid(errors);
-            state.metrics.refused(&invalid);
-            Err(invalid)
-        }
-        Ok(request) => crate::pledging::take(&state, &entry, request, key, ip).await,
-    };
+    let outcome =
+        match (crate::pledging::key(Some(form.idempotency_key.as_bytes())), form.to_request(&campaign)) {
+            (Err(malformed), _) => {
+                state.metrics.refused(&malformed);
+                Err(malformed)
+            }
+            (Ok(_), Err(errors)) => {
+                let invalid = Error::Invalid(errors);
+                state.metrics.refused(&invalid);
+                Err(invalid)
+            }
+            (Ok(key), Ok(request)) => crate::pledging::take(&state.desk(), &entry, request, key, ip).await,
+        };
     let text = lang.text();
     let status = match outcome {
         Ok(accepted) => {
@@ -242,7 +246,8 @@ async fn form_pledge(
             | Error::Cancelled
             | Error::Changed
             | Error::RateLimited { .. }
-            | Error::KeyReused),
+            | Error::KeyReused
+            | Error::Malformed(_)),
         ) => {
             form.problem =
                 Some(lang.problem(&e.problem().kind).map_or_else(|| e.problem().detail, str::to_owned));
@@ -298,7 +303,7 @@ async fn receipt_page(
     let campaign = entry.snapshot(crate::now()).view.clone();
     let accepted = crate::store::Accepted { pledge, receipt_token: token.to_owned(), replayed: true };
     let links = created(state, headers, &accepted);
-    let payment = crate::payments::info(state, &accepted.pledge);
+    let payment = crate::payments::info(&state.cards, &accepted.pledge);
     let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
     let p = accepted.pledge;
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -357,15 +362,12 @@ async fn cancel(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     super::receipt_allowed(&state, peer, &headers)?;
-    if !is_receipt_token(&token) {
-        return Ok(not_found(&state, query.lang(&headers)));
-    }
-    match state.store.cancel(&token).await {
-        Ok(_) | Err(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled) => {
+    match crate::pledging::cancel(&state.cards, &token).await {
+        Ok(_) | Err(Error::Ended | Error::NotStarted | Error::Cancelled) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
         }
-        Err(Refusal::NotFound) => Ok(not_found(&state, query.lang(&headers))),
-        Err(other) => Err(other.into()),
+        Err(Error::NotFound) => Ok(not_found(&state, query.lang(&headers))),
+        Err(other) => Err(other),
     }
 }
 
@@ -385,7 +387,7 @@ async fn choose(
         pairs.into_iter().filter_map(|(k, v)| Some((k.strip_prefix("choose.")?.to_owned(), v))).collect();
     let choice = domain::wire::OptionsChoice { options };
     let lang = query.lang(&headers);
-    match crate::payments::unmade::switch(&state, &token, &choice).await {
+    match crate::payments::unmade::switch(&state.cards, &token, &choice).await {
         Ok(()) => Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(lang))).into_response()),
         Err(Error::NotFound) => Ok(not_found(&state, lang)),
         Err(refused @ (Error::Invalid(_) | Error::NotPayable)) => {
@@ -406,9 +408,6 @@ fn in_wechat(headers: &HeaderMap) -> bool {
 }
 
 /// A pledge id and its secret: 64 lowercase hex digits.
-pub(crate) fn is_receipt_token(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
 
 fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
     let csp = csp(state, entry);

@@ -4,7 +4,7 @@
 //! fan's report, the proxy's log and ours meet. Each answer is counted in the metrics by
 //! route and status.
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;

@@ -11,9 +11,9 @@
 //!
 //! Nothing the browser says is believed: the server reads every intent back from Stripe.
 
+use super::Cards;
 use super::stripe::{Charge, SetupIntent, Stripe, StripeError};
 use crate::error::Error;
-use crate::startup::AppState;
 use crate::store::StoredPledge;
 use crate::store::cards::{Card, Due};
 use crate::store::payments::{Move, Moved};
@@ -26,26 +26,26 @@ pub const FIX_DAYS: i64 = 7;
 const EVERY: Duration = Duration::from_secs(2);
 const PER_ROUND: i64 = 100;
 
-fn stripe(state: &AppState) -> Result<&Stripe, Error> {
-    state.stripe.as_ref().ok_or(Error::NotPayable)
+fn stripe(cards: &Cards) -> Result<&Stripe, Error> {
+    cards.stripe.as_ref().ok_or(Error::NotPayable)
 }
 
 /// The client secret of the intent saving `pledge`'s card, made now if there is none for
 /// the backer's current try; `None` when the pledge awaits no card (saved, paid, void).
-pub async fn setup(state: &AppState, pledge: &StoredPledge) -> Result<Option<String>, Error> {
-    let stripe = stripe(state)?;
+pub async fn setup(cards: &Cards, pledge: &StoredPledge) -> Result<Option<String>, Error> {
+    let stripe = stripe(cards)?;
     let awaiting = matches!(pledge.payment, Some(PaymentStatus::Pending | PaymentStatus::Failed));
     if !awaiting || pledge.cancelled {
         return Ok(None);
     }
-    let card = state.store.card(&pledge.id).await?.unwrap_or_default();
+    let card = cards.store.card(&pledge.id).await?.unwrap_or_default();
     // A current try whose card is not saved yet is picked up (a retried request, a
     // reloaded receipt); a declined card's fix is a new try.
     if let (Some(id), None) = (&card.setup_intent, &card.payment_method) {
         let intent = stripe.setup_intent(id).await.map_err(provider)?;
         match intent.status.as_str() {
             "succeeded" => {
-                apply_setup(state, pledge, &intent).await?;
+                apply_setup(cards, pledge, &intent).await?;
                 return Ok(None);
             }
             "canceled" => {}
@@ -58,7 +58,7 @@ pub async fn setup(state: &AppState, pledge: &StoredPledge) -> Result<Option<Str
         None => stripe.create_customer(&pledge.name, &pledge.id).await.map_err(provider)?.id,
     };
     let intent = stripe.create_setup_intent(&customer, &pledge.id, attempt).await.map_err(provider)?;
-    let recorded = state.store.record_setup(&pledge.id, &customer, &intent.id, attempt).await?;
+    let recorded = cards.store.record_setup(&pledge.id, &customer, &intent.id, attempt).await?;
     if recorded.setup_intent.as_deref() == Some(intent.id.as_str()) {
         return Ok(intent.client_secret);
     }
@@ -69,19 +69,19 @@ pub async fn setup(state: &AppState, pledge: &StoredPledge) -> Result<Option<Str
 
 /// The backer's card form says the card is saved: read the intent back from Stripe and
 /// apply what it says. The pledge's payment status after.
-pub async fn confirm(state: &AppState, pledge: &StoredPledge) -> Result<PaymentStatus, Error> {
-    let stripe = stripe(state)?;
-    let card = state.store.card(&pledge.id).await?.ok_or(Error::NotPayable)?;
+pub async fn confirm(cards: &Cards, pledge: &StoredPledge) -> Result<PaymentStatus, Error> {
+    let stripe = stripe(cards)?;
+    let card = cards.store.card(&pledge.id).await?.ok_or(Error::NotPayable)?;
     let id = card.setup_intent.ok_or(Error::NotPayable)?;
     let intent = stripe.setup_intent(&id).await.map_err(provider)?;
-    apply_setup(state, pledge, &intent).await
+    apply_setup(cards, pledge, &intent).await
 }
 
 /// Applies a SetupIntent read from Stripe (by [`confirm`] or from Stripe's event): once it
 /// has succeeded, the card is saved and the pledge secured (and charged at once in a
 /// flexible campaign). Applying it again changes nothing.
 pub async fn apply_setup(
-    state: &AppState,
+    cards: &Cards,
     pledge: &StoredPledge,
     intent: &SetupIntent,
 ) -> Result<PaymentStatus, Error> {
@@ -89,7 +89,7 @@ pub async fn apply_setup(
     let method = intent.payment_method.as_ref().map(|m| m.id().to_owned());
     let (true, Some(method)) = (intent.status == "succeeded", method) else { return Ok(current) };
     if intent.metadata.get("pledge").is_some_and(|p| *p != pledge.id)
-        || !state.store.record_card(&pledge.id, &intent.id, &method).await?
+        || !cards.store.record_card(&pledge.id, &intent.id, &method).await?
     {
         // Not this pledge's current intent (an older try's, or another pledge's).
         return Ok(current);
@@ -101,13 +101,13 @@ pub async fn apply_setup(
         cancelled_too: false,
         event: None,
     };
-    let status = publish(state, state.store.move_payment(None, &pledge.id, SECURE, crate::now()).await?);
-    let flexible = state
+    let status = publish(cards, cards.store.move_payment(None, &pledge.id, SECURE, crate::now()).await?);
+    let flexible = cards
         .hub
         .get(&pledge.campaign_id)
         .is_some_and(|e| e.snapshot(crate::now()).campaign.funding() == Funding::Flexible);
     if status == Some(PaymentStatus::Secured) && flexible {
-        return Ok(charge(state, &pledge.id).await?.unwrap_or(PaymentStatus::Secured));
+        return Ok(charge(cards, &pledge.id).await?.unwrap_or(PaymentStatus::Secured));
     }
     Ok(status.unwrap_or(current))
 }
@@ -115,18 +115,18 @@ pub async fn apply_setup(
 /// Charges `pledge`'s saved card, if it is due one and no other replica is at it: the
 /// status after, or `None` when there was nothing for this replica to do. A charge whose
 /// answer was lost is read back rather than made again.
-pub async fn charge(state: &AppState, pledge: &str) -> anyhow::Result<Option<PaymentStatus>> {
-    let Some(stripe) = state.stripe.as_ref() else { return Ok(None) };
+pub async fn charge(cards: &Cards, pledge: &str) -> anyhow::Result<Option<PaymentStatus>> {
+    let Some(stripe) = cards.stripe.as_ref() else { return Ok(None) };
     let now = crate::now();
-    if !state.store.claim_card(pledge, now).await? {
+    if !cards.store.claim_card(pledge, now).await? {
         return Ok(None);
     }
-    let outcome = charge_claimed(state, stripe, pledge, now).await;
+    let outcome = charge_claimed(cards, stripe, pledge, now).await;
     let (intent, failure, status) = match &outcome {
         Ok(done) => (done.intent.as_deref(), done.failure.as_deref(), done.status),
         Err(_) => (None, None, None),
     };
-    state.store.release_card(pledge, intent, failure).await?;
+    cards.store.release_card(pledge, intent, failure).await?;
     outcome.map(|_| status)
 }
 
@@ -136,14 +136,9 @@ struct Charged {
     status: Option<PaymentStatus>,
 }
 
-async fn charge_claimed(
-    state: &AppState,
-    stripe: &Stripe,
-    id: &str,
-    now: Timestamp,
-) -> anyhow::Result<Charged> {
+async fn charge_claimed(cards: &Cards, stripe: &Stripe, id: &str, now: Timestamp) -> anyhow::Result<Charged> {
     let none = Charged { intent: None, failure: None, status: None };
-    let (Some(pledge), Some(card)) = (state.store.pledge_by_id(id).await?, state.store.card(id).await?)
+    let (Some(pledge), Some(card)) = (cards.store.pledge_by_id(id).await?, cards.store.card(id).await?)
     else {
         return Ok(none);
     };
@@ -151,7 +146,7 @@ async fn charge_claimed(
         return Ok(none);
     }
     let (Some(customer), Some(method)) = (&card.customer, &card.payment_method) else { return Ok(none) };
-    let Some(entry) = state.hub.get(&pledge.campaign_id) else { return Ok(none) };
+    let Some(entry) = cards.hub.get(&pledge.campaign_id) else { return Ok(none) };
     let currency = entry.snapshot(now).campaign.currency();
     let answer = match &card.payment_intent {
         // Charged before, its outcome not recorded: read it back.
@@ -169,7 +164,7 @@ async fn charge_claimed(
     };
     let (intent, failure) = match answer {
         Ok(intent) if intent.status == "succeeded" => {
-            let status = move_to(state, id, PAY, now).await?;
+            let status = move_to(cards, id, PAY, now).await?;
             return Ok(Charged { intent: Some(intent.id), failure: None, status });
         }
         // Stripe is still at it: its event (or the next round) tells the outcome.
@@ -191,7 +186,7 @@ async fn charge_claimed(
         ),
     };
     tracing::info!(pledge = %id, reason = %failure, "a charge failed; the backer may fix the card");
-    let status = move_to(state, id, decline(now), now).await?;
+    let status = move_to(cards, id, decline(now), now).await?;
     Ok(Charged { intent, failure: Some(failure), status })
 }
 
@@ -218,21 +213,21 @@ pub fn decline(now: Timestamp) -> Move {
 }
 
 /// The charge `intent` (of Stripe's `payment_intent.succeeded`) went through.
-pub async fn paid(state: &AppState, pledge: &str, intent: &str) -> anyhow::Result<()> {
-    state.store.release_card(pledge, Some(intent), None).await?;
-    move_to(state, pledge, PAY, crate::now()).await.map(|_| ())
+pub async fn paid(cards: &Cards, pledge: &str, intent: &str) -> anyhow::Result<()> {
+    cards.store.release_card(pledge, Some(intent), None).await?;
+    move_to(cards, pledge, PAY, crate::now()).await.map(|_| ())
 }
 
 /// Refunds `pledge` if it was paid and its money must go back (the pledge or its campaign
 /// was cancelled, or the campaign failed), and no other replica is at it.
-pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
-    let Some(stripe) = state.stripe.as_ref() else { return Ok(()) };
+pub async fn refund(cards: &Cards, pledge: &str) -> anyhow::Result<()> {
+    let Some(stripe) = cards.stripe.as_ref() else { return Ok(()) };
     let now = crate::now();
-    if !state.store.claim_card(pledge, now).await? {
+    if !cards.store.claim_card(pledge, now).await? {
         return Ok(());
     }
-    let card = state.store.card(pledge).await?.unwrap_or_default();
-    let (intent, failure) = match (&card, state.store.card_due(pledge).await?) {
+    let card = cards.store.card(pledge).await?.unwrap_or_default();
+    let (intent, failure) = match (&card, cards.store.card_due(pledge).await?) {
         (Card { payment_intent: Some(intent), .. }, Some(Due::Refund)) => {
             match stripe.refund(intent, pledge).await {
                 Ok(()) => {
@@ -243,7 +238,7 @@ pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
                         cancelled_too: true,
                         event: Some(EventType::PledgeRefunded),
                     };
-                    move_to(state, pledge, REFUND, now).await?;
+                    move_to(cards, pledge, REFUND, now).await?;
                     (None, None)
                 }
                 Err(StripeError::Refused { error, .. }) => {
@@ -259,24 +254,24 @@ pub async fn refund(state: &AppState, pledge: &str) -> anyhow::Result<()> {
         }
         _ => (None, None),
     };
-    state.store.release_card(pledge, intent, failure.as_deref()).await
+    cards.store.release_card(pledge, intent, failure.as_deref()).await
 }
 
 /// Moves a pledge's payment and shows the new totals to every viewer: the status after the
 /// move (`None` when it was not in a status the move starts from).
 pub async fn move_to(
-    state: &AppState,
+    cards: &Cards,
     pledge: &str,
     step: Move,
     now: Timestamp,
 ) -> anyhow::Result<Option<PaymentStatus>> {
-    Ok(publish(state, state.store.move_payment(None, pledge, step, now).await?))
+    Ok(publish(cards, cards.store.move_payment(None, pledge, step, now).await?))
 }
 
-fn publish(state: &AppState, moved: Moved) -> Option<PaymentStatus> {
+fn publish(cards: &Cards, moved: Moved) -> Option<PaymentStatus> {
     match moved {
         Moved::Done(counts, pledge) => {
-            if let Some(entry) = state.hub.get(&pledge.campaign_id) {
+            if let Some(entry) = cards.hub.get(&pledge.campaign_id) {
                 entry.publish(*counts, crate::now());
             }
             pledge.payment
@@ -293,14 +288,14 @@ fn provider(error: StripeError) -> Error {
 /// Every replica, every two seconds: charges saved cards of campaigns that succeeded,
 /// refunds paid pledges that were cancelled or whose campaign was cancelled or failed,
 /// and lets go of cards that will never be charged (each claimed by one replica).
-pub(crate) fn spawn(state: AppState) {
-    if state.stripe.is_none() {
+pub(crate) fn spawn(cards: Cards) {
+    if cards.stripe.is_none() {
         return;
     }
     tokio::spawn(async move {
-        let mut every = state.store.every(EVERY);
+        let mut every = cards.store.every(EVERY);
         while every.next().await {
-            if let Err(e) = round(&state).await {
+            if let Err(e) = round(&cards).await {
                 tracing::warn!(error = %e, "charging or refunding cards failed; trying again");
             }
         }
@@ -308,12 +303,12 @@ pub(crate) fn spawn(state: AppState) {
 }
 
 /// One round of [`spawn`]'s work; public for tests.
-pub async fn round(state: &AppState) -> anyhow::Result<()> {
-    for (pledge, due) in state.store.cards_due(crate::now(), PER_ROUND).await? {
+pub async fn round(cards: &Cards) -> anyhow::Result<()> {
+    for (pledge, due) in cards.store.cards_due(crate::now(), PER_ROUND).await? {
         let done = match due {
-            Due::Charge => charge(state, &pledge).await.map(|_| ()),
-            Due::Refund => refund(state, &pledge).await,
-            Due::Release => release(state, &pledge).await,
+            Due::Charge => charge(cards, &pledge).await.map(|_| ()),
+            Due::Refund => refund(cards, &pledge).await,
+            Due::Release => release(cards, &pledge).await,
         };
         if let Err(e) = done {
             tracing::warn!(error = %e, pledge, "a card will be tried again");
@@ -324,13 +319,13 @@ pub async fn round(state: &AppState) -> anyhow::Result<()> {
 
 /// Lets go, at Stripe, of the card of a pledge that will never be charged (cancelled,
 /// void or refunded): an intent not confirmed is cancelled, a saved card detached.
-pub async fn release(state: &AppState, pledge: &str) -> anyhow::Result<()> {
-    let Some(stripe) = state.stripe.as_ref() else { return Ok(()) };
+pub async fn release(cards: &Cards, pledge: &str) -> anyhow::Result<()> {
+    let Some(stripe) = cards.stripe.as_ref() else { return Ok(()) };
     let now = crate::now();
-    if !state.store.claim_card(pledge, now).await? {
+    if !cards.store.claim_card(pledge, now).await? {
         return Ok(());
     }
-    let card = state.store.card(pledge).await?.unwrap_or_default();
+    let card = cards.store.card(pledge).await?.unwrap_or_default();
     let released = match (&card.payment_method, &card.setup_intent) {
         (Some(method), _) => stripe.detach(method).await,
         (None, Some(intent)) => stripe.cancel_setup_intent(intent).await,
@@ -338,9 +333,9 @@ pub async fn release(state: &AppState, pledge: &str) -> anyhow::Result<()> {
     };
     match released {
         // Refused: gone already, or never there; nothing more to let go of.
-        Ok(()) | Err(StripeError::Refused { .. }) => state.store.card_released(pledge, now).await,
+        Ok(()) | Err(StripeError::Refused { .. }) => cards.store.card_released(pledge, now).await,
         Err(StripeError::Unreachable(why)) => {
-            state.store.release_card(pledge, None, None).await?;
+            cards.store.release_card(pledge, None, None).await?;
             anyhow::bail!("letting go of a card: {why}")
         }
     }

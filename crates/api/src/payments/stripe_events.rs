@@ -5,12 +5,9 @@
 //! and however often it is sent (every move it makes is conditional, and an event applied is
 //! recorded).
 
+use super::Cards;
 use super::cards;
 use super::stripe::{PaymentIntent, SetupIntent};
-use crate::startup::AppState;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use domain::{PaymentStatus, Timestamp};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -32,25 +29,35 @@ struct EventData {
     object: serde_json::Value,
 }
 
-pub(crate) async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let Some(stripe) = state.stripe.as_ref() else { return StatusCode::NOT_FOUND };
-    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !verify(&stripe.settings.webhook_secret, header, &body, crate::now(), TOLERANCE_SECS) {
+/// What became of an event Stripe sent.
+pub enum Received {
+    /// The server has no Stripe keys.
+    NoStripe,
+    /// A wrong or stale signature, or no event.
+    Refused,
+    Applied,
+    /// Not applied yet: Stripe sends it again later.
+    Later,
+}
+
+/// Verifies an event's `Stripe-Signature` and applies it (once, whatever Stripe resends).
+pub async fn receive(cards: &Cards, signature: &str, body: &[u8]) -> Received {
+    let Some(stripe) = cards.stripe.as_ref() else { return Received::NoStripe };
+    if !verify(&stripe.settings.webhook_secret, signature, body, crate::now(), TOLERANCE_SECS) {
         tracing::warn!("a Stripe event with a wrong or stale signature was refused");
-        return StatusCode::BAD_REQUEST;
+        return Received::Refused;
     }
-    let Ok(event) = serde_json::from_slice::<Event>(&body) else { return StatusCode::BAD_REQUEST };
-    match apply(&state, &event).await {
-        Ok(()) => StatusCode::OK,
+    let Ok(event) = serde_json::from_slice::<Event>(body) else { return Received::Refused };
+    match apply(cards, &event).await {
+        Ok(()) => Received::Applied,
         Err(e) => {
-            // Stripe sends it again later.
             tracing::warn!(error = %e, event = %event.kind, "a Stripe event could not be applied yet");
-            StatusCode::SERVICE_UNAVAILABLE
+            Received::Later
         }
     }
 }
 
-async fn apply(state: &AppState, event: &Event) -> anyhow::Result<()> {
+async fn apply(state: &Cards, event: &Event) -> anyhow::Result<()> {
     if state.store.stripe_event_seen(&event.id).await? {
         return Ok(());
     }

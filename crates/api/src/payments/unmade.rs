@@ -3,47 +3,24 @@
 //! Until they do, or their seven days run out (then the pledge is cancelled and refunded),
 //! their card is not charged.
 
+use super::Cards;
 use crate::error::Error;
-use crate::startup::AppState;
 use crate::store::StoredPledge;
 use crate::store::unmade::Switched;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use domain::wire::{OptionsChoice, Problem};
+use domain::wire::OptionsChoice;
 use domain::{FieldError, FieldErrors, Timestamp};
-use std::net::SocketAddr;
 
 /// Until when the backer of `pledge` may choose another value; `None` when they need not.
 pub fn choose_by(pledge: &StoredPledge) -> Option<Timestamp> {
     pledge.unmade_due_at.filter(|due| !pledge.cancelled && *due > crate::now())
 }
 
-/// Chooses values that are made instead of ones that were not; the card is charged after.
-#[utoipa::path(post, path = "/api/v1/receipts/{token}/options", tag = "public",
-    params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
-    request_body = OptionsChoice,
-    responses((status = 204, description = "Chosen"), (status = 404, body = Problem),
-              (status = 409, body = Problem, description = "Not waiting for a choice"),
-              (status = 422, body = Problem, description = "Not a value that is made"), (status = 429, body = Problem)))]
-pub(super) async fn choose(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    crate::error::Json(choice): crate::error::Json<OptionsChoice>,
-) -> Result<Response, Error> {
-    crate::http::receipt_allowed(&state, peer, &headers)?;
-    switch(&state, &token, &choice).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
-}
-
 /// Switches the pledge behind `token` to the values chosen, each of which must be made;
 /// the card is charged after. A value the pledge leaves that was made stays made: a switch
 /// that would drop it below its batch is refused. The API and the receipt page's plain
 /// form both come here.
-pub(crate) async fn switch(state: &AppState, token: &str, choice: &OptionsChoice) -> Result<(), Error> {
-    if !crate::http::pages::is_receipt_token(token) {
+pub async fn switch(state: &Cards, token: &str, choice: &OptionsChoice) -> Result<(), Error> {
+    if !crate::ids::is_receipt_token(token) {
         return Err(Error::NotFound);
     }
     let pledge = state.store.receipt(token).await?.ok_or(Error::NotFound)?;

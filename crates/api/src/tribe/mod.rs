@@ -10,7 +10,7 @@ pub use poster::{FONT_PATHS, RENDERS as POSTER_RENDERS};
 pub use poster_cache::Posters;
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

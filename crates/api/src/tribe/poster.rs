@@ -23,8 +23,8 @@
 //!   and one waiting its turn is served from the cache if another request drew it meanwhile.
 
 use crate::error::Error;
+use crate::http::state::AppState;
 use crate::ratelimit::RateLimit;
-use crate::startup::AppState;
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};

@@ -2,7 +2,7 @@
 //! (drawn in Rust, one SVG path), for WeChat users to long-press or a blogger to print.
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};

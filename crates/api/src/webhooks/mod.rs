@@ -5,9 +5,10 @@
 pub mod address;
 pub mod deliver;
 
-use crate::creator::Creator;
-use crate::error::{Error, Json};
-use crate::startup::AppState;
+use crate::error::Error;
+use crate::http::creator::Creator;
+use crate::http::problem::Json;
+use crate::http::state::AppState;
 use crate::store::webhooks::{AddRefused, MAX_ENDPOINTS};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -5,8 +5,8 @@
 //! back, and tells the framing page the payment's new status.
 
 use crate::error::Error;
-use crate::render::escape;
-use crate::startup::AppState;
+use crate::http::render::escape;
+use crate::http::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -26,7 +26,8 @@ pub(crate) async fn page(
 ) -> Result<Response, Error> {
     let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
     let pledge = super::card_pledge(&state, peer, &headers, &token).await?;
-    let (Some(stripe), Some(entry)) = (state.stripe.as_ref(), state.hub.get(&pledge.campaign_id)) else {
+    let (Some(stripe), Some(entry)) = (state.cards.stripe.as_ref(), state.hub.get(&pledge.campaign_id))
+    else {
         return Err(Error::NotFound);
     };
     let text = lang.text();

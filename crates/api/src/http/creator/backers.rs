@@ -4,7 +4,7 @@
 
 use super::Creator;
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use crate::store::backers::BackerRow;
 use crate::store::{BackerFilter, Cursor, Store};
 use axum::body::{Body, Bytes};

@@ -3,9 +3,10 @@
 
 use super::Creator;
 use crate::campaigning;
-use crate::error::{Error, Json};
+use crate::error::Error;
+use crate::http::problem::Json;
+use crate::http::state::AppState;
 use crate::hub::Entry;
-use crate::startup::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +31,8 @@ async fn create(
     Json(input): Json<CampaignInput>,
 ) -> Result<Response, Error> {
     let entry =
-        campaigning::create(&state.store, &state.hub, &creator.site, input, state.stripe.is_some()).await?;
+        campaigning::create(&state.store, &state.hub, &creator.site, input, state.cards.stripe.is_some())
+            .await?;
     Ok((StatusCode::CREATED, axum::Json(view(&state, &headers, &entry))).into_response())
 }
 
@@ -66,7 +68,7 @@ async fn edit(
 ) -> Result<axum::Json<CreatorCampaign>, Error> {
     creator.campaign(&state, &id)?;
     let entry =
-        campaigning::edit(&state.store, &state.hub, &creator.site, &id, patch, state.stripe.is_some())
+        campaigning::edit(&state.store, &state.hub, &creator.site, &id, patch, state.cards.stripe.is_some())
             .await?;
     Ok(axum::Json(view(&state, &headers, &entry)))
 }

@@ -3,9 +3,10 @@
 
 use super::Creator;
 use crate::campaigning;
-use crate::error::{Error, Json};
-use crate::render::escape;
-use crate::startup::AppState;
+use crate::error::Error;
+use crate::http::problem::Json;
+use crate::http::render::escape;
+use crate::http::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -12,8 +12,8 @@ pub(crate) mod sources;
 mod updates;
 
 use crate::error::Error;
+use crate::http::state::AppState;
 use crate::hub::Entry;
-use crate::startup::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;

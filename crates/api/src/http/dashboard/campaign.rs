@@ -4,7 +4,7 @@
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,12 +35,16 @@ pub(super) async fn campaign_page(
     draft: Option<dashboard::Draft>,
 ) -> Result<dashboard::CampaignPage, Error> {
     let entry = session.campaign(state, id)?;
-    let campaign = crate::creator::campaigns::view(state, headers, &entry);
+    let campaign = crate::http::creator::campaigns::view(state, headers, &entry);
     let demand =
         domain::demand::plan(&entry.snapshot(crate::now()).campaign, &state.store.combinations(id).await?);
-    let found = state.store.backers(id, &crate::creator::backers::filter_of(filters)?, 50, cursor).await?;
-    let pledges =
-        found.pledges.into_iter().map(crate::creator::backers::backer).collect::<anyhow::Result<_>>()?;
+    let found =
+        state.store.backers(id, &crate::http::creator::backers::filter_of(filters)?, 50, cursor).await?;
+    let pledges = found
+        .pledges
+        .into_iter()
+        .map(crate::http::creator::backers::backer)
+        .collect::<anyhow::Result<_>>()?;
     let backers =
         domain::wire::BackerPage { pledges, next_cursor: found.next.map(|c| c.as_str().to_owned()) };
     let updates = state.store.updates(id, 20).await?;
@@ -51,7 +55,7 @@ pub(super) async fn campaign_page(
         .into_iter()
         .map(|(day, pledges, amount)| dashboard::Day { day, pledges, amount })
         .collect();
-    let sources = Some(crate::creator::sources::report(state, id).await?);
+    let sources = Some(crate::http::creator::sources::report(state, id).await?);
     let leaders = state.store.leaders(id, 10).await?;
     Ok(dashboard::CampaignPage {
         campaign,
@@ -93,13 +97,13 @@ pub(super) async fn backer(
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
     let row = state.store.backer(&id, &pledge).await?.ok_or(Error::NotFound)?;
-    let backer = crate::creator::backers::backer(row)?;
+    let backer = crate::http::creator::backers::backer(row)?;
     // The referrer's name, from the same campaign; their contact stays theirs.
     let referrer = match &backer.referred_by {
         Some(code) => state.store.referrer_name(&id, code).await?,
         None => None,
     };
-    let campaign = Box::new(crate::creator::campaigns::view(&state, &headers, &entry));
+    let campaign = Box::new(crate::http::creator::campaigns::view(&state, &headers, &entry));
     let page = Page::Backer { campaign, backer: Box::new(backer), referrer };
     page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
 }
@@ -111,7 +115,7 @@ pub(super) async fn backers_csv(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
-    crate::creator::backers::csv_response(&state, &entry)
+    crate::http::creator::backers::csv_response(&state, &entry)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -196,6 +200,6 @@ pub(super) async fn mark_paid(
 ) -> Result<Response, Error> {
     session.check_form(&state, &headers, &form.csrf)?;
     session.campaign(&state, &id)?;
-    crate::payments::mark(&state, &id, &pledge).await?;
+    crate::payments::mark(&state.cards, &id, &pledge).await?;
     Ok(Redirect::to(&format!("/dashboard/campaigns/{id}/backers/{pledge}")).into_response())
 }

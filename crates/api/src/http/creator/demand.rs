@@ -2,7 +2,7 @@
 
 use super::Creator;
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Path, State};
 use domain::demand::{DemandReport, plan};
 use domain::wire::Problem;

@@ -26,21 +26,14 @@
 //!   starts; one dropped while decoding raises a flag that the decoder's reader and each
 //!   step (decode, scale, encode) check, so the work stops within a read.
 
-use super::Creator;
 use crate::error::Error;
-use crate::startup::AppState;
-use crate::store::CoverImage;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use crate::metrics::Metrics;
+use crate::store::{CoverImage, Store};
+use bytes::Bytes;
 use domain::FieldError;
-use domain::wire::Problem;
 use image::{ImageFormat, ImageReader, Limits};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The largest upload.
 pub(crate) const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
@@ -62,53 +55,21 @@ pub(crate) enum Kept {
     Code,
 }
 
-pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(upload))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-        .route("/covers/{file}", axum::routing::get(serve))
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct CoverSet {
-    /// The cover's address, also in the campaign view as `cover`.
-    cover: String,
-    width: u32,
-    height: u32,
-}
-
 /// Sets the campaign's cover image: the body is the image, sent as `image/png`,
 /// `image/jpeg` or `image/webp`.
-#[utoipa::path(put, path = "/api/v1/campaigns/{id}/cover", tag = "creator", security(("creator_key" = [])),
-    params(("id" = String, Path, description = "The campaign's id")),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "A PNG, JPEG or WebP image of at most 5 MB"),
-    responses((status = 200, body = CoverSet), (status = 401, body = Problem), (status = 404, body = Problem),
-              (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
-async fn upload(
-    State(state): State<AppState>,
-    creator: Creator,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<axum::Json<CoverSet>, Error> {
-    let entry = creator.campaign(&state, &id)?;
-    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (cover, width, height) = set(&state, &entry, declared, body).await?;
-    Ok(axum::Json(CoverSet { cover, width, height }))
-}
-
 /// Makes `bytes`, sent as `content_type`, the cover of `entry`'s campaign, and shows it to
 /// every viewer: its address and size. For the creator API and the dashboard alike.
-pub(crate) async fn set(
-    state: &AppState,
+pub async fn set(
+    store: &Store,
+    metrics: &Metrics,
     entry: &crate::hub::Entry,
     content_type: &str,
     bytes: Bytes,
 ) -> Result<(String, u32, u32), Error> {
-    let cover = prepare(state, content_type, bytes, Kept::Photo).await?;
+    let cover = prepare(metrics, content_type, bytes, Kept::Photo).await?;
     let now = crate::now();
     let id = entry.snapshot(now).campaign.id().as_str().to_owned();
-    let counts = state.store.set_cover(&entry.site, &id, &cover, now).await?.ok_or(Error::NotFound)?;
+    let counts = store.set_cover(&entry.site, &id, &cover, now).await?.ok_or(Error::NotFound)?;
     entry.publish(counts, now);
     Ok((format!("/covers/{}.jpg", cover.id), cover.width, cover.height))
 }
@@ -128,7 +89,7 @@ pub(crate) fn declared_format(content_type: &str) -> Option<ImageFormat> {
 /// field `image`. Decodes wait for one of [`DECODES_AT_ONCE`] turns; a request dropped
 /// before its turn never decodes, and one dropped during it stops the work.
 pub(crate) async fn prepare(
-    state: &AppState,
+    metrics: &Metrics,
     content_type: &str,
     bytes: Bytes,
     kept: Kept,
@@ -138,7 +99,7 @@ pub(crate) async fn prepare(
     // The header alone (microseconds): a bomb is refused without waiting for a turn.
     dimensions(&bytes, declared).map_err(refused)?;
     let permit = DECODING.acquire().await.map_err(anyhow::Error::from)?;
-    state.metrics.image_decode();
+    metrics.image_decode();
     let cancelled = Arc::new(AtomicBool::new(false));
     let _cancel_when_dropped = CancelWhenDropped(cancelled.clone());
     tokio::task::spawn_blocking(move || {
@@ -298,25 +259,6 @@ impl std::io::Seek for Watched<'_> {
     fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
         self.inner.seek(to)
     }
-}
-
-/// A stored image (a cover, `.jpg`, or a collection code, `.png`), cached for a year: its
-/// address is the hash of its bytes.
-async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, Error> {
-    let id = file
-        .strip_suffix(".jpg")
-        .or_else(|| file.strip_suffix(".png"))
-        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
-    let (content_type, bytes) =
-        state.store.cover(id.ok_or(Error::NotFound)?).await?.ok_or(Error::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(anyhow::Error::from)?),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use super::session::{self, Session};
 use super::{PageQuery, lang, shell};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,7 +74,7 @@ pub(super) async fn sign_up(
             if let Some(site) = state.store.site(&created.id).await? {
                 state.hub.set_site(&site.id, &site.origins.join(" "));
             }
-            let (token, _) = session::start(&state.store, &created.id, crate::now()).await?;
+            let (token, _) = crate::sessions::start(&state.store, &created.id, crate::now()).await?;
             props.key = Some(created.key);
             let mut response =
                 shell(&state, StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
@@ -104,7 +104,7 @@ pub(super) async fn sign_in_page(
     let Some(token) = query.token else {
         return Ok(sign_in_form(&state, lang, None, StatusCode::OK).await);
     };
-    if !session::link_is_open(&state.store, &token, crate::now()).await? {
+    if !crate::sessions::link_is_open(&state.store, &token, crate::now()).await? {
         return Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await);
     }
     let props = dashboard::components::SignInProps { lang, error: None, link: Some(token) };
@@ -129,7 +129,7 @@ pub(super) async fn sign_in_with_link(
         return Err(Error::Forbidden);
     }
     let lang = crate::http::pages::pick_lang(form.lang.as_deref(), &headers);
-    match session::start_from_link(&state.store, &form.token, crate::now()).await? {
+    match crate::sessions::start_from_link(&state.store, &form.token, crate::now()).await? {
         Some((_, token)) => Ok(with_session(&state, &headers, &token)),
         None => Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await),
     }
@@ -180,7 +180,7 @@ pub(super) async fn sign_in(
 
 /// Starts a session for `site` and sends the browser to its campaigns.
 pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, site: &str) -> Result<Response, Error> {
-    let (token, _) = session::start(&state.store, site, crate::now()).await?;
+    let (token, _) = crate::sessions::start(&state.store, site, crate::now()).await?;
     Ok(with_session(state, headers, &token))
 }
 

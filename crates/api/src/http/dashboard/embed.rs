@@ -5,7 +5,7 @@
 use super::page_response;
 use super::session::Session;
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

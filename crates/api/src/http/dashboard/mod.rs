@@ -15,8 +15,8 @@ mod embed;
 pub mod session;
 
 use crate::error::Error;
-use crate::render::escape;
-use crate::startup::AppState;
+use crate::http::render::escape;
+use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
     let covers = Router::new()
         .route("/dashboard/campaigns/{id}/cover", post(editor::upload_cover))
         .route("/dashboard/campaigns/{id}/payment-qr", post(editor::upload_qr))
-        .layer(DefaultBodyLimit::max(crate::creator::cover::UPLOAD_LIMIT + 64 * 1024));
+        .layer(DefaultBodyLimit::max(crate::covers::UPLOAD_LIMIT + 64 * 1024));
     pages.merge(updates).merge(covers)
 }
 
@@ -99,7 +99,7 @@ async fn campaigns(
         .hub
         .of_site(&session.site)
         .iter()
-        .map(|e| crate::creator::campaigns::view(&state, &headers, e))
+        .map(|e| crate::http::creator::campaigns::view(&state, &headers, e))
         .collect();
     let drafts = state
         .store

@@ -3,7 +3,7 @@
 
 use super::Creator;
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use crate::store::backers::SourceRow;
 use axum::extract::{Path, State};
 use domain::wire::{Problem, SourceTotal, SourcesReport};

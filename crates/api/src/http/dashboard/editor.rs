@@ -5,7 +5,7 @@
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use crate::store::DraftRecord;
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{Form, Path, Query, State};
@@ -92,7 +92,7 @@ pub(super) async fn upload_cover(
     let entry = session.campaign(&state, &id)?;
     let set = match read_upload(&state, &session, &headers, form, "cover").await? {
         Ok((content_type, bytes)) => {
-            crate::creator::cover::set(&state, &entry, &content_type, bytes).await.map(drop)
+            crate::covers::set(&state.store, &state.metrics, &entry, &content_type, bytes).await.map(drop)
         }
         Err(missing) => Err(missing),
     };
@@ -110,7 +110,9 @@ pub(super) async fn upload_qr(
     session.campaign(&state, &id)?;
     let set = match read_upload(&state, &session, &headers, form, "qr").await? {
         Ok((content_type, bytes)) => {
-            crate::payments::qr::set(&state, &session.site, &id, &content_type, bytes).await.map(drop)
+            crate::payments::qr::set(&state.cards, &state.metrics, &session.site, &id, &content_type, bytes)
+                .await
+                .map(drop)
         }
         Err(missing) => Err(missing),
     };
@@ -290,7 +292,7 @@ async fn publish(
                         &session.site,
                         existing,
                         patch,
-                        state.stripe.is_some(),
+                        state.cards.stripe.is_some(),
                     )
                     .await
                     .map(|_| existing.clone())
@@ -351,7 +353,7 @@ async fn create_once(
             &state.hub,
             &session.site,
             input.clone(),
-            state.stripe.is_some(),
+            state.cards.stripe.is_some(),
         )
         .await
         {

@@ -12,21 +12,19 @@
 //! constant time, for browsers that send neither header.
 
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::http::state::AppState;
+use crate::sessions::{TTL_SECS, is_token};
 use crate::store::Store;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::Timestamp;
 
 /// The cookie's name over plain HTTP.
 const COOKIE: &str = "tf_session";
 /// The cookie's name over HTTPS: the browser takes it only `Secure`, from the host itself,
 /// for `Path=/`.
 const HOST_COOKIE: &str = "__Host-tf_session";
-/// How long a session lasts.
-pub const TTL_SECS: i64 = 12 * 3600;
 
 /// A signed-in site.
 #[derive(Debug, Clone)]
@@ -34,54 +32,6 @@ pub(crate) struct Session {
     pub(crate) site: String,
     pub(crate) csrf: String,
     token_hash: String,
-}
-
-/// Starts a session for `site` at `now`: the cookie's token and the session's CSRF token.
-pub async fn start(store: &Store, site: &str, now: Timestamp) -> anyhow::Result<(String, String)> {
-    let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
-    let csrf = crate::ids::secret();
-    store
-        .create_session(&crate::ids::sha256_hex(token.as_bytes()), site, &csrf, now.plus_seconds(TTL_SECS))
-        .await?;
-    Ok((token, csrf))
-}
-
-/// Whether the one-time sign-in link `link_token` can still be used; asking leaves it
-/// unused.
-pub async fn link_is_open(store: &Store, link_token: &str, now: Timestamp) -> anyhow::Result<bool> {
-    if !is_token(link_token) {
-        return Ok(false);
-    }
-    store.sign_in_open(&crate::ids::sha256_hex(link_token.as_bytes()), now).await
-}
-
-/// Redeems the one-time sign-in link `link_token` and starts its session, in one
-/// transaction: the site and the cookie's token, or `None` when the link is unknown, used,
-/// expired, or ended by a rotation of the site's key.
-pub async fn start_from_link(
-    store: &Store,
-    link_token: &str,
-    now: Timestamp,
-) -> anyhow::Result<Option<(String, String)>> {
-    if !is_token(link_token) {
-        return Ok(None);
-    }
-    let token = format!("{}{}", crate::ids::secret(), crate::ids::secret());
-    let site = store
-        .redeem_sign_in(
-            &crate::ids::sha256_hex(link_token.as_bytes()),
-            now,
-            &crate::ids::sha256_hex(token.as_bytes()),
-            &crate::ids::secret(),
-            now.plus_seconds(TTL_SECS),
-        )
-        .await?;
-    Ok(site.map(|site| (site, token)))
-}
-
-/// Whether `text` has the shape of our tokens (64 hex digits), before it is hashed or looked up.
-fn is_token(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The `Set-Cookie` value that holds `token` (or, with `None`, removes it): the
