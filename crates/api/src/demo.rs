@@ -1,7 +1,8 @@
 //! The demo site and campaign that `cargo xtask run` shows on an empty database.
 
-use crate::http::state::AppState;
+use crate::hub::Hub;
 use crate::sites::CreatedSite;
+use crate::store::Store;
 use domain::PaymentMode;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
 use domain::{Currency, Funding, Timestamp};
@@ -11,13 +12,13 @@ pub const CAMPAIGN: &str = "demo";
 
 /// Seeds the demo site and campaign unless the site exists already; running it twice
 /// changes nothing. Returns the new site's creator key and sign-in link when it made them.
-pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<CreatedSite>> {
-    if state.store.site(SITE).await?.is_some() {
+pub async fn seed(store: &Store, hub: &Hub, base_url: &str) -> anyhow::Result<Option<CreatedSite>> {
+    if store.site(SITE).await?.is_some() {
         return Ok(None);
     }
-    let created = crate::sites::create(&state.store, SITE, "Demo blog", &["*".to_owned()], base_url).await?;
-    state.hub.set_site(SITE, "*");
-    crate::campaigning::create(&state.store, &state.hub, SITE, campaign(crate::now()), false).await?;
+    let created = crate::sites::create(store, SITE, "Demo blog", &["*".to_owned()], base_url).await?;
+    hub.set_site(SITE, "*");
+    crate::campaigning::create(store, hub, SITE, campaign(crate::now()), false).await?;
     Ok(Some(created))
 }
 

@@ -7,8 +7,10 @@
 //! viewers, streams, pools) are read when the metrics are asked for, so keeping them
 //! costs nothing in between.
 
+use crate::admission::Admission;
 use crate::error::Error;
-use crate::http::state::AppState;
+use crate::hub::Hub;
+use crate::store::Store;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -152,18 +154,19 @@ impl Metrics {
         self.pledges_refused.get_or_create(&ReasonLabels { reason }).inc();
     }
 
-    /// The text exposition, with the gauges read from `state` now.
-    pub fn render(&self, state: &AppState) -> String {
+    /// The text exposition, with the gauges read now from the store, the hub and the
+    /// admission counts.
+    pub fn render(&self, store: &Store, hub: &Hub, admission: &Admission) -> String {
         let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
-        self.writer_queue.set(gauge(state.store.writer_queue()));
-        self.writer_restarts.set(i64::try_from(state.store.writer_restarts()).unwrap_or(i64::MAX));
-        let (campaigns, viewers) = state.hub.sizes();
+        self.writer_queue.set(gauge(store.writer_queue()));
+        self.writer_restarts.set(i64::try_from(store.writer_restarts()).unwrap_or(i64::MAX));
+        let (campaigns, viewers) = hub.sizes();
         self.hub_campaigns.set(gauge(campaigns));
         self.live_viewers.set(gauge(viewers));
-        let (streams, _, connections, _) = state.admission.counts();
+        let (streams, _, connections, _) = admission.counts();
         self.event_streams.set(gauge(streams));
         self.connections.set(gauge(connections));
-        let (readers, writer) = state.store.pool_use();
+        let (readers, writer) = store.pool_use();
         for (pool, used) in [("readers", Some(readers)), ("writer", writer)] {
             let Some(used) = used else { continue };
             self.pool_connections.get_or_create(&PoolLabels { pool, state: "busy" }).set(used.busy.into());
@@ -173,28 +176,4 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a string");
         text
     }
-}
-
-/// Serves `GET /metrics` (and nothing else) on its own listener until the server stops.
-pub(crate) fn serve(listener: tokio::net::TcpListener, state: AppState) {
-    use axum::http::header;
-    use axum::routing::get;
-    let router = axum::Router::new()
-        .route(
-            "/metrics",
-            get(|axum::extract::State(state): axum::extract::State<AppState>| async move {
-                let text = state.metrics.render(&state);
-                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
-            }),
-        )
-        .with_state(state.clone());
-    let mut stopping = state.stopping.subscribe();
-    tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        };
-        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
-            tracing::warn!(error = %e, "the metrics listener failed");
-        }
-    });
 }

@@ -97,10 +97,10 @@ pub async fn cancel(cards: &Cards, token: &str) -> Result<Cancelled, Error> {
         return Err(Error::NotFound);
     }
     let cancelled = cards.store.cancel(token).await?;
-    if cancelled.pledge.payment == Some(domain::PaymentStatus::Paid) {
-        if let Err(e) = crate::payments::cards::refund(cards, &cancelled.pledge.id).await {
-            tracing::warn!(error = %e, "a refund will be tried again");
-        }
+    if cancelled.pledge.payment == Some(domain::PaymentStatus::Paid)
+        && let Err(e) = crate::payments::cards::refund(cards, &cancelled.pledge.id).await
+    {
+        tracing::warn!(error = %e, "a refund will be tried again");
     }
     Ok(cancelled)
 }

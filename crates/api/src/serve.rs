@@ -83,7 +83,7 @@ async fn connection(
 ) {
     if let Some(request) = peek_events_request(&socket, &state).await {
         let (keepalive, write_timeout) = (state.settings.keepalive, state.settings.request_timeout);
-        let ip = crate::http::client_ip_from(&state, peer, &request.forwarded);
+        let ip = crate::http::requests::client_ip_from(&state, peer, &request.forwarded);
         let permit = state.admission.stream(ip);
         let status = if permit.is_some() { 200 } else { 503 };
         state.metrics.request(events::ROUTE, status);

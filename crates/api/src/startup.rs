@@ -77,7 +77,11 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://{}", listener.local_addr()?),
         };
-        let seeded = if state.settings.seed_demo { crate::demo::seed(&state, &base).await? } else { None };
+        let seeded = if state.settings.seed_demo {
+            crate::demo::seed(&state.store, &state.hub, &base).await?
+        } else {
+            None
+        };
         if seeded.is_some() {
             tracing::info!(site = crate::demo::SITE, "seeded the demo site and campaign");
         }
@@ -111,7 +115,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let router = crate::http::router(self.state.clone());
         if let Some(metrics) = self.metrics {
-            crate::metrics::serve(metrics, self.state.clone());
+            crate::http::serve_metrics(metrics, self.state.clone());
         }
         crate::serve::serve(self.listener, self.state, router, shutdown).await
     }

@@ -4,11 +4,13 @@
 //! - `test`: install what the tests need, build the widget, run every test.
 //! - `bench`: measure what the widget costs a phone to load.
 //! - `dist`: build the widget in release mode and report its size.
+//! - `check-layout`: fail when a module outside `http/` names axum or a door (see `layout`).
 
 mod bench;
 mod bench_export;
 mod bench_phone;
 mod bench_soak;
+mod layout;
 mod load;
 mod setup;
 mod wasm;
@@ -29,9 +31,10 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::run(&root, &rest),
         "dist" => wasm::build(&root).map(|_| ()),
         "fuzz" => fuzz(&rest),
+        "check-layout" => layout::check(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | dist>"
+                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | check-layout | dist>"
             );
             bail!("unknown task {task:?}")
         }
@@ -62,6 +65,7 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
 }
 
 fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
+    layout::check(root)?;
     setup::wasm_target()?;
     setup::browser()?;
     setup::fonts()?;

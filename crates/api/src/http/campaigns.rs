@@ -1,6 +1,6 @@
 //! `/api/v1/campaigns`: progress snapshots and pledges.
 
-use super::{base_url, client_ip};
+use super::requests::{base_url, client_ip};
 use crate::error::Error;
 use crate::http::problem::Json;
 use crate::http::state::AppState;
@@ -89,7 +89,7 @@ async fn cancel_pledge(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, Error> {
-    super::receipt_allowed(&state, peer, &headers)?;
+    super::requests::receipt_allowed(&state, peer, &headers)?;
     pledging::cancel(&state.cards, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -104,7 +104,7 @@ async fn receipt(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    super::receipt_allowed(&state, peer, &headers)?;
+    super::requests::receipt_allowed(&state, peer, &headers)?;
     if !crate::ids::is_receipt_token(&token) {
         return Err(Error::NotFound);
     }

@@ -106,7 +106,7 @@ pub(crate) async fn events(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let ip = super::client_ip(&state, peer, &headers);
+    let ip = super::requests::client_ip(&state, peer, &headers);
     let permit = state.admission.stream(ip).ok_or(Error::Busy)?;
     let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
     let mut stopping = state.stopping.subscribe();

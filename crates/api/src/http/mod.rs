@@ -1,4 +1,5 @@
-//! HTTP routes, one module per resource, each with its own `router()`.
+//! HTTP routes, one module per resource, each with its own `router()`; what every door
+//! reads off a request (the client's address, the base of links) is in [`requests`].
 //!
 //! Forwarding headers (`X-Forwarded-For`, `X-Forwarded-Proto`, …) reach no route unless the
 //! connection's peer is a configured proxy: the outer layer [`forwarded_only_from_proxies`]
@@ -20,14 +21,16 @@ pub mod problem;
 pub mod proxies;
 pub mod render;
 pub(crate) mod request_id;
+pub(crate) mod requests;
 pub mod state;
+mod tribe;
+mod webhooks;
 
-use crate::error::Error;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use state::AppState;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
@@ -91,54 +94,32 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::creator::router())
-        .merge(crate::webhooks::router())
+        .merge(webhooks::router())
         .merge(payments::router())
-        .merge(crate::tribe::router())
+        .merge(tribe::router())
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
-/// The client's address: the peer, or behind a trusted proxy what all the `X-Forwarded-For`
-/// lines say, as one list (see [`proxies`]).
-pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    proxies::client_of(&state.settings.trusted_proxies, peer.ip(), headers)
-}
-
-/// Receipt reads and cancellations take tokens from their own per-address bucket, as
-/// pledges do: nobody can guess receipt tokens or hammer the database through them cheaply.
-pub(crate) fn receipt_allowed(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Error> {
-    let ip = client_ip(state, peer, headers);
-    state
-        .receipt_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
-}
-
-/// [`client_ip`] from the `X-Forwarded-For` lines themselves (the raw event-stream path
-/// reads them off the socket).
-pub(crate) fn client_ip_from(state: &AppState, peer: SocketAddr, lines: &[impl AsRef<str>]) -> IpAddr {
-    proxies::client(&state.settings.trusted_proxies, peer.ip(), lines.iter().map(AsRef::as_ref))
-}
-
-/// The base of absolute links to this server: the configured public URL, or what the
-/// request's `Host` says when it is a plain host name, over HTTPS when a trusted proxy
-/// says `X-Forwarded-Proto: https` (the header of any other peer never reaches here).
-pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.settings.public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| !state.settings.trusted_proxies.is_empty() && *p == "https")
-        .unwrap_or("http");
-    format!("{proto}://{host}")
+/// Serves `GET /metrics` (and nothing else) on its own listener until the server stops.
+pub(crate) fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
+    use axum::http::header;
+    use axum::routing::get;
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(|axum::extract::State(state): axum::extract::State<AppState>| async move {
+                let text = state.metrics.render(&state.store, &state.hub, &state.admission);
+                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+            }),
+        )
+        .with_state(state.clone());
+    let mut stopping = state.stopping.subscribe();
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
+            tracing::warn!(error = %e, "the metrics listener failed");
+        }
+    });
 }

@@ -2,7 +2,7 @@
 //! page (`/c/{id}`) and the receipt (`/r/{token}`).
 
 use super::campaigns::created;
-use super::client_ip;
+use super::requests::client_ip;
 use crate::error::Error;
 use crate::http::render::{self, Shell};
 use crate::http::state::AppState;
@@ -175,7 +175,7 @@ async fn campaign_page(
     };
     let mut extras = render::Extras::default();
     if page == Page::Share {
-        extras.base = super::base_url(&state, &headers);
+        extras.base = super::requests::base_url(&state, &headers);
         extras.path = format!("/c/{id}{}", query.referral_query());
         extras.after = render::story(entry.snapshot(now).campaign.story());
         if props.campaign.latest_update.is_some() {
@@ -283,7 +283,7 @@ async fn receipt(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    super::receipt_allowed(&state, peer, &headers)?;
+    super::requests::receipt_allowed(&state, peer, &headers)?;
     receipt_page(&state, &token, &query, &headers, None).await
 }
 
@@ -342,7 +342,7 @@ async fn receipt_page(
         accent: query.accent(),
     };
     let extras = render::Extras {
-        base: super::base_url(state, headers),
+        base: super::requests::base_url(state, headers),
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
         after: String::new(),
     };
@@ -361,7 +361,7 @@ async fn cancel(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    super::receipt_allowed(&state, peer, &headers)?;
+    super::requests::receipt_allowed(&state, peer, &headers)?;
     match crate::pledging::cancel(&state.cards, &token).await {
         Ok(_) | Err(Error::Ended | Error::NotStarted | Error::Cancelled) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
@@ -382,7 +382,7 @@ async fn choose(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    super::receipt_allowed(&state, peer, &headers)?;
+    super::requests::receipt_allowed(&state, peer, &headers)?;
     let options =
         pairs.into_iter().filter_map(|(k, v)| Some((k.strip_prefix("choose.")?.to_owned(), v))).collect();
     let choice = domain::wire::OptionsChoice { options };
@@ -406,8 +406,6 @@ fn in_wechat(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ua| ua.contains("MicroMessenger"))
 }
-
-/// A pledge id and its secret: 64 lowercase hex digits.
 
 fn html_page(state: &AppState, status: StatusCode, entry: &Arc<Entry>, body: String) -> Response {
     let csp = csp(state, entry);

@@ -22,17 +22,17 @@
 //!   while cached posters are still served. At most [`RENDERS_AT_ONCE`] are drawn at once,
 //!   and one waiting its turn is served from the cache if another request drew it meanwhile.
 
+use super::Posters;
 use crate::error::Error;
-use crate::http::state::AppState;
+use crate::hub::Entry;
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimit;
+use crate::store::Store;
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
+use bytes::Bytes;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::OnceLock;
+use widget::i18n::Lang;
 
 /// Poster renders (cache misses) per client address, when rate limiting is on: a backer
 /// shares one or two posters, a few in several languages.
@@ -83,7 +83,7 @@ fn font(configured: Option<&FsPath>) -> Option<&'static FontVec> {
 /// Everything a poster shows, as it is written on it: two posters with the same `Shown`
 /// are the same picture.
 #[derive(Debug, Clone)]
-struct Shown {
+pub struct Shown {
     title: String,
     summary: String,
     /// The bar's fill, 0 to 100.
@@ -101,37 +101,35 @@ struct Shown {
 
 impl Shown {
     /// The poster's cache key and `ETag`: the hash of everything it shows.
-    fn key(&self) -> String {
+    pub fn key(&self) -> String {
         crate::ids::sha256_hex(format!("{self:?}").as_bytes())
     }
 }
 
-pub(super) async fn poster(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    Query(query): Query<super::share::ShareQuery>,
-    headers: HeaderMap,
-) -> Result<Response, Error> {
-    use widget::i18n::Lang;
-    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let font = font(state.settings.poster_font.as_deref()).ok_or(Error::Unavailable)?;
-    let referral = query.referral.as_deref().filter(|r| domain::pledge::is_referral_code(r));
-    // A code no pledge of this campaign holds draws the plain poster: bogus codes cannot
-    // each cost a render.
+/// What campaign `entry`'s poster shows in `lang`, for the backer whose referral code is
+/// `referral` when a pledge of this campaign holds it (any other code draws the plain
+/// poster, so bogus codes cannot each cost a render); `base` starts its link.
+pub async fn shown(
+    store: &Store,
+    entry: &Entry,
+    referral: Option<&str>,
+    lang: Lang,
+    base: &str,
+) -> Result<Shown, Error> {
+    let id = entry.snapshot(crate::now()).campaign.id().as_str().to_owned();
+    let referral = referral.filter(|r| domain::pledge::is_referral_code(r));
     let (referral, backer) = match referral {
-        Some(code) => match state.store.public_name(&id, code).await? {
+        Some(code) => match store.public_name(&id, code).await? {
             Some(name) => (Some(code), Some(name)),
-            None if state.store.referrer_name(&id, code).await?.is_some() => (Some(code), None),
+            None if store.referrer_name(&id, code).await?.is_some() => (Some(code), None),
             None => (None, None),
         },
         None => (None, None),
     };
-    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
     let snapshot = entry.snapshot(crate::now());
     let view = &snapshot.view;
     let percent = domain::progress::percent(view.raised, view.goal);
-    let shown = Shown {
+    Ok(Shown {
         title: view.title.clone(),
         summary: view.summary.clone(),
         percent: percent.min(100),
@@ -146,59 +144,42 @@ pub(super) async fn poster(
             Lang::En => format!("{name} backed this. Join the tribe!"),
             Lang::ZhCn => format!("{name} 已支持，邀你一起！"),
         }),
-        link: super::share::share_link(&state, &headers, &id, referral),
+        link: super::share_link(base, &id, referral),
         hint: match lang {
             Lang::En => "Scan to back it · tribefund",
             Lang::ZhCn => "长按识别二维码支持 · tribefund",
         },
-    };
-    drop(snapshot);
+    })
+}
+
+/// The poster showing `shown`, drawn (at most [`RENDERS_AT_ONCE`] at once, off the async
+/// workers) unless another request drew it while this one waited, and kept in `posters`.
+/// The caller has looked in `posters` first and let this client draw.
+pub async fn draw_kept(
+    store: &Store,
+    metrics: &Metrics,
+    posters: &Posters,
+    font_path: Option<&FsPath>,
+    shown: Shown,
+) -> Result<Bytes, Error> {
+    let font = font(font_path).ok_or(Error::Unavailable)?;
     let key = shown.key();
-    let etag = HeaderValue::from_str(&format!("\"{}\"", &key[..32])).map_err(anyhow::Error::from)?;
-    let answer = |png: Option<Bytes>| {
-        let headers = [
-            (header::ETAG, etag.clone()),
-            // Progress moves: a preview may be a minute old, then is asked again (and a
-            // poster that still shows the same is answered 304).
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
-        ];
-        match png {
-            Some(png) => (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png)
-                .into_response(),
-            None => (StatusCode::NOT_MODIFIED, headers).into_response(),
-        }
-    };
-    let known = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
-        v.to_str().is_ok_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag))
-    });
-    if known {
-        return Ok(answer(None));
-    }
-    if let Some(png) = state.posters.get(&key) {
-        return Ok(answer(Some(png)));
-    }
-    let ip = crate::http::client_ip(&state, peer, &headers);
-    state
-        .poster_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     let _turn = RENDERING.acquire().await.map_err(anyhow::Error::from)?;
-    // Another request may have drawn it while this one waited.
-    if let Some(png) = state.posters.get(&key) {
-        return Ok(answer(Some(png)));
+    if let Some(png) = posters.get(&key) {
+        return Ok(png);
     }
     let cover = match &shown.cover {
-        Some(cover) => state.store.cover(cover).await?.map(|(_, bytes)| bytes),
+        Some(cover) => store.cover(cover).await?.map(|(_, bytes)| bytes),
         None => None,
     };
-    state.metrics.poster_render();
+    metrics.poster_render();
     // Drawing takes tens of milliseconds of CPU: off the async workers.
     let png = tokio::task::spawn_blocking(move || draw(font, &shown, cover.as_deref()))
         .await
         .map_err(anyhow::Error::from)??;
     let png = Bytes::from(png);
-    state.posters.insert(key, png.clone());
-    Ok(answer(Some(png)))
+    posters.insert(key, png.clone());
+    Ok(png)
 }
 
 /// An RGB canvas.

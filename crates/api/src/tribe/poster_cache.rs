@@ -1,7 +1,7 @@
 //! The posters already drawn, by the hash of what they show (`poster::Shown`): the most
 //! recently served kept within [`CACHE_BYTES`], the least recently served forgotten first.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -24,7 +24,7 @@ struct Kept {
 }
 
 impl Posters {
-    pub(super) fn get(&self, key: &str) -> Option<Bytes> {
+    pub fn get(&self, key: &str) -> Option<Bytes> {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.clock += 1;
         let now = kept.clock;
@@ -33,7 +33,7 @@ impl Posters {
         Some(png.clone())
     }
 
-    pub(super) fn insert(&self, key: String, png: Bytes) {
+    pub fn insert(&self, key: String, png: Bytes) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.clock += 1;
         let now = kept.clock;

@@ -1,49 +1,16 @@
-//! Sharing on a phone: `GET /c/{id}/qr.svg?ref=CODE`, a QR code of a backer's share link
-//! (drawn in Rust, one SVG path), for WeChat users to long-press or a blogger to print.
+//! Sharing on a phone: a backer's share link and its QR code (drawn in Rust, one SVG path),
+//! for WeChat users to long-press or a blogger to print.
 
-use crate::error::Error;
-use crate::http::state::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use domain::pledge::is_referral_code;
 use qrcode::{Color, EcLevel, QrCode};
 
-#[derive(Debug, serde::Deserialize)]
-pub(super) struct ShareQuery {
-    #[serde(rename = "ref")]
-    pub(super) referral: Option<String>,
-    pub(super) lang: Option<String>,
-}
-
-/// The share link a QR code or poster carries: the campaign's page, with the backer's
-/// referral code when it is one.
-pub(super) fn share_link(state: &AppState, headers: &HeaderMap, id: &str, referral: Option<&str>) -> String {
-    let base = crate::http::base_url(state, headers);
+/// The share link a QR code or poster carries: the campaign's page under `base`, with the
+/// backer's referral code when it is one.
+pub fn share_link(base: &str, id: &str, referral: Option<&str>) -> String {
     match referral.filter(|r| is_referral_code(r)) {
         Some(code) => format!("{base}/c/{id}?ref={code}"),
         None => format!("{base}/c/{id}"),
     }
-}
-
-pub(super) async fn qr_svg(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<ShareQuery>,
-    headers: HeaderMap,
-) -> Result<Response, Error> {
-    state.hub.get(&id).ok_or(Error::NotFound)?;
-    let link = share_link(&state, &headers, &id, query.referral.as_deref());
-    let svg = svg(&link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
-            // The same link always draws the same code.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
-        ],
-        svg,
-    )
-        .into_response())
 }
 
 /// The modules of `text`'s QR code (medium error correction: a phone still reads it with a
@@ -56,7 +23,7 @@ pub(crate) fn modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::Q
 
 /// The QR code as SVG: a white square with a four-module quiet zone and one path of
 /// unit squares, scaled by the viewer.
-fn svg(text: &str) -> Result<String, qrcode::types::QrError> {
+pub fn svg(text: &str) -> Result<String, qrcode::types::QrError> {
     const QUIET: usize = 4;
     let (width, dark) = modules(text)?;
     let size = width + 2 * QUIET;

@@ -1,4 +1,4 @@
-//! Webhooks out: a site registers endpoints through the creator API; each change queues its
+//! Webhooks out: a site registers endpoints (through the creator API, `http::webhooks`); each change queues its
 //! event in the change's own transaction (`store::webhooks`), and [`deliver`] sends them,
 //! signed, retried with backoff, and disables an endpoint that keeps failing, saying why.
 
@@ -6,19 +6,11 @@ pub mod address;
 pub mod deliver;
 
 use crate::error::Error;
-use crate::http::creator::Creator;
-use crate::http::problem::Json;
-use crate::http::state::AppState;
+use crate::store::Store;
 use crate::store::webhooks::{AddRefused, MAX_ENDPOINTS};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use domain::webhooks::{Endpoint, EndpointInput};
-use domain::wire::Problem;
 use domain::{FieldError, FieldErrors};
 use std::time::Duration;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// How webhooks are sent.
 #[derive(Debug, Clone)]
@@ -37,86 +29,39 @@ impl Default for Settings {
     }
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(add, list))
-        .routes(routes!(remove))
-        .routes(routes!(enable))
-        .layer(axum::extract::DefaultBodyLimit::max(8 * 1024))
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct EndpointList {
-    endpoints: Vec<Endpoint>,
-}
-
-/// Registers an endpoint for the site's events. The answer carries the secret that signs
-/// them.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "creator", security(("creator_key" = [])),
-    request_body = EndpointInput,
-    responses((status = 201, body = Endpoint), (status = 401, body = Problem), (status = 422, body = Problem)))]
-async fn add(
-    State(state): State<AppState>,
-    creator: Creator,
-    Json(input): Json<EndpointInput>,
-) -> Result<Response, Error> {
-    let url = address::check(&input.url, state.settings.webhooks.private_addresses)
-        .map_err(|e| invalid("url", e))?;
+/// Registers an endpoint at `input.url` for `site`'s events: the endpoint, with the secret
+/// that signs them. The address must be public `https://` unless `settings` allows private
+/// ones; a site has at most [`MAX_ENDPOINTS`].
+pub async fn add(
+    store: &Store,
+    settings: &Settings,
+    site: &str,
+    input: &EndpointInput,
+) -> Result<Endpoint, Error> {
+    let url = address::check(&input.url, settings.private_addresses).map_err(|e| invalid("url", e))?;
     let id = format!("we_{}", crate::ids::alphanumeric(16));
     let secret = format!("whsec_{}", crate::ids::secret());
-    match state.store.add_endpoint(&creator.site, (&id, url.as_str(), &secret), crate::now()).await? {
+    match store.add_endpoint(site, (&id, url.as_str(), &secret), crate::now()).await? {
         Ok(()) => {}
         Err(AddRefused::TooMany) => {
             return Err(invalid("url", FieldError::TooMany { max: MAX_ENDPOINTS as u32 }));
         }
     }
-    let endpoint = endpoint(&state, &creator.site, &id).await?;
-    Ok((StatusCode::CREATED, axum::Json(endpoint)).into_response())
+    endpoint(store, site, &id).await
 }
 
-/// The site's endpoints: enabled or disabled (and why), failures in a row, the last error,
-/// events waiting.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "creator", security(("creator_key" = [])),
-    responses((status = 200, body = EndpointList), (status = 401, body = Problem)))]
-async fn list(State(state): State<AppState>, creator: Creator) -> Result<Response, Error> {
-    let endpoints = state.store.endpoints(&creator.site).await?;
-    Ok(axum::Json(EndpointList { endpoints }).into_response())
-}
-
-/// Removes an endpoint and the events it had still to deliver.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "creator", security(("creator_key" = [])),
-    params(("id" = String, Path, description = "The endpoint's id")),
-    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn remove(
-    State(state): State<AppState>,
-    creator: Creator,
-    Path(id): Path<String>,
-) -> Result<Response, Error> {
-    if !state.store.remove_endpoint(&creator.site, &id).await? {
+/// Enables `site`'s disabled endpoint `id`: its record is cleared and the events it missed
+/// are sent.
+pub async fn enable(store: &Store, site: &str, id: &str) -> Result<Endpoint, Error> {
+    if !store.enable_endpoint(site, id, crate::now()).await? {
         return Err(Error::NotFound);
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// Enables a disabled endpoint: its record is cleared and the events it missed are sent.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/enable", tag = "creator", security(("creator_key" = [])),
-    params(("id" = String, Path, description = "The endpoint's id")),
-    responses((status = 200, body = Endpoint), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn enable(
-    State(state): State<AppState>,
-    creator: Creator,
-    Path(id): Path<String>,
-) -> Result<Response, Error> {
-    if !state.store.enable_endpoint(&creator.site, &id, crate::now()).await? {
-        return Err(Error::NotFound);
-    }
-    let endpoint = endpoint(&state, &creator.site, &id).await?;
-    Ok(axum::Json(endpoint).into_response())
+    endpoint(store, site, id).await
 }
 
 /// Endpoint `id` of `site`, as its list shows it.
-async fn endpoint(state: &AppState, site: &str, id: &str) -> Result<Endpoint, Error> {
-    let endpoints = state.store.endpoints(site).await?;
+async fn endpoint(store: &Store, site: &str, id: &str) -> Result<Endpoint, Error> {
+    let endpoints = store.endpoints(site).await?;
     endpoints.into_iter().find(|e| e.id == id).ok_or(Error::NotFound)
 }
 

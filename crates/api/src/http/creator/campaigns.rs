@@ -90,7 +90,7 @@ async fn cancel(
 /// The creator's view of a campaign, from its current snapshot.
 pub(crate) fn view(state: &AppState, headers: &HeaderMap, entry: &Entry) -> CreatorCampaign {
     let snapshot = entry.snapshot(crate::now());
-    let base = crate::http::base_url(state, headers);
+    let base = crate::http::requests::base_url(state, headers);
     let id = snapshot.campaign.id();
     CreatorCampaign {
         view: snapshot.view.clone(),

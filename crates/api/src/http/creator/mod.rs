@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for Creator {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Creator, Error> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        let ip = peer.map(|peer| crate::http::client_ip(state, peer, &parts.headers));
+        let ip = peer.map(|peer| crate::http::requests::client_ip(state, peer, &parts.headers));
         let now = std::time::Instant::now();
         if let Some(ip) = ip {
             state

@@ -64,7 +64,7 @@ pub(crate) async fn atom_feed(
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let title = entry.snapshot(crate::now()).view.title.clone();
     let updates = state.store.updates(&id, SHOWN).await?;
-    let base = crate::http::base_url(&state, &headers);
+    let base = crate::http::requests::base_url(&state, &headers);
     let page = format!("{base}/c/{id}");
     let updated = updates.first().map_or_else(|| crate::now().to_string(), |u| u.published_at.to_string());
     let mut feed = format!(

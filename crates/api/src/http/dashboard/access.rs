@@ -52,7 +52,7 @@ pub(super) async fn sign_up(
     if !session::same_origin(&state, &headers) {
         return Err(Error::Forbidden);
     }
-    let ip = crate::http::client_ip(&state, peer, &headers);
+    let ip = crate::http::requests::client_ip(&state, peer, &headers);
     state
         .auth_failures
         .check(ip, std::time::Instant::now())
@@ -60,7 +60,7 @@ pub(super) async fn sign_up(
     let lang = crate::http::pages::pick_lang(None, &headers);
     let origins: Vec<String> =
         form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-    let base = crate::http::base_url(&state, &headers);
+    let base = crate::http::requests::base_url(&state, &headers);
     let mut props = dashboard::components::SignUpProps {
         lang,
         id: form.id.trim().to_owned(),
@@ -161,7 +161,7 @@ pub(super) async fn sign_in(
         return Err(Error::Forbidden);
     }
     let lang = crate::http::pages::pick_lang(None, &headers);
-    let ip = crate::http::client_ip(&state, peer, &headers);
+    let ip = crate::http::requests::client_ip(&state, peer, &headers);
     let now = std::time::Instant::now();
     state.auth_failures.peek(ip, now).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     match crate::sites::authenticate(&state.store, form.key.trim()).await {

@@ -70,7 +70,7 @@ pub(super) async fn embed_page(
         theme,
         accent: accent.map(|a| a.hex()).unwrap_or_default(),
         accent_darkened: asked.is_some_and(|a| a.readable() != a),
-        base: crate::http::base_url(state, headers),
+        base: crate::http::requests::base_url(state, headers),
         origins,
         origins_error,
     })

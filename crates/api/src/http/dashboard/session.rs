@@ -48,7 +48,7 @@ pub(crate) fn cookie(token: Option<&str>, secure: bool) -> HeaderValue {
 
 /// Whether cookies should be `Secure`: the server is reached over HTTPS.
 pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> bool {
-    crate::http::base_url(state, headers).starts_with("https://")
+    crate::http::requests::base_url(state, headers).starts_with("https://")
 }
 
 /// Whether a state-changing request comes from our own pages: no cross-site `Sec-Fetch-Site`,
@@ -60,7 +60,7 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(origin) => origin == crate::http::base_url(state, headers),
+        Some(origin) => origin == crate::http::requests::base_url(state, headers),
     }
 }
 

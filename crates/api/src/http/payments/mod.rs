@@ -110,7 +110,7 @@ async fn choose(
     headers: HeaderMap,
     Json(choice): Json<OptionsChoice>,
 ) -> Result<Response, Error> {
-    crate::http::receipt_allowed(&state, peer, &headers)?;
+    crate::http::requests::receipt_allowed(&state, peer, &headers)?;
     unmade::switch(&state.cards, &token, &choice).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -160,7 +160,7 @@ async fn card_pledge(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<StoredPledge, Error> {
-    crate::http::receipt_allowed(state, peer, headers)?;
+    crate::http::requests::receipt_allowed(state, peer, headers)?;
     if !crate::ids::is_receipt_token(token) {
         return Err(Error::NotFound);
     }

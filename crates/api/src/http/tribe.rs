@@ -1,0 +1,136 @@
+//! The tribe's doors: who brought the most friends (`GET …/leaders`), the wall of public
+//! backers (`GET …/backers`), a share link's QR code (`GET /c/{id}/qr.svg?ref=CODE`) and
+//! poster (`GET /c/{id}/poster.png?ref=CODE`). A poster is answered from the cache by the
+//! hash of what it shows (its `ETag`); a miss takes a token from the client's bucket.
+
+use crate::error::Error;
+use crate::http::state::AppState;
+use crate::tribe::{self, poster};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use domain::wire::{Leader, Problem, WallEntry};
+use std::net::SocketAddr;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The most recruiters and wall entries the lists show.
+const SHOWN: u32 = 50;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(leaders))
+        .routes(routes!(backers))
+        .route("/c/{id}/qr.svg", axum::routing::get(qr_svg))
+        .route("/c/{id}/poster.png", axum::routing::get(poster))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Leaders {
+    leaders: Vec<Leader>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Backers {
+    backers: Vec<WallEntry>,
+}
+
+/// Backers ranked by the live pledges made through their link; only public backers are named.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/leaders", tag = "public",
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = Leaders), (status = 404, body = Problem)))]
+async fn leaders(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    state.hub.get(&id).ok_or(Error::NotFound)?;
+    let leaders = state.store.leaders(&id, SHOWN).await?;
+    Ok(public(axum::Json(Leaders { leaders })))
+}
+
+/// The backer wall: public backers and their messages, newest first.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/backers", tag = "public",
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = Backers), (status = 404, body = Problem)))]
+async fn backers(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    state.hub.get(&id).ok_or(Error::NotFound)?;
+    let backers = state.store.wall(&id, SHOWN).await?;
+    Ok(public(axum::Json(Backers { backers })))
+}
+
+/// Readable from any host page's scripts: nothing here is private.
+fn public(body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ShareQuery {
+    #[serde(rename = "ref")]
+    referral: Option<String>,
+    lang: Option<String>,
+}
+
+async fn qr_svg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<ShareQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    state.hub.get(&id).ok_or(Error::NotFound)?;
+    let base = crate::http::requests::base_url(&state, &headers);
+    let link = tribe::share_link(&base, &id, query.referral.as_deref());
+    let svg = tribe::svg(&link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            // The same link always draws the same code.
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+async fn poster(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    Query(query): Query<ShareQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
+    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
+    let base = crate::http::requests::base_url(&state, &headers);
+    let shown = poster::shown(&state.store, &entry, query.referral.as_deref(), lang, &base).await?;
+    let key = shown.key();
+    let etag = HeaderValue::from_str(&format!("\"{}\"", &key[..32])).map_err(anyhow::Error::from)?;
+    let known = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
+        v.to_str().is_ok_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag))
+    });
+    if known {
+        return Ok(poster_answer(etag, None));
+    }
+    if let Some(png) = state.posters.get(&key) {
+        return Ok(poster_answer(etag, Some(png)));
+    }
+    let ip = crate::http::requests::client_ip(&state, peer, &headers);
+    state
+        .poster_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let font = state.settings.poster_font.as_deref();
+    let png = poster::draw_kept(&state.store, &state.metrics, &state.posters, font, shown).await?;
+    Ok(poster_answer(etag, Some(png)))
+}
+
+/// A poster (or, with `None`, 304: the client holds it), a minute fresh: progress moves.
+fn poster_answer(etag: HeaderValue, png: Option<Bytes>) -> Response {
+    let headers =
+        [(header::ETAG, etag), (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"))];
+    match png {
+        Some(png) => {
+            (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response()
+        }
+        None => (StatusCode::NOT_MODIFIED, headers).into_response(),
+    }
+}
