@@ -91,6 +91,13 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 
+/// The OpenAPI document of every `/api/v1` route, exactly as `GET /api/v1/openapi.json`
+/// serves it, without a server: for checks that read it.
+pub fn openapi_json() -> String {
+    let (_, document) = v1(false).split_for_parts();
+    document.to_json().expect("the OpenAPI document serialises")
+}
+
 /// The client's address: the peer, or behind a trusted proxy what all the `X-Forwarded-For`
 /// lines say, as one list (see [`proxies`]).
 pub(crate) fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
