@@ -10,6 +10,8 @@ mod bench;
 mod bench_export;
 mod bench_phone;
 mod bench_soak;
+#[cfg(test)]
+mod docs;
 mod load;
 mod setup;
 mod wasm;
