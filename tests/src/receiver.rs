@@ -1,5 +1,5 @@
 //! A webhook receiver, as a creator's system would run one: it verifies each delivery's
-//! signature the way the README tells receivers to, records what it got, and can be told to
+//! signature the way docs/api.md tells receivers to, records what it got, and can be told to
 //! fail.
 
 use hmac::{Hmac, Mac};

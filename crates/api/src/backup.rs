@@ -7,7 +7,7 @@
 //! than this build), copies it beside the database and renames it into place, removing
 //! the old database's write-ahead log so none of it is replayed over the copy. The server
 //! must be stopped for a restore. PostgreSQL has its own tools (`pg_dump`, `pg_restore`;
-//! see the README).
+//! see docs/operating.md).
 
 use anyhow::{Context, bail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -113,7 +113,7 @@ pub async fn check(path: &Path) -> anyhow::Result<Summary> {
 fn sqlite_file(url: &str) -> anyhow::Result<PathBuf> {
     if !url.starts_with("sqlite:") {
         bail!(
-            "backup and restore are for SQLite; for PostgreSQL use pg_dump and pg_restore (see the README)"
+            "backup and restore are for SQLite; for PostgreSQL use pg_dump and pg_restore (see docs/operating.md, Backups)"
         );
     }
     let options =

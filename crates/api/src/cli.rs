@@ -1,8 +1,74 @@
-//! The operator's `tribefund site …` commands: what they do and print. `main.rs` only
-//! parses the command line; tests run these against a live server's database.
+//! The `tribefund` command line: its parser ([`Cli`], which `main.rs` runs and tests read
+//! the docs' commands with) and the operator's `tribefund site …` commands, what they do
+//! and print; tests run these against a live server's database.
 
+use crate::config::ServeArgs;
 use anyhow::bail;
-use clap::Subcommand;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "tribefund", version, about = "The tribefund crowdfunding widget server")]
+// A flag given again (in the file, then on the command line) takes the later value.
+#[command(args_override_self = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API, the widget and its pages. `--config FILE` reads settings from a TOML
+    /// file (keys are the flags' names); the command line wins over it.
+    Serve(Box<ServeArgs>),
+    /// Check settings (`tribefund config check --config FILE`).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Copy a live SQLite database to FILE without stopping pledges.
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Check a backup and put it in place of the database (with the server stopped).
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that already exists at the database URL.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Manage sites (host blogs) and their creator keys; works while servers run.
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the settings (flags, environment, `--config FILE`) and print what is in
+    /// effect, secrets redacted.
+    Check(Box<ServeArgs>),
+}
+
+/// The command line as [`Cli`] parses it: `--config FILE` replaced by the file's settings,
+/// which go after the subcommand (`serve`, `config check`) so the rest of the command line
+/// wins over them (see [`crate::config::with_file`]).
+pub fn with_config_file(argv: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
+    let skip = if argv.get(1).is_some_and(|a| a == "config") { 3 } else { 2 };
+    crate::config::with_file(argv, skip)
+}
 
 #[derive(clap::Args)]
 pub struct Database {
@@ -110,4 +176,45 @@ pub async fn site(command: SiteCommand, db: Database) -> anyhow::Result<String> 
         }
     };
     Ok(json.unwrap_or(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_refuses_unknown_and_out_of_range_flags() {
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "0"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--pledge-batch", "5000"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--no-such-flag"]).is_err());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--listen", "127.0.0.1:0", "--demo"]).is_ok());
+        assert!(Cli::try_parse_from(["tribefund", "serve", "--trusted-proxy", "nginx"]).is_err());
+        assert!(
+            Cli::try_parse_from(["tribefund", "serve", "--trusted-proxy", "10.0.0.0/8,127.0.0.1"]).is_ok()
+        );
+    }
+
+    #[test]
+    fn site_commands_need_their_arguments() {
+        assert!(
+            Cli::try_parse_from(["tribefund", "site", "create", "--id", "a", "--name", "A"]).is_err(),
+            "an origin is required"
+        );
+        assert!(Cli::try_parse_from(["tribefund", "site", "rotate-key"]).is_err());
+        let ok = [
+            "tribefund",
+            "site",
+            "create",
+            "--id",
+            "a",
+            "--name",
+            "A",
+            "--origin",
+            "*",
+            "--json",
+            "--database-url",
+            "sqlite://x.db",
+        ];
+        assert!(Cli::try_parse_from(ok).is_ok());
+    }
 }

@@ -17,8 +17,12 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 /// What a reader who only looks may download (issue: the fan's phone).
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
-/// Runs the named sections (`size`, `phone`, `reads`, `pledges`, `fanout`, `postgres`,
-/// `export`), or all of them; `soak` (ten minutes) only when named.
+/// The sections `cargo xtask bench` knows, in the order it runs them.
+pub(crate) const SECTIONS: [&str; 8] =
+    ["size", "reads", "phone", "pledges", "fanout", "postgres", "export", "soak"];
+
+/// Runs the named sections (see [`SECTIONS`]), or all of them; `soak` (ten minutes) only
+/// when named.
 pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     crate::wasm::build(root)?;

@@ -2,14 +2,17 @@
 //!
 //! - `run [-- ARGS]`: build the widget, serve on 127.0.0.1:8080 with SQLite and the demo.
 //! - `test`: install what the tests need, build the widget, run every test.
-//! - `bench`: measure what the widget costs a phone to load.
-//! - `dist`: build the widget in release mode and report its size.
+//! - `bench [SECTION …]`: figures, each beside a baseline measured in the same run.
+//! - `fuzz [--cases N]`: run the property-based fuzzers with many cases.
+//! - `dist`: build the widget's (and the dashboard's) wasm in release mode and report their size.
 //! - `check-layout`: fail when a module outside `http/` names axum or a door (see `layout`).
 
 mod bench;
 mod bench_export;
 mod bench_phone;
 mod bench_soak;
+#[cfg(test)]
+mod docs;
 mod layout;
 mod load;
 mod setup;
@@ -19,25 +22,63 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+const USAGE: &str = "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | check-layout | dist>";
+
+/// A task and what it was given, as `cargo xtask` reads its arguments (a `--` before them
+/// is skipped).
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    /// The arguments go to `tribefund serve --demo`.
+    Run(Vec<String>),
+    /// The arguments go to `cargo test --workspace`.
+    Test(Vec<String>),
+    /// The sections to run; all but `soak` when none is named.
+    Bench(Vec<String>),
+    /// How many cases each fuzzer tries.
+    Fuzz(u32),
+    Dist,
+    /// Checks that doors stay under `http/` (see `layout`).
+    CheckLayout,
+}
+
+impl Task {
+    fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Task> {
+        let mut args = args.into_iter();
+        let task = args.next().unwrap_or_default();
+        let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+        Ok(match task.as_str() {
+            "run" => Task::Run(rest),
+            "test" => Task::Test(rest),
+            "bench" => {
+                if let Some(unknown) = rest.iter().find(|s| !bench::SECTIONS.contains(&s.as_str())) {
+                    bail!("unknown bench section {unknown:?}\n{USAGE}");
+                }
+                Task::Bench(rest)
+            }
+            "fuzz" => Task::Fuzz(match rest.as_slice() {
+                [flag, n] if flag == "--cases" => n.parse().context("--cases takes a number")?,
+                [] => 20_000,
+                _ => bail!("usage: cargo xtask fuzz [--cases N]"),
+            }),
+            "dist" if rest.is_empty() => Task::Dist,
+            "check-layout" => Task::CheckLayout,
+            "dist" => bail!("dist takes no arguments\n{USAGE}"),
+            _ => bail!("unknown task {task:?}\n{USAGE}"),
+        })
+    }
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let task = args.next().unwrap_or_default();
-    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+    let task = Task::parse(std::env::args().skip(1))?;
     let root = root();
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
-    match task.as_str() {
-        "run" => run(&root, &rest),
-        "test" => test(&root, &rest),
-        "bench" => bench::run(&root, &rest),
-        "dist" => wasm::build(&root).map(|_| ()),
-        "fuzz" => fuzz(&rest),
-        "check-layout" => layout::check(&root),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | check-layout | dist>"
-            );
-            bail!("unknown task {task:?}")
-        }
+    match task {
+        Task::Run(server_args) => run(&root, &server_args),
+        Task::Test(cargo_args) => test(&root, &cargo_args),
+        Task::Bench(sections) => bench::run(&root, &sections),
+        Task::Dist => wasm::build(&root).map(|_| ()),
+        Task::Fuzz(cases) => fuzz(cases),
+        Task::CheckLayout => layout::check(&root),
     }
 }
 
@@ -86,14 +127,8 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
 
 /// Runs the property-based fuzzers (pledge and campaign JSON, the plain form, tokens, the
 /// event-stream recogniser, `X-Forwarded-For` lines, the webhook address check, the widget's
-/// JSON parser) with many more cases than `test` gives them: 20,000 each
-/// unless `--cases N` says otherwise.
-fn fuzz(args: &[String]) -> anyhow::Result<()> {
-    let cases = match args {
-        [flag, n] if flag == "--cases" => n.parse::<u32>().context("--cases takes a number")?,
-        [] => 20_000,
-        _ => bail!("usage: cargo xtask fuzz [--cases N]"),
-    };
+/// JSON parser) with `cases` cases each, many more than `test` gives them.
+fn fuzz(cases: u32) -> anyhow::Result<()> {
     let mut cmd = cargo();
     cmd.env("PROPTEST_CASES", cases.to_string()).args([
         "test",

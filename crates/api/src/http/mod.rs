@@ -123,3 +123,10 @@ pub(crate) fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) 
         }
     });
 }
+
+/// The OpenAPI document of every `/api/v1` route, exactly as `GET /api/v1/openapi.json`
+/// serves it, without a server: for checks that read it.
+pub fn openapi_json() -> String {
+    let (_, document) = v1(false).split_for_parts();
+    document.to_json().expect("the OpenAPI document serialises")
+}
