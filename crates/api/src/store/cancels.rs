@@ -6,7 +6,8 @@ use super::claims::add_to_value;
 use super::db::{Conn, on_conn};
 use super::referrals::Credits;
 use super::refusal::Refusal;
-use super::writer::{CancelKind, Cancelled, Totals};
+use super::writer::command::{CancelKind, Cancelled};
+use super::writer::totals::Totals;
 use domain::{Campaign, PaymentStatus, Timestamp};
 use std::collections::BTreeMap;
 

@@ -2,9 +2,10 @@
 //! units within its limit, the caps on limited tiers (per address, and on units awaiting
 //! payment per address and per tier), and option counts.
 
-use super::db::{Conn, on_conn};
+use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use super::refusal::Refusal;
-use super::writer::{PledgeCommand, ROWS_PER_INSERT, State};
+use super::writer::command::PledgeCommand;
+use super::writer::state::State;
 use domain::PaymentMode;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;

@@ -9,6 +9,9 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
+pub(crate) const ROWS_PER_INSERT: usize = 100;
+
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
     Sqlite(SqlitePool),

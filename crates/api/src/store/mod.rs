@@ -21,7 +21,6 @@ mod drafts;
 mod health;
 mod listen;
 pub mod payments;
-mod pledge_rows;
 mod receipts;
 mod referrals;
 mod refusal;

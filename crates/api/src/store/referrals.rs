@@ -1,8 +1,9 @@
 //! Referral credit, worked out inside the pledge writer's batch: which pledges' codes count
 //! for their backers, and how each referrer's `recruits` and `recruited_amount` move.
 
-use super::db::{Conn, on_conn};
-use super::writer::{PledgeCommand, ROWS_PER_INSERT, State};
+use super::db::{Conn, ROWS_PER_INSERT, on_conn};
+use super::writer::command::PledgeCommand;
+use super::writer::state::State;
 use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap};
 

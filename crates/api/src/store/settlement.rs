@@ -12,7 +12,7 @@
 use super::db::{Conn, on_conn};
 use super::referrals::Credits;
 use super::webhooks::{self, NewEvent};
-use super::writer::CancelKind;
+use super::writer::command::CancelKind;
 use super::{Store, begin_write, finish};
 use domain::webhooks::{CampaignEvent, EventType};
 use domain::{Campaign, Funding, PaymentMode, Timestamp, Unmade};

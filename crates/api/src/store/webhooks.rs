@@ -1,8 +1,8 @@
 //! Webhook endpoints and their outbox: events are queued in the transaction of the change
 //! they tell of, one row per endpoint, and delivered by whichever replica claims them.
 
+use super::db::ROWS_PER_INSERT;
 use super::db::{Conn, on_conn};
-use super::writer::ROWS_PER_INSERT;
 use super::{Store, StoredPledge, begin_write, finish};
 use domain::Timestamp;
 use domain::webhooks::{Endpoint, Event, EventPledge, EventType, OptionEvent, PledgeEvent};

@@ -1,10 +1,10 @@
 //! The batch's rows, inside the writer's transaction: which idempotency keys were seen
 //! before, and the new pledges and their keys, in multi-row inserts.
 
-use super::StoredPledge;
-use super::db::{Conn, KeyRow, on_conn};
-use super::receipts;
-use super::writer::{PledgeCommand, ROWS_PER_INSERT};
+use super::command::PledgeCommand;
+use crate::store::StoredPledge;
+use crate::store::db::{Conn, KeyRow, ROWS_PER_INSERT, on_conn};
+use crate::store::receipts;
 use domain::Timestamp;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;

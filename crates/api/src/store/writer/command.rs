@@ -1,0 +1,87 @@
+//! What the writer is asked to do, and what it answers: pledges and cancellations on its
+//! queue, each with the channel its answer goes back on.
+
+use crate::store::{Refusal, StoredPledge};
+use domain::{Campaign, NewPledge};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A checked pledge for the writer.
+#[derive(Debug)]
+pub struct PledgeCommand {
+    pub campaign: Arc<Campaign>,
+    /// The stored revision of `campaign`: the writer refuses the pledge if it has changed.
+    pub revision: u64,
+    pub pledge: NewPledge,
+    /// The `Idempotency-Key` and a hash of the request it came with.
+    pub idempotency: Option<(String, String)>,
+    /// Where it came from, and the caps its address is held to; `None` for none.
+    pub client: Option<Client>,
+    /// The most of a limited tier's units that pledges awaiting payment may hold at once,
+    /// in percent of its limit; `None` for no bound.
+    pub unpaid_share: Option<u8>,
+}
+
+/// Where a pledge came from, and the caps on limited tiers its address is held to.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The address as caps count it (an IPv4 address, or an IPv6 /64).
+    pub address: String,
+    /// The most units of one limited tier it may hold; `None` for no cap.
+    pub units: Option<u32>,
+    /// The most of those units that may await payment at once; `None` for no cap.
+    pub unpaid: Option<u32>,
+}
+
+/// A durable pledge; `replayed` when it was made by an earlier request with the same key.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub pledge: StoredPledge,
+    /// The receipt link's last part: known when the pledge is made, when its request is
+    /// replayed with its key, and to whoever presents it.
+    pub receipt_token: String,
+    pub replayed: bool,
+}
+
+/// A cancelled pledge; `already` when an earlier request cancelled it.
+#[derive(Debug, Clone)]
+pub struct Cancelled {
+    pub pledge: StoredPledge,
+    pub already: bool,
+}
+
+pub(super) type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
+
+/// A cancellation of a pledge, and why.
+#[derive(Debug)]
+pub(in crate::store) struct CancelRequest {
+    pub target: Target,
+    pub kind: CancelKind,
+}
+
+/// Which pledge a cancellation is for.
+#[derive(Debug)]
+pub(in crate::store) enum Target {
+    /// The one behind a receipt token (its backer).
+    Receipt(String),
+    /// Pledge id (the server's own rounds).
+    Pledge(String),
+}
+
+/// Who cancels a pledge, which says when it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::store) enum CancelKind {
+    /// Its backer, while the campaign is live.
+    Backer,
+    /// Its payment is overdue: whenever, and only while it is still not made.
+    Overdue,
+    /// Its value was not made and its backer chose no other in time: after the campaign.
+    Unmade,
+}
+
+#[derive(Debug)]
+pub(in crate::store) enum Command {
+    Pledge(Box<PledgeCommand>, Reply<Accepted>),
+    /// Cancel the pledge with this receipt token.
+    Cancel(CancelRequest, Reply<Cancelled>),
+}
