@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::hub::{Entry, Hub};
-use crate::store::{Edited, Store};
+use crate::store::{Edited, Refusal, Store};
 use domain::edit::{CampaignPatch, locked_fields, slug_from_title};
 use domain::wire::{CampaignInput, Update, UpdateInput};
 use domain::{Campaign, FieldError, FieldErrors, PaymentMode};
@@ -109,7 +109,7 @@ fn publish(hub: &Hub, site: &str, edited: Edited<Error>) -> Result<Arc<Entry>, E
             Ok(hub.insert(campaign, site, counts, crate::now()))
         }
         Edited::NotFound => Err(Error::NotFound),
-        Edited::Cancelled => Err(Error::Cancelled),
+        Edited::Cancelled => Err(Refusal::Cancelled.into()),
         Edited::Refused(error) => Err(error),
     }
 }

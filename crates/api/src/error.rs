@@ -17,14 +17,10 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("not found")]
     NotFound,
-    #[error("campaign has not started")]
-    NotStarted,
-    #[error("campaign has ended")]
-    Ended,
-    #[error("campaign was cancelled")]
-    Cancelled,
-    #[error("campaign changed")]
-    Changed,
+    /// What the store refused in its transaction: the campaign's state, a tier's units or
+    /// caps, a reused key, or the store itself being unavailable.
+    #[error(transparent)]
+    Refused(Refusal),
     /// A pledge that cannot be paid: cancelled, void, or of a campaign without payments.
     #[error("not awaiting payment")]
     NotPayable,
@@ -37,32 +33,15 @@ pub enum Error {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
-    #[error("tier {0} is sold out")]
-    SoldOut(String),
-    /// One address holds as many units of a limited tier as it may.
-    #[error("at most {cap} units of tier {tier} per address")]
-    AddressCap { tier: String, cap: u32 },
-    /// One address holds as many units of a limited tier awaiting payment as it may.
-    #[error("at most {cap} unpaid units of tier {tier} per address")]
-    UnpaidCap { tier: String, cap: u32 },
-    /// Pledges awaiting payment hold as much of a limited tier as they may together.
-    #[error("the rest of tier {0} is held by pledges awaiting payment")]
-    HeldUnpaid(String),
-    #[error("tier {tier} is not available now")]
-    TierUnavailable { tier: String, not_yet: bool },
     #[error("request body too large")]
     TooLarge,
     #[error("invalid input")]
     Invalid(FieldErrors),
-    #[error("idempotency key reused with a different request")]
-    KeyReused,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// Something this request needs is missing on the server (a font for posters).
     #[error("service unavailable")]
     Unavailable,
-    /// Whether the pledge was stored is not known: retry with the same idempotency key.
-    #[error("outcome unknown")]
-    Unknown,
     /// Over the server's cap on event streams (in all, or from one address).
     #[error("too many streams")]
     Busy,
@@ -77,21 +56,11 @@ impl From<sqlx::Error> for Error {
 }
 
 impl From<Refusal> for Error {
+    /// A pledge or receipt that is not there is `NotFound` like any other address.
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::NotStarted => Error::NotStarted,
-            Refusal::Ended => Error::Ended,
-            Refusal::Cancelled => Error::Cancelled,
-            Refusal::Changed => Error::Changed,
-            Refusal::SoldOut(tier) => Error::SoldOut(tier),
-            Refusal::TierUnavailable { tier, not_yet } => Error::TierUnavailable { tier, not_yet },
-            Refusal::KeyReused => Error::KeyReused,
-            Refusal::AddressCap { tier, cap } => Error::AddressCap { tier, cap },
-            Refusal::UnpaidCap { tier, cap } => Error::UnpaidCap { tier, cap },
-            Refusal::HeldUnpaid(tier) => Error::HeldUnpaid(tier),
             Refusal::NotFound => Error::NotFound,
-            Refusal::Unavailable => Error::Unavailable,
-            Refusal::Unknown => Error::Unknown,
+            refusal => Error::Refused(refusal),
         }
     }
 }
@@ -107,78 +76,33 @@ impl Error {
                 "Send the body as application/json.".into(),
             ),
             Error::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
-            Error::NotStarted => {
-                ("not-live", "Campaign not live", "This campaign has not started yet.".into())
-            }
-            Error::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
-            Error::Cancelled => ("cancelled", "Campaign cancelled", "The creator cancelled this campaign.".into()),
+            Error::Refused(refusal) => refusal_words(refusal),
             Error::NotPayable => (
                 "not-payable",
                 "Not awaiting payment",
-                "This pledge was cancelled, its time to pay ran out, or its campaign takes no payments.".into(),
+                "This pledge was cancelled, its time to pay ran out, or its campaign takes no payments."
+                    .into(),
             ),
             Error::Provider => (
                 "payment-provider",
                 "Payment service unavailable",
                 "The card service did not answer; nothing was charged. Please try again shortly.".into(),
             ),
-            Error::Changed => (
-                "campaign-changed",
-                "Campaign changed",
-                "The creator changed this campaign while the pledge was on its way; please check it and try again."
-                    .into(),
-            ),
             Error::Locked(_) => (
                 "locked",
                 "Locked by pledges",
                 "Backers have pledged to these terms; see errors for each locked field.".into(),
             ),
-            Error::Forbidden => (
-                "forbidden",
-                "Forbidden",
-                "This request did not come from this server's own pages.".into(),
-            ),
+            Error::Forbidden => {
+                ("forbidden", "Forbidden", "This request did not come from this server's own pages.".into())
+            }
             Error::Unauthorized => (
                 "unauthorized",
                 "Unauthorized",
                 "Send the site's creator key as `Authorization: Bearer KEY`.".into(),
             ),
-            Error::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
-            Error::AddressCap { tier, cap } => (
-                "per-address-limit",
-                "Limit per address",
-                format!("One address may hold at most {cap} units of the tier \"{tier}\"."),
-            ),
-            Error::UnpaidCap { tier, cap } => (
-                "unpaid-limit",
-                "Unpaid limit per address",
-                format!(
-                    "One address may hold at most {cap} units of the tier \"{tier}\" awaiting payment; pay for those first."
-                ),
-            ),
-            Error::HeldUnpaid(tier) => (
-                "held-unpaid",
-                "Held by unpaid pledges",
-                format!(
-                    "The rest of the tier \"{tier}\" is held by pledges awaiting payment; units come back if they are not paid in time."
-                ),
-            ),
-            Error::TierUnavailable { tier, not_yet } => (
-                "tier-unavailable",
-                "Tier not available",
-                if *not_yet {
-                    format!("The tier \"{tier}\" is not available yet.")
-                } else {
-                    format!("The tier \"{tier}\" is no longer available.")
-                },
-            ),
             Error::TooLarge => ("too-large", "Request too large", "The request body is too large.".into()),
             Error::Invalid(_) => ("invalid", "Invalid input", "Some fields are invalid; see errors.".into()),
-            Error::KeyReused => (
-                "idempotency-key-reused",
-                "Idempotency key reused",
-                "This Idempotency-Key was already used for a different request.".into(),
-            ),
             Error::RateLimited { retry_after_secs } => (
                 "rate-limited",
                 "Too many requests",
@@ -187,18 +111,13 @@ impl Error {
             Error::Unavailable => (
                 "unavailable",
                 "Service unavailable",
-                "The pledge was not taken; please try again shortly.".into(),
-            ),
-            Error::Unknown => (
-                "outcome-unknown",
-                "Outcome unknown",
-                "It is not known whether the pledge was stored: send it again with the same Idempotency-Key to find out."
-                    .into(),
+                "This is not available on this server right now; please try again later.".into(),
             ),
             Error::Busy => (
                 "busy",
                 "Too many live streams",
-                "The server holds as many live streams as it can; poll the campaign instead, or retry later.".into(),
+                "The server holds as many live streams as it can; poll the campaign instead, or retry later."
+                    .into(),
             ),
             Error::Internal(_) => ("internal", "Internal error", "Something went wrong on our side.".into()),
         };
@@ -216,5 +135,113 @@ impl Error {
             errors,
             codes,
         }
+    }
+}
+
+/// A refusal's problem type, title and detail.
+fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
+    match refusal {
+        Refusal::NotStarted => ("not-live", "Campaign not live", "This campaign has not started yet.".into()),
+        Refusal::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
+        Refusal::Cancelled => ("cancelled", "Campaign cancelled", "The creator cancelled this campaign.".into()),
+        Refusal::Changed => (
+                "campaign-changed",
+                "Campaign changed",
+                "The creator changed this campaign while the pledge was on its way; please check it and try again."
+                    .into(),
+            ),
+            Refusal::SoldOut(tier) => ("sold-out", "Sold out", format!("The tier \"{tier}\" is sold out.")),
+            Refusal::AddressCap { tier, cap } => (
+                "per-address-limit",
+                "Limit per address",
+                format!("One address may hold at most {cap} units of the tier \"{tier}\"."),
+            ),
+            Refusal::UnpaidCap { tier, cap } => (
+                "unpaid-limit",
+                "Unpaid limit per address",
+                format!(
+                    "One address may hold at most {cap} units of the tier \"{tier}\" awaiting payment; pay for those first."
+                ),
+            ),
+            Refusal::HeldUnpaid(tier) => (
+                "held-unpaid",
+                "Held by unpaid pledges",
+                format!(
+                    "The rest of the tier \"{tier}\" is held by pledges awaiting payment; units come back if they are not paid in time."
+                ),
+            ),
+            Refusal::TierUnavailable { tier, not_yet } => (
+                "tier-unavailable",
+                "Tier not available",
+                if *not_yet {
+                    format!("The tier \"{tier}\" is not available yet.")
+                } else {
+                    format!("The tier \"{tier}\" is no longer available.")
+                },
+            ),
+            Refusal::KeyReused => (
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used for a different request.".into(),
+            ),
+            Refusal::Unavailable => (
+                "unavailable",
+                "Service unavailable",
+                "The pledge was not taken; please try again shortly.".into(),
+            ),
+            Refusal::Unknown => (
+                "outcome-unknown",
+                "Outcome unknown",
+                "It is not known whether the pledge was stored: send it again with the same Idempotency-Key to find out."
+                    .into(),
+            ),
+        Refusal::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use widget::i18n::Lang;
+
+    /// Every refusal a fan can meet on the pledge form, in the widget or on the share page.
+    fn fans_refusals() -> Vec<Refusal> {
+        let tier = || "early".to_owned();
+        vec![
+            Refusal::NotStarted,
+            Refusal::Ended,
+            Refusal::Cancelled,
+            Refusal::Changed,
+            Refusal::SoldOut(tier()),
+            Refusal::TierUnavailable { tier: tier(), not_yet: true },
+            Refusal::AddressCap { tier: tier(), cap: 2 },
+            Refusal::UnpaidCap { tier: tier(), cap: 3 },
+            Refusal::HeldUnpaid(tier()),
+            Refusal::Unavailable,
+            Refusal::Unknown,
+        ]
+    }
+
+    #[test]
+    fn every_refusal_a_fan_can_meet_has_words_in_chinese_and_english_is_the_servers_detail_or_better() {
+        for refusal in fans_refusals() {
+            let problem = Error::from(refusal.clone()).problem();
+            let chinese = Lang::ZhCn.refusal(&problem);
+            assert!(!chinese.is_ascii(), "{refusal:?} has no Chinese words: {chinese}");
+            assert!(!Lang::En.refusal(&problem).is_empty(), "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_without_words_of_its_own_is_told_in_the_servers_detail() {
+        let problem = Error::RateLimited { retry_after_secs: 30 }.problem();
+        assert_eq!(Lang::ZhCn.refusal(&problem), problem.detail);
+        assert!(problem.detail.contains("30 s"));
+    }
+
+    #[test]
+    fn a_missing_pledge_is_not_found_like_any_other_address() {
+        assert!(matches!(Error::from(Refusal::NotFound), Error::NotFound));
+        assert!(matches!(Error::from(Refusal::SoldOut("a".into())), Error::Refused(Refusal::SoldOut(_))));
     }
 }

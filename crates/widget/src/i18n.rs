@@ -6,7 +6,7 @@
 
 use domain::progress::TimeLeft;
 use domain::wire::Problem;
-use domain::{FieldError, Status};
+use domain::{FieldError, FieldErrors, Status};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -200,6 +200,18 @@ impl Lang {
         }
     }
 
+    /// A refusal the server answered with, in the reader's words: the words for its
+    /// `type` where there are some, else the server's `detail` (which names a wait or a
+    /// cap). The one way the widget, the server's pages and the dashboard say a refusal.
+    pub fn refusal(self, problem: &Problem) -> String {
+        self.problem(&problem.kind).map_or_else(|| problem.detail.clone(), str::to_owned)
+    }
+
+    /// Each field's problem in the reader's words, by field.
+    pub fn field_errors(self, errors: &FieldErrors) -> Vec<(String, String)> {
+        errors.iter().map(|(field, e)| (field.to_owned(), self.field_error(e))).collect()
+    }
+
     /// The reader's words for a problem the API answered with, by its `type`; `None` for
     /// problems the widget has no words for (their `detail` is shown instead).
     pub fn problem(self, kind: &str) -> Option<&'static str> {
@@ -226,7 +238,7 @@ impl Lang {
         }
         match problem.kind.as_str() {
             "/problems/not-payable" => self.text().choose_closed.to_owned(),
-            kind => self.problem(kind).map_or_else(|| problem.detail.clone(), str::to_owned),
+            _ => self.refusal(problem),
         }
     }
 

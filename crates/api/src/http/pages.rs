@@ -8,6 +8,7 @@ use crate::http::render::{self, Shell};
 use crate::http::state::AppState;
 use crate::hub::Entry;
 use crate::ids::is_receipt_token;
+use crate::store::Refusal;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -236,21 +237,11 @@ async fn form_pledge(
             form.problem = Some(text.fix_fields.to_owned());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(
-            e @ (Error::SoldOut(_)
-            | Error::AddressCap { .. }
-            | Error::UnpaidCap { .. }
-            | Error::HeldUnpaid(_)
-            | Error::Ended
-            | Error::NotStarted
-            | Error::Cancelled
-            | Error::Changed
-            | Error::RateLimited { .. }
-            | Error::KeyReused
-            | Error::Malformed(_)),
-        ) => {
-            form.problem =
-                Some(lang.problem(&e.problem().kind).map_or_else(|| e.problem().detail, str::to_owned));
+        // Unavailable or unknown: the key is kept for a retry, and the problem answered.
+        Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_)))
+            if !matches!(e, Error::Refused(Refusal::Unavailable | Refusal::Unknown)) =>
+        {
+            form.problem = Some(lang.refusal(&e.problem()));
             // A fresh key: the refused attempt must not pin the next one to its answer.
             form.idempotency_key = crate::ids::secret();
             e.status()
@@ -363,7 +354,7 @@ async fn cancel(
 ) -> Result<Response, Error> {
     super::requests::receipt_allowed(&state, peer, &headers)?;
     match crate::pledging::cancel(&state.cards, &token).await {
-        Ok(_) | Err(Error::Ended | Error::NotStarted | Error::Cancelled) => {
+        Ok(_) | Err(Error::Refused(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled)) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
         }
         Err(Error::NotFound) => Ok(not_found(&state, query.lang(&headers))),

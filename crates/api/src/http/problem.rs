@@ -2,6 +2,7 @@
 //! extractor whose rejections are answered the same way.
 
 use crate::error::Error;
+use crate::store::Refusal;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -16,24 +17,34 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden => StatusCode::FORBIDDEN,
-            Error::NotStarted
-            | Error::Ended
-            | Error::Cancelled
-            | Error::Changed
-            | Error::NotPayable
-            | Error::Locked(_)
-            | Error::SoldOut(_)
-            | Error::AddressCap { .. }
-            | Error::UnpaidCap { .. }
-            | Error::HeldUnpaid(_)
-            | Error::TierUnavailable { .. } => StatusCode::CONFLICT,
+            Error::Refused(refusal) => refused_status(refusal),
+            Error::NotPayable | Error::Locked(_) => StatusCode::CONFLICT,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Invalid(_) | Error::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable | Error::Busy | Error::Unknown => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Error::Provider => StatusCode::BAD_GATEWAY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// A refusal's status: the campaign's or the tier's state is a conflict, a reused key a
+/// request that cannot be processed, a store that cannot answer a retry.
+fn refused_status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::NotFound => StatusCode::NOT_FOUND,
+        Refusal::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        Refusal::Unavailable | Refusal::Unknown => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::NotStarted
+        | Refusal::Ended
+        | Refusal::Cancelled
+        | Refusal::Changed
+        | Refusal::SoldOut(_)
+        | Refusal::TierUnavailable { .. }
+        | Refusal::AddressCap { .. }
+        | Refusal::UnpaidCap { .. }
+        | Refusal::HeldUnpaid(_) => StatusCode::CONFLICT,
     }
 }
 

@@ -10,7 +10,7 @@ use super::text::editor_text;
 use crate::text::text;
 use domain::progress::Counts;
 use domain::wire::CampaignView;
-use domain::{Campaign, Currency, FieldErrors, Funding, Timestamp};
+use domain::{Campaign, Currency, Funding, Timestamp};
 use std::rc::Rc;
 use widget::components::{PledgeForm, Progress};
 use widget::form::FormState;
@@ -366,11 +366,6 @@ fn pressed_action(target: Option<web_sys::EventTarget>) -> Option<String> {
     (button.name() == "action")
         .then(|| button.value())
         .filter(|a| a.starts_with("add_") || a.starts_with("remove_"))
-}
-
-/// Problems as `(field, message)` in the reader's language, for the page's props.
-pub fn in_words(errors: &FieldErrors, lang: Lang) -> Vec<(String, String)> {
-    errors.iter().map(|(field, e)| (field.to_owned(), lang.field_error(e))).collect()
 }
 
 /// One of the editor's image uploads (the cover, the collection code): a plain form that

@@ -8,7 +8,7 @@ mod form;
 mod text;
 
 pub use draft::CampaignDraft;
-pub use form::{Editor, in_words};
+pub use form::Editor;
 pub use text::{EditorText, editor_text};
 
 use domain::wire::CampaignView;

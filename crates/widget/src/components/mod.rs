@@ -173,7 +173,7 @@ fn submit(
                         .map_or_else(|| message.clone(), |code| lang.field_error(code));
                     current.errors.insert(form_field(field, &current.tier), text);
                 }
-                current.problem = Some(lang.problem(&problem.kind).map_or(problem.detail, str::to_owned));
+                current.problem = Some(lang.refusal(&problem));
                 form.set(current);
             }
             Err(crate::services::ApiError::Network) => {

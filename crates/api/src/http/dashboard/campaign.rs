@@ -178,11 +178,7 @@ pub(super) async fn post_update(
 
 /// Field errors as one line in the reader's language: `title: Required · body: …`.
 fn in_words(errors: &domain::FieldErrors, lang: widget::i18n::Lang) -> String {
-    errors
-        .iter()
-        .map(|(field, e)| format!("{field}: {}", lang.field_error(e)))
-        .collect::<Vec<_>>()
-        .join(" · ")
+    lang.field_errors(errors).iter().map(|(field, e)| format!("{field}: {e}")).collect::<Vec<_>>().join(" · ")
 }
 
 #[derive(serde::Deserialize)]

@@ -7,12 +7,13 @@ use super::{PageQuery, lang, page_response};
 use crate::error::Error;
 use crate::http::state::AppState;
 use crate::store::DraftRecord;
+use crate::store::Refusal;
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboard::Page;
-use dashboard::editor::{CampaignDraft, EditorPage, editor_text, in_words};
+use dashboard::editor::{CampaignDraft, EditorPage, editor_text};
 use domain::edit::CampaignPatch;
 use domain::{Currency, FieldError};
 use widget::i18n::Lang;
@@ -305,12 +306,9 @@ async fn publish(
             state.store.delete_draft(&session.site, &id).await?;
             return Ok(Redirect::to(&format!("/dashboard/campaigns/{published}")).into_response());
         }
-        Err(Error::Invalid(errors) | Error::Locked(errors)) => in_words(&errors, lang),
+        Err(Error::Invalid(errors) | Error::Locked(errors)) => lang.field_errors(&errors),
         // Cancelled meanwhile (from the API, or another tab): said in words, draft kept.
-        Err(e @ Error::Cancelled) => {
-            let problem = e.problem();
-            vec![("campaign".into(), lang.problem(&problem.kind).map_or(problem.detail, str::to_owned))]
-        }
+        Err(e @ Error::Refused(Refusal::Cancelled)) => vec![("campaign".into(), lang.refusal(&e.problem()))],
         Err(other) => return Err(other),
     };
     if !save(state, session, &id, campaign.as_deref(), &draft).await? {
