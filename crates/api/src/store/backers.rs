@@ -127,7 +127,7 @@ impl Store {
             }
             None => None,
         };
-        let mut rows: Vec<BackerRow> = on_conn!(&mut conn, c => {
+        let mut rows: Vec<BackerRow> = on_conn!(&mut conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(SELECT_BACKERS);
             query.push_bind(campaign);
             if let Some(cursor) = cursor {
@@ -144,8 +144,12 @@ impl Store {
                 query.push(" AND options LIKE ").push_bind(option.clone()).push(" ESCAPE '\\'");
             }
             match filter.cancelled {
-                Some(true) => { query.push(" AND cancelled_at IS NOT NULL"); }
-                Some(false) => { query.push(" AND cancelled_at IS NULL"); }
+                Some(true) => {
+                    query.push(" AND cancelled_at IS NOT NULL");
+                }
+                Some(false) => {
+                    query.push(" AND cancelled_at IS NULL");
+                }
                 None => {}
             }
             if let Some(source) = &filter.source {
@@ -163,9 +167,11 @@ impl Store {
     /// One pledge of a campaign.
     pub async fn backer(&self, campaign: &str, id: &str) -> anyhow::Result<Option<BackerRow>> {
         let mut conn = self.readers.acquire().await?;
-        Ok(
-            on_conn!(&mut conn, c => sqlx::query_as(sql(ONE)).bind(campaign).bind(id).fetch_optional(&mut **c).await)?,
-        )
+        Ok(on_conn!(&mut conn, |c| sqlx::query_as(sql(ONE))
+            .bind(campaign)
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await)?)
     }
 
     /// The next `limit` pledges of a campaign after pledge id `after` (oldest first), for
@@ -177,33 +183,42 @@ impl Store {
         limit: u32,
     ) -> anyhow::Result<Vec<BackerRow>> {
         let mut conn = self.readers.acquire().await?;
-        Ok(
-            on_conn!(&mut conn, c => sqlx::query_as(sql(OLDEST_AFTER)).bind(campaign).bind(after).bind(i64::from(limit)).fetch_all(&mut **c).await)?,
-        )
+        Ok(on_conn!(&mut conn, |c| sqlx::query_as(sql(OLDEST_AFTER))
+            .bind(campaign)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&mut **c)
+            .await)?)
     }
 
     /// Live pledges and their amounts per source tag and per host page (a pledge with
     /// neither is counted under `None` in each).
     pub async fn sources(&self, campaign: &str) -> anyhow::Result<(Vec<SourceRow>, Vec<SourceRow>)> {
         let mut conn = self.readers.acquire().await?;
-        let by_source: Vec<SourceRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let by_source: Vec<SourceRow> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT source AS name, COUNT(*) AS pledges, CAST(SUM(amount) AS BIGINT) AS amount FROM pledges \
              WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY source ORDER BY amount DESC, name"
-        )).bind(campaign).fetch_all(&mut **c).await)?;
-        let by_host: Vec<SourceRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        )).bind(campaign).fetch_all(&mut **c).await
+        })?;
+        let by_host: Vec<SourceRow> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT host_page AS name, COUNT(*) AS pledges, CAST(SUM(amount) AS BIGINT) AS amount FROM pledges \
              WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY host_page ORDER BY amount DESC, name"
-        )).bind(campaign).fetch_all(&mut **c).await)?;
+        )).bind(campaign).fetch_all(&mut **c).await
+        })?;
         Ok((by_source, by_host))
     }
 
     /// Live pledges and their amount per day (UTC), oldest first.
     pub async fn timeline(&self, campaign: &str) -> anyhow::Result<Vec<(Timestamp, u64, i64)>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(i64, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<(i64, i64, i64)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT CAST(created_at / 86400 AS BIGINT) AS day, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM pledges \
              WHERE campaign_id = ? AND cancelled_at IS NULL GROUP BY day ORDER BY day"
-        )).bind(campaign).fetch_all(&mut **c).await)?;
+        )).bind(campaign).fetch_all(&mut **c).await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(day, pledges, amount)| {
@@ -215,11 +230,13 @@ impl Store {
     /// Live tier pledges grouped by tier and chosen values.
     pub async fn combinations(&self, campaign: &str) -> anyhow::Result<Vec<Combination>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String, i64, i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String, String, i64, i64, i64)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT tier_id, options, COUNT(*), CAST(SUM(quantity) AS BIGINT), \
              CAST(SUM(CASE WHEN payment_status IN ('pending', 'failed') THEN quantity ELSE 0 END) AS BIGINT) FROM pledges \
              WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL GROUP BY tier_id, options"
-        )).bind(campaign).fetch_all(&mut **c).await)?;
+        )).bind(campaign).fetch_all(&mut **c).await
+        })?;
         let mut out = Vec::with_capacity(rows.len());
         for (tier, options, backers, units, unpaid) in rows {
             let options: BTreeMap<String, String> = serde_json::from_str(&options)?;

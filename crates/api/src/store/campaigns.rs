@@ -35,9 +35,16 @@ impl Store {
         let created: anyhow::Result<Option<Counts>> = async {
             let definition = serde_json::to_string(&campaign.to_input())?;
             let id = campaign.id().as_str();
-            let inserted = on_conn!(&mut conn, c => sqlx::query(sql(
+            let inserted = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO campaigns (id, site_id, definition, created_at) VALUES (?, ?, ?, ?)"
-            )).bind(id).bind(site).bind(&definition).bind(now.unix()).execute(&mut **c).await.map(|_| ()));
+            ))
+            .bind(id)
+            .bind(site)
+            .bind(&definition)
+            .bind(now.unix())
+            .execute(&mut **c)
+            .await
+            .map(|_| ()));
             match inserted {
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
                 other => other?,
@@ -74,16 +81,25 @@ impl Store {
                 Err(refusal) => return Ok(Edited::Refused(refusal)),
             };
             let definition = serde_json::to_string(&new.to_input())?;
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE campaigns SET definition = ?, revision = revision + 1, seq = seq + 1 WHERE id = ?"
-            )).bind(&definition).bind(id).execute(&mut **c).await.map(|_| ()))?;
+            ))
+            .bind(&definition)
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
             sync_tiers(&mut conn, Some(&old), &new).await?;
             if new.ends_at() != old.ends_at() && new.ends_at() > now {
                 // Settled at its old end (only possible with no backers): it runs again,
                 // and is settled again at its new end.
-                on_conn!(&mut conn, c => sqlx::query(sql(
+                on_conn!(&mut conn, |c| sqlx::query(sql(
                     "UPDATE campaigns SET settled_at = NULL, outcome = NULL WHERE id = ?"
-                )).bind(id).execute(&mut **c).await.map(|_| ()))?;
+                ))
+                .bind(id)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
             }
             notify(&mut conn, id).await?;
             let after = counts(&mut conn, id).await?;
@@ -101,7 +117,7 @@ impl Store {
         begin_write(&mut conn).await?;
         let cancelled: anyhow::Result<Edited<()>> = async {
             let Some(campaign) = lock(&mut conn, Some(site), id).await? else { return Ok(Edited::NotFound) };
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+            let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE campaigns SET cancelled_at = ?, revision = revision + 1, seq = seq + 1 WHERE id = ? AND cancelled_at IS NULL"
             )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if changed == 1 {
@@ -154,20 +170,41 @@ async fn sync_tiers(conn: &mut Conn, old: Option<&Campaign>, new: &Campaign) -> 
         let limit = tier.limit().map(i64::from);
         let before = old_tiers.iter().find(|t| t.id() == tier.id());
         if before.is_some() {
-            on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE tiers SET max_claims = ? WHERE campaign_id = ? AND id = ?"))
-                .bind(limit).bind(id).bind(tier_id).execute(&mut **c).await.map(|_| ()))?;
+            on_conn!(&mut *conn, |c| sqlx::query(sql(
+                "UPDATE tiers SET max_claims = ? WHERE campaign_id = ? AND id = ?"
+            ))
+            .bind(limit)
+            .bind(id)
+            .bind(tier_id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
         } else {
-            on_conn!(&mut *conn, c => sqlx::query(sql("INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"))
-                .bind(id).bind(tier_id).bind(limit).execute(&mut **c).await.map(|_| ()))?;
+            on_conn!(&mut *conn, |c| sqlx::query(sql(
+                "INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"
+            ))
+            .bind(id)
+            .bind(tier_id)
+            .bind(limit)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
         }
         let had = |name: &str, value: &str| {
             before.and_then(|t| t.option(name)).is_some_and(|g| g.value(value).is_some())
         };
         for group in tier.options() {
             for value in group.values().iter().filter(|v| !had(group.name(), v.value())) {
-                on_conn!(&mut *conn, c => sqlx::query(sql(
+                on_conn!(&mut *conn, |c| sqlx::query(sql(
                     "INSERT INTO option_values (campaign_id, tier_id, name, value) VALUES (?, ?, ?, ?)"
-                )).bind(id).bind(tier_id).bind(group.name()).bind(value.value()).execute(&mut **c).await.map(|_| ()))?;
+                ))
+                .bind(id)
+                .bind(tier_id)
+                .bind(group.name())
+                .bind(value.value())
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
             }
         }
         for group in before.map(|t| t.options()).unwrap_or_default() {
@@ -185,8 +222,14 @@ async fn sync_tiers(conn: &mut Conn, old: Option<&Campaign>, new: &Campaign) -> 
                 delete_value(conn, id, tier_id, group.name(), value.value()).await?;
             }
         }
-        let deleted = on_conn!(&mut *conn, c => sqlx::query(sql("DELETE FROM tiers WHERE campaign_id = ? AND id = ? AND claimed = 0"))
-            .bind(id).bind(tier_id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let deleted = on_conn!(&mut *conn, |c| sqlx::query(sql(
+            "DELETE FROM tiers WHERE campaign_id = ? AND id = ? AND claimed = 0"
+        ))
+        .bind(id)
+        .bind(tier_id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
         anyhow::ensure!(deleted == 1, "tier {tier_id} of {id} has claims and cannot be removed");
     }
     Ok(())
@@ -199,9 +242,11 @@ async fn delete_value(
     name: &str,
     value: &str,
 ) -> anyhow::Result<()> {
-    let deleted = on_conn!(conn, c => sqlx::query(sql(
+    let deleted = on_conn!(conn, |c| {
+        sqlx::query(sql(
         "DELETE FROM option_values WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ? AND claimed = 0"
-    )).bind(campaign).bind(tier).bind(name).bind(value).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    )).bind(campaign).bind(tier).bind(name).bind(value).execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
     anyhow::ensure!(
         deleted == 1,
         "option value {name}={value} of {campaign}/{tier} has claims and cannot be removed"

@@ -27,8 +27,11 @@ pub(super) async fn cancel(
     if campaign_cancelled {
         return Ok(Err(Refusal::Cancelled));
     }
-    let definition: (String,) = on_conn!(&mut *conn, c => sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))
-        .bind(&pledge.campaign_id).fetch_one(&mut **c).await)?;
+    let definition: (String,) =
+        on_conn!(&mut *conn, |c| sqlx::query_as(sql("SELECT definition FROM campaigns WHERE id = ?"))
+            .bind(&pledge.campaign_id)
+            .fetch_one(&mut **c)
+            .await)?;
     let campaign = Campaign::new(serde_json::from_str(&definition.0)?)
         .map_err(|e| anyhow::anyhow!("stored campaign is invalid: {e:?}"))?;
     // A backer cancels while the campaign runs; an overdue payment is voided whenever, and
@@ -45,13 +48,15 @@ pub(super) async fn cancel(
     // card) is void from now on; one that counts keeps its status (a saved card is never
     // charged once cancelled, a paid one is refunded), so the status as it stands under
     // the row's lock says whether the money counted.
-    let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+    let changed: Option<(Option<String>,)> = on_conn!(&mut *conn, |c| {
+        sqlx::query_as(sql(
         "UPDATE pledges SET cancelled_at = ?, \
          payment_status = CASE WHEN payment_status IN ('pending', 'failed') THEN 'void' ELSE payment_status END \
          WHERE id = ? AND cancelled_at IS NULL AND (NOT ? OR payment_status IN ('pending', 'failed')) \
          AND (NOT ? OR unmade_due_at IS NOT NULL) RETURNING payment_status"
     )).bind(now.unix()).bind(&pledge.id).bind(kind == CancelKind::Overdue).bind(kind == CancelKind::Unmade)
-      .fetch_optional(&mut **c).await)?;
+      .fetch_optional(&mut **c).await
+    })?;
     let Some((status,)) = changed else {
         return Ok(Ok(Cancelled { pledge: StoredPledge { cancelled: true, ..pledge }, already: true }));
     };
@@ -59,8 +64,15 @@ pub(super) async fn cancel(
     let counted = payment.is_none_or(PaymentStatus::counts);
     if let Some(tier) = &pledge.tier_id {
         let units = i64::from(pledge.quantity);
-        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?"))
-            .bind(units).bind(&pledge.campaign_id).bind(tier).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut *conn, |c| sqlx::query(sql(
+            "UPDATE tiers SET claimed = claimed - ? WHERE campaign_id = ? AND id = ?"
+        ))
+        .bind(units)
+        .bind(&pledge.campaign_id)
+        .bind(tier)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         for (name, value) in &pledge.options {
             add_to_value(conn, &pledge.campaign_id, tier, name, value, -units).await?;
         }

@@ -71,10 +71,13 @@ pub struct Card {
 impl Store {
     pub async fn card(&self, pledge: &str) -> anyhow::Result<Option<Card>> {
         let mut conn = self.readers.acquire().await?;
-        Ok(on_conn!(&mut conn, c => sqlx::query_as(sql(
+        Ok(on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT customer, setup_intent, payment_method, payment_intent, attempt, failure \
              FROM card_payments WHERE pledge_id = ?"
-        )).bind(pledge).fetch_optional(&mut **c).await)?)
+        ))
+        .bind(pledge)
+        .fetch_optional(&mut **c)
+        .await)?)
     }
 
     /// Records the intent saving a card for `pledge`, unless one of the same `attempt` or
@@ -87,13 +90,20 @@ impl Store {
         attempt: i64,
     ) -> anyhow::Result<Card> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| sqlx::query(sql(
             "INSERT INTO card_payments (pledge_id, customer, setup_intent, attempt) VALUES (?, ?, ?, ?) \
              ON CONFLICT (pledge_id) DO UPDATE SET customer = excluded.customer, \
              setup_intent = excluded.setup_intent, attempt = excluded.attempt, payment_method = NULL, \
              payment_intent = NULL, failure = NULL \
              WHERE card_payments.attempt < excluded.attempt"
-        )).bind(pledge).bind(customer).bind(setup_intent).bind(attempt).execute(&mut **c).await.map(|_| ()))?;
+        ))
+        .bind(pledge)
+        .bind(customer)
+        .bind(setup_intent)
+        .bind(attempt)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         drop(conn);
         self.card(pledge).await?.ok_or_else(|| anyhow::anyhow!("the card of pledge {pledge} vanished"))
     }
@@ -106,9 +116,11 @@ impl Store {
         payment_method: &str,
     ) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+        let changed = on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
             "UPDATE card_payments SET payment_method = ?, failure = NULL WHERE pledge_id = ? AND setup_intent = ?"
-        )).bind(payment_method).bind(pledge).bind(setup_intent).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        )).bind(payment_method).bind(pledge).bind(setup_intent).execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
         Ok(changed == 1)
     }
 
@@ -116,9 +128,11 @@ impl Store {
     /// holds it: whether it is ours.
     pub async fn claim_card(&self, pledge: &str, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+        let changed = on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
             "UPDATE card_payments SET claimed_at = ? WHERE pledge_id = ? AND (claimed_at IS NULL OR claimed_at < ?)"
-        )).bind(now.unix()).bind(pledge).bind(now.unix() - CLAIM_LEASE_SECS).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        )).bind(now.unix()).bind(pledge).bind(now.unix() - CLAIM_LEASE_SECS).execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
         Ok(changed == 1)
     }
 
@@ -130,10 +144,12 @@ impl Store {
         failure: Option<&str>,
     ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
             "UPDATE card_payments SET claimed_at = NULL, payment_intent = COALESCE(?, payment_intent), failure = ? \
              WHERE pledge_id = ?"
-        )).bind(payment_intent).bind(failure).bind(pledge).execute(&mut **c).await.map(|_| ()))?;
+        )).bind(payment_intent).bind(failure).bind(pledge).execute(&mut **c).await.map(|_| ())
+        })?;
         Ok(())
     }
 
@@ -141,37 +157,59 @@ impl Store {
     /// `limit`.
     pub async fn cards_due(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<(String, Due)>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String)> = on_conn!(&mut conn, c => sqlx::query_as(sql(concat!(
-            "SELECT id, due FROM (SELECT p.id, k.claimed_at, ", due!(), " AS due ", from_cards!(), ") d \
+        let rows: Vec<(String, String)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(concat!(
+            "SELECT id, due FROM (SELECT p.id, k.claimed_at, ",
+            due!(),
+            " AS due ",
+            from_cards!(),
+            ") d \
              WHERE due IS NOT NULL AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?"
-        ))).bind(now.unix() - CLAIM_LEASE_SECS).bind(limit).fetch_all(&mut **c).await)?;
+        )))
+        .bind(now.unix() - CLAIM_LEASE_SECS)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
         Ok(rows.into_iter().filter_map(|(id, due)| Some((id, Due::parse(&due)?))).collect())
     }
 
     /// What `pledge`'s card is due now, read afresh (under a claim, before acting on it).
     pub async fn card_due(&self, pledge: &str) -> anyhow::Result<Option<Due>> {
         let mut conn = self.readers.acquire().await?;
-        let due: Option<(Option<String>,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(concat!(
-            "SELECT ", due!(), " ", from_cards!(), " WHERE p.id = ?"
-        ))).bind(pledge).fetch_optional(&mut **c).await)?;
+        let due: Option<(Option<String>,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(concat!(
+            "SELECT ",
+            due!(),
+            " ",
+            from_cards!(),
+            " WHERE p.id = ?"
+        )))
+        .bind(pledge)
+        .fetch_optional(&mut **c)
+        .await)?;
         Ok(due.and_then(|(due,)| due).as_deref().and_then(Due::parse))
     }
 
     /// Records that `pledge`'s card was let go at Stripe.
     pub async fn card_released(&self, pledge: &str, now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| sqlx::query(sql(
             "UPDATE card_payments SET released_at = ?, claimed_at = NULL WHERE pledge_id = ?"
-        )).bind(now.unix()).bind(pledge).execute(&mut **c).await.map(|_| ()))?;
+        ))
+        .bind(now.unix())
+        .bind(pledge)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
     /// Whether Stripe event `id` was applied already.
     pub async fn stripe_event_seen(&self, id: &str) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let seen: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
-            "SELECT id FROM stripe_events WHERE id = ?"
-        )).bind(id).fetch_optional(&mut **c).await)?;
+        let seen: Option<(String,)> =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT id FROM stripe_events WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&mut **c)
+                .await)?;
         Ok(seen.is_some())
     }
 
@@ -179,9 +217,14 @@ impl Store {
     /// conditional, so one applied twice by replicas racing changes things once).
     pub async fn stripe_event_applied(&self, id: &str, now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| sqlx::query(sql(
             "INSERT INTO stripe_events (id, received_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
-        )).bind(id).bind(now.unix()).execute(&mut **c).await.map(|_| ()))?;
+        ))
+        .bind(id)
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 }

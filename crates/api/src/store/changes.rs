@@ -25,8 +25,14 @@ impl Store {
         match &mut conn {
             Conn::Postgres(_) => notify(&mut conn, subject).await?,
             Conn::Sqlite(_) => {
-                on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO changes (subject, created_at) VALUES (?, ?)"))
-                    .bind(subject).bind(crate::now().unix()).execute(&mut **c).await.map(|_| ()))?;
+                on_conn!(&mut conn, |c| sqlx::query(sql(
+                    "INSERT INTO changes (subject, created_at) VALUES (?, ?)"
+                ))
+                .bind(subject)
+                .bind(crate::now().unix())
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
             }
         }
         Ok(())

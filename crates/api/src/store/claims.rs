@@ -89,7 +89,7 @@ async fn held_by(
 ) -> sqlx::Result<HashMap<String, (i64, i64)>> {
     let mut held = HashMap::new();
     for chunk in clients.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(String, i64, i64)> = on_conn!(&mut *conn, c => {
+        let rows: Vec<(String, i64, i64)> = on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "SELECT client, CAST(SUM(quantity) AS BIGINT), \
                  CAST(SUM(CASE WHEN payment_status IN ('pending', 'failed') THEN quantity ELSE 0 END) AS BIGINT) \
@@ -110,18 +110,25 @@ async fn held_by(
 
 /// Units of the tier held by live pledges awaiting payment (a small partial index).
 async fn unpaid_of_tier(conn: &mut Conn, campaign: &str, tier: &str) -> sqlx::Result<i64> {
-    on_conn!(conn, c => sqlx::query_scalar(sql(
+    on_conn!(conn, |c| {
+        sqlx::query_scalar(sql(
         "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM pledges WHERE campaign_id = ? AND tier_id = ? \
          AND payment_status IN ('pending', 'failed') AND cancelled_at IS NULL"
-    )).bind(campaign).bind(tier).fetch_one(&mut **c).await)
+    )).bind(campaign).bind(tier).fetch_one(&mut **c).await
+    })
 }
 
 /// Adds `units` to a tier's claims unless that would pass its limit.
 pub(super) async fn claim(conn: &mut Conn, campaign: &str, tier: &str, units: i64) -> sqlx::Result<bool> {
-    let done = on_conn!(conn, c => sqlx::query(sql(
-        "UPDATE tiers SET claimed = claimed + ? \
-         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)"
-    )).bind(units).bind(campaign).bind(tier).bind(units).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    let done = on_conn!(conn, |c| sqlx::query(sql("UPDATE tiers SET claimed = claimed + ? \
+         WHERE campaign_id = ? AND id = ? AND (max_claims IS NULL OR claimed + ? <= max_claims)"))
+    .bind(units)
+    .bind(campaign)
+    .bind(tier)
+    .bind(units)
+    .execute(&mut **c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
 
@@ -135,7 +142,9 @@ pub(super) async fn add_to_value(
     value: &str,
     units: i64,
 ) -> sqlx::Result<Option<i64>> {
-    on_conn!(conn, c => sqlx::query_scalar(sql(
+    on_conn!(conn, |c| {
+        sqlx::query_scalar(sql(
         "UPDATE option_values SET claimed = claimed + ? WHERE campaign_id = ? AND tier_id = ? AND name = ? AND value = ? RETURNING claimed"
-    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).fetch_optional(&mut **c).await)
+    )).bind(units).bind(campaign).bind(tier).bind(name).bind(value).fetch_optional(&mut **c).await
+    })
 }

@@ -28,18 +28,32 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let set: anyhow::Result<Option<Counts>> = async {
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+            let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE campaigns SET cover_id = ?, seq = seq + 1 WHERE id = ? AND site_id = ?"
-            )).bind(&cover.id).bind(id).bind(site).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            ))
+            .bind(&cover.id)
+            .bind(id)
+            .bind(site)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
             if changed == 0 {
                 return Ok(None);
             }
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO covers (id, campaign_id, content_type, bytes, width, height, created_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-            )).bind(&cover.id).bind(id).bind(cover.content_type).bind(&cover.bytes)
-              .bind(i64::from(cover.width)).bind(i64::from(cover.height)).bind(now.unix())
-              .execute(&mut **c).await.map(|_| ()))?;
+            ))
+            .bind(&cover.id)
+            .bind(id)
+            .bind(cover.content_type)
+            .bind(&cover.bytes)
+            .bind(i64::from(cover.width))
+            .bind(i64::from(cover.height))
+            .bind(now.unix())
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
             notify(&mut conn, id).await?;
             Ok(Some(counts(&mut conn, id).await?))
         }
@@ -51,21 +65,31 @@ impl Store {
     /// points to it).
     pub async fn store_image(&self, id: &str, image: &CoverImage, now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| sqlx::query(sql(
             "INSERT INTO covers (id, campaign_id, content_type, bytes, width, height, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-        )).bind(&image.id).bind(id).bind(image.content_type).bind(&image.bytes)
-          .bind(i64::from(image.width)).bind(i64::from(image.height)).bind(now.unix())
-          .execute(&mut **c).await.map(|_| ()))?;
+        ))
+        .bind(&image.id)
+        .bind(id)
+        .bind(image.content_type)
+        .bind(&image.bytes)
+        .bind(i64::from(image.width))
+        .bind(i64::from(image.height))
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
     /// A stored image's type and bytes.
     pub async fn cover(&self, cover_id: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
         let mut conn = self.readers.acquire().await?;
-        Ok(
-            on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT content_type, bytes FROM covers WHERE id = ?"))
-            .bind(cover_id).fetch_optional(&mut **c).await)?,
-        )
+        Ok(on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT content_type, bytes FROM covers WHERE id = ?"
+        ))
+        .bind(cover_id)
+        .fetch_optional(&mut **c)
+        .await)?)
     }
 }

@@ -53,9 +53,11 @@ impl Pool {
 }
 
 /// Runs `$body` with `$c` bound to the engine's connection, `sql(..)` adapting placeholders
-/// and `Db` naming the engine.
+/// and `Db` naming the engine: `on_conn!(conn, |c| sqlx::query(sql("…")).execute(&mut **c).await)`.
+/// The body is written as a closure's so that rustfmt formats it; it is compiled once per
+/// engine, inline, not called as a closure.
 macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::store::db::Conn::Sqlite($c) => {
                 #[allow(unused_imports)]

@@ -284,9 +284,11 @@ impl Store {
     /// Every campaign with its site and current counts.
     pub async fn campaigns(&self) -> anyhow::Result<Vec<StoredCampaign>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<CampaignRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT id, definition, site_id FROM campaigns ORDER BY id"
-        )).fetch_all(&mut **c).await)?;
+        ))
+        .fetch_all(&mut **c)
+        .await)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(stored_campaign(&mut conn, row).await?);
@@ -304,9 +306,12 @@ impl Store {
         };
         execute(&mut conn, begin).await?;
         let read = async {
-            let row: Option<CampaignRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            let row: Option<CampaignRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
                 "SELECT id, definition, site_id FROM campaigns WHERE id = ?"
-            )).bind(id).fetch_optional(&mut **c).await)?;
+            ))
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await)?;
             match row {
                 Some(row) => Ok(Some(stored_campaign(&mut conn, row).await?)),
                 None => Ok(None),
@@ -327,10 +332,12 @@ impl Store {
     /// paid ones) and the live pledges, for checking that the counters agree with them.
     pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
         let mut conn = self.readers.acquire().await?;
-        let sums: (i64, i64) = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let sums: (i64, i64) = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT CAST(COALESCE(SUM(CASE WHEN payment_status IS NULL OR payment_status IN ('secured', 'paid') \
              THEN amount ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL"
-        )).bind(campaign_id).fetch_one(&mut **c).await)?;
+        )).bind(campaign_id).fetch_one(&mut **c).await
+        })?;
         Ok(sums)
     }
 }
@@ -461,7 +468,7 @@ async fn checkpoint(pool: sqlx::SqlitePool) {
 
 /// Runs a statement without arguments.
 async fn execute(conn: &mut Conn, statement: &'static str) -> anyhow::Result<()> {
-    on_conn!(conn, c => sqlx::query(sql(statement)).execute(&mut **c).await.map(|_| ()))?;
+    on_conn!(conn, |c| sqlx::query(sql(statement)).execute(&mut **c).await.map(|_| ()))?;
     Ok(())
 }
 
@@ -522,7 +529,7 @@ async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option
 /// A pledge by its id, read inside whatever transaction `conn` is in.
 async fn pledge_by_id(conn: &mut Conn, id: &str) -> anyhow::Result<Option<StoredPledge>> {
     let row: Option<PledgeRow> =
-        on_conn!(conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
+        on_conn!(conn, |c| sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
     row.map(StoredPledge::try_from).transpose()
 }
 
@@ -539,16 +546,20 @@ async fn counts_since(
     campaign_id: &str,
     previous: Option<&Counts>,
 ) -> anyhow::Result<Counts> {
-    let totals: TotalsRow = on_conn!(conn, c => sqlx::query_as(sql(
+    let totals: TotalsRow = on_conn!(conn, |c| {
+        sqlx::query_as(sql(
         "SELECT raised, pledged, backers, seq, revision, cancelled_at, cover_id, extras_version FROM campaigns WHERE id = ?"
-    )).bind(campaign_id).fetch_one(&mut **c).await)?;
+    )).bind(campaign_id).fetch_one(&mut **c).await
+    })?;
     let extras_version = u64::try_from(totals.extras_version).unwrap_or(0);
     let (latest_update, leaders, wall) = match previous.filter(|p| p.extras_version == extras_version) {
         Some(previous) => (previous.latest_update.clone(), previous.leaders.clone(), previous.wall.clone()),
         None => {
-            let latest: Option<(String, String, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
+            let latest: Option<(String, String, i64)> = on_conn!(conn, |c| {
+                sqlx::query_as(sql(
                 "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
-            )).bind(campaign_id).fetch_optional(&mut **c).await)?;
+            )).bind(campaign_id).fetch_optional(&mut **c).await
+            })?;
             let latest = latest.map(|(id, title, at)| UpdateNotice {
                 id,
                 title,
@@ -561,11 +572,17 @@ async fn counts_since(
             )
         }
     };
-    let tiers: Vec<TierRow> = on_conn!(conn, c => sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
-        .bind(campaign_id).fetch_all(&mut **c).await)?;
-    let values: Vec<ValueRow> = on_conn!(conn, c => sqlx::query_as(sql(
+    let tiers: Vec<TierRow> =
+        on_conn!(conn, |c| sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
+            .bind(campaign_id)
+            .fetch_all(&mut **c)
+            .await)?;
+    let values: Vec<ValueRow> = on_conn!(conn, |c| sqlx::query_as(sql(
         "SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?"
-    )).bind(campaign_id).fetch_all(&mut **c).await)?;
+    ))
+    .bind(campaign_id)
+    .fetch_all(&mut **c)
+    .await)?;
     Ok(Counts {
         raised: totals.raised,
         pledged: totals.pledged,

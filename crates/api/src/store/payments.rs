@@ -67,14 +67,21 @@ impl Store {
             let Some(from) = from.filter(|_| step.cancelled_too || !stored.cancelled) else {
                 return Ok(Moved::Unmoved(Box::new(stored)));
             };
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+            let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE pledges SET payment_status = ?, payment_due_at = ?, \
                  paid_at = CASE WHEN ? THEN ? ELSE paid_at END \
                  WHERE id = ? AND payment_status = ? AND (cancelled_at IS NULL) = ?"
-            )).bind(step.to.as_str()).bind(step.due_at.map(|t| t.unix()))
-              .bind(step.to == PaymentStatus::Paid).bind(now.unix())
-              .bind(pledge).bind(from.as_str()).bind(!stored.cancelled)
-              .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            ))
+            .bind(step.to.as_str())
+            .bind(step.due_at.map(|t| t.unix()))
+            .bind(step.to == PaymentStatus::Paid)
+            .bind(now.unix())
+            .bind(pledge)
+            .bind(from.as_str())
+            .bind(!stored.cancelled)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
             if changed == 0 {
                 // Moved or cancelled meanwhile: as it stands now.
                 let fresh = pledge_by_id(&mut conn, pledge).await?.unwrap_or(stored);
@@ -82,9 +89,14 @@ impl Store {
             }
             let counted = |s: PaymentStatus| if s.counts() && !stored.cancelled { stored.amount } else { 0 };
             let delta = counted(step.to) - counted(from);
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE campaigns SET raised = raised + ?, seq = seq + 1 WHERE id = ?"
-            )).bind(delta).bind(&stored.campaign_id).execute(&mut **c).await.map(|_| ()))?;
+            ))
+            .bind(delta)
+            .bind(&stored.campaign_id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
             notify(&mut conn, &stored.campaign_id).await?;
             let moved = StoredPledge { payment: Some(step.to), payment_due_at: step.due_at, ..stored };
             if let Some(kind) = step.event {
@@ -101,11 +113,13 @@ impl Store {
     /// fixed in time), at most `limit`; a cancelled campaign's pledges are void already.
     pub async fn payments_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String,)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT p.id FROM pledges p JOIN campaigns c ON c.id = p.campaign_id \
              WHERE p.payment_status IN ('pending', 'failed') AND p.payment_due_at <= ? AND p.cancelled_at IS NULL \
              AND c.cancelled_at IS NULL ORDER BY p.payment_due_at LIMIT ?"
-        )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
+        )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await
+        })?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }
@@ -115,13 +129,17 @@ impl Store {
 /// fix): what counted of it no longer does, and no later move can secure or charge it
 /// (every such move starts from a status this leaves behind).
 pub(super) async fn void_unpaid(conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
-    on_conn!(&mut *conn, c => sqlx::query(sql(
+    on_conn!(&mut *conn, |c| {
+        sqlx::query(sql(
         "UPDATE campaigns SET raised = raised - (SELECT COALESCE(SUM(amount), 0) FROM pledges \
          WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'secured'), seq = seq + 1 WHERE id = ?"
-    )).bind(campaign).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
-    on_conn!(&mut *conn, c => sqlx::query(sql(
+    )).bind(campaign).bind(campaign).execute(&mut **c).await.map(|_| ())
+    })?;
+    on_conn!(&mut *conn, |c| {
+        sqlx::query(sql(
         "UPDATE pledges SET payment_status = 'void', payment_due_at = NULL \
          WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status IN ('pending', 'secured', 'failed')"
-    )).bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+    )).bind(campaign).execute(&mut **c).await.map(|_| ())
+    })?;
     super::notify(conn, campaign).await
 }

@@ -75,12 +75,12 @@ pub(super) async fn hash_legacy(pool: &Pool) -> anyhow::Result<()> {
 async fn seal_legacy_keys(conn: &mut Conn) -> anyhow::Result<usize> {
     begin_write(conn).await?;
     let sealed = async {
-        let rows: Vec<(String, String, String, String)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String, String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
             "SELECT k.campaign_id, k.key, k.pledge_id, p.receipt_secret FROM idempotency_keys k \
              JOIN pledges p ON p.id = k.pledge_id WHERE k.sealed IS NULL LIMIT ?"
         )).bind(CHUNK).fetch_all(&mut **c).await)?;
         for (campaign, key, pledge, secret) in &rows {
-            on_conn!(&mut *conn, c => sqlx::query(sql(
+            on_conn!(&mut *conn, |c| sqlx::query(sql(
                 "UPDATE idempotency_keys SET key = ?, sealed = ? WHERE campaign_id = ? AND key = ? AND sealed IS NULL"
             )).bind(key_hash(key)).bind(seal(secret, key, pledge)).bind(campaign).bind(key)
               .execute(&mut **c).await.map(|_| ()))?;
@@ -95,11 +95,11 @@ async fn seal_legacy_keys(conn: &mut Conn) -> anyhow::Result<usize> {
 async fn hash_legacy_secrets(conn: &mut Conn) -> anyhow::Result<usize> {
     begin_write(conn).await?;
     let hashed = async {
-        let rows: Vec<(String, String)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
             "SELECT id, receipt_secret FROM pledges WHERE receipt_hash IS NULL LIMIT ?"
         )).bind(CHUNK).fetch_all(&mut **c).await)?;
         for (id, secret) in &rows {
-            on_conn!(&mut *conn, c => sqlx::query(sql(
+            on_conn!(&mut *conn, |c| sqlx::query(sql(
                 "UPDATE pledges SET receipt_hash = ?, receipt_secret = '' WHERE id = ? AND receipt_hash IS NULL"
             )).bind(hash(secret)).bind(id).execute(&mut **c).await.map(|_| ()))?;
         }

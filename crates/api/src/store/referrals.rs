@@ -21,9 +21,11 @@ impl Credits {
 
     pub(super) async fn apply(self, conn: &mut Conn) -> sqlx::Result<()> {
         for (code, (recruits, amount)) in self.0.into_iter().filter(|(_, d)| *d != (0, 0)) {
-            on_conn!(&mut *conn, c => sqlx::query(sql(
+            on_conn!(&mut *conn, |c| {
+                sqlx::query(sql(
                 "UPDATE pledges SET recruits = recruits + ?, recruited_amount = recruited_amount + ? WHERE referral_code = ?"
-            )).bind(recruits).bind(amount).bind(&code).execute(&mut **c).await.map(|_| ()))?;
+            )).bind(recruits).bind(amount).bind(&code).execute(&mut **c).await.map(|_| ())
+            })?;
         }
         Ok(())
     }
@@ -60,7 +62,7 @@ pub(super) async fn credit_referrers(
     codes.dedup();
     let mut referrers: HashMap<String, Referrer> = HashMap::with_capacity(codes.len());
     for chunk in codes.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<Referrer> = on_conn!(&mut *conn, c => {
+        let rows: Vec<Referrer> = on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "SELECT referral_code, campaign_id, cancelled_at FROM pledges WHERE referral_code IN (",
             );

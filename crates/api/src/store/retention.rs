@@ -31,15 +31,32 @@ impl Store {
     pub async fn purge(&self, now: Timestamp) -> anyhow::Result<Purged> {
         let mut conn = self.readers.acquire().await?;
         let keys_before = now.plus_seconds(-IDEMPOTENCY_RETENTION_SECS).unix();
-        let idempotency_keys = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM idempotency_keys WHERE created_at < ?"))
-            .bind(keys_before).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        let sessions = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM sessions WHERE expires_at <= ?"))
-            .bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-        let sign_in_links = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM sign_in_links WHERE expires_at <= ?"))
-            .bind(now.unix()).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let idempotency_keys =
+            on_conn!(&mut conn, |c| sqlx::query(sql("DELETE FROM idempotency_keys WHERE created_at < ?"))
+                .bind(keys_before)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        let sessions =
+            on_conn!(&mut conn, |c| sqlx::query(sql("DELETE FROM sessions WHERE expires_at <= ?"))
+                .bind(now.unix())
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        let sign_in_links =
+            on_conn!(&mut conn, |c| sqlx::query(sql("DELETE FROM sign_in_links WHERE expires_at <= ?"))
+                .bind(now.unix())
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
         let delivered_before = now.plus_seconds(-DELIVERED_RETENTION_SECS).unix();
-        let webhook_deliveries = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM webhook_deliveries WHERE delivered_at < ?"))
-            .bind(delivered_before).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let webhook_deliveries = on_conn!(&mut conn, |c| sqlx::query(sql(
+            "DELETE FROM webhook_deliveries WHERE delivered_at < ?"
+        ))
+        .bind(delivered_before)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(Purged { idempotency_keys, sessions, sign_in_links, webhook_deliveries })
     }
 }

@@ -41,8 +41,11 @@ impl Store {
     /// The campaigns already settled (by any replica).
     pub async fn settled(&self) -> anyhow::Result<HashSet<String>> {
         let mut conn = self.readers.acquire().await?;
-        let ids: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id FROM campaigns WHERE settled_at IS NOT NULL"))
-            .fetch_all(&mut **c).await)?;
+        let ids: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id FROM campaigns WHERE settled_at IS NOT NULL"
+        ))
+        .fetch_all(&mut **c)
+        .await)?;
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
@@ -58,7 +61,7 @@ impl Store {
             if campaign.ends_at() > now {
                 return Ok(Settle::NotEnded);
             }
-            let taken: Option<(i64, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            let taken: Option<(i64, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
                 "UPDATE campaigns SET settled_at = ? WHERE id = ? AND settled_at IS NULL AND cancelled_at IS NULL \
                  RETURNING raised, backers"
             )).bind(now.unix()).bind(id).fetch_optional(&mut **c).await)?;
@@ -73,13 +76,13 @@ impl Store {
             // others over the goal (and have their cards charged) at no cost to itself.
             // Backers who may choose another value still count (see ARCHITECTURE).
             let short = super::unmade::short(&mut conn, &campaign).await?;
-            let (raised, backers): (i64, i64) = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            let (raised, backers): (i64, i64) = on_conn!(&mut conn, |c| sqlx::query_as(sql(
                 "SELECT raised, backers FROM campaigns WHERE id = ?"
             )).bind(id).fetch_one(&mut **c).await)?;
             let kept = if campaign.unmade() == Unmade::Refund { raised - short.counted } else { raised };
             let succeeded = kept >= campaign.goal().minor() || (campaign.funding() == Funding::Flexible && kept > 0);
             let outcome = if succeeded { "succeeded" } else { "failed" };
-            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET outcome = ? WHERE id = ?"))
+            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE campaigns SET outcome = ? WHERE id = ?"))
                 .bind(outcome).bind(id).execute(&mut **c).await.map(|_| ()))?;
             let settled = Settled { outcome: outcome.to_owned(), raised, backers: u64::try_from(backers).unwrap_or(0) };
             if !succeeded {
@@ -118,9 +121,11 @@ async fn release_unsaved(conn: &mut Conn, campaign: &Campaign, now: Timestamp) -
         return Ok(());
     }
     let id = campaign.id().as_str();
-    let pending: Vec<(String,)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
+    let pending: Vec<(String,)> = on_conn!(&mut *conn, |c| {
+        sqlx::query_as(sql(
         "SELECT id FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL AND payment_status = 'pending'"
-    )).bind(id).fetch_all(&mut **c).await)?;
+    )).bind(id).fetch_all(&mut **c).await
+    })?;
     if pending.is_empty() {
         return Ok(());
     }

@@ -54,9 +54,17 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let inserted = on_conn!(&mut conn, c => sqlx::query(sql(
+        let inserted = on_conn!(&mut conn, |c| sqlx::query(sql(
             "INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)"
-        )).bind(id).bind(name).bind(origins).bind(key_hash).bind(now.unix()).execute(&mut **c).await.map(|_| ()));
+        ))
+        .bind(id)
+        .bind(name)
+        .bind(origins)
+        .bind(key_hash)
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()));
         match inserted {
             Ok(_) => Ok(true),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
@@ -67,15 +75,20 @@ impl Store {
     /// Every site, by id.
     pub async fn sites(&self) -> anyhow::Result<Vec<SiteRecord>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<SiteRow> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id, name, origins FROM sites ORDER BY id"))
-            .fetch_all(&mut **c).await)?;
+        let rows: Vec<SiteRow> =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT id, name, origins FROM sites ORDER BY id"))
+                .fetch_all(&mut **c)
+                .await)?;
         Ok(rows.into_iter().map(SiteRecord::from).collect())
     }
 
     pub async fn site(&self, id: &str) -> anyhow::Result<Option<SiteRecord>> {
         let mut conn = self.readers.acquire().await?;
-        let row: Option<SiteRow> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT id, name, origins FROM sites WHERE id = ?"))
-            .bind(id).fetch_optional(&mut **c).await)?;
+        let row: Option<SiteRow> =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT id, name, origins FROM sites WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&mut **c)
+                .await)?;
         Ok(row.map(SiteRecord::from))
     }
 
@@ -86,10 +99,20 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let set: anyhow::Result<bool> = async {
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET key_hash = ? WHERE id = ?"))
-                .bind(key_hash).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-            on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM sign_in_links WHERE site_id = ? AND used_at IS NULL"))
-                .bind(id).execute(&mut **c).await.map(|_| ()))?;
+            let changed =
+                on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE sites SET key_hash = ? WHERE id = ?"))
+                    .bind(key_hash)
+                    .bind(id)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "DELETE FROM sign_in_links WHERE site_id = ? AND used_at IS NULL"
+            ))
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
             Ok(changed == 1)
         }
         .await;
@@ -100,16 +123,25 @@ impl Store {
     /// hear of it through [`Store::announce`].
     pub async fn update_site(&self, id: &str, name: &str, origins: &str) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let changed = on_conn!(&mut conn, c => sqlx::query(sql("UPDATE sites SET name = ?, origins = ? WHERE id = ?"))
-            .bind(name).bind(origins).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let changed =
+            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE sites SET name = ?, origins = ? WHERE id = ?"))
+                .bind(name)
+                .bind(origins)
+                .bind(id)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
         Ok(changed == 1)
     }
 
     /// The stored key hash of a site, to compare a presented key with.
     pub async fn key_of(&self, site: &str) -> anyhow::Result<Option<Authenticated>> {
         let mut conn = self.readers.acquire().await?;
-        let hash: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql("SELECT key_hash FROM sites WHERE id = ?"))
-            .bind(site).fetch_optional(&mut **c).await)?;
+        let hash: Option<(String,)> =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT key_hash FROM sites WHERE id = ?"))
+                .bind(site)
+                .fetch_optional(&mut **c)
+                .await)?;
         Ok(hash.map(|(key_hash,)| Authenticated { site: site.to_owned(), key_hash }))
     }
 
@@ -121,17 +153,26 @@ impl Store {
         expires_at: Timestamp,
     ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql("INSERT INTO sign_in_links (token_hash, site_id, expires_at) VALUES (?, ?, ?)"))
-            .bind(token_hash).bind(site).bind(expires_at.unix()).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "INSERT INTO sign_in_links (token_hash, site_id, expires_at) VALUES (?, ?, ?)"
+        ))
+        .bind(token_hash)
+        .bind(site)
+        .bind(expires_at.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
     /// Whether a sign-in link can still be used at `now` (it is not used up by asking).
     pub async fn sign_in_open(&self, token_hash: &str, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let open: Option<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let open: Option<(i64,)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT expires_at FROM sign_in_links WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
-        )).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await)?;
+        )).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await
+        })?;
         Ok(open.is_some())
     }
 
@@ -150,12 +191,12 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let redeemed: anyhow::Result<Option<String>> = async {
-            let site: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+            let site: Option<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
                 "UPDATE sign_in_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? \
                  RETURNING site_id"
             )).bind(now.unix()).bind(token_hash).bind(now.unix()).fetch_optional(&mut **c).await)?;
             let Some((site,)) = site else { return Ok(None) };
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO sessions (token_hash, site_id, key_hash, csrf, expires_at) \
                  SELECT ?, id, key_hash, ?, ? FROM sites WHERE id = ?"
             )).bind(session_hash).bind(csrf).bind(expires_at.unix()).bind(&site).execute(&mut **c).await.map(|_| ()))?;

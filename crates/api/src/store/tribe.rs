@@ -22,18 +22,24 @@ impl Store {
     /// and the pledge is live.
     pub async fn public_name(&self, campaign: &str, code: &str) -> anyhow::Result<Option<String>> {
         let mut conn = self.readers.acquire().await?;
-        let name: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let name: Option<(String,)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT name FROM pledges WHERE referral_code = ? AND campaign_id = ? AND public AND cancelled_at IS NULL"
-        )).bind(code).bind(campaign).fetch_optional(&mut **c).await)?;
+        )).bind(code).bind(campaign).fetch_optional(&mut **c).await
+        })?;
         Ok(name.map(|(name,)| name))
     }
 
     /// The name behind a referral code of a campaign, for its creator (public or not).
     pub async fn referrer_name(&self, campaign: &str, code: &str) -> anyhow::Result<Option<String>> {
         let mut conn = self.readers.acquire().await?;
-        let name: Option<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let name: Option<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT name FROM pledges WHERE referral_code = ? AND campaign_id = ?"
-        )).bind(code).bind(campaign).fetch_optional(&mut **c).await)?;
+        ))
+        .bind(code)
+        .bind(campaign)
+        .fetch_optional(&mut **c)
+        .await)?;
         Ok(name.map(|(name,)| name))
     }
 
@@ -45,11 +51,15 @@ impl Store {
 }
 
 pub(super) async fn leaders(conn: &mut Conn, campaign: &str, limit: u32) -> anyhow::Result<Vec<Leader>> {
-    let rows: Vec<(String, bool, i64, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
+    let rows: Vec<(String, bool, i64, i64)> = on_conn!(conn, |c| sqlx::query_as(sql(
         "SELECT name, public, recruits, recruited_amount FROM pledges \
          WHERE campaign_id = ? AND recruits > 0 AND cancelled_at IS NULL \
          ORDER BY recruits DESC, recruited_amount DESC, id LIMIT ?"
-    )).bind(campaign).bind(i64::from(limit)).fetch_all(&mut **c).await)?;
+    ))
+    .bind(campaign)
+    .bind(i64::from(limit))
+    .fetch_all(&mut **c)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(name, public, recruits, amount)| Leader {
@@ -67,10 +77,13 @@ pub(super) async fn wall(
     limit: u32,
     message_chars: usize,
 ) -> anyhow::Result<Vec<WallEntry>> {
-    let rows: Vec<(String, Option<String>, i64)> = on_conn!(conn, c => sqlx::query_as(sql(
-        "SELECT name, message, created_at FROM pledges \
-         WHERE campaign_id = ? AND public AND cancelled_at IS NULL ORDER BY id DESC LIMIT ?"
-    )).bind(campaign).bind(i64::from(limit)).fetch_all(&mut **c).await)?;
+    let rows: Vec<(String, Option<String>, i64)> =
+        on_conn!(conn, |c| sqlx::query_as(sql("SELECT name, message, created_at FROM pledges \
+         WHERE campaign_id = ? AND public AND cancelled_at IS NULL ORDER BY id DESC LIMIT ?"))
+        .bind(campaign)
+        .bind(i64::from(limit))
+        .fetch_all(&mut **c)
+        .await)?;
     Ok(rows
         .into_iter()
         .map(|(name, message, at)| WallEntry {

@@ -27,10 +27,14 @@ pub(super) struct Short {
 /// values, so one pass is made, and a switch never drops a made value below its batch.
 pub(super) async fn short(conn: &mut Conn, campaign: &Campaign) -> anyhow::Result<Short> {
     let id = campaign.id().as_str();
-    let rows: Vec<(String, String, String, i64, i64, Option<String>)> = on_conn!(&mut *conn, c => sqlx::query_as(sql(
-        "SELECT id, tier_id, options, quantity, amount, payment_status FROM pledges \
+    let rows: Vec<(String, String, String, i64, i64, Option<String>)> =
+        on_conn!(&mut *conn, |c| sqlx::query_as(sql(
+            "SELECT id, tier_id, options, quantity, amount, payment_status FROM pledges \
          WHERE campaign_id = ? AND cancelled_at IS NULL AND tier_id IS NOT NULL"
-    )).bind(id).fetch_all(&mut **c).await)?;
+        ))
+        .bind(id)
+        .fetch_all(&mut **c)
+        .await)?;
     let mut pledges = Vec::with_capacity(rows.len());
     let mut claimed: HashMap<(String, String, String), i64> = HashMap::new();
     for (pledge, tier, options, units, amount, status) in rows {
@@ -73,8 +77,12 @@ pub(super) async fn short(conn: &mut Conn, campaign: &Campaign) -> anyhow::Resul
 /// transaction.
 pub(super) async fn mark(conn: &mut Conn, short: &[String], due: Timestamp) -> anyhow::Result<()> {
     for pledge in short {
-        on_conn!(&mut *conn, c => sqlx::query(sql("UPDATE pledges SET unmade_due_at = ? WHERE id = ?"))
-            .bind(due.unix()).bind(pledge).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut *conn, |c| sqlx::query(sql("UPDATE pledges SET unmade_due_at = ? WHERE id = ?"))
+            .bind(due.unix())
+            .bind(pledge)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
     }
     Ok(())
 }
@@ -111,11 +119,17 @@ impl Store {
             if !short.is_empty() {
                 return Ok(Switched::WouldUnmake(short));
             }
-            let changed = on_conn!(&mut conn, c => sqlx::query(sql(
+            let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "UPDATE pledges SET options = ?, unmade_due_at = NULL WHERE id = ? AND options = ? \
                  AND cancelled_at IS NULL AND unmade_due_at > ?"
-            )).bind(serde_json::to_string(new)?).bind(pledge).bind(serde_json::to_string(old)?).bind(now.unix())
-              .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            ))
+            .bind(serde_json::to_string(new)?)
+            .bind(pledge)
+            .bind(serde_json::to_string(old)?)
+            .bind(now.unix())
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
             if changed == 0 {
                 return Ok(Switched::NotOffered);
             }
@@ -126,8 +140,11 @@ impl Store {
                     add_to_value(&mut conn, campaign, tier, name, &new[name], units).await?;
                 }
             }
-            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET seq = seq + 1 WHERE id = ?"))
-                .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE campaigns SET seq = seq + 1 WHERE id = ?"))
+                .bind(campaign)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
             notify(&mut conn, campaign).await?;
             anyhow::Ok(Switched::Done(Box::new(counts(&mut conn, campaign).await?)))
         }
@@ -138,10 +155,14 @@ impl Store {
     /// Pledges for values not made whose time to choose ran out by `now`, at most `limit`.
     pub async fn unmade_overdue(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT id FROM pledges WHERE unmade_due_at <= ? AND cancelled_at IS NULL \
              ORDER BY unmade_due_at LIMIT ?"
-        )).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
+        ))
+        .bind(now.unix())
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }

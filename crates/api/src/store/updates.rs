@@ -19,11 +19,24 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let posted: anyhow::Result<Counts> = async {
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO updates (id, campaign_id, title, body, published_at) VALUES (?, ?, ?, ?, ?)"
-            )).bind(id).bind(campaign).bind(title).bind(body).bind(now.unix()).execute(&mut **c).await.map(|_| ()))?;
-            on_conn!(&mut conn, c => sqlx::query(sql("UPDATE campaigns SET seq = seq + 1, extras_version = extras_version + 1 WHERE id = ?"))
-                .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+            ))
+            .bind(id)
+            .bind(campaign)
+            .bind(title)
+            .bind(body)
+            .bind(now.unix())
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE campaigns SET seq = seq + 1, extras_version = extras_version + 1 WHERE id = ?"
+            ))
+            .bind(campaign)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
             notify(&mut conn, campaign).await?;
             counts(&mut conn, campaign).await
         }
@@ -34,9 +47,11 @@ impl Store {
     /// A campaign's updates, newest first, at most `limit`.
     pub async fn updates(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<Update>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String, String, i64)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<(String, String, String, i64)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT id, title, body, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT ?"
-        )).bind(campaign).bind(i64::from(limit)).fetch_all(&mut **c).await)?;
+        )).bind(campaign).bind(i64::from(limit)).fetch_all(&mut **c).await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(id, title, body, at)| Update { id, title, body, published_at: Timestamp::from_unix(at) })

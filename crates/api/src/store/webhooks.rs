@@ -126,11 +126,20 @@ impl Store {
                     .execute(&mut **c)
                     .await?;
             }
-            let added = on_conn!(&mut conn, c => sqlx::query(sql(
+            let added = on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO webhook_endpoints (id, site_id, url, secret, created_at) \
                  SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
-            )).bind(id).bind(site).bind(url).bind(secret).bind(now.unix()).bind(site).bind(MAX_ENDPOINTS)
-              .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+            ))
+            .bind(id)
+            .bind(site)
+            .bind(url)
+            .bind(secret)
+            .bind(now.unix())
+            .bind(site)
+            .bind(MAX_ENDPOINTS)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
             anyhow::Ok(if added == 1 { Ok(()) } else { Err(AddRefused::TooMany) })
         }
         .await;
@@ -140,11 +149,13 @@ impl Store {
     /// A site's endpoints, oldest first, with the events each still has to deliver.
     pub async fn endpoints(&self, site: &str) -> anyhow::Result<Vec<Endpoint>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<EndpointRow> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let rows: Vec<EndpointRow> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
             "SELECT e.id, e.url, e.secret, e.created_at, e.failures, e.last_error, e.disabled_reason, \
              (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL) \
              FROM webhook_endpoints e WHERE e.site_id = ? ORDER BY e.created_at, e.id"
-        )).bind(site).fetch_all(&mut **c).await)?;
+        )).bind(site).fetch_all(&mut **c).await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(id, url, secret, created_at, failures, last_error, disabled_reason, pending)| Endpoint {
@@ -165,8 +176,14 @@ impl Store {
     /// no such endpoint.
     pub async fn remove_endpoint(&self, site: &str, id: &str) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let removed = on_conn!(&mut conn, c => sqlx::query(sql("DELETE FROM webhook_endpoints WHERE id = ? AND site_id = ?"))
-            .bind(id).bind(site).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        let removed = on_conn!(&mut conn, |c| sqlx::query(sql(
+            "DELETE FROM webhook_endpoints WHERE id = ? AND site_id = ?"
+        ))
+        .bind(id)
+        .bind(site)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(removed == 1)
     }
 
@@ -174,14 +191,21 @@ impl Store {
     /// tried again at once. False when the site has no such endpoint.
     pub async fn enable_endpoint(&self, site: &str, id: &str, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let enabled = on_conn!(&mut conn, c => sqlx::query(sql(
+        let enabled = on_conn!(&mut conn, |c| sqlx::query(sql(
             "UPDATE webhook_endpoints SET failures = 0, disabled_at = NULL, disabled_reason = NULL \
              WHERE id = ? AND site_id = ?"
-        )).bind(id).bind(site).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        ))
+        .bind(id)
+        .bind(site)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
         if enabled == 1 {
-            on_conn!(&mut conn, c => sqlx::query(sql(
+            on_conn!(&mut conn, |c| {
+                sqlx::query(sql(
                 "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND delivered_at IS NULL"
-            )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|_| ()))?;
+            )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|_| ())
+            })?;
         }
         Ok(enabled == 1)
     }
@@ -192,21 +216,30 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         // A read first: the claim is a write, which on SQLite would take the write lock from
         // the pledge writer every round even with nothing to send.
-        let due: Option<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(
+        let due: Option<(i64,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
              AND e.disabled_at IS NULL LIMIT 1"
-        )).bind(now.unix()).bind(now.unix()).fetch_optional(&mut **c).await)?;
+        ))
+        .bind(now.unix())
+        .bind(now.unix())
+        .fetch_optional(&mut **c)
+        .await)?;
         if due.is_none() {
             return Ok(Vec::new());
         }
         let claim = if matches!(conn, Conn::Postgres(_)) { CLAIM_POSTGRES } else { CLAIM_SQLITE };
-        let claimed: Vec<(i64,)> = on_conn!(&mut conn, c => sqlx::query_as(sql(claim))
-            .bind(now.unix() + lease).bind(now.unix()).bind(now.unix()).bind(limit).fetch_all(&mut **c).await)?;
+        let claimed: Vec<(i64,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(claim))
+            .bind(now.unix() + lease)
+            .bind(now.unix())
+            .bind(now.unix())
+            .bind(limit)
+            .fetch_all(&mut **c)
+            .await)?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
-        on_conn!(&mut conn, c => {
+        on_conn!(&mut conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "SELECT d.id, d.endpoint_id, e.url, e.secret, d.payload, d.attempts FROM webhook_deliveries d \
                  JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (",
@@ -226,10 +259,21 @@ impl Store {
     /// the two leaves the delivery to be sent again, which is what the receiver expects).
     pub async fn delivered(&self, due: &Due, now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"))
-            .bind(&due.endpoint_id).execute(&mut **c).await.map(|_| ()))?;
-        on_conn!(&mut conn, c => sqlx::query(sql("UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"))
-            .bind(now.unix()).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"
+        ))
+        .bind(&due.endpoint_id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"
+        ))
+        .bind(now.unix())
+        .bind(due.id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
@@ -244,17 +288,25 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| sqlx::query(sql(
             "UPDATE webhook_deliveries SET next_attempt_at = ?, locked_until = 0, last_error = ? WHERE id = ?"
-        )).bind(retry_at.unix()).bind(error).bind(due.id).execute(&mut **c).await.map(|_| ()))?;
+        ))
+        .bind(retry_at.unix())
+        .bind(error)
+        .bind(due.id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         let reason = format!("{disable_after} deliveries in a row failed; the last: {error}");
-        on_conn!(&mut conn, c => sqlx::query(sql(
+        on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
             "UPDATE webhook_endpoints SET failures = failures + 1, last_error = ?, \
              disabled_at = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_at END, \
              disabled_reason = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_reason END \
              WHERE id = ?"
         )).bind(error).bind(disable_after).bind(now.unix()).bind(disable_after).bind(&reason).bind(&due.endpoint_id)
-          .execute(&mut **c).await.map(|_| ()))?;
+          .execute(&mut **c).await.map(|_| ())
+        })?;
         Ok(())
     }
 }
@@ -268,7 +320,7 @@ pub(super) async fn listening<'a>(
     let campaigns: Vec<&str> = campaigns.collect();
     let mut found = HashSet::new();
     for chunk in campaigns.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(String,)> = on_conn!(&mut *conn, c => {
+        let rows: Vec<(String,)> = on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "SELECT DISTINCT c.id FROM campaigns c JOIN webhook_endpoints e \
                  ON e.site_id = c.site_id AND e.disabled_at IS NULL WHERE c.id IN (",
@@ -289,8 +341,9 @@ pub(super) async fn listening<'a>(
 /// caller's transaction: nothing is written for a site without endpoints.
 pub(crate) async fn queue(conn: &mut Conn, events: &[NewEvent], now: Timestamp) -> sqlx::Result<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        on_conn!(&mut *conn, c => {
-            let mut query: QueryBuilder<Db> = QueryBuilder::new("WITH v (campaign_id, event_id, type, payload) AS (");
+        on_conn!(&mut *conn, |c| {
+            let mut query: QueryBuilder<Db> =
+                QueryBuilder::new("WITH v (campaign_id, event_id, type, payload) AS (");
             query.push_values(chunk, |mut values, event| {
                 values
                     .push("CAST(")

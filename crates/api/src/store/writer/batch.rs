@@ -160,7 +160,10 @@ impl<'a> Batch<'a> {
         pledge_id: &str,
         secret: Option<String>,
     ) -> anyhow::Result<Result<Accepted, Refusal>> {
-        let row: PledgeRow = on_conn!(&mut *self.conn, c => sqlx::query_as(sql(SELECT_PLEDGE)).bind(pledge_id).fetch_one(&mut **c).await)?;
+        let row: PledgeRow = on_conn!(&mut *self.conn, |c| sqlx::query_as(sql(SELECT_PLEDGE))
+            .bind(pledge_id)
+            .fetch_one(&mut **c)
+            .await)?;
         let pledge: StoredPledge = row.try_into()?;
         let secret = secret.or_else(|| pledge.plain_secret().map(str::to_owned));
         Ok(match secret {

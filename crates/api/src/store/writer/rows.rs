@@ -22,13 +22,17 @@ pub(super) async fn known_keys(
         .collect();
     let mut known = HashMap::new();
     for chunk in keyed.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<KeyRow> = on_conn!(&mut *conn, c => {
+        let rows: Vec<KeyRow> = on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "SELECT campaign_id, key, request_hash, pledge_id, sealed FROM idempotency_keys WHERE (campaign_id, key) IN (",
             );
             let mut list = query.separated(", ");
             for (campaign, _, hash) in chunk {
-                list.push("(").push_bind_unseparated(*campaign).push_unseparated(", ").push_bind_unseparated(hash.as_str()).push_unseparated(")");
+                list.push("(")
+                    .push_bind_unseparated(*campaign)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(hash.as_str())
+                    .push_unseparated(")");
             }
             query.push(")");
             query.build_query_as().fetch_all(&mut **c).await
@@ -58,7 +62,7 @@ pub(super) async fn insert_rows(
         for (_, row, _) in chunk {
             options.push(serde_json::to_string(&row.options)?);
         }
-        on_conn!(&mut *conn, c => {
+        on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
                  referral_code, referred_by, receipt_secret, receipt_hash, created_at, source, host_page, client, \
@@ -99,13 +103,18 @@ pub(super) async fn insert_rows(
             })
             .collect();
         if !keyed.is_empty() {
-            on_conn!(&mut *conn, c => {
+            on_conn!(&mut *conn, |c| {
                 let mut query: QueryBuilder<Db> = QueryBuilder::new(
                     "INSERT INTO idempotency_keys (campaign_id, key, request_hash, pledge_id, created_at, sealed) ",
                 );
                 query.push_values(&keyed, |mut values, (key, request, sealed, row)| {
-                    values.push_bind(&row.campaign_id).push_bind(key).push_bind(*request).push_bind(&row.id)
-                        .push_bind(now.unix()).push_bind(sealed);
+                    values
+                        .push_bind(&row.campaign_id)
+                        .push_bind(key)
+                        .push_bind(*request)
+                        .push_bind(&row.id)
+                        .push_bind(now.unix())
+                        .push_bind(sealed);
                 });
                 query.build().execute(&mut **c).await.map(|_| ())
             })?;

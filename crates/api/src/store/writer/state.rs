@@ -37,7 +37,7 @@ pub(super) async fn lock_campaigns(
     let lock = if matches!(conn, Conn::Postgres(_)) { " FOR UPDATE" } else { "" };
     let mut current = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<(String, i64, Option<i64>)> = on_conn!(&mut *conn, c => {
+        let rows: Vec<(String, i64, Option<i64>)> = on_conn!(&mut *conn, |c| {
             let mut query: QueryBuilder<Db> =
                 QueryBuilder::new("SELECT id, revision, cancelled_at FROM campaigns WHERE id IN (");
             let mut list = query.separated(", ");

@@ -19,11 +19,13 @@ pub(in crate::store) struct Totals {
 impl Totals {
     /// Moves `campaign`'s totals and `seq` once, and tells other replicas.
     pub(in crate::store) async fn apply(&self, conn: &mut Conn, campaign: &str) -> anyhow::Result<()> {
-        on_conn!(&mut *conn, c => sqlx::query(sql(
+        on_conn!(&mut *conn, |c| {
+            sqlx::query(sql(
             "UPDATE campaigns SET raised = raised + ?, pledged = pledged + ?, backers = backers + ?, seq = seq + ?, \
              extras_version = extras_version + ? WHERE id = ?"
         )).bind(self.raised).bind(self.pledged).bind(self.backers).bind(self.changes).bind(i64::from(self.extras))
-          .bind(campaign).execute(&mut **c).await.map(|_| ()))?;
+          .bind(campaign).execute(&mut **c).await.map(|_| ())
+        })?;
         notify(conn, campaign).await
     }
 }
