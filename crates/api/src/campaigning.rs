@@ -1,5 +1,6 @@
-//! What a creator does to a campaign, for every front door (the creator API now, the
-//! dashboard later): create, edit, cancel, post an update. Each checks with `domain`,
+//! What a creator does to a campaign, for every front door (the creator API and the
+//! dashboard): create, edit, publish a definition written as a whole (the dashboard's
+//! editor), cancel, post an update. Each checks with `domain`,
 //! commits through the store, and publishes to the hub so every viewer sees it at once
 //! (other replicas hear of it through the store's notifications).
 
@@ -117,4 +118,72 @@ fn publish(hub: &Hub, site: &str, edited: Edited<Error>) -> Result<Arc<Entry>, E
 /// Field errors under one field, for the few refusals made here.
 fn one(field: &str, error: FieldError) -> FieldErrors {
     [(field.to_owned(), error)].into_iter().collect()
+}
+
+/// Where a definition written as a whole is published.
+#[derive(Debug, Clone, Copy)]
+pub enum Published<'a> {
+    /// A new campaign, from the draft with this id; `id_from_title` when no id was given.
+    New { draft_id: &'a str, id_from_title: bool },
+    /// The campaign with this id, every field of which is replaced.
+    Existing(&'a str),
+}
+
+/// Publishes a definition written as a whole: applied to the campaign it replaces, or
+/// created once however often it is published. The campaign's id, or why not.
+pub async fn publish_whole(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    target: Published<'_>,
+    input: CampaignInput,
+    cards: bool,
+) -> Result<String, Error> {
+    match target {
+        Published::Existing(id) => {
+            edit(store, hub, site, id, CampaignPatch::replacing(input), cards).await.map(|_| id.to_owned())
+        }
+        Published::New { draft_id, id_from_title } => {
+            create_once(store, hub, site, (draft_id, id_from_title), input, cards).await
+        }
+    }
+}
+
+/// Creates a new draft's campaign once, however often it is published: the id is chosen
+/// or made from the title, and when the title's is taken, made from the draft's own id; a
+/// campaign of this site already there with exactly this definition is this draft,
+/// published.
+async fn create_once(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    (draft_id, id_from_title): (&str, bool),
+    input: CampaignInput,
+    cards: bool,
+) -> Result<String, Error> {
+    let mut ids = vec![input.id.clone()];
+    if id_from_title {
+        ids.push(format!("{}-{}", input.id, draft_id.get(1..7).unwrap_or(draft_id)));
+    }
+    let mut refusal = None;
+    for id in ids {
+        let input = input.clone().with_id(id.clone());
+        match create(store, hub, site, input.clone(), cards).await {
+            Err(Error::Invalid(errors))
+                if errors.iter().any(|(f, e)| f == "id" && *e == FieldError::Duplicate) =>
+            {
+                // Read from the database: another press may have created it a moment ago,
+                // before this server's hub heard of it.
+                if let Some(stored) = store.campaign(&id).await?
+                    && stored.site == site
+                    && stored.campaign.to_input() == input
+                {
+                    return Ok(id);
+                }
+                refusal = Some(Error::Invalid(errors));
+            }
+            done => return done.map(|_| id),
+        }
+    }
+    Err(refusal.expect("at least one id was tried"))
 }

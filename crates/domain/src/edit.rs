@@ -66,6 +66,28 @@ where
 }
 
 impl CampaignPatch {
+    /// A patch that replaces every field but the id with `input`'s: a definition written
+    /// as a whole (the dashboard's editor) applied to a campaign that exists.
+    pub fn replacing(input: CampaignInput) -> CampaignPatch {
+        CampaignPatch {
+            id: None,
+            title: Some(input.title),
+            summary: Some(input.summary),
+            story: Some(input.story),
+            currency: Some(input.currency),
+            goal: Some(input.goal),
+            starts_at: Some(input.starts_at),
+            ends_at: Some(input.ends_at),
+            funding: Some(input.funding),
+            tiers: Some(input.tiers),
+            stretch_goals: Some(input.stretch_goals),
+            max_pledge: Some(input.max_pledge),
+            payments: Some(input.payments),
+            manual_payment: Some(input.manual_payment),
+            unmade: Some(input.unmade),
+        }
+    }
+
     /// The definition with this patch applied. The id never changes: a different one is
     /// reported by [`locked_fields`].
     pub fn apply(self, mut input: CampaignInput) -> CampaignInput {
@@ -197,6 +219,18 @@ mod tests {
         let mut counts = Counts { backers: 1, raised: 29_900, ..Counts::default() };
         counts.claimed.insert(tier.into(), units);
         counts
+    }
+
+    #[test]
+    fn a_whole_definition_replaces_every_field_of_a_campaign_but_its_id() {
+        let mut written = lamp();
+        written.id = "another-id".into();
+        written.title = "Walnut lamp, second run".into();
+        written.goal += 1;
+        written.tiers.pop();
+        written.max_pledge = None;
+        let applied = CampaignPatch::replacing(written.clone()).apply(lamp());
+        assert_eq!(applied, CampaignInput { id: lamp().id, ..written });
     }
 
     #[test]
