@@ -1,17 +1,16 @@
 //! `/api/v1/campaigns`: progress snapshots and pledges.
 
-use super::requests::{base_url, client_ip};
+use super::requests::{BaseUrl, ClientIp, ReceiptToken};
 use crate::error::Error;
 use crate::http::problem::Json;
 use crate::http::state::AppState;
 use crate::pledging;
 use crate::store::Accepted;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use domain::wire::{CampaignView, PledgeCreated, PledgeRequest, Problem, ReceiptView};
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -57,16 +56,16 @@ async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Resu
               (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 async fn create_pledge(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(request): Json<PledgeRequest>,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let key = pledging::key(headers.get("idempotency-key").map(|v| v.as_bytes()))?;
-    let ip = client_ip(&state, peer, &headers);
     let accepted = pledging::take(&state.desk(), &entry, request, key, ip).await?;
-    let mut created = created(&state, &headers, &accepted);
+    let mut created = created(&state, &base, &accepted);
     if let Some(payment) = created.payment.as_mut().filter(|p| p.publishable_key.is_some()) {
         // The pledge is taken whatever Stripe says; without a secret now, the receipt's
         // card form asks again (`POST /api/v1/receipts/{token}/payment`).
@@ -85,11 +84,8 @@ async fn create_pledge(
               (status = 429, body = Problem)))]
 async fn cancel_pledge(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
 ) -> Result<StatusCode, Error> {
-    super::requests::receipt_allowed(&state, peer, &headers)?;
     pledging::cancel(&state.cards, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -100,36 +96,10 @@ async fn cancel_pledge(
     responses((status = 200, body = ReceiptView), (status = 404, body = Problem), (status = 429, body = Problem)))]
 async fn receipt(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
+    BaseUrl(base): BaseUrl,
 ) -> Result<Response, Error> {
-    super::requests::receipt_allowed(&state, peer, &headers)?;
-    if !crate::ids::is_receipt_token(&token) {
-        return Err(Error::NotFound);
-    }
-    let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
-    let accepted = Accepted { pledge, receipt_token: token, replayed: true };
-    let links = created(&state, &headers, &accepted);
-    let payment = crate::payments::info(&state.cards, &accepted.pledge);
-    let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
-    let p = accepted.pledge;
-    let view = ReceiptView {
-        choose_by,
-        id: p.id,
-        campaign: p.campaign_id,
-        name: p.name,
-        amount: p.amount,
-        tier: p.tier_id,
-        quantity: p.quantity,
-        options: p.options,
-        status: if p.cancelled { "cancelled" } else { "live" }.to_owned(),
-        referral_code: p.referral_code,
-        share_url: links.share_url,
-        recruits: p.recruits,
-        recruited_amount: p.recruited_amount,
-        payment,
-    };
+    let view = super::receipts::find(&state, &base, &token).await?.ok_or(Error::NotFound)?;
     let mut response = axum::Json(view).into_response();
     // The token is a bearer secret: keep the answer out of shared caches.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -152,14 +122,14 @@ async fn noop(Json(request): Json<PledgeRequest>) -> Response {
     (StatusCode::CREATED, axum::Json(created)).into_response()
 }
 
-pub(super) fn created(state: &AppState, headers: &HeaderMap, accepted: &Accepted) -> PledgeCreated {
-    let base = base_url(state, headers);
+/// What a pledge's backer is answered: its links under `base`, and how to pay.
+pub(super) fn created(state: &AppState, base: &str, accepted: &Accepted) -> PledgeCreated {
     let p = &accepted.pledge;
     PledgeCreated {
         id: p.id.clone(),
         amount: p.amount,
         referral_code: p.referral_code.clone(),
-        share_url: format!("{base}/c/{}?ref={}", p.campaign_id, p.referral_code),
+        share_url: crate::tribe::share_link(base, &p.campaign_id, Some(&p.referral_code)),
         receipt_url: format!("{base}/r/{}", accepted.receipt_token),
         payment: crate::payments::info(&state.cards, p),
     }

@@ -10,17 +10,17 @@
 //! and calls [`serve_raw`], which keeps no per-connection buffers. The axum route below
 //! serves the same frames for requests it could not recognise early (split packets).
 
+use super::requests::ClientIp;
 use crate::error::Error;
 use crate::http::state::AppState;
 use crate::hub::Entry;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use std::io::IoSlice;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -101,12 +101,11 @@ fn parse_last_event_id(value: &[u8]) -> Option<u64> {
               (status = 503, body = domain::wire::Problem, description = "Over the cap on live streams: poll the campaign instead")))]
 pub(crate) async fn events(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let ip = super::requests::client_ip(&state, peer, &headers);
     let permit = state.admission.stream(ip).ok_or(Error::Busy)?;
     let last_seen = headers.get("last-event-id").and_then(|v| parse_last_event_id(v.as_bytes()));
     let mut stopping = state.stopping.subscribe();

@@ -19,6 +19,7 @@ pub(crate) mod pages;
 mod payments;
 pub mod problem;
 pub mod proxies;
+mod receipts;
 pub mod render;
 pub(crate) mod request_id;
 pub(crate) mod requests;

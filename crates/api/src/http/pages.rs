@@ -2,25 +2,24 @@
 //! page (`/c/{id}`) and the receipt (`/r/{token}`).
 
 use super::campaigns::created;
-use super::requests::client_ip;
+use super::receipts::{self, PageForms};
+use super::requests::{BaseUrl, ClientIp, ReceiptToken, pick_lang};
 use crate::error::Error;
 use crate::http::render::{self, Shell};
 use crate::http::state::AppState;
 use crate::hub::Entry;
-use crate::ids::is_receipt_token;
 use crate::store::Refusal;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, RawQuery, State};
+use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::pledge::{clean_host_page, clean_source, is_referral_code};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use widget::form::{FormState, form_field};
 use widget::i18n::Lang;
-use widget::{AppProps, Page, Receipt, Theme};
+use widget::{AppProps, Page, Theme};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -99,46 +98,36 @@ fn look_query(lang: Lang, theme: Theme, accent: Option<&str>) -> String {
     format!("lang={}&theme={}{accent}", lang.tag(), theme.as_str())
 }
 
-pub(crate) fn pick_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
-    asked
-        .and_then(Lang::from_tag)
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or_default()
-}
-
 /// The widget inside the host page's iframe.
 async fn embed(
     state: State<AppState>,
-    peer: ConnectInfo<SocketAddr>,
+    ip: ClientIp,
+    base: BaseUrl,
     id: Path<String>,
     query: Query<PageQuery>,
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, peer, id, query, raw, headers, Page::Embed).await
+    campaign_page(state, (ip, base), id, query, raw, headers, Page::Embed).await
 }
 
 /// The campaign's own page, where share links lead.
 async fn share(
     state: State<AppState>,
-    peer: ConnectInfo<SocketAddr>,
+    ip: ClientIp,
+    base: BaseUrl,
     id: Path<String>,
     query: Query<PageQuery>,
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    campaign_page(state, peer, id, query, raw, headers, Page::Share).await
+    campaign_page(state, (ip, base), id, query, raw, headers, Page::Share).await
 }
 
 /// A campaign's widget with a blank form, on the page `page` says.
 async fn campaign_page(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    (ClientIp(ip), BaseUrl(base)): (ClientIp, BaseUrl),
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
     RawQuery(raw): RawQuery,
@@ -154,8 +143,7 @@ async fn campaign_page(
     let mut form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
         .came_from(&query.source(), &query.host(&headers, page))
         .preselect(&campaign, &pairs, now);
-    form.form_token =
-        super::forms::sign(state.form_key.as_bytes(), &id, client_ip(&state, peer, &headers), now);
+    form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, now);
     let wechat = in_wechat(&headers);
     let props = AppProps {
         campaign,
@@ -176,7 +164,7 @@ async fn campaign_page(
     };
     let mut extras = render::Extras::default();
     if page == Page::Share {
-        extras.base = super::requests::base_url(&state, &headers);
+        extras.base = base;
         extras.path = format!("/c/{id}{}", query.referral_query());
         extras.after = render::story(entry.snapshot(now).campaign.story());
         if props.campaign.latest_update.is_some() {
@@ -194,7 +182,8 @@ async fn campaign_page(
 /// renders the form again with the typed values and the reasons.
 async fn form_pledge(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -206,7 +195,6 @@ async fn form_pledge(
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(&state, lang)) };
     let campaign = entry.snapshot(crate::now()).view.clone();
     let mut form = FormState::from_pairs(pairs);
-    let ip = client_ip(&state, peer, &headers);
     super::forms::check(&state, &headers, &id, ip, &form.form_token)?;
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, crate::now());
     let outcome =
@@ -225,7 +213,7 @@ async fn form_pledge(
     let text = lang.text();
     let status = match outcome {
         Ok(accepted) => {
-            let receipt = created(&state, &headers, &accepted).receipt_url;
+            let receipt = created(&state, &base, &accepted).receipt_url;
             let path = receipt.find("/r/").map_or(receipt.as_str(), |at| &receipt[at..]);
             let look = look_query(lang, theme, accent.as_deref());
             return Ok(Redirect::to(&format!("{path}?view=embed&{look}")).into_response());
@@ -269,52 +257,34 @@ async fn form_pledge(
 
 async fn receipt(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
+    ReceiptToken(token): ReceiptToken,
+    BaseUrl(base): BaseUrl,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    super::requests::receipt_allowed(&state, peer, &headers)?;
-    receipt_page(&state, &token, &query, &headers, None).await
+    receipt_page(&state, (&token, &base), &query, &headers, None).await
 }
 
 /// The receipt page; `refused` says why a choice of values posted from it was refused.
 async fn receipt_page(
     state: &AppState,
-    token: &str,
+    (token, base): (&str, &str),
     query: &PageQuery,
     headers: &HeaderMap,
     refused: Option<String>,
 ) -> Result<Response, Error> {
     let lang = query.lang(headers);
-    let found = if is_receipt_token(token) { state.store.receipt(token).await? } else { None };
-    let Some((pledge, entry)) = found.and_then(|p| state.hub.get(&p.campaign_id).map(|e| (p, e))) else {
+    let found = receipts::find(state, base, token).await?;
+    let Some((view, entry)) = found.and_then(|v| state.hub.get(&v.campaign).map(|e| (v, e))) else {
         return Ok(not_found(state, lang));
     };
     let campaign = entry.snapshot(crate::now()).view.clone();
-    let accepted = crate::store::Accepted { pledge, receipt_token: token.to_owned(), replayed: true };
-    let links = created(state, headers, &accepted);
-    let payment = crate::payments::info(&state.cards, &accepted.pledge);
-    let choose_by = crate::payments::unmade::choose_by(&accepted.pledge);
-    let p = accepted.pledge;
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let receipt = Receipt {
-        choose_by,
-        pledge_id: p.id,
-        name: p.name,
-        amount: p.amount,
-        tier: p.tier_id,
-        quantity: p.quantity,
-        options: p.options.into_iter().collect(),
-        share_url: links.share_url,
-        receipt_url: links.receipt_url,
+    let forms = PageForms {
+        receipt_url: format!("{base}/r/{token}"),
         cancel_action: (campaign.status != domain::Status::Cancelled)
             .then(|| format!("/r/{token}/cancel?{}", query.carry(lang))),
-        cancelled: p.cancelled,
-        recruits: p.recruits,
-        recruited_amount: p.recruited_amount,
-        payment,
-        choose_action: Some(format!("/r/{token}/options?{}", query.carry(lang))),
+        choose_action: format!("/r/{token}/options?{}", query.carry(lang)),
         choose_problem: refused,
     };
     let (page, shell) = match query.view.as_deref() {
@@ -328,12 +298,12 @@ async fn receipt_page(
         page,
         now: crate::now().unix(),
         form: FormState::default(),
-        receipt: Some(receipt),
+        receipt: Some(receipts::on_page(view, forms)),
         wechat: in_wechat(headers),
         accent: query.accent(),
     };
     let extras = render::Extras {
-        base: super::requests::base_url(state, headers),
+        base: base.to_owned(),
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
         after: String::new(),
     };
@@ -347,12 +317,10 @@ async fn receipt_page(
 /// The receipt's cancel form: cancels through the writer, then shows the receipt again.
 async fn cancel(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
+    ReceiptToken(token): ReceiptToken,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    super::requests::receipt_allowed(&state, peer, &headers)?;
     match crate::pledging::cancel(&state.cards, &token).await {
         Ok(_) | Err(Error::Refused(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled)) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
@@ -367,13 +335,12 @@ async fn cancel(
 /// refusal shows it with the reason beside the chooser.
 async fn choose(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
+    ReceiptToken(token): ReceiptToken,
+    BaseUrl(base): BaseUrl,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    super::requests::receipt_allowed(&state, peer, &headers)?;
     let options =
         pairs.into_iter().filter_map(|(k, v)| Some((k.strip_prefix("choose.")?.to_owned(), v))).collect();
     let choice = domain::wire::OptionsChoice { options };
@@ -383,7 +350,7 @@ async fn choose(
         Err(Error::NotFound) => Ok(not_found(&state, lang)),
         Err(refused @ (Error::Invalid(_) | Error::NotPayable)) => {
             let why = lang.choose_refused(&refused.problem());
-            receipt_page(&state, &token, &query, &headers, Some(why)).await
+            receipt_page(&state, (&token, &base), &query, &headers, Some(why)).await
         }
         Err(other) => Err(other),
     }

@@ -4,14 +4,14 @@
 //! hash of what it shows (its `ETag`); a miss takes a token from the client's bucket.
 
 use crate::error::Error;
+use crate::http::requests::{BaseUrl, ClientIp, PageLang};
 use crate::http::state::AppState;
 use crate::tribe::{self, poster};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use domain::wire::{Leader, Problem, WallEntry};
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,17 +67,15 @@ fn public(body: impl IntoResponse) -> Response {
 struct ShareQuery {
     #[serde(rename = "ref")]
     referral: Option<String>,
-    lang: Option<String>,
 }
 
 async fn qr_svg(
     State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(query): Query<ShareQuery>,
-    headers: HeaderMap,
 ) -> Result<Response, Error> {
     state.hub.get(&id).ok_or(Error::NotFound)?;
-    let base = crate::http::requests::base_url(&state, &headers);
     let link = tribe::share_link(&base, &id, query.referral.as_deref());
     let svg = tribe::svg(&link).map_err(|e| anyhow::anyhow!("encoding a QR code: {e}"))?;
     Ok((
@@ -93,14 +91,12 @@ async fn qr_svg(
 
 async fn poster(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
     Path(id): Path<String>,
     Query(query): Query<ShareQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
-    let base = crate::http::requests::base_url(&state, &headers);
     let shown = poster::shown(&state.store, &entry, query.referral.as_deref(), lang, &base).await?;
     let key = shown.key();
     let etag = HeaderValue::from_str(&format!("\"{}\"", &key[..32])).map_err(anyhow::Error::from)?;
@@ -113,7 +109,6 @@ async fn poster(
     if let Some(png) = state.posters.get(&key) {
         return Ok(poster_answer(etag, Some(png)));
     }
-    let ip = crate::http::requests::client_ip(&state, peer, &headers);
     state
         .poster_limiter
         .check(ip, std::time::Instant::now())

@@ -12,12 +12,12 @@ pub(crate) mod sources;
 mod updates;
 
 use crate::error::Error;
+use crate::http::requests::ClientIp;
 use crate::http::state::AppState;
 use crate::hub::Entry;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -54,8 +54,7 @@ impl FromRequestParts<AppState> for Creator {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Creator, Error> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        let ip = peer.map(|peer| crate::http::requests::client_ip(state, peer, &parts.headers));
+        let ip = ClientIp::from_request_parts(parts, state).await.ok().map(|ClientIp(ip)| ip);
         let now = std::time::Instant::now();
         if let Some(ip) = ip {
             state

@@ -6,9 +6,10 @@ use crate::campaigning;
 use crate::error::Error;
 use crate::http::problem::Json;
 use crate::http::render::escape;
+use crate::http::requests::BaseUrl;
 use crate::http::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::wire::{Problem, Update, UpdateInput};
@@ -58,13 +59,12 @@ async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
 /// An Atom feed of a campaign's updates, for feed readers and blog sidebars.
 pub(crate) async fn atom_feed(
     State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let title = entry.snapshot(crate::now()).view.title.clone();
     let updates = state.store.updates(&id, SHOWN).await?;
-    let base = crate::http::requests::base_url(&state, &headers);
     let page = format!("{base}/c/{id}");
     let updated = updates.first().map_or_else(|| crate::now().to_string(), |u| u.published_at.to_string());
     let mut feed = format!(

@@ -7,11 +7,11 @@
 use super::session::{self, Session};
 use super::{PageQuery, lang, shell};
 use crate::error::Error;
+use crate::http::requests::{BaseUrl, ClientIp, PageLang};
 use crate::http::state::AppState;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use std::net::SocketAddr;
 use widget::i18n::Lang;
 
 /// The sign-up form, when the operator allows sign-up (`--open-signup`); a 404 otherwise.
@@ -42,7 +42,7 @@ pub(super) struct SignUpForm {
 /// sprayed from one address.
 pub(super) async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
     headers: HeaderMap,
     Form(form): Form<SignUpForm>,
 ) -> Result<Response, Error> {
@@ -52,15 +52,12 @@ pub(super) async fn sign_up(
     if !session::same_origin(&state, &headers) {
         return Err(Error::Forbidden);
     }
-    let ip = crate::http::requests::client_ip(&state, peer, &headers);
     state
         .auth_failures
         .check(ip, std::time::Instant::now())
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
-    let lang = crate::http::pages::pick_lang(None, &headers);
     let origins: Vec<String> =
         form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-    let base = crate::http::requests::base_url(&state, &headers);
     let mut props = dashboard::components::SignUpProps {
         lang,
         id: form.id.trim().to_owned(),
@@ -128,7 +125,7 @@ pub(super) async fn sign_in_with_link(
     if !session::same_origin(&state, &headers) {
         return Err(Error::Forbidden);
     }
-    let lang = crate::http::pages::pick_lang(form.lang.as_deref(), &headers);
+    let lang = crate::http::requests::pick_lang(form.lang.as_deref(), &headers);
     match crate::sessions::start_from_link(&state.store, &form.token, crate::now()).await? {
         Some((_, token)) => Ok(with_session(&state, &headers, &token)),
         None => Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await),
@@ -153,15 +150,13 @@ pub(super) struct KeyForm {
 /// Signing in with the site key. Failures are throttled per address, like the creator API's.
 pub(super) async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    (ClientIp(ip), PageLang(lang)): (ClientIp, PageLang),
     headers: HeaderMap,
     Form(form): Form<KeyForm>,
 ) -> Result<Response, Error> {
     if !session::same_origin(&state, &headers) {
         return Err(Error::Forbidden);
     }
-    let lang = crate::http::pages::pick_lang(None, &headers);
-    let ip = crate::http::requests::client_ip(&state, peer, &headers);
     let now = std::time::Instant::now();
     state.auth_failures.peek(ip, now).map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     match crate::sites::authenticate(&state.store, form.key.trim()).await {

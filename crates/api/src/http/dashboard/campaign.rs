@@ -4,6 +4,7 @@
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
 use crate::error::Error;
+use crate::http::requests::PageLang;
 use crate::http::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -135,12 +136,12 @@ pub(super) struct UpdateForm {
 pub(super) async fn post_update(
     State(state): State<AppState>,
     session: Session,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     headers: HeaderMap,
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, Error> {
     session.check_form(&state, &headers, &form.csrf)?;
-    let lang = crate::http::pages::pick_lang(None, &headers);
     let input = domain::wire::UpdateInput { title: form.title.clone(), body: form.body.clone() };
     if form.action == "preview" {
         session.campaign(&state, &id)?;

@@ -4,7 +4,9 @@
 
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
+use crate::campaigning::Published;
 use crate::error::Error;
+use crate::http::requests::PageLang;
 use crate::http::state::AppState;
 use crate::store::DraftRecord;
 use crate::store::Refusal;
@@ -14,7 +16,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboard::Page;
 use dashboard::editor::{CampaignDraft, EditorPage, editor_text};
-use domain::edit::CampaignPatch;
 use domain::{Currency, FieldError};
 use widget::i18n::Lang;
 
@@ -167,7 +168,7 @@ async fn uploaded(
         }
         Err(other) => return Err(other),
     };
-    let lang = crate::http::pages::pick_lang(None, headers);
+    let lang = crate::http::requests::pick_lang(None, headers);
     let mut page = load(state, session, id).await?;
     page.errors = vec![(field.into(), lang.field_error(&refused))];
     page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
@@ -216,12 +217,12 @@ fn new_draft_id(id: &str) -> bool {
 pub(super) async fn submit(
     State(state): State<AppState>,
     session: Session,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     let one = |name: &str| fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
     session.check_form(&state, &headers, one("csrf"))?;
-    let lang = crate::http::pages::pick_lang(None, &headers);
     let id = one("draft").to_owned();
     // A published campaign's id (its changes), or a fresh id for a new one: nothing else.
     let campaign = match session.campaign(&state, &id) {
@@ -266,39 +267,20 @@ async fn publish(
     let outcome = match draft.check() {
         Err(errors) => Err(Error::Invalid(errors)),
         Ok(checked) => {
-            let input = checked.to_input();
-            match &campaign {
-                None => create_once(state, session, &id, draft.id.trim().is_empty(), input).await,
-                Some(existing) => {
-                    let patch = CampaignPatch {
-                        id: None,
-                        title: Some(input.title),
-                        summary: Some(input.summary),
-                        story: Some(input.story),
-                        currency: Some(input.currency),
-                        goal: Some(input.goal),
-                        starts_at: Some(input.starts_at),
-                        ends_at: Some(input.ends_at),
-                        funding: Some(input.funding),
-                        tiers: Some(input.tiers),
-                        stretch_goals: Some(input.stretch_goals),
-                        max_pledge: Some(input.max_pledge),
-                        payments: Some(input.payments),
-                        manual_payment: Some(input.manual_payment),
-                        unmade: Some(input.unmade),
-                    };
-                    crate::campaigning::edit(
-                        &state.store,
-                        &state.hub,
-                        &session.site,
-                        existing,
-                        patch,
-                        state.cards.stripe.is_some(),
-                    )
-                    .await
-                    .map(|_| existing.clone())
-                }
-            }
+            let target = match &campaign {
+                Some(existing) => Published::Existing(existing),
+                None => Published::New { draft_id: &id, id_from_title: draft.id.trim().is_empty() },
+            };
+            let cards = state.cards.stripe.is_some();
+            crate::campaigning::publish_whole(
+                &state.store,
+                &state.hub,
+                &session.site,
+                target,
+                checked.to_input(),
+                cards,
+            )
+            .await
         }
     };
     let mut errors = match outcome {
@@ -327,51 +309,6 @@ async fn refused(
 ) -> Result<Response, Error> {
     page.show_errors = true;
     page_response(state, session, lang, Page::Editor(Box::new(page)), StatusCode::UNPROCESSABLE_ENTITY).await
-}
-
-/// Creates a new draft's campaign once, however often Publish is pressed: the id is chosen
-/// or made from the title, and when the title's is taken, made from the draft's own id; a
-/// campaign of this site already there with exactly this definition is this draft, published.
-async fn create_once(
-    state: &AppState,
-    session: &Session,
-    draft_id: &str,
-    id_from_title: bool,
-    input: domain::wire::CampaignInput,
-) -> Result<String, Error> {
-    let mut ids = vec![input.id.clone()];
-    if id_from_title {
-        ids.push(format!("{}-{}", input.id, &draft_id[1..7]));
-    }
-    let mut refusal = None;
-    for id in ids {
-        let input = input.clone().with_id(id.clone());
-        match crate::campaigning::create(
-            &state.store,
-            &state.hub,
-            &session.site,
-            input.clone(),
-            state.cards.stripe.is_some(),
-        )
-        .await
-        {
-            Err(Error::Invalid(errors))
-                if errors.iter().any(|(f, e)| f == "id" && *e == FieldError::Duplicate) =>
-            {
-                // Read from the database: another press may have created it a moment ago,
-                // before this server's hub heard of it.
-                if let Some(stored) = state.store.campaign(&id).await?
-                    && stored.site == session.site
-                    && stored.campaign.to_input() == input
-                {
-                    return Ok(id);
-                }
-                refusal = Some(Error::Invalid(errors));
-            }
-            done => return done.map(|_| id),
-        }
-    }
-    Err(refusal.expect("at least one id was tried"))
 }
 
 /// Keeps the draft; false when the site keeps too many already.

@@ -27,7 +27,7 @@ pub(super) async fn embed_builder(
     Query(query): Query<EmbedQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
-    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
+    let lang = crate::http::requests::pick_lang(query.lang.as_deref(), &headers);
     let page = embed_page(&state, &session, &headers, &query, None).await?;
     page_response(&state, &session, lang, Page::Embed(Box::new(page)), StatusCode::OK).await
 }
@@ -101,7 +101,7 @@ pub(super) async fn set_origins(
             Ok(Redirect::to("/dashboard/embed#origins").into_response())
         }
         Err(e) => {
-            let lang = crate::http::pages::pick_lang(None, &headers);
+            let lang = crate::http::requests::pick_lang(None, &headers);
             let (status, why) = super::site_refusal(&e, lang);
             let page = embed_page(&state, &session, &headers, &EmbedQuery::default(), Some(why)).await?;
             page_response(&state, &session, lang, Page::Embed(Box::new(page)), status).await

@@ -85,7 +85,7 @@ pub(super) fn site_refusal(error: &crate::sites::SiteError, lang: Lang) -> (Stat
 }
 
 pub(super) fn lang(query: &PageQuery, headers: &HeaderMap) -> Lang {
-    crate::http::pages::pick_lang(query.lang.as_deref(), headers)
+    crate::http::requests::pick_lang(query.lang.as_deref(), headers)
 }
 
 /// The site's campaigns.

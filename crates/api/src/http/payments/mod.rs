@@ -7,16 +7,16 @@ mod page;
 use crate::error::Error;
 use crate::http::creator::Creator;
 use crate::http::problem::Json;
+use crate::http::requests::ReceiptToken;
 use crate::http::state::AppState;
 use crate::payments::{self, cards, qr, stripe_events, unmade};
 use crate::store::StoredPledge;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::wire::{OptionsChoice, PaymentInfo, Problem};
 use domain::{PaymentMode, PaymentStatus};
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -66,11 +66,9 @@ async fn mark_paid(
               (status = 502, body = Problem, description = "Stripe did not answer; nothing was charged")))]
 async fn start_card(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
 ) -> Result<Response, Error> {
-    let pledge = card_pledge(&state, peer, &headers, &token).await?;
+    let pledge = card_pledge(&state, &token).await?;
     let secret = cards::setup(&state.cards, &pledge).await?.ok_or(Error::NotPayable)?;
     let mut info = payments::info(&state.cards, &pledge).ok_or(Error::NotPayable)?;
     info.client_secret = Some(secret);
@@ -86,11 +84,9 @@ async fn start_card(
               (status = 502, body = Problem)))]
 async fn confirm_card(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
 ) -> Result<Response, Error> {
-    let pledge = card_pledge(&state, peer, &headers, &token).await?;
+    let pledge = card_pledge(&state, &token).await?;
     cards::confirm(&state.cards, &pledge).await?;
     let pledge = state.store.receipt(&token).await?.ok_or(Error::NotFound)?;
     Ok(no_store(axum::Json(payments::info(&state.cards, &pledge).ok_or(Error::NotPayable)?).into_response()))
@@ -105,12 +101,9 @@ async fn confirm_card(
               (status = 422, body = Problem, description = "Not a value that is made"), (status = 429, body = Problem)))]
 async fn choose(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
     Json(choice): Json<OptionsChoice>,
 ) -> Result<Response, Error> {
-    crate::http::requests::receipt_allowed(&state, peer, &headers)?;
     unmade::switch(&state.cards, &token, &choice).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -154,13 +147,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
 }
 
-async fn card_pledge(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    token: &str,
-) -> Result<StoredPledge, Error> {
-    crate::http::requests::receipt_allowed(state, peer, headers)?;
+/// The pledge behind a receipt token (already through its rate limit) that awaits a card.
+async fn card_pledge(state: &AppState, token: &str) -> Result<StoredPledge, Error> {
     if !crate::ids::is_receipt_token(token) {
         return Err(Error::NotFound);
     }

@@ -6,26 +6,18 @@
 
 use crate::error::Error;
 use crate::http::render::escape;
+use crate::http::requests::{PageLang, ReceiptToken};
 use crate::http::state::AppState;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use std::net::SocketAddr;
-
-#[derive(serde::Deserialize)]
-pub(crate) struct PayQuery {
-    lang: Option<String>,
-}
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-    Query(query): Query<PayQuery>,
-    headers: HeaderMap,
+    ReceiptToken(token): ReceiptToken,
+    PageLang(lang): PageLang,
 ) -> Result<Response, Error> {
-    let lang = crate::http::pages::pick_lang(query.lang.as_deref(), &headers);
-    let pledge = super::card_pledge(&state, peer, &headers, &token).await?;
+    let pledge = super::card_pledge(&state, &token).await?;
     let (Some(stripe), Some(entry)) = (state.cards.stripe.as_ref(), state.hub.get(&pledge.campaign_id))
     else {
         return Err(Error::NotFound);
