@@ -2,9 +2,11 @@
 //! preview drawn by the widget's own components. A draft changes nothing for readers until
 //! the creator publishes it.
 
+mod controls;
 pub mod draft;
 mod fields;
 mod form;
+mod sections;
 mod text;
 
 pub use draft::CampaignDraft;

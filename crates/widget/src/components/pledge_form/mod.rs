@@ -1,13 +1,15 @@
 //! The pledge form. It is a real HTML form that posts to `/embed/{id}/pledge`, so it works
 //! before (or without) the wasm; once hydrated, the app takes over submission.
 
-use crate::form::{FormState, field, option_key};
+mod tier;
+
+use crate::form::{FormState, field};
 use crate::i18n::Lang;
 use crate::props::Theme;
-use domain::Timestamp;
-use domain::wire::{CampaignView, TierView};
+use domain::wire::CampaignView;
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use tier::TierRow;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -42,24 +44,13 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             on_change.emit(next);
         })
     };
-    let on_tier = |tier: String| {
+    let on_no_reward = {
         let form = form.clone();
         let campaign = c.clone();
         let on_change = props.on_change.clone();
         Callback::from(move |_: Event| {
             let mut next = form.clone();
-            next.select_tier(&campaign, &tier);
-            on_change.emit(next);
-        })
-    };
-    let on_option = |key: String| {
-        let form = form.clone();
-        let on_change = props.on_change.clone();
-        Callback::from(move |e: Event| {
-            let mut next = form.clone();
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                next.options.insert(key.clone(), select.value());
-            }
+            next.select_tier(&campaign, "");
             on_change.emit(next);
         })
     };
@@ -72,97 +63,9 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             on_change.emit(next);
         })
     };
-
-    let error = |name: &str| -> Html {
-        match form.errors.get(name) {
-            Some(message) => html! { <p class="tf-error" id={format!("err-{name}")}>{ message }</p> },
-            None => Html::default(),
-        }
-    };
+    let error = |name: &str| error_for(form, name);
     let invalid = |name: &str| form.errors.contains_key(name).then_some("true");
     let described = |name: &str| form.errors.contains_key(name).then(|| format!("err-{name}"));
-
-    // Typing units into a tier's box also chooses that tier.
-    let on_quantity = |tier: String| {
-        let form = form.clone();
-        let campaign = c.clone();
-        let on_change = props.on_change.clone();
-        Callback::from(move |e: InputEvent| {
-            let mut next = form.clone();
-            if next.tier != tier {
-                next.select_tier(&campaign, &tier);
-            }
-            next.set_quantity(&campaign, input_value(&e));
-            on_change.emit(next);
-        })
-    };
-    let now = Timestamp::from_unix(props.now);
-    let tier_row = |tier: &TierView| -> Html {
-        let checked = form.tier == tier.id;
-        let open = tier.available_at(now);
-        let sold_out = tier.sold_out();
-        let note = match tier.remaining() {
-            _ if sold_out => text.sold_out.to_owned(),
-            _ if tier.available_from.is_some_and(|from| now < from) => text.not_yet.to_owned(),
-            _ if !open => text.no_longer.to_owned(),
-            Some(left) => props.lang.remaining(left),
-            None => String::new(),
-        };
-        let disabled = sold_out || !open;
-        html! {
-            <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}>
-                <label>
-                    <input type="radio" name={field::TIER} value={tier.id.clone()} checked={checked}
-                        disabled={disabled} onchange={on_tier(tier.id.clone())} />
-                    <span class="tf-tier-title">{ &tier.title }</span>
-                    <span class="tf-price">{ c.currency.format(tier.price) }</span>
-                    <span class="tf-left">{ note }</span>
-                </label>
-                if (!tier.options.is_empty() || tier.per_backer > 1) && !disabled {
-                    <div class="tf-options">
-                        if tier.per_backer > 1 {
-                            <label class="tf-option">
-                                <span>{ text.units }</span>
-                                <input type="number" name={format!("{}{}", field::QUANTITY_PREFIX, tier.id)} min="1"
-                                    max={tier.per_backer.to_string()} inputmode="numeric" placeholder="1"
-                                    value={if checked { form.quantity.clone() } else { String::new() }}
-                                    oninput={on_quantity(tier.id.clone())}
-                                    aria-invalid={invalid(&format!("{}{}", field::QUANTITY_PREFIX, tier.id))} />
-                                { error(&format!("{}{}", field::QUANTITY_PREFIX, tier.id)) }
-                            </label>
-                        }
-                        { for tier.options.iter().map(|option| {
-                            let key = option_key(&tier.id, &option.name);
-                            let selected = form.options.get(&key).cloned().unwrap_or_default();
-                            let name = format!("{}{key}", field::OPTION_PREFIX);
-                            html! {
-                                <label class="tf-option">
-                                    <span>{ &option.name }</span>
-                                    <select name={name.clone()} onchange={on_option(key.clone())}
-                                        aria-invalid={invalid(&name)} aria-describedby={described(&name)}>
-                                        { for option.values.iter().map(|v| {
-                                            let count = match v.min_batch {
-                                                Some(batch) => format!("{} · {}", v.value, props.lang.batch(v.claimed, batch)),
-                                                None => v.value.clone(),
-                                            };
-                                            html! { <option value={v.value.clone()} selected={v.value == selected}>{ count }</option> }
-                                        }) }
-                                    </select>
-                                    { error(&name) }
-                                    // Opened from a friend's variant link: say what the variant still needs.
-                                    if form.picked && checked {
-                                        if let Some((v, batch)) = option.values.iter().find(|v| v.value == selected).and_then(|v| Some((v, v.min_batch?))).filter(|(v, _)| !v.unlocked()) {
-                                            <p class="tf-pick" data-testid="pick">{ props.lang.more_to_unlock(&v.value, batch - v.claimed) }</p>
-                                        }
-                                    }
-                                </label>
-                            }
-                        }) }
-                    </div>
-                }
-            </div>
-        }
-    };
 
     let min = c.tier(&form.tier).map(|t| props.lang.at_least(&c.currency.format(t.price)));
     html! {
@@ -182,10 +85,13 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             }
             <fieldset class="tf-tiers">
                 <legend>{ text.choose_reward }</legend>
-                { for c.tiers.iter().map(tier_row) }
+                { for c.tiers.iter().map(|tier| html! {
+                    <TierRow campaign={c.clone()} tier={tier.id.clone()} lang={props.lang} form={form.clone()}
+                        now={props.now} on_change={props.on_change.clone()} />
+                }) }
                 <div class="tf-tier" data-tier="">
                     <label>
-                        <input type="radio" name={field::TIER} value="" checked={form.tier.is_empty()} onchange={on_tier(String::new())} />
+                        <input type="radio" name={field::TIER} value="" checked={form.tier.is_empty()} onchange={on_no_reward} />
                         <span class="tf-tier-title">{ text.no_reward }</span>
                         <span class="tf-left">{ text.no_reward_hint }</span>
                     </label>
@@ -231,6 +137,15 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
                 { if props.busy { text.sending } else { text.pledge } }
             </button>
         </form>
+    }
+}
+
+/// The message under a field the server or the checks refused, where `aria-describedby`
+/// points.
+fn error_for(form: &FormState, name: &str) -> Html {
+    match form.errors.get(name) {
+        Some(message) => html! { <p class="tf-error" id={format!("err-{name}")}>{ message }</p> },
+        None => Html::default(),
     }
 }
 
