@@ -229,129 +229,60 @@ impl CampaignDraft {
     }
 
     /// The draft read as a definition; what cannot be read is added to `errors` and
-    /// stands in as zero, so the rules still check everything else.
+    /// stands in as zero, so the rules still check everything else. Problems are added in
+    /// the form's order: money, then counts, then dates, then choices.
     pub fn to_input(&self, errors: &mut FieldErrors) -> CampaignInput {
         let currency = Currency::parse(&self.currency).unwrap_or_else(|| {
             errors.add("currency", FieldError::Required);
             Currency::Cny
         });
-        let mut money = |field: String, typed: &str| {
-            currency.parse_major(typed).unwrap_or_else(|| {
-                errors.add(
-                    field,
-                    if typed.trim().is_empty() { FieldError::Required } else { FieldError::NotANumber },
-                );
-                0
-            })
-        };
-        let goal = money("goal".into(), &self.goal);
+        let mut r = Reader { errors, currency };
+        let goal = r.money("goal".into(), &self.goal);
         let max_pledge =
-            (!self.max_pledge.trim().is_empty()).then(|| money("max_pledge".into(), &self.max_pledge));
-        let tier_prices: Vec<i64> = self
+            (!self.max_pledge.trim().is_empty()).then(|| r.money("max_pledge".into(), &self.max_pledge));
+        let prices: Vec<i64> = self
             .tiers
             .iter()
             .enumerate()
-            .map(|(i, t)| money(format!("tiers[{i}].price"), &t.price))
+            .map(|(i, t)| r.money(format!("tiers[{i}].price"), &t.price))
             .collect();
-        let stretch_amounts: Vec<i64> = self
-            .stretch_goals
-            .iter()
-            .enumerate()
-            .map(|(i, g)| money(format!("stretch_goals[{i}].amount"), &g.amount))
-            .collect();
-        let mut count = |field: String, typed: &str| -> Option<u32> {
-            let typed = typed.trim();
-            if typed.is_empty() {
-                return None;
-            }
-            typed.parse().map(Some).unwrap_or_else(|_| {
-                errors.add(field, FieldError::NotANumber);
-                Some(0)
+        let stretch_goals: Vec<StretchGoal> = (self.stretch_goals.iter().enumerate())
+            .map(|(i, g)| StretchGoal {
+                amount: r.money(format!("stretch_goals[{i}].amount"), &g.amount),
+                label: g.label.clone(),
             })
-        };
-        let mut tiers: Vec<TierInput> = Vec::with_capacity(self.tiers.len());
+            .collect();
+        let mut tiers: Vec<TierInput> = self
+            .tiers
+            .iter()
+            .zip(prices)
+            .enumerate()
+            .map(|(i, (t, price))| t.read(&mut r, i, price))
+            .collect();
         for (i, t) in self.tiers.iter().enumerate() {
-            let limit = count(format!("tiers[{i}].limit"), &t.limit);
-            let per_backer = count(format!("tiers[{i}].per_backer"), &t.per_backer);
-            let options = t
-                .options
-                .iter()
-                .enumerate()
-                .map(|(j, g)| OptionInput {
-                    name: g.name.clone(),
-                    values: g
-                        .values
-                        .iter()
-                        .enumerate()
-                        .map(|(k, v)| ValueInput {
-                            value: v.value.clone(),
-                            min_batch: count(
-                                format!("tiers[{i}].options[{j}].values[{k}].min_batch"),
-                                &v.min_batch,
-                            ),
-                        })
-                        .collect(),
-                })
-                .collect();
-            tiers.push(TierInput {
-                id: t.id.trim().to_owned(),
-                title: t.title.clone(),
-                price: tier_prices[i],
-                limit,
-                per_backer,
-                available_from: None,
-                available_until: None,
-                options,
-            });
+            tiers[i].available_from = r.when(format!("tiers[{i}].available_from"), &t.available_from, true);
+            tiers[i].available_until =
+                r.when(format!("tiers[{i}].available_until"), &t.available_until, true);
         }
-        let mut when = |field: String, typed: &str, optional: bool| -> Option<Timestamp> {
-            let typed = typed.trim();
-            if typed.is_empty() {
-                if !optional {
-                    errors.add(field, FieldError::Required);
-                }
-                return None;
-            }
-            let at = Timestamp::parse(&format!("{typed}:00Z")).or_else(|| Timestamp::parse(typed));
-            if at.is_none() {
-                errors.add(field, FieldError::InvalidDate);
-            }
-            at
-        };
-        for (i, t) in self.tiers.iter().enumerate() {
-            tiers[i].available_from = when(format!("tiers[{i}].available_from"), &t.available_from, true);
-            tiers[i].available_until = when(format!("tiers[{i}].available_until"), &t.available_until, true);
-        }
-        let starts_at = when("starts_at".into(), &self.starts_at, false).unwrap_or(Timestamp::from_unix(0));
-        let ends_at = when("ends_at".into(), &self.ends_at, false).unwrap_or(starts_at.plus_seconds(86_400));
+        let starts_at = r.when("starts_at".into(), &self.starts_at, false).unwrap_or(Timestamp::from_unix(0));
+        let ends_at =
+            r.when("ends_at".into(), &self.ends_at, false).unwrap_or(starts_at.plus_seconds(86_400));
         let funding = Funding::parse(&self.funding).unwrap_or_else(|| {
-            errors.add("funding", FieldError::Required);
+            r.errors.add("funding", FieldError::Required);
             Funding::AllOrNothing
         });
-        let id = match self.id.trim() {
-            "" => slug_from_title(&self.title),
-            id => id.to_owned(),
-        };
         let payments = match self.payments.as_str() {
             "" => PaymentMode::None,
             mode => PaymentMode::parse(mode).unwrap_or_else(|| {
-                errors.add("payments", FieldError::Required);
+                r.errors.add("payments", FieldError::Required);
                 PaymentMode::None
             }),
         };
-        let manual_payment = (payments == PaymentMode::Manual).then(|| ManualPayment {
-            instructions: self.manual_instructions.clone(),
-            expires_after_hours: match self.manual_hours.trim() {
-                "" => 72,
-                hours => hours.parse().unwrap_or_else(|_| {
-                    errors.add("manual_payment.expires_after_hours", FieldError::NotWholeNumber);
-                    72
-                }),
-            },
-            qr: Some(self.manual_qr.clone()).filter(|qr| !qr.is_empty()),
-        });
         CampaignInput {
-            id,
+            id: match self.id.trim() {
+                "" => slug_from_title(&self.title),
+                id => id.to_owned(),
+            },
             title: self.title.clone(),
             summary: self.summary.clone(),
             story: self.story.clone(),
@@ -361,17 +292,104 @@ impl CampaignDraft {
             ends_at,
             funding,
             tiers,
-            stretch_goals: self
-                .stretch_goals
-                .iter()
-                .zip(stretch_amounts)
-                .map(|(g, amount)| StretchGoal { amount, label: g.label.clone() })
-                .collect(),
+            stretch_goals,
             max_pledge,
             payments,
-            manual_payment,
+            manual_payment: (payments == PaymentMode::Manual).then(|| self.manual_payment(&mut r)),
             unmade: if self.unmade == "switch" { domain::Unmade::Switch } else { domain::Unmade::Refund },
         }
+    }
+
+    /// The manual payment's instructions, hours to pay (72 when left blank) and code.
+    fn manual_payment(&self, r: &mut Reader) -> ManualPayment {
+        ManualPayment {
+            instructions: self.manual_instructions.clone(),
+            expires_after_hours: match self.manual_hours.trim() {
+                "" => 72,
+                hours => hours.parse().unwrap_or_else(|_| {
+                    r.errors.add("manual_payment.expires_after_hours", FieldError::NotWholeNumber);
+                    72
+                }),
+            },
+            qr: Some(self.manual_qr.clone()).filter(|qr| !qr.is_empty()),
+        }
+    }
+}
+
+impl TierDraft {
+    /// Tier `i` read as a definition, at `price`; its window is read after every tier's
+    /// counts.
+    fn read(&self, r: &mut Reader, i: usize, price: i64) -> TierInput {
+        let limit = r.count(format!("tiers[{i}].limit"), &self.limit);
+        let per_backer = r.count(format!("tiers[{i}].per_backer"), &self.per_backer);
+        let options = (self.options.iter().enumerate())
+            .map(|(j, g)| OptionInput {
+                name: g.name.clone(),
+                values: (g.values.iter().enumerate())
+                    .map(|(k, v)| ValueInput {
+                        value: v.value.clone(),
+                        min_batch: r
+                            .count(format!("tiers[{i}].options[{j}].values[{k}].min_batch"), &v.min_batch),
+                    })
+                    .collect(),
+            })
+            .collect();
+        TierInput {
+            id: self.id.trim().to_owned(),
+            title: self.title.clone(),
+            price,
+            limit,
+            per_backer,
+            available_from: None,
+            available_until: None,
+            options,
+        }
+    }
+}
+
+/// Reads typed text as money, counts and dates; what cannot be read is added to `errors`
+/// under its field and stands in as zero (or nothing), so the rules still check the rest.
+struct Reader<'a> {
+    errors: &'a mut FieldErrors,
+    currency: Currency,
+}
+
+impl Reader<'_> {
+    fn money(&mut self, field: String, typed: &str) -> i64 {
+        self.currency.parse_major(typed).unwrap_or_else(|| {
+            let error = if typed.trim().is_empty() { FieldError::Required } else { FieldError::NotANumber };
+            self.errors.add(field, error);
+            0
+        })
+    }
+
+    /// A whole number, or `None` when left blank.
+    fn count(&mut self, field: String, typed: &str) -> Option<u32> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        typed.parse().map(Some).unwrap_or_else(|_| {
+            self.errors.add(field, FieldError::NotANumber);
+            Some(0)
+        })
+    }
+
+    /// A `datetime-local` value (or RFC 3339), read as UTC; blank is `None`, and refused
+    /// unless `optional`.
+    fn when(&mut self, field: String, typed: &str, optional: bool) -> Option<Timestamp> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            if !optional {
+                self.errors.add(field, FieldError::Required);
+            }
+            return None;
+        }
+        let at = Timestamp::parse(&format!("{typed}:00Z")).or_else(|| Timestamp::parse(typed));
+        if at.is_none() {
+            self.errors.add(field, FieldError::InvalidDate);
+        }
+        at
     }
 }
 
