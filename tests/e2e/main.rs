@@ -2,6 +2,7 @@
 //! pages, and the widget in headless Chromium.
 
 mod a11y;
+mod abuse;
 mod api;
 mod backers;
 mod browser;
@@ -13,6 +14,7 @@ mod covers;
 mod creator;
 mod creator_journey;
 mod dashboard;
+mod dashboard_pages;
 mod durability;
 mod editor;
 mod events;
