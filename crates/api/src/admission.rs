@@ -7,6 +7,10 @@
 //! below (leaving room for pages, health checks and pledges), and streams per address too,
 //! so one client cannot hold them all. Over a cap the answer is a plain 503 with
 //! `Retry-After`; a widget whose stream is refused falls back to polling.
+//!
+//! Time is bounded too: a request's head must arrive (`serve`), and its body and answer
+//! finish (the router's timeouts), within the request timeout, and so must every write to
+//! a live viewer (`http::events`): a slow client cannot keep a descriptor.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};

@@ -1,8 +1,9 @@
 //! What a creator does to a campaign, for every front door (the creator API and the
 //! dashboard): create, edit, publish a definition written as a whole (the dashboard's
-//! editor), cancel, post an update. Each checks with `domain`,
-//! commits through the store, and publishes to the hub so every viewer sees it at once
-//! (other replicas hear of it through the store's notifications).
+//! editor: a new draft becomes one campaign however often it is published), cancel, post
+//! an update. Each checks with `domain`, commits through the store, and publishes to the
+//! hub so every viewer sees it at once (other replicas hear of it through the store's
+//! notifications).
 
 use crate::error::Error;
 use crate::hub::{Entry, Hub};

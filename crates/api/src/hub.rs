@@ -4,6 +4,10 @@
 //! and never touch the database. The store's writer publishes new counts after each commit;
 //! each campaign's snapshot sits in a `watch` channel, so a viewer that falls behind simply
 //! sees the latest one.
+//!
+//! An entry, once made, stays for the life of the process: viewers are subscribed to its
+//! channel. What is published replaces a part of it only when newer: the counts by `seq`,
+//! the definition by revision, so racing publishers never move a viewer backwards.
 
 use bytes::Bytes;
 use domain::progress::{self, Counts};

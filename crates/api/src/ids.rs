@@ -1,4 +1,7 @@
 //! Random identifiers: pledge ids, referral codes, receipt tokens.
+//!
+//! Pledge ids and referral codes start with the time, so a batch of new pledges appends to
+//! those indexes instead of dirtying a random page per row.
 
 use rand::Rng;
 use rand::distr::Alphanumeric;

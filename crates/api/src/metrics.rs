@@ -6,6 +6,9 @@
 //! the store counts its batches, reloads and reconnects itself); gauges (queue depth,
 //! viewers, streams, pools) are read when the metrics are asked for, so keeping them
 //! costs nothing in between.
+//!
+//! Labels are bounded: a route is its pattern, never its path (paths hold tokens), and a
+//! refused pledge is counted by its problem type.
 
 use crate::admission::Admission;
 use crate::error::Error;

@@ -1,4 +1,7 @@
 //! Per-address token buckets for pledges, so one client cannot flood a campaign.
+//!
+//! An address is counted as the caps count it (`admission::address_key`): an IPv4 address,
+//! or an IPv6 address's /64.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

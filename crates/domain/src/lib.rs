@@ -1,10 +1,10 @@
 //! tribefund's domain: the rules of campaigns and pledges, free of IO.
 //!
-//! Everything here compiles to wasm32 and native alike, so the widget validates a pledge
-//! with exactly the code the API trusts. Values that carry an invariant (an amount, a
-//! display name, a campaign) have private fields and one way in that checks it; the JSON
-//! shapes of the v1 API live apart in [`wire`] and become domain values only through
-//! those checks.
+//! Everything here compiles to wasm32 and native alike, so the dashboard's editor checks a
+//! campaign as it is typed with exactly the code the API trusts. Values that carry an
+//! invariant (an amount, a display name, a campaign) have private fields and one way in
+//! that checks it; the JSON shapes of the v1 API live apart in [`wire`] and become domain
+//! values only through those checks.
 
 pub mod accent;
 pub mod campaign;

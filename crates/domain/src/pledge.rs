@@ -2,6 +2,9 @@
 //!
 //! Whether the campaign is live and the tier still has room depends on live numbers and
 //! is decided by the store in the pledge's transaction; everything else is decided here.
+//!
+//! Among the rules decided here: no pledge exceeds the campaign's `max_pledge` (the goal,
+//! unless the creator sets it), whichever door it comes through.
 
 use crate::campaign::{Campaign, TierId};
 use crate::invalid::{FieldError, FieldErrors};

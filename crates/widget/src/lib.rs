@@ -2,8 +2,9 @@
 //!
 //! The same components run in two places. Natively, with the `ssr` feature, the API renders
 //! them to HTML for `/embed/{id}` and `/c/{id}`. In the browser, with `hydration`, the wasm
-//! takes over that HTML from the props embedded in the page (`#tf-props`). Only this crate
-//! (and the hand-written scripts in `www/`) touches browser APIs.
+//! takes over that HTML from the props embedded in the page (`#tf-props`). Browser APIs are
+//! touched only here, in the dashboard crate and in the hand-written scripts of `www/` (and
+//! in `floor`, the baseline the widget's size is measured against).
 
 pub mod components;
 pub mod form;

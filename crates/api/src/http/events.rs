@@ -9,6 +9,9 @@
 //! Most streams never reach hyper: [`crate::serve`] recognises the request on the socket
 //! and calls [`serve_raw`], which keeps no per-connection buffers. The axum route below
 //! serves the same frames for requests it could not recognise early (split packets).
+//!
+//! A viewer costs the kernel at most a 32 KB send buffer; one whose socket does not drain
+//! within the request timeout is dropped, freeing its stream's place.
 
 use super::requests::ClientIp;
 use crate::error::Error;

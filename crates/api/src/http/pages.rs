@@ -1,5 +1,10 @@
 //! Server-rendered pages: the embed (`/embed/{id}`), its plain-HTML pledge form, the share
 //! page (`/c/{id}`) and the receipt (`/r/{token}`).
+//!
+//! Progress comes from the hub, never the database. Only the share page shows the story and
+//! reads the campaign's updates, and only when there are some. Each page's
+//! Content-Security-Policy names this server alone (and, as `frame-ancestors`, the site's
+//! origins): Stripe.js runs in the card form's own page (`/pay/{token}`), never here.
 
 use super::campaigns::created;
 use super::receipts::{self, PageForms};

@@ -6,7 +6,7 @@
 //!   All of a request's `X-Forwarded-For` lines are one list, in order, as if joined by
 //!   commas: a proxy that adds its own line after the client's (HAProxy's `option
 //!   forwardfor`) is read the same as one that appends to the client's line. Both the
-//!   router ([`super::client_ip`]) and the raw event-stream path read it through
+//!   router (`requests::ClientIp`) and the raw event-stream path read it through
 //!   [`client`], so they cannot disagree. Entries may carry ports (`1.2.3.4:5678`,
 //!   `[2001:db8::1]:443`), which are stripped.
 //! - `X-Forwarded-Proto` and `X-Forwarded-For` reach the routes only from a configured

@@ -4,6 +4,10 @@
 //! a small HTML shell that also carries the props as JSON for the browser to hydrate from.
 //! Everything the page needs to be read and used is in this HTML; the wasm only adds
 //! in-place submission and a running clock.
+//!
+//! Text is escaped where it is shown: Yew escapes what it renders, the shell escapes its
+//! few fields, and the props JSON inside `<script>` has `<`, `>` and `&` escaped, so it
+//! cannot end its element.
 
 use crate::http::manifest::Manifest;
 use widget::{AppProps, Page};

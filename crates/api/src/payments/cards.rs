@@ -10,6 +10,11 @@
 //! (so no later set-up, save or charge moves it), and every paid card is refunded.
 //!
 //! Nothing the browser says is believed: the server reads every intent back from Stripe.
+//!
+//! A card is charged at most once per try: the charge is claimed in `card_payments` (a
+//! lease) before Stripe is called; its idempotency key (`charge-{pledge}-{attempt}`) makes
+//! a retry after a lost answer the same charge at Stripe; and a charge whose intent is
+//! recorded is read back, never made again.
 
 use super::Cards;
 use super::stripe::{Charge, SetupIntent, Stripe, StripeError};

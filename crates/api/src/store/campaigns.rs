@@ -1,6 +1,11 @@
 //! What creators do to campaigns: create, edit, cancel. Each is one transaction that
 //! locks the campaign row first (as the pledge writer does), bumps `seq` so viewers get the
 //! change, and notifies other replicas.
+//!
+//! An edit and a cancellation move `revision` in their transaction, so the writer refuses a
+//! pledge checked against the definition before (`Refusal::Changed`). An edit is checked
+//! against the counts read inside its own transaction, under the campaign's row lock, so no
+//! pledge slips in between the check and the write.
 
 use super::db::{Conn, on_conn};
 use super::{Store, begin_write, counts, finish, notify};

@@ -1,6 +1,11 @@
 //! Units of tiers and option values, inside the writer's transaction: claiming a tier's
 //! units within its limit, the caps on limited tiers (per address, and on units awaiting
 //! payment per address and per tier), and option counts.
+//!
+//! A tier's `claimed` never passes its limit: every claim is a conditional `UPDATE`
+//! (`claimed + n <= max_claims`), and a `CHECK` constraint on `tiers` repeats it. The caps
+//! are counted under the tier's row lock (PostgreSQL) or the one write transaction
+//! (SQLite), in arrival order within a batch, so two batches never both count below a cap.
 
 use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use super::refusal::Refusal;

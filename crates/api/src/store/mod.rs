@@ -8,6 +8,14 @@
 //! rarely changing data (campaign definitions at start-up, receipts) use a small pool of
 //! reader connections. On PostgreSQL, [`listen`] tells this replica of other replicas'
 //! commits.
+//!
+//! On SQLite the writer's connection never checkpoints: a task copies the log into the
+//! database every second, off the pledge path. Besides this module, only `crate::backup`
+//! speaks to a database: it copies and checks a SQLite file for the command line.
+//!
+//! A replica cut off from PostgreSQL answers within seconds: a connection is waited for 3 s
+//! at most, a pledge batch 5 s, and the server's statement, lock and idle-in-transaction
+//! timeouts and TCP keepalives end a vanished replica's session and free its locks.
 
 pub(crate) mod backers;
 mod campaigns;

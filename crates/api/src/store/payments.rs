@@ -1,6 +1,14 @@
 //! Payments on pledges: a payment moving from one status to another (a creator marking a
 //! manual payment received, a card saved, charged, declined or refunded), and the pending
 //! pledges whose time to pay has run out.
+//!
+//! With payments on, `campaigns.raised` counts only secured or paid money and `pledged`
+//! everything live pledges promise. One pledge's payment moves only through
+//! [`Store::move_payment`]: a conditional `UPDATE` naming the status and cancellation it
+//! read, so of two moves at once (a browser's confirmation and Stripe's event, two
+//! replicas) one happens, and `raised` changes by what it makes count or stop counting, in
+//! the transaction that queues its event. A failed or cancelled campaign's unpaid pledges
+//! are voided together, in the transaction that settles or cancels it.
 
 use super::db::{Conn, on_conn};
 use super::webhooks::{self, NewEvent};

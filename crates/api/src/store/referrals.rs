@@ -1,5 +1,11 @@
 //! Referral credit, worked out inside the pledge writer's batch: which pledges' codes count
 //! for their backers, and how each referrer's `recruits` and `recruited_amount` move.
+//!
+//! Credit is counted in the pledges' own transaction, so leaderboards are exact under any
+//! concurrency, on every replica. A code counts only when it is a live pledge of the same
+//! campaign, whoever the backer is (the creator sees self-referrals flagged instead), and
+//! only then is `referred_by` stored. Each referrer's row moves once per batch, in code
+//! order; a cancellation moves it back the same way (`store::cancels`).
 
 use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use super::writer::command::PledgeCommand;

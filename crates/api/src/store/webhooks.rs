@@ -1,5 +1,10 @@
 //! Webhook endpoints and their outbox: events are queued in the transaction of the change
 //! they tell of, one row per endpoint, and delivered by whichever replica claims them.
+//!
+//! A delivery is claimed for a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so one
+//! replica sends it at a time and a replica that dies lets go at the lease's end. A
+//! receiver may still get an event twice (an answer lost); its `id` is the same on every
+//! try.
 
 use super::db::ROWS_PER_INSERT;
 use super::db::{Conn, on_conn};

@@ -1,6 +1,7 @@
-//! Webhooks out: a site registers endpoints (through the creator API, `http::webhooks`); each change queues its
-//! event in the change's own transaction (`store::webhooks`), and [`deliver`] sends them,
-//! signed, retried with backoff, and disables an endpoint that keeps failing, saying why.
+//! Webhooks out: a site registers endpoints (through the creator API, `http::webhooks`);
+//! each change queues its event in the change's own transaction (`store::webhooks`), and
+//! [`deliver`] sends them, signed, retried with backoff, and disables an endpoint that keeps
+//! failing, saying why.
 
 pub mod address;
 pub mod deliver;

@@ -1,6 +1,10 @@
 //! `GET /api/v1/campaigns/{id}/pledges` (a page, newest first) and
 //! `GET /api/v1/campaigns/{id}/pledges.csv` (every pledge, streamed from the database in
 //! chunks so an export of any size holds one chunk in memory).
+//!
+//! The export reads chunks of 1,000 pledges by id, each one query on a pooled connection,
+//! so a slow download holds no connection. The dashboard's download is the same
+//! [`csv_response`].
 
 use super::Creator;
 use crate::error::Error;

@@ -3,6 +3,10 @@
 //!
 //! Handlers here only translate HTTP: what they do is in [`crate::campaigning`] and the
 //! store.
+//!
+//! Every handler reaches a campaign through [`Creator::campaign`]. The key is checked
+//! against the database on every request, so a rotated key stops at once on every replica;
+//! failures are throttled per address.
 
 pub(crate) mod backers;
 pub(crate) mod campaigns;

@@ -24,6 +24,12 @@
 //! answered. If anything fails, the whole batch is rolled back and every request in it is
 //! answered 503: a pledge is never half-stored and never acknowledged unless durable. A
 //! failed `COMMIT` answers "outcome unknown", so the client retries with the same key.
+//!
+//! A batch PostgreSQL does not answer within 5 s is answered the same (its connection is
+//! closed, not reused), as is every request of a writer that dies mid-batch. A batch
+//! PostgreSQL ends as a deadlock or serialization victim was stored in no part, so it runs
+//! again, up to three times. Pledges are inserted here alone; a pledge is cancelled only by
+//! `store::cancels`, here or in settlement's transaction.
 
 mod batch;
 pub(in crate::store) mod command;

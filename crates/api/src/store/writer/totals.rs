@@ -1,5 +1,10 @@
 //! How a batch moves each touched campaign's totals: added up in memory as pledges are
 //! admitted and cancelled, then written once per campaign.
+//!
+//! Totals therefore move only in the transaction that inserts or cancels the pledges they
+//! sum (and, for `raised`, with a payment's move: `store::payments`), so `raised`,
+//! `pledged` and `backers` always equal what the pledges that count add up to
+//! (`Store::recount` checks `raised`).
 
 use crate::store::db::{Conn, on_conn};
 use crate::store::notify;
