@@ -1,4 +1,5 @@
-//! Per-address token buckets for pledges, so one client cannot flood a campaign.
+//! Per-address token buckets, so one client cannot flood the server: one limiter each for
+//! pledges, receipt reads and changes, posters drawn, and failed key checks.
 //!
 //! An address is counted as the caps count it (`admission::address_key`): an IPv4 address,
 //! or an IPv6 address's /64.

@@ -76,8 +76,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Removes the forwarding headers of a request whose peer is not a trusted proxy (see
-/// [`proxies::strip_unless_trusted`]): [`base_url`] and [`client_ip`] then believe only
-/// what a proxy of ours said.
+/// [`proxies::strip_unless_trusted`]): [`requests::BaseUrl`] and [`requests::ClientIp`]
+/// then believe only what a proxy of ours said.
 async fn forwarded_only_from_proxies(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: axum::extract::Request,

@@ -1,6 +1,6 @@
-//! What creators do to campaigns: create, edit, cancel. Each is one transaction that
-//! locks the campaign row first (as the pledge writer does), bumps `seq` so viewers get the
-//! change, and notifies other replicas.
+//! What creators do to campaigns: create, edit, cancel. Each is one transaction; an edit
+//! and a cancellation lock the campaign row first (as the pledge writer does), bump `seq`
+//! so viewers get the change, and notify other replicas.
 //!
 //! An edit and a cancellation move `revision` in their transaction, so the writer refuses a
 //! pledge checked against the definition before (`Refusal::Changed`). An edit is checked

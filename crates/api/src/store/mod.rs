@@ -1,4 +1,5 @@
-//! The store: everything durable, and the only place that knows SQL.
+//! The store: everything durable, and the only place that knows SQL (but for the command
+//! line's copy of a SQLite file, `crate::backup`).
 //!
 //! Two engines, one interface, chosen by the database URL: SQLite (`sqlite://…`, the
 //! embedded default, WAL with `synchronous=FULL`) and PostgreSQL (`postgres://…`, for
