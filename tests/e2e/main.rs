@@ -21,6 +21,7 @@ mod events;
 mod faults;
 mod hardening;
 mod light;
+mod mail;
 mod money;
 mod openapi;
 mod operations;

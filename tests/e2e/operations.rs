@@ -244,6 +244,8 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         stripe-secret-key = "sk_live_never_printed"
         stripe-publishable-key = "pk_live_abc"
         stripe-webhook-secret = "whsec_never_printed"
+        smtp-url = "smtp://mailer:smtp_never_printed@mail.internal:587?tls=required"
+        mail-from = "Tribe fund <mail@fund.example>"
     "#;
     let (ok, printed) = config_check(file, &["--rate-limit", "7/14"]);
     assert!(ok, "{printed}");
@@ -256,6 +258,8 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         "stripe-secret-key = (set, redacted)",
         "stripe-publishable-key = pk_live_abc",
         "stripe-webhook-secret = (set, redacted)",
+        "smtp-url = smtp://mailer:redacted@mail.internal:587?tls=required",
+        "mail-from = Tribe fund <mail@fund.example>",
         "the settings are valid",
     ] {
         assert!(printed.contains(line), "{line:?} in:\n{printed}");
@@ -274,6 +278,9 @@ fn config_check_refuses_bad_values_naming_what_is_wrong() {
         ("[server]\nlisten = \"x\"", "table values are not taken"),
         ("stripe-secret-key = \"sk_test_x\"", "need all three"),
         ("listen = \n", "not valid TOML"),
+        ("smtp-url = \"ftp://mail.internal\"\nmail-from = \"a@b.example\"", "--smtp-url"),
+        ("smtp-url = \"smtp://127.0.0.1:25\"", "--mail-from is needed"),
+        ("mail-dir = \"m\"\nmail-from = \"not an address\"", "--mail-from"),
     ] {
         let (ok, printed) = config_check(file, &[]);
         assert!(!ok, "{file:?} passed:\n{printed}");

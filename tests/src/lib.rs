@@ -10,6 +10,7 @@ mod link;
 mod postgres;
 mod process;
 mod receiver;
+mod smtp;
 mod stripe;
 
 pub use browser::Browser;
@@ -18,6 +19,7 @@ pub use link::Link;
 pub use postgres::{PostgresDatabase, postgres_admin_url};
 pub use process::Process;
 pub use receiver::{Delivery, Receiver, verify};
+pub use smtp::{SmtpSink, free_port, mail_settings};
 pub use stripe::Localstripe;
 pub mod cards {
     pub use crate::stripe::{
@@ -91,6 +93,8 @@ pub struct Options {
     pub admission: Option<api::admission::Limits>,
     /// Stripe (a localstripe) for card payments; none when unset.
     pub stripe: Option<api::payments::stripe::Settings>,
+    /// Where mail goes (an SMTP server the test started); none when unset.
+    pub mail: Option<api::mail::Settings>,
 }
 
 /// Starts the server on a free port with a fresh SQLite database and the demo campaign.
@@ -196,6 +200,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         webhooks: api::webhooks::Settings { private_addresses: true, first_retry: Duration::from_millis(1) },
         metrics_listen: Some("127.0.0.1:0".to_owned()),
         stripe: options.stripe.clone(),
+        mail: options.mail.clone(),
     })
     .await
     .expect("the application builds")

@@ -114,6 +114,21 @@ pub struct ServeArgs {
     /// unless given. Never the public address: the metrics count every site's traffic.
     #[arg(long, env = "TRIBEFUND_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
+    /// The SMTP server mail is sent through, in lettre's URL form: `smtps://user:pass@host:465`
+    /// (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtp://127.0.0.1:25` (a
+    /// local relay). Without it (or --mail-dir) nothing is mailed.
+    #[arg(long, env = "TRIBEFUND_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Write each mail as an `.eml` file into this folder instead of sending it.
+    #[arg(long, env = "TRIBEFUND_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// The address mails are sent from, `"Name <mail@fund.example.com>"`; needed with
+    /// --smtp-url. Its domain ends every Message-ID.
+    #[arg(long, env = "TRIBEFUND_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Where replies to mails go.
+    #[arg(long, env = "TRIBEFUND_MAIL_REPLY_TO")]
+    pub mail_reply_to: Option<String>,
     /// How logs are written to standard error: `text` for people, `json` (one object per
     /// line) for log collectors.
     #[arg(long, env = "TRIBEFUND_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -197,6 +212,10 @@ impl ServeArgs {
             stripe_js_url,
             bench_routes,
             metrics_listen,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            mail_reply_to,
             log_format: _,
         } = self;
         Ok(Settings {
@@ -239,6 +258,12 @@ impl ServeArgs {
                     "card payments need all three of --stripe-secret-key, --stripe-publishable-key and --stripe-webhook-secret"
                 ),
             },
+            mail: crate::mail::Settings::from_flags(
+                smtp_url,
+                mail_dir,
+                mail_from.as_deref(),
+                mail_reply_to.as_deref(),
+            )?,
         })
     }
 
@@ -279,6 +304,10 @@ impl ServeArgs {
             ("stripe-api-base", self.stripe_api_base.clone()),
             ("stripe-js-url", self.stripe_js_url.clone()),
             ("metrics-listen", optional(self.metrics_listen.clone())),
+            ("smtp-url", self.smtp_url.as_deref().map_or_else(|| "(not set)".to_owned(), redact_password)),
+            ("mail-dir", optional(self.mail_dir.as_ref().map(|p| p.display().to_string()))),
+            ("mail-from", optional(self.mail_from.clone())),
+            ("mail-reply-to", optional(self.mail_reply_to.clone())),
             ("log-format", self.log_format.clone()),
         ];
         lines.iter().map(|(key, value)| format!("{key} = {value}\n")).collect()

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod mail;
 pub mod metrics;
 pub mod net;
 pub mod payments;

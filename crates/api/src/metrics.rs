@@ -14,6 +14,7 @@ use crate::admission::Admission;
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::store::Store;
+use crate::store::mails::MailQueue;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -55,6 +56,13 @@ pub struct Metrics {
     writer_restarts: Gauge,
     image_decodes: Counter,
     poster_renders: Counter,
+    mails: Family<MailLabels, Gauge>,
+    mail_oldest_seconds: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MailLabels {
+    status: &'static str,
 }
 
 impl Metrics {
@@ -74,6 +82,8 @@ impl Metrics {
             writer_restarts: Gauge::default(),
             image_decodes: Counter::default(),
             poster_renders: Counter::default(),
+            mails: Family::default(),
+            mail_oldest_seconds: Gauge::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -121,6 +131,12 @@ impl Metrics {
             metrics.poster_renders.clone(),
         );
         r.register("reloads", "Campaigns reloaded after another replica's change", store.reloads.clone());
+        r.register("mails", "Mails in the outbox, by status (waiting, sent, undeliverable)", metrics.mails.clone());
+        r.register(
+            "mail_oldest_seconds",
+            "Seconds the oldest waiting mail has waited",
+            metrics.mail_oldest_seconds.clone(),
+        );
         Metrics { registry, ..metrics }
     }
 
@@ -157,9 +173,15 @@ impl Metrics {
         self.pledges_refused.get_or_create(&ReasonLabels { reason }).inc();
     }
 
-    /// The text exposition, with the gauges read now from the store, the hub and the
-    /// admission counts.
-    pub fn render(&self, store: &Store, hub: &Hub, admission: &Admission) -> String {
+    /// The text exposition, with the gauges read now from the store, the hub, the
+    /// admission counts and the mail outbox (`None` when mail is off).
+    pub fn render(&self, store: &Store, hub: &Hub, admission: &Admission, mail: Option<MailQueue>) -> String {
+        if let Some(mail) = mail {
+            for (status, count) in [("waiting", mail.waiting), ("sent", mail.sent), ("undeliverable", mail.undeliverable)] {
+                self.mails.get_or_create(&MailLabels { status }).set(count);
+            }
+            self.mail_oldest_seconds.set(mail.oldest_secs);
+        }
         let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
         self.writer_queue.set(gauge(store.writer_queue()));
         self.writer_restarts.set(i64::try_from(store.writer_restarts()).unwrap_or(i64::MAX));

@@ -9,22 +9,36 @@ use crate::hub::Entry;
 use crate::metrics::Metrics;
 use crate::payments::Cards;
 use crate::ratelimit::Limiter;
-use crate::store::{Accepted, Cancelled, Client, PledgeCommand, Store};
+use crate::store::{Accepted, Cancelled, Client, MailTo, PledgeCommand, Store};
 use domain::wire::PledgeRequest;
 use domain::{IdempotencyKey, NewPledge};
 use std::net::IpAddr;
+use widget::i18n::Lang;
+
+/// Who is pledging, as the door saw them.
+#[derive(Debug, Clone)]
+pub struct Fan {
+    pub ip: IpAddr,
+    /// The language of the page they pledge from; the request's own `lang` wins when it
+    /// names one we speak.
+    pub lang: Lang,
+    /// The base of the links mailed to them (`https://fund.example.com`).
+    pub base: String,
+}
 
 /// Takes `request` for the campaign behind `entry`. A `key` seen before with the same
 /// request gives back the first answer; with another request, 422. The server's cap
-/// bounds the units of a limited tier that `ip`'s address may hold (an IPv6 /64 counts as
-/// one). Every outcome is counted in the metrics.
+/// bounds the units of a limited tier that the fan's address may hold (an IPv6 /64 counts
+/// as one). With mail on, a contact that is an e-mail address is mailed the pledge, queued
+/// in its transaction. Every outcome is counted in the metrics.
 pub async fn take(
     state: &Desk<'_>,
     entry: &Entry,
     request: PledgeRequest,
     key: Option<IdempotencyKey>,
-    ip: IpAddr,
+    fan: &Fan,
 ) -> Result<Accepted, Error> {
+    let ip = fan.ip;
     let outcome: Result<Accepted, Error> = async {
         state
             .limiter
@@ -35,7 +49,11 @@ pub async fn take(
             (key.as_str().to_owned(), crate::ids::sha256_hex(&body))
         });
         let snapshot = entry.snapshot(crate::now());
+        let lang = request.lang.as_deref().and_then(Lang::from_tag).unwrap_or(fan.lang);
         let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
+        let mail = domain::pledge::email(pledge.contact())
+            .filter(|_| state.mail)
+            .map(|address| MailTo { address: address.to_owned(), base: fan.base.clone() });
         let client = Client {
             address: crate::admission::address_key(ip).to_string(),
             units: state.caps.units_per_address,
@@ -48,6 +66,8 @@ pub async fn take(
             idempotency,
             client: Some(client),
             unpaid_share: state.caps.unpaid_share_of_tier,
+            lang: lang.tag(),
+            mail,
         };
         Ok(state.store.pledge(command).await?)
     }
@@ -63,6 +83,8 @@ pub struct Desk<'a> {
     pub limiter: &'a Limiter,
     pub metrics: &'a Metrics,
     pub caps: Caps,
+    /// Whether mail is sent (an SMTP server or a folder is configured).
+    pub mail: bool,
 }
 
 /// The server's bounds on what one address, and pledges awaiting payment, may hold of a

@@ -55,4 +55,6 @@ pub struct Settings {
     pub stripe: Option<crate::payments::stripe::Settings>,
     /// Where `GET /metrics` is served (never on `listen`); `None` serves no metrics.
     pub metrics_listen: Option<String>,
+    /// Where mail goes and whom it is from; `None`: nothing is mailed.
+    pub mail: Option<crate::mail::Settings>,
 }

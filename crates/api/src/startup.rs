@@ -62,6 +62,10 @@ impl Application {
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
         crate::payments::expiry::spawn(state.store.clone());
         crate::payments::cards::spawn(state.cards.clone());
+        match &state.settings.mail {
+            Some(mail) => crate::mail::send::spawn(state.cards.clone(), mail.clone())?,
+            None => tracing::info!("mail is off: no --smtp-url or --mail-dir, so nothing is mailed"),
+        }
         let listener = TcpListener::bind(&state.settings.listen)
             .await
             .with_context(|| format!("listening on {}", state.settings.listen))?;

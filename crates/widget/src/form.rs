@@ -231,6 +231,7 @@ impl FormState {
             message: (!self.message.trim().is_empty()).then(|| self.message.clone()),
             source: (!self.source.is_empty()).then(|| self.source.clone()),
             host: (!self.host.is_empty()).then(|| self.host.clone()),
+            lang: None,
         })
     }
 }

@@ -100,6 +100,10 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
     wasm::build(root)?;
     let mut cmd = cargo();
     cmd.args(["run", "--release", "--package", "api", "--bin", "tribefund", "--", "serve", "--demo"]);
+    // The mails the demo sends are written under data/mail, unless a server is given.
+    if !server_args.iter().any(|a| a.starts_with("--smtp-url") || a.starts_with("--mail-dir")) {
+        cmd.args(["--mail-dir", "data/mail"]);
+    }
     cmd.args(server_args);
     println!("starting tribefund: open http://127.0.0.1:8080/ (or the address given with --listen)");
     status(&mut cmd)
@@ -111,6 +115,7 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::browser()?;
     setup::fonts()?;
     setup::localstripe(root)?;
+    setup::aiosmtpd(root)?;
     setup::axe(root)?;
     setup::postgres_note();
     wasm::build(root)?;

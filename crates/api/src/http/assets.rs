@@ -46,6 +46,13 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let writer = state.store.writer_ready().await;
     let ready = database && writer;
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let mail = match state.settings.mail.is_some() {
+        true => state.store.mail_queue(crate::now()).await.ok().map(|q| {
+            serde_json::json!({ "waiting": q.waiting, "oldest_seconds": q.oldest_secs,
+                "sent": q.sent, "undeliverable": q.undeliverable })
+        }),
+        false => None,
+    };
     (
         status,
         axum::Json(serde_json::json!({
@@ -53,6 +60,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             "database": database,
             "writer": writer,
             "writer_restarts": state.store.writer_restarts(),
+            "mail": mail,
         })),
     )
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/campaigns`: progress snapshots and pledges.
 
-use super::requests::{BaseUrl, ClientIp, ReceiptToken};
+use super::requests::{BaseUrl, ClientIp, PageLang, ReceiptToken};
 use crate::error::Error;
 use crate::http::problem::Json;
 use crate::http::state::AppState;
@@ -56,15 +56,15 @@ async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Resu
               (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 async fn create_pledge(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    BaseUrl(base): BaseUrl,
+    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(request): Json<PledgeRequest>,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
     let key = pledging::key(headers.get("idempotency-key").map(|v| v.as_bytes()))?;
-    let accepted = pledging::take(&state.desk(), &entry, request, key, ip).await?;
+    let fan = pledging::Fan { ip, lang, base: base.clone() };
+    let accepted = pledging::take(&state.desk(), &entry, request, key, &fan).await?;
     let mut created = created(&state, &base, &accepted);
     if let Some(payment) = created.payment.as_mut().filter(|p| p.publishable_key.is_some()) {
         // The pledge is taken whatever Stripe says; without a secret now, the receipt's

@@ -109,7 +109,11 @@ pub(crate) fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) 
         .route(
             "/metrics",
             get(|axum::extract::State(state): axum::extract::State<AppState>| async move {
-                let text = state.metrics.render(&state.store, &state.hub, &state.admission);
+                let mail = match state.settings.mail.is_some() {
+                    true => state.store.mail_queue(crate::now()).await.ok(),
+                    false => None,
+                };
+                let text = state.metrics.render(&state.store, &state.hub, &state.admission, mail);
                 ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
             }),
         )

@@ -213,7 +213,11 @@ async fn form_pledge(
                 state.metrics.refused(&invalid);
                 Err(invalid)
             }
-            (Ok(key), Ok(request)) => crate::pledging::take(&state.desk(), &entry, request, key, ip).await,
+            (Ok(key), Ok(request)) => {
+                let fan = crate::pledging::Fan { ip, lang, base: base.clone() };
+                let request = domain::wire::PledgeRequest { lang: Some(lang.tag().to_owned()), ..request };
+                crate::pledging::take(&state.desk(), &entry, request, key, &fan).await
+            }
         };
     let text = lang.text();
     let status = match outcome {

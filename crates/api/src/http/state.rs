@@ -63,6 +63,7 @@ impl AppState {
                 unpaid_per_address: settings.unpaid_cap_per_address,
                 unpaid_share_of_tier: settings.unpaid_share_of_tier,
             },
+            mail: settings.mail.is_some(),
         }
     }
 }

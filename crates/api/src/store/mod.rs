@@ -29,6 +29,7 @@ pub(crate) mod db;
 mod drafts;
 mod health;
 mod listen;
+pub mod mails;
 mod open;
 pub mod payments;
 mod receipts;
@@ -54,7 +55,7 @@ pub use drafts::{DraftRecord, MAX_DRAFTS};
 pub use refusal::Refusal;
 pub use sessions::SessionRecord;
 pub use sites::{Authenticated, SiteRecord};
-pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, PledgeCommand};
+pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, MailTo, PledgeCommand};
 
 use anyhow::Context;
 use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, ValueRow, on_conn};

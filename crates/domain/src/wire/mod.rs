@@ -357,6 +357,10 @@ pub struct PledgeRequest {
     /// The page the widget was embedded in (`https://blog.example.com/post/1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The language the fan pledged in (`en`, `zh-CN`): what the campaign's mails to them
+    /// are written in. Unknown or absent, the request's `Accept-Language` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// An amount as it arrived: any JSON number is accepted here so that a fraction or an

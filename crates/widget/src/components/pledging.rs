@@ -6,7 +6,7 @@ use crate::form::{FormState, form_field};
 use crate::hooks::CampaignState;
 use crate::i18n::Lang;
 use crate::props::Receipt;
-use domain::wire::CampaignView;
+use domain::wire::{CampaignView, PledgeRequest};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -65,7 +65,7 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
     current.errors.clear();
     current.problem = None;
     let request = match checked {
-        Ok(request) => request,
+        Ok(request) => PledgeRequest { lang: Some(lang.tag().to_owned()), ..request },
         Err(errors) => {
             for (field, error) in errors.iter() {
                 current.errors.insert(form_field(field, &current.tier), lang.field_error(error));

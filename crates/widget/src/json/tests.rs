@@ -235,6 +235,7 @@ fn pledges_the_widget_writes_the_server_reads_back_equal() {
         message: Some("line\nline\r\t".into()),
         source: Some("weibo".into()),
         host: Some("https://blog.example.com/post/1".into()),
+        lang: Some("zh-CN".into()),
     };
     written_back(&pledge_request(&full), &full);
     let bare = PledgeRequest::default();

@@ -300,6 +300,7 @@ pub fn pledge_request(request: &PledgeRequest) -> String {
         member("message", request.message.clone().map_or(Json::Null, Json::Str)),
         text("src", request.source.as_ref()),
         text("host", request.host.as_ref()),
+        text("lang", request.lang.as_ref()),
     ];
     Json::Object(members.into_iter().flatten().collect()).to_text()
 }

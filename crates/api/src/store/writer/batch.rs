@@ -11,6 +11,7 @@ use crate::store::cancels::cancel;
 use crate::store::claims::{add_to_value, capped, claim};
 use crate::store::db::{Conn, PledgeRow, SELECT_PLEDGE, on_conn};
 use crate::store::referrals::{Credits, credit_referrers};
+use crate::store::mails::{self, NewMail};
 use crate::store::webhooks::{self, NewEvent};
 use crate::store::{Refusal, StoredPledge, by_receipt_token, counts_since, execute, pledge_by_id, receipts};
 use domain::Timestamp;
@@ -281,8 +282,9 @@ impl<'a> Batch<'a> {
         Ok(cancelled)
     }
 
-    /// Step 6: Queues the batch's webhook events, in this transaction; none are even made for a
-    /// campaign whose site has no endpoint.
+    /// Step 6: Queues the batch's webhook events and mails, in this transaction; no event is
+    /// even made for a campaign whose site has no endpoint, and a pledge is mailed only
+    /// when its door asked (mail is on and its contact is an address).
     async fn queue_events(&mut self, cancelled: &[Result<Cancelled, Refusal>]) -> anyhow::Result<()> {
         for state in &self.states {
             if let State::Admitted(row, _) = state
@@ -296,7 +298,22 @@ impl<'a> Batch<'a> {
                 self.events.push(NewEvent::pledge(EventType::PledgeCancelled, &cancelled.pledge, self.now));
             }
         }
-        Ok(webhooks::queue(self.conn, &self.events, self.now).await?)
+        webhooks::queue(self.conn, &self.events, self.now).await?;
+        let mut mails = Vec::new();
+        for (i, state) in self.states.iter().enumerate() {
+            let (State::Admitted(row, secret), Some(to)) = (state, &self.commands[i].mail) else { continue };
+            let data = serde_json::json!({ "token": format!("{}{secret}", row.id), "base": to.base });
+            mails.push(NewMail {
+                id: crate::ids::time_ordered(),
+                campaign_id: row.campaign_id.clone(),
+                pledge_id: Some(row.id.clone()),
+                kind: "pledge_received",
+                recipient: to.address.clone(),
+                lang: self.commands[i].lang,
+                data: data.to_string(),
+            });
+        }
+        Ok(mails::queue(self.conn, &mails, self.now).await?)
     }
 
     /// Step 7: Moves each touched campaign's totals and `seq` once, reads its fresh counts, and

@@ -20,6 +20,17 @@ pub struct PledgeCommand {
     /// The most of a limited tier's units that pledges awaiting payment may hold at once,
     /// in percent of its limit; `None` for no bound.
     pub unpaid_share: Option<u8>,
+    /// The language the fan pledged in (`en`, `zh-CN`), kept with the pledge.
+    pub lang: &'static str,
+    /// Where the pledge is mailed, queued in its transaction; `None` for no mail.
+    pub mail: Option<MailTo>,
+}
+
+/// An e-mail address a pledge is mailed to, and the base of the links in the mail.
+#[derive(Debug, Clone)]
+pub struct MailTo {
+    pub address: String,
+    pub base: String,
 }
 
 /// Where a pledge came from, and the caps on limited tiers its address is held to.

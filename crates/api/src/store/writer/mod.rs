@@ -37,7 +37,7 @@ mod rows;
 pub(in crate::store) mod state;
 pub(in crate::store) mod totals;
 
-pub use command::{Accepted, Cancelled, Client, PledgeCommand};
+pub use command::{Accepted, Cancelled, Client, MailTo, PledgeCommand};
 pub(super) use command::{CancelKind, CancelRequest, Command, Target};
 
 use super::db::Pool;

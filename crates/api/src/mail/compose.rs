@@ -1,0 +1,154 @@
+//! Writing a mail: its words come from one template per kind and language
+//! (`templates/{kind}.{lang}.j2`), whose blocks are the subject, the `text/plain` part and
+//! the `text/html` part. Every value is escaped in the HTML (names, titles and instructions
+//! are users' own text); the subject and the text part are plain. Each mail has one
+//! recipient, a `Date`, a `Message-ID` on the sending domain that stays the same on every
+//! try, the campaign's title and the site's name as the sender's display name, and a
+//! `Reply-To` when one is set.
+
+use super::Settings;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use minijinja::{AutoEscape, Environment};
+use std::sync::OnceLock;
+
+/// The templates, compiled once.
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        let sources = [
+            ("pledge_received.en", include_str!("templates/pledge_received.en.j2")),
+            ("pledge_received.zh-CN", include_str!("templates/pledge_received.zh-CN.j2")),
+        ];
+        for (name, source) in sources {
+            env.add_template(name, source).expect("the mail templates compile");
+        }
+        env
+    })
+}
+
+/// A mail's words: its subject and its two parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The words of a mail of `kind` in `lang` (English when there is no template in it),
+/// from `facts`.
+pub fn words(kind: &str, lang: &str, facts: &serde_json::Value) -> anyhow::Result<Words> {
+    let env = templates();
+    let template =
+        env.get_template(&format!("{kind}.{lang}")).or_else(|_| env.get_template(&format!("{kind}.en")))?;
+    let mut state = template.eval_to_state(minijinja::Value::from_serialize(facts))?;
+    Ok(Words {
+        subject: state.render_block("subject")?.trim().to_owned(),
+        text: state.render_block("text")?,
+        html: state.render_block("html")?,
+    })
+}
+
+/// Who a mail is from and to, and how it is told apart.
+pub struct Envelope<'a> {
+    /// The mail's id: the `Message-ID`'s local part.
+    pub id: &'a str,
+    /// `"{title} via {site}"`.
+    pub display_name: String,
+    pub to: &'a str,
+    /// `Auto-Submitted: auto-generated`: a notice no one typed.
+    pub notice: bool,
+}
+
+/// The message to send: `words` from `settings`' address to one recipient.
+pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow::Result<Message> {
+    let from = Mailbox::new(Some(envelope.display_name.clone()), settings.from.email.clone());
+    let mut builder = Message::builder()
+        .from(from)
+        .to(envelope.to.parse()?)
+        .subject(words.subject)
+        .message_id(Some(format!("<{}@{}>", envelope.id, settings.domain())))
+        .date_now();
+    if let Some(reply_to) = &settings.reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    if envelope.notice {
+        builder = builder.header(AutoSubmitted);
+    }
+    let parts = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(words.text))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(words.html));
+    Ok(builder.multipart(parts)?)
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so vacation responders stay quiet.
+#[derive(Debug, Clone, Copy)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn facts(name: &str) -> serde_json::Value {
+        json!({
+            "title": "Walnut <lamp>", "site": "My blog", "name": name, "amount": "¥299",
+            "chosen": "Lamp · colour: black", "receipt_url": "https://f.example/r/abc",
+            "share_url": "https://f.example/c/lamp?ref=X", "poster_url": "https://f.example/c/lamp/poster.png?ref=X",
+            "payment": { "kind": "manual", "reference": "TF-1", "instructions": "Alipay <b>me</b>", "due": null }
+        })
+    }
+
+    #[test]
+    fn hostile_names_titles_and_instructions_are_escaped_in_the_html_and_plain_in_the_text() {
+        let words = words("pledge_received", "en", &facts("<script>alert(1)</script>")).unwrap();
+        assert!(words.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", words.html);
+        assert!(!words.html.contains("<script>"));
+        assert!(words.html.contains("Walnut &lt;lamp&gt;") && words.html.contains("Alipay &lt;b&gt;me&lt;/b&gt;"));
+        assert!(words.text.contains("Thank you, <script>alert(1)</script>!"), "{}", words.text);
+        assert_eq!(words.subject, "Your pledge to Walnut <lamp>: ¥299");
+    }
+
+    #[test]
+    fn a_mail_is_written_in_the_fans_language_and_falls_back_to_english() {
+        let zh = words("pledge_received", "zh-CN", &facts("梅")).unwrap();
+        assert!(zh.text.contains("谢谢你，梅！"), "{}", zh.text);
+        assert!(zh.html.contains("lang=\"zh-CN\""));
+        let other = words("pledge_received", "fr", &facts("Mei")).unwrap();
+        assert!(other.text.contains("Thank you, Mei!"));
+    }
+
+    #[test]
+    fn a_message_has_one_recipient_both_parts_a_stable_message_id_and_the_campaign_as_sender() {
+        let settings = Settings::from_flags(None, Some("d".into()), Some("Fund <mail@fund.example>"), Some("help@fund.example"))
+            .unwrap()
+            .unwrap();
+        let envelope = Envelope { id: "m1", display_name: "Walnut lamp via My blog".into(), to: "mei@example.com", notice: true };
+        let words = words("pledge_received", "en", &facts("Mei")).unwrap();
+        let sent = String::from_utf8(message(&settings, &envelope, words).unwrap().formatted()).unwrap();
+        assert!(sent.contains("From: \"Walnut lamp via My blog\" <mail@fund.example>"), "{sent}");
+        assert!(sent.contains("To: mei@example.com"));
+        assert!(sent.contains("Message-ID: <m1@fund.example>"));
+        assert!(sent.contains("Reply-To: help@fund.example"));
+        assert!(sent.contains("Auto-Submitted: auto-generated"));
+        assert!(sent.contains("Content-Type: text/plain") && sent.contains("Content-Type: text/html"));
+        assert!(sent.contains("Date: "));
+    }
+}

@@ -1,0 +1,99 @@
+//! Mail out. A change that someone should hear of queues its mail in its own transaction
+//! (`store::mails`); [`send`]'s round, on every replica, claims what is due, writes each
+//! mail from its template ([`compose`]) in the reader's language, and hands it to the SMTP
+//! server (pooled, STARTTLS or TLS as the URL says) or, for a new user or a test, writes it
+//! as an `.eml` file into a folder. A temporary failure (4xx, no connection) is tried again
+//! with backoff; a permanent one (5xx) gives the mail up and suppresses the address for the
+//! campaign's site. Without either, nothing is queued and the server says so once at start.
+
+pub mod compose;
+pub mod send;
+
+use lettre::message::Mailbox;
+use std::path::PathBuf;
+
+/// Where mail goes, and whom it is from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub transport: Transport,
+    /// The address mails are sent from; its display name is replaced by the campaign's
+    /// title and the site's name (`"Walnut lamp via My blog" <mail@fund.example.com>`), and
+    /// its domain ends every `Message-ID`.
+    pub from: Mailbox,
+    /// Where replies go, when the creator has given no address of their own.
+    pub reply_to: Option<Mailbox>,
+}
+
+/// How mail leaves the server.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtp://127.0.0.1:25` (lettre's URL form).
+    Smtp(String),
+    /// Each mail written as a `.eml` file into this folder.
+    Dir(PathBuf),
+}
+
+impl Settings {
+    /// The settings the flags describe: `None` when neither an SMTP server nor a folder is
+    /// given. The SMTP URL is checked here, so a wrong one stops the server at start.
+    pub fn from_flags(
+        smtp_url: Option<String>,
+        dir: Option<PathBuf>,
+        from: Option<&str>,
+        reply_to: Option<&str>,
+    ) -> anyhow::Result<Option<Settings>> {
+        let transport = match (smtp_url, dir) {
+            (Some(url), _) => {
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
+                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                Transport::Smtp(url)
+            }
+            (None, Some(dir)) => Transport::Dir(dir),
+            (None, None) => return Ok(None),
+        };
+        let from = match (from, &transport) {
+            (Some(from), _) => mailbox("--mail-from", from)?,
+            (None, Transport::Dir(_)) => mailbox("--mail-from", "tribefund <mail@localhost>")?,
+            (None, Transport::Smtp(_)) => anyhow::bail!("--mail-from is needed with --smtp-url"),
+        };
+        let reply_to = reply_to.map(|r| mailbox("--mail-reply-to", r)).transpose()?;
+        Ok(Some(Settings { transport, from, reply_to }))
+    }
+
+    /// The domain of the sending address, which ends every `Message-ID`.
+    pub fn domain(&self) -> &str {
+        self.from.email.domain()
+    }
+}
+
+fn mailbox(flag: &str, text: &str) -> anyhow::Result<Mailbox> {
+    text.parse().map_err(|e| anyhow::anyhow!("{flag}: {text:?} is not an address like \"Name <mail@example.com>\": {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_is_off_without_a_server_or_a_folder_and_a_server_needs_a_sender() {
+        assert!(Settings::from_flags(None, None, None, None).unwrap().is_none());
+        let err = Settings::from_flags(Some("smtp://127.0.0.1:25".into()), None, None, None).unwrap_err();
+        assert!(err.to_string().contains("--mail-from"), "{err}");
+        let dir = Settings::from_flags(None, Some("data/mail".into()), None, None).unwrap().unwrap();
+        assert_eq!(dir.domain(), "localhost");
+        let smtp =
+            Settings::from_flags(Some("smtp://127.0.0.1:25".into()), None, Some("Fund <mail@fund.example>"), None);
+        assert_eq!(smtp.unwrap().unwrap().domain(), "fund.example");
+    }
+
+    #[test]
+    fn a_wrong_url_or_address_is_refused_naming_its_flag() {
+        let err = Settings::from_flags(Some("ftp://x".into()), None, Some("a@b.c"), None).unwrap_err();
+        assert!(err.to_string().contains("--smtp-url"), "{err}");
+        let err = Settings::from_flags(None, Some("d".into()), Some("not an address"), None).unwrap_err();
+        assert!(err.to_string().contains("--mail-from"), "{err}");
+        let err = Settings::from_flags(None, Some("d".into()), None, Some("@")).unwrap_err();
+        assert!(err.to_string().contains("--mail-reply-to"), "{err}");
+    }
+}

@@ -1,0 +1,199 @@
+//! The mail round, on every replica: claim what is due for a lease, write each mail from
+//! what it tells of, hand it over, and record the outcome. A temporary failure (a 4xx, no
+//! connection, a timeout) is tried again after 10 s, doubling to at most an hour, so an
+//! SMTP server down for an hour loses nothing; a permanent one (5xx) gives the mail up and
+//! suppresses its address for the campaign's site. A mail whose pledge is gone is given up.
+
+use super::compose::{self, Envelope};
+use super::{Settings, Transport};
+use crate::payments::Cards;
+use crate::store::mails::DueMail;
+use domain::{PaymentMode, Timestamp};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::json;
+use std::time::Duration;
+
+/// How often the outbox is looked at.
+const POLL: Duration = Duration::from_secs(1);
+/// Mails claimed at once, and for how long.
+const CLAIM: i64 = 20;
+const LEASE_SECS: i64 = 120;
+/// The longest wait between two tries, and the tries before a mail is given up (about
+/// four days of an unreachable server).
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+const MAX_ATTEMPTS: i64 = 100;
+
+/// Where mail is handed over.
+enum Out {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Dir(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// Why a mail was not handed over.
+enum Failure {
+    /// Try again later.
+    Temporary(String),
+    /// The server refused the address for good.
+    Permanent(String),
+}
+
+/// Starts the round.
+pub fn spawn(cards: Cards, settings: Settings) -> anyhow::Result<()> {
+    let out = match &settings.transport {
+        Transport::Smtp(url) => Out::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+        Transport::Dir(dir) => {
+            std::fs::create_dir_all(dir)?;
+            Out::Dir(AsyncFileTransport::new(dir))
+        }
+    };
+    tokio::spawn(async move {
+        let mut every = cards.store.every(POLL);
+        while every.next().await {
+            if let Err(e) = round(&cards, &settings, &out).await {
+                tracing::warn!(error = %e, "sending mail failed; trying again");
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn round(cards: &Cards, settings: &Settings, out: &Out) -> anyhow::Result<()> {
+    for mail in cards.store.claim_mails(crate::now(), CLAIM, LEASE_SECS).await? {
+        let now = crate::now();
+        if mail.suppressed {
+            let why = "the address was refused for good before";
+            cards.store.mail_undeliverable(&mail, why, false, now).await?;
+            continue;
+        }
+        let message = match written(cards, settings, &mail).await {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                cards.store.mail_undeliverable(&mail, "what it tells of is gone", false, now).await?;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, mail = %mail.id, "a mail could not be written");
+                cards.store.mail_retry(&mail.id, "could not be written", now.plus_seconds(60)).await?;
+                continue;
+            }
+        };
+        match hand_over(out, message).await {
+            Ok(()) => cards.store.mail_sent(&mail.id, now).await?,
+            Err(Failure::Permanent(why)) => cards.store.mail_undeliverable(&mail, &why, true, now).await?,
+            Err(Failure::Temporary(why)) if mail.attempts >= MAX_ATTEMPTS => {
+                cards.store.mail_undeliverable(&mail, &why, false, now).await?
+            }
+            Err(Failure::Temporary(why)) => {
+                let wait = backoff(mail.attempts);
+                cards.store.mail_retry(&mail.id, &why, now.plus_seconds(wait.as_secs() as i64)).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The wait before try `attempts + 1`: 10 s, doubling, at most an hour.
+pub fn backoff(attempts: i64) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    Duration::from_secs(10).saturating_mul(1 << doublings).min(MAX_BACKOFF)
+}
+
+async fn hand_over(out: &Out, message: Message) -> Result<(), Failure> {
+    match out {
+        Out::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+            // What the server said, never the message: it holds the receipt link.
+            let why = match e.status() {
+                Some(code) => format!("the mail server answered {code}"),
+                None => "the mail server could not be reached".to_owned(),
+            };
+            if e.is_permanent() { Failure::Permanent(why) } else { Failure::Temporary(why) }
+        }),
+        Out::Dir(dir) => {
+            dir.send(message).await.map(|_| ()).map_err(|e| Failure::Temporary(format!("writing the mail: {e}")))
+        }
+    }
+}
+
+/// The message a due mail says, or `None` when what it tells of is gone.
+async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::Result<Option<Message>> {
+    let Some((facts, display_name)) = facts(cards, mail).await? else { return Ok(None) };
+    let words = compose::words(&mail.kind, &mail.lang, &facts)?;
+    let envelope = Envelope { id: &mail.id, display_name, to: &mail.recipient, notice: false };
+    Ok(Some(compose::message(settings, &envelope, words)?))
+}
+
+/// What the data a pledge's mail was queued with needs besides the store.
+#[derive(serde::Deserialize)]
+struct PledgeData {
+    token: String,
+    base: String,
+}
+
+/// What a pledge-received mail tells, and its sender's display name.
+async fn facts(cards: &Cards, mail: &DueMail) -> anyhow::Result<Option<(serde_json::Value, String)>> {
+    let Some(data) = mail.data.as_deref() else { return Ok(None) };
+    let data: PledgeData = serde_json::from_str(data)?;
+    let (Some(pledge), Some(stored)) =
+        (cards.store.receipt(&data.token).await?, cards.store.campaign(&mail.campaign_id).await?)
+    else {
+        return Ok(None);
+    };
+    let site = cards.store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
+    let campaign = &stored.campaign;
+    let currency = campaign.currency();
+    let tier = pledge.tier_id.as_deref().and_then(|t| campaign.tier(t));
+    let mut chosen: Vec<String> = tier
+        .map(|t| if pledge.quantity > 1 { format!("{} × {}", t.title(), pledge.quantity) } else { t.title().to_owned() })
+        .into_iter()
+        .collect();
+    chosen.extend(pledge.options.iter().map(|(name, value)| format!("{name}: {value}")));
+    let info = crate::payments::info(cards, &pledge);
+    let payment = match (campaign.payments(), &info) {
+        (PaymentMode::Manual, Some(info)) => json!({
+            "kind": "manual",
+            "reference": info.reference,
+            "instructions": info.instructions,
+            "qr": info.qr.as_ref().map(|qr| absolute(&data.base, qr)),
+            "due": info.due_at.map(minutes),
+        }),
+        (PaymentMode::Stripe, Some(info)) => json!({
+            "kind": "card",
+            "saved": matches!(info.status.as_str(), "secured" | "paid"),
+        }),
+        _ => json!({ "kind": "none" }),
+    };
+    let base = &data.base;
+    let facts = json!({
+        "title": campaign.title(),
+        "site": site,
+        "name": pledge.name,
+        "amount": currency.format(pledge.amount),
+        "chosen": chosen.join(" · "),
+        "payment": payment,
+        "receipt_url": format!("{base}/r/{}", data.token),
+        "share_url": crate::tribe::share_link(base, &pledge.campaign_id, Some(&pledge.referral_code)),
+        "poster_url": format!("{base}/c/{}/poster.png?ref={}&lang={}", pledge.campaign_id, pledge.referral_code, mail.lang),
+    });
+    Ok(Some((facts, format!("{} via {site}", campaign.title()))))
+}
+
+/// A link as absolute: paths are put under `base`.
+fn absolute(base: &str, link: &str) -> String {
+    if link.starts_with('/') { format!("{base}{link}") } else { link.to_owned() }
+}
+
+/// `2026-12-04 20:00`: a time to the minute, in UTC.
+fn minutes(at: Timestamp) -> String {
+    at.to_string().get(..16).unwrap_or_default().replace('T', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mail_is_tried_again_after_ten_seconds_doubling_to_an_hour() {
+        let waits: Vec<u64> = (1..=12).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600, 3600]);
+    }
+}

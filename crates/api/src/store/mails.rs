@@ -1,0 +1,233 @@
+//! The mail outbox. A mail is queued in the transaction of the change it tells of (the
+//! pledge writer's batch queues each pledge's receipt mail), so none is lost and none is
+//! sent for a change that was rolled back. Every replica's round ([`crate::mail`]) claims
+//! due mails for a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so one replica sends a
+//! mail at a time; a crash between the send and [`Store::mail_sent`] sends it again, with
+//! the same `Message-ID`. What only the mail needs (the receipt link) is kept in `data`
+//! until the mail is sent or given up, then emptied.
+//!
+//! An address a receiving server refuses for good is suppressed for the campaign's site:
+//! its mails are given up without being sent, until a new pledge gives it again.
+
+use super::Store;
+use super::db::{Conn, ROWS_PER_INSERT, on_conn};
+use domain::Timestamp;
+use sqlx::QueryBuilder;
+
+/// A mail to queue in the caller's transaction.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub id: String,
+    pub campaign_id: String,
+    pub pledge_id: Option<String>,
+    /// What it tells of (`pledge_received`), which chooses its template.
+    pub kind: &'static str,
+    pub recipient: String,
+    pub lang: &'static str,
+    /// What it needs that is kept nowhere else, as JSON.
+    pub data: String,
+}
+
+/// A mail claimed for sending.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueMail {
+    pub id: String,
+    pub campaign_id: String,
+    pub pledge_id: Option<String>,
+    pub kind: String,
+    pub recipient: String,
+    pub lang: String,
+    pub data: Option<String>,
+    pub attempts: i64,
+    /// The campaign's site refused this address for good: give the mail up unsent.
+    pub suppressed: bool,
+}
+
+/// The outbox at a glance, for `/readyz` and `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MailQueue {
+    pub waiting: i64,
+    /// Seconds the oldest waiting mail has waited.
+    pub oldest_secs: i64,
+    pub sent: i64,
+    pub undeliverable: i64,
+}
+
+const CLAIM_SQLITE: &str = "UPDATE mails SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
+     SELECT id FROM mails WHERE status = 'waiting' AND next_at <= ? AND locked_until <= ? \
+     ORDER BY next_at, id LIMIT ?) RETURNING id";
+const CLAIM_POSTGRES: &str = "UPDATE mails SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
+     SELECT id FROM mails WHERE status = 'waiting' AND next_at <= ? AND locked_until <= ? \
+     ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id";
+
+/// Queues `mails` in the caller's transaction, to be sent from `now`, and lifts the
+/// suppression of each address a new pledge gives again.
+pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) -> sqlx::Result<()> {
+    for chunk in mails.chunks(ROWS_PER_INSERT) {
+        on_conn!(&mut *conn, |c| {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO mails (id, campaign_id, pledge_id, kind, recipient, lang, data, next_at, created_at) ",
+            );
+            query.push_values(chunk, |mut values, mail| {
+                values
+                    .push_bind(&mail.id)
+                    .push_bind(&mail.campaign_id)
+                    .push_bind(&mail.pledge_id)
+                    .push_bind(mail.kind)
+                    .push_bind(&mail.recipient)
+                    .push_bind(mail.lang)
+                    .push_bind(&mail.data)
+                    .push_bind(now.unix())
+                    .push_bind(now.unix());
+            });
+            query.build().execute(&mut **c).await.map(|_| ())
+        })?;
+    }
+    for mail in mails.iter().filter(|m| m.pledge_id.is_some()) {
+        on_conn!(&mut *conn, |c| sqlx::query(sql(
+            "DELETE FROM mail_suppressed WHERE address = ? \
+             AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"
+        ))
+        .bind(&mail.recipient)
+        .bind(&mail.campaign_id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Claims up to `limit` due mails for `lease` seconds: no other replica sends them
+    /// meanwhile, and a replica that dies holding them lets them go at the lease's end.
+    pub async fn claim_mails(&self, now: Timestamp, limit: i64, lease: i64) -> anyhow::Result<Vec<DueMail>> {
+        let mut conn = self.readers.acquire().await?;
+        // A read first: the claim is a write, which on SQLite would take the write lock
+        // from the pledge writer every round even with nothing to send.
+        let due: Option<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id FROM mails WHERE status = 'waiting' AND next_at <= ? AND locked_until <= ? LIMIT 1"
+        ))
+        .bind(now.unix())
+        .bind(now.unix())
+        .fetch_optional(&mut **c)
+        .await)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let claim = if matches!(conn, Conn::Postgres(_)) { CLAIM_POSTGRES } else { CLAIM_SQLITE };
+        let claimed: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(claim))
+            .bind(now.unix() + lease)
+            .bind(now.unix())
+            .bind(now.unix())
+            .bind(limit)
+            .fetch_all(&mut **c)
+            .await)?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mails = on_conn!(&mut conn, |c| {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT m.id, m.campaign_id, m.pledge_id, m.kind, m.recipient, m.lang, m.data, m.attempts, \
+                 EXISTS (SELECT 1 FROM mail_suppressed s JOIN campaigns k ON k.site_id = s.site_id \
+                 WHERE k.id = m.campaign_id AND s.address = m.recipient) AS suppressed \
+                 FROM mails m WHERE m.id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for (id,) in &claimed {
+                ids.push_bind(id);
+            }
+            query.push(") ORDER BY m.next_at, m.id");
+            query.build_query_as::<DueMail>().fetch_all(&mut **c).await
+        })?;
+        Ok(mails)
+    }
+
+    /// A mail the receiving server took: done, and what only it needed is forgotten.
+    pub async fn mail_sent(&self, id: &str, now: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE mails SET status = 'sent', sent_at = ?, data = NULL, last_error = NULL WHERE id = ?"
+        ))
+        .bind(now.unix())
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A mail that could not be sent this time: tried again at `retry_at`.
+    pub async fn mail_retry(&self, id: &str, error: &str, retry_at: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE mails SET next_at = ?, locked_until = 0, last_error = ? WHERE id = ?"
+        ))
+        .bind(retry_at.unix())
+        .bind(error)
+        .bind(id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A mail given up: its address was refused for good (and is suppressed for the
+    /// campaign's site when `suppress`), or it cannot be written at all.
+    pub async fn mail_undeliverable(
+        &self,
+        mail: &DueMail,
+        error: &str,
+        suppress: bool,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE mails SET status = 'undeliverable', data = NULL, last_error = ? WHERE id = ?"
+        ))
+        .bind(error)
+        .bind(&mail.id)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        if suppress {
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "INSERT INTO mail_suppressed (site_id, address, reason, created_at) \
+                 SELECT site_id, ?, ?, ? FROM campaigns WHERE id = ? ON CONFLICT (site_id, address) DO NOTHING"
+            ))
+            .bind(&mail.recipient)
+            .bind(error)
+            .bind(now.unix())
+            .bind(&mail.campaign_id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// How the outbox stands, at `now`.
+    pub async fn mail_queue(&self, now: Timestamp) -> anyhow::Result<MailQueue> {
+        let mut conn = self.readers.acquire().await?;
+        let (waiting, oldest, sent, undeliverable): (i64, Option<i64>, i64, i64) =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql(
+                "SELECT COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0), \
+                 MIN(CASE WHEN status = 'waiting' THEN created_at END), \
+                 COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN status = 'undeliverable' THEN 1 ELSE 0 END), 0) FROM mails"
+            ))
+            .fetch_one(&mut **c)
+            .await)?;
+        Ok(MailQueue { waiting, oldest_secs: oldest.map_or(0, |at| (now.unix() - at).max(0)), sent, undeliverable })
+    }
+
+    /// The mails a pledge was sent, oldest first: `(kind, status)`.
+    pub async fn pledge_mails(&self, pledge_id: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let mut conn = self.readers.acquire().await?;
+        Ok(on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT kind, status FROM mails WHERE pledge_id = ? ORDER BY created_at, id"
+        ))
+        .bind(pledge_id)
+        .fetch_all(&mut **c)
+        .await)?)
+    }
+}

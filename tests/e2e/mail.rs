@@ -1,0 +1,110 @@
+//! Mail through a real SMTP server (aiosmtpd): a pledge whose contact is an address is
+//! mailed once, in the fan's language, with both parts and the campaign as its sender; a
+//! server that says "later" is tried again, one that refuses an address for good has it
+//! marked undeliverable; a server that is down loses nothing.
+
+use crate::support::limited_campaign;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::{Options, SmtpSink, TestApp, free_port, mail_settings, spawn_app_with};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn app_mailing_to(url: &str) -> TestApp {
+    let app = spawn_app_with(Options { mail: Some(mail_settings(url)), ..Options::default() }).await;
+    app.create_campaign(limited_campaign("mailed", 1000)).await;
+    app
+}
+
+fn pledge(contact: &str, lang: Option<&str>) -> Value {
+    let mut body = json!({
+        "tier": "limited", "amount": 1_000, "options": { "size": "S" },
+        "name": "Mei <b>", "contact": contact
+    });
+    if let Some(lang) = lang {
+        body["lang"] = json!(lang);
+    }
+    body
+}
+
+async fn pledged(app: &TestApp, body: Value) -> domain::wire::PledgeCreated {
+    let response = app.post_pledge("mailed", body.to_string()).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// The outbox as `/readyz` tells it.
+async fn outbox(app: &TestApp) -> Value {
+    app.json("/readyz").await["mail"].clone()
+}
+
+#[tokio::test]
+async fn a_pledge_is_mailed_once_in_the_fans_language_with_both_parts_and_a_contact_that_is_no_address_is_not() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    pledged(&app, pledge("+86 138 0013 8000", Some("zh-CN"))).await;
+    let created = pledged(&app, pledge("mei@example.com", Some("zh-CN"))).await;
+
+    let mail = sink.wait_for(1, WAIT).await.remove(0);
+    assert!(mail.contains("To: mei@example.com"), "{mail}");
+    assert!(mail.contains("From: \"Limited run via "), "the campaign is the sender: {mail}");
+    assert!(mail.contains("<mail@fund.test>"));
+    assert!(mail.contains("Message-ID: <") && mail.contains("@fund.test>"));
+    assert!(mail.contains("Content-Type: text/plain") && mail.contains("Content-Type: text/html"));
+    let token = created.receipt_url.rsplit('/').next().unwrap();
+    assert!(mail.contains(token), "the receipt link is the way back");
+    // Chinese, as the fan pledged (the parts are base64 or quoted-printable: look at the subject).
+    assert!(mail.contains("Subject: =?utf-8?"), "{mail}");
+    let queue = tests::eventually(WAIT, "the outbox records the mail sent", || async {
+        let queue = outbox(&app).await;
+        (queue["sent"] == 1 && queue["waiting"] == 0).then_some(queue)
+    })
+    .await;
+    assert_eq!(queue["undeliverable"], 0);
+    assert_eq!(sink.messages().len(), 1, "the phone number got no mail, and the address one");
+}
+
+#[tokio::test]
+async fn a_server_that_says_later_is_tried_again_and_an_address_refused_for_good_is_undeliverable() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    pledged(&app, pledge("later@example.com", None)).await;
+    pledged(&app, pledge("bounce@example.com", None)).await;
+
+    let mails = sink.wait_for(1, WAIT).await;
+    assert!(mails[0].contains("To: later@example.com"), "delivered on the second try");
+    let queue = tests::eventually(WAIT, "one sent, one undeliverable", || async {
+        let queue = outbox(&app).await;
+        (queue["sent"] == 1 && queue["undeliverable"] == 1).then_some(queue)
+    })
+    .await;
+    assert_eq!(queue["waiting"], 0);
+    assert_eq!(sink.messages().len(), 1, "nothing reached the refused address");
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_down_and_every_one_arrives_once_when_it_is_back() {
+    let port = free_port();
+    let app = app_mailing_to(&format!("smtp://127.0.0.1:{port}")).await;
+    const PLEDGES: usize = 200;
+    for n in 0..PLEDGES {
+        pledged(&app, pledge(&format!("fan{n}@example.com"), None)).await;
+    }
+    tests::eventually(WAIT, "the first tries failed", || async {
+        let queue = outbox(&app).await;
+        (queue["waiting"] == PLEDGES && queue["oldest_seconds"].as_i64() >= Some(0)).then_some(())
+    })
+    .await;
+    let Some(sink) = SmtpSink::start_on(port).await else { return };
+    let mails = sink.wait_for(PLEDGES, Duration::from_secs(120)).await;
+    let mut recipients: Vec<&str> =
+        mails.iter().filter_map(|m| m.lines().find_map(|l| l.strip_prefix("To: "))).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    assert_eq!(recipients.len(), PLEDGES, "every fan once");
+    tests::eventually(WAIT, "the outbox is empty", || async {
+        (outbox(&app).await["sent"] == PLEDGES).then_some(())
+    })
+    .await;
+    assert_eq!(sink.messages().len(), PLEDGES, "none twice");
+}

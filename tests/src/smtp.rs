@@ -1,0 +1,106 @@
+//! An SMTP server for the mail tests: aiosmtpd (PyPI) running `tests/smtp/sink.py`, which
+//! writes every message it takes into a folder and refuses some recipients on purpose
+//! (`bounce…` for good, `later…` once for now). `cargo xtask test` installs aiosmtpd under
+//! `target/aiosmtpd`; without it the mail tests are skipped, visibly, and with `CI=true`
+//! they fail.
+
+use crate::workspace_root;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{Child, Command};
+
+/// A running SMTP sink, stopped when dropped.
+pub struct SmtpSink {
+    child: Child,
+    pub port: u16,
+    /// Where the messages it took are, as `N.eml`.
+    pub folder: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// The Python that has aiosmtpd, or `None` (SKIPPED; a panic when `CI=true`).
+fn python() -> Option<PathBuf> {
+    let python = workspace_root().join("target/aiosmtpd/bin/python3");
+    if python.is_file() {
+        return Some(python);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("aiosmtpd is required when CI=true, but {} is missing", python.display());
+    }
+    eprintln!("SKIPPED: aiosmtpd is not installed at {} (cargo xtask test installs it)", python.display());
+    None
+}
+
+/// A free port on 127.0.0.1: taken from the kernel and let go.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl SmtpSink {
+    /// Starts one on a port of its own.
+    pub async fn start() -> Option<SmtpSink> {
+        SmtpSink::start_on(free_port()).await
+    }
+
+    /// Starts one on `port` (a server a test let mail wait for).
+    pub async fn start_on(port: u16) -> Option<SmtpSink> {
+        let python = python()?;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("mail");
+        let mut child = Command::new(python)
+            .arg(workspace_root().join("tests/smtp/sink.py"))
+            .arg(port.to_string())
+            .arg(&folder)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting the SMTP sink");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+        assert!(matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"), "the SMTP sink started on {port}");
+        Some(SmtpSink { child, port, folder, _dir: dir })
+    }
+
+    /// The URL tribefund sends through.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The messages taken so far, in the order taken.
+    pub fn messages(&self) -> Vec<String> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.folder)
+            .map(|dir| dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
+            .unwrap_or_default();
+        names.sort();
+        names.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+
+    /// Waits until at least `n` messages were taken, or panics after `within`.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            assert!(Instant::now() < deadline, "{} of {n} mails arrived within {within:?}", messages.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Mail settings that send through `url` from the test's sender.
+pub fn mail_settings(url: &str) -> api::mail::Settings {
+    api::mail::Settings::from_flags(Some(url.to_owned()), None, Some("Tribe fund <mail@fund.test>"), None)
+        .expect("mail settings")
+        .expect("mail is on")
+}
