@@ -131,7 +131,11 @@ impl Metrics {
             metrics.poster_renders.clone(),
         );
         r.register("reloads", "Campaigns reloaded after another replica's change", store.reloads.clone());
-        r.register("mails", "Mails in the outbox, by status (waiting, sent, undeliverable)", metrics.mails.clone());
+        r.register(
+            "mails",
+            "Mails in the outbox, by status (waiting, sent, undeliverable)",
+            metrics.mails.clone(),
+        );
         r.register(
             "mail_oldest_seconds",
             "Seconds the oldest waiting mail has waited",
@@ -177,7 +181,9 @@ impl Metrics {
     /// admission counts and the mail outbox (`None` when mail is off).
     pub fn render(&self, store: &Store, hub: &Hub, admission: &Admission, mail: Option<MailQueue>) -> String {
         if let Some(mail) = mail {
-            for (status, count) in [("waiting", mail.waiting), ("sent", mail.sent), ("undeliverable", mail.undeliverable)] {
+            for (status, count) in
+                [("waiting", mail.waiting), ("sent", mail.sent), ("undeliverable", mail.undeliverable)]
+            {
                 self.mails.get_or_create(&MailLabels { status }).set(count);
             }
             self.mail_oldest_seconds.set(mail.oldest_secs);

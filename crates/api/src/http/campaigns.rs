@@ -56,7 +56,9 @@ async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Resu
               (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 async fn create_pledge(
     State(state): State<AppState>,
-    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
+    ClientIp(ip): ClientIp,
+    BaseUrl(base): BaseUrl,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(request): Json<PledgeRequest>,

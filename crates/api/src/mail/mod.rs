@@ -68,7 +68,9 @@ impl Settings {
 }
 
 fn mailbox(flag: &str, text: &str) -> anyhow::Result<Mailbox> {
-    text.parse().map_err(|e| anyhow::anyhow!("{flag}: {text:?} is not an address like \"Name <mail@example.com>\": {e}"))
+    text.parse().map_err(|e| {
+        anyhow::anyhow!("{flag}: {text:?} is not an address like \"Name <mail@example.com>\": {e}")
+    })
 }
 
 #[cfg(test)]
@@ -82,8 +84,12 @@ mod tests {
         assert!(err.to_string().contains("--mail-from"), "{err}");
         let dir = Settings::from_flags(None, Some("data/mail".into()), None, None).unwrap().unwrap();
         assert_eq!(dir.domain(), "localhost");
-        let smtp =
-            Settings::from_flags(Some("smtp://127.0.0.1:25".into()), None, Some("Fund <mail@fund.example>"), None);
+        let smtp = Settings::from_flags(
+            Some("smtp://127.0.0.1:25".into()),
+            None,
+            Some("Fund <mail@fund.example>"),
+            None,
+        );
         assert_eq!(smtp.unwrap().unwrap().domain(), "fund.example");
     }
 

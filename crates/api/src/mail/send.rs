@@ -108,9 +108,11 @@ async fn hand_over(out: &Out, message: Message) -> Result<(), Failure> {
             };
             if e.is_permanent() { Failure::Permanent(why) } else { Failure::Temporary(why) }
         }),
-        Out::Dir(dir) => {
-            dir.send(message).await.map(|_| ()).map_err(|e| Failure::Temporary(format!("writing the mail: {e}")))
-        }
+        Out::Dir(dir) => dir
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| Failure::Temporary(format!("writing the mail: {e}"))),
     }
 }
 
@@ -143,7 +145,13 @@ async fn facts(cards: &Cards, mail: &DueMail) -> anyhow::Result<Option<(serde_js
     let currency = campaign.currency();
     let tier = pledge.tier_id.as_deref().and_then(|t| campaign.tier(t));
     let mut chosen: Vec<String> = tier
-        .map(|t| if pledge.quantity > 1 { format!("{} × {}", t.title(), pledge.quantity) } else { t.title().to_owned() })
+        .map(|t| {
+            if pledge.quantity > 1 {
+                format!("{} × {}", t.title(), pledge.quantity)
+            } else {
+                t.title().to_owned()
+            }
+        })
         .into_iter()
         .collect();
     chosen.extend(pledge.options.iter().map(|(name, value)| format!("{name}: {value}")));

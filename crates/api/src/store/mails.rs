@@ -84,10 +84,8 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
         })?;
     }
     for mail in mails.iter().filter(|m| m.pledge_id.is_some()) {
-        on_conn!(&mut *conn, |c| sqlx::query(sql(
-            "DELETE FROM mail_suppressed WHERE address = ? \
-             AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"
-        ))
+        on_conn!(&mut *conn, |c| sqlx::query(sql("DELETE FROM mail_suppressed WHERE address = ? \
+             AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"))
         .bind(&mail.recipient)
         .bind(&mail.campaign_id)
         .execute(&mut **c)
@@ -190,7 +188,8 @@ impl Store {
         .await
         .map(|_| ()))?;
         if suppress {
-            on_conn!(&mut conn, |c| sqlx::query(sql(
+            on_conn!(&mut conn, |c| {
+                sqlx::query(sql(
                 "INSERT INTO mail_suppressed (site_id, address, reason, created_at) \
                  SELECT site_id, ?, ?, ? FROM campaigns WHERE id = ? ON CONFLICT (site_id, address) DO NOTHING"
             ))
@@ -200,7 +199,8 @@ impl Store {
             .bind(&mail.campaign_id)
             .execute(&mut **c)
             .await
-            .map(|_| ()))?;
+            .map(|_| ())
+            })?;
         }
         Ok(())
     }
@@ -217,7 +217,12 @@ impl Store {
             ))
             .fetch_one(&mut **c)
             .await)?;
-        Ok(MailQueue { waiting, oldest_secs: oldest.map_or(0, |at| (now.unix() - at).max(0)), sent, undeliverable })
+        Ok(MailQueue {
+            waiting,
+            oldest_secs: oldest.map_or(0, |at| (now.unix() - at).max(0)),
+            sent,
+            undeliverable,
+        })
     }
 
     /// The mails a pledge was sent, oldest first: `(kind, status)`.
