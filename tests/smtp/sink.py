@@ -1,11 +1,15 @@
 """An SMTP server for the tests: aiosmtpd on 127.0.0.1:PORT, writing each message it takes
-into DIR as N.eml (written whole, then renamed). Recipients whose local part starts with
+into DIR as N.json: its recipients, its headers decoded, its text and HTML parts decoded,
+and the message as sent (written whole, then renamed). Recipients whose local part starts with
 `bounce` are refused for good (550); those starting with `later` are refused for now (451)
 the first time they are seen, then taken.
 
     python3 sink.py PORT DIR
 """
 
+import email
+import email.policy
+import json
 import os
 import sys
 import threading
@@ -34,10 +38,19 @@ class Sink:
         with self.lock:
             self.count += 1
             name = f"{self.count:06d}"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parts = {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
+        decoded = {
+            "rcpt_to": envelope.rcpt_tos,
+            "headers": {key: str(value) for key, value in message.items()},
+            "text": parts.get("text/plain", ""),
+            "html": parts.get("text/html", ""),
+            "raw": envelope.content.decode("utf-8", "replace"),
+        }
         partial = os.path.join(self.folder, name + ".part")
-        with open(partial, "wb") as out:
-            out.write(envelope.content)
-        os.rename(partial, os.path.join(self.folder, name + ".eml"))
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(decoded, out, ensure_ascii=False)
+        os.rename(partial, os.path.join(self.folder, name + ".json"))
         return "250 Message accepted"
 
 

@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 pub struct SmtpSink {
     child: Child,
     pub port: u16,
-    /// Where the messages it took are, as `N.eml`.
+    /// Where the messages it took are, as `N.json`.
     pub folder: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -66,7 +66,10 @@ impl SmtpSink {
             .expect("starting the SMTP sink");
         let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
-        assert!(matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"), "the SMTP sink started on {port}");
+        assert!(
+            matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"),
+            "the SMTP sink started on {port}"
+        );
         Some(SmtpSink { child, port, folder, _dir: dir })
     }
 
@@ -75,17 +78,23 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// The messages taken so far, in the order taken.
-    pub fn messages(&self) -> Vec<String> {
+    /// The messages taken so far, in the order taken: `rcpt_to`, `headers` (decoded),
+    /// `text` and `html` (the parts, decoded) and `raw` (as sent).
+    pub fn messages(&self) -> Vec<serde_json::Value> {
         let mut names: Vec<PathBuf> = std::fs::read_dir(&self.folder)
-            .map(|dir| dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
+            .map(|dir| {
+                dir.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
-        names.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
     }
 
     /// Waits until at least `n` messages were taken, or panics after `within`.
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<serde_json::Value> {
         let deadline = Instant::now() + within;
         loop {
             let messages = self.messages();
