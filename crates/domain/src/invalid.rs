@@ -65,6 +65,8 @@ pub enum FieldError {
     /// Not an `https://` (or, where the operator allows, `http://`) address this server
     /// may send to.
     InvalidUrl,
+    /// Not an e-mail address.
+    InvalidEmail,
     /// Not offered by this server (card payments where no payment provider is set up).
     NotAvailable,
     /// A value that is not made: it missed its minimum batch.
@@ -128,6 +130,7 @@ impl From<Code> for FieldError {
             "image_too_large" => FieldError::ImageTooLarge { max: c.max },
             "invalid_date" => FieldError::InvalidDate,
             "invalid_url" => FieldError::InvalidUrl,
+            "invalid_email" => FieldError::InvalidEmail,
             "too_many" => FieldError::TooMany { max: c.max },
             "not_available" => FieldError::NotAvailable,
             "not_made" => FieldError::NotMade,
@@ -190,6 +193,7 @@ impl fmt::Display for FieldError {
             FieldError::ImageTooLarge { max } => write!(f, "must be at most {max} pixels wide and high"),
             FieldError::InvalidDate => f.write_str("must be a date and time"),
             FieldError::InvalidUrl => f.write_str("must be an https:// address on the public internet"),
+            FieldError::InvalidEmail => f.write_str("must be an e-mail address, like mei@example.com"),
             FieldError::TooMany { max } => write!(f, "must be at most {max}"),
             FieldError::NotAvailable => f.write_str("is not available on this server"),
             FieldError::NotMade => f.write_str("is not made: it missed its minimum batch"),
@@ -283,6 +287,7 @@ mod tests {
             FieldError::ImageTooLarge { max: 8_000 },
             FieldError::InvalidDate,
             FieldError::InvalidUrl,
+            FieldError::InvalidEmail,
             FieldError::TooMany { max: 16 },
             FieldError::NotAvailable,
             FieldError::NotMade,

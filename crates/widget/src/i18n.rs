@@ -282,6 +282,7 @@ impl Lang {
             (Lang::ZhCn, FieldError::ImageTooLarge { max }) => format!("图片长宽不能超过 {max} 像素"),
             (Lang::ZhCn, FieldError::InvalidDate) => "请填写日期和时间".to_owned(),
             (Lang::ZhCn, FieldError::InvalidUrl) => "必须是公网上的 https:// 地址".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidEmail) => "必须是邮箱地址，如 mei@example.com".to_owned(),
             (Lang::ZhCn, FieldError::TooMany { max }) => format!("最多 {max} 个"),
             (Lang::ZhCn, FieldError::NotAvailable) => "本服务器暂不提供".to_owned(),
             (Lang::ZhCn, FieldError::NotMade) => "该款式未达到起订量，不会生产".to_owned(),

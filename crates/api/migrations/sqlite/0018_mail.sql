@@ -1,14 +1,25 @@
 -- The language a fan pledged in: what the campaign's mails to them are written in.
 ALTER TABLE pledges ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';
+-- Finding a fan's pledges by the address they gave ("find my pledges").
+CREATE INDEX pledges_by_contact ON pledges (contact);
+
+-- More links to a receipt, minted for the mails that carry one: like the pledge's own
+-- receipt secret, each is kept only as its SHA-256, so a copy of the database opens none.
+CREATE TABLE receipt_links (
+    pledge_id   TEXT NOT NULL REFERENCES pledges(id),
+    hash        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (pledge_id, hash)
+);
 
 -- The mail outbox. A mail is queued in the transaction of the change it tells of and sent
 -- by every replica's round, which claims rows for a lease. `data` holds what the mail
--- needs that is kept nowhere else (the receipt link, whose secret is stored only hashed)
--- and is emptied once the mail is sent or given up. The id is the Message-ID's local part,
--- the same on every try.
+-- needs besides the rows it tells of (the base of its links) and is emptied once the mail
+-- is sent or given up. The id is the Message-ID's local part, the same on every try. A mail
+-- of no one campaign (a fan's list of receipts) has no `campaign_id`.
 CREATE TABLE mails (
     id            TEXT PRIMARY KEY,
-    campaign_id   TEXT NOT NULL REFERENCES campaigns(id),
+    campaign_id   TEXT REFERENCES campaigns(id),
     pledge_id     TEXT,
     kind          TEXT NOT NULL,
     recipient     TEXT NOT NULL,

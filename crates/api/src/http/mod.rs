@@ -13,6 +13,7 @@ pub(crate) mod events;
 mod forms;
 #[cfg(test)]
 mod fuzz;
+mod lookup;
 pub(crate) mod manifest;
 pub(crate) mod openapi;
 pub(crate) mod pages;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(lookup::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
         .merge(assets::router(&state.settings.static_dir))
@@ -94,6 +96,7 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
     use utoipa::OpenApi;
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(lookup::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::creator::router())
         .merge(webhooks::router())
         .merge(payments::router())

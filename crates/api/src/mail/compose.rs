@@ -22,6 +22,14 @@ fn templates() -> &'static Environment<'static> {
         let sources = [
             ("pledge_received.en", include_str!("templates/pledge_received.en.j2")),
             ("pledge_received.zh-CN", include_str!("templates/pledge_received.zh-CN.j2")),
+            ("receipts_lookup.en", include_str!("templates/receipts_lookup.en.j2")),
+            ("payment_paid.en", include_str!("templates/payment_paid.en.j2")),
+            ("payment_paid.zh-CN", include_str!("templates/payment_paid.zh-CN.j2")),
+            ("payment_failed.en", include_str!("templates/payment_failed.en.j2")),
+            ("payment_failed.zh-CN", include_str!("templates/payment_failed.zh-CN.j2")),
+            ("payment_refunded.en", include_str!("templates/payment_refunded.en.j2")),
+            ("payment_refunded.zh-CN", include_str!("templates/payment_refunded.zh-CN.j2")),
+            ("receipts_lookup.zh-CN", include_str!("templates/receipts_lookup.zh-CN.j2")),
         ];
         for (name, source) in sources {
             env.add_template(name, source).expect("the mail templates compile");

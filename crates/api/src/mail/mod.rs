@@ -9,6 +9,12 @@
 pub mod compose;
 pub mod send;
 
+use crate::error::Error;
+use crate::store::Store;
+use crate::store::mails::NewMail;
+use domain::FieldError;
+use widget::i18n::Lang;
+
 use lettre::message::Mailbox;
 use std::path::PathBuf;
 
@@ -65,6 +71,31 @@ impl Settings {
     pub fn domain(&self) -> &str {
         self.from.email.domain()
     }
+}
+
+/// How long after a list of receipts another to the same address waits: asking again and
+/// again mails nobody more than once in this time.
+pub const LOOKUP_QUIET_SECS: i64 = 600;
+
+/// "Find my pledges": queues a mail to `email` with a link to every receipt it holds, in
+/// `lang`, with links under `base`. Whether the address pledged here is told only to its
+/// owner, by that mail: the answer is the same either way, and nothing is mailed to an
+/// address that holds no pledge or had such a mail in the last ten minutes.
+pub async fn ask_for_receipts(store: &Store, email: &str, lang: Lang, base: &str) -> Result<(), Error> {
+    let Some(address) = domain::pledge::email(email) else {
+        return Err(Error::Invalid([("email".to_owned(), FieldError::InvalidEmail)].into_iter().collect()));
+    };
+    let mail = NewMail {
+        id: crate::ids::time_ordered(),
+        campaign_id: None,
+        pledge_id: None,
+        kind: "receipts_lookup",
+        recipient: address.to_owned(),
+        lang: lang.tag(),
+        data: serde_json::json!({ "base": base }).to_string(),
+    };
+    store.queue_lookup(&mail, LOOKUP_QUIET_SECS, crate::now()).await?;
+    Ok(())
 }
 
 fn mailbox(flag: &str, text: &str) -> anyhow::Result<Mailbox> {

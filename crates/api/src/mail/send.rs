@@ -118,31 +118,107 @@ async fn hand_over(out: &Out, message: Message) -> Result<(), Failure> {
 
 /// The message a due mail says, or `None` when what it tells of is gone.
 async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::Result<Option<Message>> {
-    let Some((facts, display_name)) = facts(cards, mail).await? else { return Ok(None) };
+    let Some(data) = mail.data.as_deref() else { return Ok(None) };
+    let data: Data = serde_json::from_str(data)?;
+    let told = match mail.kind.as_str() {
+        "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" => {
+            pledge_facts(cards, mail, &data.base).await?
+        }
+        "receipts_lookup" => lookup_facts(cards, settings, mail, &data.base).await?,
+        _ => None,
+    };
+    let Some((facts, display_name)) = told else { return Ok(None) };
     let words = compose::words(&mail.kind, &mail.lang, &facts)?;
     let envelope = Envelope { id: &mail.id, display_name, to: &mail.recipient, notice: false };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }
 
-/// What the data a pledge's mail was queued with needs besides the store.
+/// What a mail was queued with besides the rows it tells of.
 #[derive(serde::Deserialize)]
-struct PledgeData {
-    token: String,
+struct Data {
+    /// The base of its links (`https://fund.example.com`).
     base: String,
 }
 
-/// What a pledge-received mail tells, and its sender's display name.
-async fn facts(cards: &Cards, mail: &DueMail) -> anyhow::Result<Option<(serde_json::Value, String)>> {
-    let Some(data) = mail.data.as_deref() else { return Ok(None) };
-    let data: PledgeData = serde_json::from_str(data)?;
+/// What a pledge-received mail tells, and its sender's display name. Its receipt link is
+/// minted now: the pledge's own is kept only as a hash.
+async fn pledge_facts(
+    cards: &Cards,
+    mail: &DueMail,
+    base: &str,
+) -> anyhow::Result<Option<(serde_json::Value, String)>> {
+    let (Some(pledge_id), Some(campaign_id)) = (&mail.pledge_id, &mail.campaign_id) else { return Ok(None) };
+    let store = &cards.store;
     let (Some(pledge), Some(stored)) =
-        (cards.store.receipt(&data.token).await?, cards.store.campaign(&mail.campaign_id).await?)
+        (store.pledge_by_id(pledge_id).await?, store.campaign(campaign_id).await?)
     else {
         return Ok(None);
     };
-    let site = cards.store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
+    let site = store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
     let campaign = &stored.campaign;
-    let currency = campaign.currency();
+    let token = store.mint_receipt(pledge_id, crate::now()).await?;
+    let info = crate::payments::info(cards, &pledge);
+    let payment = match (campaign.payments(), &info) {
+        (PaymentMode::Manual, Some(info)) => json!({
+            "kind": "manual",
+            "reference": info.reference,
+            "instructions": info.instructions,
+            "qr": info.qr.as_ref().map(|qr| absolute(base, qr)),
+            "due": info.due_at.map(minutes),
+        }),
+        (PaymentMode::Stripe, Some(info)) => json!({
+            "kind": "card",
+            "saved": matches!(info.status.as_str(), "secured" | "paid"),
+            "due": info.due_at.map(minutes),
+        }),
+        _ => json!({ "kind": "none" }),
+    };
+    let (id, code) = (&pledge.campaign_id, &pledge.referral_code);
+    let facts = json!({
+        "title": campaign.title(),
+        "site": site,
+        "name": pledge.name,
+        "amount": campaign.currency().format(pledge.amount),
+        "chosen": chosen(campaign, &pledge),
+        "payment": payment,
+        "receipt_url": format!("{base}/r/{token}"),
+        "share_url": crate::tribe::share_link(base, id, Some(code)),
+        "poster_url": format!("{base}/c/{id}/poster.png?ref={code}&lang={}", mail.lang),
+    });
+    Ok(Some((facts, format!("{} via {site}", campaign.title()))))
+}
+
+/// What a fan's list of receipts tells: each pledge their address holds, newest first,
+/// with a link minted for it.
+async fn lookup_facts(
+    cards: &Cards,
+    settings: &Settings,
+    mail: &DueMail,
+    base: &str,
+) -> anyhow::Result<Option<(serde_json::Value, String)>> {
+    let store = &cards.store;
+    let mut pledges = Vec::new();
+    for pledge in store.pledges_of(&mail.recipient).await? {
+        let Some(stored) = store.campaign(&pledge.campaign_id).await? else { continue };
+        let token = store.mint_receipt(&pledge.id, crate::now()).await?;
+        pledges.push(json!({
+            "title": stored.campaign.title(),
+            "amount": stored.campaign.currency().format(pledge.amount),
+            "chosen": chosen(&stored.campaign, &pledge),
+            "cancelled": pledge.cancelled,
+            "receipt_url": format!("{base}/r/{token}"),
+        }));
+    }
+    if pledges.is_empty() {
+        return Ok(None);
+    }
+    let sender =
+        settings.from.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "tribefund".to_owned());
+    Ok(Some((json!({ "pledges": pledges, "site": sender }), sender)))
+}
+
+/// The tier and each chosen value, in words: `Lamp × 2 · colour: black`.
+fn chosen(campaign: &domain::Campaign, pledge: &crate::store::StoredPledge) -> String {
     let tier = pledge.tier_id.as_deref().and_then(|t| campaign.tier(t));
     let mut chosen: Vec<String> = tier
         .map(|t| {
@@ -155,34 +231,7 @@ async fn facts(cards: &Cards, mail: &DueMail) -> anyhow::Result<Option<(serde_js
         .into_iter()
         .collect();
     chosen.extend(pledge.options.iter().map(|(name, value)| format!("{name}: {value}")));
-    let info = crate::payments::info(cards, &pledge);
-    let payment = match (campaign.payments(), &info) {
-        (PaymentMode::Manual, Some(info)) => json!({
-            "kind": "manual",
-            "reference": info.reference,
-            "instructions": info.instructions,
-            "qr": info.qr.as_ref().map(|qr| absolute(&data.base, qr)),
-            "due": info.due_at.map(minutes),
-        }),
-        (PaymentMode::Stripe, Some(info)) => json!({
-            "kind": "card",
-            "saved": matches!(info.status.as_str(), "secured" | "paid"),
-        }),
-        _ => json!({ "kind": "none" }),
-    };
-    let base = &data.base;
-    let facts = json!({
-        "title": campaign.title(),
-        "site": site,
-        "name": pledge.name,
-        "amount": currency.format(pledge.amount),
-        "chosen": chosen.join(" · "),
-        "payment": payment,
-        "receipt_url": format!("{base}/r/{}", data.token),
-        "share_url": crate::tribe::share_link(base, &pledge.campaign_id, Some(&pledge.referral_code)),
-        "poster_url": format!("{base}/c/{}/poster.png?ref={}&lang={}", pledge.campaign_id, pledge.referral_code, mail.lang),
-    });
-    Ok(Some((facts, format!("{} via {site}", campaign.title()))))
+    chosen.join(" · ")
 }
 
 /// A link as absolute: paths are put under `base`.

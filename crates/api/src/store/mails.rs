@@ -18,7 +18,8 @@ use sqlx::QueryBuilder;
 #[derive(Debug, Clone)]
 pub struct NewMail {
     pub id: String,
-    pub campaign_id: String,
+    /// The campaign it tells of; `None` for a mail of no one campaign.
+    pub campaign_id: Option<String>,
     pub pledge_id: Option<String>,
     /// What it tells of (`pledge_received`), which chooses its template.
     pub kind: &'static str,
@@ -32,7 +33,7 @@ pub struct NewMail {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueMail {
     pub id: String,
-    pub campaign_id: String,
+    pub campaign_id: Option<String>,
     pub pledge_id: Option<String>,
     pub kind: String,
     pub recipient: String,
@@ -83,7 +84,7 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
     }
-    for mail in mails.iter().filter(|m| m.pledge_id.is_some()) {
+    for mail in mails.iter().filter(|m| m.pledge_id.is_some() && m.campaign_id.is_some()) {
         on_conn!(&mut *conn, |c| sqlx::query(sql("DELETE FROM mail_suppressed WHERE address = ? \
              AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"))
         .bind(&mail.recipient)
@@ -92,6 +93,51 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
         .await
         .map(|_| ()))?;
     }
+    Ok(())
+}
+
+/// Queues a mail of `kind` about `pledge` to its backer, in the caller's transaction, when
+/// their contact is an e-mail address, in the language they pledged in.
+pub(super) async fn queue_for_pledge(
+    conn: &mut Conn,
+    pledge: &super::StoredPledge,
+    kind: &'static str,
+    base: &str,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let (contact, lang): (String, String) =
+        on_conn!(&mut *conn, |c| sqlx::query_as(sql("SELECT contact, lang FROM pledges WHERE id = ?"))
+            .bind(&pledge.id)
+            .fetch_one(&mut **c)
+            .await)?;
+    let Some(address) = domain::pledge::email(&contact) else { return Ok(()) };
+    let mail = NewMail {
+        id: crate::ids::time_ordered(),
+        campaign_id: Some(pledge.campaign_id.clone()),
+        pledge_id: Some(pledge.id.clone()),
+        kind,
+        recipient: address.to_owned(),
+        lang: if lang == "zh-CN" { "zh-CN" } else { "en" },
+        data: serde_json::json!({ "base": base }).to_string(),
+    };
+    // Not `queue`: a payment's news does not lift a suppression, only a new pledge does.
+    on_conn!(&mut *conn, |c| {
+        sqlx::query(sql(
+        "INSERT INTO mails (id, campaign_id, pledge_id, kind, recipient, lang, data, next_at, created_at)          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&mail.id)
+    .bind(&mail.campaign_id)
+    .bind(&mail.pledge_id)
+    .bind(mail.kind)
+    .bind(&mail.recipient)
+    .bind(mail.lang)
+    .bind(&mail.data)
+    .bind(now.unix())
+    .bind(now.unix())
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    })?;
     Ok(())
 }
 
@@ -223,6 +269,66 @@ impl Store {
             sent,
             undeliverable,
         })
+    }
+
+    /// A new link to `pledge_id`'s receipt, for a mail that carries one: its secret is kept
+    /// only as its hash, like the pledge's own, and the link works beside it.
+    pub async fn mint_receipt(&self, pledge_id: &str, now: Timestamp) -> anyhow::Result<String> {
+        let secret = crate::ids::secret();
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "INSERT INTO receipt_links (pledge_id, hash, created_at) VALUES (?, ?, ?)"
+        ))
+        .bind(pledge_id)
+        .bind(super::receipts::hash(&secret))
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        Ok(format!("{pledge_id}{secret}"))
+    }
+
+    /// The pledges whose contact is `address`, newest first (at most 100).
+    pub async fn pledges_of(&self, address: &str) -> anyhow::Result<Vec<super::StoredPledge>> {
+        let mut conn = self.readers.acquire().await?;
+        let ids: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id FROM pledges WHERE contact = ? ORDER BY id DESC LIMIT 100"
+        ))
+        .bind(address)
+        .fetch_all(&mut **c)
+        .await)?;
+        let mut pledges = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            pledges.extend(super::pledge_by_id(&mut conn, &id).await?);
+        }
+        Ok(pledges)
+    }
+
+    /// Queues `mail` (a fan's list of receipts), unless no pledge holds its address or one
+    /// went to it in the last `quiet_secs`: false then, which its door does not tell.
+    pub async fn queue_lookup(
+        &self,
+        mail: &NewMail,
+        quiet_secs: i64,
+        now: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut conn = self.readers.acquire().await?;
+        let (held, recent): (i64, i64) = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
+            "SELECT (SELECT COUNT(*) FROM pledges WHERE contact = ?),              (SELECT COUNT(*) FROM mails WHERE kind = ? AND recipient = ? AND created_at > ?)"
+        ))
+        .bind(&mail.recipient)
+        .bind(mail.kind)
+        .bind(&mail.recipient)
+        .bind(now.unix() - quiet_secs)
+        .fetch_one(&mut **c)
+        .await
+        })?;
+        if held == 0 || recent > 0 {
+            return Ok(false);
+        }
+        queue(&mut conn, std::slice::from_ref(mail), now).await?;
+        Ok(true)
     }
 
     /// The mails a pledge was sent, oldest first: `(kind, status)`.

@@ -185,6 +185,9 @@ pub struct Store {
     writer_pool: Option<Pool>,
     /// Batches, reloads and reconnects, for the metrics.
     stats: Arc<stats::Stats>,
+    /// The base of the links in mails the store queues on its own (a payment's move):
+    /// set once at start when mail is on; unset, such moves queue no mail.
+    mail_base: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Store {
@@ -212,6 +215,7 @@ impl Store {
             writer_health: Some(health),
             writer_pool: Some(writers),
             stats,
+            mail_base: Arc::default(),
         };
         retention::spawn(store.clone());
         match &store.readers {
@@ -237,6 +241,12 @@ impl Store {
         Every { tick, store: self.clone() }
     }
 
+    /// Has the store queue a mail on its own moves (a payment received or declined), with
+    /// links under `base`: called once at start when mail is on.
+    pub fn mail_links(&self, base: String) {
+        let _ = self.mail_base.set(base);
+    }
+
     /// Opens the database for the command line: migrated, with no writer, listener or
     /// background tasks. Pledging through it is refused; everything else works, also while
     /// a server runs on the same database (it hears of the changes through [`Store::announce`]).
@@ -244,7 +254,14 @@ impl Store {
         let (readers, _) =
             if is_postgres(url) { open_postgres(url).await? } else { open_sqlite(url, None).await? };
         receipts::hash_legacy(&readers).await.context("hashing receipt secrets kept in plain text")?;
-        Ok(Store { readers, writer: None, writer_health: None, writer_pool: None, stats: Arc::default() })
+        Ok(Store {
+            readers,
+            writer: None,
+            writer_health: None,
+            writer_pool: None,
+            stats: Arc::default(),
+            mail_base: Arc::default(),
+        })
     }
 
     /// Queues a pledge for the writer and waits until it is durable (or refused).
@@ -402,13 +419,25 @@ async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<St
 /// by id, then the secret's hash compared with the stored one in constant time.
 async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<StoredPledge>> {
     let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
-    let pledge = pledge_by_id(conn, id).await?;
-    Ok(pledge.filter(|p| match &p.receipt {
+    let Some(pledge) = pledge_by_id(conn, id).await? else { return Ok(None) };
+    let own = match &pledge.receipt {
         StoredSecret::Hashed(hash) => crate::ids::same(receipts::hash(secret).as_bytes(), hash.as_bytes()),
         StoredSecret::Plain(stored) => {
             !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes())
         }
-    }))
+    };
+    if own {
+        return Ok(Some(pledge));
+    }
+    // A link minted for a mail (`store::mails`): looked up by its hash, which is secret.
+    let minted: Option<(i32,)> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT 1 FROM receipt_links WHERE pledge_id = ? AND hash = ?"
+    ))
+    .bind(id)
+    .bind(receipts::hash(secret))
+    .fetch_optional(&mut **c)
+    .await)?;
+    Ok(minted.map(|_| pledge))
 }
 
 /// A pledge by its id, read inside whatever transaction `conn` is in.

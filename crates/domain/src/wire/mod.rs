@@ -114,6 +114,17 @@ pub struct ReceiptView {
     pub choose_by: Option<Timestamp>,
 }
 
+/// `POST /api/v1/receipts/lookup`: the address a fan pledged with, to be mailed a link to
+/// every receipt it holds on this server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupRequest {
+    pub email: String,
+    /// The language of the mail (`en`, `zh-CN`); the request's `Accept-Language` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
 /// `POST /api/v1/receipts/{token}/options`: the values a backer chooses instead of ones
 /// that were not made.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -301,11 +301,11 @@ impl<'a> Batch<'a> {
         webhooks::queue(self.conn, &self.events, self.now).await?;
         let mut mails = Vec::new();
         for (i, state) in self.states.iter().enumerate() {
-            let (State::Admitted(row, secret), Some(to)) = (state, &self.commands[i].mail) else { continue };
-            let data = serde_json::json!({ "token": format!("{}{secret}", row.id), "base": to.base });
+            let (State::Admitted(row, _), Some(to)) = (state, &self.commands[i].mail) else { continue };
+            let data = serde_json::json!({ "base": to.base });
             mails.push(NewMail {
                 id: crate::ids::time_ordered(),
-                campaign_id: row.campaign_id.clone(),
+                campaign_id: Some(row.campaign_id.clone()),
                 pledge_id: Some(row.id.clone()),
                 kind: "pledge_received",
                 recipient: to.address.clone(),
