@@ -81,6 +81,10 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://{}", listener.local_addr()?),
         };
+        // Mails queued away from any request (a payment's move) link here.
+        if state.settings.mail.is_some() {
+            state.store.mail_links(base.trim_end_matches('/').to_owned());
+        }
         let seeded = if state.settings.seed_demo {
             crate::demo::seed(&state.store, &state.hub, &base).await?
         } else {

@@ -105,6 +105,7 @@ pub async fn apply_setup(
         due_at: None,
         cancelled_too: false,
         event: None,
+        mail: None,
     };
     let status = publish(cards, cards.store.move_payment(None, &pledge.id, SECURE, crate::now()).await?);
     let flexible = cards
@@ -204,6 +205,7 @@ const PAY: Move = Move {
     due_at: None,
     cancelled_too: true,
     event: Some(EventType::PledgePaid),
+    mail: Some("payment_paid"),
 };
 
 /// A declined charge: the backer has [`FIX_DAYS`] to save another card.
@@ -214,6 +216,7 @@ pub fn decline(now: Timestamp) -> Move {
         due_at: Some(now.plus_seconds(FIX_DAYS * 24 * 3600)),
         cancelled_too: false,
         event: None,
+        mail: Some("payment_failed"),
     }
 }
 
@@ -242,6 +245,7 @@ pub async fn refund(cards: &Cards, pledge: &str) -> anyhow::Result<()> {
                         due_at: None,
                         cancelled_too: true,
                         event: Some(EventType::PledgeRefunded),
+                        mail: Some("payment_refunded"),
                     };
                     move_to(cards, pledge, REFUND, now).await?;
                     (None, None)

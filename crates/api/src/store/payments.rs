@@ -29,6 +29,9 @@ pub struct Move {
     pub cancelled_too: bool,
     /// The event the move sends.
     pub event: Option<EventType>,
+    /// The mail it sends the backer (`payment_paid`), when mail is on and their contact is
+    /// an address.
+    pub mail: Option<&'static str>,
 }
 
 impl Move {
@@ -39,6 +42,7 @@ impl Move {
         due_at: None,
         cancelled_too: false,
         event: Some(EventType::PledgePaid),
+        mail: Some("payment_paid"),
     };
 }
 
@@ -109,6 +113,9 @@ impl Store {
             let moved = StoredPledge { payment: Some(step.to), payment_due_at: step.due_at, ..stored };
             if let Some(kind) = step.event {
                 webhooks::queue(&mut conn, &[NewEvent::pledge(kind, &moved, now)], now).await?;
+            }
+            if let (Some(kind), Some(base)) = (step.mail, self.mail_base.get()) {
+                super::mails::queue_for_pledge(&mut conn, &moved, kind, base, now).await?;
             }
             let counts = counts(&mut conn, &moved.campaign_id).await?;
             anyhow::Ok(Moved::Done(Box::new(counts), Box::new(moved)))
