@@ -58,7 +58,10 @@ async fn a_pledge_is_mailed_once_in_the_fans_language_with_both_parts_and_a_cont
     let (text, html) = (mail["text"].as_str().unwrap(), mail["html"].as_str().unwrap());
     assert!(text.contains("谢谢你，Mei <b>！"), "the text part is plain: {text}");
     assert!(html.contains("Mei &lt;b&gt;") && !html.contains("Mei <b>"), "the HTML part is escaped: {html}");
-    assert!(text.contains(&created.receipt_url), "the receipt link is the way back: {text}");
+    // A link minted for the mail (the pledge's own is kept only as a hash) opens the receipt.
+    let link = text.split_whitespace().find(|w| w.contains("/r/")).expect("the receipt link is the way back");
+    let receipt = app.json(&format!("/api/v1/receipts/{}", link.rsplit('/').next().unwrap())).await;
+    assert_eq!(receipt["id"], created.id.as_str(), "{receipt}");
     assert!(text.contains(&created.share_url));
     let queue = tests::eventually(WAIT, "the outbox records the mail sent", || async {
         let queue = outbox(&app).await;
@@ -111,4 +114,93 @@ async fn mail_waits_while_the_smtp_server_is_down_and_every_one_arrives_once_whe
     })
     .await;
     assert_eq!(sink.messages().len(), PLEDGES, "none twice");
+}
+
+#[tokio::test]
+async fn find_my_pledges_mails_a_working_link_to_every_receipt_and_answers_alike_for_any_address() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    app.create_campaign(limited_campaign("mailed-too", 10)).await;
+    pledged(&app, pledge("find@example.com", None)).await;
+    let other = app.post_pledge("mailed-too", pledge("find@example.com", None).to_string()).await;
+    assert_eq!(other.status(), 201);
+    sink.wait_for(2, WAIT).await;
+
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move {
+            let response =
+                app.client.post(app.url("/api/v1/receipts/lookup")).json(&json!({ "email": email })).send();
+            let response = response.await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let known = ask("find@example.com").await;
+    assert_eq!(known, (202, "{}".to_owned()));
+    assert_eq!(ask("nobody@example.com").await, known, "an unknown address is answered alike");
+    assert_eq!(ask("find@example.com").await, known, "asking again is answered alike");
+    let (status, body) = ask("not an address").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("invalid_email"), "{body}");
+
+    let mails = sink.wait_for(3, WAIT).await;
+    let lookups: Vec<&Value> = mails.iter().filter(|m| m["headers"]["Subject"] == "Your pledges").collect();
+    assert_eq!(lookups.len(), 1, "one list, however often asked within ten minutes");
+    assert_eq!(lookups[0]["rcpt_to"], json!(["find@example.com"]));
+    let text = lookups[0]["text"].as_str().unwrap();
+    let links: Vec<&str> = text.split_whitespace().filter(|w| w.contains("/r/")).collect();
+    assert_eq!(links.len(), 2, "a link to each receipt: {text}");
+    for link in links {
+        let token = link.rsplit('/').next().unwrap();
+        let receipt = app.json(&format!("/api/v1/receipts/{token}")).await;
+        assert_eq!(receipt["name"], "Mei <b>", "the minted link opens the receipt: {receipt}");
+    }
+    assert!(mails.iter().all(|m| m["rcpt_to"] != json!(["nobody@example.com"])));
+
+    let page = app.text("/receipts?lang=zh-CN").await;
+    assert!(page.contains("找回我的支持") && page.contains("name=\"email\""), "{page}");
+    let said = app.post_form("/receipts?lang=en", &[("email", "nobody@example.com")]).await;
+    assert_eq!(said.status(), 200);
+    assert!(said.text().await.unwrap().contains("is on its way"));
+}
+
+#[tokio::test]
+async fn a_manual_payment_marked_received_is_mailed_to_its_backer_with_a_working_receipt_link() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    app.create_campaign(crate::payments::manual("mailed-manual", 10)).await;
+    let body = json!({
+        "tier": "limited", "amount": 1_000, "options": { "size": "S" },
+        "name": "Mei", "contact": "paid@example.com", "lang": "en"
+    });
+    let response = app.post_pledge("mailed-manual", body.to_string()).await;
+    assert_eq!(response.status(), 201);
+    let created: domain::wire::PledgeCreated = response.json().await.unwrap();
+    let received = sink.wait_for(1, WAIT).await;
+    assert!(
+        received[0]["text"].as_str().unwrap().contains("with the reference"),
+        "how to pay: {}",
+        received[0]
+    );
+
+    let marked = crate::payments::mark_paid(&app, &app.demo_key, "mailed-manual", &created.id).await;
+    assert_eq!(marked.status(), 200);
+    let mails = sink.wait_for(2, WAIT).await;
+    let paid = &mails[1];
+    assert_eq!(paid["headers"]["Subject"], "Payment received: Limited run");
+    assert_eq!(paid["rcpt_to"], json!(["paid@example.com"]));
+    let text = paid["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/r/")).expect("a receipt link");
+    let receipt = app.json(&format!("/api/v1/receipts/{}", link.rsplit('/').next().unwrap())).await;
+    assert_eq!(receipt["payment"]["status"], "paid", "{receipt}");
+    // Marking it again changes nothing, and mails nothing more.
+    assert_eq!(
+        crate::payments::mark_paid(&app, &app.demo_key, "mailed-manual", &created.id).await.status(),
+        200
+    );
+    tests::eventually(WAIT, "the outbox is empty", || async {
+        (outbox(&app).await["waiting"] == 0).then_some(())
+    })
+    .await;
+    assert_eq!(sink.messages().len(), 2);
 }
