@@ -204,3 +204,79 @@ async fn a_manual_payment_marked_received_is_mailed_to_its_backer_with_a_working
     .await;
     assert_eq!(sink.messages().len(), 2);
 }
+
+#[tokio::test]
+async fn when_a_campaign_ends_each_backer_with_an_address_is_mailed_its_outcome_once() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    let ending = |id: &str, goal: i64| domain::wire::CampaignInput {
+        funding: domain::Funding::AllOrNothing,
+        goal,
+        ..crate::support::campaign_between(id, -60, 3)
+    };
+    app.create_campaign(ending("ends-funded", 1_000)).await;
+    app.create_campaign(ending("ends-missed", 100_000)).await;
+    for (campaign, contact) in [("ends-funded", "won@example.com"), ("ends-missed", "lost@example.com")] {
+        let response = app.post_pledge(campaign, pledge(contact, Some("en")).to_string()).await;
+        assert_eq!(response.status(), 201);
+    }
+    let response = app.post_pledge("ends-funded", pledge("wechat: mei_88", None).to_string()).await;
+    assert_eq!(response.status(), 201);
+
+    let mails = sink.wait_for(4, WAIT).await;
+    let to = |address: &str, subject: &str| {
+        mails.iter().filter(|m| m["rcpt_to"] == json!([address]) && m["headers"]["Subject"] == subject).count()
+    };
+    assert_eq!(to("won@example.com", "Funded: Limited run"), 1, "{mails:#?}");
+    assert_eq!(to("lost@example.com", "Not funded: Limited run"), 1, "{mails:#?}");
+    tests::eventually(WAIT, "the outbox is empty", || async {
+        (outbox(&app).await["waiting"] == 0).then_some(())
+    })
+    .await;
+    assert_eq!(sink.messages().len(), 4, "two receipts and two outcomes, once each; no mail to a WeChat ID");
+}
+
+#[tokio::test]
+async fn an_update_reaches_each_backer_once_with_a_one_click_way_out_that_stops_the_next() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    pledged(&app, pledge("stay@example.com", None)).await;
+    pledged(&app, pledge("leave@example.com", Some("zh-CN"))).await;
+    pledged(&app, pledge("leave@example.com", None)).await;
+    sink.wait_for(3, WAIT).await;
+    let post_update = |title: &'static str| {
+        let app = &app;
+        async move {
+            let path = "/api/v1/campaigns/mailed/updates";
+            let body = json!({ "title": title, "body": "Samples <done>.\nShipping in March." });
+            let response = app.creator(reqwest::Method::POST, path, &app.demo_key).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 201);
+        }
+    };
+    post_update("Samples are in").await;
+    let mails = sink.wait_for(5, WAIT).await;
+    let updates: Vec<&Value> = mails[3..].iter().collect();
+    let mut to: Vec<&str> = updates.iter().filter_map(|m| m["rcpt_to"][0].as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["leave@example.com", "stay@example.com"], "one update per address");
+    let leave = updates.iter().find(|m| m["rcpt_to"][0] == "leave@example.com").unwrap();
+    assert_eq!(leave["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+    assert!(leave["html"].as_str().unwrap().contains("Samples &lt;done&gt;."), "the body is escaped: {leave}");
+    let header = leave["headers"]["List-Unsubscribe"].as_str().unwrap();
+    let url = header.trim_start_matches('<').trim_end_matches('>');
+
+    // A link scanner's GET stops nothing; the mail program's one-click POST does.
+    assert!(app.text(url).await.contains("data-testid=\"this\""));
+    let out = app.client.post(url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+    assert_eq!(out.status(), 200);
+    assert_eq!(app.client.post(format!("{url}x")).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap().status(), 404);
+
+    post_update("Production started").await;
+    let mails = sink.wait_for(6, WAIT).await;
+    assert_eq!(mails[5]["rcpt_to"], json!(["stay@example.com"]));
+    tests::eventually(WAIT, "the outbox is empty", || async {
+        (outbox(&app).await["waiting"] == 0).then_some(())
+    })
+    .await;
+    assert_eq!(sink.messages().len(), 6, "no update to the address that left");
+}

@@ -32,10 +32,23 @@ CREATE TABLE mails (
     locked_until  BIGINT NOT NULL DEFAULT 0,
     last_error    TEXT,
     created_at    BIGINT NOT NULL,
-    sent_at       BIGINT
+    sent_at       BIGINT,
+    -- The hash of the one-click unsubscribe token an update mail carries (RFC 8058).
+    unsubscribe_hash TEXT
 );
 CREATE INDEX mails_due ON mails (status, next_at);
 CREATE INDEX mails_by_pledge ON mails (pledge_id);
+CREATE INDEX mails_by_unsubscribe ON mails (unsubscribe_hash);
+
+-- Addresses that asked for no more updates: of one campaign, or (`campaign_id` '') of
+-- anything the site sends that is not about their own pledge.
+CREATE TABLE mail_unsubscribed (
+    site_id      TEXT NOT NULL REFERENCES sites(id),
+    address      TEXT NOT NULL,
+    campaign_id  TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (site_id, address, campaign_id)
+);
 
 -- Addresses a site's mails are no longer sent to: the receiving server refused them for
 -- good. A backer giving the address again in a new pledge lifts it.

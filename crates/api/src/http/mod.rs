@@ -26,6 +26,7 @@ pub(crate) mod request_id;
 pub(crate) mod requests;
 pub mod state;
 mod tribe;
+mod unsubscribe;
 mod webhooks;
 
 use axum::Router;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(lookup::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
         .merge(assets::router(&state.settings.static_dir))

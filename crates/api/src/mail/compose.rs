@@ -29,6 +29,12 @@ fn templates() -> &'static Environment<'static> {
             ("payment_failed.zh-CN", include_str!("templates/payment_failed.zh-CN.j2")),
             ("payment_refunded.en", include_str!("templates/payment_refunded.en.j2")),
             ("payment_refunded.zh-CN", include_str!("templates/payment_refunded.zh-CN.j2")),
+            ("campaign_succeeded.en", include_str!("templates/campaign_succeeded.en.j2")),
+            ("campaign_succeeded.zh-CN", include_str!("templates/campaign_succeeded.zh-CN.j2")),
+            ("campaign_failed.en", include_str!("templates/campaign_failed.en.j2")),
+            ("campaign_failed.zh-CN", include_str!("templates/campaign_failed.zh-CN.j2")),
+            ("update.en", include_str!("templates/update.en.j2")),
+            ("update.zh-CN", include_str!("templates/update.zh-CN.j2")),
             ("receipts_lookup.zh-CN", include_str!("templates/receipts_lookup.zh-CN.j2")),
         ];
         for (name, source) in sources {
@@ -71,6 +77,9 @@ pub struct Envelope<'a> {
     pub to: &'a str,
     /// `Auto-Submitted: auto-generated`: a notice no one typed.
     pub notice: bool,
+    /// The one-click unsubscribe address (RFC 8058) of a mail one may stop; transactional
+    /// mails (receipts, payments) have none.
+    pub unsubscribe: Option<String>,
 }
 
 /// The message to send: `words` from `settings`' address to one recipient.
@@ -88,10 +97,23 @@ pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow
     if envelope.notice {
         builder = builder.header(AutoSubmitted);
     }
+    if let Some(url) = &envelope.unsubscribe {
+        builder = builder
+            .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
+            .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()));
+    }
     let parts = MultiPart::alternative()
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(words.text))
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(words.html));
     Ok(builder.multipart(parts)?)
+}
+
+/// A header of ours, its value ASCII already (an address, a token).
+fn raw(name: &'static str, value: String) -> lettre::message::header::HeaderValue {
+    lettre::message::header::HeaderValue::new(
+        lettre::message::header::HeaderName::new_from_ascii_str(name),
+        value,
+    )
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834), so vacation responders stay quiet.
@@ -160,6 +182,7 @@ mod tests {
             display_name: "Walnut lamp via My blog".into(),
             to: "mei@example.com",
             notice: true,
+            unsubscribe: Some("https://fund.example/u/t".into()),
         };
         let words = words("pledge_received", "en", &facts("Mei")).unwrap();
         let sent = String::from_utf8(message(&settings, &envelope, words).unwrap().formatted()).unwrap();
@@ -168,6 +191,8 @@ mod tests {
         assert!(sent.contains("Message-ID: <m1@fund.example>"));
         assert!(sent.contains("Reply-To: help@fund.example"));
         assert!(sent.contains("Auto-Submitted: auto-generated"));
+        assert!(sent.contains("List-Unsubscribe: <https://fund.example/u/t>"), "{sent}");
+        assert!(sent.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(sent.contains("Content-Type: text/plain") && sent.contains("Content-Type: text/html"));
         assert!(sent.contains("Date: "));
     }

@@ -120,16 +120,19 @@ async fn hand_over(out: &Out, message: Message) -> Result<(), Failure> {
 async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::Result<Option<Message>> {
     let Some(data) = mail.data.as_deref() else { return Ok(None) };
     let data: Data = serde_json::from_str(data)?;
+    if mail.kind == "update" {
+        return update_message(cards, settings, mail, &data).await;
+    }
     let told = match mail.kind.as_str() {
-        "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" => {
-            pledge_facts(cards, mail, &data.base).await?
-        }
+        "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" | "campaign_succeeded"
+        | "campaign_failed" => pledge_facts(cards, mail, &data.base).await?,
         "receipts_lookup" => lookup_facts(cards, settings, mail, &data.base).await?,
         _ => None,
     };
     let Some((facts, display_name)) = told else { return Ok(None) };
     let words = compose::words(&mail.kind, &mail.lang, &facts)?;
-    let envelope = Envelope { id: &mail.id, display_name, to: &mail.recipient, notice: false };
+    let envelope =
+        Envelope { id: &mail.id, display_name, to: &mail.recipient, notice: false, unsubscribe: None };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }
 
@@ -138,6 +141,9 @@ async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::
 struct Data {
     /// The base of its links (`https://fund.example.com`).
     base: String,
+    /// The update it carries.
+    #[serde(default)]
+    update: Option<String>,
 }
 
 /// What a pledge-received mail tells, and its sender's display name. Its receipt link is
@@ -186,6 +192,44 @@ async fn pledge_facts(
         "poster_url": format!("{base}/c/{id}/poster.png?ref={code}&lang={}", mail.lang),
     });
     Ok(Some((facts, format!("{} via {site}", campaign.title()))))
+}
+
+/// An update to a backer: its words, the campaign's page, and a one-click way out
+/// (`List-Unsubscribe` and `List-Unsubscribe-Post`, RFC 8058) minted for this mail.
+async fn update_message(
+    cards: &Cards,
+    settings: &Settings,
+    mail: &DueMail,
+    data: &Data,
+) -> anyhow::Result<Option<Message>> {
+    let store = &cards.store;
+    let (Some(campaign_id), Some(update_id)) = (&mail.campaign_id, &data.update) else { return Ok(None) };
+    let (Some(update), Some(stored)) =
+        (store.update(campaign_id, update_id).await?, store.campaign(campaign_id).await?)
+    else {
+        return Ok(None);
+    };
+    let site = store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
+    let base = &data.base;
+    let unsubscribe = format!("{base}/u/{}", store.unsubscribe_token(&mail.id).await?);
+    let facts = json!({
+        "title": stored.campaign.title(),
+        "site": site,
+        "update_title": update.title,
+        "body": update.body,
+        "update_url": format!("{base}/c/{campaign_id}#update-{}", update.id),
+        "unsubscribe_url": unsubscribe,
+    });
+    let words = compose::words("update", &mail.lang, &facts)?;
+    let display_name = format!("{} via {site}", stored.campaign.title());
+    let envelope = Envelope {
+        id: &mail.id,
+        display_name,
+        to: &mail.recipient,
+        notice: true,
+        unsubscribe: Some(unsubscribe),
+    };
+    Ok(Some(compose::message(settings, &envelope, words)?))
 }
 
 /// What a fan's list of receipts tells: each pledge their address holds, newest first,

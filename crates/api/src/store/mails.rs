@@ -44,6 +44,14 @@ pub struct DueMail {
     pub suppressed: bool,
 }
 
+/// Who an unsubscribe token stands for.
+#[derive(Debug, Clone)]
+pub struct Unsubscribing {
+    pub address: String,
+    pub campaign: String,
+    pub site: String,
+}
+
 /// The outbox at a glance, for `/readyz` and `/metrics`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MailQueue {
@@ -61,8 +69,7 @@ const CLAIM_POSTGRES: &str = "UPDATE mails SET locked_until = ?, attempts = atte
      SELECT id FROM mails WHERE status = 'waiting' AND next_at <= ? AND locked_until <= ? \
      ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id";
 
-/// Queues `mails` in the caller's transaction, to be sent from `now`, and lifts the
-/// suppression of each address a new pledge gives again.
+/// Queues `mails` in the caller's transaction, to be sent from `now`.
 pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) -> sqlx::Result<()> {
     for chunk in mails.chunks(ROWS_PER_INSERT) {
         on_conn!(&mut *conn, |c| {
@@ -84,6 +91,12 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
     }
+    Ok(())
+}
+
+/// Lifts the suppression of each address that new pledges give again, in their
+/// transaction: a backer who gives an address again asks to hear at it.
+pub(super) async fn lift_suppression(conn: &mut Conn, mails: &[NewMail]) -> sqlx::Result<()> {
     for mail in mails.iter().filter(|m| m.pledge_id.is_some() && m.campaign_id.is_some()) {
         on_conn!(&mut *conn, |c| sqlx::query(sql("DELETE FROM mail_suppressed WHERE address = ? \
              AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"))
@@ -94,6 +107,87 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
         .map(|_| ()))?;
     }
     Ok(())
+}
+
+/// A mail of `kind` about pledge `pledge_id` of `campaign` to `address`, in `lang`.
+fn pledge_mail(
+    (campaign, pledge_id): (&str, &str),
+    kind: &'static str,
+    (address, lang): (&str, &str),
+    base: &str,
+) -> NewMail {
+    NewMail {
+        id: crate::ids::time_ordered(),
+        campaign_id: Some(campaign.to_owned()),
+        pledge_id: Some(pledge_id.to_owned()),
+        kind,
+        recipient: address.to_owned(),
+        lang: if lang == "zh-CN" { "zh-CN" } else { "en" },
+        data: serde_json::json!({ "base": base }).to_string(),
+    }
+}
+
+/// Queues a mail of `kind` to the backer of every live pledge of `campaign` whose contact
+/// is an e-mail address, in the caller's transaction (a campaign's outcome).
+pub(super) async fn queue_for_backers(
+    conn: &mut Conn,
+    campaign: &str,
+    kind: &'static str,
+    base: &str,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let backers: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
+        "SELECT id, contact, lang FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
+    ))
+    .bind(campaign)
+    .fetch_all(&mut **c)
+    .await)?;
+    let mails: Vec<NewMail> = backers
+        .iter()
+        .filter_map(|(id, contact, lang)| {
+            let address = domain::pledge::email(contact)?;
+            Some(pledge_mail((campaign, id), kind, (address, lang), base))
+        })
+        .collect();
+    Ok(queue(conn, &mails, now).await?)
+}
+
+/// Queues update `update` of `campaign` to each address its live pledges give, once per
+/// address, in the caller's transaction, but for addresses that asked for no updates of the
+/// campaign or of its site.
+pub(super) async fn queue_update(
+    conn: &mut Conn,
+    campaign: &str,
+    update: &str,
+    base: &str,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let backers: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
+        "SELECT id, contact, lang FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
+    ))
+    .bind(campaign)
+    .fetch_all(&mut **c)
+    .await)?;
+    let unsubscribed: Vec<(String,)> = on_conn!(&mut *conn, |c| {
+        sqlx::query_as(sql(
+        "SELECT address FROM mail_unsubscribed WHERE (campaign_id = ? OR campaign_id = '')          AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"
+    ))
+    .bind(campaign)
+    .bind(campaign)
+    .fetch_all(&mut **c)
+    .await
+    })?;
+    let mut skip: std::collections::HashSet<String> = unsubscribed.into_iter().map(|(a,)| a).collect();
+    let mut mails = Vec::new();
+    for (id, contact, lang) in &backers {
+        let Some(address) = domain::pledge::email(contact) else { continue };
+        if skip.insert(address.to_owned()) {
+            let mut mail = pledge_mail((campaign, id), "update", (address, lang), base);
+            mail.data = serde_json::json!({ "base": base, "update": update }).to_string();
+            mails.push(mail);
+        }
+    }
+    Ok(queue(conn, &mails, now).await?)
 }
 
 /// Queues a mail of `kind` about `pledge` to its backer, in the caller's transaction, when
@@ -111,33 +205,8 @@ pub(super) async fn queue_for_pledge(
             .fetch_one(&mut **c)
             .await)?;
     let Some(address) = domain::pledge::email(&contact) else { return Ok(()) };
-    let mail = NewMail {
-        id: crate::ids::time_ordered(),
-        campaign_id: Some(pledge.campaign_id.clone()),
-        pledge_id: Some(pledge.id.clone()),
-        kind,
-        recipient: address.to_owned(),
-        lang: if lang == "zh-CN" { "zh-CN" } else { "en" },
-        data: serde_json::json!({ "base": base }).to_string(),
-    };
-    // Not `queue`: a payment's news does not lift a suppression, only a new pledge does.
-    on_conn!(&mut *conn, |c| {
-        sqlx::query(sql(
-        "INSERT INTO mails (id, campaign_id, pledge_id, kind, recipient, lang, data, next_at, created_at)          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&mail.id)
-    .bind(&mail.campaign_id)
-    .bind(&mail.pledge_id)
-    .bind(mail.kind)
-    .bind(&mail.recipient)
-    .bind(mail.lang)
-    .bind(&mail.data)
-    .bind(now.unix())
-    .bind(now.unix())
-    .execute(&mut **c)
-    .await
-    .map(|_| ())
-    })?;
+    let mail = pledge_mail((&pledge.campaign_id, &pledge.id), kind, (address, &lang), base);
+    queue(conn, &[mail], now).await?;
     Ok(())
 }
 
@@ -329,6 +398,60 @@ impl Store {
         }
         queue(&mut conn, std::slice::from_ref(mail), now).await?;
         Ok(true)
+    }
+
+    /// A one-click unsubscribe token for mail `id`, kept only as its hash.
+    pub async fn unsubscribe_token(&self, id: &str) -> anyhow::Result<String> {
+        let token = crate::ids::secret();
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE mails SET unsubscribe_hash = ? WHERE id = ?"))
+            .bind(super::receipts::hash(&token))
+            .bind(id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+        Ok(token)
+    }
+
+    /// What the mail behind unsubscribe `token` was: its address, its campaign's id and
+    /// title, and its site's name; `None` for a token of no mail.
+    pub async fn unsubscribing(&self, token: &str) -> anyhow::Result<Option<Unsubscribing>> {
+        let mut conn = self.readers.acquire().await?;
+        let found: Option<(String, String, String)> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
+            "SELECT m.recipient, m.campaign_id, k.site_id FROM mails m JOIN campaigns k ON k.id = m.campaign_id \
+             WHERE m.unsubscribe_hash = ?"
+        ))
+        .bind(super::receipts::hash(token))
+        .fetch_optional(&mut **c)
+        .await
+        })?;
+        Ok(found.map(|(address, campaign, site)| Unsubscribing { address, campaign, site }))
+    }
+
+    /// No more updates to `who.address`: of its campaign, or (`whole_site`) of anything
+    /// its site sends that is not about the backer's own pledge. Saying it again changes
+    /// nothing.
+    pub async fn unsubscribe(
+        &self,
+        who: &Unsubscribing,
+        whole_site: bool,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let campaign = if whole_site { "" } else { who.campaign.as_str() };
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "INSERT INTO mail_unsubscribed (site_id, address, campaign_id, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (site_id, address, campaign_id) DO NOTHING"
+        ))
+        .bind(&who.site)
+        .bind(&who.address)
+        .bind(campaign)
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 
     /// The mails a pledge was sent, oldest first: `(kind, status)`.

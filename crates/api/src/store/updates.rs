@@ -38,6 +38,9 @@ impl Store {
             .await
             .map(|_| ()))?;
             notify(&mut conn, campaign).await?;
+            if let Some(base) = self.mail_base.get() {
+                super::mails::queue_update(&mut conn, campaign, id, base, now).await?;
+            }
             counts(&mut conn, campaign).await
         }
         .await;
@@ -56,5 +59,23 @@ impl Store {
             .into_iter()
             .map(|(id, title, body, at)| Update { id, title, body, published_at: Timestamp::from_unix(at) })
             .collect())
+    }
+
+    /// Update `id` of `campaign`.
+    pub async fn update(&self, campaign: &str, id: &str) -> anyhow::Result<Option<Update>> {
+        let mut conn = self.readers.acquire().await?;
+        let row: Option<(String, String, String, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id, title, body, published_at FROM updates WHERE campaign_id = ? AND id = ?"
+        ))
+        .bind(campaign)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+        Ok(row.map(|(id, title, body, at)| Update {
+            id,
+            title,
+            body,
+            published_at: Timestamp::from_unix(at),
+        }))
     }
 }

@@ -313,7 +313,8 @@ impl<'a> Batch<'a> {
                 data: data.to_string(),
             });
         }
-        Ok(mails::queue(self.conn, &mails, self.now).await?)
+        mails::queue(self.conn, &mails, self.now).await?;
+        Ok(mails::lift_suppression(self.conn, &mails).await?)
     }
 
     /// Step 7: Moves each touched campaign's totals and `seq` once, reads its fresh counts, and
