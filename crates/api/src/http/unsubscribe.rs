@@ -34,10 +34,16 @@ async fn page(
         false => None,
     };
     let Some(who) = who else { return Ok(shell(&state, lang, StatusCode::NOT_FOUND, gone(lang))) };
-    let title = state.hub.get(&who.campaign).map(|e| e.snapshot(crate::now()).view.title.clone()).unwrap_or_default();
+    let title =
+        state.hub.get(&who.campaign).map(|e| e.snapshot(crate::now()).view.title.clone()).unwrap_or_default();
     let (this, all) = match lang {
-        Lang::ZhCn => (format!("不再接收「{}」的动态", escape(&title)), "不再接收这个博客的任何动态".to_owned()),
-        _ => (format!("No more updates of {}", escape(&title)), "Nothing more from this blog but my own receipts".to_owned()),
+        Lang::ZhCn => {
+            (format!("不再接收「{}」的动态", escape(&title)), "不再接收这个博客的任何动态".to_owned())
+        }
+        _ => (
+            format!("No more updates of {}", escape(&title)),
+            "Nothing more from this blog but my own receipts".to_owned(),
+        ),
     };
     let token = escape(&token);
     let body = format!(
