@@ -225,7 +225,10 @@ async fn when_a_campaign_ends_each_backer_with_an_address_is_mailed_its_outcome_
 
     let mails = sink.wait_for(4, WAIT).await;
     let to = |address: &str, subject: &str| {
-        mails.iter().filter(|m| m["rcpt_to"] == json!([address]) && m["headers"]["Subject"] == subject).count()
+        mails
+            .iter()
+            .filter(|m| m["rcpt_to"] == json!([address]) && m["headers"]["Subject"] == subject)
+            .count()
     };
     assert_eq!(to("won@example.com", "Funded: Limited run"), 1, "{mails:#?}");
     assert_eq!(to("lost@example.com", "Not funded: Limited run"), 1, "{mails:#?}");
@@ -249,7 +252,8 @@ async fn an_update_reaches_each_backer_once_with_a_one_click_way_out_that_stops_
         async move {
             let path = "/api/v1/campaigns/mailed/updates";
             let body = json!({ "title": title, "body": "Samples <done>.\nShipping in March." });
-            let response = app.creator(reqwest::Method::POST, path, &app.demo_key).json(&body).send().await.unwrap();
+            let response =
+                app.creator(reqwest::Method::POST, path, &app.demo_key).json(&body).send().await.unwrap();
             assert_eq!(response.status(), 201);
         }
     };
@@ -261,7 +265,10 @@ async fn an_update_reaches_each_backer_once_with_a_one_click_way_out_that_stops_
     assert_eq!(to, ["leave@example.com", "stay@example.com"], "one update per address");
     let leave = updates.iter().find(|m| m["rcpt_to"][0] == "leave@example.com").unwrap();
     assert_eq!(leave["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
-    assert!(leave["html"].as_str().unwrap().contains("Samples &lt;done&gt;."), "the body is escaped: {leave}");
+    assert!(
+        leave["html"].as_str().unwrap().contains("Samples &lt;done&gt;."),
+        "the body is escaped: {leave}"
+    );
     let header = leave["headers"]["List-Unsubscribe"].as_str().unwrap();
     let url = header.trim_start_matches('<').trim_end_matches('>');
 
@@ -269,7 +276,16 @@ async fn an_update_reaches_each_backer_once_with_a_one_click_way_out_that_stops_
     assert!(app.text(url).await.contains("data-testid=\"this\""));
     let out = app.client.post(url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
     assert_eq!(out.status(), 200);
-    assert_eq!(app.client.post(format!("{url}x")).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap().status(), 404);
+    assert_eq!(
+        app.client
+            .post(format!("{url}x"))
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     post_update("Production started").await;
     let mails = sink.wait_for(6, WAIT).await;
