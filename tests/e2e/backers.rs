@@ -191,7 +191,7 @@ async fn a_creator_sees_pledges_and_money_per_source_tag_and_per_host_page(app: 
     let csv =
         app.creator(Method::GET, "/api/v1/campaigns/demo/pledges.csv", &app.demo_key).send().await.unwrap();
     let csv = csv.text().await.unwrap();
-    assert!(csv.lines().next().unwrap().ends_with(",source,host_page"));
+    assert!(csv.lines().next().unwrap().ends_with(",source,host_page,mail"));
     assert!(csv.contains(",weibo,https://blog.example.com/posts/lamp"), "{csv}");
 }
 

@@ -88,6 +88,27 @@ async fn a_server_that_says_later_is_tried_again_and_an_address_refused_for_good
     .await;
     assert_eq!(queue["waiting"], 0);
     assert_eq!(sink.messages().len(), 1, "nothing reached the refused address");
+
+    // The creator sees which contact mail no longer reaches: in the list and the export.
+    let backers = app.creator_json("/api/v1/campaigns/mailed/pledges").await;
+    let mail_of = |contact: &str| {
+        let backer = backers["pledges"].as_array().unwrap().iter().find(|b| b["contact"] == contact).unwrap();
+        backer.get("mail").cloned()
+    };
+    assert_eq!(mail_of("bounce@example.com"), Some(json!("undeliverable")));
+    assert_eq!(mail_of("later@example.com"), None);
+    let csv = app.creator(reqwest::Method::GET, "/api/v1/campaigns/mailed/pledges.csv", &app.demo_key).send();
+    let csv = csv.await.unwrap().text().await.unwrap();
+    let bounced = csv.lines().find(|l| l.contains("bounce@example.com")).unwrap();
+    assert!(bounced.ends_with(",undeliverable"), "{bounced}");
+    let refused = app.creator_json("/api/v1/campaigns/mailed/mails?status=undeliverable").await;
+    assert_eq!(refused.as_array().map(Vec::len), Some(1), "{refused}");
+    assert_eq!((refused[0]["recipient"].as_str(), refused[0]["kind"].as_str()), (Some("bounce@example.com"), Some("pledge_received")));
+    assert!(refused[0]["error"].as_str().unwrap().contains("550"), "what the server said: {refused}");
+    let all = app.creator_json("/api/v1/campaigns/mailed/mails").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    let wrong = app.creator(reqwest::Method::GET, "/api/v1/campaigns/mailed/mails?status=lost", &app.demo_key).send();
+    assert_eq!(wrong.await.unwrap().status(), 400);
 }
 
 #[tokio::test]

@@ -98,6 +98,7 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "POST /api/v1/receipts/{token}/options",
         "PUT /api/v1/campaigns/{id}/payment-qr",
         "POST /api/v1/receipts/lookup",
+        "GET /api/v1/campaigns/{id}/mails",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

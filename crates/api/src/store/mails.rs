@@ -454,6 +454,42 @@ impl Store {
         Ok(())
     }
 
+    /// `campaign`'s mails, newest first, at most `limit`, of `status` when given.
+    pub async fn campaign_mails(
+        &self,
+        campaign: &str,
+        status: Option<&str>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<domain::wire::MailView>> {
+        type Row = (String, String, String, Option<String>, String, i64, Option<i64>, Option<String>);
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<Row> = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
+            "SELECT id, kind, recipient, pledge_id, status, created_at, sent_at, last_error FROM mails \
+             WHERE campaign_id = ? AND (CAST(? AS TEXT) IS NULL OR status = ?) ORDER BY created_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(campaign)
+        .bind(status)
+        .bind(status)
+        .bind(i64::from(limit))
+        .fetch_all(&mut **c)
+        .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, recipient, pledge, status, created, sent, error)| domain::wire::MailView {
+                id,
+                kind,
+                recipient,
+                pledge,
+                status,
+                created_at: Timestamp::from_unix(created),
+                sent_at: sent.map(Timestamp::from_unix),
+                error,
+            })
+            .collect())
+    }
+
     /// The mails a pledge was sent, oldest first: `(kind, status)`.
     pub async fn pledge_mails(&self, pledge_id: &str) -> anyhow::Result<Vec<(String, String)>> {
         let mut conn = self.readers.acquire().await?;

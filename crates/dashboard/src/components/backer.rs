@@ -27,7 +27,7 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
             <h1>{ &b.name }</h1>
             <table class="tfd-table" data-testid="backer">
                 <tbody>
-                    { row(t.contact, b.contact.clone()) }
+                    { row(t.contact, b.contact.clone() + if b.mail.is_some() { t.undeliverable } else { "" }) }
                     { row(t.pledge, format!("{} · {}{}", currency.format(b.amount), b.tier.clone().unwrap_or_default(), if b.quantity > 1 { format!(" × {}", b.quantity) } else { String::new() })) }
                     { row(t.value, options.join(", ")) }
                     { row(t.status, b.status.clone()) }

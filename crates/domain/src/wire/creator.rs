@@ -56,6 +56,29 @@ pub struct BackerView {
     /// When the campaign takes payments: `{"status"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentInfo>,
+    /// `undeliverable` when mail to the contact is no longer sent: a mail server refused
+    /// it for good (the backer giving it again in a new pledge lifts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+}
+
+/// `GET /api/v1/campaigns/{id}/mails`: one mail the campaign sent or is sending.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailView {
+    pub id: String,
+    /// What it tells: `pledge_received`, `payment_paid`, `payment_failed`,
+    /// `payment_refunded`, `campaign_succeeded`, `campaign_failed`, `update`.
+    pub kind: String,
+    pub recipient: String,
+    /// The pledge it is about, when it is about one.
+    pub pledge: Option<String>,
+    /// `waiting`, `sent` or `undeliverable`.
+    pub status: String,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    /// The mail server's last answer when it was not taken (never the message).
+    pub error: Option<String>,
 }
 
 /// Filters of a backer list, as query parameters: `q` (name or contact), `tier`, `option`

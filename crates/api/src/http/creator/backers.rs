@@ -135,6 +135,7 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         recruits: u32::try_from(row.recruits).unwrap_or(0),
         recruited_amount: row.recruited_amount,
         payment: row.payment_status.as_deref().map(PaymentInfo::status),
+        mail: row.undeliverable.map(|_| "undeliverable".to_owned()),
     })
 }
 
@@ -173,6 +174,7 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
             "self_referral",
             "source",
             "host_page",
+            "mail",
         ]
         .map(String::from),
     );
@@ -258,6 +260,7 @@ impl Rows {
             cells.push(if own { "yes" } else { "" }.to_owned());
             cells.push(row.source.unwrap_or_default());
             cells.push(row.host_page.unwrap_or_default());
+            cells.push(if row.undeliverable.is_some() { "undeliverable" } else { "" }.to_owned());
             push_row(&mut out, &cells);
         }
         Some(Ok(Bytes::from(out)))

@@ -12,6 +12,7 @@ pub(crate) mod backers;
 pub(crate) mod campaigns;
 pub(crate) mod cover;
 mod demand;
+mod mails;
 pub(crate) mod sources;
 mod updates;
 
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(backers::router())
         .merge(demand::router())
         .merge(sources::router())
+        .merge(mails::router())
         .merge(updates::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // Images are larger: the cover upload bounds its own body.
