@@ -103,11 +103,15 @@ async fn a_server_that_says_later_is_tried_again_and_an_address_refused_for_good
     assert!(bounced.ends_with(",undeliverable"), "{bounced}");
     let refused = app.creator_json("/api/v1/campaigns/mailed/mails?status=undeliverable").await;
     assert_eq!(refused.as_array().map(Vec::len), Some(1), "{refused}");
-    assert_eq!((refused[0]["recipient"].as_str(), refused[0]["kind"].as_str()), (Some("bounce@example.com"), Some("pledge_received")));
+    assert_eq!(
+        (refused[0]["recipient"].as_str(), refused[0]["kind"].as_str()),
+        (Some("bounce@example.com"), Some("pledge_received"))
+    );
     assert!(refused[0]["error"].as_str().unwrap().contains("550"), "what the server said: {refused}");
     let all = app.creator_json("/api/v1/campaigns/mailed/mails").await;
     assert_eq!(all.as_array().map(Vec::len), Some(2));
-    let wrong = app.creator(reqwest::Method::GET, "/api/v1/campaigns/mailed/mails?status=lost", &app.demo_key).send();
+    let wrong =
+        app.creator(reqwest::Method::GET, "/api/v1/campaigns/mailed/mails?status=lost", &app.demo_key).send();
     assert_eq!(wrong.await.unwrap().status(), 400);
 }
 
