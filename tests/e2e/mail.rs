@@ -321,3 +321,26 @@ async fn an_update_reaches_each_backer_once_with_a_one_click_way_out_that_stops_
     .await;
     assert_eq!(sink.messages().len(), 6, "no update to the address that left");
 }
+
+#[tokio::test]
+async fn the_sites_endpoints_hear_when_an_address_is_refused_for_good() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    let receiver = tests::Receiver::start().await;
+    assert_eq!(crate::webhooks::add_endpoint(&app, &receiver.url).await.status(), 201);
+    let created = pledged(&app, pledge("bounce-hook@example.com", None)).await;
+    let deliveries = crate::webhooks::received(&receiver, 2).await;
+    let refused: Vec<&Value> =
+        deliveries.iter().map(|d| &d.event).filter(|e| e["type"] == "mail.undeliverable").collect();
+    assert_eq!(refused.len(), 1, "{deliveries:?}");
+    let data = &refused[0]["data"];
+    assert_eq!(
+        (data["campaign"].as_str(), data["pledge"].as_str()),
+        (Some("mailed"), Some(created.id.as_str()))
+    );
+    assert_eq!(
+        (data["address"].as_str(), data["mail"].as_str()),
+        (Some("bounce-hook@example.com"), Some("pledge_received"))
+    );
+    assert!(data["error"].as_str().unwrap().contains("550"));
+}

@@ -51,7 +51,7 @@ pub async fn take(
         let snapshot = entry.snapshot(crate::now());
         let lang = request.lang.as_deref().and_then(Lang::from_tag).unwrap_or(fan.lang);
         let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
-        let mail = domain::pledge::email(pledge.contact())
+        let mail = domain::contact::email(pledge.contact())
             .filter(|_| state.mail)
             .map(|address| MailTo { address: address.to_owned(), base: fan.base.clone() });
         let client = Client {

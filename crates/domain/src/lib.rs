@@ -8,6 +8,7 @@
 
 pub mod accent;
 pub mod campaign;
+pub mod contact;
 pub mod demand;
 pub mod edit;
 pub mod invalid;

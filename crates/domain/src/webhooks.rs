@@ -15,10 +15,12 @@ pub enum EventType {
     CampaignSucceeded,
     CampaignFailed,
     OptionUnlocked,
+    /// A mail server refused a backer's address for good.
+    MailUndeliverable,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         EventType::PledgeCreated,
         EventType::PledgeCancelled,
         EventType::PledgePaid,
@@ -26,6 +28,7 @@ impl EventType {
         EventType::CampaignSucceeded,
         EventType::CampaignFailed,
         EventType::OptionUnlocked,
+        EventType::MailUndeliverable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl EventType {
             EventType::CampaignSucceeded => "campaign.succeeded",
             EventType::CampaignFailed => "campaign.failed",
             EventType::OptionUnlocked => "option.unlocked",
+            EventType::MailUndeliverable => "mail.undeliverable",
         }
     }
 }

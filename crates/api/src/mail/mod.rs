@@ -82,7 +82,7 @@ pub const LOOKUP_QUIET_SECS: i64 = 600;
 /// owner, by that mail: the answer is the same either way, and nothing is mailed to an
 /// address that holds no pledge or had such a mail in the last ten minutes.
 pub async fn ask_for_receipts(store: &Store, email: &str, lang: Lang, base: &str) -> Result<(), Error> {
-    let Some(address) = domain::pledge::email(email) else {
+    let Some(address) = domain::contact::email(email) else {
         return Err(Error::Invalid([("email".to_owned(), FieldError::InvalidEmail)].into_iter().collect()));
     };
     let mail = NewMail {

@@ -12,6 +12,7 @@
 use super::Store;
 use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use domain::Timestamp;
+use domain::webhooks::EventType;
 use sqlx::QueryBuilder;
 
 /// A mail to queue in the caller's transaction.
@@ -42,14 +43,6 @@ pub struct DueMail {
     pub attempts: i64,
     /// The campaign's site refused this address for good: give the mail up unsent.
     pub suppressed: bool,
-}
-
-/// Who an unsubscribe token stands for.
-#[derive(Debug, Clone)]
-pub struct Unsubscribing {
-    pub address: String,
-    pub campaign: String,
-    pub site: String,
 }
 
 /// The outbox at a glance, for `/readyz` and `/metrics`.
@@ -127,6 +120,21 @@ fn pledge_mail(
     }
 }
 
+/// The live pledges of `campaign` whose contact is an e-mail address: `(id, address, lang)`,
+/// oldest first, read in the caller's transaction.
+async fn addressed_pledges(conn: &mut Conn, campaign: &str) -> sqlx::Result<Vec<(String, String, String)>> {
+    let rows: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
+        "SELECT id, contact, lang FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
+    ))
+    .bind(campaign)
+    .fetch_all(&mut **c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, contact, lang)| Some((id, domain::contact::email(&contact)?.to_owned(), lang)))
+        .collect())
+}
+
 /// Queues a mail of `kind` to the backer of every live pledge of `campaign` whose contact
 /// is an e-mail address, in the caller's transaction (a campaign's outcome).
 pub(super) async fn queue_for_backers(
@@ -136,18 +144,10 @@ pub(super) async fn queue_for_backers(
     base: &str,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let backers: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
-        "SELECT id, contact, lang FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
-    ))
-    .bind(campaign)
-    .fetch_all(&mut **c)
-    .await)?;
-    let mails: Vec<NewMail> = backers
+    let mails: Vec<NewMail> = addressed_pledges(conn, campaign)
+        .await?
         .iter()
-        .filter_map(|(id, contact, lang)| {
-            let address = domain::pledge::email(contact)?;
-            Some(pledge_mail((campaign, id), kind, (address, lang), base))
-        })
+        .map(|(id, address, lang)| pledge_mail((campaign, id), kind, (address, lang), base))
         .collect();
     Ok(queue(conn, &mails, now).await?)
 }
@@ -162,12 +162,7 @@ pub(super) async fn queue_update(
     base: &str,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let backers: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
-        "SELECT id, contact, lang FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
-    ))
-    .bind(campaign)
-    .fetch_all(&mut **c)
-    .await)?;
+    let backers = addressed_pledges(conn, campaign).await?;
     let unsubscribed: Vec<(String,)> = on_conn!(&mut *conn, |c| {
         sqlx::query_as(sql(
         "SELECT address FROM mail_unsubscribed WHERE (campaign_id = ? OR campaign_id = '')          AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"
@@ -179,9 +174,8 @@ pub(super) async fn queue_update(
     })?;
     let mut skip: std::collections::HashSet<String> = unsubscribed.into_iter().map(|(a,)| a).collect();
     let mut mails = Vec::new();
-    for (id, contact, lang) in &backers {
-        let Some(address) = domain::pledge::email(contact) else { continue };
-        if skip.insert(address.to_owned()) {
+    for (id, address, lang) in &backers {
+        if skip.insert(address.clone()) {
             let mut mail = pledge_mail((campaign, id), "update", (address, lang), base);
             mail.data = serde_json::json!({ "base": base, "update": update }).to_string();
             mails.push(mail);
@@ -204,7 +198,7 @@ pub(super) async fn queue_for_pledge(
             .bind(&pledge.id)
             .fetch_one(&mut **c)
             .await)?;
-    let Some(address) = domain::pledge::email(&contact) else { return Ok(()) };
+    let Some(address) = domain::contact::email(&contact) else { return Ok(()) };
     let mail = pledge_mail((&pledge.campaign_id, &pledge.id), kind, (address, &lang), base);
     queue(conn, &[mail], now).await?;
     Ok(())
@@ -285,7 +279,8 @@ impl Store {
     }
 
     /// A mail given up: its address was refused for good (and is suppressed for the
-    /// campaign's site when `suppress`), or it cannot be written at all.
+    /// campaign's site when `suppress`, which the site's endpoints hear of as
+    /// `mail.undeliverable`), or it cannot be written at all. One transaction.
     pub async fn mail_undeliverable(
         &self,
         mail: &DueMail,
@@ -294,30 +289,40 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE mails SET status = 'undeliverable', data = NULL, last_error = ? WHERE id = ?"
-        ))
-        .bind(error)
-        .bind(&mail.id)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
-        if suppress {
-            on_conn!(&mut conn, |c| {
-                sqlx::query(sql(
+        super::begin_write(&mut conn).await?;
+        let given_up = async {
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE mails SET status = 'undeliverable', data = NULL, last_error = ? WHERE id = ?"
+            ))
+            .bind(error)
+            .bind(&mail.id)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            let Some(campaign) = mail.campaign_id.as_deref().filter(|_| suppress) else { return Ok(()) };
+            on_conn!(&mut conn, |c| sqlx::query(sql(
                 "INSERT INTO mail_suppressed (site_id, address, reason, created_at) \
                  SELECT site_id, ?, ?, ? FROM campaigns WHERE id = ? ON CONFLICT (site_id, address) DO NOTHING"
             ))
             .bind(&mail.recipient)
             .bind(error)
             .bind(now.unix())
-            .bind(&mail.campaign_id)
+            .bind(campaign)
             .execute(&mut **c)
             .await
-            .map(|_| ())
-            })?;
+            .map(|_| ()))?;
+            if super::webhooks::listening(&mut conn, std::iter::once(campaign)).await?.is_empty() {
+                return Ok(());
+            }
+            let data = serde_json::json!({
+                "campaign": campaign, "pledge": mail.pledge_id, "address": mail.recipient,
+                "mail": mail.kind, "error": error,
+            });
+            let event = super::webhooks::NewEvent::new(campaign, EventType::MailUndeliverable, data, now);
+            Ok(super::webhooks::queue(&mut conn, &[event], now).await?)
         }
-        Ok(())
+        .await;
+        super::finish(&mut conn, given_up).await
     }
 
     /// How the outbox stands, at `now`.
@@ -338,39 +343,6 @@ impl Store {
             sent,
             undeliverable,
         })
-    }
-
-    /// A new link to `pledge_id`'s receipt, for a mail that carries one: its secret is kept
-    /// only as its hash, like the pledge's own, and the link works beside it.
-    pub async fn mint_receipt(&self, pledge_id: &str, now: Timestamp) -> anyhow::Result<String> {
-        let secret = crate::ids::secret();
-        let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "INSERT INTO receipt_links (pledge_id, hash, created_at) VALUES (?, ?, ?)"
-        ))
-        .bind(pledge_id)
-        .bind(super::receipts::hash(&secret))
-        .bind(now.unix())
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
-        Ok(format!("{pledge_id}{secret}"))
-    }
-
-    /// The pledges whose contact is `address`, newest first (at most 100).
-    pub async fn pledges_of(&self, address: &str) -> anyhow::Result<Vec<super::StoredPledge>> {
-        let mut conn = self.readers.acquire().await?;
-        let ids: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
-            "SELECT id FROM pledges WHERE contact = ? ORDER BY id DESC LIMIT 100"
-        ))
-        .bind(address)
-        .fetch_all(&mut **c)
-        .await)?;
-        let mut pledges = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            pledges.extend(super::pledge_by_id(&mut conn, &id).await?);
-        }
-        Ok(pledges)
     }
 
     /// Queues `mail` (a fan's list of receipts), unless no pledge holds its address or one
@@ -398,60 +370,6 @@ impl Store {
         }
         queue(&mut conn, std::slice::from_ref(mail), now).await?;
         Ok(true)
-    }
-
-    /// A one-click unsubscribe token for mail `id`, kept only as its hash.
-    pub async fn unsubscribe_token(&self, id: &str) -> anyhow::Result<String> {
-        let token = crate::ids::secret();
-        let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE mails SET unsubscribe_hash = ? WHERE id = ?"))
-            .bind(super::receipts::hash(&token))
-            .bind(id)
-            .execute(&mut **c)
-            .await
-            .map(|_| ()))?;
-        Ok(token)
-    }
-
-    /// What the mail behind unsubscribe `token` was: its address, its campaign's id and
-    /// title, and its site's name; `None` for a token of no mail.
-    pub async fn unsubscribing(&self, token: &str) -> anyhow::Result<Option<Unsubscribing>> {
-        let mut conn = self.readers.acquire().await?;
-        let found: Option<(String, String, String)> = on_conn!(&mut conn, |c| {
-            sqlx::query_as(sql(
-            "SELECT m.recipient, m.campaign_id, k.site_id FROM mails m JOIN campaigns k ON k.id = m.campaign_id \
-             WHERE m.unsubscribe_hash = ?"
-        ))
-        .bind(super::receipts::hash(token))
-        .fetch_optional(&mut **c)
-        .await
-        })?;
-        Ok(found.map(|(address, campaign, site)| Unsubscribing { address, campaign, site }))
-    }
-
-    /// No more updates to `who.address`: of its campaign, or (`whole_site`) of anything
-    /// its site sends that is not about the backer's own pledge. Saying it again changes
-    /// nothing.
-    pub async fn unsubscribe(
-        &self,
-        who: &Unsubscribing,
-        whole_site: bool,
-        now: Timestamp,
-    ) -> anyhow::Result<()> {
-        let campaign = if whole_site { "" } else { who.campaign.as_str() };
-        let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "INSERT INTO mail_unsubscribed (site_id, address, campaign_id, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (site_id, address, campaign_id) DO NOTHING"
-        ))
-        .bind(&who.site)
-        .bind(&who.address)
-        .bind(campaign)
-        .bind(now.unix())
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
-        Ok(())
     }
 
     /// `campaign`'s mails, newest first, at most `limit`, of `status` when given.

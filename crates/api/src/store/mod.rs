@@ -44,6 +44,7 @@ pub mod stats;
 pub mod supervisor;
 mod tribe;
 pub mod unmade;
+mod unsubscribes;
 mod updates;
 pub mod webhooks;
 mod writer;
@@ -55,6 +56,7 @@ pub use drafts::{DraftRecord, MAX_DRAFTS};
 pub use refusal::Refusal;
 pub use sessions::SessionRecord;
 pub use sites::{Authenticated, SiteRecord};
+pub use unsubscribes::Unsubscribing;
 pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, MailTo, PledgeCommand};
 
 use anyhow::Context;
@@ -64,6 +66,7 @@ use domain::wire::CampaignInput;
 use domain::wire::UpdateNotice;
 use domain::{Campaign, PaymentStatus, Timestamp};
 use open::{checkpoint, is_postgres, open_postgres, open_sqlite};
+use receipts::by_receipt_token;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -347,25 +350,6 @@ impl Store {
         execute(&mut conn, "COMMIT").await?;
         read
     }
-
-    /// The pledge behind a receipt link.
-    pub async fn receipt(&self, token: &str) -> anyhow::Result<Option<StoredPledge>> {
-        let mut conn = self.readers.acquire().await?;
-        by_receipt_token(&mut conn, token).await
-    }
-
-    /// The money that counts toward the goal (live pledges; with payments, only secured or
-    /// paid ones) and the live pledges, for checking that the counters agree with them.
-    pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
-        let mut conn = self.readers.acquire().await?;
-        let sums: (i64, i64) = on_conn!(&mut conn, |c| {
-            sqlx::query_as(sql(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN payment_status IS NULL OR payment_status IN ('secured', 'paid') \
-             THEN amount ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL"
-        )).bind(campaign_id).fetch_one(&mut **c).await
-        })?;
-        Ok(sums)
-    }
 }
 
 /// Runs a statement without arguments.
@@ -413,31 +397,6 @@ async fn stored_campaign(conn: &mut Conn, row: CampaignRow) -> anyhow::Result<St
         Campaign::new(input).map_err(|e| anyhow::anyhow!("campaign {} is invalid: {e:?}", row.id))?;
     let counts = counts(conn, &row.id).await?;
     Ok(StoredCampaign { campaign, site: row.site_id, counts })
-}
-
-/// A receipt token is a pledge id (32 hex digits) and the pledge's secret (32 more): found
-/// by id, then the secret's hash compared with the stored one in constant time.
-async fn by_receipt_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<StoredPledge>> {
-    let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
-    let Some(pledge) = pledge_by_id(conn, id).await? else { return Ok(None) };
-    let own = match &pledge.receipt {
-        StoredSecret::Hashed(hash) => crate::ids::same(receipts::hash(secret).as_bytes(), hash.as_bytes()),
-        StoredSecret::Plain(stored) => {
-            !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes())
-        }
-    };
-    if own {
-        return Ok(Some(pledge));
-    }
-    // A link minted for a mail (`store::mails`): looked up by its hash, which is secret.
-    let minted: Option<(i32,)> = on_conn!(conn, |c| sqlx::query_as(sql(
-        "SELECT 1 FROM receipt_links WHERE pledge_id = ? AND hash = ?"
-    ))
-    .bind(id)
-    .bind(receipts::hash(secret))
-    .fetch_optional(&mut **c)
-    .await)?;
-    Ok(minted.map(|_| pledge))
 }
 
 /// A pledge by its id, read inside whatever transaction `conn` is in.

@@ -5,6 +5,9 @@
 //! and the pledge id): a client that replays its request presents the key and gets its
 //! receipt link back, while the stored row alone reveals neither.
 //!
+//! A mail that carries a receipt link carries one minted for it (`receipt_links`, kept only
+//! as its hash too), which opens the receipt beside the pledge's own.
+//!
 //! Rows from before hashing are hashed once at start ([`hash_legacy`]): first each stored
 //! idempotency key is sealed with the secret it still sees, then each secret is hashed and
 //! emptied. Every step is idempotent, so a crash or another replica starting at once
@@ -13,6 +16,7 @@
 use super::db::{Conn, on_conn};
 use super::{Pool, begin_write, finish};
 use crate::ids::sha256_hex;
+use domain::Timestamp;
 use sha2::{Digest, Sha256};
 
 /// How many legacy rows one start-up transaction hashes.
@@ -107,6 +111,88 @@ async fn hash_legacy_secrets(conn: &mut Conn) -> anyhow::Result<usize> {
     }
     .await;
     finish(conn, hashed).await
+}
+
+/// A receipt token is a pledge id (32 hex digits) and the pledge's secret (32 more): found
+/// by id, then the secret's hash compared with the stored one in constant time.
+pub(super) async fn by_receipt_token(
+    conn: &mut Conn,
+    token: &str,
+) -> anyhow::Result<Option<super::StoredPledge>> {
+    let Some((id, secret)) = token.split_at_checked(32) else { return Ok(None) };
+    let Some(pledge) = super::pledge_by_id(conn, id).await? else { return Ok(None) };
+    let own = match &pledge.receipt {
+        super::StoredSecret::Hashed(stored) => crate::ids::same(hash(secret).as_bytes(), stored.as_bytes()),
+        super::StoredSecret::Plain(stored) => {
+            !stored.is_empty() && crate::ids::same(stored.as_bytes(), secret.as_bytes())
+        }
+    };
+    if own {
+        return Ok(Some(pledge));
+    }
+    // A link minted for a mail (`store::mails`): looked up by its hash, which is secret.
+    let minted: Option<(i32,)> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT 1 FROM receipt_links WHERE pledge_id = ? AND hash = ?"
+    ))
+    .bind(id)
+    .bind(hash(secret))
+    .fetch_optional(&mut **c)
+    .await)?;
+    Ok(minted.map(|_| pledge))
+}
+
+impl super::Store {
+    /// The money that counts toward the goal (live pledges; with payments, only secured or
+    /// paid ones) and the live pledges, for checking that the counters agree with them.
+    pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
+        let mut conn = self.readers.acquire().await?;
+        let sums: (i64, i64) = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN payment_status IS NULL OR payment_status IN ('secured', 'paid') \
+             THEN amount ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL"
+        )).bind(campaign_id).fetch_one(&mut **c).await
+        })?;
+        Ok(sums)
+    }
+
+    /// The pledge behind a receipt link.
+    pub async fn receipt(&self, token: &str) -> anyhow::Result<Option<super::StoredPledge>> {
+        let mut conn = self.readers.acquire().await?;
+        by_receipt_token(&mut conn, token).await
+    }
+
+    /// A new link to `pledge_id`'s receipt, for a mail that carries one: its secret is kept
+    /// only as its hash, like the pledge's own, and the link works beside it.
+    pub async fn mint_receipt(&self, pledge_id: &str, now: Timestamp) -> anyhow::Result<String> {
+        let secret = crate::ids::secret();
+        let mut conn = self.readers.acquire().await?;
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "INSERT INTO receipt_links (pledge_id, hash, created_at) VALUES (?, ?, ?)"
+        ))
+        .bind(pledge_id)
+        .bind(hash(&secret))
+        .bind(now.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
+        Ok(format!("{pledge_id}{secret}"))
+    }
+
+    /// The pledges whose contact is `address`, newest first (at most 100).
+    pub async fn pledges_of(&self, address: &str) -> anyhow::Result<Vec<super::StoredPledge>> {
+        let mut conn = self.readers.acquire().await?;
+        let ids: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id FROM pledges WHERE contact = ? ORDER BY id DESC LIMIT 100"
+        ))
+        .bind(address)
+        .fetch_all(&mut **c)
+        .await)?;
+        let mut pledges = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            pledges.extend(super::pledge_by_id(&mut conn, &id).await?);
+        }
+        Ok(pledges)
+    }
 }
 
 #[cfg(test)]
