@@ -344,3 +344,25 @@ async fn the_sites_endpoints_hear_when_an_address_is_refused_for_good() {
     );
     assert!(data["error"].as_str().unwrap().contains("550"));
 }
+
+#[tokio::test]
+async fn an_address_refused_for_good_is_mailed_again_once_a_new_pledge_gives_it() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    pledged(&app, pledge("onebounce@example.com", None)).await;
+    tests::eventually(WAIT, "the first mail given up", || async {
+        (outbox(&app).await["undeliverable"] == 1).then_some(())
+    })
+    .await;
+    let undeliverable = || async {
+        let backers = app.creator_json("/api/v1/campaigns/mailed/pledges").await;
+        backers["pledges"].as_array().unwrap().iter().filter(|b| b["mail"] == "undeliverable").count()
+    };
+    assert_eq!(undeliverable().await, 1);
+
+    // The backer gives the address again: it is lifted, and this pledge's mail arrives.
+    pledged(&app, pledge("onebounce@example.com", None)).await;
+    let mails = sink.wait_for(1, WAIT).await;
+    assert_eq!(mails[0]["rcpt_to"], json!(["onebounce@example.com"]));
+    assert_eq!(undeliverable().await, 0, "neither pledge shows the address undeliverable any more");
+}

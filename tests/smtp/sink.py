@@ -1,8 +1,9 @@
 """An SMTP server for the tests: aiosmtpd on 127.0.0.1:PORT, writing each message it takes
 into DIR as N.json: its recipients, its headers decoded, its text and HTML parts decoded,
 and the message as sent (written whole, then renamed). Recipients whose local part starts with
-`bounce` are refused for good (550); those starting with `later` are refused for now (451)
-the first time they are seen, then taken.
+`bounce` are refused for good (550), and those starting with `onebounce` the first time
+only; those starting with `later` are refused for now (451) the first time they are seen,
+then taken.
 
     python3 sink.py PORT DIR
 """
@@ -21,11 +22,15 @@ class Sink:
     def __init__(self, folder):
         self.folder = folder
         self.deferred = set()
+        self.refused = set()
         self.count = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0]
+        if local.startswith("onebounce") and address not in self.refused:
+            self.refused.add(address)
+            return "550 5.1.1 no such user here"
         if local.startswith("bounce"):
             return "550 5.1.1 no such user here"
         if local.startswith("later") and address not in self.deferred:

@@ -26,6 +26,19 @@ pub enum Edited<E> {
 }
 
 impl Store {
+    /// The money that counts toward the goal (live pledges; with payments, only secured or
+    /// paid ones) and the live pledges, for checking that the counters agree with them.
+    pub async fn recount(&self, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
+        let mut conn = self.readers.acquire().await?;
+        let sums: (i64, i64) = on_conn!(&mut conn, |c| {
+            sqlx::query_as(sql(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN payment_status IS NULL OR payment_status IN ('secured', 'paid') \
+             THEN amount ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL"
+        )).bind(campaign_id).fetch_one(&mut **c).await
+        })?;
+        Ok(sums)
+    }
+
     /// Creates a campaign of `site` with zero counts; its tiers and option values get their
     /// rows. `Ok(None)` when a campaign with this id exists already (perhaps made on another
     /// replica just now).

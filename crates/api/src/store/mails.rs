@@ -14,6 +14,7 @@ use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use domain::Timestamp;
 use domain::webhooks::EventType;
 use sqlx::QueryBuilder;
+use std::collections::BTreeMap;
 
 /// A mail to queue in the caller's transaction.
 #[derive(Debug, Clone)]
@@ -89,15 +90,29 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
 
 /// Lifts the suppression of each address that new pledges give again, in their
 /// transaction: a backer who gives an address again asks to hear at it.
+/// One statement per campaign (and per hundred addresses), as the writer's other steps.
 pub(super) async fn lift_suppression(conn: &mut Conn, mails: &[NewMail]) -> sqlx::Result<()> {
-    for mail in mails.iter().filter(|m| m.pledge_id.is_some() && m.campaign_id.is_some()) {
-        on_conn!(&mut *conn, |c| sqlx::query(sql("DELETE FROM mail_suppressed WHERE address = ? \
-             AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"))
-        .bind(&mail.recipient)
-        .bind(&mail.campaign_id)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+    let mut by_campaign: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for mail in mails.iter().filter(|m| m.pledge_id.is_some()) {
+        if let Some(campaign) = &mail.campaign_id {
+            by_campaign.entry(campaign).or_default().push(&mail.recipient);
+        }
+    }
+    for (campaign, addresses) in by_campaign {
+        for chunk in addresses.chunks(ROWS_PER_INSERT) {
+            on_conn!(&mut *conn, |c| {
+                let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                    "DELETE FROM mail_suppressed WHERE site_id = (SELECT site_id FROM campaigns WHERE id = ",
+                );
+                query.push_bind(campaign).push(") AND address IN (");
+                let mut list = query.separated(", ");
+                for address in chunk {
+                    list.push_bind(*address);
+                }
+                query.push(")");
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
+        }
     }
     Ok(())
 }
@@ -330,10 +345,11 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         let (waiting, oldest, sent, undeliverable): (i64, Option<i64>, i64, i64) =
             on_conn!(&mut conn, |c| sqlx::query_as(sql(
-                "SELECT COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0), \
-                 MIN(CASE WHEN status = 'waiting' THEN created_at END), \
-                 COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN status = 'undeliverable' THEN 1 ELSE 0 END), 0) FROM mails"
+                // Each count reads the status index, not the whole outbox.
+                "SELECT (SELECT COUNT(*) FROM mails WHERE status = 'waiting'), \
+                 (SELECT MIN(created_at) FROM mails WHERE status = 'waiting'), \
+                 (SELECT COUNT(*) FROM mails WHERE status = 'sent'), \
+                 (SELECT COUNT(*) FROM mails WHERE status = 'undeliverable')"
             ))
             .fetch_one(&mut **c)
             .await)?;
