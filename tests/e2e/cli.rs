@@ -20,6 +20,9 @@ fn create(id: &str, origins: &[&str]) -> SiteCommand {
         id: id.into(),
         name: "Mei's blog".into(),
         origins: origins.iter().map(|o| o.to_string()).collect(),
+        emails: vec!["mei@mei.example.com".into()],
+        notify: Some("daily".into()),
+        lang: None,
         json: true,
     }
 }
@@ -42,7 +45,10 @@ async fn a_site_made_on_the_command_line_works_on_the_running_server_at_once(app
     let mei = listed["sites"].as_array().unwrap().iter().find(|s| s["id"] == "mei").unwrap().clone();
     assert_eq!(
         mei,
-        serde_json::json!({ "id": "mei", "name": "Mei's blog", "origins": ["https://mei.example.com"] })
+        serde_json::json!({
+            "id": "mei", "name": "Mei's blog", "origins": ["https://mei.example.com"],
+            "emails": ["mei@mei.example.com"], "notify": "daily", "lang": "en"
+        })
     );
     assert!(!listed.to_string().contains(&key[10..]), "keys are never listed");
 
@@ -72,6 +78,10 @@ async fn changed_origins_reach_the_running_servers_framing_policy(app: TestApp) 
         id: "demo".into(),
         name: None,
         origins: vec!["https://blog.example.cn".into(), "http://127.0.0.1:4000".into()],
+        emails: vec![],
+        notify: None,
+        lang: None,
+        no_email: false,
         json: true,
     };
     let updated = run(&app, update).await.unwrap();
@@ -98,6 +108,9 @@ async fn bad_site_commands_fail_with_a_clear_message_and_change_nothing() {
                 id: "bad".into(),
                 name: "x".repeat(81),
                 origins: vec!["*".into()],
+                emails: vec![],
+                notify: None,
+                lang: None,
                 json: true,
             },
             "name: must be at most 80",
@@ -108,9 +121,39 @@ async fn bad_site_commands_fail_with_a_clear_message_and_change_nothing() {
                 id: "demo".into(),
                 name: None,
                 origins: vec!["ftp://x".into()],
+                emails: vec![],
+                notify: None,
+                lang: None,
+                no_email: false,
                 json: true,
             },
             "ftp://x",
+        ),
+        (
+            SiteCommand::Update {
+                id: "demo".into(),
+                name: None,
+                origins: vec![],
+                emails: vec!["mei@example.com".into(), "wechat: mei_88".into()],
+                notify: None,
+                lang: None,
+                no_email: false,
+                json: true,
+            },
+            "\"wechat: mei_88\" is not an e-mail address",
+        ),
+        (
+            SiteCommand::Update {
+                id: "demo".into(),
+                name: None,
+                origins: vec![],
+                emails: vec![],
+                notify: Some("weekly".into()),
+                lang: None,
+                no_email: false,
+                json: true,
+            },
+            "notify is each, hourly, daily or off",
         ),
         (SiteCommand::SignInLink { id: "nope".into(), json: true }, "no site with id"),
     ];
@@ -120,6 +163,7 @@ async fn bad_site_commands_fail_with_a_clear_message_and_change_nothing() {
     }
     let listed = run(&app, SiteCommand::List { json: true }).await.unwrap();
     assert_eq!(listed["sites"].as_array().unwrap().len(), 1, "nothing was created: {listed}");
+    assert_eq!(listed["sites"][0]["emails"], serde_json::json!([]), "nothing was changed: {listed}");
     let demo = app.text("/embed/demo").await;
     assert!(!demo.is_empty());
 }

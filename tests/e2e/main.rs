@@ -13,6 +13,7 @@ mod cli;
 mod covers;
 mod creator;
 mod creator_journey;
+mod creator_mail;
 mod dashboard;
 mod dashboard_pages;
 mod durability;

@@ -99,6 +99,8 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "PUT /api/v1/campaigns/{id}/payment-qr",
         "POST /api/v1/receipts/lookup",
         "GET /api/v1/campaigns/{id}/mails",
+        "GET /api/v1/site",
+        "PUT /api/v1/site",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

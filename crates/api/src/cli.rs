@@ -3,6 +3,7 @@
 //! and print; tests run these against a live server's database.
 
 use crate::config::ServeArgs;
+use crate::sites::SiteChange;
 use anyhow::bail;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -91,6 +92,15 @@ pub enum SiteCommand {
         /// An origin allowed to embed the site's widgets: `https://blog.example.com` or `*`.
         #[arg(long = "origin", required = true)]
         origins: Vec<String>,
+        /// An address the creator's mails go to (repeatable, at most five).
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        /// How often they hear of new pledges: each, hourly, daily or off.
+        #[arg(long)]
+        notify: Option<String>,
+        /// The language of the creator's mails: en or zh-CN.
+        #[arg(long)]
+        lang: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -106,7 +116,8 @@ pub enum SiteCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a site's name or origins (all origins are replaced).
+    /// Change a site's name, origins or people (the origins given replace all; so do the
+    /// addresses).
     Update {
         #[arg(long)]
         id: String,
@@ -114,6 +125,18 @@ pub enum SiteCommand {
         name: Option<String>,
         #[arg(long = "origin")]
         origins: Vec<String>,
+        /// An address the creator's mails go to (repeatable, at most five).
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        /// How often they hear of new pledges: each, hourly, daily or off.
+        #[arg(long)]
+        notify: Option<String>,
+        /// The language of the creator's mails: en or zh-CN.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Send the creator's mails nowhere.
+        #[arg(long, conflicts_with = "emails")]
+        no_email: bool,
         #[arg(long)]
         json: bool,
     },
@@ -130,8 +153,13 @@ pub enum SiteCommand {
 pub async fn site(command: SiteCommand, db: Database) -> anyhow::Result<String> {
     let store = crate::store::Store::open_admin(&db.database_url).await?;
     let (json, text) = match command {
-        SiteCommand::Create { id, name, origins, json } => {
+        SiteCommand::Create { id, name, origins, emails, notify, lang, json } => {
             let created = crate::sites::create(&store, &id, &name, &origins, &db.public_url).await?;
+            let emails = (!emails.is_empty()).then_some(emails);
+            if emails.is_some() || notify.is_some() || lang.is_some() {
+                let people = SiteChange { emails, notify, lang, ..SiteChange::default() };
+                crate::sites::update(&store, &id, people).await?;
+            }
             let text = format!(
                 "Created site {}.\nCreator key (shown once, keep it secret): {}\nDashboard sign-in link (one use, 72 hours): {}",
                 created.id, created.key, created.sign_in_url
@@ -156,10 +184,23 @@ pub async fn site(command: SiteCommand, db: Database) -> anyhow::Result<String> 
                 text,
             )
         }
-        SiteCommand::Update { id, name, origins, json } => {
-            let origins = (!origins.is_empty()).then_some(origins.as_slice());
-            let site = crate::sites::update(&store, &id, name.as_deref(), origins).await?;
-            let text = format!("Updated site {}: {} ({})", site.id, site.name, site.origins.join(" "));
+        SiteCommand::Update { id, name, origins, emails, notify, lang, no_email, json } => {
+            let change = SiteChange {
+                name,
+                origins: (!origins.is_empty()).then_some(origins),
+                emails: if no_email { Some(Vec::new()) } else { (!emails.is_empty()).then_some(emails) },
+                notify,
+                lang,
+            };
+            let site = crate::sites::update(&store, &id, change).await?;
+            let text = format!(
+                "Updated site {}: {} ({}); mails to {} ({})",
+                site.id,
+                site.name,
+                site.origins.join(" "),
+                if site.emails.is_empty() { "no one".to_owned() } else { site.emails.join(", ") },
+                site.notify
+            );
             (json.then(|| serde_json::to_string(&site)).transpose()?, text)
         }
         SiteCommand::SignInLink { id, json } => {

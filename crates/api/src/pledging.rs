@@ -51,9 +51,10 @@ pub async fn take(
         let snapshot = entry.snapshot(crate::now());
         let lang = request.lang.as_deref().and_then(Lang::from_tag).unwrap_or(fan.lang);
         let pledge = NewPledge::parse(request, &snapshot.campaign).map_err(Error::Invalid)?;
-        let mail = domain::contact::email(pledge.contact())
-            .filter(|_| state.mail)
-            .map(|address| MailTo { address: address.to_owned(), base: fan.base.clone() });
+        let mail = state.mail.then(|| MailTo {
+            address: domain::contact::email(pledge.contact()).map(str::to_owned),
+            base: fan.base.clone(),
+        });
         let client = Client {
             address: crate::admission::address_key(ip).to_string(),
             units: state.caps.units_per_address,

@@ -16,6 +16,24 @@ use anyhow::bail;
 use domain::Origin;
 use domain::text::{clean, is_slug};
 
+/// The most addresses a site's mails go to.
+pub const MAX_EMAILS: usize = 5;
+
+/// A change to a site: what is `None` stays as it is.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteChange {
+    pub name: Option<String>,
+    /// Replaces every origin.
+    pub origins: Option<Vec<String>>,
+    /// Replaces every address the creator's mails go to (none stops them).
+    pub emails: Option<Vec<String>>,
+    /// `each`, `hourly`, `daily` or `off`: how often they hear of new pledges.
+    pub notify: Option<String>,
+    /// `en` or `zh-CN`: the language of the creator's mails.
+    pub lang: Option<String>,
+}
+
 /// How long a sign-in link works.
 pub const SIGN_IN_TTL_SECS: i64 = 72 * 3600;
 
@@ -35,6 +53,15 @@ pub enum SiteError {
     Taken(String),
     #[error("there is no site with id {0:?}")]
     NoSuchSite(String),
+    /// This e-mail address (as typed) is not one.
+    #[error("{0:?} is not an e-mail address")]
+    BadEmail(String),
+    #[error("give at most {MAX_EMAILS} e-mail addresses")]
+    TooManyEmails,
+    #[error("notify is each, hourly, daily or off, not {0:?}")]
+    BadNotify(String),
+    #[error("lang is en or zh-CN, not {0:?}")]
+    BadLang(String),
     /// Ours, not the request's (the database): to be logged, never shown to a reader.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -81,26 +108,35 @@ pub async fn rotate_key(store: &Store, id: &str) -> anyhow::Result<String> {
     Ok(key)
 }
 
-/// Changes a site's name and/or origins; running servers pick the change up.
-pub async fn update(
-    store: &Store,
-    id: &str,
-    name: Option<&str>,
-    origins: Option<&[String]>,
-) -> Result<SiteRecord, SiteError> {
+/// Changes what `change` names of site `id`, each part checked; running servers pick the
+/// change up.
+pub async fn update(store: &Store, id: &str, change: SiteChange) -> Result<SiteRecord, SiteError> {
     let no_site = || SiteError::NoSuchSite(id.to_owned());
-    let current = store.site(id).await?.ok_or_else(no_site)?;
-    let name = match name {
-        Some(name) => clean(name, 80, true, false).map_err(|e| SiteError::BadName(e.into()))?,
-        None => current.name,
-    };
-    let origins = match origins {
-        Some(origins) => parse_origins(origins)?,
-        None => current.origins.join(" "),
-    };
-    store.update_site(id, &name, &origins).await?;
+    let mut site = store.site(id).await?.ok_or_else(no_site)?;
+    if let Some(name) = change.name {
+        site.name = clean(&name, 80, true, false).map_err(|e| SiteError::BadName(e.into()))?;
+    }
+    if let Some(origins) = change.origins {
+        site.origins = parse_origins(&origins)?.split_whitespace().map(str::to_owned).collect();
+    }
+    if let Some(emails) = change.emails {
+        site.emails = parse_emails(&emails)?;
+    }
+    if let Some(notify) = change.notify {
+        let parsed = domain::contact::Notify::parse(&notify).ok_or(SiteError::BadNotify(notify))?;
+        site.notify = parsed.as_str().to_owned();
+    }
+    if let Some(lang) = change.lang {
+        site.lang = match lang.as_str() {
+            "en" | "zh-CN" => lang,
+            _ => return Err(SiteError::BadLang(lang)),
+        };
+    }
+    if !store.update_site(&site, crate::now()).await? {
+        return Err(no_site());
+    }
     store.announce(&site_subject(id)).await?;
-    store.site(id).await?.ok_or_else(no_site)
+    Ok(site)
 }
 
 /// A fresh one-time link into the dashboard for site `id`.
@@ -140,6 +176,21 @@ fn site_subject(id: &str) -> String {
     format!("site:{id}")
 }
 
+/// The addresses, each checked, without repeats, at most [`MAX_EMAILS`].
+fn parse_emails(emails: &[String]) -> Result<Vec<String>, SiteError> {
+    let mut parsed: Vec<String> = Vec::with_capacity(emails.len());
+    for text in emails {
+        let address = domain::contact::email(text).ok_or_else(|| SiteError::BadEmail(text.clone()))?;
+        if !parsed.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+            parsed.push(address.to_owned());
+        }
+    }
+    if parsed.len() > MAX_EMAILS {
+        return Err(SiteError::TooManyEmails);
+    }
+    Ok(parsed)
+}
+
 /// The origins as one space-separated `frame-ancestors` list, or which one is wrong.
 fn parse_origins(origins: &[String]) -> Result<String, SiteError> {
     if origins.is_empty() {
@@ -175,5 +226,21 @@ mod tests {
             parse_origins(&["https://ok.cn".into(), "https://x.cn; script-src *".into()]).unwrap_err();
         assert!(error.to_string().contains("x.cn; script-src"), "{error}");
         assert!(parse_origins(&[]).is_err());
+    }
+
+    #[test]
+    fn a_sites_addresses_are_checked_one_by_one_without_repeats_and_at_most_five() {
+        let emails = |list: &[&str]| parse_emails(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            emails(&["me@blog.cn", " ME@blog.cn", "team@blog.cn"]).unwrap(),
+            ["me@blog.cn", "team@blog.cn"]
+        );
+        let error = emails(&["me@blog.cn", "+86 138 0013 8000"]).unwrap_err();
+        assert!(error.to_string().contains("+86 138"), "{error}");
+        assert!(matches!(
+            emails(&["a@b.cn", "b@b.cn", "c@b.cn", "d@b.cn", "e@b.cn", "f@b.cn"]),
+            Err(SiteError::TooManyEmails)
+        ));
+        assert!(emails(&[]).unwrap().is_empty());
     }
 }

@@ -63,7 +63,11 @@ impl Application {
         crate::payments::expiry::spawn(state.store.clone());
         crate::payments::cards::spawn(state.cards.clone());
         match &state.settings.mail {
-            Some(mail) => crate::mail::send::spawn(state.cards.clone(), mail.clone())?,
+            Some(mail) => {
+                crate::mail::send::spawn(state.cards.clone(), mail.clone())?;
+                crate::mail::creators::spawn(state.store.clone(), state.hub.clone());
+                crate::mail::reminders::spawn(state.store.clone());
+            }
             None => tracing::info!("mail is off: no --smtp-url or --mail-dir, so nothing is mailed"),
         }
         let listener = TcpListener::bind(&state.settings.listen)

@@ -19,6 +19,47 @@ pub fn email(contact: &str) -> Option<&str> {
         .then_some(address)
 }
 
+/// How often a site's people hear of new pledges: each as it comes, in an hourly or daily
+/// digest, or not at all. The campaign's rarer moments (its goal, its end) reach them anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notify {
+    #[default]
+    Each,
+    Hourly,
+    Daily,
+    Off,
+}
+
+impl Notify {
+    pub fn parse(text: &str) -> Option<Notify> {
+        Some(match text {
+            "each" => Notify::Each,
+            "hourly" => Notify::Hourly,
+            "daily" => Notify::Daily,
+            "off" => Notify::Off,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notify::Each => "each",
+            Notify::Hourly => "hourly",
+            Notify::Daily => "daily",
+            Notify::Off => "off",
+        }
+    }
+
+    /// The seconds between two digests; `None` when pledges are told one by one or not at all.
+    pub fn digest_secs(self) -> Option<i64> {
+        match self {
+            Notify::Hourly => Some(3600),
+            Notify::Daily => Some(24 * 3600),
+            Notify::Each | Notify::Off => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +84,15 @@ mod tests {
             assert_eq!(email(not_one), None, "{not_one}");
         }
         assert_eq!(email(&format!("{}@example.com", "a".repeat(65))), None);
+    }
+
+    #[test]
+    fn notify_reads_its_four_words_and_only_digests_have_a_period() {
+        for word in ["each", "hourly", "daily", "off"] {
+            assert_eq!(Notify::parse(word).map(Notify::as_str), Some(word));
+        }
+        assert_eq!(Notify::parse("weekly"), None);
+        assert_eq!(Notify::Hourly.digest_secs(), Some(3600));
+        assert_eq!(Notify::Each.digest_secs(), None);
     }
 }

@@ -36,6 +36,10 @@ fn templates() -> &'static Environment<'static> {
             ("update.en", include_str!("templates/update.en.j2")),
             ("update.zh-CN", include_str!("templates/update.zh-CN.j2")),
             ("receipts_lookup.zh-CN", include_str!("templates/receipts_lookup.zh-CN.j2")),
+            ("payment_reminder.en", include_str!("templates/payment_reminder.en.j2")),
+            ("payment_reminder.zh-CN", include_str!("templates/payment_reminder.zh-CN.j2")),
+            ("creator.en", include_str!("templates/creator.en.j2")),
+            ("creator.zh-CN", include_str!("templates/creator.zh-CN.j2")),
         ];
         for (name, source) in sources {
             env.add_template(name, source).expect("the mail templates compile");
@@ -56,6 +60,8 @@ pub struct Words {
 /// from `facts`.
 pub fn words(kind: &str, lang: &str, facts: &serde_json::Value) -> anyhow::Result<Words> {
     let env = templates();
+    // Every mail to a creator is one template, which reads what it tells from `what`.
+    let kind = if kind.starts_with("creator_") { "creator" } else { kind };
     let template =
         env.get_template(&format!("{kind}.{lang}")).or_else(|_| env.get_template(&format!("{kind}.en")))?;
     let mut captured = template.render_captured(facts)?;
@@ -80,6 +86,8 @@ pub struct Envelope<'a> {
     /// The one-click unsubscribe address (RFC 8058) of a mail one may stop; transactional
     /// mails (receipts, payments) have none.
     pub unsubscribe: Option<String>,
+    /// Where replies go (the creator's address), before the operator's `--mail-reply-to`.
+    pub reply_to: Option<String>,
 }
 
 /// The message to send: `words` from `settings`' address to one recipient.
@@ -91,8 +99,9 @@ pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow
         .subject(words.subject)
         .message_id(Some(format!("<{}@{}>", envelope.id, settings.domain())))
         .date_now();
-    if let Some(reply_to) = &settings.reply_to {
-        builder = builder.reply_to(reply_to.clone());
+    let creator = envelope.reply_to.as_deref().and_then(|address| address.parse::<Mailbox>().ok());
+    if let Some(reply_to) = creator.or_else(|| settings.reply_to.clone()) {
+        builder = builder.reply_to(reply_to);
     }
     if envelope.notice {
         builder = builder.header(AutoSubmitted);
@@ -183,6 +192,7 @@ mod tests {
             to: "mei@example.com",
             notice: true,
             unsubscribe: Some("https://fund.example/u/t".into()),
+            reply_to: None,
         };
         let words = words("pledge_received", "en", &facts("Mei")).unwrap();
         let sent = String::from_utf8(message(&settings, &envelope, words).unwrap().formatted()).unwrap();
@@ -195,5 +205,49 @@ mod tests {
         assert!(sent.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(sent.contains("Content-Type: text/plain") && sent.contains("Content-Type: text/html"));
         assert!(sent.contains("Date: "));
+    }
+
+    #[test]
+    fn every_mail_to_a_creator_and_every_reminder_is_written_in_both_languages_escaped() {
+        let hostile = "<i>Walnut</i>";
+        let about = json!({
+            "title": hostile, "site": "My blog", "name": hostile, "amount": "¥299", "chosen": "",
+            "backers": 3, "raised": "¥897", "goal": "¥500", "pledged": "¥897", "outcome": "succeeded",
+            "dashboard_url": "https://f.example/dashboard", "csv_url": "https://f.example/c.csv", "failed": 2,
+            "label": hostile, "option": "colour", "value": hostile, "units": 5, "min_batch": 5,
+            "count": 21, "more": 1, "period": "hourly", "url": "https://hooks.example/x", "reason": hostile,
+            "enable_url": "https://f.example/api/v1/webhooks/w1/enable", "payments": "stripe",
+            "pledges": [{ "title": hostile, "name": hostile, "amount": "¥299", "chosen": "colour: black" }],
+        });
+        let kinds = [
+            "creator_pledge",
+            "creator_digest",
+            "creator_goal",
+            "creator_stretch",
+            "creator_unlocked",
+            "creator_ended",
+            "creator_card_failures",
+            "creator_endpoint_disabled",
+        ];
+        for lang in ["en", "zh-CN"] {
+            for kind in kinds {
+                let mut facts = about.clone();
+                facts["what"] = json!(kind);
+                let words = words(kind, lang, &facts).unwrap_or_else(|e| panic!("{kind} {lang}: {e:#}"));
+                assert!(
+                    !words.subject.is_empty() && words.text.contains("My blog"),
+                    "{kind} {lang}: {words:?}"
+                );
+                assert!(!words.html.contains("<i>"), "{kind} {lang} escapes: {}", words.html);
+            }
+            for reminder in ["card", "lapse"] {
+                let mut facts = facts(hostile);
+                facts["reminder"] = json!(reminder);
+                let words =
+                    words("payment_reminder", lang, &facts).unwrap_or_else(|e| panic!("{reminder}: {e:#}"));
+                assert!(words.subject.contains("Walnut <lamp>") && !words.html.contains("<i>"), "{words:?}");
+                assert!(words.text.contains("https://f.example/r/abc"), "{words:?}");
+            }
+        }
     }
 }

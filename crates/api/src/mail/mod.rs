@@ -7,6 +7,8 @@
 //! campaign's site. Without either, nothing is queued and the server says so once at start.
 
 pub mod compose;
+pub mod creators;
+pub mod reminders;
 pub mod send;
 
 use crate::error::Error;

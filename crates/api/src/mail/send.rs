@@ -123,36 +123,56 @@ async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::
     if mail.kind == "update" {
         return update_message(cards, settings, mail, &data).await;
     }
+    if mail.kind.starts_with("creator_") {
+        return super::creators::message(cards, settings, mail, data).await;
+    }
     let told = match mail.kind.as_str() {
         "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" | "campaign_succeeded"
-        | "campaign_failed" => pledge_facts(cards, mail, &data.base).await?,
+        | "campaign_failed" | "payment_reminder" => pledge_facts(cards, mail, &data).await?,
         "receipts_lookup" => lookup_facts(cards, settings, mail, &data.base).await?,
         _ => None,
     };
-    let Some((facts, display_name)) = told else { return Ok(None) };
-    let words = compose::words(&mail.kind, &mail.lang, &facts)?;
-    let envelope =
-        Envelope { id: &mail.id, display_name, to: &mail.recipient, notice: false, unsubscribe: None };
+    let Some(told) = told else { return Ok(None) };
+    let words = compose::words(&mail.kind, &mail.lang, &told.facts)?;
+    let envelope = Envelope {
+        id: &mail.id,
+        display_name: told.display_name,
+        to: &mail.recipient,
+        notice: mail.kind == "payment_reminder",
+        unsubscribe: None,
+        reply_to: told.reply_to,
+    };
     Ok(Some(compose::message(settings, &envelope, words)?))
+}
+
+/// What a mail tells, whom it is from, and where replies go.
+struct Told {
+    facts: serde_json::Value,
+    display_name: String,
+    /// The creator's address, when their site has one.
+    reply_to: Option<String>,
 }
 
 /// What a mail was queued with besides the rows it tells of.
 #[derive(serde::Deserialize)]
-struct Data {
+pub(super) struct Data {
     /// The base of its links (`https://fund.example.com`).
-    base: String,
+    pub(super) base: String,
     /// The update it carries.
     #[serde(default)]
     update: Option<String>,
+    /// Which reminder it is (`card`, `lapse`).
+    #[serde(default)]
+    reminder: Option<String>,
+    /// What a creator's mail tells, worked out when it was queued.
+    #[serde(default)]
+    pub(super) facts: Option<serde_json::Value>,
 }
 
-/// What a pledge-received mail tells, and its sender's display name. Its receipt link is
-/// minted now: the pledge's own is kept only as a hash.
-async fn pledge_facts(
-    cards: &Cards,
-    mail: &DueMail,
-    base: &str,
-) -> anyhow::Result<Option<(serde_json::Value, String)>> {
+/// What a mail about a backer's pledge tells, and its sender's display name. Its receipt
+/// link is minted now: the pledge's own is kept only as a hash.
+async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Result<Option<Told>> {
+    let base = data.base.as_str();
     let (Some(pledge_id), Some(campaign_id)) = (&mail.pledge_id, &mail.campaign_id) else { return Ok(None) };
     let store = &cards.store;
     let (Some(pledge), Some(stored)) =
@@ -160,7 +180,7 @@ async fn pledge_facts(
     else {
         return Ok(None);
     };
-    let site = store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
+    let (site, reply_to) = site_of(cards, &stored.site).await?;
     let campaign = &stored.campaign;
     let token = store.mint_receipt(pledge_id, crate::now()).await?;
     let info = crate::payments::info(cards, &pledge);
@@ -190,8 +210,17 @@ async fn pledge_facts(
         "receipt_url": format!("{base}/r/{token}"),
         "share_url": crate::tribe::share_link(base, id, Some(code)),
         "poster_url": format!("{base}/c/{id}/poster.png?ref={code}&lang={}", mail.lang),
+        "reminder": data.reminder,
     });
-    Ok(Some((facts, format!("{} via {site}", campaign.title()))))
+    Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to }))
+}
+
+/// A site's name (its id when it is gone) and its creator's first address.
+async fn site_of(cards: &Cards, site: &str) -> anyhow::Result<(String, Option<String>)> {
+    Ok(match cards.store.site(site).await? {
+        Some(record) => (record.name, record.emails.into_iter().next()),
+        None => (site.to_owned(), None),
+    })
 }
 
 /// An update to a backer: its words, the campaign's page, and a one-click way out
@@ -209,7 +238,7 @@ async fn update_message(
     else {
         return Ok(None);
     };
-    let site = store.site(&stored.site).await?.map_or_else(|| stored.site.clone(), |s| s.name);
+    let (site, reply_to) = site_of(cards, &stored.site).await?;
     let base = &data.base;
     let unsubscribe = format!("{base}/u/{}", store.unsubscribe_token(&mail.id).await?);
     let facts = json!({
@@ -228,6 +257,7 @@ async fn update_message(
         to: &mail.recipient,
         notice: true,
         unsubscribe: Some(unsubscribe),
+        reply_to,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }
@@ -239,7 +269,7 @@ async fn lookup_facts(
     settings: &Settings,
     mail: &DueMail,
     base: &str,
-) -> anyhow::Result<Option<(serde_json::Value, String)>> {
+) -> anyhow::Result<Option<Told>> {
     let store = &cards.store;
     let mut pledges = Vec::new();
     for pledge in store.pledges_of(&mail.recipient).await? {
@@ -256,13 +286,21 @@ async fn lookup_facts(
     if pledges.is_empty() {
         return Ok(None);
     }
-    let sender =
-        settings.from.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "tribefund".to_owned());
-    Ok(Some((json!({ "pledges": pledges, "site": sender }), sender)))
+    let sender = sender_name(settings);
+    Ok(Some(Told {
+        facts: json!({ "pledges": pledges, "site": sender }),
+        display_name: sender,
+        reply_to: None,
+    }))
+}
+
+/// The name mails of no one campaign are sent under: the operator's, from `--mail-from`.
+pub(super) fn sender_name(settings: &Settings) -> String {
+    settings.from.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "tribefund".to_owned())
 }
 
 /// The tier and each chosen value, in words: `Lamp × 2 · colour: black`.
-fn chosen(campaign: &domain::Campaign, pledge: &crate::store::StoredPledge) -> String {
+pub(super) fn chosen(campaign: &domain::Campaign, pledge: &crate::store::StoredPledge) -> String {
     let tier = pledge.tier_id.as_deref().and_then(|t| campaign.tier(t));
     let mut chosen: Vec<String> = tier
         .map(|t| {

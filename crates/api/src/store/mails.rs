@@ -117,6 +117,34 @@ pub(super) async fn lift_suppression(conn: &mut Conn, mails: &[NewMail]) -> sqlx
     Ok(())
 }
 
+/// For each of `campaigns` whose site hears of each pledge: its people's addresses
+/// (space-separated) and language, read in the caller's transaction.
+pub(super) async fn creators_of_each(
+    conn: &mut Conn,
+    campaigns: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, (String, String)>> {
+    let mut unique: Vec<&str> = campaigns.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut found = std::collections::HashMap::new();
+    for chunk in unique.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String, String, String)> = on_conn!(&mut *conn, |c| {
+            let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                "SELECT c.id, s.emails, s.lang FROM campaigns c JOIN sites s ON s.id = c.site_id \
+                 WHERE s.notify = 'each' AND s.emails <> '' AND c.id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        found.extend(rows.into_iter().map(|(id, emails, lang)| (id, (emails, lang))));
+    }
+    Ok(found)
+}
+
 /// A mail of `kind` about pledge `pledge_id` of `campaign` to `address`, in `lang`.
 fn pledge_mail(
     (campaign, pledge_id): (&str, &str),

@@ -42,6 +42,7 @@ pub mod settlement;
 mod sites;
 pub mod stats;
 pub mod supervisor;
+pub mod told;
 mod tribe;
 pub mod unmade;
 mod unsubscribes;
@@ -248,6 +249,11 @@ impl Store {
     /// links under `base`: called once at start when mail is on.
     pub fn mail_links(&self, base: String) {
         let _ = self.mail_base.set(base);
+    }
+
+    /// The base of the links in mails; `None` while mail is off.
+    pub fn mail_base(&self) -> Option<String> {
+        self.mail_base.get().cloned()
     }
 
     /// Opens the database for the command line: migrated, with no writer, listener or

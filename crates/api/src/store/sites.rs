@@ -17,6 +17,12 @@ pub struct SiteRecord {
     pub name: String,
     /// The `frame-ancestors` sources, as given (`https://blog.example.com`, `*`).
     pub origins: Vec<String>,
+    /// Where the creator's mails go.
+    pub emails: Vec<String>,
+    /// How often they hear of new pledges: `each`, `hourly`, `daily` or `off`.
+    pub notify: String,
+    /// The language they read (`en`, `zh-CN`).
+    pub lang: String,
 }
 
 /// A creator key's site, found by its id, with the stored hash to compare.
@@ -31,6 +37,9 @@ struct SiteRow {
     id: String,
     name: String,
     origins: String,
+    emails: String,
+    notify: String,
+    lang: String,
 }
 
 impl From<SiteRow> for SiteRecord {
@@ -39,6 +48,9 @@ impl From<SiteRow> for SiteRecord {
             id: row.id,
             name: row.name,
             origins: row.origins.split_whitespace().map(str::to_owned).collect(),
+            emails: row.emails.split_whitespace().map(str::to_owned).collect(),
+            notify: row.notify,
+            lang: row.lang,
         }
     }
 }
@@ -54,17 +66,20 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let inserted = on_conn!(&mut conn, |c| sqlx::query(sql(
-            "INSERT INTO sites (id, name, origins, key_hash, created_at) VALUES (?, ?, ?, ?, ?)"
+        let inserted = on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
+            "INSERT INTO sites (id, name, origins, key_hash, created_at, told_until) VALUES (?, ?, ?, ?, ?, ?)"
         ))
         .bind(id)
         .bind(name)
         .bind(origins)
         .bind(key_hash)
         .bind(now.unix())
+        .bind(now.unix())
         .execute(&mut **c)
         .await
-        .map(|_| ()));
+        .map(|_| ())
+        });
         match inserted {
             Ok(_) => Ok(true),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
@@ -75,20 +90,22 @@ impl Store {
     /// Every site, by id.
     pub async fn sites(&self) -> anyhow::Result<Vec<SiteRecord>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<SiteRow> =
-            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT id, name, origins FROM sites ORDER BY id"))
-                .fetch_all(&mut **c)
-                .await)?;
+        let rows: Vec<SiteRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id, name, origins, emails, notify, lang FROM sites ORDER BY id"
+        ))
+        .fetch_all(&mut **c)
+        .await)?;
         Ok(rows.into_iter().map(SiteRecord::from).collect())
     }
 
     pub async fn site(&self, id: &str) -> anyhow::Result<Option<SiteRecord>> {
         let mut conn = self.readers.acquire().await?;
-        let row: Option<SiteRow> =
-            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT id, name, origins FROM sites WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&mut **c)
-                .await)?;
+        let row: Option<SiteRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT id, name, origins, emails, notify, lang FROM sites WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
         Ok(row.map(SiteRecord::from))
     }
 
@@ -119,18 +136,26 @@ impl Store {
         finish(&mut conn, set).await
     }
 
-    /// Changes a site's name and origins; `Ok(false)` for an unknown site. Running servers
-    /// hear of it through [`Store::announce`].
-    pub async fn update_site(&self, id: &str, name: &str, origins: &str) -> anyhow::Result<bool> {
+    /// Changes a site's name, origins and people (`site`, checked); `Ok(false)` for an
+    /// unknown site. Running servers hear of it through [`Store::announce`]. A new `notify`
+    /// starts its digests from `now`: a change to `hourly` tells nothing from before it.
+    pub async fn update_site(&self, site: &SiteRecord, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let changed =
-            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE sites SET name = ?, origins = ? WHERE id = ?"))
-                .bind(name)
-                .bind(origins)
-                .bind(id)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()))?;
+        let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE sites SET name = ?, origins = ?, emails = ?, lang = ?, \
+             told_until = CASE WHEN notify <> ? THEN ? ELSE told_until END, notify = ? WHERE id = ?"
+        ))
+        .bind(&site.name)
+        .bind(site.origins.join(" "))
+        .bind(site.emails.join(" "))
+        .bind(&site.lang)
+        .bind(&site.notify)
+        .bind(now.unix())
+        .bind(&site.notify)
+        .bind(&site.id)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(changed == 1)
     }
 

@@ -13,6 +13,7 @@ pub(crate) mod campaigns;
 pub(crate) mod cover;
 mod demand;
 mod mails;
+mod site;
 pub(crate) mod sources;
 mod updates;
 
@@ -37,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(demand::router())
         .merge(sources::router())
         .merge(mails::router())
+        .merge(site::router())
         .merge(updates::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // Images are larger: the cover upload bounds its own body.

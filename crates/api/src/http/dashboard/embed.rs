@@ -94,7 +94,13 @@ pub(super) async fn set_origins(
     session.check_form(&state, &headers, &form.csrf)?;
     let origins: Vec<String> =
         form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-    match crate::sites::update(&state.store, &session.site, None, Some(&origins)).await {
+    match crate::sites::update(
+        &state.store,
+        &session.site,
+        crate::sites::SiteChange { origins: Some(origins), ..Default::default() },
+    )
+    .await
+    {
         Ok(site) => {
             // This server applies it now; others through the store's announcement.
             state.hub.set_site(&site.id, &site.origins.join(" "));

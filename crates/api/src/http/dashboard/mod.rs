@@ -76,6 +76,14 @@ pub(super) fn site_refusal(error: &crate::sites::SiteError, lang: Lang) -> (Stat
         SiteError::NoOrigin => t.no_origins.to_owned(),
         SiteError::BadOrigin(origin) => t.bad_origin.replace("{origin}", origin),
         SiteError::Taken(_) => t.site_taken.to_owned(),
+        SiteError::BadEmail(text) => {
+            format!("{text}: {}", lang.field_error(&domain::FieldError::InvalidEmail))
+        }
+        SiteError::TooManyEmails => {
+            lang.field_error(&domain::FieldError::TooLong { max: crate::sites::MAX_EMAILS as u32 })
+        }
+        // The dashboard's forms offer only these words' choices.
+        SiteError::BadNotify(_) | SiteError::BadLang(_) => error.to_string(),
         SiteError::NoSuchSite(_) | SiteError::Internal(_) => {
             tracing::error!(error = ?error, "a site form failed");
             return (StatusCode::INTERNAL_SERVER_ERROR, t.went_wrong.to_owned());

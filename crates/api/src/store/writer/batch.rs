@@ -302,19 +302,53 @@ impl<'a> Batch<'a> {
         let mut mails = Vec::new();
         for (i, state) in self.states.iter().enumerate() {
             let (State::Admitted(row, _), Some(to)) = (state, &self.commands[i].mail) else { continue };
-            let data = serde_json::json!({ "base": to.base });
+            let Some(address) = &to.address else { continue };
             mails.push(NewMail {
                 id: crate::ids::time_ordered(),
                 campaign_id: Some(row.campaign_id.clone()),
                 pledge_id: Some(row.id.clone()),
                 kind: "pledge_received",
-                recipient: to.address.clone(),
+                recipient: address.clone(),
                 lang: self.commands[i].lang,
-                data: data.to_string(),
+                data: serde_json::json!({ "base": to.base }).to_string(),
             });
         }
-        mails::queue(self.conn, &mails, self.now).await?;
-        Ok(mails::lift_suppression(self.conn, &mails).await?)
+        mails::lift_suppression(self.conn, &mails).await?;
+        mails.extend(self.creator_mails().await?);
+        Ok(mails::queue(self.conn, &mails, self.now).await?)
+    }
+
+    /// A mail to each address of the creators whose sites hear of each pledge, for each
+    /// admitted pledge of theirs (one read for the batch).
+    async fn creator_mails(&mut self) -> anyhow::Result<Vec<NewMail>> {
+        let campaigns: Vec<String> = self
+            .states
+            .iter()
+            .zip(self.commands)
+            .filter_map(mailed)
+            .map(|(row, _)| row.campaign_id.clone())
+            .collect();
+        if campaigns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let campaigns: Vec<&str> = campaigns.iter().map(String::as_str).collect();
+        let creators = mails::creators_of_each(self.conn, &campaigns).await?;
+        let mut queued = Vec::new();
+        for (row, base) in self.states.iter().zip(self.commands).filter_map(mailed) {
+            let Some((emails, lang)) = creators.get(&row.campaign_id) else { continue };
+            for address in emails.split_whitespace() {
+                queued.push(NewMail {
+                    id: crate::ids::time_ordered(),
+                    campaign_id: Some(row.campaign_id.clone()),
+                    pledge_id: Some(row.id.clone()),
+                    kind: "creator_pledge",
+                    recipient: address.to_owned(),
+                    lang: if lang == "zh-CN" { "zh-CN" } else { "en" },
+                    data: serde_json::json!({ "base": base }).to_string(),
+                });
+            }
+        }
+        Ok(queued)
     }
 
     /// Step 7: Moves each touched campaign's totals and `seq` once, reads its fresh counts, and
@@ -348,5 +382,13 @@ impl<'a> Batch<'a> {
             });
         }
         pledged
+    }
+}
+
+/// An admitted pledge with mail on, and the base of its links.
+fn mailed<'s>((state, command): (&'s State, &&PledgeCommand)) -> Option<(&'s StoredPledge, String)> {
+    match (state, &command.mail) {
+        (State::Admitted(row, _), Some(to)) => Some((row, to.base.clone())),
+        _ => None,
     }
 }

@@ -22,14 +22,15 @@ pub struct PledgeCommand {
     pub unpaid_share: Option<u8>,
     /// The language the fan pledged in (`en`, `zh-CN`), kept with the pledge.
     pub lang: &'static str,
-    /// Where the pledge is mailed, queued in its transaction; `None` for no mail.
+    /// Who is mailed of the pledge, queued in its transaction; `None` when mail is off.
     pub mail: Option<MailTo>,
 }
 
-/// An e-mail address a pledge is mailed to, and the base of the links in the mail.
+/// The backer's e-mail address, when their contact is one, and the base of the links in
+/// the pledge's mails (the backer's, and the creator's when their site hears of each).
 #[derive(Debug, Clone)]
 pub struct MailTo {
-    pub address: String,
+    pub address: Option<String>,
     pub base: String,
 }
 

@@ -1,0 +1,20 @@
+-- The people of a site: the addresses its creator's mails go to (space-separated), how
+-- often they hear of new pledges (`each`, `hourly`, `daily`, `off`), the language they
+-- read, and when they were last told of pledges (a digest tells of those made since).
+ALTER TABLE sites ADD COLUMN emails TEXT NOT NULL DEFAULT '';
+ALTER TABLE sites ADD COLUMN notify TEXT NOT NULL DEFAULT 'each';
+ALTER TABLE sites ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE sites ADD COLUMN told_until BIGINT NOT NULL DEFAULT 0;
+UPDATE sites SET told_until = CAST(EXTRACT(EPOCH FROM now()) AS BIGINT);
+
+-- What has been told once: a reminder about a pledge (`subject` its id), a moment of a
+-- campaign to its creator (`subject` the campaign). The row is inserted in the
+-- transaction that queues the mail telling it, so every replica's round tells it once.
+CREATE TABLE mail_told (
+    subject     TEXT NOT NULL,
+    what        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (subject, what)
+);
+-- A failed card's pledges, for the reminders to replace it.
+CREATE INDEX pledges_payment_failed ON pledges (payment_due_at) WHERE payment_status = 'failed';
