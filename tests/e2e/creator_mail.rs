@@ -248,3 +248,39 @@ async fn an_unpaid_manual_pledge_is_reminded_once_a_day_before_it_lapses() {
     let receipt = app.json(&format!("/api/v1/receipts/{}", link.rsplit('/').next().unwrap())).await;
     assert_eq!(receipt["payment"]["status"], "pending", "{receipt}");
 }
+
+#[tokio::test]
+async fn a_sign_in_link_is_mailed_to_a_sites_address_and_the_answer_is_the_same_for_any_address() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    assert_eq!(put_site(&app, &app.demo_key, json!({ "emails": [MAKER] })).await.status(), 200);
+    let form = app.text("/dashboard/sign-in").await;
+    assert!(form.contains("action=\"/dashboard/sign-in/mail\""), "{form}");
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move {
+            let response = app.post_form("/dashboard/sign-in/mail", &[("email", email), ("lang", "en")]).await;
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let known = ask("Maker@blog.example").await;
+    let unknown = ask("nobody@blog.example").await;
+    assert_eq!(known.0, 200);
+    assert_eq!(known, unknown, "the same answer for a site's address and any other");
+    assert!(known.1.contains("a sign-in link is on its way"), "{}", known.1);
+    assert_eq!(ask("not an address").await.0, 422);
+    let forged = app.client.post(app.url("/dashboard/sign-in/mail")).header("origin", "https://evil.example");
+    assert_eq!(forged.form(&[("email", MAKER)]).send().await.unwrap().status(), 403, "only from our own pages");
+
+    let mails = sink.wait_for(1, WAIT).await;
+    assert_eq!(mails[0]["rcpt_to"], json!([MAKER]), "to the address as the site gave it");
+    let text = mails[0]["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/dashboard/sign-in?token=")).expect("a link");
+    let signed_in = crate::dashboard::follow_link(&app, link).await;
+    assert_eq!(signed_in.status(), 303, "the mailed link signs in once");
+    assert_eq!(crate::dashboard::follow_link(&app, link).await.status(), 410, "and only once");
+
+    ask("maker@blog.example").await;
+    outbox_empty(&app).await;
+    assert_eq!(sink.messages().len(), 1, "asking again within ten minutes mails nothing more");
+}

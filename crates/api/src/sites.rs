@@ -11,6 +11,7 @@
 
 use crate::error::Error;
 use crate::hub::Hub;
+use crate::store::mails::NewMail;
 use crate::store::{SiteRecord, Store};
 use anyhow::bail;
 use domain::Origin;
@@ -145,6 +146,37 @@ pub async fn sign_in_link(store: &Store, id: &str, base_url: &str) -> anyhow::Re
     let expires = crate::now().plus_seconds(SIGN_IN_TTL_SECS);
     store.create_sign_in(id, &crate::ids::sha256_hex(token.as_bytes()), expires).await?;
     Ok(format!("{}/dashboard/sign-in?token={token}", base_url.trim_end_matches('/')))
+}
+
+/// How long after a sign-in link is mailed to an address another waits.
+pub const SIGN_IN_QUIET_SECS: i64 = 600;
+
+/// Queues a mail with a one-time sign-in link (minted when it is sent) to `email` for each
+/// site whose people include it, unless one went to it in the last ten minutes. Whether it
+/// belongs to a site is told only to the address, by that mail.
+pub async fn mail_sign_in(store: &Store, email: &str, base: &str) -> Result<(), Error> {
+    let Some(address) = domain::contact::email(email) else {
+        return Err(Error::Invalid([("email".to_owned(), domain::FieldError::InvalidEmail)].into_iter().collect()));
+    };
+    let mut mails = Vec::new();
+    for people in store.sites_with_people().await? {
+        // To the address as the site gave it, whatever its case here.
+        let Some(known) = people.emails.split_whitespace().find(|e| e.eq_ignore_ascii_case(address)) else {
+            continue;
+        };
+        mails.push(NewMail {
+            id: crate::ids::time_ordered(),
+            campaign_id: None,
+            pledge_id: None,
+            kind: "creator_sign_in",
+            recipient: known.to_owned(),
+            lang: if people.lang == "zh-CN" { "zh-CN" } else { "en" },
+            data: serde_json::json!({ "base": base, "facts": { "site": people.name, "site_id": people.site } })
+                .to_string(),
+        });
+    }
+    store.queue_quietly(&mails, SIGN_IN_QUIET_SECS, crate::now()).await?;
+    Ok(())
 }
 
 /// The site whose creator key this is, or [`Error::Unauthorized`].

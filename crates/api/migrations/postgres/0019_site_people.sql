@@ -18,3 +18,5 @@ CREATE TABLE mail_told (
 );
 -- A failed card's pledges, for the reminders to replace it.
 CREATE INDEX pledges_payment_failed ON pledges (payment_due_at) WHERE payment_status = 'failed';
+-- "Was this address mailed this lately?" (a list of receipts, a sign-in link).
+CREATE INDEX mails_by_recipient ON mails (recipient, kind, created_at);

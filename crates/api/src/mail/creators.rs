@@ -9,6 +9,9 @@
 //! - the saved cards that failed when a funded campaign was charged;
 //! - a webhook endpoint disabled after its failures.
 //!
+//! A sign-in link asked for on the dashboard is a creator's mail too, its link minted as it
+//! is sent.
+//!
 //! Each is told once (`store::told`), whatever replica gets there first; `notify: off`
 //! silences the pledges, not these rarer moments.
 
@@ -248,6 +251,7 @@ pub(super) async fn message(
 ) -> anyhow::Result<Option<lettre::Message>> {
     let facts = match mail.kind.as_str() {
         "creator_pledge" => new_pledge(cards, mail, &data.base).await?,
+        "creator_sign_in" => sign_in(cards, data).await?,
         _ => data.facts,
     };
     let Some(mut facts) = facts else { return Ok(None) };
@@ -282,6 +286,17 @@ async fn new_pledge(cards: &Cards, mail: &DueMail, base: &str) -> anyhow::Result
         "raised": money(stored.counts.raised), "goal": money(campaign.goal().minor()),
         "dashboard_url": format!("{base}/dashboard/campaigns/{campaign_id}/backers/{pledge_id}"),
     })))
+}
+
+/// A sign-in link, minted now: the mail is the only place it is ever written.
+async fn sign_in(cards: &Cards, data: Data) -> anyhow::Result<Option<Value>> {
+    let Some(mut facts) = data.facts else { return Ok(None) };
+    let Some(site) = facts["site_id"].as_str().map(str::to_owned) else { return Ok(None) };
+    if cards.store.site(&site).await?.is_none() {
+        return Ok(None);
+    }
+    facts["link"] = json!(crate::sites::sign_in_link(&cards.store, &site, &data.base).await?);
+    Ok(Some(facts))
 }
 
 /// `base` with `more`'s fields.

@@ -416,6 +416,26 @@ impl Store {
         Ok(true)
     }
 
+    /// Queues `mails` (all of one kind, to one address), unless a mail of that kind went to
+    /// that address in the last `quiet_secs`: false then.
+    pub async fn queue_quietly(&self, mails: &[NewMail], quiet_secs: i64, now: Timestamp) -> anyhow::Result<bool> {
+        let Some(first) = mails.first() else { return Ok(false) };
+        let mut conn = self.readers.acquire().await?;
+        let (recent,): (i64,) = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT COUNT(*) FROM mails WHERE kind = ? AND recipient = ? AND created_at > ?"
+        ))
+        .bind(first.kind)
+        .bind(&first.recipient)
+        .bind(now.unix() - quiet_secs)
+        .fetch_one(&mut **c)
+        .await)?;
+        if recent > 0 {
+            return Ok(false);
+        }
+        queue(&mut conn, mails, now).await?;
+        Ok(true)
+    }
+
     /// `campaign`'s mails, newest first, at most `limit`, of `status` when given.
     pub async fn campaign_mails(
         &self,

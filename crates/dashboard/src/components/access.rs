@@ -1,5 +1,5 @@
-//! Signing in with the site key or a one-time link, and creating a site when the operator
-//! allows it: plain forms, no script needed. A one-time link's page only shows a button
+//! Signing in with the site key, a one-time link, or a link mailed to the site's address,
+//! and creating a site when the operator allows it: plain forms, no script needed. A one-time link's page only shows a button
 //! that posts its token: following the link (or a mail scanner fetching it) signs nothing in.
 
 use crate::text::text;
@@ -58,6 +58,12 @@ pub struct SignInProps {
     /// that posts it.
     #[serde(default)]
     pub link: Option<String>,
+    /// Mail is on: a link can be mailed to the site's address instead.
+    #[serde(default)]
+    pub mail: bool,
+    /// What became of the last ask, in the reader's language (the same whatever the address).
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// Signing in with the site key, or with the one-time link being followed: a plain form,
@@ -92,6 +98,20 @@ pub fn SignIn(props: &SignInProps) -> Html {
                 <p class="tfd-hint">{ t.key_hint }</p>
                 <button type="submit">{ t.sign_in }</button>
             </form>
+            if props.mail {
+                <h2>{ t.mail_link }</h2>
+                if let Some(notice) = &props.notice {
+                    <p class="tfd-notice" role="status" data-testid="notice">{ notice }</p>
+                }
+                <form method="post" action="/dashboard/sign-in/mail">
+                    <input type="hidden" name="lang" value={props.lang.tag()} />
+                    <label>
+                        <span>{ t.email }</span>
+                        <input type="email" name="email" autocomplete="email" required=true maxlength="254" />
+                    </label>
+                    <button type="submit" data-testid="mail-link">{ t.send_link }</button>
+                </form>
+            }
         </div>
     }
 }

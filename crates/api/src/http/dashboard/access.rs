@@ -104,7 +104,8 @@ pub(super) async fn sign_in_page(
     if !crate::sessions::link_is_open(&state.store, &token, crate::now()).await? {
         return Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await);
     }
-    let props = dashboard::components::SignInProps { lang, error: None, link: Some(token) };
+    let props =
+        dashboard::components::SignInProps { lang, link: Some(token), ..sign_in_props(&state, lang) };
     Ok(shell(&state, StatusCode::OK, lang, &dashboard::render_sign_in(props).await, None))
 }
 
@@ -216,11 +217,51 @@ pub(super) async fn sign_in_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let body = dashboard::render_sign_in(dashboard::components::SignInProps {
-        lang,
-        error: error.map(str::to_owned),
-        link: None,
-    })
-    .await;
-    shell(state, status, lang, &body, None)
+    let props = dashboard::components::SignInProps { error: error.map(str::to_owned), ..sign_in_props(state, lang) };
+    shell(state, status, lang, &dashboard::render_sign_in(props).await, None)
+}
+
+fn sign_in_props(state: &AppState, lang: Lang) -> dashboard::components::SignInProps {
+    dashboard::components::SignInProps { lang, error: None, link: None, mail: state.settings.mail.is_some(), notice: None }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct MailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Mails a one-time sign-in link to each site whose people include the address. The answer
+/// is the same whether or not the address belongs to a site; each ask costs the client a
+/// token of the key-guessing budget, and an address is mailed at most once in ten minutes.
+pub(super) async fn sign_in_by_mail(
+    State(state): State<AppState>,
+    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
+    headers: HeaderMap,
+    Form(form): Form<MailForm>,
+) -> Result<Response, Error> {
+    if state.settings.mail.is_none() {
+        return Err(Error::NotFound);
+    }
+    if !session::same_origin(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    state
+        .auth_failures
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    let t = dashboard::text::text(lang);
+    match crate::sites::mail_sign_in(&state.store, &form.email, &base).await {
+        Ok(()) => {
+            let props = dashboard::components::SignInProps {
+                notice: Some(t.link_sent.to_owned()),
+                ..sign_in_props(&state, lang)
+            };
+            Ok(shell(&state, StatusCode::OK, lang, &dashboard::render_sign_in(props).await, None))
+        }
+        Err(Error::Invalid(_)) => {
+            Ok(sign_in_form(&state, lang, Some(t.bad_email), StatusCode::UNPROCESSABLE_ENTITY).await)
+        }
+        Err(other) => Err(other),
+    }
 }

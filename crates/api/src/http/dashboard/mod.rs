@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))
         .route("/dashboard/sign-in/link", post(access::sign_in_with_link))
+        .route("/dashboard/sign-in/mail", post(access::sign_in_by_mail))
         .route("/dashboard/sign-out", post(access::sign_out))
         .route("/dashboard/sign-up", get(access::sign_up_page).post(access::sign_up))
         .route("/dashboard/embed", get(embed::embed_builder))
