@@ -259,7 +259,8 @@ async fn a_sign_in_link_is_mailed_to_a_sites_address_and_the_answer_is_the_same_
     let ask = |email: &'static str| {
         let app = &app;
         async move {
-            let response = app.post_form("/dashboard/sign-in/mail", &[("email", email), ("lang", "en")]).await;
+            let response =
+                app.post_form("/dashboard/sign-in/mail", &[("email", email), ("lang", "en")]).await;
             (response.status().as_u16(), response.text().await.unwrap())
         }
     };
@@ -270,7 +271,11 @@ async fn a_sign_in_link_is_mailed_to_a_sites_address_and_the_answer_is_the_same_
     assert!(known.1.contains("a sign-in link is on its way"), "{}", known.1);
     assert_eq!(ask("not an address").await.0, 422);
     let forged = app.client.post(app.url("/dashboard/sign-in/mail")).header("origin", "https://evil.example");
-    assert_eq!(forged.form(&[("email", MAKER)]).send().await.unwrap().status(), 403, "only from our own pages");
+    assert_eq!(
+        forged.form(&[("email", MAKER)]).send().await.unwrap().status(),
+        403,
+        "only from our own pages"
+    );
 
     let mails = sink.wait_for(1, WAIT).await;
     assert_eq!(mails[0]["rcpt_to"], json!([MAKER]), "to the address as the site gave it");
@@ -283,4 +288,49 @@ async fn a_sign_in_link_is_mailed_to_a_sites_address_and_the_answer_is_the_same_
     ask("maker@blog.example").await;
     outbox_empty(&app).await;
     assert_eq!(sink.messages().len(), 1, "asking again within ten minutes mails nothing more");
+}
+
+#[tokio::test]
+async fn an_update_with_an_audience_is_mailed_only_to_the_backers_of_its_values_and_a_bad_one_is_named() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    app.create_campaign(limited_campaign("audience", 100)).await;
+    for (contact, size) in [("small@example.com", "S"), ("large@example.com", "L"), ("both@example.com", "L")]
+    {
+        let body = json!({
+            "tier": "limited", "amount": 1_000, "options": { "size": size }, "name": "Mei", "contact": contact
+        });
+        assert_eq!(app.post_pledge("audience", body.to_string()).await.status(), 201);
+    }
+    sink.wait_for(3, WAIT).await;
+    let post = |body: Value| {
+        app.creator(Method::POST, "/api/v1/campaigns/audience/updates", &app.demo_key).json(&body).send()
+    };
+    for (audience, field) in [
+        (json!({ "tiers": ["nope"] }), "audience.tiers[0]"),
+        (json!({ "values": [{ "option": "size", "value": "XL" }] }), "audience.values[0]"),
+        (json!({ "values": [{ "option": "colour", "value": "red" }] }), "audience.values[0]"),
+    ] {
+        let response =
+            post(json!({ "title": "Large", "body": "Only L", "audience": audience })).await.unwrap();
+        assert_eq!(response.status(), 422, "{audience}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(problem["errors"].get(field).is_some(), "{field}: {problem}");
+    }
+    let unknown =
+        post(json!({ "title": "L", "body": "L", "audience": { "everyone": false } })).await.unwrap();
+    assert_eq!(unknown.status(), 400);
+
+    let body = json!({ "title": "Large <first>", "body": "Only L", "audience": { "values": [{ "option": "size", "value": "L" }] } });
+    assert_eq!(post(body).await.unwrap().status(), 201);
+    let mails = sink.wait_for(5, WAIT).await;
+    outbox_empty(&app).await;
+    assert_eq!(sink.messages().len(), 5, "three receipts and the update to the two who chose L");
+    let updated: Vec<&Value> =
+        mails.iter().filter(|m| m["headers"]["List-Unsubscribe"].is_string()).collect();
+    let mut to: Vec<&Value> = updated.iter().map(|m| &m["rcpt_to"][0]).collect();
+    to.sort_by_key(|v| v.to_string());
+    assert_eq!(to, [&json!("both@example.com"), &json!("large@example.com")]);
+    let public = app.json("/api/v1/campaigns/audience/updates").await;
+    assert_eq!(public["updates"][0]["title"], "Large <first>", "published for everyone to read: {public}");
 }

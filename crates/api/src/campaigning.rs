@@ -87,7 +87,8 @@ pub async fn cancel(store: &Store, hub: &Hub, site: &str, id: &str) -> Result<Ar
     publish(hub, site, cancelled)
 }
 
-/// Posts an update to campaign `id` of `site`.
+/// Posts an update to campaign `id` of `site`, mailed to its audience (every backer when
+/// it names none).
 pub async fn post_update(
     store: &Store,
     hub: &Hub,
@@ -96,10 +97,21 @@ pub async fn post_update(
     input: UpdateInput,
 ) -> Result<Update, Error> {
     let entry = hub.get(id).filter(|e| e.site == site).ok_or(Error::NotFound)?;
-    let (title, body) = input.check().map_err(Error::Invalid)?;
     let now = crate::now();
+    let checked = input.check();
+    let audience = input.audience.check(&entry.snapshot(now).campaign);
+    let (title, body) = match (checked, audience) {
+        (Ok(words), Ok(())) => words,
+        (Err(mut errors), Err(more)) => {
+            for (field, error) in more.iter() {
+                errors.add(field, error.clone());
+            }
+            return Err(Error::Invalid(errors));
+        }
+        (Err(errors), _) | (_, Err(errors)) => return Err(Error::Invalid(errors)),
+    };
     let update_id = crate::ids::time_ordered();
-    let counts = store.post_update(id, &update_id, &title, &body, now).await?;
+    let counts = store.post_update(id, &update_id, (&title, &body), &input.audience, now).await?;
     entry.publish(counts, now);
     Ok(Update { id: update_id, title, body, published_at: now })
 }

@@ -156,7 +156,9 @@ pub const SIGN_IN_QUIET_SECS: i64 = 600;
 /// belongs to a site is told only to the address, by that mail.
 pub async fn mail_sign_in(store: &Store, email: &str, base: &str) -> Result<(), Error> {
     let Some(address) = domain::contact::email(email) else {
-        return Err(Error::Invalid([("email".to_owned(), domain::FieldError::InvalidEmail)].into_iter().collect()));
+        return Err(Error::Invalid(
+            [("email".to_owned(), domain::FieldError::InvalidEmail)].into_iter().collect(),
+        ));
     };
     let mut mails = Vec::new();
     for people in store.sites_with_people().await? {
@@ -171,8 +173,9 @@ pub async fn mail_sign_in(store: &Store, email: &str, base: &str) -> Result<(), 
             kind: "creator_sign_in",
             recipient: known.to_owned(),
             lang: if people.lang == "zh-CN" { "zh-CN" } else { "en" },
-            data: serde_json::json!({ "base": base, "facts": { "site": people.name, "site_id": people.site } })
-                .to_string(),
+            data:
+                serde_json::json!({ "base": base, "facts": { "site": people.name, "site_id": people.site } })
+                    .to_string(),
         });
     }
     store.queue_quietly(&mails, SIGN_IN_QUIET_SECS, crate::now()).await?;

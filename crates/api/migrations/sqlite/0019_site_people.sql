@@ -20,3 +20,5 @@ CREATE TABLE mail_told (
 CREATE INDEX pledges_payment_failed ON pledges (payment_due_at) WHERE payment_status = 'failed';
 -- "Was this address mailed this lately?" (a list of receipts, a sign-in link).
 CREATE INDEX mails_by_recipient ON mails (recipient, kind, created_at);
+-- Whom an update was mailed to (`{"tiers":[…],"values":[…]}`); NULL for every backer.
+ALTER TABLE updates ADD COLUMN audience TEXT;

@@ -195,32 +195,49 @@ pub(super) async fn queue_for_backers(
     Ok(queue(conn, &mails, now).await?)
 }
 
-/// Queues update `update` of `campaign` to each address its live pledges give, once per
-/// address, in the caller's transaction, but for addresses that asked for no updates of the
-/// campaign or of its site.
+/// Queues update `update` of `campaign` to each address of a live pledge in `audience`,
+/// once per address, in the caller's transaction, but for addresses that asked for no
+/// updates of the campaign or of its site.
 pub(super) async fn queue_update(
     conn: &mut Conn,
-    campaign: &str,
-    update: &str,
+    (campaign, update): (&str, &str),
+    audience: &domain::wire::Audience,
     base: &str,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let backers = addressed_pledges(conn, campaign).await?;
-    let unsubscribed: Vec<(String,)> = on_conn!(&mut *conn, |c| {
+    type Row = (String, String, String, Option<String>, String);
+    let backers: Vec<Row> = on_conn!(&mut *conn, |c| {
         sqlx::query_as(sql(
-        "SELECT address FROM mail_unsubscribed WHERE (campaign_id = ? OR campaign_id = '')          AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)"
+        "SELECT id, contact, lang, tier_id, options FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
     ))
-    .bind(campaign)
     .bind(campaign)
     .fetch_all(&mut **c)
     .await
     })?;
+    let unsubscribed: Vec<(String,)> = on_conn!(&mut *conn, |c| {
+        sqlx::query_as(sql(
+            "SELECT address FROM mail_unsubscribed WHERE (campaign_id = ? OR campaign_id = '') \
+         AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)",
+        ))
+        .bind(campaign)
+        .bind(campaign)
+        .fetch_all(&mut **c)
+        .await
+    })?;
     let mut skip: std::collections::HashSet<String> = unsubscribed.into_iter().map(|(a,)| a).collect();
+    let data = serde_json::json!({ "base": base, "update": update }).to_string();
     let mut mails = Vec::new();
-    for (id, address, lang) in &backers {
-        if skip.insert(address.clone()) {
+    for (id, contact, lang, tier, options) in &backers {
+        let Some(address) = domain::contact::email(contact) else { continue };
+        if !audience.is_everyone() {
+            let options: BTreeMap<String, String> = serde_json::from_str(options).unwrap_or_default();
+            if !audience.includes(tier.as_deref(), &options) {
+                continue;
+            }
+        }
+        if skip.insert(address.to_owned()) {
             let mut mail = pledge_mail((campaign, id), "update", (address, lang), base);
-            mail.data = serde_json::json!({ "base": base, "update": update }).to_string();
+            mail.data.clone_from(&data);
             mails.push(mail);
         }
     }
@@ -418,7 +435,12 @@ impl Store {
 
     /// Queues `mails` (all of one kind, to one address), unless a mail of that kind went to
     /// that address in the last `quiet_secs`: false then.
-    pub async fn queue_quietly(&self, mails: &[NewMail], quiet_secs: i64, now: Timestamp) -> anyhow::Result<bool> {
+    pub async fn queue_quietly(
+        &self,
+        mails: &[NewMail],
+        quiet_secs: i64,
+        now: Timestamp,
+    ) -> anyhow::Result<bool> {
         let Some(first) = mails.first() else { return Ok(false) };
         let mut conn = self.readers.acquire().await?;
         let (recent,): (i64,) = on_conn!(&mut conn, |c| sqlx::query_as(sql(

@@ -4,29 +4,32 @@ use super::db::on_conn;
 use super::{Store, begin_write, counts, finish, notify};
 use domain::Timestamp;
 use domain::progress::Counts;
-use domain::wire::Update;
+use domain::wire::{Audience, Update};
 
 impl Store {
-    /// Publishes an update; the campaign's `seq` moves so viewers get its headline.
+    /// Publishes an update and queues its mails to `audience`; the campaign's `seq` moves so
+    /// viewers get its headline.
     pub async fn post_update(
         &self,
         campaign: &str,
         id: &str,
-        title: &str,
-        body: &str,
+        (title, body): (&str, &str),
+        audience: &Audience,
         now: Timestamp,
     ) -> anyhow::Result<Counts> {
+        let named = (!audience.is_everyone()).then(|| serde_json::to_string(audience)).transpose()?;
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let posted: anyhow::Result<Counts> = async {
             on_conn!(&mut conn, |c| sqlx::query(sql(
-                "INSERT INTO updates (id, campaign_id, title, body, published_at) VALUES (?, ?, ?, ?, ?)"
+                "INSERT INTO updates (id, campaign_id, title, body, published_at, audience) VALUES (?, ?, ?, ?, ?, ?)"
             ))
             .bind(id)
             .bind(campaign)
             .bind(title)
             .bind(body)
             .bind(now.unix())
+            .bind(&named)
             .execute(&mut **c)
             .await
             .map(|_| ()))?;
@@ -39,7 +42,7 @@ impl Store {
             .map(|_| ()))?;
             notify(&mut conn, campaign).await?;
             if let Some(base) = self.mail_base.get() {
-                super::mails::queue_update(&mut conn, campaign, id, base, now).await?;
+                super::mails::queue_update(&mut conn, (campaign, id), audience, base, now).await?;
             }
             counts(&mut conn, campaign).await
         }

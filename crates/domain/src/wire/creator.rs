@@ -147,6 +147,72 @@ pub struct UpdateInput {
     pub title: String,
     #[serde(default)]
     pub body: String,
+    /// Whom it is mailed to; every backer when absent. It is published for all to read
+    /// either way.
+    #[serde(default)]
+    pub audience: Audience,
+}
+
+/// Whom an update is mailed to: the backers of any of `tiers` and those who chose any of
+/// `values`; every backer when both are empty.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    #[serde(default)]
+    pub values: Vec<ChosenValue>,
+}
+
+/// One value of one option (`{"option": "colour", "value": "walnut"}`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChosenValue {
+    pub option: String,
+    pub value: String,
+}
+
+impl Audience {
+    /// The most tiers and values an audience names.
+    pub const MAX: usize = 50;
+
+    pub fn is_everyone(&self) -> bool {
+        self.tiers.is_empty() && self.values.is_empty()
+    }
+
+    /// Whether a backer of `tier` who chose `options` is in it.
+    pub fn includes(&self, tier: Option<&str>, options: &std::collections::BTreeMap<String, String>) -> bool {
+        self.is_everyone()
+            || tier.is_some_and(|t| self.tiers.iter().any(|a| a == t))
+            || self.values.iter().any(|v| options.get(&v.option) == Some(&v.value))
+    }
+
+    /// Each tier and value checked against `campaign`, the bad ones named.
+    pub fn check(&self, campaign: &crate::Campaign) -> Result<(), crate::FieldErrors> {
+        let mut errors = crate::FieldErrors::new();
+        if self.tiers.len() > Self::MAX || self.values.len() > Self::MAX {
+            errors.add("audience", crate::FieldError::TooMany { max: Self::MAX as u32 });
+            return Err(errors);
+        }
+        for (i, tier) in self.tiers.iter().enumerate() {
+            if campaign.tier(tier).is_none() {
+                errors.add(&format!("audience.tiers[{i}]"), crate::FieldError::UnknownTier);
+            }
+        }
+        for (i, chosen) in self.values.iter().enumerate() {
+            let offered = campaign.tiers().iter().filter_map(|t| t.option(&chosen.option));
+            if !offered.clone().any(|o| o.value(&chosen.value).is_some()) {
+                let why = if offered.count() == 0 {
+                    crate::FieldError::UnknownOption
+                } else {
+                    crate::FieldError::UnknownValue
+                };
+                errors.add(&format!("audience.values[{i}]"), why);
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
 }
 
 impl UpdateInput {
@@ -162,5 +228,39 @@ impl UpdateInput {
             (Some(title), Some(body)) => Ok((title, body)),
             _ => Err(errors),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn an_audience_holds_backers_of_its_tiers_or_its_values_and_names_what_the_campaign_lacks() {
+        let campaign = crate::Campaign::new(crate::campaign::tests::lamp()).unwrap();
+        let red: BTreeMap<String, String> = [("colour".to_owned(), "red".to_owned())].into();
+        let everyone = Audience::default();
+        assert!(everyone.is_everyone() && everyone.includes(None, &BTreeMap::new()));
+        let audience = Audience {
+            tiers: vec!["early".into()],
+            values: vec![ChosenValue { option: "colour".into(), value: "red".into() }],
+        };
+        assert_eq!(audience.check(&campaign), Ok(()));
+        assert!(audience.includes(Some("early"), &BTreeMap::new()));
+        assert!(audience.includes(Some("lamp"), &red));
+        assert!(!audience.includes(Some("lamp"), &BTreeMap::new()));
+        assert!(!audience.includes(None, &[("colour".to_owned(), "walnut".to_owned())].into()));
+
+        let bad = Audience {
+            tiers: vec!["lamp".into(), "nope".into()],
+            values: vec![
+                ChosenValue { option: "colour".into(), value: "blue".into() },
+                ChosenValue { option: "size".into(), value: "L".into() },
+            ],
+        };
+        let errors = bad.check(&campaign).unwrap_err();
+        let named: Vec<&str> = errors.iter().map(|(field, _)| field).collect();
+        assert_eq!(named, ["audience.tiers[1]", "audience.values[0]", "audience.values[1]"]);
     }
 }

@@ -104,8 +104,7 @@ pub(super) async fn sign_in_page(
     if !crate::sessions::link_is_open(&state.store, &token, crate::now()).await? {
         return Ok(sign_in_form(&state, lang, Some(link_gone(lang)), StatusCode::GONE).await);
     }
-    let props =
-        dashboard::components::SignInProps { lang, link: Some(token), ..sign_in_props(&state, lang) };
+    let props = dashboard::components::SignInProps { lang, link: Some(token), ..sign_in_props(&state, lang) };
     Ok(shell(&state, StatusCode::OK, lang, &dashboard::render_sign_in(props).await, None))
 }
 
@@ -217,12 +216,19 @@ pub(super) async fn sign_in_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let props = dashboard::components::SignInProps { error: error.map(str::to_owned), ..sign_in_props(state, lang) };
+    let props =
+        dashboard::components::SignInProps { error: error.map(str::to_owned), ..sign_in_props(state, lang) };
     shell(state, status, lang, &dashboard::render_sign_in(props).await, None)
 }
 
 fn sign_in_props(state: &AppState, lang: Lang) -> dashboard::components::SignInProps {
-    dashboard::components::SignInProps { lang, error: None, link: None, mail: state.settings.mail.is_some(), notice: None }
+    dashboard::components::SignInProps {
+        lang,
+        error: None,
+        link: None,
+        mail: state.settings.mail.is_some(),
+        notice: None,
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -142,7 +142,11 @@ pub(super) async fn post_update(
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, Error> {
     session.check_form(&state, &headers, &form.csrf)?;
-    let input = domain::wire::UpdateInput { title: form.title.clone(), body: form.body.clone() };
+    let input = domain::wire::UpdateInput {
+        title: form.title.clone(),
+        body: form.body.clone(),
+        audience: Default::default(),
+    };
     if form.action == "preview" {
         session.campaign(&state, &id)?;
         let draft = match input.check() {
