@@ -15,6 +15,7 @@ mod creator;
 mod creator_journey;
 mod creator_mail;
 mod dashboard;
+mod dashboard_mail;
 mod dashboard_pages;
 mod durability;
 mod editor;

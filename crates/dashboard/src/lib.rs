@@ -38,7 +38,14 @@ pub enum Page {
     /// One campaign: its live numbers, production plan, backers and updates.
     Campaign(Box<CampaignPage>),
     /// One backer: everything about their pledge.
-    Backer { campaign: Box<CreatorCampaign>, backer: Box<BackerView>, referrer: Option<String> },
+    Backer {
+        campaign: Box<CreatorCampaign>,
+        backer: Box<BackerView>,
+        referrer: Option<String>,
+        /// The mails the backer was sent, oldest first: `(kind, status)`.
+        #[serde(default)]
+        mails: Vec<(String, String)>,
+    },
     /// The embed builder: the snippet for a campaign, language and theme, a live preview,
     /// and the origins allowed to embed the site's widgets.
     Embed(Box<EmbedPage>),
@@ -140,6 +147,17 @@ pub struct CampaignPage {
     /// follow new pledges live.
     #[serde(default)]
     pub cursor: Option<String>,
+    /// The campaign's mails by where they stand; `None` while mail is off.
+    #[serde(default)]
+    pub mails: Option<MailCounts>,
+}
+
+/// A campaign's mails by where they stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MailCounts {
+    pub waiting: i64,
+    pub sent: i64,
+    pub undeliverable: i64,
 }
 
 /// One day of pledges.
@@ -169,6 +187,20 @@ pub struct Draft {
     /// Shown as backers will read it, not yet published.
     #[serde(default)]
     pub preview: bool,
+    /// The audience boxes ticked: `tier:{id}`, `value:{option}={value}`.
+    #[serde(default)]
+    pub audience: Vec<String>,
+    /// The mail as backers will get it, in each language.
+    #[serde(default)]
+    pub mails: Vec<MailPreview>,
+}
+
+/// An update's mail as it will be sent in one language: its subject and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MailPreview {
+    pub lang: String,
+    pub subject: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]

@@ -70,6 +70,9 @@ pub struct Text {
     pub link_sign_in: &'static str,
     pub link_hint: &'static str,
     pub mail_link: &'static str,
+    pub audience: &'static str,
+    pub audience_hint: &'static str,
+    pub mail_preview: &'static str,
     pub email: &'static str,
     pub send_link: &'static str,
     pub link_sent: &'static str,
@@ -86,6 +89,12 @@ pub struct Text {
     pub self_referral: &'static str,
     /// Beside a contact mail no longer reaches.
     pub undeliverable: &'static str,
+    pub mails: &'static str,
+    /// Each kind of mail a backer is sent, in words.
+    pub mail_kinds: [(&'static str, &'static str); 11],
+    pub mail_waiting: &'static str,
+    pub mail_sent: &'static str,
+    pub mail_refused: &'static str,
     pub host_page: &'static str,
     pub referral_code: &'static str,
     pub payment: &'static str,
@@ -183,6 +192,9 @@ static EN: Text = Text {
     link_sign_in: "Sign in to your dashboard",
     link_hint: "This one-time link signs this browser in. Continue only if you asked for the link yourself.",
     mail_link: "Or get a sign-in link by e-mail",
+    audience: "Mail it to",
+    audience_hint: "Tick tiers or choices to mail only their backers; with none ticked, every backer is mailed. Everyone can read it either way.",
+    mail_preview: "The mail",
     email: "Your site's e-mail address",
     send_link: "Mail me a link",
     link_sent: "If this address belongs to a site here, a sign-in link is on its way to it. It works once, for 72 hours.",
@@ -197,6 +209,23 @@ static EN: Text = Text {
     referred_by: "Brought by",
     self_referral: " (their own link: the same contact)",
     undeliverable: " · undeliverable: mail to it was refused",
+    mails: "Mails",
+    mail_kinds: [
+        ("pledge_received", "Pledge received"),
+        ("payment_paid", "Payment received"),
+        ("payment_failed", "Card declined"),
+        ("payment_refunded", "Refunded"),
+        ("payment_reminder", "Payment reminder"),
+        ("campaign_succeeded", "Funded"),
+        ("campaign_failed", "Not funded"),
+        ("update", "Update"),
+        ("receipts_lookup", "Receipts"),
+        ("creator_pledge", "New pledge (to you)"),
+        ("creator_digest", "Digest (to you)"),
+    ],
+    mail_waiting: "waiting",
+    mail_sent: "sent",
+    mail_refused: "undeliverable",
     host_page: "Host page",
     referral_code: "Referral code",
     payment: "Payment",
@@ -287,6 +316,9 @@ static ZH: Text = Text {
     link_sign_in: "登录你的控制台",
     link_hint: "此一次性链接会让本浏览器登录。仅当链接是你本人索取的，才请继续。",
     mail_link: "或通过邮件获取登录链接",
+    audience: "邮件发给",
+    audience_hint: "勾选档位或选项，只发给相应的支持者；都不勾选则发给所有支持者。更新对所有人公开。",
+    mail_preview: "邮件",
     email: "站点的邮箱地址",
     send_link: "把链接发到我的邮箱",
     link_sent: "如果这个地址属于本服务器上的站点，登录链接已经发往该地址。链接只能用一次，72 小时内有效。",
@@ -301,6 +333,23 @@ static ZH: Text = Text {
     referred_by: "推荐人",
     self_referral: "（本人的链接：联系方式相同）",
     undeliverable: " · 无法送达：邮件被退回",
+    mails: "邮件",
+    mail_kinds: [
+        ("pledge_received", "支持确认"),
+        ("payment_paid", "已收款"),
+        ("payment_failed", "扣款被拒"),
+        ("payment_refunded", "已退款"),
+        ("payment_reminder", "付款提醒"),
+        ("campaign_succeeded", "众筹成功"),
+        ("campaign_failed", "众筹未成功"),
+        ("update", "更新"),
+        ("receipts_lookup", "凭证清单"),
+        ("creator_pledge", "新支持（发给你）"),
+        ("creator_digest", "汇总（发给你）"),
+    ],
+    mail_waiting: "待发送",
+    mail_sent: "已发送",
+    mail_refused: "无法送达",
     host_page: "来源页面",
     referral_code: "推荐码",
     payment: "付款",
@@ -327,6 +376,19 @@ static ZH: Text = Text {
 
 impl Text {
     /// A payment status (`pending`, `paid`, `void`, …) in the creator's words.
+    pub fn mail_kind<'a>(&self, kind: &'a str) -> &'a str {
+        self.mail_kinds.iter().find(|(k, _)| *k == kind).map_or(kind, |(_, words)| words)
+    }
+
+    pub fn mail_status<'a>(&self, status: &'a str) -> &'a str {
+        match status {
+            "waiting" => self.mail_waiting,
+            "sent" => self.mail_sent,
+            "undeliverable" => self.mail_refused,
+            other => other,
+        }
+    }
+
     pub fn payment_status<'a>(&self, status: &'a str) -> &'a str {
         match status {
             "pending" => self.payment_pending,

@@ -20,5 +20,7 @@ CREATE TABLE mail_told (
 CREATE INDEX pledges_payment_failed ON pledges (payment_due_at) WHERE payment_status = 'failed';
 -- "Was this address mailed this lately?" (a list of receipts, a sign-in link).
 CREATE INDEX mails_by_recipient ON mails (recipient, kind, created_at);
+-- A campaign's mails, by where they stand (its mail list, its dashboard page).
+CREATE INDEX mails_by_campaign ON mails (campaign_id, status, created_at);
 -- Whom an update was mailed to (`{"tiers":[…],"values":[…]}`); NULL for every backer.
 ALTER TABLE updates ADD COLUMN audience TEXT;

@@ -100,6 +100,25 @@ pub async fn ask_for_receipts(store: &Store, email: &str, lang: Lang, base: &str
     Ok(())
 }
 
+/// An update's mail as backers will get it, in each language, for the composer's preview:
+/// the words [`send`] writes, with each backer's own way out shown as a placeholder.
+pub fn preview_update(
+    campaign: &domain::Campaign,
+    site: &str,
+    update: (&str, &str),
+    base: &str,
+) -> anyhow::Result<Vec<(&'static str, compose::Words)>> {
+    let update_url = format!("{base}/c/{}#updates", campaign.id());
+    let unsubscribe = format!("{base}/u/…");
+    [Lang::En, Lang::ZhCn]
+        .into_iter()
+        .map(|lang| {
+            let facts = send::update_facts((campaign.title(), site), update, (&update_url, &unsubscribe));
+            Ok((lang.tag(), compose::words("update", lang.tag(), &facts)?))
+        })
+        .collect()
+}
+
 fn mailbox(flag: &str, text: &str) -> anyhow::Result<Mailbox> {
     text.parse().map_err(|e| {
         anyhow::anyhow!("{flag}: {text:?} is not an address like \"Name <mail@example.com>\": {e}")

@@ -241,14 +241,12 @@ async fn update_message(
     let (site, reply_to) = site_of(cards, &stored.site).await?;
     let base = &data.base;
     let unsubscribe = format!("{base}/u/{}", store.unsubscribe_token(&mail.id).await?);
-    let facts = json!({
-        "title": stored.campaign.title(),
-        "site": site,
-        "update_title": update.title,
-        "body": update.body,
-        "update_url": format!("{base}/c/{campaign_id}#update-{}", update.id),
-        "unsubscribe_url": unsubscribe,
-    });
+    let update_url = format!("{base}/c/{campaign_id}#update-{}", update.id);
+    let facts = update_facts(
+        (stored.campaign.title(), &site),
+        (&update.title, &update.body),
+        (&update_url, &unsubscribe),
+    );
     let words = compose::words("update", &mail.lang, &facts)?;
     let display_name = format!("{} via {site}", stored.campaign.title());
     let envelope = Envelope {
@@ -260,6 +258,18 @@ async fn update_message(
         reply_to,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
+}
+
+/// What an update's mail tells: the campaign and site, the update, and its two links.
+pub(super) fn update_facts(
+    (campaign, site): (&str, &str),
+    (title, body): (&str, &str),
+    (update_url, unsubscribe_url): (&str, &str),
+) -> serde_json::Value {
+    json!({
+        "title": campaign, "site": site, "update_title": title, "body": body,
+        "update_url": update_url, "unsubscribe_url": unsubscribe_url,
+    })
 }
 
 /// What a fan's list of receipts tells: each pledge their address holds, newest first,

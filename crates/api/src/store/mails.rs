@@ -494,6 +494,26 @@ impl Store {
             .collect())
     }
 
+    /// `campaign`'s mails by where they stand, at `now`.
+    pub async fn campaign_mail_queue(&self, campaign: &str, now: Timestamp) -> anyhow::Result<MailQueue> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String, i64, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT status, COUNT(*), MIN(created_at) FROM mails WHERE campaign_id = ? GROUP BY status"
+        ))
+        .bind(campaign)
+        .fetch_all(&mut **c)
+        .await)?;
+        let mut queue = MailQueue::default();
+        for (status, n, oldest) in rows {
+            match status.as_str() {
+                "waiting" => (queue.waiting, queue.oldest_secs) = (n, (now.unix() - oldest).max(0)),
+                "sent" => queue.sent = n,
+                _ => queue.undeliverable += n,
+            }
+        }
+        Ok(queue)
+    }
+
     /// The mails a pledge was sent, oldest first: `(kind, status)`.
     pub async fn pledge_mails(&self, pledge_id: &str) -> anyhow::Result<Vec<(String, String)>> {
         let mut conn = self.readers.acquire().await?;

@@ -10,6 +10,8 @@ pub(super) struct BackerDetailProps {
     pub campaign: CreatorCampaign,
     pub backer: BackerView,
     pub referrer: Option<String>,
+    /// The mails the backer was sent: `(kind, status)`.
+    pub mails: Vec<(String, String)>,
     pub lang: Lang,
     pub csrf: String,
 }
@@ -43,6 +45,14 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                     }
                 </tbody>
             </table>
+            if !props.mails.is_empty() {
+                <h2>{ t.mails }</h2>
+                <ul class="tfd-mails" data-testid="backer-mails">
+                    { for props.mails.iter().map(|(kind, status)| html! {
+                        <li>{ format!("{} · {}", t.mail_kind(kind), t.mail_status(status)) }</li>
+                    }) }
+                </ul>
+            }
             // A card's payment is Stripe's to say; only a manual one is marked by hand.
             if props.campaign.view.payments == domain::PaymentMode::Manual
                 && b.payment.as_ref().is_some_and(|p| p.status == "pending")

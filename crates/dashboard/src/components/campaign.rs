@@ -65,6 +65,12 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             <Demand demand={page.demand.clone()} lang={lang} />
             <h2>{ t.backers }</h2>
             <p><a href={format!("/dashboard/campaigns/{id}/backers.csv")} download="" data-testid="csv">{ t.download_csv }</a></p>
+            if let Some(mails) = page.mails {
+                <p class="tfd-hint" data-testid="mail-queue">{ format!(
+                    "{}: {} {} · {} {} · {} {}",
+                    t.mails, mails.sent, t.mail_sent, mails.waiting, t.mail_waiting, mails.undeliverable, t.mail_refused
+                ) }</p>
+            }
             <FilterForm choices={FilterChoices::of(v)} filters={page.filters.clone()} lang={lang} />
             <table class="tfd-table" data-testid="backers-table">
                 <thead><tr><th>{ t.name }</th><th>{ t.contact }</th><th>{ t.pledge }</th><th>{ t.status }</th></tr></thead>
@@ -89,9 +95,27 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             if let Some(next) = &page.backers.next_cursor {
                 <p><a href={format!("/dashboard/campaigns/{id}?cursor={next}{}", filters_query(&page.filters))}>{ t.older }</a></p>
             }
-            <Updates campaign={id.clone()} draft={draft} updates={page.updates.clone()} csrf={props.csrf.clone()} lang={lang} />
+            <Updates campaign={id.clone()} choices={audience_choices(&page.campaign.view)} draft={draft} updates={page.updates.clone()} csrf={props.csrf.clone()} lang={lang} />
         </>
     }
+}
+
+/// What an update can be mailed to: each tier, then each value of each option once.
+fn audience_choices(view: &domain::wire::CampaignView) -> Vec<(String, String)> {
+    let mut choices: Vec<(String, String)> =
+        view.tiers.iter().map(|t| (format!("tier:{}", t.id), t.title.clone())).collect();
+    for option in view.tiers.iter().flat_map(|t| &t.options) {
+        for value in &option.values {
+            let choice = (
+                format!("value:{}={}", option.name, value.value),
+                format!("{}: {}", option.name, value.value),
+            );
+            if !choices.contains(&choice) {
+                choices.push(choice);
+            }
+        }
+    }
+    choices
 }
 
 /// Fetches the page's data again whenever the live numbers move away from those it was

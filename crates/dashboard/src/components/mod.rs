@@ -33,8 +33,8 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
         Page::Campaign(page) => {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
-        Page::Backer { campaign, backer, referrer } => html! {
-            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} lang={props.lang} csrf={props.csrf.clone()} />
+        Page::Backer { campaign, backer, referrer, mails } => html! {
+            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} mails={mails.clone()} lang={props.lang} csrf={props.csrf.clone()} />
         },
         Page::Embed(page) => {
             html! { <EmbedBuilder page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }

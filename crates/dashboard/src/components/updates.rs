@@ -13,6 +13,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub(super) struct UpdatesProps {
     pub campaign: String,
+    /// What an update can be mailed to: `(box value, label)`, tiers then values.
+    pub choices: Vec<(String, String)>,
     pub draft: Draft,
     pub updates: Vec<Update>,
     pub csrf: String,
@@ -38,9 +40,24 @@ pub(super) fn Updates(props: &UpdatesProps) -> Html {
                             <p>{ for p.trim().lines().enumerate().map(|(i, line)| html! { <>{ if i > 0 { html! { <br /> } } else { html! {} } }{ line }</> }) }</p>
                         }) }
                     </article>
+                    { for draft.mails.iter().map(|mail| html! {
+                        <details class="tfd-mail-preview" data-testid={format!("mail-preview-{}", mail.lang)}>
+                            <summary>{ format!("{} ({}): {}", t.mail_preview, mail.lang, mail.subject) }</summary>
+                            <pre lang={mail.lang.clone()}>{ &mail.text }</pre>
+                        </details>
+                    }) }
                 }
                 <label><span>{ t.update_title }</span><input name="title" value={draft.title.clone()} required=true maxlength="120" /></label>
                 <label><span>{ t.update_body }</span><textarea name="body" required=true rows="5" value={draft.body.clone()} /></label>
+                if !props.choices.is_empty() {
+                    <fieldset class="tfd-audience">
+                        <legend>{ t.audience }</legend>
+                        <p class="tfd-hint">{ t.audience_hint }</p>
+                        { for props.choices.iter().map(|(value, label)| html! {
+                            <label><input type="checkbox" name="audience" value={value.clone()} checked={draft.audience.contains(value)} />{ label }</label>
+                        }) }
+                    </fieldset>
+                }
                 <button type="submit" name="action" value="preview" class="tfd-secondary">{ t.preview }</button>
                 <button type="submit" name="action" value="publish">{ t.publish }</button>
             </form>

@@ -197,7 +197,7 @@ impl Audience {
         }
         for (i, tier) in self.tiers.iter().enumerate() {
             if campaign.tier(tier).is_none() {
-                errors.add(&format!("audience.tiers[{i}]"), crate::FieldError::UnknownTier);
+                errors.add(format!("audience.tiers[{i}]"), crate::FieldError::UnknownTier);
             }
         }
         for (i, chosen) in self.values.iter().enumerate() {
@@ -208,7 +208,7 @@ impl Audience {
                 } else {
                     crate::FieldError::UnknownValue
                 };
-                errors.add(&format!("audience.values[{i}]"), why);
+                errors.add(format!("audience.values[{i}]"), why);
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }

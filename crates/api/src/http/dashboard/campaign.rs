@@ -4,7 +4,6 @@
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
 use crate::error::Error;
-use crate::http::requests::PageLang;
 use crate::http::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -58,6 +57,14 @@ pub(super) async fn campaign_page(
         .collect();
     let sources = Some(crate::http::creator::sources::report(state, id).await?);
     let leaders = state.store.leaders(id, 10).await?;
+    let mails = match state.settings.mail {
+        Some(_) => {
+            let queue = state.store.campaign_mail_queue(id, crate::now()).await?;
+            let (waiting, sent, undeliverable) = (queue.waiting, queue.sent, queue.undeliverable);
+            Some(dashboard::MailCounts { waiting, sent, undeliverable })
+        }
+        None => None,
+    };
     Ok(dashboard::CampaignPage {
         campaign,
         demand,
@@ -69,6 +76,7 @@ pub(super) async fn campaign_page(
         sources,
         leaders,
         cursor: cursor.map(|c| c.as_str().to_owned()),
+        mails,
         now: crate::now().unix(),
     })
 }
@@ -105,7 +113,8 @@ pub(super) async fn backer(
         None => None,
     };
     let campaign = Box::new(crate::http::creator::campaigns::view(&state, &headers, &entry));
-    let page = Page::Backer { campaign, backer: Box::new(backer), referrer };
+    let mails = state.store.pledge_mails(&pledge).await?;
+    let page = Page::Backer { campaign, backer: Box::new(backer), referrer, mails };
     page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
 }
 
@@ -117,73 +126,6 @@ pub(super) async fn backers_csv(
 ) -> Result<Response, Error> {
     let entry = session.campaign(&state, &id)?;
     crate::http::creator::backers::csv_response(&state, &entry)
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub(super) struct UpdateForm {
-    #[serde(default)]
-    csrf: String,
-    /// `preview` shows the update without publishing it; anything else publishes.
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    body: String,
-}
-
-/// Publishes an update from the dashboard; a refused one comes back with what was typed.
-pub(super) async fn post_update(
-    State(state): State<AppState>,
-    session: Session,
-    PageLang(lang): PageLang,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<UpdateForm>,
-) -> Result<Response, Error> {
-    session.check_form(&state, &headers, &form.csrf)?;
-    let input = domain::wire::UpdateInput {
-        title: form.title.clone(),
-        body: form.body.clone(),
-        audience: Default::default(),
-    };
-    if form.action == "preview" {
-        session.campaign(&state, &id)?;
-        let draft = match input.check() {
-            Ok((title, body)) => dashboard::Draft { title, body, error: None, preview: true },
-            Err(errors) => {
-                let error = in_words(&errors, lang);
-                dashboard::Draft { title: form.title, body: form.body, error: Some(error), preview: false }
-            }
-        };
-        let page =
-            campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft)).await?;
-        return page_response(&state, &session, lang, Page::Campaign(Box::new(page)), StatusCode::OK).await;
-    }
-    match crate::campaigning::post_update(&state.store, &state.hub, &session.site, &id, input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/dashboard/campaigns/{id}#updates")).into_response()),
-        Err(Error::Invalid(errors)) => {
-            let error = in_words(&errors, lang);
-            let draft =
-                dashboard::Draft { title: form.title, body: form.body, error: Some(error), preview: false };
-            let page = campaign_page(&state, &session, &id, &headers, None, &Default::default(), Some(draft))
-                .await?;
-            page_response(
-                &state,
-                &session,
-                lang,
-                Page::Campaign(Box::new(page)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other),
-    }
-}
-
-/// Field errors as one line in the reader's language: `title: Required · body: …`.
-fn in_words(errors: &domain::FieldErrors, lang: widget::i18n::Lang) -> String {
-    lang.field_errors(errors).iter().map(|(field, e)| format!("{field}: {e}")).collect::<Vec<_>>().join(" · ")
 }
 
 #[derive(serde::Deserialize)]

@@ -13,6 +13,7 @@ mod campaign;
 mod editor;
 mod embed;
 pub mod session;
+mod updates;
 
 use crate::error::Error;
 use crate::http::render::escape;
@@ -47,7 +48,7 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(4 * 1024));
     // An update or a story is up to 20,000 characters: 180 KB of Chinese once form-encoded.
     let updates = Router::new()
-        .route("/dashboard/campaigns/{id}/updates", post(campaign::post_update))
+        .route("/dashboard/campaigns/{id}/updates", post(updates::post_update))
         .route("/dashboard/editor", post(editor::submit))
         .layer(DefaultBodyLimit::max(256 * 1024));
     let covers = Router::new()
