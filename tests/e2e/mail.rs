@@ -366,3 +366,38 @@ async fn an_address_refused_for_good_is_mailed_again_once_a_new_pledge_gives_it(
     assert_eq!(mails[0]["rcpt_to"], json!(["onebounce@example.com"]));
     assert_eq!(undeliverable().await, 0, "neither pledge shows the address undeliverable any more");
 }
+
+#[tokio::test]
+async fn every_mail_is_signed_with_dkim_and_an_update_signs_its_way_out_too() {
+    let Some(sink) = SmtpSink::start_checking_dkim().await else { return };
+    let app = spawn_app_with(Options {
+        mail: Some(tests::signed_mail_settings(&sink.url())),
+        ..Options::default()
+    })
+    .await;
+    app.create_campaign(limited_campaign("signed", 100)).await;
+    assert_eq!(app.post_pledge("signed", pledge("signed@example.com", None).to_string()).await.status(), 201);
+    let update = json!({ "title": "Samples <in>", "body": "Walnut 胡桃" });
+    let posted = app.creator(reqwest::Method::POST, "/api/v1/campaigns/signed/updates", &app.demo_key);
+    assert_eq!(posted.json(&update).send().await.unwrap().status(), 201);
+
+    let mails = sink.wait_for(2, WAIT).await;
+    for mail in &mails {
+        assert_eq!(mail["dkim"], true, "the signature verifies with dkimpy: {}", mail["raw"]);
+        let signature = mail["headers"]["DKIM-Signature"].as_str().unwrap().to_ascii_lowercase();
+        assert!(signature.contains("d=fund.test") && signature.contains("s=test"), "{signature}");
+    }
+    let signature = mails[1]["headers"]["DKIM-Signature"].as_str().unwrap().to_ascii_lowercase();
+    assert!(signature.contains("list-unsubscribe-post"), "RFC 8058 wants the way out signed: {signature}");
+
+    // The check is real: a mail signed by no one does not pass it.
+    let unsigned =
+        spawn_app_with(Options { mail: Some(mail_settings(&sink.url())), ..Options::default() }).await;
+    unsigned.create_campaign(limited_campaign("unsigned", 100)).await;
+    assert_eq!(
+        unsigned.post_pledge("unsigned", pledge("plain@example.com", None).to_string()).await.status(),
+        201
+    );
+    let mails = sink.wait_for(3, WAIT).await;
+    assert_eq!(mails[2]["dkim"], false);
+}

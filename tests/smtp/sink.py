@@ -3,7 +3,9 @@ into DIR as N.json: its recipients, its headers decoded, its text and HTML parts
 and the message as sent (written whole, then renamed). Recipients whose local part starts with
 `bounce` are refused for good (550), and those starting with `onebounce` the first time
 only; those starting with `later` are refused for now (451) the first time they are seen,
-then taken.
+then taken. With `DKIM_TXT` naming a file that holds a DKIM TXT record, each message's
+signature is checked with dkimpy against it (as if every selector published it) and
+`dkim` says whether it verified.
 
     python3 sink.py PORT DIR
 """
@@ -52,11 +54,21 @@ class Sink:
             "html": parts.get("text/html", ""),
             "raw": envelope.content.decode("utf-8", "replace"),
         }
+        if os.environ.get("DKIM_TXT"):
+            decoded["dkim"] = verified(envelope.content, os.environ["DKIM_TXT"])
         partial = os.path.join(self.folder, name + ".part")
         with open(partial, "w", encoding="utf-8") as out:
             json.dump(decoded, out, ensure_ascii=False)
         os.rename(partial, os.path.join(self.folder, name + ".json"))
         return "250 Message accepted"
+
+
+def verified(content, txt_file):
+    import dkim
+
+    with open(txt_file, "rb") as f:
+        record = f.read().strip()
+    return bool(dkim.verify(content, dnsfunc=lambda name, timeout=5: record))
 
 
 def main():

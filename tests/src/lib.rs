@@ -19,7 +19,7 @@ pub use link::Link;
 pub use postgres::{PostgresDatabase, postgres_admin_url};
 pub use process::Process;
 pub use receiver::{Delivery, Receiver, verify};
-pub use smtp::{SmtpSink, free_port, mail_settings};
+pub use smtp::{SmtpSink, free_port, mail_settings, signed_mail_settings};
 pub use stripe::Localstripe;
 pub mod cards {
     pub use crate::stripe::{

@@ -52,10 +52,24 @@ impl SmtpSink {
 
     /// Starts one on `port` (a server a test let mail wait for).
     pub async fn start_on(port: u16) -> Option<SmtpSink> {
+        SmtpSink::launch(port, None).await
+    }
+
+    /// Starts one that checks each message's DKIM signature against the test key pair's
+    /// public half (`tests/smtp/dkim/test-rsa.txt`), telling it in each message's `dkim`.
+    pub async fn start_checking_dkim() -> Option<SmtpSink> {
+        SmtpSink::launch(free_port(), Some(workspace_root().join("tests/smtp/dkim/test-rsa.txt"))).await
+    }
+
+    async fn launch(port: u16, dkim_txt: Option<PathBuf>) -> Option<SmtpSink> {
         let python = python()?;
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("mail");
-        let mut child = Command::new(python)
+        let mut command = Command::new(python);
+        if let Some(txt) = dkim_txt {
+            command.env("DKIM_TXT", txt);
+        }
+        let mut child = command
             .arg(workspace_root().join("tests/smtp/sink.py"))
             .arg(port.to_string())
             .arg(&folder)
@@ -105,6 +119,15 @@ impl SmtpSink {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Mail settings that send through `url` from the test's sender, signed with the test DKIM
+/// key for `fund.test`.
+pub fn signed_mail_settings(url: &str) -> api::mail::Settings {
+    let key = workspace_root().join("tests/smtp/dkim/test-rsa.pem");
+    let signer =
+        api::mail::dkim::Signer::from_flags(Some("fund.test".into()), Some("test".into()), Some(&key));
+    api::mail::Settings { dkim: signer.expect("the test key").map(std::sync::Arc::new), ..mail_settings(url) }
 }
 
 /// Mail settings that send through `url` from the test's sender.

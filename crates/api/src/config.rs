@@ -129,6 +129,15 @@ pub struct ServeArgs {
     /// Where replies to mails go.
     #[arg(long, env = "TRIBEFUND_MAIL_REPLY_TO")]
     pub mail_reply_to: Option<String>,
+    /// Sign every mail with DKIM for this domain (with --dkim-selector and --dkim-key).
+    #[arg(long, env = "TRIBEFUND_DKIM_DOMAIN")]
+    pub dkim_domain: Option<String>,
+    /// The DKIM selector whose public key the domain publishes (`SELECTOR._domainkey.DOMAIN`).
+    #[arg(long, env = "TRIBEFUND_DKIM_SELECTOR")]
+    pub dkim_selector: Option<String>,
+    /// The DKIM private key: RSA in PKCS#1 PEM, or Ed25519 (PKCS#8 PEM or a base64 seed).
+    #[arg(long, env = "TRIBEFUND_DKIM_KEY")]
+    pub dkim_key: Option<PathBuf>,
     /// How logs are written to standard error: `text` for people, `json` (one object per
     /// line) for log collectors.
     #[arg(long, env = "TRIBEFUND_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -216,6 +225,9 @@ impl ServeArgs {
             mail_dir,
             mail_from,
             mail_reply_to,
+            dkim_domain,
+            dkim_selector,
+            dkim_key,
             log_format: _,
         } = self;
         Ok(Settings {
@@ -258,12 +270,26 @@ impl ServeArgs {
                     "card payments need all three of --stripe-secret-key, --stripe-publishable-key and --stripe-webhook-secret"
                 ),
             },
-            mail: crate::mail::Settings::from_flags(
+            mail: match crate::mail::Settings::from_flags(
                 smtp_url,
                 mail_dir,
                 mail_from.as_deref(),
                 mail_reply_to.as_deref(),
-            )?,
+            )? {
+                Some(mut mail) => {
+                    let signer = crate::mail::dkim::Signer::from_flags(
+                        dkim_domain,
+                        dkim_selector,
+                        dkim_key.as_deref(),
+                    )?;
+                    mail.dkim = signer.map(std::sync::Arc::new);
+                    Some(mail)
+                }
+                None if dkim_domain.is_some() || dkim_selector.is_some() || dkim_key.is_some() => {
+                    bail!("--dkim-* signs mail: give --smtp-url or --mail-dir too")
+                }
+                None => None,
+            },
         })
     }
 
@@ -308,6 +334,9 @@ impl ServeArgs {
             ("mail-dir", optional(self.mail_dir.as_ref().map(|p| p.display().to_string()))),
             ("mail-from", optional(self.mail_from.clone())),
             ("mail-reply-to", optional(self.mail_reply_to.clone())),
+            ("dkim-domain", optional(self.dkim_domain.clone())),
+            ("dkim-selector", optional(self.dkim_selector.clone())),
+            ("dkim-key", optional(self.dkim_key.as_ref().map(|p| p.display().to_string()))),
             ("log-format", self.log_format.clone()),
         ];
         lines.iter().map(|(key, value)| format!("{key} = {value}\n")).collect()

@@ -106,25 +106,27 @@ pub(crate) fn localstripe(root: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-const AIOSMTPD: &str = "aiosmtpd==1.4.6";
+/// The SMTP server the mail tests send to, and the DKIM checker its sink runs, pinned.
+const AIOSMTPD: [&str; 2] = ["aiosmtpd==1.4.6", "dkimpy==1.1.8"];
 
 /// Installs aiosmtpd (PyPI) into a virtual environment under `target/aiosmtpd`, whose
 /// Python runs the mail tests' SMTP server; says so when python3 is missing.
 pub(crate) fn aiosmtpd(root: &std::path::Path) -> anyhow::Result<()> {
     let venv = root.join("target/aiosmtpd");
     let python = venv.join("bin/python3");
-    if python.is_file() && venv.join(".installed").is_file() {
+    let wanted = AIOSMTPD.join(" ");
+    if python.is_file() && std::fs::read_to_string(venv.join(".installed")).is_ok_and(|had| had == wanted) {
         return Ok(());
     }
     if !found("python3") {
         println!("python3 is missing: the mail tests need aiosmtpd and will be SKIPPED (fail with CI=true)");
         return Ok(());
     }
-    println!("installing {AIOSMTPD} (PyPI) into {}", venv.display());
+    println!("installing {wanted} (PyPI) into {}", venv.display());
     status(Command::new("python3").arg("-m").arg("venv").arg(&venv))
         .context("making a Python virtual environment (Debian: apt-get install python3-venv)")?;
-    status(Command::new(venv.join("bin/pip")).args(["install", "-q", AIOSMTPD]))?;
-    std::fs::write(venv.join(".installed"), AIOSMTPD)?;
+    status(Command::new(venv.join("bin/pip")).args(["install", "-q"]).args(AIOSMTPD))?;
+    std::fs::write(venv.join(".installed"), wanted)?;
     Ok(())
 }
 

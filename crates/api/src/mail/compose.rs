@@ -114,7 +114,11 @@ pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow
     let parts = MultiPart::alternative()
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(words.text))
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(words.html));
-    Ok(builder.multipart(parts)?)
+    let mut message = builder.multipart(parts)?;
+    if let Some(dkim) = &settings.dkim {
+        dkim.sign(&mut message, envelope.unsubscribe.is_some());
+    }
+    Ok(message)
 }
 
 /// A header of ours, its value ASCII already (an address, a token).

@@ -8,6 +8,7 @@
 
 pub mod compose;
 pub mod creators;
+pub mod dkim;
 pub mod reminders;
 pub mod send;
 
@@ -30,6 +31,8 @@ pub struct Settings {
     pub from: Mailbox,
     /// Where replies go, when the creator has given no address of their own.
     pub reply_to: Option<Mailbox>,
+    /// Signs every mail, when DKIM is set up.
+    pub dkim: Option<std::sync::Arc<dkim::Signer>>,
 }
 
 /// How mail leaves the server.
@@ -66,7 +69,7 @@ impl Settings {
             (None, Transport::Smtp(_)) => anyhow::bail!("--mail-from is needed with --smtp-url"),
         };
         let reply_to = reply_to.map(|r| mailbox("--mail-reply-to", r)).transpose()?;
-        Ok(Some(Settings { transport, from, reply_to }))
+        Ok(Some(Settings { transport, from, reply_to, dkim: None }))
     }
 
     /// The domain of the sending address, which ends every `Message-ID`.
