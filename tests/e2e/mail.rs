@@ -401,3 +401,36 @@ async fn every_mail_is_signed_with_dkim_and_an_update_signs_its_way_out_too() {
     let mails = sink.wait_for(3, WAIT).await;
     assert_eq!(mails[2]["dkim"], false);
 }
+
+#[tokio::test]
+async fn an_update_waiting_for_a_mail_server_that_is_down_is_withdrawn_when_its_address_unsubscribes() {
+    let port = free_port();
+    let Some(sink) = SmtpSink::start_on(port).await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    pledged(&app, pledge("leave@example.com", None)).await;
+    let path = "/api/v1/campaigns/mailed/updates";
+    let post_update = |title: &'static str| {
+        app.creator(reqwest::Method::POST, path, &app.demo_key)
+            .json(&json!({ "title": title, "body": "News" }))
+            .send()
+    };
+    assert_eq!(post_update("First").await.unwrap().status(), 201);
+    let mails = sink.wait_for(2, WAIT).await;
+    let header = mails[1]["headers"]["List-Unsubscribe"].as_str().unwrap().to_owned();
+    drop(sink);
+
+    assert_eq!(post_update("Second").await.unwrap().status(), 201);
+    tests::eventually(WAIT, "the second update waits for the server", || async {
+        (outbox(&app).await["waiting"] == 1).then_some(())
+    })
+    .await;
+    let url = header.trim_start_matches('<').trim_end_matches('>');
+    let out = app.client.post(url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+    assert_eq!(out.status(), 200);
+    tests::eventually(WAIT, "the waiting update is withdrawn", || async {
+        (outbox(&app).await["waiting"] == 0).then_some(())
+    })
+    .await;
+    let listed = app.creator_json("/api/v1/campaigns/mailed/mails?status=waiting").await;
+    assert_eq!(listed, json!([]), "nothing left to send to the address that left");
+}

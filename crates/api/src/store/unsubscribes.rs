@@ -46,7 +46,8 @@ impl Store {
     }
 
     /// No more updates to `who.address`: of its campaign, or (`whole_site`) of anything
-    /// its site sends that is not about the backer's own pledge. Saying it again changes
+    /// its site sends that is not about the backer's own pledge. Those already queued and
+    /// not yet being sent are withdrawn in the same transaction. Saying it again changes
     /// nothing.
     pub async fn unsubscribe(
         &self,
@@ -56,17 +57,35 @@ impl Store {
     ) -> anyhow::Result<()> {
         let campaign = if whole_site { "" } else { who.campaign.as_str() };
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "INSERT INTO mail_unsubscribed (site_id, address, campaign_id, created_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (site_id, address, campaign_id) DO NOTHING"
-        ))
-        .bind(&who.site)
-        .bind(&who.address)
-        .bind(campaign)
-        .bind(now.unix())
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        super::begin_write(&mut conn).await?;
+        let done = async {
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "INSERT INTO mail_unsubscribed (site_id, address, campaign_id, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (site_id, address, campaign_id) DO NOTHING"
+            ))
+            .bind(&who.site)
+            .bind(&who.address)
+            .bind(campaign)
+            .bind(now.unix())
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "DELETE FROM mails WHERE recipient = ? AND kind = 'update' AND status = 'waiting' \
+                 AND locked_until <= ? AND campaign_id IN \
+                 (SELECT id FROM campaigns WHERE site_id = ? AND (id = ? OR ? = ''))"
+            ))
+            .bind(&who.address)
+            .bind(now.unix())
+            .bind(&who.site)
+            .bind(campaign)
+            .bind(campaign)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            Ok(())
+        }
+        .await;
+        super::finish(&mut conn, done).await
     }
 }
