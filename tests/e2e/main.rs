@@ -24,6 +24,7 @@ mod faults;
 mod hardening;
 mod light;
 mod mail;
+mod mail_scale;
 mod money;
 mod openapi;
 mod operations;
