@@ -20,6 +20,7 @@ mod dashboard_pages;
 mod durability;
 mod editor;
 mod events;
+mod fan_mail;
 mod faults;
 mod hardening;
 mod light;

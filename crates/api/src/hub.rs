@@ -160,6 +160,12 @@ impl Hub {
             .collect()
     }
 
+    /// Every campaign the hub knows.
+    pub fn all(&self) -> Vec<Arc<Entry>> {
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
+        campaigns.values().cloned().collect()
+    }
+
     /// Every campaign of `site`, for the creator's list.
     pub fn of_site(&self, site: &str) -> Vec<Arc<Entry>> {
         let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());

@@ -67,6 +67,7 @@ impl Application {
                 crate::mail::send::spawn(state.cards.clone(), mail.clone())?;
                 crate::mail::creators::spawn(state.store.clone(), state.hub.clone());
                 crate::mail::reminders::spawn(state.store.clone());
+                crate::mail::fans::spawn(state.store.clone(), state.hub.clone());
             }
             None => tracing::info!("mail is off: no --smtp-url or --mail-dir, so nothing is mailed"),
         }

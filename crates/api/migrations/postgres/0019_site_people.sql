@@ -24,3 +24,17 @@ CREATE INDEX mails_by_recipient ON mails (recipient, kind, created_at);
 CREATE INDEX mails_by_campaign ON mails (campaign_id, status, created_at);
 -- Whom an update was mailed to (`{"tiers":[…],"values":[…]}`); NULL for every backer.
 ALTER TABLE updates ADD COLUMN audience TEXT;
+
+-- Fans who asked to hear of a campaign before pledging: when it launches and 48 hours
+-- before it ends. An address counts only once its owner opened the link mailed to it
+-- (double opt-in); the link's token is kept only as its hash.
+CREATE TABLE reminders (
+    campaign_id   TEXT NOT NULL REFERENCES campaigns(id),
+    address       TEXT NOT NULL,
+    lang          TEXT NOT NULL,
+    token_hash    TEXT,
+    confirmed_at  BIGINT,
+    created_at    BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, address)
+);
+CREATE INDEX reminders_by_token ON reminders (token_hash);

@@ -21,6 +21,7 @@ mod payments;
 pub mod problem;
 pub mod proxies;
 mod receipts;
+mod remind;
 pub mod render;
 pub(crate) mod request_id;
 pub(crate) mod requests;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(lookup::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(remind::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
@@ -99,6 +101,7 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(lookup::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(remind::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::creator::router())
         .merge(webhooks::router())
         .merge(payments::router())

@@ -178,6 +178,10 @@ async fn campaign_page(
                 Err(e) => tracing::warn!(error = ?e, "the share page is shown without its updates"),
             }
         }
+        let snapshot = entry.snapshot(now);
+        if state.settings.mail.is_some() && !snapshot.counts.cancelled && now < snapshot.campaign.ends_at() {
+            extras.after.push_str(&render::remind_form(&id, lang));
+        }
     }
     html_page(&state, StatusCode::OK, &entry, render::page(props, shell, &extras, &state.assets).await)
 }

@@ -110,6 +110,34 @@ pub fn story(story: &str) -> String {
     format!("<section class=\"tf tf-story\">{}</section>", paragraphs(story))
 }
 
+/// "Remind me", as a section of the share page: a plain form that leaves an address to
+/// hear of the campaign's launch and its last 48 hours (confirmed by mail).
+pub fn remind_form(id: &str, lang: widget::i18n::Lang) -> String {
+    let (heading, hint, label, button) = match lang {
+        widget::i18n::Lang::En => (
+            "Not ready to pledge?",
+            "Leave your address: we mail you when it opens and 48 hours before it ends. Nothing else.",
+            "E-mail address",
+            "Remind me",
+        ),
+        widget::i18n::Lang::ZhCn => (
+            "还没想好？",
+            "留下邮箱：众筹开始时和结束前 48 小时，我们会发邮件提醒你，不发别的。",
+            "邮箱",
+            "提醒我",
+        ),
+    };
+    format!(
+        "<section class=\"tf tf-remind\" aria-labelledby=\"tf-remind-h\"><h2 id=\"tf-remind-h\">{heading}</h2>\
+         <p>{hint}</p><form method=\"post\" action=\"/c/{id}/remind?lang={tag}\" class=\"tf-form\">\
+         <label class=\"tf-field\"><span>{label}</span>\
+         <input type=\"email\" name=\"email\" autocomplete=\"email\" required maxlength=\"254\"></label>\
+         <button type=\"submit\" class=\"tf-submit\" data-testid=\"remind\">{button}</button></form></section>",
+        id = escape(id),
+        tag = lang.tag(),
+    )
+}
+
 /// A campaign's updates, newest first, as a section of the share page: each has an anchor
 /// (`#update-{id}`) that the widget's notice links to. Paragraphs are split at blank lines;
 /// everything is escaped.

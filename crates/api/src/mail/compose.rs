@@ -40,6 +40,8 @@ fn templates() -> &'static Environment<'static> {
             ("payment_reminder.zh-CN", include_str!("templates/payment_reminder.zh-CN.j2")),
             ("creator.en", include_str!("templates/creator.en.j2")),
             ("creator.zh-CN", include_str!("templates/creator.zh-CN.j2")),
+            ("fan.en", include_str!("templates/fan.en.j2")),
+            ("fan.zh-CN", include_str!("templates/fan.zh-CN.j2")),
         ];
         for (name, source) in sources {
             env.add_template(name, source).expect("the mail templates compile");
@@ -61,7 +63,14 @@ pub struct Words {
 pub fn words(kind: &str, lang: &str, facts: &serde_json::Value) -> anyhow::Result<Words> {
     let env = templates();
     // Every mail to a creator is one template, which reads what it tells from `what`.
-    let kind = if kind.starts_with("creator_") { "creator" } else { kind };
+    // So is every mail to a fan who asked to be reminded.
+    let kind = if kind.starts_with("creator_") {
+        "creator"
+    } else if super::fans::KINDS.contains(&kind) {
+        "fan"
+    } else {
+        kind
+    };
     let template =
         env.get_template(&format!("{kind}.{lang}")).or_else(|_| env.get_template(&format!("{kind}.en")))?;
     let mut captured = template.render_captured(facts)?;

@@ -9,6 +9,7 @@
 pub mod compose;
 pub mod creators;
 pub mod dkim;
+pub mod fans;
 pub mod reminders;
 pub mod send;
 

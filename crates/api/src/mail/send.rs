@@ -126,6 +126,9 @@ async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::
     if mail.kind.starts_with("creator_") {
         return super::creators::message(cards, settings, mail, data).await;
     }
+    if super::fans::KINDS.contains(&mail.kind.as_str()) {
+        return super::fans::message(cards, settings, mail, data).await;
+    }
     let told = match mail.kind.as_str() {
         "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" | "campaign_succeeded"
         | "campaign_failed" | "payment_reminder" => pledge_facts(cards, mail, &data).await?,
@@ -216,7 +219,7 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
 }
 
 /// A site's name (its id when it is gone) and its creator's first address.
-async fn site_of(cards: &Cards, site: &str) -> anyhow::Result<(String, Option<String>)> {
+pub(super) async fn site_of(cards: &Cards, site: &str) -> anyhow::Result<(String, Option<String>)> {
     Ok(match cards.store.site(site).await? {
         Some(record) => (record.name, record.emails.into_iter().next()),
         None => (site.to_owned(), None),
@@ -332,7 +335,7 @@ fn absolute(base: &str, link: &str) -> String {
 }
 
 /// `2026-12-04 20:00`: a time to the minute, in UTC.
-fn minutes(at: Timestamp) -> String {
+pub(super) fn minutes(at: Timestamp) -> String {
     at.to_string().get(..16).unwrap_or_default().replace('T', " ")
 }
 

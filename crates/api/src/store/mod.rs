@@ -35,6 +35,7 @@ pub mod payments;
 mod receipts;
 mod referrals;
 mod refusal;
+mod reminders;
 pub mod retention;
 mod secrets;
 mod sessions;

@@ -55,7 +55,7 @@ pub struct Disabled {
 
 /// Records `what` of `subject` as told and queues `mails`, in one transaction; false (and
 /// nothing queued) when it was told already.
-async fn record(
+pub(super) async fn record(
     conn: &mut Conn,
     (subject, what): (&str, &str),
     mails: &[NewMail],
