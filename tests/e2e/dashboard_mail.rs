@@ -83,3 +83,56 @@ async fn the_composer_previews_the_mail_in_both_languages_and_mails_only_the_tic
     let backer = get(&app, &large, &cookie).await.text().await.unwrap();
     assert!(backer.contains("Pledge received · sent") && backer.contains("Update · sent"), "{backer}");
 }
+
+#[tokio::test]
+async fn with_mail_on_open_sign_up_makes_a_site_only_once_its_owner_opens_the_mailed_link() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let options = Options { open_signup: true, mail: Some(mail_settings(&sink.url())), ..Options::default() };
+    let app = spawn_app_with(options).await;
+    let form = app.text("/dashboard/sign-up?lang=en").await;
+    assert!(form.contains("name=\"email\""), "the owner's address is asked for: {form}");
+    let asked = |email: &'static str| {
+        let app = &app;
+        async move {
+            let fields = [
+                ("id", "mei-blog"),
+                ("name", "Mei <b>blog</b>"),
+                ("origins", "https://mei.example"),
+                ("email", email),
+            ];
+            app.post_form("/dashboard/sign-up", &fields).await
+        }
+    };
+    let refused = asked("not an address").await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("not an address"), "the wrong field is named");
+    let pending = asked("mei@blog.example").await;
+    assert_eq!(pending.status(), 202);
+    assert!(pending.text().await.unwrap().contains("Check your mail"));
+    assert!(app.state.store.site("mei-blog").await.unwrap().is_none(), "no site before the link is opened");
+
+    let mails = sink.wait_for(1, WAIT).await;
+    assert_eq!(mails[0]["rcpt_to"], json!(["mei@blog.example"]));
+    assert!(mails[0]["html"].as_str().unwrap().contains("Mei &lt;b&gt;blog"), "escaped");
+    let text = mails[0]["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/dashboard/sign-up?token=")).expect("a link");
+    let page = app.client.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{link}");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("data-testid=\"confirm-sign-up\""), "a GET makes nothing: {page}");
+    assert!(app.state.store.site("mei-blog").await.unwrap().is_none());
+    let token = crate::dashboard::field(&page, "token");
+    let forged =
+        app.client.post(app.url("/dashboard/sign-up/confirm")).header("origin", "https://evil.example");
+    assert_eq!(forged.form(&[("token", token.as_str())]).send().await.unwrap().status(), 403);
+
+    let made = app.post_form("/dashboard/sign-up/confirm", &[("token", token.as_str())]).await;
+    assert_eq!(made.status(), 201);
+    let cookie = crate::dashboard::session_cookie(&made);
+    assert!(made.text().await.unwrap().contains("data-testid=\"key\""), "the key, shown once");
+    assert_eq!(get(&app, "/dashboard", &cookie).await.status(), 200, "signed in");
+    let site = app.state.store.site("mei-blog").await.unwrap().unwrap();
+    assert_eq!(site.emails, ["mei@blog.example"], "its owner can be reached");
+    let again = app.post_form("/dashboard/sign-up/confirm", &[("token", token.as_str())]).await;
+    assert_eq!(again.status(), 410, "the link makes one site, once");
+}

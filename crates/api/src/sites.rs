@@ -99,6 +99,64 @@ pub async fn create(
     Ok(CreatedSite { id: id.to_owned(), key, sign_in_url })
 }
 
+/// Asks for site `id` for the owner of `email` (open sign-up while mail is on): each part
+/// is checked as [`create`] checks it, and the site is made only when the link mailed to
+/// `email` is opened ([`confirm_signup`]), within [`SIGN_IN_TTL_SECS`].
+pub async fn ask_signup(
+    store: &Store,
+    (id, name, origins): (&str, &str, &[String]),
+    email: &str,
+    lang: &'static str,
+    base: &str,
+) -> Result<(), SiteError> {
+    if !is_slug(id) {
+        return Err(SiteError::BadId(id.to_owned()));
+    }
+    let name = clean(name, 80, true, false).map_err(|e| SiteError::BadName(e.into()))?;
+    let origins = parse_origins(origins)?;
+    let email = domain::contact::email(email).ok_or_else(|| SiteError::BadEmail(email.to_owned()))?;
+    if store.site(id).await?.is_some() {
+        return Err(SiteError::Taken(id.to_owned()));
+    }
+    let signup = crate::store::signups::Signup {
+        id: crate::ids::time_ordered(),
+        site_id: id.to_owned(),
+        name: name.clone(),
+        origins,
+        email: email.to_owned(),
+        lang: lang.to_owned(),
+    };
+    let mail = NewMail {
+        id: crate::ids::time_ordered(),
+        campaign_id: None,
+        pledge_id: None,
+        kind: "creator_sign_up",
+        recipient: email.to_owned(),
+        lang,
+        data:
+            serde_json::json!({ "base": base, "facts": { "site": name, "site_id": id, "signup": signup.id } })
+                .to_string(),
+    };
+    store.ask_signup(&signup, &mail, crate::now().plus_seconds(SIGN_IN_TTL_SECS)).await?;
+    Ok(())
+}
+
+/// The site a mailed sign-up link asked for, made now with its owner's address; `None`
+/// for a link used, expired or unknown.
+pub async fn confirm_signup(
+    store: &Store,
+    token: &str,
+    base: &str,
+) -> Result<Option<CreatedSite>, SiteError> {
+    let Some(signup) = store.take_signup(token, crate::now()).await? else { return Ok(None) };
+    let origins: Vec<String> = signup.origins.split_whitespace().map(str::to_owned).collect();
+    let created = create(store, &signup.site_id, &signup.name, &origins, base).await?;
+    let people =
+        SiteChange { emails: Some(vec![signup.email]), lang: Some(signup.lang), ..SiteChange::default() };
+    update(store, &created.id, people).await?;
+    Ok(Some(created))
+}
+
 /// Replaces a site's key: the old one stops working at once, on every replica, and so do
 /// the site's dashboard sessions and its unused sign-in links.
 pub async fn rotate_key(store: &Store, id: &str) -> anyhow::Result<String> {

@@ -38,3 +38,17 @@ CREATE TABLE reminders (
     PRIMARY KEY (campaign_id, address)
 );
 CREATE INDEX reminders_by_token ON reminders (token_hash);
+
+-- Sites asked for through open sign-up while mail is on: created only when the link mailed
+-- to the owner's address is opened (its token, minted as the mail is sent, kept as a hash).
+CREATE TABLE signups (
+    id          TEXT PRIMARY KEY,
+    token_hash  TEXT,
+    site_id     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    origins     TEXT NOT NULL,
+    email       TEXT NOT NULL,
+    lang        TEXT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);
+CREATE INDEX signups_by_token ON signups (token_hash);

@@ -230,7 +230,7 @@ mod tests {
             "label": hostile, "option": "colour", "value": hostile, "units": 5, "min_batch": 5,
             "count": 21, "more": 1, "period": "hourly", "url": "https://hooks.example/x", "reason": hostile,
             "enable_url": "https://f.example/api/v1/webhooks/w1/enable", "payments": "stripe",
-            "link": "https://f.example/dashboard/sign-in?token=t",
+            "link": "https://f.example/dashboard/sign-in?token=t", "site_id": "my-blog",
             "pledges": [{ "title": hostile, "name": hostile, "amount": "¥299", "chosen": "colour: black" }],
         });
         let kinds = [

@@ -252,6 +252,7 @@ pub(super) async fn message(
     let facts = match mail.kind.as_str() {
         "creator_pledge" => new_pledge(cards, mail, &data.base).await?,
         "creator_sign_in" => sign_in(cards, data).await?,
+        "creator_sign_up" => sign_up(cards, data).await?,
         _ => data.facts,
     };
     let Some(mut facts) = facts else { return Ok(None) };
@@ -296,6 +297,15 @@ async fn sign_in(cards: &Cards, data: Data) -> anyhow::Result<Option<Value>> {
         return Ok(None);
     }
     facts["link"] = json!(crate::sites::sign_in_link(&cards.store, &site, &data.base).await?);
+    Ok(Some(facts))
+}
+
+/// The link that makes an asked-for site, minted now; `None` when the ask is gone.
+async fn sign_up(cards: &Cards, data: Data) -> anyhow::Result<Option<Value>> {
+    let Some(mut facts) = data.facts else { return Ok(None) };
+    let Some(signup) = facts["signup"].as_str().map(str::to_owned) else { return Ok(None) };
+    let Some(token) = cards.store.mint_signup_token(&signup).await? else { return Ok(None) };
+    facts["link"] = json!(format!("{}/dashboard/sign-up?token={token}", data.base));
     Ok(Some(facts))
 }
 

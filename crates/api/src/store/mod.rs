@@ -40,6 +40,7 @@ pub mod retention;
 mod secrets;
 mod sessions;
 pub mod settlement;
+pub mod signups;
 mod sites;
 pub mod stats;
 pub mod supervisor;

@@ -16,6 +16,18 @@ pub struct SignUpProps {
     pub error: Option<String>,
     /// The new site's key, shown this once.
     pub key: Option<String>,
+    /// The owner's address, as typed (asked for while mail is on).
+    #[serde(default)]
+    pub email: String,
+    /// Mail is on: the site is made once the link mailed to its owner is opened.
+    #[serde(default)]
+    pub mail: bool,
+    /// What became of the ask (the link is on its way).
+    #[serde(default)]
+    pub notice: Option<String>,
+    /// The token of a mailed sign-up link still to be used: the page is one button.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 /// Creating a site (when the operator allows it): a plain form, then the key, once.
@@ -32,6 +44,26 @@ pub fn SignUp(props: &SignUpProps) -> Html {
             </div>
         };
     }
+    if let Some(token) = &props.link {
+        return html! {
+            <div class="tfd tfd-sign-in">
+                <h1>{ t.sign_up }</h1>
+                <form method="post" action="/dashboard/sign-up/confirm">
+                    <input type="hidden" name="token" value={token.clone()} />
+                    <p class="tfd-hint">{ t.signup_link_hint }</p>
+                    <button type="submit" data-testid="confirm-sign-up">{ t.sign_up }</button>
+                </form>
+            </div>
+        };
+    }
+    if let Some(notice) = &props.notice {
+        return html! {
+            <div class="tfd tfd-sign-in">
+                <h1>{ t.sign_up }</h1>
+                <p class="tfd-notice" role="status" data-testid="notice">{ notice }</p>
+            </div>
+        };
+    }
     html! {
         <div class="tfd tfd-sign-in">
             <h1>{ t.sign_up }</h1>
@@ -43,6 +75,10 @@ pub fn SignUp(props: &SignUpProps) -> Html {
                 <label><span>{ t.site_id }</span><input name="id" value={props.id.clone()} required=true maxlength="64" pattern="[a-z0-9-]+" /></label>
                 <label><span>{ t.origins }</span><textarea name="origins" rows="3" required=true value={props.origins.clone()} /></label>
                 <p class="tfd-hint">{ t.origins_hint }</p>
+                if props.mail {
+                    <label><span>{ t.email }</span><input type="email" name="email" value={props.email.clone()} autocomplete="email" required=true maxlength="254" /></label>
+                    <p class="tfd-hint">{ t.signup_email_hint }</p>
+                }
                 <button type="submit">{ t.sign_up }</button>
             </form>
         </div>

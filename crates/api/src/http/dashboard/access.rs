@@ -1,4 +1,4 @@
-//! Getting in and out: the sign-in form and one-time links, open sign-up, sign-out.
+//! Getting in and out: the sign-in form, one-time links (also by mail), sign-out.
 //!
 //! Every sign-in is a POST from our own pages (`session::same_origin`): a one-time link's
 //! GET only shows a button that posts its token, so no other page can sign a browser in to
@@ -13,80 +13,6 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use widget::i18n::Lang;
-
-/// The sign-up form, when the operator allows sign-up (`--open-signup`); a 404 otherwise.
-pub(super) async fn sign_up_page(
-    State(state): State<AppState>,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if !state.settings.open_signup {
-        return Error::NotFound.into_response();
-    }
-    let props = dashboard::components::SignUpProps { lang: lang(&query, &headers), ..Default::default() };
-    shell(&state, StatusCode::OK, props.lang, &dashboard::render_sign_up(props).await, None)
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub(super) struct SignUpForm {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    origins: String,
-}
-
-/// Creates a site from the sign-up form, shows its key once and signs its creator in. Each
-/// attempt costs the address a token of the key-guessing budget, so sites cannot be
-/// sprayed from one address.
-pub(super) async fn sign_up(
-    State(state): State<AppState>,
-    (ClientIp(ip), BaseUrl(base), PageLang(lang)): (ClientIp, BaseUrl, PageLang),
-    headers: HeaderMap,
-    Form(form): Form<SignUpForm>,
-) -> Result<Response, Error> {
-    if !state.settings.open_signup {
-        return Err(Error::NotFound);
-    }
-    if !session::same_origin(&state, &headers) {
-        return Err(Error::Forbidden);
-    }
-    state
-        .auth_failures
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
-    let origins: Vec<String> =
-        form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-    let mut props = dashboard::components::SignUpProps {
-        lang,
-        id: form.id.trim().to_owned(),
-        name: form.name.clone(),
-        origins: form.origins.clone(),
-        ..Default::default()
-    };
-    match crate::sites::create(&state.store, &props.id, &form.name, &origins, &base).await {
-        Ok(created) => {
-            // This server frames it at once; others hear of it through the store.
-            if let Some(site) = state.store.site(&created.id).await? {
-                state.hub.set_site(&site.id, &site.origins.join(" "));
-            }
-            let (token, _) = crate::sessions::start(&state.store, &created.id, crate::now()).await?;
-            props.key = Some(created.key);
-            let mut response =
-                shell(&state, StatusCode::CREATED, lang, &dashboard::render_sign_up(props).await, None);
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, session::cookie(Some(&token), session::secure(&state, &headers)));
-            Ok(response)
-        }
-        Err(e) => {
-            let (status, why) = super::site_refusal(&e, lang);
-            props.error = Some(why);
-            Ok(shell(&state, status, lang, &dashboard::render_sign_up(props).await, None))
-        }
-    }
-}
 
 /// The sign-in form; with `?token=`, the page of the one-time link from `tribefund site
 /// create`: a button that posts the token to [`sign_in_with_link`]. Showing it uses nothing

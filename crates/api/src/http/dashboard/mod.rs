@@ -13,6 +13,7 @@ mod campaign;
 mod editor;
 mod embed;
 pub mod session;
+mod signup;
 mod updates;
 
 use crate::error::Error;
@@ -41,7 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/sign-in/link", post(access::sign_in_with_link))
         .route("/dashboard/sign-in/mail", post(access::sign_in_by_mail))
         .route("/dashboard/sign-out", post(access::sign_out))
-        .route("/dashboard/sign-up", get(access::sign_up_page).post(access::sign_up))
+        .route("/dashboard/sign-up", get(signup::sign_up_page).post(signup::sign_up))
+        .route("/dashboard/sign-up/confirm", post(signup::confirm))
         .route("/dashboard/embed", get(embed::embed_builder))
         .route("/dashboard/origins", post(embed::set_origins))
         // A key or a token: small.
