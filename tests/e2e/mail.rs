@@ -434,3 +434,23 @@ async fn an_update_waiting_for_a_mail_server_that_is_down_is_withdrawn_when_its_
     let listed = app.creator_json("/api/v1/campaigns/mailed/mails?status=waiting").await;
     assert_eq!(listed, json!([]), "nothing left to send to the address that left");
 }
+
+#[tokio::test]
+async fn a_manual_pledges_mail_carries_the_collection_code_inline_and_links_it_in_the_text() {
+    let Some(sink) = SmtpSink::start().await else { return };
+    let app = app_mailing_to(&sink.url()).await;
+    app.create_campaign(crate::payments::manual("coded", 10)).await;
+    let path = "/api/v1/campaigns/coded/payment-qr";
+    let put = app.creator(reqwest::Method::PUT, path, &app.demo_key).header("content-type", "image/png");
+    assert_eq!(put.body(crate::editor::png()).send().await.unwrap().status(), 200);
+    let body = pledge("coded@example.com", Some("en"));
+    assert_eq!(app.post_pledge("coded", body.to_string()).await.status(), 201);
+
+    let mail = sink.wait_for(1, WAIT).await.remove(0);
+    let (raw, html) = (mail["raw"].as_str().unwrap(), mail["html"].as_str().unwrap());
+    assert!(raw.contains("multipart/related"), "the HTML and its image travel together");
+    assert!(raw.contains("Content-ID: <code>") && raw.contains("Content-Type: image/png"), "{raw}");
+    assert!(html.contains("src=\"cid:code\""), "{html}");
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.contains("Collection code: http") && text.contains("/covers/"), "{text}");
+}

@@ -9,7 +9,7 @@
 use super::Settings;
 use lettre::Message;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use minijinja::{AutoEscape, Environment};
 use std::sync::OnceLock;
 
@@ -97,7 +97,13 @@ pub struct Envelope<'a> {
     pub unsubscribe: Option<String>,
     /// Where replies go (the creator's address), before the operator's `--mail-reply-to`.
     pub reply_to: Option<String>,
+    /// An image the HTML shows inline (`cid:{INLINE_ID}`): a manual payment's collection
+    /// code, `(content type, bytes)`.
+    pub inline: Option<(String, Vec<u8>)>,
 }
+
+/// The Content-ID of a mail's inline image, as its HTML names it (`cid:code`).
+pub const INLINE_ID: &str = "code";
 
 /// The message to send: `words` from `settings`' address to one recipient.
 pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow::Result<Message> {
@@ -120,9 +126,19 @@ pub fn message(settings: &Settings, envelope: &Envelope, words: Words) -> anyhow
             .raw_header(raw("List-Unsubscribe", format!("<{url}>")))
             .raw_header(raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()));
     }
-    let parts = MultiPart::alternative()
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(words.text))
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(words.html));
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(words.text);
+    let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(words.html);
+    let parts = match &envelope.inline {
+        // The HTML and its image travel together (multipart/related, RFC 2387).
+        Some((kind, bytes)) => {
+            let image =
+                Attachment::new_inline(INLINE_ID.to_owned()).body(bytes.clone(), ContentType::parse(kind)?);
+            MultiPart::alternative()
+                .singlepart(text)
+                .multipart(MultiPart::related().singlepart(html).singlepart(image))
+        }
+        None => MultiPart::alternative().singlepart(text).singlepart(html),
+    };
     let mut message = builder.multipart(parts)?;
     if let Some(dkim) = &settings.dkim {
         dkim.sign(&mut message, envelope.unsubscribe.is_some());
@@ -206,6 +222,7 @@ mod tests {
             notice: true,
             unsubscribe: Some("https://fund.example/u/t".into()),
             reply_to: None,
+            inline: None,
         };
         let words = words("pledge_received", "en", &facts("Mei")).unwrap();
         let sent = String::from_utf8(message(&settings, &envelope, words).unwrap().formatted()).unwrap();

@@ -265,6 +265,7 @@ pub(super) async fn message(
         notice: true,
         unsubscribe: None,
         reply_to: None,
+        inline: None,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }

@@ -121,6 +121,7 @@ pub(super) async fn message(
         notice: true,
         unsubscribe,
         reply_to,
+        inline: None,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }

@@ -144,6 +144,7 @@ async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::
         notice: mail.kind == "payment_reminder",
         unsubscribe: None,
         reply_to: told.reply_to,
+        inline: told.inline,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }
@@ -154,6 +155,8 @@ struct Told {
     display_name: String,
     /// The creator's address, when their site has one.
     reply_to: Option<String>,
+    /// The collection code the HTML shows inline.
+    inline: Option<(String, Vec<u8>)>,
 }
 
 /// What a mail was queued with besides the rows it tells of.
@@ -187,12 +190,21 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
     let campaign = &stored.campaign;
     let token = store.mint_receipt(pledge_id, crate::now()).await?;
     let info = crate::payments::info(cards, &pledge);
+    // The collection code travels in the mail itself: a mail program may not load images.
+    let inline = match info.as_ref().and_then(|i| i.qr.as_deref()).and_then(stored_image) {
+        Some(id) => store.cover(id).await?,
+        None => None,
+    };
     let payment = match (campaign.payments(), &info) {
         (PaymentMode::Manual, Some(info)) => json!({
             "kind": "manual",
             "reference": info.reference,
             "instructions": info.instructions,
-            "qr": info.qr.as_ref().map(|qr| absolute(base, qr)),
+            "qr": match &inline {
+                Some(_) => Some(format!("cid:{}", compose::INLINE_ID)),
+                None => info.qr.as_ref().map(|qr| absolute(base, qr)),
+            },
+            "qr_url": info.qr.as_ref().map(|qr| absolute(base, qr)),
             "due": info.due_at.map(minutes),
         }),
         (PaymentMode::Stripe, Some(info)) => json!({
@@ -215,7 +227,7 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
         "poster_url": format!("{base}/c/{id}/poster.png?ref={code}&lang={}", mail.lang),
         "reminder": data.reminder,
     });
-    Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to }))
+    Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to, inline }))
 }
 
 /// A site's name (its id when it is gone) and its creator's first address.
@@ -259,6 +271,7 @@ async fn update_message(
         notice: true,
         unsubscribe: Some(unsubscribe),
         reply_to,
+        inline: None,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
 }
@@ -304,6 +317,7 @@ async fn lookup_facts(
         facts: json!({ "pledges": pledges, "site": sender }),
         display_name: sender,
         reply_to: None,
+        inline: None,
     }))
 }
 
@@ -327,6 +341,11 @@ pub(super) fn chosen(campaign: &domain::Campaign, pledge: &crate::store::StoredP
         .collect();
     chosen.extend(pledge.options.iter().map(|(name, value)| format!("{name}: {value}")));
     chosen.join(" · ")
+}
+
+/// The id of an image this server stores, from its address (`/covers/{id}.png`).
+fn stored_image(path: &str) -> Option<&str> {
+    path.strip_prefix("/covers/")?.strip_suffix(".png")
 }
 
 /// A link as absolute: paths are put under `base`.
