@@ -387,7 +387,8 @@ async fn every_mail_is_signed_with_dkim_and_an_update_signs_its_way_out_too() {
         let signature = mail["headers"]["DKIM-Signature"].as_str().unwrap().to_ascii_lowercase();
         assert!(signature.contains("d=fund.test") && signature.contains("s=test"), "{signature}");
     }
-    let signature = mails[1]["headers"]["DKIM-Signature"].as_str().unwrap().to_ascii_lowercase();
+    let update = mails.iter().find(|m| m["headers"]["List-Unsubscribe"].is_string()).expect("the update");
+    let signature = update["headers"]["DKIM-Signature"].as_str().unwrap().to_ascii_lowercase();
     assert!(signature.contains("list-unsubscribe-post"), "RFC 8058 wants the way out signed: {signature}");
 
     // The check is real: a mail signed by no one does not pass it.
@@ -416,7 +417,8 @@ async fn an_update_waiting_for_a_mail_server_that_is_down_is_withdrawn_when_its_
     };
     assert_eq!(post_update("First").await.unwrap().status(), 201);
     let mails = sink.wait_for(2, WAIT).await;
-    let header = mails[1]["headers"]["List-Unsubscribe"].as_str().unwrap().to_owned();
+    let update = mails.iter().find(|m| m["headers"]["List-Unsubscribe"].is_string()).expect("the update");
+    let header = update["headers"]["List-Unsubscribe"].as_str().unwrap().to_owned();
     drop(sink);
 
     assert_eq!(post_update("Second").await.unwrap().status(), 201);

@@ -11,7 +11,7 @@ use tests::{Options, Process, SmtpSink, free_port, mail_settings, spawn_replicas
 /// A claim's lease runs two minutes: mails a killed sender held wait that long.
 const WAIT: Duration = Duration::from_secs(240);
 /// Mails one sender claims at once: at most these were in flight at the kill.
-const CLAIM: usize = 20;
+const CLAIM: usize = 50;
 
 /// Each recipient's Message-IDs, as received.
 fn by_recipient(mails: &[Value]) -> BTreeMap<String, Vec<String>> {

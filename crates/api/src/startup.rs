@@ -88,7 +88,8 @@ impl Application {
         };
         // Mails queued away from any request (a payment's move) link here.
         if state.settings.mail.is_some() {
-            state.store.mail_links(base.trim_end_matches('/').to_owned());
+            let key = state.store.secret("unsubscribe").await?;
+            state.store.mail_links(base.trim_end_matches('/').to_owned(), key);
         }
         let seeded = if state.settings.seed_demo {
             crate::demo::seed(&state.store, &state.hub, &base).await?

@@ -79,7 +79,7 @@ async fn measure(root: &Path, db: &Path, key: &str) -> anyhow::Result<Measured> 
 }
 
 /// Adds pledges numbered `from..to` to the demo campaign, in one transaction.
-async fn insert_pledges(db: &Path, from: usize, to: usize) -> anyhow::Result<()> {
+pub(crate) async fn insert_pledges(db: &Path, from: usize, to: usize) -> anyhow::Result<()> {
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await?;
     let mut tx = conn.begin().await?;
     let colours = ["walnut", "black", "red"];

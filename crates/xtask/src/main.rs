@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_export;
+mod bench_mail;
 mod bench_phone;
 mod bench_soak;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (RFC 8058, what mail programs send) stops the campaign's updates to that address at once,
 //! without signing in; a `GET` (which link scanners follow) only shows a page whose buttons
 //! post: this campaign, or everything the site sends that is not about the backer's own
-//! pledge. Tokens are minted per mail and kept only as their hash.
+//! pledge. Tokens are made per mail (`store::unsubscribes`).
 
 use super::render::escape;
 use super::requests::PageLang;
@@ -19,9 +19,9 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/u/{token}", get(page).post(unsubscribe))
 }
 
-/// A token's shape: 32 hex digits (`ids::secret`).
+/// A token's shape: 64 hex digits (a mail's id and its HMAC), or 32 (an earlier form).
 fn well_formed(token: &str) -> bool {
-    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+    matches!(token.len(), 32 | 64) && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 async fn page(

@@ -110,7 +110,7 @@ pub(super) async fn message(
         facts["link"] = json!(format!("{base}/c/{id}/remind/{token}?lang={}", mail.lang));
         None
     } else {
-        Some(format!("{base}/u/{}", store.unsubscribe_token(&mail.id).await?))
+        Some(format!("{base}/u/{}", store.unsubscribe_token(&mail.id)?))
     };
     facts["unsubscribe_url"] = json!(unsubscribe);
     let words = compose::words(&mail.kind, &mail.lang, &facts)?;

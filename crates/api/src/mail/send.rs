@@ -9,15 +9,18 @@ use super::{Settings, Transport};
 use crate::payments::Cards;
 use crate::store::mails::DueMail;
 use domain::{PaymentMode, Timestamp};
+use futures::StreamExt;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
 use std::time::Duration;
 
 /// How often the outbox is looked at.
 const POLL: Duration = Duration::from_secs(1);
-/// Mails claimed at once, and for how long.
-const CLAIM: i64 = 20;
+/// Mails claimed at once, and for how long; of those, how many are on their way at once
+/// (each over a connection of the SMTP pool).
+const CLAIM: i64 = 50;
 const LEASE_SECS: i64 = 120;
+const AT_ONCE: usize = 8;
 /// The longest wait between two tries, and the tries before a mail is given up (about
 /// four days of an unreachable server).
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -57,39 +60,74 @@ pub fn spawn(cards: Cards, settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Claims and sends until nothing is due: a full claim is followed at once by the next.
 async fn round(cards: &Cards, settings: &Settings, out: &Out) -> anyhow::Result<()> {
-    for mail in cards.store.claim_mails(crate::now(), CLAIM, LEASE_SECS).await? {
-        let now = crate::now();
-        if mail.suppressed {
-            let why = "the address was refused for good before";
-            cards.store.mail_undeliverable(&mail, why, false, now).await?;
-            continue;
+    loop {
+        let claimed = cards.store.claim_mails(crate::now(), CLAIM, LEASE_SECS).await?;
+        let full = claimed.len() as i64 == CLAIM;
+        let outcomes: Vec<anyhow::Result<Option<String>>> = futures::stream::iter(claimed)
+            .map(|mail| deliver(cards, settings, out, mail))
+            .buffer_unordered(AT_ONCE)
+            .collect()
+            .await;
+        let mut sent = Vec::with_capacity(outcomes.len());
+        let mut failed = None;
+        for outcome in outcomes {
+            match outcome {
+                Ok(Some(id)) => sent.push(id),
+                Ok(None) => {}
+                Err(e) => failed = Some(e),
+            }
         }
-        let message = match written(cards, settings, &mail).await {
-            Ok(Some(message)) => message,
-            Ok(None) => {
-                cards.store.mail_undeliverable(&mail, "what it tells of is gone", false, now).await?;
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, mail = %mail.id, "a mail could not be written");
-                cards.store.mail_retry(&mail.id, "could not be written", now.plus_seconds(60)).await?;
-                continue;
-            }
-        };
-        match hand_over(out, message).await {
-            Ok(()) => cards.store.mail_sent(&mail.id, now).await?,
-            Err(Failure::Permanent(why)) => cards.store.mail_undeliverable(&mail, &why, true, now).await?,
-            Err(Failure::Temporary(why)) if mail.attempts >= MAX_ATTEMPTS => {
-                cards.store.mail_undeliverable(&mail, &why, false, now).await?
-            }
-            Err(Failure::Temporary(why)) => {
-                let wait = backoff(mail.attempts);
-                cards.store.mail_retry(&mail.id, &why, now.plus_seconds(wait.as_secs() as i64)).await?;
-            }
+        // What the servers took is recorded in one statement, whatever else failed.
+        cards.store.mails_sent(&sent, crate::now()).await?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if !full {
+            return Ok(());
         }
     }
-    Ok(())
+}
+
+/// Writes one claimed mail and hands it over: its id when the server took it (for the
+/// caller to record with the others); any other outcome is recorded here.
+async fn deliver(
+    cards: &Cards,
+    settings: &Settings,
+    out: &Out,
+    mail: DueMail,
+) -> anyhow::Result<Option<String>> {
+    let now = crate::now();
+    if mail.suppressed {
+        let why = "the address was refused for good before";
+        cards.store.mail_undeliverable(&mail, why, false, now).await?;
+        return Ok(None);
+    }
+    let message = match written(cards, settings, &mail).await {
+        Ok(Some(message)) => message,
+        Ok(None) => {
+            cards.store.mail_undeliverable(&mail, "what it tells of is gone", false, now).await?;
+            return Ok(None);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, mail = %mail.id, "a mail could not be written");
+            cards.store.mail_retry(&mail.id, "could not be written", now.plus_seconds(60)).await?;
+            return Ok(None);
+        }
+    };
+    match hand_over(out, message).await {
+        Ok(()) => return Ok(Some(mail.id)),
+        Err(Failure::Permanent(why)) => cards.store.mail_undeliverable(&mail, &why, true, now).await?,
+        Err(Failure::Temporary(why)) if mail.attempts >= MAX_ATTEMPTS => {
+            cards.store.mail_undeliverable(&mail, &why, false, now).await?
+        }
+        Err(Failure::Temporary(why)) => {
+            let wait = backoff(mail.attempts);
+            cards.store.mail_retry(&mail.id, &why, now.plus_seconds(wait.as_secs() as i64)).await?;
+        }
+    }
+    Ok(None)
 }
 
 /// The wait before try `attempts + 1`: 10 s, doubling, at most an hour.
@@ -255,7 +293,7 @@ async fn update_message(
     };
     let (site, reply_to) = site_of(cards, &stored.site).await?;
     let base = &data.base;
-    let unsubscribe = format!("{base}/u/{}", store.unsubscribe_token(&mail.id).await?);
+    let unsubscribe = format!("{base}/u/{}", store.unsubscribe_token(&mail.id)?);
     let update_url = format!("{base}/c/{campaign_id}#update-{}", update.id);
     let facts = update_facts(
         (stored.campaign.title(), &site),

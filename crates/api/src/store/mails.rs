@@ -309,17 +309,26 @@ impl Store {
         Ok(mails)
     }
 
-    /// A mail the receiving server took: done, and what only it needed is forgotten.
-    pub async fn mail_sent(&self, id: &str, now: Timestamp) -> anyhow::Result<()> {
+    /// Mails the receiving servers took: done, and what only they needed is forgotten. One
+    /// statement for each hundred.
+    pub async fn mails_sent(&self, ids: &[String], now: Timestamp) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE mails SET status = 'sent', sent_at = ?, data = NULL, last_error = NULL WHERE id = ?"
-        ))
-        .bind(now.unix())
-        .bind(id)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("UPDATE mails SET status = 'sent', sent_at = ");
+                query.push_bind(now.unix()).push(", data = NULL, last_error = NULL WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                query.push(")");
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
+        }
         Ok(())
     }
 

@@ -194,6 +194,8 @@ pub struct Store {
     /// The base of the links in mails the store queues on its own (a payment's move):
     /// set once at start when mail is on; unset, such moves queue no mail.
     mail_base: Arc<std::sync::OnceLock<String>>,
+    /// The key of the way out of mails one may stop (`unsubscribes.rs`).
+    mail_key: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Store {
@@ -222,6 +224,7 @@ impl Store {
             writer_pool: Some(writers),
             stats,
             mail_base: Arc::default(),
+            mail_key: Arc::default(),
         };
         retention::spawn(store.clone());
         match &store.readers {
@@ -248,9 +251,11 @@ impl Store {
     }
 
     /// Has the store queue a mail on its own moves (a payment received or declined), with
-    /// links under `base`: called once at start when mail is on.
-    pub fn mail_links(&self, base: String) {
+    /// links under `base`, and sign the way out of mails with `key`: called once at start
+    /// when mail is on.
+    pub fn mail_links(&self, base: String, key: String) {
         let _ = self.mail_base.set(base);
+        let _ = self.mail_key.set(key);
     }
 
     /// The base of the links in mails; `None` while mail is off.
@@ -272,6 +277,7 @@ impl Store {
             writer_pool: None,
             stats: Arc::default(),
             mail_base: Arc::default(),
+            mail_key: Arc::default(),
         })
     }
 

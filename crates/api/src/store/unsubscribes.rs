@@ -1,11 +1,22 @@
-//! The way out of update mails: each update mail carries a token minted for it (kept only
-//! as its hash, on its `mails` row), which stands for its address and campaign; an address
-//! that used it gets no more updates of the campaign, or of anything its site sends that
-//! is not about the backer's own pledge (`campaign_id` '').
+//! The way out of update and reminder mails: each carries a token made for it, its mail's
+//! id and an HMAC of the id under a key every replica shares, so making one writes nothing
+//! (a mail's send costs no write of its own) and a forged one opens nothing. It stands for
+//! its mail's address and campaign; an address that used it gets no more updates of the
+//! campaign, or of anything its site sends that is not about the backer's own pledge
+//! (`campaign_id` ''). Tokens of an earlier form (kept as a hash on the mail) still work.
 
 use super::Store;
 use super::db::on_conn;
 use domain::Timestamp;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The HMAC of mail `id` under `key`, 32 hex digits.
+fn mac(key: &str, id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any size");
+    mac.update(format!("unsubscribe\n{id}").as_bytes());
+    crate::ids::hex(&mac.finalize().into_bytes()[..16])
+}
 
 /// Who an unsubscribe token stands for.
 #[derive(Debug, Clone)]
@@ -16,32 +27,39 @@ pub struct Unsubscribing {
 }
 
 impl Store {
-    /// A one-click unsubscribe token for mail `id`, kept only as its hash.
-    pub async fn unsubscribe_token(&self, id: &str) -> anyhow::Result<String> {
-        let token = crate::ids::secret();
-        let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE mails SET unsubscribe_hash = ? WHERE id = ?"))
-            .bind(super::receipts::hash(&token))
-            .bind(id)
-            .execute(&mut **c)
-            .await
-            .map(|_| ()))?;
-        Ok(token)
+    /// The one-click unsubscribe token of mail `id`: the id and its HMAC.
+    pub fn unsubscribe_token(&self, id: &str) -> anyhow::Result<String> {
+        let key = self.mail_key.get().ok_or_else(|| anyhow::anyhow!("mail is off"))?;
+        Ok(format!("{id}{}", mac(key, id)))
     }
 
     /// What the mail behind unsubscribe `token` was: its address, its campaign's id and
     /// title, and its site's name; `None` for a token of no mail.
     pub async fn unsubscribing(&self, token: &str) -> anyhow::Result<Option<Unsubscribing>> {
         let mut conn = self.readers.acquire().await?;
-        let found: Option<(String, String, String)> = on_conn!(&mut conn, |c| {
-            sqlx::query_as(sql(
-            "SELECT m.recipient, m.campaign_id, k.site_id FROM mails m JOIN campaigns k ON k.id = m.campaign_id \
-             WHERE m.unsubscribe_hash = ?"
-        ))
-        .bind(super::receipts::hash(token))
-        .fetch_optional(&mut **c)
-        .await
-        })?;
+        type Row = Option<(String, String, String)>;
+        let found: Row = match (token.len(), self.mail_key.get()) {
+            (64, Some(key)) => {
+                let (id, presented) = token.split_at(32);
+                if !crate::ids::same(presented.as_bytes(), mac(key, id).as_bytes()) {
+                    return Ok(None);
+                }
+                on_conn!(&mut conn, |c| sqlx::query_as(sql(
+                    "SELECT m.recipient, m.campaign_id, k.site_id FROM mails m \
+                     JOIN campaigns k ON k.id = m.campaign_id WHERE m.id = ?"
+                ))
+                .bind(id)
+                .fetch_optional(&mut **c)
+                .await)?
+            }
+            _ => on_conn!(&mut conn, |c| sqlx::query_as(sql(
+                "SELECT m.recipient, m.campaign_id, k.site_id FROM mails m \
+                 JOIN campaigns k ON k.id = m.campaign_id WHERE m.unsubscribe_hash = ?"
+            ))
+            .bind(super::receipts::hash(token))
+            .fetch_optional(&mut **c)
+            .await)?,
+        };
         Ok(found.map(|(address, campaign, site)| Unsubscribing { address, campaign, site }))
     }
 
