@@ -192,6 +192,11 @@ impl Teller<'_> {
             let id = &ending.campaign;
             let subject = format!("campaign:{id}");
             let told = self.store.told(&subject).await?;
+            let charged = outcome == "succeeded" && ending.secured == 0;
+            let card_failures = charged && ending.failed > 0 && !told.contains("card_failures");
+            if told.contains("ended") && !card_failures {
+                continue;
+            }
             let Some(stored) = self.store.campaign(id).await? else { continue };
             let campaign = &stored.campaign;
             let money = |minor: i64| campaign.currency().format(minor);
@@ -207,8 +212,7 @@ impl Teller<'_> {
                 let mails = self.mails("creator_ended", Some(id), about.clone());
                 self.store.tell_once(&subject, "ended", &mails).await?;
             }
-            let charged = outcome == "succeeded" && ending.secured == 0;
-            if charged && ending.failed > 0 && !told.contains("card_failures") {
+            if card_failures {
                 let mails = self.mails("creator_card_failures", Some(id), about);
                 self.store.tell_once(&subject, "card_failures", &mails).await?;
             }
@@ -275,7 +279,7 @@ async fn new_pledge(cards: &Cards, mail: &DueMail, base: &str) -> anyhow::Result
     let (Some(pledge_id), Some(campaign_id)) = (&mail.pledge_id, &mail.campaign_id) else { return Ok(None) };
     let store = &cards.store;
     let (Some(pledge), Some(stored)) =
-        (store.pledge_by_id(pledge_id).await?, store.campaign(campaign_id).await?)
+        (store.pledge_by_id(pledge_id).await?, super::send::campaign(cards, campaign_id).await?)
     else {
         return Ok(None);
     };

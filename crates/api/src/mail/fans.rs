@@ -97,7 +97,7 @@ pub(super) async fn message(
 ) -> anyhow::Result<Option<lettre::Message>> {
     let store = &cards.store;
     let Some(id) = &mail.campaign_id else { return Ok(None) };
-    let Some(stored) = store.campaign(id).await? else { return Ok(None) };
+    let Some(stored) = super::send::campaign(cards, id).await? else { return Ok(None) };
     let (site, reply_to) = super::send::site_of(cards, &stored.site).await?;
     let (campaign, base) = (&stored.campaign, &data.base);
     let mut facts = json!({

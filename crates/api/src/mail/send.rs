@@ -7,6 +7,7 @@
 use super::compose::{self, Envelope};
 use super::{Settings, Transport};
 use crate::payments::Cards;
+use crate::store::StoredCampaign;
 use crate::store::mails::DueMail;
 use domain::{PaymentMode, Timestamp};
 use futures::StreamExt;
@@ -220,7 +221,7 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
     let (Some(pledge_id), Some(campaign_id)) = (&mail.pledge_id, &mail.campaign_id) else { return Ok(None) };
     let store = &cards.store;
     let (Some(pledge), Some(stored)) =
-        (store.pledge_by_id(pledge_id).await?, store.campaign(campaign_id).await?)
+        (store.pledge_by_id(pledge_id).await?, campaign(cards, campaign_id).await?)
     else {
         return Ok(None);
     };
@@ -268,6 +269,18 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
     Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to, inline }))
 }
 
+/// Campaign `id` as a mail tells of it: the hub's copy when it holds it, which costs no
+/// database work (reading the counts from the store scans the campaign's pledges), the
+/// store's otherwise.
+pub(super) async fn campaign(cards: &Cards, id: &str) -> anyhow::Result<Option<StoredCampaign>> {
+    if let Some(entry) = cards.hub.get(id) {
+        let snapshot = entry.snapshot(crate::now());
+        let (campaign, counts) = ((*snapshot.campaign).clone(), snapshot.counts.clone());
+        return Ok(Some(StoredCampaign { campaign, site: entry.site.clone(), counts }));
+    }
+    cards.store.campaign(id).await
+}
+
 /// A site's name (its id when it is gone) and its creator's first address.
 pub(super) async fn site_of(cards: &Cards, site: &str) -> anyhow::Result<(String, Option<String>)> {
     Ok(match cards.store.site(site).await? {
@@ -287,7 +300,7 @@ async fn update_message(
     let store = &cards.store;
     let (Some(campaign_id), Some(update_id)) = (&mail.campaign_id, &data.update) else { return Ok(None) };
     let (Some(update), Some(stored)) =
-        (store.update(campaign_id, update_id).await?, store.campaign(campaign_id).await?)
+        (store.update(campaign_id, update_id).await?, campaign(cards, campaign_id).await?)
     else {
         return Ok(None);
     };
@@ -337,7 +350,7 @@ async fn lookup_facts(
     let store = &cards.store;
     let mut pledges = Vec::new();
     for pledge in store.pledges_of(&mail.recipient).await? {
-        let Some(stored) = store.campaign(&pledge.campaign_id).await? else { continue };
+        let Some(stored) = campaign(cards, &pledge.campaign_id).await? else { continue };
         let token = store.mint_receipt(&pledge.id, crate::now()).await?;
         pledges.push(json!({
             "title": stored.campaign.title(),
