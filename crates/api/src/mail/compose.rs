@@ -50,6 +50,9 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
+/// The kinds of mail to a fan who asked to be reminded, written from one template.
+pub const FAN_KINDS: [&str; 3] = ["reminder_confirm", "campaign_launched", "campaign_ending_soon"];
+
 /// A mail's words: its subject and its two parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
@@ -63,10 +66,10 @@ pub struct Words {
 pub fn words(kind: &str, lang: &str, facts: &serde_json::Value) -> anyhow::Result<Words> {
     let env = templates();
     // Every mail to a creator is one template, which reads what it tells from `what`.
-    // So is every mail to a fan who asked to be reminded.
+    // So is every mail to a fan who asked to be reminded (`reminder_confirm`, `campaign_…`).
     let kind = if kind.starts_with("creator_") {
         "creator"
-    } else if super::fans::KINDS.contains(&kind) {
+    } else if FAN_KINDS.contains(&kind) {
         "fan"
     } else {
         kind

@@ -17,7 +17,7 @@
 
 use super::Settings;
 use super::compose::{self, Envelope};
-use super::send::Data;
+use super::facts::Data;
 use crate::hub::Hub;
 use crate::payments::Cards;
 use crate::store::Store;
@@ -127,7 +127,7 @@ impl Teller<'_> {
             "title": campaign.title(),
             "name": pledge.name,
             "amount": campaign.currency().format(pledge.amount),
-            "chosen": super::send::chosen(&campaign, pledge),
+            "chosen": super::facts::chosen(&campaign, pledge),
         }))
     }
 
@@ -264,7 +264,7 @@ pub(super) async fn message(
     let words = compose::words(&mail.kind, &mail.lang, &facts)?;
     let envelope = Envelope {
         id: &mail.id,
-        display_name: super::send::sender_name(settings),
+        display_name: super::facts::sender_name(settings),
         to: &mail.recipient,
         notice: true,
         unsubscribe: None,
@@ -279,7 +279,7 @@ async fn new_pledge(cards: &Cards, mail: &DueMail, base: &str) -> anyhow::Result
     let (Some(pledge_id), Some(campaign_id)) = (&mail.pledge_id, &mail.campaign_id) else { return Ok(None) };
     let store = &cards.store;
     let (Some(pledge), Some(stored)) =
-        (store.pledge_by_id(pledge_id).await?, super::send::campaign(cards, campaign_id).await?)
+        (store.pledge_by_id(pledge_id).await?, super::facts::campaign(cards, campaign_id).await?)
     else {
         return Ok(None);
     };
@@ -288,7 +288,7 @@ async fn new_pledge(cards: &Cards, mail: &DueMail, base: &str) -> anyhow::Result
     let money = |minor: i64| campaign.currency().format(minor);
     Ok(Some(json!({
         "title": campaign.title(), "site": site, "name": pledge.name, "amount": money(pledge.amount),
-        "chosen": super::send::chosen(campaign, &pledge), "backers": stored.counts.backers,
+        "chosen": super::facts::chosen(campaign, &pledge), "backers": stored.counts.backers,
         "raised": money(stored.counts.raised), "goal": money(campaign.goal().minor()),
         "dashboard_url": format!("{base}/dashboard/campaigns/{campaign_id}/backers/{pledge_id}"),
     })))

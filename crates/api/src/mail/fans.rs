@@ -5,7 +5,7 @@
 
 use super::Settings;
 use super::compose::{self, Envelope};
-use super::send::Data;
+use super::facts::Data;
 use crate::error::Error;
 use crate::hub::Hub;
 use crate::payments::Cards;
@@ -85,7 +85,7 @@ pub async fn round(store: &Store, hub: &Hub, now: Timestamp) -> anyhow::Result<(
 }
 
 /// The kinds of mail this module queues.
-pub(super) const KINDS: [&str; 3] = ["reminder_confirm", "campaign_launched", "campaign_ending_soon"];
+pub(super) const KINDS: [&str; 3] = compose::FAN_KINDS;
 
 /// The message of a mail to a reminded fan: the confirmation carries a link minted now;
 /// the launch and the last 48 hours carry a one-click way out.
@@ -97,13 +97,13 @@ pub(super) async fn message(
 ) -> anyhow::Result<Option<lettre::Message>> {
     let store = &cards.store;
     let Some(id) = &mail.campaign_id else { return Ok(None) };
-    let Some(stored) = super::send::campaign(cards, id).await? else { return Ok(None) };
-    let (site, reply_to) = super::send::site_of(cards, &stored.site).await?;
+    let Some(stored) = super::facts::campaign(cards, id).await? else { return Ok(None) };
+    let (site, reply_to) = super::facts::site_of(cards, &stored.site).await?;
     let (campaign, base) = (&stored.campaign, &data.base);
     let mut facts = json!({
         "what": mail.kind, "title": campaign.title(), "site": site,
         "campaign_url": format!("{base}/c/{id}?lang={}", mail.lang),
-        "starts": super::send::minutes(campaign.starts_at()), "ends": super::send::minutes(campaign.ends_at()),
+        "starts": super::facts::minutes(campaign.starts_at()), "ends": super::facts::minutes(campaign.ends_at()),
     });
     let unsubscribe = if mail.kind == "reminder_confirm" {
         let token = store.mint_reminder_token(id, &mail.recipient).await?;

@@ -6,9 +6,11 @@
 //! with backoff; a permanent one (5xx) gives the mail up and suppresses the address for the
 //! campaign's site. Without either, nothing is queued and the server says so once at start.
 
+mod backers;
 pub mod compose;
 pub mod creators;
 pub mod dkim;
+mod facts;
 pub mod fans;
 pub mod reminders;
 pub mod send;
@@ -117,7 +119,7 @@ pub fn preview_update(
     [Lang::En, Lang::ZhCn]
         .into_iter()
         .map(|lang| {
-            let facts = send::update_facts((campaign.title(), site), update, (&update_url, &unsubscribe));
+            let facts = facts::update_facts((campaign.title(), site), update, (&update_url, &unsubscribe));
             Ok((lang.tag(), compose::words("update", lang.tag(), &facts)?))
         })
         .collect()

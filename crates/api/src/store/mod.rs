@@ -33,6 +33,7 @@ pub mod mails;
 mod open;
 pub mod payments;
 mod receipts;
+mod recipients;
 mod referrals;
 mod refusal;
 mod reminders;
@@ -248,19 +249,6 @@ impl Store {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Every { tick, store: self.clone() }
-    }
-
-    /// Has the store queue a mail on its own moves (a payment received or declined), with
-    /// links under `base`, and sign the way out of mails with `key`: called once at start
-    /// when mail is on.
-    pub fn mail_links(&self, base: String, key: String) {
-        let _ = self.mail_base.set(base);
-        let _ = self.mail_key.set(key);
-    }
-
-    /// The base of the links in mails; `None` while mail is off.
-    pub fn mail_base(&self) -> Option<String> {
-        self.mail_base.get().cloned()
     }
 
     /// Opens the database for the command line: migrated, with no writer, listener or

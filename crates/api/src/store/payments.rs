@@ -115,7 +115,7 @@ impl Store {
                 webhooks::queue(&mut conn, &[NewEvent::pledge(kind, &moved, now)], now).await?;
             }
             if let (Some(kind), Some(base)) = (step.mail, self.mail_base.get()) {
-                super::mails::queue_for_pledge(&mut conn, &moved, kind, base, now).await?;
+                super::recipients::queue_for_pledge(&mut conn, &moved, kind, base, now).await?;
             }
             let counts = counts(&mut conn, &moved.campaign_id).await?;
             anyhow::Ok(Moved::Done(Box::new(counts), Box::new(moved)))

@@ -108,7 +108,7 @@ impl Store {
             webhooks::queue(&mut conn, &[event], now).await?;
             if let Some(base) = self.mail_base.get() {
                 let kind = if succeeded { "campaign_succeeded" } else { "campaign_failed" };
-                super::mails::queue_for_backers(&mut conn, campaign.id().as_str(), kind, base, now).await?;
+                super::recipients::queue_for_backers(&mut conn, campaign.id().as_str(), kind, base, now).await?;
             }
             anyhow::Ok(Settle::Settled(settled))
         }

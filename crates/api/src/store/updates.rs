@@ -42,7 +42,7 @@ impl Store {
             .map(|_| ()))?;
             notify(&mut conn, campaign).await?;
             if let Some(base) = self.mail_base.get() {
-                super::mails::queue_update(&mut conn, (campaign, id), audience, base, now).await?;
+                super::recipients::queue_update(&mut conn, (campaign, id), audience, base, now).await?;
             }
             counts(&mut conn, campaign).await
         }

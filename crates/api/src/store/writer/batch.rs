@@ -332,7 +332,7 @@ impl<'a> Batch<'a> {
             return Ok(Vec::new());
         }
         let campaigns: Vec<&str> = campaigns.iter().map(String::as_str).collect();
-        let creators = mails::creators_of_each(self.conn, &campaigns).await?;
+        let creators = crate::store::recipients::creators_of_each(self.conn, &campaigns).await?;
         let mut queued = Vec::new();
         for (row, base) in self.states.iter().zip(self.commands).filter_map(mailed) {
             let Some((emails, lang)) = creators.get(&row.campaign_id) else { continue };
