@@ -10,8 +10,8 @@ use super::state::AppState;
 use crate::error::Error;
 use axum::Router;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::wire::{LookupRequest, Problem};
 use std::net::IpAddr;
@@ -115,19 +115,12 @@ fn lookup_page(
         .map(|s| format!("<p role=\"status\" data-testid=\"said\">{}</p>", escape(&s)))
         .unwrap_or_default();
     let body = format!(
-        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"{css}\"></head><body class=\"tf tf-light\"><main>\
-         <h1 class=\"tf-title\">{title}</h1><p>{intro}</p>{said}\
-         <form method=\"post\" action=\"/receipts?lang={tag}\" class=\"tf-form\">\
+        "<p>{intro}</p>{said}<form method=\"post\" action=\"/receipts?lang={tag}\" class=\"tf-form\">\
          <label class=\"tf-field\"><span>{label}</span>\
          <input type=\"email\" name=\"email\" autocomplete=\"email\" required value=\"{typed}\"></label>\
-         <button type=\"submit\" class=\"tf-submit\">{button}</button></form></main></body></html>",
+         <button type=\"submit\" class=\"tf-submit\">{button}</button></form>",
         tag = lang.tag(),
-        css = state.assets.url("/assets/widget.css"),
         typed = escape(typed),
     );
-    let mut response = (status, Html(body)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    super::render::plain_page(&state.assets, lang, status, title, &body)
 }

@@ -11,8 +11,8 @@ use super::state::AppState;
 use crate::error::Error;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use domain::wire::Problem;
 use std::net::IpAddr;
@@ -167,18 +167,7 @@ fn page(state: &AppState, lang: Lang, status: StatusCode, id: &str, said: String
 fn html(state: &AppState, lang: Lang, status: StatusCode, id: &str, body: String) -> Response {
     let title = state.hub.get(id).map(|e| e.snapshot(crate::now()).view.title.clone()).unwrap_or_default();
     let back = if lang == Lang::ZhCn { "返回众筹页" } else { "Back to the campaign" };
-    let page = format!(
-        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"{css}\"></head><body class=\"tf tf-light\"><main>\
-         <h1 class=\"tf-title\">{title}</h1>{body}<p><a href=\"/c/{id}?lang={tag}\">{back}</a></p></main></body></html>",
-        tag = lang.tag(),
-        title = escape(&title),
-        id = escape(id),
-        css = state.assets.url("/assets/widget.css"),
-    );
-    let mut response = (status, Html(page)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
+    let body =
+        format!("{body}<p><a href=\"/c/{id}?lang={tag}\">{back}</a></p>", id = escape(id), tag = lang.tag());
+    super::render::plain_page(&state.assets, lang, status, &title, &body)
 }

@@ -168,6 +168,33 @@ pub fn updates(updates: &[domain::wire::Update], lang: widget::i18n::Lang) -> St
 }
 
 /// A plain page for an unknown campaign or receipt.
+/// A small page of our own (find my pledges, unsubscribe, remind me): `title` and `body` in
+/// the widget's light style, never cached and never telling where it was opened from (its
+/// address holds a token).
+pub fn plain_page(
+    assets: &Manifest,
+    lang: widget::i18n::Lang,
+    status: axum::http::StatusCode,
+    title: &str,
+    body: &str,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let page = format!(
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body class=\"tf tf-light\"><main>\
+         <h1 class=\"tf-title\">{title}</h1>{body}</main></body></html>",
+        tag = lang.tag(),
+        title = escape(title),
+        css = assets.url("/assets/widget.css"),
+    );
+    let mut response = (status, axum::response::Html(page)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
 pub fn not_found(lang: widget::i18n::Lang, assets: &Manifest) -> String {
     let text = match lang {
         widget::i18n::Lang::En => "This campaign does not exist.",

@@ -10,8 +10,8 @@ use super::state::AppState;
 use crate::error::Error;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use widget::i18n::Lang;
 
@@ -86,16 +86,5 @@ fn gone(lang: Lang) -> String {
 /// The page around `body`.
 fn shell(state: &AppState, lang: Lang, status: StatusCode, body: String) -> Response {
     let title = if lang == Lang::ZhCn { "退订" } else { "Unsubscribe" };
-    let page = format!(
-        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"{css}\"></head><body class=\"tf tf-light\"><main>\
-         <h1 class=\"tf-title\">{title}</h1>{body}</main></body></html>",
-        tag = lang.tag(),
-        css = state.assets.url("/assets/widget.css"),
-    );
-    let mut response = (status, Html(page)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
+    super::render::plain_page(&state.assets, lang, status, title, &body)
 }

@@ -84,9 +84,6 @@ pub async fn round(store: &Store, hub: &Hub, now: Timestamp) -> anyhow::Result<(
     Ok(())
 }
 
-/// The kinds of mail this module queues.
-pub(super) const KINDS: [&str; 3] = compose::FAN_KINDS;
-
 /// The message of a mail to a reminded fan: the confirmation carries a link minted now;
 /// the launch and the last 48 hours carry a one-click way out.
 pub(super) async fn message(

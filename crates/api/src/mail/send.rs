@@ -159,7 +159,7 @@ async fn written(cards: &Cards, settings: &Settings, mail: &DueMail) -> anyhow::
     if mail.kind.starts_with("creator_") {
         return super::creators::message(cards, settings, mail, data).await;
     }
-    if super::fans::KINDS.contains(&mail.kind.as_str()) {
+    if super::compose::FAN_KINDS.contains(&mail.kind.as_str()) {
         return super::fans::message(cards, settings, mail, data).await;
     }
     super::backers::message(cards, settings, mail, data).await

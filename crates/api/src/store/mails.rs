@@ -290,22 +290,16 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let (held, recent): (i64, i64) = on_conn!(&mut conn, |c| {
-            sqlx::query_as(sql(
-            "SELECT (SELECT COUNT(*) FROM pledges WHERE contact = ?),              (SELECT COUNT(*) FROM mails WHERE kind = ? AND recipient = ? AND created_at > ?)"
-        ))
-        .bind(&mail.recipient)
-        .bind(mail.kind)
-        .bind(&mail.recipient)
-        .bind(now.unix() - quiet_secs)
-        .fetch_one(&mut **c)
-        .await
-        })?;
-        if held == 0 || recent > 0 {
+        let (held,): (i64,) =
+            on_conn!(&mut conn, |c| sqlx::query_as(sql("SELECT COUNT(*) FROM pledges WHERE contact = ?"))
+                .bind(&mail.recipient)
+                .fetch_one(&mut **c)
+                .await)?;
+        drop(conn);
+        if held == 0 {
             return Ok(false);
         }
-        queue(&mut conn, std::slice::from_ref(mail), now).await?;
-        Ok(true)
+        self.queue_quietly(std::slice::from_ref(mail), quiet_secs, now).await
     }
 
     /// Queues `mails` (all of one kind, to one address), unless a mail of that kind went to
