@@ -26,6 +26,7 @@ mod hardening;
 mod light;
 mod mail;
 mod mail_scale;
+mod mail_tls;
 mod money;
 mod openapi;
 mod operations;

@@ -5,7 +5,10 @@ and the message as sent (written whole, then renamed). Recipients whose local pa
 only; those starting with `later` are refused for now (451) the first time they are seen,
 then taken. With `DKIM_TXT` naming a file that holds a DKIM TXT record, each message's
 signature is checked with dkimpy against it (as if every selector published it) and
-`dkim` says whether it verified.
+`dkim` says whether it verified. With `TLS` set to `implicit` (TLS from the first byte) or
+`starttls` (STARTTLS required), it serves `tls/cert.pem` and takes mail only from a client
+logged in as `fund` with the password `s3cret`; each message's `tls` says whether it came
+over TLS.
 
     python3 sink.py PORT DIR
 """
@@ -14,10 +17,12 @@ import email
 import email.policy
 import json
 import os
+import ssl
 import sys
 import threading
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
@@ -53,6 +58,7 @@ class Sink:
             "text": parts.get("text/plain", ""),
             "html": parts.get("text/html", ""),
             "raw": envelope.content.decode("utf-8", "replace"),
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
         }
         if os.environ.get("DKIM_TXT"):
             decoded["dkim"] = verified(envelope.content, os.environ["DKIM_TXT"])
@@ -71,10 +77,29 @@ def verified(content, txt_file):
     return bool(dkim.verify(content, dnsfunc=lambda name, timeout=5: record))
 
 
+def logged_in(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"fund" and auth_data.password == b"s3cret"
+    return AuthResult(success=ok, handled=False)
+
+
+def tls_options(mode):
+    """The Controller's arguments for TLS `mode`: none, `implicit` or `starttls`."""
+    if not mode:
+        return {}
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(os.path.join(here, "cert.pem"), os.path.join(here, "key.pem"))
+    login = {"authenticator": logged_in, "auth_required": True}
+    if mode == "implicit":
+        return {"ssl_context": context, "server_hostname": "127.0.0.1", "auth_require_tls": False, **login}
+    return {"tls_context": context, "require_starttls": True, **login}
+
+
 def main():
     port, folder = int(sys.argv[1]), sys.argv[2]
     os.makedirs(folder, exist_ok=True)
-    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    options = tls_options(os.environ.get("TLS"))
+    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print("ready", flush=True)
     threading.Event().wait()

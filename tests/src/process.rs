@@ -21,17 +21,22 @@ impl Process {
     /// Starts `target/debug/tribefund serve` on `db_url` with the demo campaign and no rate
     /// limits, plus `extra_args`; with `open_files`, under that soft limit (`ulimit -S -n`).
     pub async fn start(db_url: &str, extra_args: &[&str], open_files: Option<u32>) -> Process {
-        Process::launch(db_url, extra_args, open_files, None).await
+        Process::launch(db_url, extra_args, open_files, None, &[]).await
+    }
+
+    /// [`Process::start`] with `env` set for it alone.
+    pub async fn start_with_env(db_url: &str, extra_args: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::launch(db_url, extra_args, None, None, env).await
     }
 
     /// [`Process::start`], logging everything down to debug level into `log`.
     pub async fn start_logging(db_url: &str, log: &Path) -> Process {
-        Process::launch(db_url, &[], None, Some(log)).await
+        Process::launch(db_url, &[], None, Some(log), &[]).await
     }
 
     /// [`Process::start_logging`] with `extra_args`.
     pub async fn start_logging_with(db_url: &str, log: &Path, extra_args: &[&str]) -> Process {
-        Process::launch(db_url, extra_args, None, Some(log)).await
+        Process::launch(db_url, extra_args, None, Some(log), &[]).await
     }
 
     async fn launch(
@@ -39,6 +44,7 @@ impl Process {
         extra_args: &[&str],
         open_files: Option<u32>,
         log: Option<&Path>,
+        env: &[(&str, &str)],
     ) -> Process {
         let binary = workspace_root().join("target/debug/tribefund");
         assert!(binary.exists(), "{} is missing: run the tests with `cargo xtask test`", binary.display());
@@ -66,6 +72,7 @@ impl Process {
                 "off",
             ])
             .args(extra_args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .kill_on_drop(true);
         match log {

@@ -52,23 +52,29 @@ impl SmtpSink {
 
     /// Starts one on `port` (a server a test let mail wait for).
     pub async fn start_on(port: u16) -> Option<SmtpSink> {
-        SmtpSink::launch(port, None).await
+        SmtpSink::launch(port, &[]).await
     }
 
     /// Starts one that checks each message's DKIM signature against the test key pair's
     /// public half (`tests/smtp/dkim/test-rsa.txt`), telling it in each message's `dkim`.
     pub async fn start_checking_dkim() -> Option<SmtpSink> {
-        SmtpSink::launch(free_port(), Some(workspace_root().join("tests/smtp/dkim/test-rsa.txt"))).await
+        let txt = workspace_root().join("tests/smtp/dkim/test-rsa.txt");
+        SmtpSink::launch(free_port(), &[("DKIM_TXT", txt.display().to_string())]).await
     }
 
-    async fn launch(port: u16, dkim_txt: Option<PathBuf>) -> Option<SmtpSink> {
+    /// Starts one that speaks TLS — `"implicit"` from the first byte, or `"starttls"`
+    /// required — with the test certificate (`tests/smtp/tls/`), and takes mail only from a
+    /// client logged in as `fund` with the password `s3cret`.
+    pub async fn start_tls(mode: &str) -> Option<SmtpSink> {
+        SmtpSink::launch(free_port(), &[("TLS", mode.to_owned())]).await
+    }
+
+    async fn launch(port: u16, env: &[(&str, String)]) -> Option<SmtpSink> {
         let python = python()?;
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("mail");
         let mut command = Command::new(python);
-        if let Some(txt) = dkim_txt {
-            command.env("DKIM_TXT", txt);
-        }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .arg(workspace_root().join("tests/smtp/sink.py"))
             .arg(port.to_string())

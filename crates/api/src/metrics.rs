@@ -133,7 +133,7 @@ impl Metrics {
         r.register("reloads", "Campaigns reloaded after another replica's change", store.reloads.clone());
         r.register(
             "mails",
-            "Mails in the outbox, by status (waiting, sent, undeliverable)",
+            "Mails in the outbox, by status (waiting, retrying: waiting after a failed try, sent, undeliverable)",
             metrics.mails.clone(),
         );
         r.register(
@@ -181,9 +181,12 @@ impl Metrics {
     /// admission counts and the mail outbox (`None` when mail is off).
     pub fn render(&self, store: &Store, hub: &Hub, admission: &Admission, mail: Option<MailQueue>) -> String {
         if let Some(mail) = mail {
-            for (status, count) in
-                [("waiting", mail.waiting), ("sent", mail.sent), ("undeliverable", mail.undeliverable)]
-            {
+            for (status, count) in [
+                ("waiting", mail.waiting),
+                ("retrying", mail.retrying),
+                ("sent", mail.sent),
+                ("undeliverable", mail.undeliverable),
+            ] {
                 self.mails.get_or_create(&MailLabels { status }).set(count);
             }
             self.mail_oldest_seconds.set(mail.oldest_secs);

@@ -56,8 +56,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.settings.mail.is_some()
         && let Ok(q) = state.store.mail_queue(crate::now()).await
     {
-        body["mail"] = serde_json::json!({ "waiting": q.waiting, "oldest_seconds": q.oldest_secs,
-            "sent": q.sent, "undeliverable": q.undeliverable });
+        body["mail"] = serde_json::json!({ "waiting": q.waiting, "retrying": q.retrying,
+            "oldest_seconds": q.oldest_secs, "sent": q.sent, "undeliverable": q.undeliverable });
     }
     (status, axum::Json(body))
 }

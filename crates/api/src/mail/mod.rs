@@ -1,10 +1,11 @@
 //! Mail out. A change that someone should hear of queues its mail in its own transaction
 //! (`store::mails`); [`send`]'s round, on every replica, claims what is due, writes each
 //! mail from its template ([`compose`]) in the reader's language, and hands it to the SMTP
-//! server (pooled, STARTTLS or TLS as the URL says) or, for a new user or a test, writes it
-//! as an `.eml` file into a folder. A temporary failure (4xx, no connection) is tried again
-//! with backoff; a permanent one (5xx) gives the mail up and suppresses the address for the
-//! campaign's site. Without either, nothing is queued and the server says so once at start.
+//! server over connections kept for reuse ([`smtp`]) or, for a new user or a test, writes
+//! it as an `.eml` file into a folder. A temporary failure (4xx, no connection) is tried
+//! again with backoff; an address refused for good (5xx at `RCPT TO`) gives the mail up and
+//! suppresses the address for the campaign's site. Without either, nothing is queued and
+//! the server says so once at start.
 
 mod backers;
 pub mod compose;
@@ -14,6 +15,7 @@ mod facts;
 pub mod fans;
 pub mod reminders;
 pub mod send;
+mod smtp;
 
 use crate::error::Error;
 use crate::store::Store;
@@ -59,8 +61,7 @@ impl Settings {
     ) -> anyhow::Result<Option<Settings>> {
         let transport = match (smtp_url, dir) {
             (Some(url), _) => {
-                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
-                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                smtp::Server::from_url(&url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
                 Transport::Smtp(url)
             }
             (None, Some(dir)) => Transport::Dir(dir),

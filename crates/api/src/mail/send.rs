@@ -1,24 +1,29 @@
 //! The mail round, on every replica: claim what is due for a lease, write each mail from
 //! what it tells of, hand it over, and record the outcome. A temporary failure (a 4xx, no
-//! connection, a timeout) is tried again after 10 s, doubling to at most an hour, so an
-//! SMTP server down for an hour loses nothing; a permanent one (5xx) gives the mail up and
-//! suppresses its address for the campaign's site. A mail whose pledge is gone is given up.
+//! connection, a timeout, a server that refuses us) is tried again after 10 s, doubling to
+//! at most an hour, so an SMTP server down for an hour loses nothing; an address refused
+//! for good (5xx at `RCPT TO`) gives the mail up and suppresses the address for the
+//! campaign's site; a message refused for good is given up. A mail whose pledge is gone is
+//! given up.
 
 use super::facts::Data;
+use super::smtp::{Failure, Server, Smtp};
 use super::{Settings, Transport};
 use crate::payments::Cards;
 use crate::store::mails::DueMail;
 use futures::StreamExt;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
 /// How often the outbox is looked at.
 const POLL: Duration = Duration::from_secs(1);
 /// Mails claimed at once, and for how long; of those, how many are on their way at once
-/// (each over a connection of the SMTP pool).
+/// (each over a connection of its own).
 const CLAIM: i64 = 50;
 const LEASE_SECS: i64 = 120;
 const AT_ONCE: usize = 8;
+/// An update's backers queued at once, in a transaction of their own.
+const UPDATE_PAGE: i64 = 500;
 /// The longest wait between two tries, and the tries before a mail is given up (about
 /// four days of an unreachable server).
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -26,22 +31,14 @@ const MAX_ATTEMPTS: i64 = 100;
 
 /// Where mail is handed over.
 enum Out {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Smtp),
     Dir(AsyncFileTransport<Tokio1Executor>),
-}
-
-/// Why a mail was not handed over.
-enum Failure {
-    /// Try again later.
-    Temporary(String),
-    /// The server refused the address for good.
-    Permanent(String),
 }
 
 /// Starts the round.
 pub fn spawn(cards: Cards, settings: Settings) -> anyhow::Result<()> {
     let out = match &settings.transport {
-        Transport::Smtp(url) => Out::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+        Transport::Smtp(url) => Out::Smtp(Smtp::new(Server::from_url(url)?)?),
         Transport::Dir(dir) => {
             std::fs::create_dir_all(dir)?;
             Out::Dir(AsyncFileTransport::new(dir))
@@ -53,16 +50,21 @@ pub fn spawn(cards: Cards, settings: Settings) -> anyhow::Result<()> {
             if let Err(e) = round(&cards, &settings, &out).await {
                 tracing::warn!(error = %e, "sending mail failed; trying again");
             }
+            if let Out::Smtp(smtp) = &out {
+                smtp.close_idle().await;
+            }
         }
     });
     Ok(())
 }
 
-/// Claims and sends until nothing is due: a full claim is followed at once by the next.
+/// Queues a page of an update being mailed, then claims and sends, until nothing is left
+/// of either: a full claim or a page queued is followed at once by the next.
 async fn round(cards: &Cards, settings: &Settings, out: &Out) -> anyhow::Result<()> {
     loop {
+        let paged = cards.store.mail_update_page(UPDATE_PAGE, crate::now()).await?;
         let claimed = cards.store.claim_mails(crate::now(), CLAIM, LEASE_SECS).await?;
-        let full = claimed.len() as i64 == CLAIM;
+        let full = claimed.len() as i64 == CLAIM || paged;
         let outcomes: Vec<anyhow::Result<Option<String>>> = futures::stream::iter(claimed)
             .map(|mail| deliver(cards, settings, out, mail))
             .buffer_unordered(AT_ONCE)
@@ -116,7 +118,8 @@ async fn deliver(
     };
     match hand_over(out, message).await {
         Ok(()) => return Ok(Some(mail.id)),
-        Err(Failure::Permanent(why)) => cards.store.mail_undeliverable(&mail, &why, true, now).await?,
+        Err(Failure::Recipient(why)) => cards.store.mail_undeliverable(&mail, &why, true, now).await?,
+        Err(Failure::Message(why)) => cards.store.mail_undeliverable(&mail, &why, false, now).await?,
         Err(Failure::Temporary(why)) if mail.attempts >= MAX_ATTEMPTS => {
             cards.store.mail_undeliverable(&mail, &why, false, now).await?
         }
@@ -136,14 +139,7 @@ pub fn backoff(attempts: i64) -> Duration {
 
 async fn hand_over(out: &Out, message: Message) -> Result<(), Failure> {
     match out {
-        Out::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
-            // What the server said, never the message: it holds the receipt link.
-            let why = match e.status() {
-                Some(code) => format!("the mail server answered {code}"),
-                None => "the mail server could not be reached".to_owned(),
-            };
-            if e.is_permanent() { Failure::Permanent(why) } else { Failure::Temporary(why) }
-        }),
+        Out::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
         Out::Dir(dir) => dir
             .send(message)
             .await

@@ -50,6 +50,8 @@ pub struct DueMail {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MailQueue {
     pub waiting: i64,
+    /// Of those, the ones a try failed (the mail server down, or refusing for now).
+    pub retrying: i64,
     /// Seconds the oldest waiting mail has waited.
     pub oldest_secs: i64,
     pub sent: i64,
@@ -82,6 +84,8 @@ pub(super) async fn queue(conn: &mut Conn, mails: &[NewMail], now: Timestamp) ->
                     .push_bind(now.unix())
                     .push_bind(now.unix());
             });
+            // A mail whose id is made of what it tells and whom (an update's) is queued once.
+            query.push(" ON CONFLICT (id) DO NOTHING");
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
     }
@@ -263,10 +267,11 @@ impl Store {
     /// How the outbox stands, at `now`.
     pub async fn mail_queue(&self, now: Timestamp) -> anyhow::Result<MailQueue> {
         let mut conn = self.readers.acquire().await?;
-        let (waiting, oldest, sent, undeliverable): (i64, Option<i64>, i64, i64) =
+        let (waiting, retrying, oldest, sent, undeliverable): (i64, i64, Option<i64>, i64, i64) =
             on_conn!(&mut conn, |c| sqlx::query_as(sql(
                 // Each count reads the status index, not the whole outbox.
                 "SELECT (SELECT COUNT(*) FROM mails WHERE status = 'waiting'), \
+                 (SELECT COUNT(*) FROM mails WHERE status = 'waiting' AND last_error IS NOT NULL), \
                  (SELECT MIN(created_at) FROM mails WHERE status = 'waiting'), \
                  (SELECT COUNT(*) FROM mails WHERE status = 'sent'), \
                  (SELECT COUNT(*) FROM mails WHERE status = 'undeliverable')"
@@ -275,6 +280,7 @@ impl Store {
             .await)?;
         Ok(MailQueue {
             waiting,
+            retrying,
             oldest_secs: oldest.map_or(0, |at| (now.unix() - at).max(0)),
             sent,
             undeliverable,

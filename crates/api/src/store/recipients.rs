@@ -86,53 +86,92 @@ pub(super) async fn queue_for_backers(
     Ok(queue(conn, &mails, now).await?)
 }
 
-/// Queues update `update` of `campaign` to each address of a live pledge in `audience`,
-/// once per address, in the caller's transaction, but for addresses that asked for no
-/// updates of the campaign or of its site.
-pub(super) async fn queue_update(
+/// Queues update `update` of `campaign` to the backers of the next `page` live pledges
+/// after `after` that are in `audience`, in the caller's transaction: the last pledge read,
+/// or `None` when no page is left. An address is mailed once however many pledges it made
+/// (the mail's id is made of the update's and the address's), and not at all when it asked
+/// for no updates of the campaign or of its site.
+pub(super) async fn queue_update_page(
     conn: &mut Conn,
     (campaign, update): (&str, &str),
     audience: &domain::wire::Audience,
+    (after, page): (&str, i64),
     base: &str,
     now: Timestamp,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     type Row = (String, String, String, Option<String>, String);
     let backers: Vec<Row> = on_conn!(&mut *conn, |c| {
-        sqlx::query_as(sql(
-        "SELECT id, contact, lang, tier_id, options FROM pledges WHERE campaign_id = ? AND cancelled_at IS NULL ORDER BY id"
-    ))
-    .bind(campaign)
-    .fetch_all(&mut **c)
-    .await
-    })?;
-    let unsubscribed: Vec<(String,)> = on_conn!(&mut *conn, |c| {
-        sqlx::query_as(sql(
-            "SELECT address FROM mail_unsubscribed WHERE (campaign_id = ? OR campaign_id = '') \
-         AND site_id = (SELECT site_id FROM campaigns WHERE id = ?)",
-        ))
+        sqlx::query_as(sql("SELECT id, contact, lang, tier_id, options FROM pledges \
+             WHERE campaign_id = ? AND cancelled_at IS NULL AND id > ? ORDER BY id LIMIT ?"))
         .bind(campaign)
-        .bind(campaign)
+        .bind(after)
+        .bind(page)
         .fetch_all(&mut **c)
         .await
     })?;
-    let mut skip: std::collections::HashSet<String> = unsubscribed.into_iter().map(|(a,)| a).collect();
+    let addressed: Vec<(&str, &str, &str)> = backers
+        .iter()
+        .filter(|(_, _, _, tier, options)| {
+            audience.is_everyone() || {
+                let options: BTreeMap<String, String> = serde_json::from_str(options).unwrap_or_default();
+                audience.includes(tier.as_deref(), &options)
+            }
+        })
+        .filter_map(|(id, contact, lang, _, _)| {
+            Some((id.as_str(), domain::contact::email(contact)?, lang.as_str()))
+        })
+        .collect();
+    let addresses: Vec<&str> = addressed.iter().map(|(_, address, _)| *address).collect();
+    let mut skip = unsubscribed_among(conn, campaign, &addresses).await?;
     let data = serde_json::json!({ "base": base, "update": update }).to_string();
     let mut mails = Vec::new();
-    for (id, contact, lang, tier, options) in &backers {
-        let Some(address) = domain::contact::email(contact) else { continue };
-        if !audience.is_everyone() {
-            let options: BTreeMap<String, String> = serde_json::from_str(options).unwrap_or_default();
-            if !audience.includes(tier.as_deref(), &options) {
-                continue;
-            }
-        }
+    for (id, address, lang) in addressed {
         if skip.insert(address.to_owned()) {
             let mut mail = pledge_mail((campaign, id), "update", (address, lang), base);
+            mail.id = update_mail_id(update, address);
             mail.data.clone_from(&data);
             mails.push(mail);
         }
     }
-    Ok(queue(conn, &mails, now).await?)
+    queue(conn, &mails, now).await?;
+    let full = i64::try_from(backers.len()).unwrap_or(i64::MAX) >= page;
+    Ok(backers.last().filter(|_| full).map(|(id, ..)| id.clone()))
+}
+
+/// Of `addresses`, those that asked for no updates of `campaign` or of its site.
+async fn unsubscribed_among(
+    conn: &mut Conn,
+    campaign: &str,
+    addresses: &[&str],
+) -> sqlx::Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in addresses.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(String,)> = on_conn!(&mut *conn, |c| {
+            let mut query: QueryBuilder<Db> =
+                QueryBuilder::new("SELECT address FROM mail_unsubscribed WHERE (campaign_id = ");
+            query
+                .push_bind(campaign)
+                .push(" OR campaign_id = '') AND site_id = (SELECT site_id FROM campaigns WHERE id = ");
+            query.push_bind(campaign).push(") AND address IN (");
+            let mut listed = query.separated(", ");
+            for address in chunk {
+                listed.push_bind(*address);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(&mut **c).await
+        })?;
+        found.extend(rows.into_iter().map(|(address,)| address));
+    }
+    Ok(found)
+}
+
+/// The id of update `update`'s mail to `address`: the update's time, then a hash of both,
+/// so that paging an update twice (two replicas at once) queues each mail once.
+fn update_mail_id(update: &str, address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(format!("{update}\n{address}"));
+    let hex: String = hash.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("{}{hex}", update.get(..12).unwrap_or(update))
 }
 
 /// Queues a mail of `kind` about `pledge` to its backer, in the caller's transaction, when
