@@ -36,6 +36,7 @@ mod payments;
 mod replicas;
 mod schema;
 mod settlement;
+mod shipping;
 mod support;
 mod themes;
 mod tribe;

@@ -36,6 +36,8 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
                     ValueInput { value: "L".into(), min_batch: Some(3) },
                 ],
             }],
+            ships: false,
+            shipping: vec![],
         }],
         max_pledge: None,
     }

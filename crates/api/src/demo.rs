@@ -53,6 +53,8 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
                 available_from: None,
                 available_until: None,
                 options: vec![],
+                ships: false,
+                shipping: vec![],
             },
             TierInput {
                 id: "lamp".into(),
@@ -70,6 +72,8 @@ pub fn campaign(now: Timestamp) -> CampaignInput {
                         ValueInput { value: "red".into(), min_batch: Some(30) },
                     ],
                 }],
+                ships: false,
+                shipping: vec![],
             },
         ],
         max_pledge: None,

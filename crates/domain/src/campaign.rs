@@ -143,6 +143,7 @@ pub struct Tier {
     pub(crate) available_from: Option<Timestamp>,
     pub(crate) available_until: Option<Timestamp>,
     pub(crate) options: Vec<OptionGroup>,
+    pub(crate) shipping: crate::Shipping,
 }
 
 /// Why a tier cannot be chosen right now.
@@ -169,6 +170,10 @@ impl Tier {
     /// The most units one pledge may take.
     pub fn per_backer(&self) -> u32 {
         self.per_backer
+    }
+    /// Whether the reward is delivered, and what delivery costs.
+    pub fn shipping(&self) -> &crate::Shipping {
+        &self.shipping
     }
     /// Whether the tier's own window is open at `now`.
     pub fn available_at(&self, now: Timestamp) -> Result<(), Unavailable> {
@@ -410,6 +415,8 @@ impl Campaign {
                                 .collect(),
                         })
                         .collect(),
+                    ships: t.shipping.ships(),
+                    shipping: t.shipping.prices().to_vec(),
                 })
                 .collect(),
         }
@@ -497,6 +504,7 @@ impl Tier {
                 options.push(OptionGroup { name, values });
             }
         }
+        let shipping = crate::Shipping::check(input.ships, input.shipping, path, errors);
         Some(Tier {
             id: id?,
             title: title?,
@@ -506,6 +514,7 @@ impl Tier {
             available_from: input.available_from,
             available_until: input.available_until,
             options,
+            shipping,
         })
     }
 }

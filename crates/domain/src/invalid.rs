@@ -78,6 +78,14 @@ pub enum FieldError {
     TooMany {
         max: u32,
     },
+    /// Not an ISO 3166-1 alpha-2 code of a country or region (nor `*` where it may be).
+    UnknownCountry,
+    /// A destination for a reward that is not delivered.
+    NotShipped,
+    /// A destination the reward is not delivered to.
+    NoShippingTo,
+    /// Below zero.
+    Negative,
     /// A code this build does not know (sent by a newer server).
     Unknown,
 }
@@ -135,6 +143,10 @@ impl From<Code> for FieldError {
             "not_available" => FieldError::NotAvailable,
             "not_made" => FieldError::NotMade,
             "would_unmake" => FieldError::WouldUnmake,
+            "unknown_country" => FieldError::UnknownCountry,
+            "not_shipped" => FieldError::NotShipped,
+            "no_shipping_to" => FieldError::NoShippingTo,
+            "negative" => FieldError::Negative,
             _ => FieldError::Unknown,
         }
     }
@@ -169,7 +181,9 @@ impl fmt::Display for FieldError {
             FieldError::TooLarge => f.write_str("is too large"),
             FieldError::NotWholeNumber => f.write_str("must be a whole number of minor units"),
             FieldError::NotANumber => f.write_str("must be a number"),
-            FieldError::BelowPrice { price } => write!(f, "must be at least the tier price ({price})"),
+            FieldError::BelowPrice { price } => {
+                write!(f, "must be at least the tier price ({price}), with delivery where it is charged")
+            }
             FieldError::AboveMaxPledge { amount } => write!(f, "must be at most {amount} for one pledge"),
             FieldError::UnknownTier => f.write_str("is not a tier of this campaign"),
             FieldError::UnknownOption => f.write_str("is not an option of this tier"),
@@ -200,6 +214,12 @@ impl fmt::Display for FieldError {
             FieldError::WouldUnmake => f.write_str(
                 "must stay: other backers chose it, and leaving it would drop it below its minimum batch",
             ),
+            FieldError::UnknownCountry => {
+                f.write_str("must be a country or region code (ISO 3166-1, like CN or HK)")
+            }
+            FieldError::NotShipped => f.write_str("is not delivered, so it takes no destination"),
+            FieldError::NoShippingTo => f.write_str("is not a destination this reward is delivered to"),
+            FieldError::Negative => f.write_str("must not be below zero"),
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -292,6 +312,10 @@ mod tests {
             FieldError::NotAvailable,
             FieldError::NotMade,
             FieldError::WouldUnmake,
+            FieldError::UnknownCountry,
+            FieldError::NotShipped,
+            FieldError::NoShippingTo,
+            FieldError::Negative,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

@@ -129,6 +129,8 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
                             .collect(),
                     })
                     .collect(),
+                ships: tier.shipping().ships(),
+                shipping: tier.shipping().prices().to_vec(),
             }
         })
         .collect();

@@ -26,6 +26,8 @@ pub mod field {
     pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
     pub const FORM_TOKEN: &str = "form_token";
     pub const OPTION_PREFIX: &str = "option.";
+    /// Where the reward is delivered (one destination for the whole form).
+    pub const SHIP_TO: &str = "ship_to";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -38,6 +40,9 @@ pub struct FormState {
     pub quantity: String,
     /// `"{tier}.{option}"` to chosen value.
     pub options: BTreeMap<String, String>,
+    /// Where the reward is delivered (a country or region code), when the tier ships.
+    #[serde(default)]
+    pub ship_to: String,
     pub name: String,
     pub contact: String,
     pub public: bool,
@@ -131,6 +136,19 @@ impl FormState {
         self.cover_price(campaign);
     }
 
+    /// Sets where the reward is delivered and raises the amount to cover delivery there.
+    pub fn set_ship_to(&mut self, campaign: &CampaignView, to: String) {
+        self.ship_to = to;
+        self.cover_price(campaign);
+    }
+
+    /// What delivery of the chosen tier to the chosen destination costs (0 when either is
+    /// unset or the tier does not price delivery there).
+    pub fn shipping(&self, campaign: &CampaignView) -> i64 {
+        let tier = campaign.tier(&self.tier);
+        tier.and_then(|t| domain::shipping::price_to(&t.shipping, &self.ship_to)).unwrap_or(0)
+    }
+
     /// Units as typed, when they are a number.
     pub fn units(&self) -> Option<u32> {
         match self.quantity.trim() {
@@ -144,9 +162,11 @@ impl FormState {
     /// backer typed).
     fn cover_price(&mut self, campaign: &CampaignView) {
         if let (Some(tier), Some(units)) = (campaign.tier(&self.tier), self.units()) {
-            let due = tier.price.saturating_mul(i64::from(units.max(1)));
+            let due = tier.price.saturating_mul(i64::from(units.max(1))) + self.shipping(campaign);
             let typed = campaign.currency.parse_major(&self.amount).unwrap_or(0);
-            let whole_units = typed % tier.price == 0;
+            // Whole units, with or without one of the tier's delivery prices.
+            let mut deliveries = tier.shipping.iter().map(|p| p.price).chain([0]);
+            let whole_units = deliveries.any(|s| typed >= s && (typed - s) % tier.price.max(1) == 0);
             if typed < due || whole_units {
                 self.amount = campaign.currency.to_major_input(due);
             }
@@ -176,6 +196,7 @@ impl FormState {
                 field::HOST => form.host = value,
                 field::IDEMPOTENCY_KEY => form.idempotency_key = value,
                 field::FORM_TOKEN => form.form_token = value,
+                field::SHIP_TO => form.ship_to = value,
                 _ => {
                     if let Some(option) = key.strip_prefix(field::OPTION_PREFIX) {
                         form.options.insert(option.to_owned(), value);
@@ -199,7 +220,9 @@ impl FormState {
             errors.add("quantity", domain::FieldError::NotANumber);
         }
         let amount = match (self.amount.trim(), tier) {
-            ("", Some(tier)) => RawAmount::Minor(tier.price.saturating_mul(i64::from(quantity.unwrap_or(1)))),
+            ("", Some(tier)) => RawAmount::Minor(
+                tier.price.saturating_mul(i64::from(quantity.unwrap_or(1))) + self.shipping(campaign),
+            ),
             ("", None) => RawAmount::Missing,
             (typed, _) => match campaign.currency.parse_major(typed) {
                 Some(minor) => RawAmount::Minor(minor),
@@ -232,6 +255,8 @@ impl FormState {
             source: (!self.source.is_empty()).then(|| self.source.clone()),
             host: (!self.host.is_empty()).then(|| self.host.clone()),
             lang: None,
+            // One destination serves the whole form: sent only for a tier that ships.
+            ship_to: tier.filter(|t| t.ships && !self.ship_to.is_empty()).map(|_| self.ship_to.clone()),
         })
     }
 }
@@ -331,6 +356,8 @@ pub(crate) mod tests {
                     available_from: None,
                     available_until: None,
                     options: vec![],
+                    ships: false,
+                    shipping: vec![],
                 },
                 TierView {
                     id: "lamp".into(),
@@ -348,6 +375,8 @@ pub(crate) mod tests {
                             ValueView { value: "red".into(), min_batch: Some(5), claimed: 0 },
                         ],
                     }],
+                    ships: false,
+                    shipping: vec![],
                 },
             ],
             max_pledge: None,

@@ -261,7 +261,7 @@ impl Lang {
             (Lang::ZhCn, FieldError::NotWholeNumber | FieldError::NotANumber) => {
                 "请输入金额，例如 99 或 99.50".to_owned()
             }
-            (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格".to_owned(),
+            (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格（含运费）".to_owned(),
             (Lang::ZhCn, FieldError::AboveMaxPledge { .. }) => "超过了单笔支持的上限".to_owned(),
             (Lang::ZhCn, FieldError::UnknownTier) => "该档位不存在".to_owned(),
             (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => {
@@ -289,6 +289,10 @@ impl Lang {
             (Lang::ZhCn, FieldError::WouldUnmake) => {
                 "其他支持者也选了这个款式；换走会使它低于起订量，请保留".to_owned()
             }
+            (Lang::ZhCn, FieldError::UnknownCountry) => "请填写国家或地区代码（如 CN、HK）".to_owned(),
+            (Lang::ZhCn, FieldError::NotShipped) => "该回报无需寄送，不用填写寄送地".to_owned(),
+            (Lang::ZhCn, FieldError::NoShippingTo) => "该回报不寄往这个国家或地区".to_owned(),
+            (Lang::ZhCn, FieldError::Negative) => "不能小于零".to_owned(),
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }
@@ -304,6 +308,13 @@ pub struct Text {
     pub succeeded: &'static str,
     pub failed: &'static str,
     pub choose_reward: &'static str,
+    /// Where the reward is delivered: the field, its empty choice, the group of the
+    /// destinations the creator did not name, and the words before a delivery price.
+    pub deliver_to: &'static str,
+    pub choose_destination: &'static str,
+    pub elsewhere: &'static str,
+    pub delivery: &'static str,
+    pub delivery_free: &'static str,
     pub no_reward: &'static str,
     pub no_reward_hint: &'static str,
     pub sold_out: &'static str,
@@ -372,6 +383,11 @@ pub static EN: Text = Text {
     succeeded: "Funded!",
     failed: "Ended",
     choose_reward: "Choose your reward",
+    deliver_to: "Deliver to",
+    choose_destination: "Choose a country or region",
+    elsewhere: "Elsewhere",
+    delivery: "delivery",
+    delivery_free: "free delivery",
     no_reward: "Support without reward",
     no_reward_hint: "Any amount helps",
     sold_out: "Sold out",
@@ -440,6 +456,11 @@ pub static ZH: Text = Text {
     succeeded: "众筹成功！",
     failed: "已结束",
     choose_reward: "选择回报档位",
+    deliver_to: "寄送至",
+    choose_destination: "请选择国家或地区",
+    elsewhere: "其他国家和地区",
+    delivery: "运费",
+    delivery_free: "包邮",
     no_reward: "无回报支持",
     no_reward_hint: "金额随意",
     sold_out: "已售罄",

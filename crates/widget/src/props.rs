@@ -78,6 +78,11 @@ pub struct Receipt {
     pub choose_action: Option<String>,
     #[serde(default)]
     pub choose_problem: Option<String>,
+    /// Where the reward is delivered, and what delivery cost (part of `amount`).
+    #[serde(default)]
+    pub ship_to: Option<String>,
+    #[serde(default)]
+    pub shipping: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Properties, Serialize, Deserialize)]
@@ -99,4 +104,23 @@ pub struct AppProps {
     /// The creator's accent colour (`#rrggbb`), already made readable by the server.
     #[serde(default)]
     pub accent: Option<String>,
+    /// Where a reward can be delivered, `(code, name)` in the page's language, sorted by
+    /// name: every country and region when a tier ships, else none. The names travel with
+    /// the page, so the widget's wasm carries none.
+    #[serde(default)]
+    pub places: Vec<(String, String)>,
+}
+
+/// The places a reward of `campaign` can be delivered to, named in `lang` (see
+/// [`AppProps::places`]).
+pub fn places(campaign: &CampaignView, lang: crate::i18n::Lang) -> Vec<(String, String)> {
+    if !campaign.tiers.iter().any(|t| t.ships) {
+        return Vec::new();
+    }
+    let chinese = lang == crate::i18n::Lang::ZhCn;
+    let mut all: Vec<(&str, &str, &str)> = domain::countries::all().collect();
+    all.sort_by_key(|(_, english, _)| *english);
+    all.into_iter()
+        .map(|(code, english, zh)| (code.to_owned(), if chinese { zh } else { english }.to_owned()))
+        .collect()
 }

@@ -151,6 +151,7 @@ async fn campaign_page(
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, now);
     let wechat = in_wechat(&headers);
     let props = AppProps {
+        places: widget::props::places(&campaign, lang),
         campaign,
         lang,
         theme: query.theme(),
@@ -250,6 +251,7 @@ async fn form_pledge(
         Err(other) => return Err(other),
     };
     let props = AppProps {
+        places: widget::props::places(&campaign, lang),
         campaign,
         lang,
         theme,
@@ -305,6 +307,7 @@ async fn receipt_page(
         _ => (Page::Share, Shell::Standalone),
     };
     let props = AppProps {
+        places: widget::props::places(&campaign, lang),
         campaign,
         lang,
         theme: query.theme(),

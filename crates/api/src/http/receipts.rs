@@ -29,6 +29,8 @@ pub(super) async fn find(state: &AppState, base: &str, token: &str) -> Result<Op
         referral_code: p.referral_code,
         recruits: p.recruits,
         recruited_amount: p.recruited_amount,
+        ship_to: p.ship_to,
+        shipping: p.shipping,
     }))
 }
 
@@ -58,6 +60,8 @@ pub(super) fn on_page(view: ReceiptView, forms: PageForms) -> widget::Receipt {
         recruits: view.recruits,
         recruited_amount: view.recruited_amount,
         payment: view.payment,
+        ship_to: view.ship_to,
+        shipping: view.shipping,
         choose_action: Some(forms.choose_action),
         choose_problem: forms.choose_problem,
     }

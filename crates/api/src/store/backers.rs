@@ -30,6 +30,8 @@ pub struct BackerRow {
     pub recruits: i64,
     pub recruited_amount: i64,
     pub payment_status: Option<String>,
+    pub ship_to: Option<String>,
+    pub shipping: i64,
     /// The contact of the pledge whose link brought this one, to flag self-referrals.
     pub referrer_contact: Option<String>,
     /// Why mail to the contact is no longer sent, when a server refused it for good.
@@ -73,6 +75,7 @@ macro_rules! select_backers {
         concat!(
             "SELECT id, created_at, name, contact, public, tier_id, quantity, options, amount, message, \
              referral_code, referred_by, cancelled_at, source, host_page, recruits, recruited_amount, payment_status, \
+             ship_to, shipping, \
              (SELECT r.contact FROM pledges r WHERE r.referral_code = pledges.referred_by) AS referrer_contact, \
              (SELECT s.reason FROM mail_suppressed s JOIN campaigns k ON k.site_id = s.site_id \
               WHERE k.id = pledges.campaign_id AND s.address = pledges.contact) AS undeliverable \

@@ -129,11 +129,13 @@ pub(crate) struct PledgeRow {
     pub(crate) payment_status: Option<String>,
     pub(crate) payment_due_at: Option<i64>,
     pub(crate) unmade_due_at: Option<i64>,
+    pub(crate) ship_to: Option<String>,
+    pub(crate) shipping: i64,
 }
 
 pub(crate) const SELECT_PLEDGE: &str = "SELECT id, campaign_id, tier_id, quantity, amount, options, name, \
      referral_code, referred_by, recruits, recruited_amount, receipt_secret, receipt_hash, cancelled_at, payment_status, \
-     payment_due_at, unmade_due_at FROM pledges WHERE id = ?";
+     payment_due_at, unmade_due_at, ship_to, shipping FROM pledges WHERE id = ?";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CampaignRow {

@@ -105,6 +105,9 @@ pub struct StoredPledge {
     /// Set when a chosen value was not made: when the pledge is cancelled unless its backer
     /// chooses a value that is.
     pub unmade_due_at: Option<Timestamp>,
+    /// Where the reward is delivered, and what delivery cost (part of `amount`).
+    pub ship_to: Option<String>,
+    pub shipping: i64,
 }
 
 /// A receipt secret as stored.
@@ -168,6 +171,8 @@ impl TryFrom<PledgeRow> for StoredPledge {
             payment: row.payment_status.as_deref().and_then(PaymentStatus::parse),
             payment_due_at: row.payment_due_at.map(Timestamp::from_unix),
             unmade_due_at: row.unmade_due_at.map(Timestamp::from_unix),
+            ship_to: row.ship_to,
+            shipping: row.shipping,
         })
     }
 }

@@ -6,7 +6,10 @@
 
 use domain::edit::slug_from_title;
 use domain::wire::{CampaignInput, OptionInput, StretchGoal, TierInput, ValueInput};
-use domain::{Campaign, Currency, FieldError, FieldErrors, Funding, ManualPayment, PaymentMode, Timestamp};
+use domain::{
+    Campaign, Currency, FieldError, FieldErrors, Funding, ManualPayment, PaymentMode, ShippingPrice,
+    Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 // Drafts saved by an older build lack newer fields: they read as empty.
@@ -52,6 +55,12 @@ pub struct TierDraft {
     pub available_from: String,
     pub available_until: String,
     pub options: Vec<OptionDraft>,
+    /// Whether the reward is delivered (`yes`, or empty), and its delivery prices as typed:
+    /// `CN 0, HK 30, * 80` (a destination and an amount in major units, comma-separated).
+    #[serde(default)]
+    pub ships: String,
+    #[serde(default)]
+    pub shipping: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -147,6 +156,11 @@ impl CampaignDraft {
                                 .collect(),
                         })
                         .collect(),
+                    ships: if t.ships { "yes" } else { "" }.to_owned(),
+                    shipping: (t.shipping.iter())
+                        .map(|p| format!("{} {}", p.to, money(p.price)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })
                 .collect(),
             stretch_goals: input
@@ -343,6 +357,8 @@ impl TierDraft {
             available_from: None,
             available_until: None,
             options,
+            ships: self.ships == "yes",
+            shipping: r.shipping(format!("tiers[{i}].shipping"), &self.shipping),
         }
     }
 }
@@ -355,6 +371,25 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Delivery prices typed as `CN 0, HK 30, * 80`; a part that is not a destination and
+    /// an amount is refused under `field` (the destinations themselves are checked by the
+    /// rules).
+    fn shipping(&mut self, field: String, typed: &str) -> Vec<ShippingPrice> {
+        let mut prices = Vec::new();
+        for part in typed.split([',', '，', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            let mut words = part.split_whitespace();
+            let price = match (words.next(), words.next(), words.next()) {
+                (Some(to), Some(amount), None) => self.currency.parse_major(amount).map(|price| (to, price)),
+                _ => None,
+            };
+            match price {
+                Some((to, price)) => prices.push(ShippingPrice { to: to.to_owned(), price }),
+                None => self.errors.add(field.clone(), FieldError::NotANumber),
+            }
+        }
+        prices
+    }
+
     fn money(&mut self, field: String, typed: &str) -> i64 {
         self.currency.parse_major(typed).unwrap_or_else(|| {
             let error = if typed.trim().is_empty() { FieldError::Required } else { FieldError::NotANumber };

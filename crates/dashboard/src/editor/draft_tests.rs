@@ -116,3 +116,25 @@ fn the_buttons_add_and_remove_tiers_options_values_and_stretch_goals() {
         assert!(!draft.apply(nonsense), "{nonsense}");
     }
 }
+
+#[test]
+fn delivery_prices_are_typed_as_destinations_and_amounts_and_round_trip_through_the_form() {
+    let mut draft = filled();
+    draft.set("tiers[0].ships", "yes");
+    draft.set("tiers[0].shipping", "CN 0, hk 30，* 80.50");
+    let campaign = draft.check().expect("a valid campaign");
+    let shipping = campaign.tier("lamp").unwrap().shipping();
+    assert!(shipping.ships());
+    assert_eq!(
+        (shipping.price_to("CN"), shipping.price_to("HK"), shipping.price_to("FR")),
+        (Some(0), Some(3_000), Some(8_050))
+    );
+    let again = CampaignDraft::from_input(&campaign.to_input());
+    assert_eq!(again.get("tiers[0].shipping"), Some("CN 0, HK 30, * 80.50"));
+    assert_eq!(again.check().unwrap(), campaign);
+
+    draft.set("tiers[0].shipping", "HK, CN 0");
+    assert_eq!(draft.check().unwrap_err().get("tiers[0].shipping"), Some(&FieldError::NotANumber));
+    draft.set("tiers[0].shipping", "XX 5");
+    assert_eq!(draft.check().unwrap_err().get("tiers[0].shipping[0].to"), Some(&FieldError::UnknownCountry));
+}

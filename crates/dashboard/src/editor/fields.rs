@@ -49,6 +49,8 @@ impl CampaignDraft {
                 ("per_backer", &t.per_backer),
                 ("available_from", &t.available_from),
                 ("available_until", &t.available_until),
+                ("ships", &t.ships),
+                ("shipping", &t.shipping),
             ] {
                 add(format!("tiers[{i}].{f}"), v);
             }
@@ -106,6 +108,8 @@ impl CampaignDraft {
                     "per_backer" => &t.per_backer,
                     "available_from" => &t.available_from,
                     "available_until" => &t.available_until,
+                    "ships" => &t.ships,
+                    "shipping" => &t.shipping,
                     _ => return None,
                 }
             }
@@ -161,6 +165,8 @@ impl CampaignDraft {
                     "per_backer" => &mut t.per_backer,
                     "available_from" => &mut t.available_from,
                     "available_until" => &mut t.available_until,
+                    "ships" => &mut t.ships,
+                    "shipping" => &mut t.shipping,
                     _ => return None,
                 }
             }

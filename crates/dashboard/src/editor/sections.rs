@@ -76,6 +76,10 @@ pub(super) fn tier(c: &Controls, i: usize, tier: &TierDraft) -> Html {
                 { c.field(path("available_from"), et.available_from, "datetime-local", None) }
                 { c.field(path("available_until"), et.available_until, "datetime-local", None) }
             </div>
+            <div class="tfd-row">
+                { c.select(&path("ships"), et.ships, &[("", et.not_delivered), ("yes", et.delivered)]) }
+                { c.field(path("shipping"), &c.money(et.shipping), "text", None) }
+            </div>
             { for tier.options.iter().enumerate().map(|(j, group)| option_group(c, (i, j), group, chosen)) }
             { c.error(&path("options")) }
             if !tier_locked {

@@ -31,6 +31,8 @@ pub(crate) fn lamp() -> wire::CampaignInput {
                 available_from: None,
                 available_until: Some(Timestamp::from_unix(50_000)),
                 options: vec![],
+                ships: false,
+                shipping: vec![],
             },
             wire::TierInput {
                 id: "lamp".into(),
@@ -47,6 +49,8 @@ pub(crate) fn lamp() -> wire::CampaignInput {
                         wire::ValueInput { value: "red".into(), min_batch: Some(50) },
                     ],
                 }],
+                ships: false,
+                shipping: vec![],
             },
         ],
         max_pledge: None,

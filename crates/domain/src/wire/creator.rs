@@ -60,6 +60,11 @@ pub struct BackerView {
     /// it for good (the backer giving it again in a new pledge lifts it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<String>,
+    /// Where the reward is delivered, and what delivery cost (part of `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<String>,
+    #[serde(default)]
+    pub shipping: i64,
 }
 
 /// `GET /api/v1/campaigns/{id}/mails`: one mail the campaign sent or is sending.

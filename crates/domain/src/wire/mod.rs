@@ -112,6 +112,12 @@ pub struct ReceiptView {
     /// (`POST /api/v1/receipts/{token}/options`) until then; the pledge is cancelled after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choose_by: Option<Timestamp>,
+    /// Where the reward is delivered (a country or region code), and what delivery cost:
+    /// part of `amount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<String>,
+    #[serde(default)]
+    pub shipping: i64,
 }
 
 /// `POST /api/v1/receipts/lookup`: the address a fan pledged with, to be mailed a link to
@@ -152,6 +158,11 @@ pub struct TierView {
     pub available_until: Option<Timestamp>,
     #[serde(default)]
     pub options: Vec<OptionView>,
+    /// Whether the reward is delivered, and what delivery costs by destination.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ships: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping: Vec<crate::ShippingPrice>,
 }
 
 fn one() -> u32 {
@@ -246,6 +257,8 @@ impl CampaignView {
                                 .collect(),
                         })
                         .collect(),
+                    ships: t.ships,
+                    shipping: t.shipping.clone(),
                 })
                 .collect(),
         }
@@ -321,6 +334,14 @@ pub struct TierInput {
     pub available_until: Option<Timestamp>,
     #[serde(default)]
     pub options: Vec<OptionInput>,
+    /// Whether the reward is delivered (its backers are asked for an address); false when
+    /// unset.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ships: bool,
+    /// What delivery costs by destination, once per pledge (`[{"to":"CN","price":0},
+    /// {"to":"*","price":8000}]`): a pledge then names its destination (`ship_to`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping: Vec<crate::ShippingPrice>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -372,6 +393,9 @@ pub struct PledgeRequest {
     /// are written in. Unknown or absent, the request's `Accept-Language` decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Where the reward is delivered (`CN`, `HK`): needed when the tier prices delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<String>,
 }
 
 /// An amount as it arrived: any JSON number is accepted here so that a fraction or an

@@ -55,15 +55,16 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    let places = use_memo((), |()| props.places.clone());
     let c: Rc<CampaignView> = campaign.0.clone();
     let status = c.status_at(Timestamp::from_unix(now));
     let body = match (&pledging.receipt, status) {
         (Some(r), _) => html! {
-            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={now} wechat={props.wechat}
+            <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={now} wechat={props.wechat} places={places.clone()}
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
         },
         (None, Status::Live) => html! {
-            <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={pledging.form.clone()}
+            <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={pledging.form.clone()} places={places.clone()}
                 busy={pledging.busy} now={now} on_change={on_change} on_submit={on_submit} />
         },
         (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },

@@ -96,6 +96,8 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
                     choose_by: None,
                     choose_action: None,
                     choose_problem: None,
+                    shipping: if request.ship_to.is_some() { current.shipping(&view) } else { 0 },
+                    ship_to: request.ship_to,
                 }));
                 if let Ok(fresh) = crate::services::campaign(&view.id).await {
                     to.campaign.dispatch(fresh);

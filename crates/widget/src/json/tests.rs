@@ -54,6 +54,8 @@ fn full_campaign() -> CampaignView {
     c.status = Status::Cancelled;
     c.tiers[0].available_from = Some(Timestamp::from_unix(5));
     c.tiers[0].available_until = Some(Timestamp::from_unix(4_102_444_800));
+    c.tiers[0].ships = true;
+    c.tiers[0].shipping = vec![domain::ShippingPrice { to: "HK".into(), price: 3_000 }];
     c
 }
 
@@ -107,9 +109,12 @@ fn the_page_props_read_back_equal_with_a_receipt_and_a_refused_form() {
             choose_by: Some(Timestamp::from_unix(1_790_000_000)),
             choose_action: Some("/r/t/options?lang=zh-CN".into()),
             choose_problem: Some("已结束".into()),
+            ship_to: Some("HK".into()),
+            shipping: 3_000,
         }),
         wechat: true,
         accent: Some("#aa3300".into()),
+        places: vec![("HK".into(), "中国香港".into())],
     };
     read_back(&props);
     read_back(&AppProps {
@@ -139,6 +144,8 @@ fn receipts_pledge_answers_and_problems_read_back_equal() {
         recruited_amount: 0,
         payment: Some(PaymentInfo::status("paid")),
         choose_by: None,
+        ship_to: Some("CN".into()),
+        shipping: 0,
     });
     read_back(&PledgeCreated {
         id: "p1".into(),
@@ -236,6 +243,7 @@ fn pledges_the_widget_writes_the_server_reads_back_equal() {
         source: Some("weibo".into()),
         host: Some("https://blog.example.com/post/1".into()),
         lang: Some("zh-CN".into()),
+        ship_to: Some("HK".into()),
     };
     written_back(&pledge_request(&full), &full);
     let bare = PledgeRequest::default();

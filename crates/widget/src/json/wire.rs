@@ -82,7 +82,15 @@ impl FromJson for TierView {
             available_from: j.opt("available_from")?,
             available_until: j.opt("available_until")?,
             options: j.def("options")?,
+            ships: j.or("ships", false)?,
+            shipping: j.def("shipping")?,
         })
+    }
+}
+
+impl FromJson for domain::ShippingPrice {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(domain::ShippingPrice { to: j.req("to")?, price: j.req("price")? })
     }
 }
 
@@ -164,6 +172,8 @@ impl FromJson for ReceiptView {
             recruited_amount: j.req("recruited_amount")?,
             payment: j.opt("payment")?,
             choose_by: j.opt("choose_by")?,
+            ship_to: j.opt("ship_to")?,
+            shipping: j.def("shipping")?,
         })
     }
 }
@@ -219,6 +229,7 @@ impl FromJson for AppProps {
             receipt: j.opt("receipt")?,
             wechat: j.def("wechat")?,
             accent: j.opt("accent")?,
+            places: j.def("places")?,
         })
     }
 }
@@ -242,6 +253,8 @@ impl FromJson for Receipt {
             choose_by: j.opt("choose_by")?,
             choose_action: j.opt("choose_action")?,
             choose_problem: j.opt("choose_problem")?,
+            ship_to: j.opt("ship_to")?,
+            shipping: j.def("shipping")?,
         })
     }
 }
@@ -262,6 +275,7 @@ impl FromJson for FormState {
             host: j.def("host")?,
             idempotency_key: j.req("idempotency_key")?,
             form_token: j.def("form_token")?,
+            ship_to: j.def("ship_to")?,
             picked: j.def("picked")?,
             errors: j.req("errors")?,
             problem: j.opt("problem")?,
@@ -301,6 +315,7 @@ pub fn pledge_request(request: &PledgeRequest) -> String {
         text("src", request.source.as_ref()),
         text("host", request.host.as_ref()),
         text("lang", request.lang.as_ref()),
+        text("ship_to", request.ship_to.as_ref()),
     ];
     Json::Object(members.into_iter().flatten().collect()).to_text()
 }

@@ -136,6 +136,8 @@ pub(crate) fn backer(row: BackerRow) -> anyhow::Result<BackerView> {
         recruited_amount: row.recruited_amount,
         payment: row.payment_status.as_deref().map(PaymentInfo::status),
         mail: row.undeliverable.map(|_| "undeliverable".to_owned()),
+        ship_to: row.ship_to,
+        shipping: row.shipping,
     })
 }
 
@@ -175,6 +177,8 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
             "source",
             "host_page",
             "mail",
+            "ship_to",
+            "shipping",
         ]
         .map(String::from),
     );
@@ -261,6 +265,8 @@ impl Rows {
             cells.push(row.source.unwrap_or_default());
             cells.push(row.host_page.unwrap_or_default());
             cells.push(if row.undeliverable.is_some() { "undeliverable" } else { "" }.to_owned());
+            cells.push(row.ship_to.unwrap_or_default());
+            cells.push(major_units(row.shipping, self.currency));
             push_row(&mut out, &cells);
         }
         Some(Ok(Bytes::from(out)))

@@ -66,7 +66,7 @@ pub(super) async fn insert_rows(
             let mut query: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO pledges (id, campaign_id, tier_id, quantity, amount, options, name, contact, public, message, \
                  referral_code, referred_by, receipt_secret, receipt_hash, created_at, source, host_page, client, \
-                 payment_status, payment_due_at, lang) ",
+                 payment_status, payment_due_at, lang, ship_to, shipping) ",
             );
             query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
                 let pledge = &command.pledge;
@@ -91,7 +91,9 @@ pub(super) async fn insert_rows(
                     .push_bind(command.client.as_ref().map(|client| client.address.as_str()))
                     .push_bind(row.payment.map(|p| p.as_str()))
                     .push_bind(row.payment_due_at.map(|t| t.unix()))
-                    .push_bind(command.lang);
+                    .push_bind(command.lang)
+                    .push_bind(&row.ship_to)
+                    .push_bind(row.shipping);
             });
             query.build().execute(&mut **c).await.map(|_| ())
         })?;

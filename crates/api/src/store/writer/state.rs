@@ -104,6 +104,8 @@ fn new_row(command: &PledgeCommand, now: Timestamp) -> (StoredPledge, String) {
         payment: (!command.campaign.payments().is_none()).then_some(PaymentStatus::Pending),
         payment_due_at: payment_due(&command.campaign, now),
         unmade_due_at: None,
+        ship_to: pledge.ship_to().map(str::to_owned),
+        shipping: pledge.shipping(),
     };
     (row, secret)
 }

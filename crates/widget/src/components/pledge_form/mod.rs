@@ -1,11 +1,15 @@
 //! The pledge form. It is a real HTML form that posts to `/embed/{id}/pledge`, so it works
 //! before (or without) the wasm; once hydrated, the app takes over submission.
 
+mod deliver;
 mod tier;
+
+pub(crate) use deliver::place_name;
 
 use crate::form::{FormState, field};
 use crate::i18n::Lang;
 use crate::props::Theme;
+use deliver::DeliverTo;
 use domain::wire::CampaignView;
 use std::rc::Rc;
 use tier::TierRow;
@@ -21,6 +25,9 @@ pub struct PledgeFormProps {
     #[prop_or_default]
     pub accent: Option<String>,
     pub form: FormState,
+    /// Where a reward can be delivered, named (see `AppProps::places`).
+    #[prop_or_default]
+    pub places: Rc<Vec<(String, String)>>,
     pub busy: bool,
     /// Unix seconds, for tiers with their own availability window.
     pub now: i64,
@@ -67,7 +74,10 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
     let invalid = |name: &str| form.errors.contains_key(name).then_some("true");
     let described = |name: &str| form.errors.contains_key(name).then(|| format!("err-{name}"));
 
-    let min = c.tier(&form.tier).map(|t| props.lang.at_least(&c.currency.format(t.price)));
+    let least = |t: &domain::wire::TierView| {
+        t.price.saturating_mul(i64::from(form.units().unwrap_or(1).max(1))) + form.shipping(c)
+    };
+    let min = c.tier(&form.tier).map(|t| props.lang.at_least(&c.currency.format(least(t))));
     html! {
         <form class="tf-form" method="post" action={format!("/embed/{}/pledge", c.id)} novalidate=true
             onsubmit={props.on_submit.clone()} data-testid="pledge-form">
@@ -98,6 +108,8 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
                 </div>
                 { error(field::TIER) }
             </fieldset>
+            <DeliverTo campaign={c.clone()} lang={props.lang} form={form.clone()} places={props.places.clone()}
+                on_change={props.on_change.clone()} />
             <label class="tf-field">
                 <span>{ text.amount }{" "}<small>{ min.unwrap_or_default() }</small></span>
                 <span class="tf-money">

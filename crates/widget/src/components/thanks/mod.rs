@@ -24,6 +24,9 @@ pub struct ThanksProps {
     /// In WeChat's in-app browser: show how its ··· menu shares.
     #[prop_or_default]
     pub wechat: bool,
+    /// Where a reward can be delivered, named (see `AppProps::places`).
+    #[prop_or_default]
+    pub places: std::rc::Rc<Vec<(String, String)>>,
 }
 
 #[function_component]
@@ -34,7 +37,14 @@ pub fn Thanks(props: &ThanksProps) -> Html {
     let c = &props.campaign;
     let status = c.status_at(Timestamp::from_unix(props.now));
     let tier = r.tier.as_deref().and_then(|t| c.tier(t));
-    let Chosen { chosen, not_made, short } = chosen(r, tier, status, lang);
+    let Chosen { mut chosen, not_made, short } = chosen(r, tier, status, lang);
+    if let Some(to) = &r.ship_to {
+        let place = crate::components::pledge_form::place_name(&props.places, to);
+        chosen.push(match r.shipping {
+            0 => format!("{}: {place}", text.deliver_to),
+            price => format!("{}: {place} ({} {})", text.deliver_to, text.delivery, c.currency.format(price)),
+        });
+    }
     html! {
         <section class="tf-thanks" role="status" data-testid="thanks">
             if r.cancelled {
@@ -166,6 +176,8 @@ mod tests {
                         claimed: red_claimed,
                     }],
                 }],
+                ships: false,
+                shipping: vec![],
             }],
             max_pledge: None,
         }
@@ -189,6 +201,8 @@ mod tests {
             cancelled: false,
             recruits: 0,
             recruited_amount: 0,
+            ship_to: None,
+            shipping: 0,
         };
         let props = AppProps {
             campaign,
@@ -200,6 +214,7 @@ mod tests {
             receipt: Some(receipt),
             wechat: false,
             accent: None,
+            places: Vec::new(),
         };
         crate::render(props).await
     }

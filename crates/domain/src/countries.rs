@@ -1,0 +1,316 @@
+//! Countries and regions a reward can be delivered to: ISO 3166-1 alpha-2 codes with their
+//! names in English and Chinese, from Debian's `iso-codes` 4.15 (`iso_3166-1.json` and its
+//! `zh_CN` translation), the common name where one is given. As Chinese shops write them,
+//! the mainland is 中国大陆 (Mainland China), and Hong Kong, Macao and Taiwan are 中国香港,
+//! 中国澳门 and 中国台湾.
+//!
+//! The codes are kept apart from the names, so a build that only checks codes (the
+//! widget's) carries two bytes a country, not its names.
+
+/// Every code, two letters each, sorted.
+const CODES: &str = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+/// `(English, Chinese)` for each code, in the order of [`CODES`].
+const NAMES: &[(&str, &str)] = &[
+    ("Andorra", "安道尔"),
+    ("United Arab Emirates", "阿联酋"),
+    ("Afghanistan", "阿富汗"),
+    ("Antigua and Barbuda", "安提瓜和巴布达"),
+    ("Anguilla", "安圭拉"),
+    ("Albania", "阿尔巴尼亚"),
+    ("Armenia", "亚美尼亚"),
+    ("Angola", "安哥拉"),
+    ("Antarctica", "南极洲"),
+    ("Argentina", "阿根廷"),
+    ("American Samoa", "美属萨摩亚"),
+    ("Austria", "奥地利"),
+    ("Australia", "澳大利亚"),
+    ("Aruba", "阿鲁巴"),
+    ("Åland Islands", "奥兰群岛"),
+    ("Azerbaijan", "阿塞拜疆"),
+    ("Bosnia and Herzegovina", "波斯尼亚和黑塞哥维那"),
+    ("Barbados", "巴巴多斯"),
+    ("Bangladesh", "孟加拉"),
+    ("Belgium", "比利时"),
+    ("Burkina Faso", "布基纳法索"),
+    ("Bulgaria", "保加利亚"),
+    ("Bahrain", "巴林"),
+    ("Burundi", "布隆迪"),
+    ("Benin", "贝宁"),
+    ("Saint Barthélemy", "圣巴泰勒米岛"),
+    ("Bermuda", "百慕大"),
+    ("Brunei Darussalam", "文莱"),
+    ("Bolivia", "玻利维亚共和国"),
+    ("Bonaire, Sint Eustatius and Saba", "博奈尔、圣尤斯特歇斯岛和萨巴"),
+    ("Brazil", "巴西"),
+    ("Bahamas", "巴哈马"),
+    ("Bhutan", "不丹"),
+    ("Bouvet Island", "布维群岛"),
+    ("Botswana", "博兹瓦那"),
+    ("Belarus", "白俄罗斯"),
+    ("Belize", "伯利兹"),
+    ("Canada", "加拿大"),
+    ("Cocos (Keeling) Islands", "科科斯群岛"),
+    ("Congo, The Democratic Republic of the", "刚果民主共和国"),
+    ("Central African Republic", "中非"),
+    ("Congo", "刚果"),
+    ("Switzerland", "瑞士"),
+    ("Côte d'Ivoire", "科特迪瓦"),
+    ("Cook Islands", "库克群岛"),
+    ("Chile", "智利"),
+    ("Cameroon", "喀麦隆"),
+    ("Mainland China", "中国大陆"),
+    ("Colombia", "哥伦比亚"),
+    ("Costa Rica", "哥斯达黎加"),
+    ("Cuba", "古巴"),
+    ("Cabo Verde", "佛得角"),
+    ("Curaçao", "库拉索"),
+    ("Christmas Island", "圣诞岛"),
+    ("Cyprus", "塞浦路斯"),
+    ("Czechia", "捷克"),
+    ("Germany", "德国"),
+    ("Djibouti", "吉布提"),
+    ("Denmark", "丹麦"),
+    ("Dominica", "多米尼克"),
+    ("Dominican Republic", "多米尼加共和国"),
+    ("Algeria", "阿尔及利亚"),
+    ("Ecuador", "厄瓜多尔"),
+    ("Estonia", "爱沙尼亚"),
+    ("Egypt", "埃及"),
+    ("Western Sahara", "西撒哈拉"),
+    ("Eritrea", "厄立特里亚"),
+    ("Spain", "西班牙"),
+    ("Ethiopia", "埃塞俄比亚"),
+    ("Finland", "芬兰"),
+    ("Fiji", "斐济"),
+    ("Falkland Islands (Malvinas)", "福克兰群岛(马尔维纳斯)"),
+    ("Micronesia, Federated States of", "密克罗尼西亚"),
+    ("Faroe Islands", "法罗群岛"),
+    ("France", "法国"),
+    ("Gabon", "加蓬"),
+    ("United Kingdom", "英国"),
+    ("Grenada", "格林纳达"),
+    ("Georgia", "格鲁吉亚"),
+    ("French Guiana", "法属圭亚那"),
+    ("Guernsey", "根西岛"),
+    ("Ghana", "加纳"),
+    ("Gibraltar", "直布罗陀"),
+    ("Greenland", "格陵兰"),
+    ("Gambia", "冈比亚"),
+    ("Guinea", "几内亚"),
+    ("Guadeloupe", "瓜德罗普"),
+    ("Equatorial Guinea", "赤道几内亚"),
+    ("Greece", "希腊"),
+    ("South Georgia and the South Sandwich Islands", "南乔治亚岛和南桑德韦奇岛"),
+    ("Guatemala", "瓜地马拉"),
+    ("Guam", "关岛"),
+    ("Guinea-Bissau", "几内亚比绍"),
+    ("Guyana", "圭亚那"),
+    ("Hong Kong", "中国香港"),
+    ("Heard Island and McDonald Islands", "赫德岛与麦克唐纳群岛"),
+    ("Honduras", "洪都拉斯"),
+    ("Croatia", "克罗地亚"),
+    ("Haiti", "海地"),
+    ("Hungary", "匈牙利"),
+    ("Indonesia", "印度尼西亚"),
+    ("Ireland", "爱尔兰"),
+    ("Israel", "以色列"),
+    ("Isle of Man", "曼岛"),
+    ("India", "印度"),
+    ("British Indian Ocean Territory", "英属印度洋领地"),
+    ("Iraq", "伊拉克"),
+    ("Iran", "伊朗伊斯兰共和国"),
+    ("Iceland", "冰岛"),
+    ("Italy", "意大利"),
+    ("Jersey", "泽西岛"),
+    ("Jamaica", "牙买加"),
+    ("Jordan", "约旦"),
+    ("Japan", "日本"),
+    ("Kenya", "肯尼亚"),
+    ("Kyrgyzstan", "吉尔吉斯坦"),
+    ("Cambodia", "柬埔塞"),
+    ("Kiribati", "基里巴斯"),
+    ("Comoros", "科摩罗"),
+    ("Saint Kitts and Nevis", "圣基茨和尼维斯"),
+    ("North Korea", "朝鲜"),
+    ("South Korea", "韩国"),
+    ("Kuwait", "科威特"),
+    ("Cayman Islands", "开曼群岛"),
+    ("Kazakhstan", "哈萨克斯坦"),
+    ("Laos", "老挝人民民主共和国"),
+    ("Lebanon", "黎巴嫩"),
+    ("Saint Lucia", "圣路西亚"),
+    ("Liechtenstein", "列支敦士登"),
+    ("Sri Lanka", "斯里兰卡"),
+    ("Liberia", "利比里亚"),
+    ("Lesotho", "莱索托"),
+    ("Lithuania", "立陶宛"),
+    ("Luxembourg", "卢森堡"),
+    ("Latvia", "拉脱维亚"),
+    ("Libya", "利比亚"),
+    ("Morocco", "摩洛哥"),
+    ("Monaco", "摩纳哥"),
+    ("Moldova", "摩尔多瓦共和国"),
+    ("Montenegro", "黑山"),
+    ("Saint Martin (French part)", "法属圣马丁"),
+    ("Madagascar", "马达加斯加"),
+    ("Marshall Islands", "马绍尔群岛"),
+    ("North Macedonia", "北马其顿"),
+    ("Mali", "马里"),
+    ("Myanmar", "缅甸"),
+    ("Mongolia", "蒙古"),
+    ("Macao", "中国澳门"),
+    ("Northern Mariana Islands", "北马里亚纳群岛"),
+    ("Martinique", "马提尼克"),
+    ("Mauritania", "毛里塔尼亚"),
+    ("Montserrat", "蒙塞拉特岛"),
+    ("Malta", "马尔他"),
+    ("Mauritius", "毛里求斯"),
+    ("Maldives", "马尔代夫"),
+    ("Malawi", "马拉维"),
+    ("Mexico", "墨西哥"),
+    ("Malaysia", "马来西亚"),
+    ("Mozambique", "莫桑比克"),
+    ("Namibia", "纳米比亚"),
+    ("New Caledonia", "新喀里多尼亚"),
+    ("Niger", "尼日尔"),
+    ("Norfolk Island", "诺福克岛"),
+    ("Nigeria", "尼日利亚"),
+    ("Nicaragua", "尼加拉瓜"),
+    ("Netherlands", "荷兰"),
+    ("Norway", "挪威"),
+    ("Nepal", "尼泊尔"),
+    ("Nauru", "瑙鲁"),
+    ("Niue", "纽埃"),
+    ("New Zealand", "新西兰"),
+    ("Oman", "阿曼"),
+    ("Panama", "巴拿马"),
+    ("Peru", "秘鲁"),
+    ("French Polynesia", "法属玻利尼西亚"),
+    ("Papua New Guinea", "巴布亚新几内亚"),
+    ("Philippines", "菲律宾"),
+    ("Pakistan", "巴基斯坦"),
+    ("Poland", "波兰"),
+    ("Saint Pierre and Miquelon", "圣皮埃尔和密克隆"),
+    ("Pitcairn", "皮特克恩"),
+    ("Puerto Rico", "波多黎各"),
+    ("Palestine", "巴勒斯坦"),
+    ("Portugal", "葡萄牙"),
+    ("Palau", "帕劳"),
+    ("Paraguay", "巴拉圭"),
+    ("Qatar", "卡塔尔"),
+    ("Réunion", "留尼汪"),
+    ("Romania", "罗马尼亚"),
+    ("Serbia", "塞尔维亚"),
+    ("Russian Federation", "俄罗斯"),
+    ("Rwanda", "卢旺达"),
+    ("Saudi Arabia", "沙特阿拉伯"),
+    ("Solomon Islands", "所罗门群岛"),
+    ("Seychelles", "塞舌尔"),
+    ("Sudan", "苏丹"),
+    ("Sweden", "瑞典"),
+    ("Singapore", "新加坡"),
+    ("Saint Helena, Ascension and Tristan da Cunha", "圣赫勒拿-阿森松-特里斯坦达库尼亚"),
+    ("Slovenia", "斯洛文尼亚"),
+    ("Svalbard and Jan Mayen", "斯瓦尔巴特和扬马延岛"),
+    ("Slovakia", "斯洛伐克"),
+    ("Sierra Leone", "塞拉利昂"),
+    ("San Marino", "圣马力诺市"),
+    ("Senegal", "塞内加尔"),
+    ("Somalia", "索马里"),
+    ("Suriname", "苏里南"),
+    ("South Sudan", "南苏丹"),
+    ("Sao Tome and Principe", "圣多美和普林西比"),
+    ("El Salvador", "萨尔瓦多"),
+    ("Sint Maarten (Dutch part)", "荷属圣马丁"),
+    ("Syria", "阿拉伯叙利亚共和国"),
+    ("Eswatini", "斯威士兰"),
+    ("Turks and Caicos Islands", "特克斯和凯科斯群岛"),
+    ("Chad", "乍得"),
+    ("French Southern Territories", "法属南半球领地"),
+    ("Togo", "多哥"),
+    ("Thailand", "泰国"),
+    ("Tajikistan", "塔吉克斯坦"),
+    ("Tokelau", "托克劳"),
+    ("Timor-Leste", "东帝汶"),
+    ("Turkmenistan", "土库曼斯坦"),
+    ("Tunisia", "突尼斯"),
+    ("Tonga", "汤加"),
+    ("Türkiye", "土耳其"),
+    ("Trinidad and Tobago", "特里尼达和多巴哥"),
+    ("Tuvalu", "图瓦卢"),
+    ("Taiwan", "中国台湾"),
+    ("Tanzania", "坦桑尼亚"),
+    ("Ukraine", "乌克兰"),
+    ("Uganda", "乌干达"),
+    ("United States Minor Outlying Islands", "美国本土外小岛屿"),
+    ("United States", "美国"),
+    ("Uruguay", "乌拉圭"),
+    ("Uzbekistan", "乌兹别克斯坦"),
+    ("Holy See (Vatican City State)", "梵地冈"),
+    ("Saint Vincent and the Grenadines", "圣文森特和格林纳丁斯"),
+    ("Venezuela", "委内瑞拉玻利瓦尔共和国"),
+    ("Virgin Islands, British", "英属维尔京群岛"),
+    ("Virgin Islands, U.S.", "美属维尔京群岛"),
+    ("Vietnam", "越南"),
+    ("Vanuatu", "瓦努阿图"),
+    ("Wallis and Futuna", "瓦利斯和富图纳"),
+    ("Samoa", "萨摩亚"),
+    ("Yemen", "也门"),
+    ("Mayotte", "马约特"),
+    ("South Africa", "南非"),
+    ("Zambia", "赞比亚"),
+    ("Zimbabwe", "津巴布韦"),
+];
+
+/// Where `code` stands among the codes.
+fn index(code: &str) -> Option<usize> {
+    if code.len() != 2 {
+        return None;
+    }
+    let (mut low, mut high) = (0, CODES.len() / 2);
+    while low < high {
+        let middle = (low + high) / 2;
+        match CODES[middle * 2..middle * 2 + 2].cmp(code) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return Some(middle),
+        }
+    }
+    None
+}
+
+/// Whether `code` is an assigned ISO 3166-1 alpha-2 code (upper case).
+pub fn is_code(code: &str) -> bool {
+    index(code).is_some()
+}
+
+/// The name of the country or region `code`, in Chinese when `chinese`.
+pub fn name(code: &str, chinese: bool) -> Option<&'static str> {
+    let (english, zh) = NAMES[index(code)?];
+    Some(if chinese { zh } else { english })
+}
+
+/// Every country and region: `(code, English, Chinese)`, sorted by code.
+pub fn all() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    NAMES.iter().enumerate().map(|(i, (english, zh))| (&CODES[i * 2..i * 2 + 2], *english, *zh))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_assigned_code_is_known_once_in_order_and_others_are_not() {
+        assert_eq!((CODES.len(), NAMES.len()), (2 * 249, 249));
+        let codes: Vec<&str> = all().map(|(code, _, _)| code).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]));
+        assert!(codes.iter().all(|code| is_code(code)));
+        assert!(is_code("AD") && is_code("ZW") && is_code("CN") && is_code("HK") && is_code("US"));
+        assert!(!is_code("XX") && !is_code("cn") && !is_code("CHN") && !is_code("") && !is_code("中国"));
+        assert_eq!(name("HK", true), Some("中国香港"));
+        assert_eq!(name("HK", false), Some("Hong Kong"));
+        assert_eq!(name("CN", true), Some("中国大陆"));
+        assert_eq!(name("FR", true), Some("法国"));
+    }
+}
