@@ -102,6 +102,7 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "GET /api/v1/site",
         "PUT /api/v1/site",
         "POST /api/v1/campaigns/{id}/reminders",
+        "PUT /api/v1/campaigns/{id}/milestones",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -116,6 +116,22 @@ pub async fn post_update(
     Ok(Update { id: update_id, title, body, published_at: now })
 }
 
+/// Replaces the production timeline of campaign `id` of `site`: what it now is, or every
+/// problem with `input`.
+pub async fn set_milestones(
+    store: &Store,
+    hub: &Hub,
+    site: &str,
+    id: &str,
+    input: Vec<domain::milestones::Milestone>,
+) -> Result<Vec<domain::milestones::Milestone>, Error> {
+    let entry = hub.get(id).filter(|e| e.site == site).ok_or(Error::NotFound)?;
+    let milestones = domain::milestones::check(input).map_err(Error::Invalid)?;
+    let counts = store.set_milestones(id, &milestones).await?;
+    entry.publish(counts, crate::now());
+    Ok(milestones)
+}
+
 fn publish(hub: &Hub, site: &str, edited: Edited<Error>) -> Result<Arc<Entry>, Error> {
     match edited {
         Edited::Done(done) => {

@@ -181,9 +181,7 @@ impl fmt::Display for FieldError {
             FieldError::TooLarge => f.write_str("is too large"),
             FieldError::NotWholeNumber => f.write_str("must be a whole number of minor units"),
             FieldError::NotANumber => f.write_str("must be a number"),
-            FieldError::BelowPrice { price } => {
-                write!(f, "must be at least the tier price ({price}), with delivery where it is charged")
-            }
+            FieldError::BelowPrice { price } => write!(f, "must be at least the tier price ({price})"),
             FieldError::AboveMaxPledge { amount } => write!(f, "must be at most {amount} for one pledge"),
             FieldError::UnknownTier => f.write_str("is not a tier of this campaign"),
             FieldError::UnknownOption => f.write_str("is not an option of this tier"),

@@ -13,6 +13,7 @@ pub mod countries;
 pub mod demand;
 pub mod edit;
 pub mod invalid;
+pub mod milestones;
 pub mod money;
 pub mod origin;
 pub mod payment;

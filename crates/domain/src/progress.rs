@@ -31,8 +31,10 @@ pub struct Counts {
     /// The top recruiters and the newest public backers, a few of each.
     pub leaders: Vec<crate::wire::Leader>,
     pub wall: Vec<crate::wire::WallEntry>,
-    /// Grows whenever `leaders`, `wall` or `latest_update` change: counts with the same
-    /// version have the same ones.
+    /// The production timeline.
+    pub milestones: Vec<crate::milestones::Milestone>,
+    /// Grows whenever `leaders`, `wall`, `latest_update` or `milestones` change: counts
+    /// with the same version have the same ones.
     pub extras_version: u64,
 }
 
@@ -164,6 +166,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         cover: counts.cover.as_ref().map(|id| format!("/covers/{id}.jpg")),
         leaders: counts.leaders.clone(),
         wall: counts.wall.clone(),
+        milestones: counts.milestones.clone(),
         max_pledge: campaign.max_pledge.map(|a| a.minor()),
         payments: campaign.payments(),
         manual_payment: campaign.manual_payment().cloned(),

@@ -345,6 +345,7 @@ pub(crate) mod tests {
             cover: None,
             leaders: vec![],
             wall: vec![],
+            milestones: vec![],
             tiers: vec![
                 TierView {
                     id: "early".into(),

@@ -193,6 +193,29 @@ impl Lang {
         }
     }
 
+    /// When a step is due (`2027-03-15`): "due 15 March 2027", "预计 2027年3月15日".
+    pub fn due(self, day: &str) -> Option<String> {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let (year, month, day) = domain::milestones::date(day)?;
+        Some(match self {
+            Lang::En => format!("due {day} {} {year}", MONTHS[month as usize - 1]),
+            Lang::ZhCn => format!("预计 {year}年{month}月{day}日"),
+        })
+    }
+
     pub fn at_least(self, price: &str) -> String {
         match self {
             Lang::En => format!("at least {price}"),
@@ -261,7 +284,7 @@ impl Lang {
             (Lang::ZhCn, FieldError::NotWholeNumber | FieldError::NotANumber) => {
                 "请输入金额，例如 99 或 99.50".to_owned()
             }
-            (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格（含运费）".to_owned(),
+            (Lang::ZhCn, FieldError::BelowPrice { .. }) => "不能低于该档位价格".to_owned(),
             (Lang::ZhCn, FieldError::AboveMaxPledge { .. }) => "超过了单笔支持的上限".to_owned(),
             (Lang::ZhCn, FieldError::UnknownTier) => "该档位不存在".to_owned(),
             (Lang::ZhCn, FieldError::UnknownOption | FieldError::UnknownValue) => {
@@ -308,6 +331,11 @@ pub struct Text {
     pub succeeded: &'static str,
     pub failed: &'static str,
     pub choose_reward: &'static str,
+    /// The production timeline's heading, and what a done step and the step under way are
+    /// to a screen reader.
+    pub timeline: &'static str,
+    pub step_done: &'static str,
+    pub step_active: &'static str,
     /// Where the reward is delivered: the field, its empty choice, the group of the
     /// destinations the creator did not name, and the words before a delivery price.
     pub deliver_to: &'static str,
@@ -383,6 +411,9 @@ pub static EN: Text = Text {
     succeeded: "Funded!",
     failed: "Ended",
     choose_reward: "Choose your reward",
+    timeline: "Production",
+    step_done: "done",
+    step_active: "under way",
     deliver_to: "Deliver to",
     choose_destination: "Choose a country or region",
     elsewhere: "Elsewhere",
@@ -456,6 +487,9 @@ pub static ZH: Text = Text {
     succeeded: "众筹成功！",
     failed: "已结束",
     choose_reward: "选择回报档位",
+    timeline: "生产进度",
+    step_done: "已完成",
+    step_active: "进行中",
     deliver_to: "寄送至",
     choose_destination: "请选择国家或地区",
     elsewhere: "其他国家和地区",

@@ -30,6 +30,7 @@ mod drafts;
 mod health;
 mod listen;
 pub mod mails;
+mod milestones;
 mod open;
 pub mod payments;
 mod receipts;
@@ -432,26 +433,33 @@ async fn counts_since(
     )).bind(campaign_id).fetch_one(&mut **c).await
     })?;
     let extras_version = u64::try_from(totals.extras_version).unwrap_or(0);
-    let (latest_update, leaders, wall) = match previous.filter(|p| p.extras_version == extras_version) {
-        Some(previous) => (previous.latest_update.clone(), previous.leaders.clone(), previous.wall.clone()),
-        None => {
-            let latest: Option<(String, String, i64)> = on_conn!(conn, |c| {
-                sqlx::query_as(sql(
+    let (latest_update, leaders, wall, milestones) =
+        match previous.filter(|p| p.extras_version == extras_version) {
+            Some(previous) => (
+                previous.latest_update.clone(),
+                previous.leaders.clone(),
+                previous.wall.clone(),
+                previous.milestones.clone(),
+            ),
+            None => {
+                let latest: Option<(String, String, i64)> = on_conn!(conn, |c| {
+                    sqlx::query_as(sql(
                 "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
             )).bind(campaign_id).fetch_optional(&mut **c).await
-            })?;
-            let latest = latest.map(|(id, title, at)| UpdateNotice {
-                id,
-                title,
-                published_at: Timestamp::from_unix(at),
-            });
-            (
-                latest,
-                tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
-                tribe::wall_in_view(conn, campaign_id).await?,
-            )
-        }
-    };
+                })?;
+                let latest = latest.map(|(id, title, at)| UpdateNotice {
+                    id,
+                    title,
+                    published_at: Timestamp::from_unix(at),
+                });
+                (
+                    latest,
+                    tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
+                    tribe::wall_in_view(conn, campaign_id).await?,
+                    milestones::read(conn, campaign_id).await?,
+                )
+            }
+        };
     let tiers: Vec<TierRow> =
         on_conn!(conn, |c| sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
             .bind(campaign_id)
@@ -474,6 +482,7 @@ async fn counts_since(
         latest_update,
         leaders,
         wall,
+        milestones,
         extras_version,
         claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
         chosen: values

@@ -50,6 +50,9 @@ pub struct CampaignView {
     /// The newest public backers, a few (the full wall is `GET …/backers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wall: Vec<WallEntry>,
+    /// The production timeline, when the creator has set one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<crate::milestones::Milestone>,
     /// The most one pledge may be, when the creator set it (otherwise the goal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pledge: Option<i64>,

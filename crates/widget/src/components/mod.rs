@@ -8,11 +8,13 @@ mod pledge_form;
 mod pledging;
 mod progress;
 mod thanks;
+mod timeline;
 mod tribe;
 
 pub use pledge_form::PledgeForm;
 pub use progress::Progress;
 pub use thanks::Thanks;
+pub use timeline::Timeline;
 pub use tribe::Tribe;
 
 use crate::form::FormState;
@@ -95,6 +97,9 @@ pub fn App(props: &AppProps) -> Html {
                 </p>
             }
             { body }
+            if props.page == Page::Share || pledging.receipt.is_some() {
+                <Timeline milestones={c.milestones.clone()} lang={lang} />
+            }
             <Tribe campaign={c.clone()} lang={lang} open={props.page == Page::Share} />
             <footer class="tf-footer">
                 <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>

@@ -61,6 +61,7 @@ impl FromJson for CampaignView {
             cover: j.opt("cover")?,
             leaders: j.def("leaders")?,
             wall: j.def("wall")?,
+            milestones: j.def("milestones")?,
             max_pledge: j.opt("max_pledge")?,
             payments: j.def("payments")?,
             manual_payment: j.opt("manual_payment")?,
@@ -103,6 +104,18 @@ impl FromJson for OptionView {
 impl FromJson for ValueView {
     fn from_json(j: &Json) -> Option<Self> {
         Some(ValueView { value: j.req("value")?, min_batch: j.opt("min_batch")?, claimed: j.req("claimed")? })
+    }
+}
+
+impl FromJson for domain::milestones::Milestone {
+    fn from_json(j: &Json) -> Option<Self> {
+        let state: String = j.req("state")?;
+        Some(domain::milestones::Milestone {
+            id: j.req("id")?,
+            title: j.req("title")?,
+            due: j.opt("due")?,
+            state: domain::milestones::MilestoneState::parse(&state)?,
+        })
     }
 }
 

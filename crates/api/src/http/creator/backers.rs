@@ -170,6 +170,8 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
         [
             "amount",
             "currency",
+            "ship_to",
+            "shipping",
             "message",
             "referral_code",
             "referred_by",
@@ -177,8 +179,6 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
             "source",
             "host_page",
             "mail",
-            "ship_to",
-            "shipping",
         ]
         .map(String::from),
     );
@@ -258,6 +258,8 @@ impl Rows {
             cells.extend(self.columns.iter().map(|c| options.get(c).cloned().unwrap_or_default()));
             cells.push(major_units(row.amount, self.currency));
             cells.push(self.currency.code().to_owned());
+            cells.push(row.ship_to.unwrap_or_default());
+            cells.push(major_units(row.shipping, self.currency));
             cells.push(row.message.unwrap_or_default());
             cells.push(row.referral_code);
             cells.push(row.referred_by.unwrap_or_default());
@@ -265,8 +267,6 @@ impl Rows {
             cells.push(row.source.unwrap_or_default());
             cells.push(row.host_page.unwrap_or_default());
             cells.push(if row.undeliverable.is_some() { "undeliverable" } else { "" }.to_owned());
-            cells.push(row.ship_to.unwrap_or_default());
-            cells.push(major_units(row.shipping, self.currency));
             push_row(&mut out, &cells);
         }
         Some(Ok(Bytes::from(out)))

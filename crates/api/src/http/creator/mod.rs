@@ -13,6 +13,7 @@ pub(crate) mod campaigns;
 pub(crate) mod cover;
 mod demand;
 mod mails;
+mod milestones;
 mod site;
 pub(crate) mod sources;
 mod updates;
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mails::router())
         .merge(site::router())
         .merge(updates::router())
+        .merge(milestones::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // Images are larger: the cover upload bounds its own body.
         .merge(cover::router())

@@ -159,6 +159,7 @@ mod tests {
             cover: None,
             leaders: vec![],
             wall: vec![],
+            milestones: vec![],
             tiers: vec![TierView {
                 id: "lamp".into(),
                 title: "Lamp".into(),

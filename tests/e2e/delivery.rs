@@ -1,6 +1,7 @@
-//! Rewards that are delivered: a tier that ships, priced by destination; a pledge names
-//! where it goes and pays delivery there once, through the API and the plain form alike;
-//! the receipt and the creator's list and CSV say where.
+//! After funding: rewards that are delivered (a tier that ships, priced by destination; a
+//! pledge names where it goes and pays delivery there once, through the API, the plain form
+//! and the widget alike; the receipt and the creator's list and CSV say where) and the
+//! production timeline backers watch.
 
 use crate::support::limited_campaign;
 use domain::ShippingPrice;
@@ -79,8 +80,8 @@ async fn a_pledge_to_a_delivered_tier_pays_delivery_to_where_it_goes_once_and_th
         .await;
     let csv = csv.unwrap().text().await.unwrap();
     let header = csv.lines().next().unwrap();
-    assert!(header.ends_with(",ship_to,shipping"), "{header}");
-    assert!(csv.lines().nth(1).unwrap().ends_with(",HK,30.00"), "{csv}");
+    assert!(header.contains(",amount,currency,ship_to,shipping,"), "{header}");
+    assert!(csv.lines().nth(1).unwrap().contains(",50.00,USD,HK,30.00,"), "{csv}");
 }
 
 #[tokio::test]
@@ -161,4 +162,45 @@ async fn a_fan_on_a_phone_chooses_where_the_reward_goes_and_the_amount_takes_del
     assert!(thanks.contains("寄送至: 中国香港 (运费 $30)"), "{thanks}");
     assert_eq!(app.campaign("lamp-phone").await.raised, 4_000);
     browser.close().await;
+}
+
+#[tokio::test]
+async fn the_creator_sets_a_production_timeline_that_backers_see_on_the_share_page_and_their_receipt() {
+    let app = spawn_app().await;
+    let put = |body: Value, key: &str| {
+        app.creator(reqwest::Method::PUT, "/api/v1/campaigns/demo/milestones", key).json(&body).send()
+    };
+    let bad = json!([
+        { "id": "Samples!", "title": "", "state": "done" },
+        { "id": "ship", "title": "Shipping", "due": "2027-02-30", "state": "planned" },
+    ]);
+    let response = put(bad, &app.demo_key).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let codes = response.json::<Value>().await.unwrap()["codes"].clone();
+    assert_eq!(codes["[0].id"]["code"], "invalid_slug");
+    assert_eq!(codes["[0].title"]["code"], "required");
+    assert_eq!(codes["[1].due"]["code"], "invalid_date");
+    let unknown_state = json!([{ "id": "x", "title": "X", "state": "maybe" }]);
+    assert_eq!(put(unknown_state, &app.demo_key).await.unwrap().status(), 400);
+    assert_eq!(put(json!([]), "not-a-key").await.unwrap().status(), 401);
+    assert!(app.campaign("demo").await.milestones.is_empty(), "nothing refused was kept");
+
+    let timeline = json!([
+        { "id": "samples", "title": "Samples", "state": "done" },
+        { "id": "production", "title": "Production <b>", "due": "2027-03-15", "state": "active" },
+        { "id": "shipping", "title": "Shipping", "state": "planned" },
+    ]);
+    let response = put(timeline, &app.demo_key).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let view = app.campaign("demo").await;
+    assert_eq!(view.milestones.len(), 3);
+    assert_eq!(view.milestones[1].due.as_deref(), Some("2027-03-15"));
+
+    let share = app.text("/c/demo?lang=en").await;
+    assert!(share.contains("Production &lt;b&gt;"), "the title is escaped: {share}");
+    assert!(share.contains("due 15 March 2027") && share.contains(r#"aria-current="step""#), "{share}");
+    let created = app.post_pledge("demo", crate::support::lamp_pledge().to_string()).await;
+    let created: Value = created.json().await.unwrap();
+    let receipt = app.text(&format!("{}?lang=zh-CN", created["receipt_url"].as_str().unwrap())).await;
+    assert!(receipt.contains("生产进度") && receipt.contains("预计 2027年3月15日"), "{receipt}");
 }
