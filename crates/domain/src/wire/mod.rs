@@ -9,13 +9,15 @@ use crate::campaign::{Funding, Status};
 use crate::money::Currency;
 use crate::payment::{ManualPayment, PaymentMode};
 use crate::time::Timestamp;
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 mod creator;
+mod definition;
+mod pledge;
 pub use creator::*;
+pub use definition::*;
+pub use pledge::*;
 
 /// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -278,199 +280,6 @@ impl CampaignView {
             return Status::Cancelled;
         }
         crate::progress::status(self.starts_at, self.ends_at, self.funding, self.raised, self.goal, now)
-    }
-}
-
-/// A campaign definition as a creator writes it. An empty `id` asks the server to make one
-/// from the title.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignInput {
-    #[serde(default)]
-    pub id: String,
-    pub title: String,
-    #[serde(default)]
-    pub summary: String,
-    /// The longer text of the share page.
-    #[serde(default)]
-    pub story: String,
-    pub currency: Currency,
-    pub goal: i64,
-    pub starts_at: Timestamp,
-    pub ends_at: Timestamp,
-    pub funding: Funding,
-    #[serde(default)]
-    pub tiers: Vec<TierInput>,
-    #[serde(default)]
-    pub stretch_goals: Vec<StretchGoal>,
-    /// The most one pledge may be, in minor units; the goal when unset, so no single
-    /// pledge can make a campaign funded.
-    #[serde(default)]
-    pub max_pledge: Option<i64>,
-    /// How backers pay: `none` (a promise, the default), `stripe` or `manual`.
-    #[serde(default, skip_serializing_if = "PaymentMode::is_none")]
-    pub payments: PaymentMode,
-    /// What a backer of a `manual` campaign is told, and how long a pledge may stay unpaid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manual_payment: Option<ManualPayment>,
-    /// When the campaign succeeds, what becomes of backers of a value left short of its
-    /// minimum batch: `refund` (the default: cancelled, refunded) or `switch` (offered the
-    /// values that are made for seven days, then refunded).
-    #[serde(default, skip_serializing_if = "crate::Unmade::is_refund")]
-    pub unmade: crate::Unmade,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TierInput {
-    pub id: String,
-    pub title: String,
-    pub price: i64,
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// The most units one pledge may take; 1 when unset.
-    #[serde(default)]
-    pub per_backer: Option<u32>,
-    #[serde(default)]
-    pub available_from: Option<Timestamp>,
-    #[serde(default)]
-    pub available_until: Option<Timestamp>,
-    #[serde(default)]
-    pub options: Vec<OptionInput>,
-    /// Whether the reward is delivered (its backers are asked for an address); false when
-    /// unset.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub ships: bool,
-    /// What delivery costs by destination, once per pledge (`[{"to":"CN","price":0},
-    /// {"to":"*","price":8000}]`): a pledge then names its destination (`ship_to`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shipping: Vec<crate::ShippingPrice>,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OptionInput {
-    pub name: String,
-    pub values: Vec<ValueInput>,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValueInput {
-    pub value: String,
-    #[serde(default)]
-    pub min_batch: Option<u32>,
-}
-
-/// `POST /api/v1/campaigns/{id}/pledges`. Text fields default to empty so that a missing
-/// one is reported as "required" beside the other field errors instead of as malformed JSON.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct PledgeRequest {
-    #[serde(default)]
-    pub tier: Option<String>,
-    #[serde(default)]
-    pub amount: RawAmount,
-    /// Units of the tier; 1 when unset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<u32>,
-    #[serde(default)]
-    pub options: BTreeMap<String, String>,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub contact: String,
-    #[serde(default)]
-    pub public: bool,
-    #[serde(default, rename = "ref")]
-    pub referral: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    /// Where the pledge came from: a tag the creator put in the link (`?src=weibo`).
-    #[serde(default, rename = "src", skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// The page the widget was embedded in (`https://blog.example.com/post/1`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    /// The language the fan pledged in (`en`, `zh-CN`): what the campaign's mails to them
-    /// are written in. Unknown or absent, the request's `Accept-Language` decides.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
-    /// Where the reward is delivered (`CN`, `HK`): needed when the tier prices delivery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ship_to: Option<String>,
-}
-
-/// An amount as it arrived: any JSON number is accepted here so that a fraction or an
-/// overflowing integer becomes a field error on `amount`, not a malformed body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RawAmount {
-    #[default]
-    Missing,
-    Minor(i64),
-    NotWhole,
-    TooLarge,
-}
-
-impl From<i64> for RawAmount {
-    fn from(minor: i64) -> Self {
-        RawAmount::Minor(minor)
-    }
-}
-
-/// On the wire an amount is an integer of minor units.
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for RawAmount {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-            .description(Some("Minor units (fen, cents)."))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for RawAmount {}
-
-impl Serialize for RawAmount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            RawAmount::Minor(minor) => s.serialize_i64(*minor),
-            _ => s.serialize_none(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for RawAmount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct AmountVisitor;
-        impl Visitor<'_> for AmountVisitor {
-            type Value = RawAmount;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer number of minor units")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawAmount, E> {
-                Ok(RawAmount::Minor(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawAmount, E> {
-                Ok(i64::try_from(v).map_or(RawAmount::TooLarge, RawAmount::Minor))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawAmount, E> {
-                Ok(if v.abs() >= 9.2e18 {
-                    RawAmount::TooLarge
-                } else if v.fract() != 0.0 || !v.is_finite() {
-                    RawAmount::NotWhole
-                } else {
-                    RawAmount::Minor(v as i64)
-                })
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RawAmount, E> {
-                Ok(RawAmount::Missing)
-            }
-        }
-        d.deserialize_any(AmountVisitor)
     }
 }
 
