@@ -145,8 +145,9 @@ impl FormState {
     /// What delivery of the chosen tier to the chosen destination costs (0 when either is
     /// unset or the tier does not price delivery there).
     pub fn shipping(&self, campaign: &CampaignView) -> i64 {
-        let tier = campaign.tier(&self.tier);
-        tier.and_then(|t| domain::shipping::price_to(&t.shipping, &self.ship_to)).unwrap_or(0)
+        let to = self.ship_to.trim().to_ascii_uppercase();
+        let tier = campaign.tier(&self.tier).filter(|_| !to.is_empty());
+        tier.and_then(|t| domain::shipping::price_to(&t.shipping, &to)).unwrap_or(0)
     }
 
     /// Units as typed, when they are a number.
@@ -382,6 +383,25 @@ pub(crate) mod tests {
             ],
             max_pledge: None,
         }
+    }
+
+    #[test]
+    fn delivery_goes_into_the_amount_only_once_a_destination_is_chosen() {
+        let mut view = campaign();
+        view.tiers[1].ships = true;
+        view.tiers[1].shipping = vec![
+            domain::ShippingPrice { to: "HK".into(), price: 3_000 },
+            domain::ShippingPrice { to: "*".into(), price: 8_000 },
+        ];
+        let mut form = FormState::blank(&view, "", "key", Timestamp::from_unix(5));
+        assert_eq!((form.shipping(&view), form.amount.as_str()), (0, "199"), "no destination yet");
+        form.set_ship_to(&view, "hk".into());
+        assert_eq!((form.shipping(&view), form.amount.as_str()), (3_000, "229"));
+        form.set_ship_to(&view, "FR".into());
+        assert_eq!((form.shipping(&view), form.amount.as_str()), (8_000, "279"));
+        assert_eq!(form.to_request(&view).unwrap().ship_to.as_deref(), Some("FR"));
+        form.select_tier(&view, "");
+        assert_eq!(form.to_request(&view).unwrap().ship_to, None, "no destination without a tier that ships");
     }
 
     #[test]

@@ -111,16 +111,57 @@ pub struct AppProps {
     pub places: Vec<(String, String)>,
 }
 
-/// The places a reward of `campaign` can be delivered to, named in `lang` (see
-/// [`AppProps::places`]).
-pub fn places(campaign: &CampaignView, lang: crate::i18n::Lang) -> Vec<(String, String)> {
-    if !campaign.tiers.iter().any(|t| t.ships) {
+/// The places a reward of `campaign` can be delivered to, named in `lang` and sorted by
+/// those names (see [`AppProps::places`]); none unless a tier ships or `receipt` names a
+/// destination.
+pub fn places(
+    campaign: &CampaignView,
+    receipt: Option<&Receipt>,
+    lang: crate::i18n::Lang,
+) -> Vec<(String, String)> {
+    if !campaign.tiers.iter().any(|t| t.ships) && receipt.is_none_or(|r| r.ship_to.is_none()) {
         return Vec::new();
     }
     let chinese = lang == crate::i18n::Lang::ZhCn;
-    let mut all: Vec<(&str, &str, &str)> = domain::countries::all().collect();
-    all.sort_by_key(|(_, english, _)| *english);
-    all.into_iter()
+    let mut all: Vec<(String, String)> = domain::countries::all()
         .map(|(code, english, zh)| (code.to_owned(), if chinese { zh } else { english }.to_owned()))
+        .collect();
+    all.sort_by_cached_key(|(_, name)| sort_key(name));
+    all
+}
+
+/// A name as it sorts: the few Latin letters with marks that begin English names (Åland,
+/// Côte d'Ivoire, Réunion) sort with their plain letter.
+fn sort_key(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'Å' | 'Á' | 'À' | 'Â' | 'Ä' => 'A',
+            'Ç' => 'C',
+            'É' | 'È' | 'Ê' => 'E',
+            'Í' | 'Î' => 'I',
+            'Ö' | 'Ô' | 'Ó' => 'O',
+            'Ü' | 'Ú' => 'U',
+            'é' | 'è' | 'ê' => 'e',
+            'ç' => 'c',
+            'ü' => 'u',
+            'ô' | 'ö' => 'o',
+            other => other,
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_key;
+
+    #[test]
+    fn names_with_marks_sort_with_their_plain_letters() {
+        let mut names =
+            vec!["Zimbabwe", "Åland Islands", "Albania", "Côte d'Ivoire", "Croatia", "Réunion", "Romania"];
+        names.sort_by_cached_key(|n| sort_key(n));
+        assert_eq!(
+            names,
+            ["Åland Islands", "Albania", "Côte d'Ivoire", "Croatia", "Réunion", "Romania", "Zimbabwe"]
+        );
+    }
 }

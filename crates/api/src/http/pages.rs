@@ -151,7 +151,7 @@ async fn campaign_page(
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, now);
     let wechat = in_wechat(&headers);
     let props = AppProps {
-        places: widget::props::places(&campaign, lang),
+        places: widget::props::places(&campaign, None, lang),
         campaign,
         lang,
         theme: query.theme(),
@@ -251,7 +251,7 @@ async fn form_pledge(
         Err(other) => return Err(other),
     };
     let props = AppProps {
-        places: widget::props::places(&campaign, lang),
+        places: widget::props::places(&campaign, None, lang),
         campaign,
         lang,
         theme,
@@ -306,15 +306,16 @@ async fn receipt_page(
         Some("embed") => (Page::Embed, Shell::Frame),
         _ => (Page::Share, Shell::Standalone),
     };
+    let receipt = receipts::on_page(view, forms);
     let props = AppProps {
-        places: widget::props::places(&campaign, lang),
+        places: widget::props::places(&campaign, Some(&receipt), lang),
         campaign,
         lang,
         theme: query.theme(),
         page,
         now: crate::now().unix(),
         form: FormState::default(),
-        receipt: Some(receipts::on_page(view, forms)),
+        receipt: Some(receipt),
         wechat: in_wechat(headers),
         accent: query.accent(),
     };
