@@ -82,6 +82,15 @@ pub struct EventPledge {
     /// Where its payment stands, when the campaign takes payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<String>,
+    /// Where its reward is delivered, and what delivery cost (part of `amount`), when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shipping: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// The data of a `campaign.succeeded` or `campaign.failed` event, sent once when the
@@ -140,3 +149,34 @@ pub struct Endpoint {
 
 /// The longest endpoint address taken.
 pub const MAX_URL_LEN: usize = 2_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pledge_event_says_where_the_reward_goes_only_when_it_is_delivered() {
+        let pledge = EventPledge {
+            id: "p".into(),
+            name: "Mei".into(),
+            tier: Some("lamp".into()),
+            quantity: 1,
+            options: BTreeMap::new(),
+            amount: 32_900,
+            referral_code: "ABCDEFGH".into(),
+            referred_by: None,
+            status: "live".into(),
+            payment: None,
+            ship_to: Some("HK".into()),
+            shipping: 3_000,
+        };
+        let json = serde_json::to_value(&pledge).unwrap();
+        assert_eq!(
+            (&json["ship_to"], &json["shipping"]),
+            (&serde_json::json!("HK"), &serde_json::json!(3_000))
+        );
+        let kept = EventPledge { ship_to: None, shipping: 0, ..pledge };
+        let json = serde_json::to_value(&kept).unwrap();
+        assert!(json.get("ship_to").is_none() && json.get("shipping").is_none(), "{json}");
+    }
+}

@@ -58,6 +58,8 @@ impl NewEvent {
                 referred_by: pledge.referred_by.clone(),
                 status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
                 payment: pledge.payment.map(|p| p.as_str().to_owned()),
+                ship_to: pledge.ship_to.clone(),
+                shipping: pledge.shipping,
             },
         };
         NewEvent::new(&pledge.campaign_id, kind, data, now)
