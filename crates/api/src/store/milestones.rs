@@ -1,9 +1,9 @@
 //! A campaign's production timeline, kept as the JSON list its creator last set. Setting it
-//! moves the campaign's `seq` and `extras_version` in the same statement, so every viewer
+//! moves the campaign's `seq` and `extras_version` in the same transaction, so every viewer
 //! gets the new timeline with the next numbers.
 
 use super::db::{Conn, on_conn};
-use super::{Store, begin_write, counts, finish, notify};
+use super::{Store, begin_write, counts, extras_moved, finish};
 use domain::milestones::Milestone;
 use domain::progress::Counts;
 
@@ -24,15 +24,13 @@ impl Store {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
         let set: anyhow::Result<Counts> = async {
-            on_conn!(&mut conn, |c| sqlx::query(sql(
-                "UPDATE campaigns SET milestones = ?, seq = seq + 1, extras_version = extras_version + 1 WHERE id = ?"
-            ))
-            .bind(&json)
-            .bind(campaign)
-            .execute(&mut **c)
-            .await
-            .map(|_| ()))?;
-            notify(&mut conn, campaign).await?;
+            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE campaigns SET milestones = ? WHERE id = ?"))
+                .bind(&json)
+                .bind(campaign)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
+            extras_moved(&mut conn, campaign).await?;
             counts(&mut conn, campaign).await
         }
         .await;

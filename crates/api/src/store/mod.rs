@@ -31,6 +31,7 @@ mod health;
 mod listen;
 pub mod mails;
 mod milestones;
+mod numbers;
 mod open;
 pub mod payments;
 mod receipts;
@@ -65,11 +66,11 @@ pub use unsubscribes::Unsubscribing;
 pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, MailTo, PledgeCommand};
 
 use anyhow::Context;
-use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, TierRow, TotalsRow, ValueRow, on_conn};
+use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
 use domain::progress::Counts;
 use domain::wire::CampaignInput;
-use domain::wire::UpdateNotice;
 use domain::{Campaign, PaymentStatus, Timestamp};
+use numbers::{counts, counts_since, extras_moved};
 use open::{checkpoint, is_postgres, open_postgres, open_sqlite};
 use receipts::by_receipt_token;
 use std::collections::BTreeMap;
@@ -412,84 +413,6 @@ async fn pledge_by_id(conn: &mut Conn, id: &str) -> anyhow::Result<Option<Stored
     let row: Option<PledgeRow> =
         on_conn!(conn, |c| sqlx::query_as(sql(SELECT_PLEDGE)).bind(id).fetch_optional(&mut **c).await)?;
     row.map(StoredPledge::try_from).transpose()
-}
-
-/// A campaign's live numbers, read inside whatever transaction `conn` is in.
-async fn counts(conn: &mut Conn, campaign_id: &str) -> anyhow::Result<Counts> {
-    counts_since(conn, campaign_id, None).await
-}
-
-/// A campaign's live numbers; the tribe and the newest update are taken from `previous`
-/// when its `extras_version` is still current (the pledge writer's common case: a batch
-/// of private pledges changes neither), and read otherwise.
-async fn counts_since(
-    conn: &mut Conn,
-    campaign_id: &str,
-    previous: Option<&Counts>,
-) -> anyhow::Result<Counts> {
-    let totals: TotalsRow = on_conn!(conn, |c| {
-        sqlx::query_as(sql(
-        "SELECT raised, pledged, backers, seq, revision, cancelled_at, cover_id, extras_version FROM campaigns WHERE id = ?"
-    )).bind(campaign_id).fetch_one(&mut **c).await
-    })?;
-    let extras_version = u64::try_from(totals.extras_version).unwrap_or(0);
-    let (latest_update, leaders, wall, milestones) =
-        match previous.filter(|p| p.extras_version == extras_version) {
-            Some(previous) => (
-                previous.latest_update.clone(),
-                previous.leaders.clone(),
-                previous.wall.clone(),
-                previous.milestones.clone(),
-            ),
-            None => {
-                let latest: Option<(String, String, i64)> = on_conn!(conn, |c| {
-                    sqlx::query_as(sql(
-                "SELECT id, title, published_at FROM updates WHERE campaign_id = ? ORDER BY id DESC LIMIT 1"
-            )).bind(campaign_id).fetch_optional(&mut **c).await
-                })?;
-                let latest = latest.map(|(id, title, at)| UpdateNotice {
-                    id,
-                    title,
-                    published_at: Timestamp::from_unix(at),
-                });
-                (
-                    latest,
-                    tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
-                    tribe::wall_in_view(conn, campaign_id).await?,
-                    milestones::read(conn, campaign_id).await?,
-                )
-            }
-        };
-    let tiers: Vec<TierRow> =
-        on_conn!(conn, |c| sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
-            .bind(campaign_id)
-            .fetch_all(&mut **c)
-            .await)?;
-    let values: Vec<ValueRow> = on_conn!(conn, |c| sqlx::query_as(sql(
-        "SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?"
-    ))
-    .bind(campaign_id)
-    .fetch_all(&mut **c)
-    .await)?;
-    Ok(Counts {
-        raised: totals.raised,
-        pledged: totals.pledged,
-        backers: u64::try_from(totals.backers).unwrap_or(0),
-        seq: u64::try_from(totals.seq).unwrap_or(0),
-        revision: u64::try_from(totals.revision).unwrap_or(0),
-        cancelled: totals.cancelled_at.is_some(),
-        cover: totals.cover_id,
-        latest_update,
-        leaders,
-        wall,
-        milestones,
-        extras_version,
-        claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
-        chosen: values
-            .into_iter()
-            .map(|v| ((v.tier_id, v.name, v.value), u32::try_from(v.claimed).unwrap_or(u32::MAX)))
-            .collect(),
-    })
 }
 
 #[cfg(test)]

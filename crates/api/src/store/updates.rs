@@ -1,7 +1,7 @@
 //! A creator's updates to their backers.
 
 use super::db::on_conn;
-use super::{Store, begin_write, counts, finish, notify};
+use super::{Store, begin_write, counts, extras_moved, finish};
 use domain::Timestamp;
 use domain::progress::Counts;
 use domain::wire::{Audience, Update};
@@ -35,14 +35,7 @@ impl Store {
             .execute(&mut **c)
             .await
             .map(|_| ()))?;
-            on_conn!(&mut conn, |c| sqlx::query(sql(
-                "UPDATE campaigns SET seq = seq + 1, extras_version = extras_version + 1 WHERE id = ?"
-            ))
-            .bind(campaign)
-            .execute(&mut **c)
-            .await
-            .map(|_| ()))?;
-            notify(&mut conn, campaign).await?;
+            extras_moved(&mut conn, campaign).await?;
             counts(&mut conn, campaign).await
         }
         .await;
