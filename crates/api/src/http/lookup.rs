@@ -47,13 +47,7 @@ async fn lookup(
 /// The one way both doors ask: mail on, a token from the address's receipt bucket, then
 /// the capability.
 async fn ask(state: &AppState, ip: IpAddr, base: &str, lang: Lang, email: &str) -> Result<(), Error> {
-    if state.settings.mail.is_none() {
-        return Err(Error::Unavailable);
-    }
-    state
-        .receipt_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    super::requests::fan_mail_ask(state, ip)?;
     crate::mail::ask_for_receipts(&state.store, email, lang, base).await
 }
 

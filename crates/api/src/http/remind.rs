@@ -67,13 +67,7 @@ async fn ask(
     email: &str,
 ) -> Result<(), Error> {
     let entry = state.hub.get(id).ok_or(Error::NotFound)?;
-    if state.settings.mail.is_none() {
-        return Err(Error::Unavailable);
-    }
-    state
-        .receipt_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    super::requests::fan_mail_ask(state, ip)?;
     let snapshot = entry.snapshot(crate::now());
     if snapshot.counts.cancelled || crate::now() >= snapshot.campaign.ends_at() {
         // Nothing is left to remind of; the answer stays the same.

@@ -70,14 +70,28 @@ impl FromRequestParts<AppState> for ReceiptToken {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
-        state
-            .receipt_limiter
-            .check(ip, std::time::Instant::now())
-            .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+        receipt_bucket(state, ip)?;
         let Path(token) =
             Path::<String>::from_request_parts(parts, state).await.map_err(|_| Error::NotFound)?;
         Ok(ReceiptToken(token))
     }
+}
+
+/// Takes a token from `ip`'s receipt bucket, or says when to come back.
+fn receipt_bucket(state: &AppState, ip: std::net::IpAddr) -> Result<(), Error> {
+    state
+        .receipt_limiter
+        .check(ip, std::time::Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
+}
+
+/// What a fan's ask answered by mail (find my pledges, remind me) needs: mail on (else
+/// 503), and a token of the client's receipt bucket, like a receipt read.
+pub(crate) fn fan_mail_ask(state: &AppState, ip: std::net::IpAddr) -> Result<(), Error> {
+    if state.settings.mail.is_none() {
+        return Err(Error::Unavailable);
+    }
+    receipt_bucket(state, ip)
 }
 
 /// `asked` when it names a language we speak, else the first of `Accept-Language` we
