@@ -69,6 +69,7 @@ async fn the_card_form_has_no_serious_accessibility_violations() {
     let app =
         tests::spawn_app_with(tests::Options { stripe: Some(stripe.settings()), ..Default::default() }).await;
     let campaign = domain::wire::CampaignInput {
+        survey: None,
         payments: domain::PaymentMode::Stripe,
         ..crate::support::limited_campaign("cards", 10)
     };

@@ -35,6 +35,7 @@ async fn a_fan_saves_a_card_in_the_embedded_widget_and_a_flexible_campaign_is_pa
     let Some(stripe) = Localstripe::start().await else { return };
     let app = tests::spawn_app_with(Options { stripe: Some(stripe.settings()), ..Options::default() }).await;
     let campaign = CampaignInput {
+        survey: None,
         payments: PaymentMode::Stripe,
         funding: Funding::Flexible,
         ..limited_campaign("studio", 10)

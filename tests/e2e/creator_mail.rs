@@ -118,6 +118,7 @@ async fn a_creator_hears_of_each_pledge_and_once_of_the_goal_and_each_stretch_go
     let Some(sink) = SmtpSink::start().await else { return };
     let app = app_mailing_to(&sink.url()).await;
     app.create_campaign(CampaignInput {
+        survey: None,
         title: "Walnut <lamp>".into(),
         goal: 1_000,
         stretch_goals: vec![StretchGoal { amount: 2_000, label: "Brass <b>switch</b>".into() }],

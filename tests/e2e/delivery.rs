@@ -12,7 +12,7 @@ use tests::{TestApp, spawn_app};
 
 /// `limited_campaign` whose tier ships: free to CN, 30.00 to HK, 80.00 anywhere else when
 /// `anywhere`.
-fn delivered(id: &str, anywhere: bool) -> CampaignInput {
+pub(crate) fn delivered(id: &str, anywhere: bool) -> CampaignInput {
     let mut input = limited_campaign(id, 100);
     let price = |to: &str, price| ShippingPrice { to: to.into(), price };
     input.tiers[0].ships = true;

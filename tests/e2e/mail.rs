@@ -235,6 +235,7 @@ async fn when_a_campaign_ends_each_backer_with_an_address_is_mailed_its_outcome_
     let Some(sink) = SmtpSink::start().await else { return };
     let app = app_mailing_to(&sink.url()).await;
     let ending = |id: &str, goal: i64| domain::wire::CampaignInput {
+        survey: None,
         funding: domain::Funding::AllOrNothing,
         goal,
         ..crate::support::campaign_between(id, -60, 3)

@@ -23,6 +23,7 @@ mod editor;
 mod events;
 mod fan_mail;
 mod faults;
+mod fulfilment;
 mod hardening;
 mod light;
 mod mail;

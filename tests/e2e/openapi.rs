@@ -103,6 +103,13 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "PUT /api/v1/site",
         "POST /api/v1/campaigns/{id}/reminders",
         "PUT /api/v1/campaigns/{id}/milestones",
+        "GET /api/v1/receipts/{token}/survey",
+        "PUT /api/v1/receipts/{token}/survey",
+        "POST /api/v1/receipts/{token}/received",
+        "GET /api/v1/campaigns/{id}/survey",
+        "GET /api/v1/campaigns/{id}/shipments.csv",
+        "GET /api/v1/campaigns/{id}/shipments/summary",
+        "POST /api/v1/campaigns/{id}/shipments",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -14,6 +14,7 @@ use tests::{TestApp, store_test};
 
 fn manual(id: &str) -> CampaignInput {
     CampaignInput {
+        survey: None,
         payments: PaymentMode::Manual,
         manual_payment: Some(ManualPayment {
             instructions: "扫码付款，备注参考号".into(),

@@ -11,6 +11,7 @@ use tests::{Receiver, TestApp, store_test};
 
 pub(crate) fn manual(id: &str, limit: u32) -> CampaignInput {
     CampaignInput {
+        survey: None,
         payments: PaymentMode::Manual,
         manual_payment: Some(ManualPayment {
             instructions: "微信转账到 mei-pottery，备注参考号".into(),

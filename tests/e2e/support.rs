@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
     let now = api::now();
     CampaignInput {
+        survey: None,
         manual_payment: None,
         unmade: Default::default(),
         payments: Default::default(),
@@ -47,6 +48,7 @@ pub(crate) fn limited_campaign(id: &str, limit: u32) -> CampaignInput {
 pub(crate) fn campaign_between(id: &str, starts_in: i64, ends_in: i64) -> CampaignInput {
     let now = api::now();
     CampaignInput {
+        survey: None,
         starts_at: now.plus_seconds(starts_in),
         ends_at: now.plus_seconds(ends_in),
         ..limited_campaign(id, 10)

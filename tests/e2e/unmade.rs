@@ -16,6 +16,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// Size L is made from 3 units; the campaign ends in `ends_in` seconds.
 fn campaign(id: &str, ends_in: i64, funding: Funding, unmade: Unmade) -> CampaignInput {
     CampaignInput {
+        survey: None,
         payments: PaymentMode::Stripe,
         funding,
         goal: 2_000,

@@ -59,11 +59,12 @@ pub async fn edit(
     if patch.id.as_deref().is_some_and(|new| new != id) {
         return Err(Error::Locked(one("id", FieldError::Locked)));
     }
+    let now = crate::now();
     let edited = store
-        .edit_campaign((site, id), crate::now(), |old, counts| {
+        .edit_campaign((site, id), now, |old, counts| {
             let new = Campaign::new(patch.apply(old.to_input())).map_err(Error::Invalid)?;
             offered(&new, cards)?;
-            let locked = locked_fields(old, &new, counts);
+            let locked = locked_fields(old, &new, counts, now);
             if locked.is_empty() { Ok(new) } else { Err(Error::Locked(locked)) }
         })
         .await?;

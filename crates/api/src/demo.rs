@@ -27,6 +27,7 @@ pub async fn seed(store: &Store, hub: &Hub, base_url: &str) -> anyhow::Result<Op
 /// two stretch goals. Live for 30 days from `now`.
 pub fn campaign(now: Timestamp) -> CampaignInput {
     CampaignInput {
+        survey: None,
         id: CAMPAIGN.into(),
         title: "Walnut desk lamp, made by the tribe".into(),
         story: String::new(),

@@ -195,6 +195,28 @@ fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
                 "It is not known whether the pledge was stored: send it again with the same Idempotency-Key to find out."
                     .into(),
             ),
+        Refusal::SurveyLocked => (
+            "survey-locked",
+            "Survey locked",
+            "The survey has locked: the creator is producing from the answers given, which can no longer change."
+                .into(),
+        ),
+        Refusal::SurveyNotOpen => (
+            "survey-not-open",
+            "Survey not open yet",
+            "The survey opens once the campaign succeeds.".into(),
+        ),
+        Refusal::Shipped => (
+            "already-shipped",
+            "Already shipped",
+            "The reward has been shipped to the address given; it can no longer change.".into(),
+        ),
+        Refusal::NotShipped => {
+            ("not-shipped", "Not shipped yet", "Nothing has been shipped for this pledge yet.".into())
+        }
+        Refusal::PledgeCancelled => {
+            ("pledge-cancelled", "Pledge cancelled", "This pledge was cancelled: there is nothing to deliver.".into())
+        }
         Refusal::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
     }
 }

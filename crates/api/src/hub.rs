@@ -201,6 +201,7 @@ mod tests {
 
     fn campaign() -> Campaign {
         Campaign::new(CampaignInput {
+            survey: None,
             manual_payment: None,
             unmade: Default::default(),
             payments: Default::default(),

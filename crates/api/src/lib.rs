@@ -7,6 +7,7 @@ pub mod campaigning;
 pub mod cli;
 pub mod config;
 pub mod covers;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod http;

@@ -212,6 +212,7 @@ pub struct Campaign {
     /// Set exactly when `payments` is manual.
     pub(crate) manual_payment: Option<ManualPayment>,
     pub(crate) unmade: crate::Unmade,
+    pub(crate) survey: Option<crate::survey::Survey>,
 }
 
 impl Campaign {
@@ -284,6 +285,8 @@ impl Campaign {
         stretch_goals.sort_by_key(|g| g.amount);
         let max_pledge = input.max_pledge.and_then(|max| errors.check("max_pledge", Amount::new(max)));
         let manual_payment = ManualPayment::check(input.payments, input.manual_payment, &mut errors);
+        let tier_names: Vec<&str> = tier_ids.iter().map(String::as_str).collect();
+        let survey = input.survey.map(|s| s.check(&tier_names, &mut errors));
         match (id, title, summary, story, goal) {
             (Some(id), Some(title), Some(summary), Some(story), Some(goal)) if errors.is_empty() => {
                 Ok(Campaign {
@@ -302,10 +305,16 @@ impl Campaign {
                     payments: input.payments,
                     manual_payment,
                     unmade: input.unmade,
+                    survey,
                 })
             }
             _ => Err(errors),
         }
+    }
+
+    /// What backers are asked after pledging, when the creator asks anything.
+    pub fn survey(&self) -> Option<&crate::survey::Survey> {
+        self.survey.as_ref()
     }
 
     pub fn id(&self) -> &CampaignId {
@@ -392,6 +401,7 @@ impl Campaign {
             payments: self.payments,
             manual_payment: self.manual_payment.clone(),
             unmade: self.unmade,
+            survey: self.survey.clone(),
             tiers: self
                 .tiers
                 .iter()

@@ -54,6 +54,9 @@ pub struct CampaignPatch {
     /// What becomes of backers of a value not made; the creator may change it until the end.
     #[serde(default)]
     pub unmade: Option<crate::Unmade>,
+    /// The survey; `null` removes it. It cannot change once it has locked.
+    #[serde(default, deserialize_with = "present")]
+    pub survey: Option<Option<crate::survey::Survey>>,
 }
 
 /// A field that is present, even as `null`: absent stays `None`, `null` is `Some(None)`.
@@ -85,6 +88,7 @@ impl CampaignPatch {
             payments: Some(input.payments),
             manual_payment: Some(input.manual_payment),
             unmade: Some(input.unmade),
+            survey: Some(input.survey),
         }
     }
 
@@ -108,7 +112,8 @@ impl CampaignPatch {
             max_pledge,
             payments,
             manual_payment,
-            unmade
+            unmade,
+            survey
         );
         input
     }
@@ -117,10 +122,13 @@ impl CampaignPatch {
 /// Which changes from `old` to `new` the live pledges (`counts`) forbid, each under the
 /// field it concerns; empty when the edit may go ahead. `new` has already passed
 /// [`Campaign::new`].
-pub fn locked_fields(old: &Campaign, new: &Campaign, counts: &Counts) -> FieldErrors {
+pub fn locked_fields(old: &Campaign, new: &Campaign, counts: &Counts, now: Timestamp) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if old.id() != new.id() {
         errors.add("id", FieldError::Locked);
+    }
+    if old.survey().is_some_and(|s| s.locked(now)) && old.survey() != new.survey() {
+        errors.add("survey", FieldError::SurveyLocked);
     }
     if counts.backers > 0 {
         if old.goal() != new.goal() {
@@ -212,7 +220,7 @@ mod tests {
     fn edit(patch: CampaignPatch, counts: &Counts) -> FieldErrors {
         let old = Campaign::new(lamp()).unwrap();
         let new = Campaign::new(patch.apply(lamp())).expect("the edit is valid on its own");
-        locked_fields(&old, &new, counts)
+        locked_fields(&old, &new, counts, Timestamp::from_unix(0))
     }
 
     fn pledged(tier: &str, units: u32) -> Counts {

@@ -86,6 +86,20 @@ pub enum FieldError {
     NoShippingTo,
     /// Below zero.
     Negative,
+    /// Not a phone number (in mainland China: an 11-digit mobile number).
+    InvalidPhone,
+    /// Not a postcode of the address's country.
+    InvalidPostcode,
+    /// Not the destination the pledge named (and paid delivery to).
+    OtherDestination,
+    /// Not one of the question's choices.
+    NotAChoice,
+    /// Cannot change once the survey has locked.
+    SurveyLocked,
+    /// Not a live pledge of this campaign.
+    UnknownReference,
+    /// Not a tracking number: 1 to 40 letters, digits and dashes.
+    InvalidTrackingNumber,
     /// A code this build does not know (sent by a newer server).
     Unknown,
 }
@@ -147,6 +161,13 @@ impl From<Code> for FieldError {
             "not_shipped" => FieldError::NotShipped,
             "no_shipping_to" => FieldError::NoShippingTo,
             "negative" => FieldError::Negative,
+            "invalid_phone" => FieldError::InvalidPhone,
+            "invalid_postcode" => FieldError::InvalidPostcode,
+            "other_destination" => FieldError::OtherDestination,
+            "not_a_choice" => FieldError::NotAChoice,
+            "survey_locked" => FieldError::SurveyLocked,
+            "unknown_reference" => FieldError::UnknownReference,
+            "invalid_tracking_number" => FieldError::InvalidTrackingNumber,
             _ => FieldError::Unknown,
         }
     }
@@ -218,6 +239,19 @@ impl fmt::Display for FieldError {
             FieldError::NotShipped => f.write_str("is not delivered, so it takes no destination"),
             FieldError::NoShippingTo => f.write_str("is not a destination this reward is delivered to"),
             FieldError::Negative => f.write_str("must not be below zero"),
+            FieldError::InvalidPhone => {
+                f.write_str("must be a phone number (in mainland China, an 11-digit mobile number)")
+            }
+            FieldError::InvalidPostcode => f.write_str("is not a postcode of this country"),
+            FieldError::OtherDestination => {
+                f.write_str("must be the destination the pledge was made for (its delivery was paid there)")
+            }
+            FieldError::NotAChoice => f.write_str("is not one of the question's choices"),
+            FieldError::SurveyLocked => f.write_str("cannot change once the survey has locked"),
+            FieldError::UnknownReference => f.write_str("is not a live pledge of this campaign"),
+            FieldError::InvalidTrackingNumber => {
+                f.write_str("must be a tracking number: 1 to 40 letters, digits and dashes")
+            }
             FieldError::Unknown => f.write_str("is invalid"),
         }
     }
@@ -314,6 +348,13 @@ mod tests {
             FieldError::NotShipped,
             FieldError::NoShippingTo,
             FieldError::Negative,
+            FieldError::InvalidPhone,
+            FieldError::InvalidPostcode,
+            FieldError::OtherDestination,
+            FieldError::NotAChoice,
+            FieldError::SurveyLocked,
+            FieldError::UnknownReference,
+            FieldError::InvalidTrackingNumber,
         ] {
             let json = serde_json::to_string(&error).unwrap();
             assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), error, "{json}");

@@ -7,9 +7,12 @@
 //! values only through those checks.
 
 pub mod accent;
+pub mod address;
 pub mod campaign;
+pub mod carriers;
 pub mod contact;
 pub mod countries;
+pub mod delivery;
 pub mod demand;
 pub mod edit;
 pub mod invalid;
@@ -20,6 +23,7 @@ pub mod payment;
 pub mod pledge;
 pub mod progress;
 pub mod shipping;
+pub mod survey;
 pub mod text;
 pub mod time;
 pub mod webhooks;

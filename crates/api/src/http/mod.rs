@@ -9,6 +9,7 @@ mod assets;
 mod campaigns;
 pub mod creator;
 pub mod dashboard;
+mod delivery;
 pub(crate) mod events;
 mod forms;
 #[cfg(test)]
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(lookup::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(remind::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(delivery::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
@@ -102,6 +104,7 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .merge(campaigns::router(bench_routes).layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(lookup::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(remind::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(delivery::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::creator::router())
         .merge(webhooks::router())
         .merge(payments::router())

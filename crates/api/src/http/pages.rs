@@ -306,6 +306,7 @@ async fn receipt_page(
         Some("embed") => (Page::Embed, Shell::Frame),
         _ => (Page::Share, Shell::Standalone),
     };
+    let delivery = super::delivery::block::on_receipt(&view, token, lang);
     let receipt = receipts::on_page(view, forms);
     let props = AppProps {
         places: widget::props::places(&campaign, Some(&receipt), lang),
@@ -322,7 +323,7 @@ async fn receipt_page(
     let extras = render::Extras {
         base: base.to_owned(),
         path: format!("/c/{}", entry.snapshot(crate::now()).campaign.id()),
-        after: String::new(),
+        after: delivery,
     };
     let mut response =
         html_page(state, status, &entry, render::page(props, shell, &extras, &state.assets).await);

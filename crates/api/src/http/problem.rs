@@ -36,6 +36,11 @@ fn refused_status(refusal: &Refusal) -> StatusCode {
         Refusal::NotFound => StatusCode::NOT_FOUND,
         Refusal::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         Refusal::Unavailable | Refusal::Unknown => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::SurveyLocked
+        | Refusal::SurveyNotOpen
+        | Refusal::Shipped
+        | Refusal::NotShipped
+        | Refusal::PledgeCancelled => StatusCode::CONFLICT,
         Refusal::NotStarted
         | Refusal::Ended
         | Refusal::Cancelled

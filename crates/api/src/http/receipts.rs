@@ -14,6 +14,7 @@ pub(super) async fn find(state: &AppState, base: &str, token: &str) -> Result<Op
         return Ok(None);
     }
     let Some(p) = state.store.receipt(token).await? else { return Ok(None) };
+    let delivery = crate::delivery::on_receipt(&state.store, &state.hub, &p, crate::now()).await?;
     Ok(Some(ReceiptView {
         payment: crate::payments::info(&state.cards, &p),
         choose_by: crate::payments::unmade::choose_by(&p),
@@ -31,6 +32,10 @@ pub(super) async fn find(state: &AppState, base: &str, token: &str) -> Result<Op
         recruited_amount: p.recruited_amount,
         ship_to: p.ship_to,
         shipping: p.shipping,
+        delivery: delivery.delivery,
+        survey: delivery.survey,
+        shipments: delivery.shipments,
+        milestones: delivery.milestones,
     }))
 }
 

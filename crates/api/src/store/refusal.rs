@@ -31,6 +31,21 @@ pub enum Refusal {
     /// units come back as they are paid or expire.
     #[error("the rest of tier {0} is held by pledges awaiting payment")]
     HeldUnpaid(String),
+    /// The survey locked: answers and addresses are final.
+    #[error("the survey has locked")]
+    SurveyLocked,
+    /// The survey does not open until the campaign succeeds.
+    #[error("the survey is not open yet")]
+    SurveyNotOpen,
+    /// The reward has been shipped: its address can no longer change.
+    #[error("already shipped")]
+    Shipped,
+    /// Nothing has been shipped yet: it cannot have arrived.
+    #[error("not shipped yet")]
+    NotShipped,
+    /// The pledge was cancelled: there is nothing to deliver.
+    #[error("the pledge was cancelled")]
+    PledgeCancelled,
     #[error("not found")]
     NotFound,
     /// Nothing was stored: the database failed or could not be reached.

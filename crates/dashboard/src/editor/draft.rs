@@ -42,6 +42,7 @@ pub struct CampaignDraft {
     pub unmade: String,
     pub tiers: Vec<TierDraft>,
     pub stretch_goals: Vec<StretchDraft>,
+    pub survey: super::survey::SurveyDraft,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -168,12 +169,13 @@ impl CampaignDraft {
                 .iter()
                 .map(|g| StretchDraft { amount: money(g.amount), label: g.label.clone() })
                 .collect(),
+            survey: super::survey::SurveyDraft::from_survey(input.survey.as_ref()),
         }
     }
 
     /// Applies an editing action from the form's buttons: `add_tier`, `remove_tier:0`,
     /// `add_option:0`, `remove_option:0:1`, `add_value:0:1`, `remove_value:0:1:2`,
-    /// `add_stretch`, `remove_stretch:0`. False when the action is not one of them or
+    /// `add_stretch`, `remove_stretch:0`, `add_question`, `remove_question:0`. False when the action is not one of them or
     /// points at nothing; lists never grow past `domain`'s bounds.
     pub fn apply(&mut self, action: &str) -> bool {
         let (verb, rest) = action.split_once(':').unwrap_or((action, ""));
@@ -217,6 +219,13 @@ impl CampaignDraft {
                 .is_some_and(|g| remove(&mut g.values, *k)),
             ("add_stretch", []) => push(&mut self.stretch_goals, Campaign::MAX_STRETCH_GOALS),
             ("remove_stretch", [i]) => remove(&mut self.stretch_goals, *i),
+            ("add_question", []) => {
+                push(&mut self.survey.questions, domain::survey::Survey::MAX_QUESTIONS) && {
+                    self.survey.questions.last_mut().expect("just pushed").kind = "text".into();
+                    true
+                }
+            }
+            ("remove_question", [i]) => remove(&mut self.survey.questions, *i),
             _ => false,
         }
     }
@@ -285,6 +294,7 @@ impl CampaignDraft {
             r.errors.add("funding", FieldError::Required);
             Funding::AllOrNothing
         });
+        let lock_at = r.when("survey.lock_at".into(), &self.survey.lock_at, true);
         let payments = match self.payments.as_str() {
             "" => PaymentMode::None,
             mode => PaymentMode::parse(mode).unwrap_or_else(|| {
@@ -311,6 +321,7 @@ impl CampaignDraft {
             payments,
             manual_payment: (payments == PaymentMode::Manual).then(|| self.manual_payment(&mut r)),
             unmade: if self.unmade == "switch" { domain::Unmade::Switch } else { domain::Unmade::Refund },
+            survey: self.survey.to_survey(lock_at),
         }
     }
 

@@ -138,3 +138,35 @@ fn delivery_prices_are_typed_as_destinations_and_amounts_and_round_trip_through_
     draft.set("tiers[0].shipping", "XX 5");
     assert_eq!(draft.check().unwrap_err().get("tiers[0].shipping[0].to"), Some(&FieldError::UnknownCountry));
 }
+
+#[test]
+fn a_survey_round_trips_through_the_form_and_its_problems_are_named_by_path() {
+    use domain::survey::{Opens, Question, QuestionKind, Survey};
+    let mut input = filled().check().unwrap().to_input();
+    input.survey = Some(Survey {
+        opens: Opens::OnSuccess,
+        lock_at: Some(Timestamp::parse("2027-02-01T00:00:00Z").unwrap()),
+        questions: vec![Question {
+            id: "shade".into(),
+            label: "Shade".into(),
+            kind: QuestionKind::Choice,
+            choices: vec!["Walnut".into(), "Oak".into()],
+            required: true,
+            tiers: vec![input.tiers[0].id.clone()],
+        }],
+    });
+    let draft = CampaignDraft::from_input(&input);
+    let pairs = draft.pairs();
+    let read = CampaignDraft::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    assert_eq!(read, draft);
+    assert_eq!(read.check().unwrap().survey(), input.survey.as_ref());
+
+    let mut bad = read;
+    assert!(bad.apply("add_question"));
+    bad.set("survey.questions[1].id", "shade");
+    bad.set("survey.questions[1].tiers", "nope");
+    let errors = bad.check().unwrap_err();
+    assert_eq!(errors.get("survey.questions[1].id"), Some(&FieldError::Duplicate));
+    assert_eq!(errors.get("survey.questions[1].tiers[0]"), Some(&FieldError::UnknownTier));
+    assert!(!bad.set("survey.questions[20].label", "too many"));
+}

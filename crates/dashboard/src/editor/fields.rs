@@ -35,6 +35,8 @@ impl CampaignDraft {
             "manual_payment.expires_after_hours",
             "manual_payment.qr",
             "unmade",
+            "survey.opens",
+            "survey.lock_at",
         ]
         .iter()
         .map(|f| (f.to_string(), self.get(f).unwrap_or_default().to_owned()))
@@ -66,6 +68,11 @@ impl CampaignDraft {
             add(format!("stretch_goals[{i}].amount"), &g.amount);
             add(format!("stretch_goals[{i}].label"), &g.label);
         }
+        for i in 0..self.survey.questions.len() {
+            for f in super::survey::QuestionDraft::FIELDS {
+                add(format!("survey.questions[{i}].{f}"), self.survey.get(i, f).map_or("", |v| v));
+            }
+        }
         pairs
     }
 
@@ -96,8 +103,11 @@ impl CampaignDraft {
                 "manual_payment.expires_after_hours" => &self.manual_hours,
                 "manual_payment.qr" => &self.manual_qr,
                 "unmade" => &self.unmade,
+                "survey.opens" => &self.survey.opens,
+                "survey.lock_at" => &self.survey.lock_at,
                 _ => return None,
             },
+            Path::Question(i, f) => self.survey.get(i, f)?,
             Path::Tier(i, f) => {
                 let t = self.tiers.get(i)?;
                 match f {
@@ -153,8 +163,11 @@ impl CampaignDraft {
                 "manual_payment.expires_after_hours" => &mut self.manual_hours,
                 "manual_payment.qr" => &mut self.manual_qr,
                 "unmade" => &mut self.unmade,
+                "survey.opens" => &mut self.survey.opens,
+                "survey.lock_at" => &mut self.survey.lock_at,
                 _ => return None,
             },
+            Path::Question(i, f) => self.survey.field(i, f)?,
             Path::Tier(i, f) => {
                 let t = at(&mut self.tiers, i, Campaign::MAX_TIERS)?;
                 match f {
@@ -196,6 +209,7 @@ enum Path<'a> {
     Group(usize, usize),
     Value(usize, usize, usize, &'a str),
     Stretch(usize, &'a str),
+    Question(usize, &'a str),
 }
 
 impl<'a> Path<'a> {
@@ -222,9 +236,16 @@ impl<'a> Path<'a> {
         if let Some((i, field)) = index(name, "stretch_goals") {
             return matches!(field, "amount" | "label").then_some(Path::Stretch(i, field));
         }
+        if let Some((i, field)) = index(name, "survey.questions") {
+            return Some(Path::Question(i, field));
+        }
         let manual = matches!(
             name,
-            "manual_payment.instructions" | "manual_payment.expires_after_hours" | "manual_payment.qr"
+            "manual_payment.instructions"
+                | "manual_payment.expires_after_hours"
+                | "manual_payment.qr"
+                | "survey.opens"
+                | "survey.lock_at"
         );
         (manual || !name.contains(['[', '.'])).then_some(Path::Top(name))
     }

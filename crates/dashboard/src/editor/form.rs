@@ -92,6 +92,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <h2>{ et.stretch_goals }</h2>
                     { for (0..draft.stretch_goals.len()).map(|i| sections::stretch_goal(&c, i)) }
                     <p class="tfd-actions">{ button("add_stretch".into(), et.add_stretch) }</p>
+                    { super::survey::section(&c) }
                     <p class="tfd-actions tfd-submit">
                         <button type="submit" name="action" value="save" class="tfd-secondary">{ et.save_draft }</button>
                         <button type="submit" name="action" value="publish" data-testid="publish">

@@ -7,6 +7,7 @@ pub mod draft;
 mod fields;
 mod form;
 mod sections;
+mod survey;
 mod text;
 
 pub use draft::CampaignDraft;
@@ -38,6 +39,9 @@ pub struct EditorPage {
     pub live: Option<CampaignView>,
     /// Unix seconds at render time.
     pub now: i64,
+    /// The survey has locked: its questions can no longer change.
+    #[serde(default)]
+    pub survey_locked: bool,
 }
 
 /// A draft in the campaign list.

@@ -5,6 +5,7 @@ use super::*;
 /// A valid campaign input: two tiers, the second limited with a colour option.
 pub(crate) fn lamp() -> wire::CampaignInput {
     wire::CampaignInput {
+        survey: None,
         manual_payment: None,
         unmade: Default::default(),
         payments: Default::default(),

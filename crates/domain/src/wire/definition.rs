@@ -46,6 +46,9 @@ pub struct CampaignInput {
     /// values that are made for seven days, then refunded).
     #[serde(default, skip_serializing_if = "crate::Unmade::is_refund")]
     pub unmade: crate::Unmade,
+    /// What backers are asked after pledging, and when it locks (`crate::survey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<crate::survey::Survey>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

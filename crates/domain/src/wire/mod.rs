@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 
 mod creator;
 mod definition;
+mod delivery;
 mod pledge;
 pub use creator::*;
 pub use definition::*;
+pub use delivery::*;
 pub use pledge::*;
 
 /// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
@@ -123,6 +125,19 @@ pub struct ReceiptView {
     pub ship_to: Option<String>,
     #[serde(default)]
     pub shipping: i64,
+    /// Where the reward stands: `not_needed`, `awaiting_survey`, `ready`, `shipped` or
+    /// `delivered`.
+    #[serde(default)]
+    pub delivery: crate::delivery::DeliveryState,
+    /// The backer's survey (`{receipt_url}/survey`): `not_needed`, `incomplete` or `complete`.
+    #[serde(default)]
+    pub survey: String,
+    /// The parcels sent, oldest first.
+    #[serde(default)]
+    pub shipments: Vec<ShipmentView>,
+    /// The campaign's production timeline.
+    #[serde(default)]
+    pub milestones: Vec<crate::milestones::Milestone>,
 }
 
 /// `POST /api/v1/receipts/lookup`: the address a fan pledged with, to be mailed a link to
@@ -239,6 +254,8 @@ impl CampaignView {
             payments: self.payments,
             manual_payment: self.manual_payment.clone(),
             unmade: self.unmade,
+            // The survey is the creator's and the backer's, not the live view's.
+            survey: None,
             tiers: self
                 .tiers
                 .iter()

@@ -319,6 +319,19 @@ impl Lang {
             (Lang::ZhCn, FieldError::NotShipped) => "该回报无需寄送，不用填写寄送地".to_owned(),
             (Lang::ZhCn, FieldError::NoShippingTo) => "该回报不寄往这个国家或地区".to_owned(),
             (Lang::ZhCn, FieldError::Negative) => "不能小于零".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidPhone) => {
+                "请填写有效的电话号码（中国大陆为 11 位手机号）".to_owned()
+            }
+            (Lang::ZhCn, FieldError::InvalidPostcode) => "邮政编码格式不对".to_owned(),
+            (Lang::ZhCn, FieldError::OtherDestination) => {
+                "须与支持时选择的寄送地一致（运费按该地支付）".to_owned()
+            }
+            (Lang::ZhCn, FieldError::NotAChoice) => "请选择一个给出的选项".to_owned(),
+            (Lang::ZhCn, FieldError::SurveyLocked) => "问卷已锁定，不能再修改".to_owned(),
+            (Lang::ZhCn, FieldError::UnknownReference) => "不是本项目的有效支持".to_owned(),
+            (Lang::ZhCn, FieldError::InvalidTrackingNumber) => {
+                "运单号应为 1 到 40 位字母、数字或连字符".to_owned()
+            }
             (Lang::ZhCn, _) => "无效".to_owned(),
         }
     }

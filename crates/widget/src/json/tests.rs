@@ -146,6 +146,10 @@ fn receipts_pledge_answers_and_problems_read_back_equal() {
         choose_by: None,
         ship_to: Some("CN".into()),
         shipping: 0,
+        delivery: Default::default(),
+        survey: "incomplete".into(),
+        shipments: Vec::new(),
+        milestones: Vec::new(),
     });
     read_back(&PledgeCreated {
         id: "p1".into(),

@@ -187,6 +187,12 @@ impl FromJson for ReceiptView {
             choose_by: j.opt("choose_by")?,
             ship_to: j.opt("ship_to")?,
             shipping: j.def("shipping")?,
+            // Delivery (its state, parcels and the timeline) is drawn by the server's
+            // receipt page, not the widget: the wasm does not read it.
+            delivery: Default::default(),
+            survey: j.def("survey")?,
+            shipments: Vec::new(),
+            milestones: Vec::new(),
         })
     }
 }

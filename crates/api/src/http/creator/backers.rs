@@ -291,7 +291,7 @@ fn major_units(minor: i64, currency: Currency) -> String {
 }
 
 /// Appends one CSV row (RFC 4180, CRLF line ends).
-fn push_row(out: &mut String, cells: &[String]) {
+pub(crate) fn push_row(out: &mut String, cells: &[String]) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.push(',');

@@ -14,6 +14,7 @@ pub(crate) mod cover;
 mod demand;
 mod mails;
 mod milestones;
+mod shipments;
 mod site;
 pub(crate) mod sources;
 mod updates;
@@ -43,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(updates::router())
         .merge(milestones::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        // A shipments file is larger: its import bounds its own body.
+        .merge(shipments::router())
         // Images are larger: the cover upload bounds its own body.
         .merge(cover::router())
 }

@@ -40,6 +40,7 @@ pub(super) async fn new_campaign(
         saved: false,
         live: None,
         now: now.unix(),
+        survey_locked: false,
     };
     page_response(&state, &session, lang, Page::Editor(Box::new(page)), StatusCode::OK).await
 }
@@ -184,6 +185,7 @@ fn editor_page(
 ) -> Result<EditorPage, Error> {
     let now = crate::now();
     let (mut locked, mut locked_tiers, mut live) = (Vec::new(), Vec::new(), None);
+    let mut survey_locked = false;
     if let Some(id) = &campaign {
         let snapshot = session.campaign(state, id)?.snapshot(now);
         locked = domain::edit::locked_now(&snapshot.campaign, &snapshot.counts)
@@ -193,6 +195,7 @@ fn editor_page(
         locked_tiers =
             snapshot.counts.claimed.iter().filter(|(_, n)| **n > 0).map(|(tier, _)| tier.clone()).collect();
         live = Some(snapshot.view.clone());
+        survey_locked = snapshot.campaign.survey().is_some_and(|s| s.locked(now));
     }
     Ok(EditorPage {
         draft_id,
@@ -205,6 +208,7 @@ fn editor_page(
         saved: false,
         live,
         now: now.unix(),
+        survey_locked,
     })
 }
 

@@ -1,0 +1,223 @@
+//! Shipping, for the creator: the packing list (`GET …/shipments.csv`, streamed in chunks
+//! like the backer export), the per-SKU summary (`GET …/shipments/summary`), recording
+//! parcels (`POST …/shipments`, JSON or CSV, all or nothing), and the survey's progress
+//! (`GET …/survey`). Addresses and answers leave the server only here, to the site's key.
+
+use super::Creator;
+use super::backers::push_row;
+use crate::delivery::shipments::{self, CHUNK};
+use crate::error::Error;
+use crate::http::state::AppState;
+use crate::store::Store;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use domain::address::Address;
+use domain::wire::{Problem, ShipmentInput, ShipmentsImported, SkuSummary, SurveySummary};
+use domain::{Campaign, Timestamp};
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// An import of 100,000 parcels as CSV is about 6 MB.
+const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(packing_list)).routes(routes!(summary)).routes(routes!(survey)).merge(
+        OpenApiRouter::new()
+            .routes(routes!(import))
+            .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+    )
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+struct PackingQuery {
+    /// Only this SKU (`lamp/colour=red`).
+    #[serde(default)]
+    sku: String,
+    /// Only this destination (a country or region code).
+    #[serde(default)]
+    to: String,
+}
+
+/// The packing list: one row per pledge ready to ship (address given, nothing sent yet),
+/// with its address in parts, SKU, quantity and answers; `carrier` and `tracking_number`
+/// are left blank to fill in and import back. UTF-8 with a BOM, formula cells neutralised.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/shipments.csv", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id"), PackingQuery),
+    responses((status = 200, content_type = "text/csv", description = "One row per pledge ready to ship"),
+              (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn packing_list(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+    Query(query): Query<PackingQuery>,
+) -> Result<Response, Error> {
+    let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
+    let questions: Vec<String> =
+        campaign.survey().map(|s| s.questions.iter().map(|q| q.id.clone()).collect()).unwrap_or_default();
+    let mut head = String::from("\u{feff}");
+    let mut columns: Vec<String> = [
+        "reference",
+        "recipient",
+        "phone",
+        "country",
+        "region",
+        "city",
+        "district",
+        "line1",
+        "line2",
+        "postcode",
+        "sku",
+        "quantity",
+    ]
+    .map(String::from)
+    .to_vec();
+    columns.extend(questions.iter().map(|q| format!("answer:{q}")));
+    columns.extend(["carrier", "tracking_number", "items"].map(String::from));
+    push_row(&mut head, &columns);
+    let walk =
+        Walk { store: state.store.clone(), campaign, questions, query, after: String::new(), done: false };
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+        .chain(futures::stream::unfold(walk, |mut walk| async move { Some((walk.next().await?, walk)) }));
+    let filename = format!("attachment; filename=\"{id}-shipments.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// The packing list's progress through the campaign's pledges, in id order.
+struct Walk {
+    store: Store,
+    campaign: Arc<Campaign>,
+    questions: Vec<String>,
+    query: PackingQuery,
+    after: String,
+    done: bool,
+}
+
+impl Walk {
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        if self.done {
+            return None;
+        }
+        let id = self.campaign.id().to_string();
+        let chunk = match self.store.packing_after(&id, &self.after, CHUNK).await {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                tracing::error!(error = ?e, campaign = %id, "packing list failed");
+                self.done = true;
+                return Some(Err(std::io::Error::other("packing list failed")));
+            }
+        };
+        self.done = chunk.len() < CHUNK as usize;
+        self.after = chunk.last()?.id.clone();
+        let mut out = String::with_capacity(chunk.len() * 200);
+        for row in chunk {
+            let ships = row
+                .tier_id
+                .as_deref()
+                .and_then(|t| self.campaign.tier(t))
+                .is_some_and(|t| t.shipping().ships());
+            let Some(address) = row.address.as_deref().and_then(|a| serde_json::from_str::<Address>(a).ok())
+            else {
+                continue;
+            };
+            let sku = shipments::sku_of(&row);
+            if !ships || row.parcels > 0 || (!self.query.sku.is_empty() && sku != self.query.sku) {
+                continue;
+            }
+            if !self.query.to.is_empty() && !address.country.eq_ignore_ascii_case(self.query.to.trim()) {
+                continue;
+            }
+            let answers: BTreeMap<String, String> =
+                row.answers.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
+            let Address { name, phone, country, region, city, district, line1, line2, postcode } = address;
+            let mut cells = vec![
+                row.id,
+                name,
+                phone,
+                country,
+                region,
+                city,
+                district,
+                line1,
+                line2,
+                postcode,
+                sku,
+                row.quantity.to_string(),
+            ];
+            cells.extend(self.questions.iter().map(|q| answers.get(q).cloned().unwrap_or_default()));
+            cells.extend([String::new(), String::new(), String::new()]);
+            push_row(&mut out, &cells);
+        }
+        Some(Ok(Bytes::from(out)))
+    }
+}
+
+/// One line per SKU of the rewards that ship: what the factory order is made from.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/shipments/summary", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = Vec<SkuSummary>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn summary(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<SkuSummary>>, Error> {
+    let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
+    Ok(axum::Json(shipments::summary(&state.store, &campaign).await?))
+}
+
+/// Records parcels: a JSON list, or CSV (`text/csv`) with the columns `reference`,
+/// `carrier`, `tracking_number` (and `items`). All or nothing: one bad row refuses the
+/// file, naming every bad row; a parcel already recorded is left as it is.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/shipments", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id")),
+    request_body(content((Vec<ShipmentInput> = "application/json"), (String = "text/csv"))),
+    responses((status = 200, body = ShipmentsImported), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn import(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<ShipmentsImported>, Error> {
+    creator.campaign(&state, &id)?;
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let rows = if kind.starts_with("text/csv") {
+        let text =
+            std::str::from_utf8(&body).map_err(|_| Error::Malformed("The CSV must be UTF-8.".into()))?;
+        shipments::read_csv(text)?
+    } else if kind.starts_with("application/json") {
+        let rows: Vec<ShipmentInput> = serde_json::from_slice(&body)
+            .map_err(|e| Error::Malformed(format!("Not a list of shipments: {e}")))?;
+        shipments::read_json(rows)
+    } else {
+        return Err(Error::UnsupportedMediaType);
+    };
+    Ok(axum::Json(shipments::import(&state.store, &id, rows, crate::now()).await?))
+}
+
+/// How far backers are with the survey, and what they answered.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/survey", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = SurveySummary), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn survey(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+) -> Result<axum::Json<SurveySummary>, Error> {
+    let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
+    let now: Timestamp = crate::now();
+    Ok(axum::Json(crate::delivery::survey::summary(&state.store, &campaign, now).await?))
+}

@@ -1,0 +1,180 @@
+//! Parcels sent to backers. One row per parcel: a pledge may have several, and the same
+//! carrier and tracking number for the same pledge is the same parcel, so a file imported
+//! twice adds nothing the second time.
+
+use super::Store;
+use super::db::on_conn;
+use domain::Timestamp;
+
+/// A parcel as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredShipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub items: String,
+    pub shipped_at: Timestamp,
+}
+
+impl Store {
+    /// The parcels sent for `pledge`, oldest first.
+    pub async fn shipments_of(&self, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String, String, String, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT carrier, tracking_number, items, shipped_at FROM shipments WHERE pledge_id = ? \
+             ORDER BY shipped_at, carrier, tracking_number"
+        ))
+        .bind(pledge)
+        .fetch_all(&mut **c)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(carrier, tracking_number, items, at)| StoredShipment {
+                carrier,
+                tracking_number,
+                items,
+                shipped_at: Timestamp::from_unix(at),
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// Records that the backer of `pledge` received their reward at `now`: refused unless a
+    /// parcel has left; a second press changes nothing.
+    pub async fn mark_received(
+        &self,
+        pledge: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Result<(), super::Refusal>> {
+        let mut conn = self.readers.acquire().await?;
+        super::begin_write(&mut conn).await?;
+        let marked = async {
+            let parcels: (i64,) = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+                "SELECT COUNT(*) FROM shipments WHERE pledge_id = ?"
+            ))
+            .bind(pledge)
+            .fetch_one(&mut **c)
+            .await)?;
+            if parcels.0 == 0 {
+                return Ok(Err(super::Refusal::NotShipped));
+            }
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE pledges SET received_at = ? WHERE id = ? AND received_at IS NULL"
+            ))
+            .bind(now.unix())
+            .bind(pledge)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            Ok(Ok(()))
+        }
+        .await;
+        super::finish(&mut conn, marked).await
+    }
+}
+
+/// A live pledge of a reward that ships, as the packing list and the summaries read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PackingRow {
+    pub id: String,
+    pub tier_id: Option<String>,
+    pub quantity: i64,
+    /// JSON, as stored.
+    pub options: String,
+    pub ship_to: Option<String>,
+    pub address: Option<String>,
+    pub answers: Option<String>,
+    pub surveyed_at: Option<i64>,
+    /// How many parcels have left for it.
+    pub parcels: i64,
+}
+
+/// A parcel to record, from the creator's file.
+#[derive(Debug, Clone)]
+pub struct NewShipment {
+    pub pledge: String,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub items: String,
+}
+
+impl Store {
+    /// Up to `limit` live pledges of `campaign` after id `after`, in id order.
+    pub async fn packing_after(
+        &self,
+        campaign: &str,
+        after: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<PackingRow>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows = on_conn!(&mut conn, |c| {
+            sqlx::query_as::<Db, PackingRow>(sql(
+            "SELECT p.id, p.tier_id, p.quantity, p.options, p.ship_to, p.address, p.answers, p.surveyed_at, \
+             (SELECT COUNT(*) FROM shipments s WHERE s.pledge_id = p.id) AS parcels \
+             FROM pledges p WHERE p.campaign_id = ? AND p.cancelled_at IS NULL AND p.id > ? ORDER BY p.id LIMIT ?"
+        ))
+        .bind(campaign)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&mut **c)
+        .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Which of `ids` are live pledges of `campaign`.
+    pub async fn live_pledges_among(&self, campaign: &str, ids: &[String]) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+                "SELECT id FROM pledges WHERE id = ? AND campaign_id = ? AND cancelled_at IS NULL"
+            ))
+            .bind(id)
+            .bind(campaign)
+            .fetch_optional(&mut **c)
+            .await)?;
+            found.extend(row.map(|(id,)| id));
+        }
+        Ok(found)
+    }
+
+    /// Records `parcels` of `campaign` shipped at `now`, all in one transaction; a parcel
+    /// already recorded (same pledge, carrier and number) is left as it is. Answers the
+    /// pledges that got a parcel they did not have.
+    pub async fn record_shipments(
+        &self,
+        campaign: &str,
+        parcels: &[NewShipment],
+        now: Timestamp,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.readers.acquire().await?;
+        super::begin_write(&mut conn).await?;
+        let recorded = async {
+            let mut shipped = Vec::new();
+            for p in parcels {
+                let done = on_conn!(&mut conn, |c| sqlx::query(sql(
+                    "INSERT INTO shipments (pledge_id, campaign_id, carrier, tracking_number, items, shipped_at) \
+                     SELECT id, campaign_id, ?, ?, ?, ? FROM pledges \
+                     WHERE id = ? AND campaign_id = ? AND cancelled_at IS NULL \
+                     ON CONFLICT (pledge_id, carrier, tracking_number) DO NOTHING"
+                ))
+                .bind(&p.carrier)
+                .bind(&p.tracking_number)
+                .bind(&p.items)
+                .bind(now.unix())
+                .bind(&p.pledge)
+                .bind(campaign)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
+                if done > 0 {
+                    shipped.push(p.pledge.clone());
+                }
+            }
+            anyhow::Ok(shipped)
+        }
+        .await;
+        super::finish(&mut conn, recorded).await
+    }
+}
