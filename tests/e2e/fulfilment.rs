@@ -12,7 +12,7 @@ use tests::TestApp;
 
 /// `delivered` (free to CN, 30.00 to HK, 80.00 elsewhere) with a survey: whether it is a
 /// gift (required, a choice) and an engraving (optional), locking at `lock_in` seconds.
-fn surveyed(id: &str, lock_in: Option<i64>) -> CampaignInput {
+pub(crate) fn surveyed(id: &str, lock_in: Option<i64>) -> CampaignInput {
     let mut input = delivered(id, true);
     let question = |id: &str, kind, choices: &[&str], required| Question {
         id: id.into(),
@@ -34,7 +34,7 @@ fn surveyed(id: &str, lock_in: Option<i64>) -> CampaignInput {
 }
 
 /// Pledges two units of size S to `to`; answers the receipt token and the pledge id.
-async fn pledge_to(app: &TestApp, id: &str, to: &str, contact: &str) -> (String, String) {
+pub(crate) async fn pledge_to(app: &TestApp, id: &str, to: &str, contact: &str) -> (String, String) {
     let body = json!({ "tier": "limited", "quantity": 2, "amount": 10_000, "options": { "size": "S" }, "ship_to": to,
         "name": "Mei", "contact": contact });
     let response = app.post_pledge(id, body.to_string()).await;
@@ -44,16 +44,16 @@ async fn pledge_to(app: &TestApp, id: &str, to: &str, contact: &str) -> (String,
     (token, created["id"].as_str().unwrap().to_owned())
 }
 
-async fn put_survey(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn put_survey(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     let url = format!("{}/api/v1/receipts/{token}/survey", app.address);
     app.client.put(url).json(&body).send().await.unwrap()
 }
 
-fn hong_kong(line1: &str) -> Value {
+pub(crate) fn hong_kong(line1: &str) -> Value {
     json!({ "name": "<b>Mei</b>", "phone": "+852 9123 4567", "country": "HK", "city": "Kowloon", "line1": line1 })
 }
 
-async fn import(app: &TestApp, id: &str, kind: &str, body: String) -> reqwest::Response {
+pub(crate) async fn import(app: &TestApp, id: &str, kind: &str, body: String) -> reqwest::Response {
     let path = format!("/api/v1/campaigns/{id}/shipments");
     app.creator(Method::POST, &path, &app.demo_key)
         .header("content-type", kind)

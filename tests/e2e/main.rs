@@ -24,6 +24,7 @@ mod events;
 mod fan_mail;
 mod faults;
 mod fulfilment;
+mod handover;
 mod hardening;
 mod light;
 mod mail;

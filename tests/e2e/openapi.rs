@@ -110,6 +110,8 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "GET /api/v1/campaigns/{id}/shipments.csv",
         "GET /api/v1/campaigns/{id}/shipments/summary",
         "POST /api/v1/campaigns/{id}/shipments",
+        "POST /api/v1/campaigns/{id}/survey/remind",
+        "DELETE /api/v1/receipts/{token}/personal-data",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

@@ -190,6 +190,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         pledge_batch: api::store::DEFAULT_BATCH,
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
+        address_retention_days: 180,
         tier_cap_per_address: options.tier_cap_per_address,
         unpaid_cap_per_address: options.unpaid_cap_per_address,
         unpaid_share_of_tier: options.unpaid_share_of_tier,

@@ -83,6 +83,10 @@ pub struct ServeArgs {
     /// Seconds a request's head, body or answer, or one write to a live viewer, may take.
     #[arg(long, env = "TRIBEFUND_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
+    /// Days a backer's delivery address is kept after their reward was delivered; then it
+    /// is erased (totals, amounts and answers stay).
+    #[arg(long, env = "TRIBEFUND_ADDRESS_RETENTION_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub address_retention_days: u32,
     /// Let webhook endpoints be `http://` and on private or local addresses (a receiver on
     /// this machine or network). Off, only public `https://` addresses are taken and
     /// connected to, so no creator can reach the operator's own network through one.
@@ -212,6 +216,7 @@ impl ServeArgs {
             unpaid_share_of_tier,
             sqlite_max_mb,
             request_timeout,
+            address_retention_days,
             webhooks_private,
             webhook_first_retry,
             stripe_secret_key,
@@ -244,6 +249,7 @@ impl ServeArgs {
             poster_font,
             pledge_batch: usize::from(pledge_batch),
             request_timeout: std::time::Duration::from_secs(request_timeout),
+            address_retention_days,
             tier_cap_per_address: parse_cap("--tier-cap-per-address", &tier_cap_per_address)?,
             unpaid_cap_per_address: parse_cap("--unpaid-cap-per-address", &unpaid_cap_per_address)?,
             unpaid_share_of_tier: parse_percent("--unpaid-share-of-tier", &unpaid_share_of_tier)?,
@@ -322,6 +328,7 @@ impl ServeArgs {
             ("unpaid-share-of-tier", self.unpaid_share_of_tier.clone()),
             ("sqlite-max-mb", optional(self.sqlite_max_mb.map(|n| n.to_string()))),
             ("request-timeout", self.request_timeout.to_string()),
+            ("address-retention-days", self.address_retention_days.to_string()),
             ("webhooks-private", self.webhooks_private.to_string()),
             ("webhook-first-retry", self.webhook_first_retry.to_string()),
             ("stripe-secret-key", secret(&self.stripe_secret_key)),

@@ -211,6 +211,12 @@ fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
             "Already shipped",
             "The reward has been shipped to the address given; it can no longer change.".into(),
         ),
+        Refusal::NotErasable => (
+            "not-erasable-yet",
+            "Not erasable yet",
+            "Personal data can be erased once the reward is delivered or the pledge cancelled: the creator still needs it to deliver."
+                .into(),
+        ),
         Refusal::NotShipped => {
             ("not-shipped", "Not shipped yet", "Nothing has been shipped for this pledge yet.".into())
         }

@@ -34,6 +34,8 @@ pub struct Settings {
     /// How long a request's head, its body, its answer, or one write to a live viewer may
     /// take; past it the request is answered 408 or the viewer dropped.
     pub request_timeout: std::time::Duration,
+    /// Days a delivery address is kept after its reward was delivered.
+    pub address_retention_days: u32,
     /// SQLite only: the largest the database file may grow, in MB; unset for no bound.
     pub sqlite_max_mb: Option<u64>,
     /// The most units of one limited tier that one address (an IPv6 /64) may hold; `None`

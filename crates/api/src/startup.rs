@@ -62,6 +62,11 @@ impl Application {
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
         crate::payments::expiry::spawn(state.store.clone());
         crate::payments::cards::spawn(state.cards.clone());
+        crate::delivery::round::spawn(
+            state.store.clone(),
+            state.hub.clone(),
+            state.settings.address_retention_days,
+        );
         match &state.settings.mail {
             Some(mail) => {
                 crate::mail::send::spawn(state.cards.clone(), mail.clone())?;

@@ -17,10 +17,16 @@ pub enum EventType {
     OptionUnlocked,
     /// A mail server refused a backer's address for good.
     MailUndeliverable,
+    /// A backer gave all their survey asks (sent again each time they change it).
+    SurveyCompleted,
+    /// Parcels left for a backer.
+    PledgeShipped,
+    /// A backer's reward counts as delivered.
+    PledgeDelivered,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 11] = [
         EventType::PledgeCreated,
         EventType::PledgeCancelled,
         EventType::PledgePaid,
@@ -29,6 +35,9 @@ impl EventType {
         EventType::CampaignFailed,
         EventType::OptionUnlocked,
         EventType::MailUndeliverable,
+        EventType::SurveyCompleted,
+        EventType::PledgeShipped,
+        EventType::PledgeDelivered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +50,9 @@ impl EventType {
             EventType::CampaignFailed => "campaign.failed",
             EventType::OptionUnlocked => "option.unlocked",
             EventType::MailUndeliverable => "mail.undeliverable",
+            EventType::SurveyCompleted => "survey.completed",
+            EventType::PledgeShipped => "pledge.shipped",
+            EventType::PledgeDelivered => "pledge.delivered",
         }
     }
 }
@@ -87,6 +99,22 @@ pub struct EventPledge {
     pub ship_to: Option<String>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub shipping: i64,
+}
+
+/// The data of a `survey.completed`, `pledge.shipped` or `pledge.delivered` event: the
+/// pledge, and what the site needs to deliver it (sent only to the site's own endpoints).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryEvent {
+    pub campaign: String,
+    pub pledge: EventPledge,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<crate::address::Address>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub answers: BTreeMap<String, String>,
+    /// Every parcel sent so far.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<crate::wire::ShipmentView>,
 }
 
 fn is_zero(n: &i64) -> bool {

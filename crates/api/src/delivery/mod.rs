@@ -7,6 +7,7 @@
 //! through its site's key or session: no public view carries an address or an answer.
 
 mod csv;
+pub mod round;
 pub mod shipments;
 pub mod survey;
 
@@ -48,20 +49,9 @@ pub async fn on_receipt(
     Ok(OnReceipt {
         delivery,
         survey: survey.to_owned(),
-        shipments: parcels.iter().map(shipment_view).collect(),
+        shipments: parcels.iter().map(StoredShipment::view).collect(),
         milestones,
     })
-}
-
-/// A parcel as the receipt shows it, with its carrier's tracking link when known.
-pub fn shipment_view(p: &StoredShipment) -> ShipmentView {
-    ShipmentView {
-        tracking_url: domain::carriers::tracking_url(&p.carrier, &p.tracking_number),
-        carrier: p.carrier.clone(),
-        tracking_number: p.tracking_number.clone(),
-        items: p.items.clone(),
-        shipped_at: p.shipped_at,
-    }
 }
 
 /// The campaign a pledge belongs to, and whether it has succeeded, as the hub holds it.
@@ -93,4 +83,23 @@ impl Context {
 /// The backer of `pledge` says their reward arrived.
 pub async fn received(store: &Store, pledge: &StoredPledge, now: Timestamp) -> Result<(), Error> {
     store.mark_received(&pledge.id, now).await?.map_err(Error::from)
+}
+
+/// Erases the personal data of the backer of `pledge` (name, contact, message, address,
+/// answers), once the reward is delivered or the pledge cancelled (a reward with nothing
+/// to deliver: once the campaign has ended); totals stay.
+pub async fn erase(store: &Store, hub: &Hub, pledge: &StoredPledge, now: Timestamp) -> Result<(), Error> {
+    let state = on_receipt(store, hub, pledge, now).await?.delivery;
+    let ended = hub.get(&pledge.campaign_id).is_some_and(|e| {
+        !matches!(e.snapshot(now).view.status_at(now), domain::Status::Live | domain::Status::Scheduled)
+    });
+    let done = state == DeliveryState::Delivered || (state == DeliveryState::NotNeeded && ended);
+    if !pledge.cancelled && !done {
+        return Err(crate::store::Refusal::NotErasable.into());
+    }
+    let counts = store.erase_personal(&pledge.id, &pledge.campaign_id, now).await?;
+    if let Some(entry) = hub.get(&pledge.campaign_id) {
+        entry.publish(counts, now);
+    }
+    Ok(())
 }

@@ -43,6 +43,8 @@ pub async fn save(
         address: address.as_ref(),
         answers: &answers,
         open: survey.open(context.succeeded),
+        complete: survey.asks(pledge.tier_id.as_deref(), ships)
+            && survey.complete(pledge.tier_id.as_deref(), ships, address.as_ref(), &answers),
     };
     store.save_survey(save, now).await?.map_err(Error::from)?;
     view(store, hub, pledge, now).await

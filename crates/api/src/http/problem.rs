@@ -40,6 +40,7 @@ fn refused_status(refusal: &Refusal) -> StatusCode {
         | Refusal::SurveyNotOpen
         | Refusal::Shipped
         | Refusal::NotShipped
+        | Refusal::NotErasable
         | Refusal::PledgeCancelled => StatusCode::CONFLICT,
         Refusal::NotStarted
         | Refusal::Ended

@@ -25,7 +25,9 @@ pub(super) async fn message(
     }
     let told = match mail.kind.as_str() {
         "pledge_received" | "payment_paid" | "payment_failed" | "payment_refunded" | "campaign_succeeded"
-        | "campaign_failed" | "payment_reminder" => pledge_facts(cards, mail, &data).await?,
+        | "campaign_failed" | "payment_reminder" | "pledge_shipped" | "survey_reminder" => {
+            pledge_facts(cards, mail, &data).await?
+        }
         "receipts_lookup" => lookup_facts(cards, settings, mail, &data.base).await?,
         _ => None,
     };
@@ -35,7 +37,7 @@ pub(super) async fn message(
         id: &mail.id,
         display_name: told.display_name,
         to: &mail.recipient,
-        notice: mail.kind == "payment_reminder",
+        notice: matches!(mail.kind.as_str(), "payment_reminder" | "survey_reminder"),
         unsubscribe: None,
         reply_to: told.reply_to,
         inline: told.inline,
@@ -104,8 +106,31 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
         "share_url": crate::tribe::share_link(base, id, Some(code)),
         "poster_url": format!("{base}/c/{id}/poster.png?ref={code}&lang={}", mail.lang),
         "reminder": data.reminder,
+        "survey_url": format!("{base}/r/{token}/survey?lang={}", mail.lang),
+        "lock_at": campaign.survey().and_then(|s| s.lock_at).map(minutes),
+        "parcels": parcels(store, &pledge.id, mail.lang == "zh-CN").await?,
     });
     Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to, inline }))
+}
+
+/// The parcels sent for a pledge, as a mail lists them: carrier, number, tracking link.
+async fn parcels(
+    store: &crate::store::Store,
+    pledge: &str,
+    chinese: bool,
+) -> anyhow::Result<serde_json::Value> {
+    let parcels = store.shipments_of(pledge).await?;
+    Ok(parcels
+        .iter()
+        .map(|p| {
+            json!({
+                "carrier": domain::carriers::display(&p.carrier, chinese),
+                "number": p.tracking_number,
+                "url": domain::carriers::tracking_url(&p.carrier, &p.tracking_number),
+                "items": p.items,
+            })
+        })
+        .collect())
 }
 
 /// An update to a backer: its words, the campaign's page, and a one-click way out

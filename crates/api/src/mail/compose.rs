@@ -38,6 +38,10 @@ fn templates() -> &'static Environment<'static> {
             ("receipts_lookup.zh-CN", include_str!("templates/receipts_lookup.zh-CN.j2")),
             ("payment_reminder.en", include_str!("templates/payment_reminder.en.j2")),
             ("payment_reminder.zh-CN", include_str!("templates/payment_reminder.zh-CN.j2")),
+            ("pledge_shipped.en", include_str!("templates/pledge_shipped.en.j2")),
+            ("pledge_shipped.zh-CN", include_str!("templates/pledge_shipped.zh-CN.j2")),
+            ("survey_reminder.en", include_str!("templates/survey_reminder.en.j2")),
+            ("survey_reminder.zh-CN", include_str!("templates/survey_reminder.zh-CN.j2")),
             ("creator.en", include_str!("templates/creator.en.j2")),
             ("creator.zh-CN", include_str!("templates/creator.zh-CN.j2")),
             ("fan.en", include_str!("templates/fan.en.j2")),
@@ -281,6 +285,20 @@ mod tests {
                     words("payment_reminder", lang, &facts).unwrap_or_else(|e| panic!("{reminder}: {e:#}"));
                 assert!(words.subject.contains("Walnut <lamp>") && !words.html.contains("<i>"), "{words:?}");
                 assert!(words.text.contains("https://f.example/r/abc"), "{words:?}");
+            }
+            let mut after = facts(hostile);
+            after["parcels"] = json!([{ "carrier": "顺丰速运", "number": "SF1", "url": "https://sf.example/SF1", "items": hostile }]);
+            after["survey_url"] = json!("https://f.example/r/abc/survey");
+            after["lock_at"] = json!("2027-02-01 00:00");
+            for kind in ["pledge_shipped", "survey_reminder"] {
+                let words = words(kind, lang, &after).unwrap_or_else(|e| panic!("{kind} {lang}: {e:#}"));
+                assert!(!words.html.contains("<i>"), "{kind} {lang} escapes: {}", words.html);
+                let link = if kind == "pledge_shipped" {
+                    "https://sf.example/SF1"
+                } else {
+                    "https://f.example/r/abc/survey"
+                };
+                assert!(words.text.contains(link) && words.html.contains(link), "{kind} {lang}: {words:?}");
             }
         }
     }

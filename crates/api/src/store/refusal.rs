@@ -43,6 +43,9 @@ pub enum Refusal {
     /// Nothing has been shipped yet: it cannot have arrived.
     #[error("not shipped yet")]
     NotShipped,
+    /// Personal data is erased once the reward is delivered or the pledge cancelled.
+    #[error("not erasable yet")]
+    NotErasable,
     /// The pledge was cancelled: there is nothing to deliver.
     #[error("the pledge was cancelled")]
     PledgeCancelled,

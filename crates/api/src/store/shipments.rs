@@ -2,9 +2,12 @@
 //! carrier and tracking number for the same pledge is the same parcel, so a file imported
 //! twice adds nothing the second time.
 
-use super::Store;
-use super::db::on_conn;
+use super::db::{Conn, on_conn};
+use super::webhooks::{self, NewEvent};
+use super::{Store, pledge_by_id};
 use domain::Timestamp;
+use domain::webhooks::{DeliveryEvent, EventType};
+use domain::wire::ShipmentView;
 
 /// A parcel as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,26 +18,69 @@ pub struct StoredShipment {
     pub shipped_at: Timestamp,
 }
 
+impl StoredShipment {
+    /// The parcel as a receipt and an event show it, with its carrier's tracking link.
+    pub fn view(&self) -> ShipmentView {
+        ShipmentView {
+            tracking_url: domain::carriers::tracking_url(&self.carrier, &self.tracking_number),
+            carrier: self.carrier.clone(),
+            tracking_number: self.tracking_number.clone(),
+            items: self.items.clone(),
+            shipped_at: self.shipped_at,
+        }
+    }
+}
+
+/// The parcels sent for `pledge`, oldest first, inside whatever transaction `conn` is in.
+async fn read(conn: &mut Conn, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
+    let rows: Vec<(String, String, String, i64)> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT carrier, tracking_number, items, shipped_at FROM shipments WHERE pledge_id = ? \
+         ORDER BY shipped_at, carrier, tracking_number"
+    ))
+    .bind(pledge)
+    .fetch_all(&mut **c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(carrier, tracking_number, items, at)| StoredShipment {
+            carrier,
+            tracking_number,
+            items,
+            shipped_at: Timestamp::from_unix(at),
+        })
+        .collect())
+}
+
+/// Tells the site's endpoints of `kind` about `pledge` (with its address, answers and
+/// parcels), and mails its backer `mail` when mail is on, inside the caller's transaction.
+pub(super) async fn tell(
+    conn: &mut Conn,
+    pledge: &str,
+    (kind, mail): (EventType, Option<(&'static str, &str)>),
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let Some(stored) = pledge_by_id(conn, pledge).await? else { return Ok(()) };
+    let survey = super::surveys::read(conn, pledge).await?;
+    let parcels = read(conn, pledge).await?;
+    let data = DeliveryEvent {
+        campaign: stored.campaign_id.clone(),
+        pledge: NewEvent::event_pledge(&stored),
+        address: survey.address,
+        answers: survey.answers,
+        shipments: parcels.iter().map(StoredShipment::view).collect(),
+    };
+    webhooks::queue(conn, &[NewEvent::new(&stored.campaign_id, kind, data, now)], now).await?;
+    if let Some((mail, base)) = mail {
+        super::recipients::queue_for_pledge(conn, &stored, mail, base, now).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The parcels sent for `pledge`, oldest first.
     pub async fn shipments_of(&self, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
         let mut conn = self.readers.acquire().await?;
-        let rows: Vec<(String, String, String, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
-            "SELECT carrier, tracking_number, items, shipped_at FROM shipments WHERE pledge_id = ? \
-             ORDER BY shipped_at, carrier, tracking_number"
-        ))
-        .bind(pledge)
-        .fetch_all(&mut **c)
-        .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(carrier, tracking_number, items, at)| StoredShipment {
-                carrier,
-                tracking_number,
-                items,
-                shipped_at: Timestamp::from_unix(at),
-            })
-            .collect())
+        read(&mut conn, pledge).await
     }
 }
 
@@ -58,14 +104,19 @@ impl Store {
             if parcels.0 == 0 {
                 return Ok(Err(super::Refusal::NotShipped));
             }
-            on_conn!(&mut conn, |c| sqlx::query(sql(
-                "UPDATE pledges SET received_at = ? WHERE id = ? AND received_at IS NULL"
+            let marked = on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE pledges SET received_at = ?, delivered_at = COALESCE(delivered_at, ?) \
+                 WHERE id = ? AND received_at IS NULL"
             ))
+            .bind(now.unix())
             .bind(now.unix())
             .bind(pledge)
             .execute(&mut **c)
             .await
-            .map(|_| ()))?;
+            .map(|r| r.rows_affected()))?;
+            if marked > 0 {
+                tell(&mut conn, pledge, (EventType::PledgeDelivered, None), now).await?;
+            }
             Ok(Ok(()))
         }
         .await;
@@ -87,6 +138,8 @@ pub struct PackingRow {
     pub surveyed_at: Option<i64>,
     /// How many parcels have left for it.
     pub parcels: i64,
+    pub contact: String,
+    pub lang: String,
 }
 
 /// A parcel to record, from the creator's file.
@@ -110,7 +163,7 @@ impl Store {
         let rows = on_conn!(&mut conn, |c| {
             sqlx::query_as::<Db, PackingRow>(sql(
             "SELECT p.id, p.tier_id, p.quantity, p.options, p.ship_to, p.address, p.answers, p.surveyed_at, \
-             (SELECT COUNT(*) FROM shipments s WHERE s.pledge_id = p.id) AS parcels \
+             (SELECT COUNT(*) FROM shipments s WHERE s.pledge_id = p.id) AS parcels, p.contact, p.lang \
              FROM pledges p WHERE p.campaign_id = ? AND p.cancelled_at IS NULL AND p.id > ? ORDER BY p.id LIMIT ?"
         ))
         .bind(campaign)
@@ -172,9 +225,77 @@ impl Store {
                     shipped.push(p.pledge.clone());
                 }
             }
+            shipped.dedup();
+            let mail = self.mail_base.get().map(|base| ("pledge_shipped", base.as_str()));
+            for pledge in &shipped {
+                tell(&mut conn, pledge, (EventType::PledgeShipped, mail), now).await?;
+            }
             anyhow::Ok(shipped)
         }
         .await;
         super::finish(&mut conn, recorded).await
+    }
+}
+
+impl Store {
+    /// Marks delivered, at `now`, up to `limit` live pledges whose last parcel left before
+    /// `shipped_before` and that nobody marked yet, telling the site of each; how many.
+    pub async fn deliver_due(
+        &self,
+        shipped_before: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> anyhow::Result<usize> {
+        let mut conn = self.readers.acquire().await?;
+        let due: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT p.id FROM pledges p JOIN (SELECT pledge_id, MAX(shipped_at) AS last FROM shipments \
+             GROUP BY pledge_id) s ON s.pledge_id = p.id \
+             WHERE p.delivered_at IS NULL AND p.cancelled_at IS NULL AND s.last < ? LIMIT ?"
+        ))
+        .bind(shipped_before.unix())
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        super::begin_write(&mut conn).await?;
+        let marked = async {
+            let mut marked = 0;
+            for (id,) in &due {
+                let changed = on_conn!(&mut conn, |c| sqlx::query(sql(
+                    "UPDATE pledges SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL"
+                ))
+                .bind(now.unix())
+                .bind(id)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()))?;
+                if changed > 0 {
+                    // Whatever time the round judged by, the event goes at once.
+                    tell(&mut conn, id, (EventType::PledgeDelivered, None), crate::now()).await?;
+                    marked += 1;
+                }
+            }
+            anyhow::Ok(marked)
+        }
+        .await;
+        super::finish(&mut conn, marked).await
+    }
+
+    /// Erases the addresses of rewards delivered before `before` (the operator's
+    /// retention); how many.
+    pub async fn erase_addresses(&self, before: Timestamp, now: Timestamp) -> anyhow::Result<u64> {
+        let mut conn = self.readers.acquire().await?;
+        let erased = on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE pledges SET address = NULL, erased_at = COALESCE(erased_at, ?) \
+             WHERE delivered_at IS NOT NULL AND address IS NOT NULL AND delivered_at < ?"
+        ))
+        .bind(now.unix())
+        .bind(before.unix())
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(erased)
     }
 }

@@ -7,9 +7,11 @@
 //! the site's key; no public view reads these columns.
 
 use super::db::{Conn, on_conn};
-use super::{Refusal, Store, begin_write, finish};
+use super::{Refusal, Store, begin_write, counts, extras_moved, finish};
 use domain::Timestamp;
 use domain::address::Address;
+use domain::progress::Counts;
+use domain::webhooks::EventType;
 use domain::wire::CampaignInput;
 use std::collections::BTreeMap;
 
@@ -30,6 +32,8 @@ pub struct SurveySave<'a> {
     pub answers: &'a BTreeMap<String, String>,
     /// The campaign's survey must be open to the pledge (the caller knows the outcome).
     pub open: bool,
+    /// What is given completes the survey: the site is told (`survey.completed`).
+    pub complete: bool,
 }
 
 type Row = (Option<String>, Option<String>, Option<i64>, Option<i64>);
@@ -44,7 +48,7 @@ pub(crate) fn stored(row: Row) -> anyhow::Result<StoredSurvey> {
     })
 }
 
-async fn read(conn: &mut Conn, pledge: &str) -> anyhow::Result<StoredSurvey> {
+pub(super) async fn read(conn: &mut Conn, pledge: &str) -> anyhow::Result<StoredSurvey> {
     let row: Option<Row> = on_conn!(conn, |c| sqlx::query_as(sql(
         "SELECT address, answers, surveyed_at, received_at FROM pledges WHERE id = ?"
     ))
@@ -108,9 +112,50 @@ impl Store {
             .execute(&mut **c)
             .await
             .map(|_| ()))?;
+            if save.complete {
+                super::shipments::tell(&mut conn, save.pledge, (EventType::SurveyCompleted, None), now)
+                    .await?;
+            }
             Ok(Ok(()))
         }
         .await;
         finish(&mut conn, saved).await
+    }
+}
+
+impl Store {
+    /// Erases what identifies the backer of `pledge` at `now`: name, contact, message,
+    /// address and answers are replaced, the pledge leaves the backer wall, and the mails
+    /// kept for it forget their recipient. Amounts, counts and the creator's records of
+    /// them stay. Answers the campaign's fresh counts (the wall moved).
+    pub async fn erase_personal(
+        &self,
+        pledge: &str,
+        campaign: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Counts> {
+        let mut conn = self.readers.acquire().await?;
+        begin_write(&mut conn).await?;
+        let erased = async {
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE pledges SET name = '', contact = '', message = NULL, public = ?, address = NULL, \
+                 answers = NULL, erased_at = COALESCE(erased_at, ?) WHERE id = ?"
+            ))
+            .bind(false)
+            .bind(now.unix())
+            .bind(pledge)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+            on_conn!(&mut conn, |c| sqlx::query(sql("UPDATE mails SET recipient = '' WHERE pledge_id = ?"))
+                .bind(pledge)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()))?;
+            extras_moved(&mut conn, campaign).await?;
+            counts(&mut conn, campaign).await
+        }
+        .await;
+        finish(&mut conn, erased).await
     }
 }

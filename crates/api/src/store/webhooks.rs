@@ -45,24 +45,27 @@ impl NewEvent {
 
     /// A `pledge.*` event telling of `pledge` as it is now.
     pub(crate) fn pledge(kind: EventType, pledge: &StoredPledge, now: Timestamp) -> NewEvent {
-        let data = PledgeEvent {
-            campaign: pledge.campaign_id.clone(),
-            pledge: EventPledge {
-                id: pledge.id.clone(),
-                name: pledge.name.clone(),
-                tier: pledge.tier_id.clone(),
-                quantity: pledge.quantity,
-                options: pledge.options.clone(),
-                amount: pledge.amount,
-                referral_code: pledge.referral_code.clone(),
-                referred_by: pledge.referred_by.clone(),
-                status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
-                payment: pledge.payment.map(|p| p.as_str().to_owned()),
-                ship_to: pledge.ship_to.clone(),
-                shipping: pledge.shipping,
-            },
-        };
+        let data =
+            PledgeEvent { campaign: pledge.campaign_id.clone(), pledge: NewEvent::event_pledge(pledge) };
         NewEvent::new(&pledge.campaign_id, kind, data, now)
+    }
+
+    /// `pledge` as events tell of it.
+    pub(crate) fn event_pledge(pledge: &StoredPledge) -> EventPledge {
+        EventPledge {
+            id: pledge.id.clone(),
+            name: pledge.name.clone(),
+            tier: pledge.tier_id.clone(),
+            quantity: pledge.quantity,
+            options: pledge.options.clone(),
+            amount: pledge.amount,
+            referral_code: pledge.referral_code.clone(),
+            referred_by: pledge.referred_by.clone(),
+            status: if pledge.cancelled { "cancelled" } else { "live" }.to_owned(),
+            payment: pledge.payment.map(|p| p.as_str().to_owned()),
+            ship_to: pledge.ship_to.clone(),
+            shipping: pledge.shipping,
+        }
     }
 
     /// `option.unlocked`: a value's units reached its minimum batch, so it will be made.

@@ -26,11 +26,16 @@ use utoipa_axum::routes;
 const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(packing_list)).routes(routes!(summary)).routes(routes!(survey)).merge(
-        OpenApiRouter::new()
-            .routes(routes!(import))
-            .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
-    )
+    OpenApiRouter::new()
+        .routes(routes!(packing_list))
+        .routes(routes!(summary))
+        .routes(routes!(survey))
+        .routes(routes!(remind))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(import))
+                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -220,4 +225,31 @@ async fn survey(
     let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
     let now: Timestamp = crate::now();
     Ok(axum::Json(crate::delivery::survey::summary(&state.store, &campaign, now).await?))
+}
+
+/// What a reminder did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct Reminded {
+    /// Backers mailed now (each is mailed at most once a day).
+    reminded: u32,
+}
+
+/// Mails every backer whose survey is not complete a reminder with their survey's link;
+/// one who was reminded today is not mailed again. 503 when this server sends no mail.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/survey/remind", tag = "creator", security(("creator_key" = [])),
+    params(("id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, body = Reminded), (status = 401, body = Problem), (status = 404, body = Problem),
+              (status = 503, body = Problem, description = "This server sends no mail")))]
+async fn remind(
+    State(state): State<AppState>,
+    creator: Creator,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Reminded>, Error> {
+    let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
+    if state.settings.mail.is_none() {
+        return Err(Error::Unavailable);
+    }
+    let day = crate::now().unix() / 86_400;
+    let reminded = crate::delivery::round::remind(&state.store, &campaign, &format!("remind:{day}")).await?;
+    Ok(axum::Json(Reminded { reminded }))
 }

@@ -68,6 +68,17 @@ pub(crate) fn on_receipt(view: &ReceiptView, token: &str, lang: Lang) -> String 
             pick("I received it", "确认收货")
         ));
     }
+    if view.delivery == DeliveryState::Delivered || view.status == "cancelled" {
+        out.push_str(&format!(
+            "<form method=\"post\" action=\"/r/{token}/erase?lang={tag}\"><p>{}</p><button type=\"submit\" \
+             class=\"tf-secondary\" data-testid=\"erase\">{}</button></form>",
+            pick(
+                "Your name, contact, address and answers can now be erased; your pledge stays counted.",
+                "现在可以删除你的姓名、联系方式、地址和问卷回答；你的支持仍会计入总数。"
+            ),
+            pick("Erase my personal data", "删除我的个人信息")
+        ));
+    }
     out.push_str("</section>");
     out
 }

@@ -23,13 +23,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(survey, save)).routes(routes!(received))
+    OpenApiRouter::new().routes(routes!(survey, save)).routes(routes!(received)).routes(routes!(erase))
 }
 
 pub(super) fn pages() -> Router<AppState> {
     Router::new()
         .route("/r/{token}/survey", axum::routing::get(page::show).post(page::submit))
         .route("/r/{token}/received", axum::routing::post(page::received))
+        .route("/r/{token}/erase", axum::routing::post(page::erase))
 }
 
 /// The backer says the reward arrived: 204, also when they said so before.
@@ -71,6 +72,21 @@ async fn save(
     let pledge = pledge(&state, &token).await?;
     let view = crate::delivery::survey::save(&state.store, &state.hub, &pledge, input, crate::now()).await?;
     Ok(private(axum::Json(view).into_response()))
+}
+
+/// Erases the backer's name, contact, message, address and answers, once the reward is
+/// delivered or the pledge cancelled: 204. Totals and amounts stay.
+#[utoipa::path(delete, path = "/api/v1/receipts/{token}/personal-data", tag = "public",
+    params(("token" = String, Path, description = "The last part of the pledge's receipt_url")),
+    responses((status = 204, description = "Erased"), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "Not delivered or cancelled yet"), (status = 429, body = Problem)))]
+async fn erase(
+    State(state): State<AppState>,
+    ReceiptToken(token): ReceiptToken,
+) -> Result<StatusCode, Error> {
+    let pledge = pledge(&state, &token).await?;
+    crate::delivery::erase(&state.store, &state.hub, &pledge, crate::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The pledge behind a receipt token, or 404.

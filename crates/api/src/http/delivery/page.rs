@@ -97,6 +97,23 @@ pub(super) async fn received(
     }
 }
 
+/// The receipt page's "Erase my personal data" button: erases, then shows the receipt.
+pub(super) async fn erase(
+    State(state): State<AppState>,
+    ReceiptToken(token): ReceiptToken,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let lang = pick_lang(query.lang.as_deref(), &headers);
+    let Ok(pledge) = pledge(&state, &token).await else { return Ok(gone(&state, lang)) };
+    match crate::delivery::erase(&state.store, &state.hub, &pledge, crate::now()).await {
+        Ok(()) | Err(Error::Refused(_)) => {
+            Ok(Redirect::to(&format!("/r/{token}?lang={}", lang.tag())).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// What the form holds: as stored, or as last typed.
 struct Typed {
     address: Address,
