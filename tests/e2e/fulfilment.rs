@@ -281,3 +281,54 @@ async fn imports_that_are_not_shipments_are_refused_in_words() {
         app.creator(Method::GET, "/api/v1/campaigns/lamp/shipments.csv", &other_site).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn on_a_phone_a_backer_fills_in_the_survey_follows_the_parcel_says_it_arrived_and_erases_their_data() {
+    use fantoccini::Locator;
+    let app = tests::spawn_app().await;
+    app.create_campaign(surveyed("lamp", None)).await;
+    for (lang, saved, state_after) in [("zh-CN", "已保存", "已送达"), ("en", "Saved", "Delivered")] {
+        let (token, pledge) = pledge_to(&app, "lamp", "HK", &format!("{lang}@example.com")).await;
+        let phone = "Mozilla/5.0 (Linux; Android 13) Mobile";
+        let browser = tests::Browser::start_phone(&[&format!("--lang={lang}")], 360, 780, phone)
+            .await
+            .expect("Chromium starts");
+        let c = &browser.client;
+        c.goto(&app.url(&format!("/r/{token}/survey?lang={lang}"))).await.unwrap();
+        for (name, value) in [
+            ("address.name", "陈大文 <Chan>"),
+            ("address.phone", "+852 9123 4567"),
+            ("address.city", "九龍"),
+            ("address.line1", "彌敦道 1 號 12 樓"),
+        ] {
+            crate::browser::fill(c, name, value).await;
+        }
+        c.find(Locator::Css("[name='answers.gift']")).await.unwrap().select_by_value("yes").await.unwrap();
+        c.find(Locator::Css("button.tf-submit")).await.unwrap().click().await.unwrap();
+        tests::eventually(crate::browser::WAIT, "saved", || async {
+            crate::browser::text(c, "[data-testid=said]").await.filter(|said| said.starts_with(saved))
+        })
+        .await;
+        let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+        assert!(width.as_i64().unwrap() <= 360, "the survey fits a phone: {width}");
+
+        let parcels = json!([{ "reference": pledge, "carrier": "SF", "tracking_number": "SF1234567890" }]);
+        assert_eq!(import(&app, "lamp", "application/json", parcels.to_string()).await.status(), 200);
+        c.goto(&app.url(&format!("/r/{token}?lang={lang}"))).await.unwrap();
+        let track = c.find(Locator::Css("[data-testid=track]")).await.unwrap();
+        let href = track.attr("href").await.unwrap().unwrap_or_default();
+        assert_eq!(href, "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890");
+        let before = app.campaign("lamp").await;
+        c.find(Locator::Css("[data-testid=received]")).await.unwrap().click().await.unwrap();
+        crate::browser::shows(c, ".tf-delivery-state", state_after, "delivered").await;
+        c.find(Locator::Css("[data-testid=erase]")).await.unwrap().click().await.unwrap();
+        tests::eventually(crate::browser::WAIT, "the erasure", || async {
+            let receipt = app.json(&format!("/api/v1/receipts/{token}")).await;
+            (receipt["name"] == "").then_some(())
+        })
+        .await;
+        let after = app.campaign("lamp").await;
+        assert_eq!((after.raised, after.backers), (before.raised, before.backers));
+        browser.close().await;
+    }
+}
