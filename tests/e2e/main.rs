@@ -17,6 +17,7 @@ mod creator_mail;
 mod dashboard;
 mod dashboard_mail;
 mod dashboard_pages;
+mod dashboard_shipping;
 mod delivery;
 mod durability;
 mod editor;

@@ -45,10 +45,60 @@ pub enum Page {
         /// The mails the backer was sent, oldest first: `(kind, status)`.
         #[serde(default)]
         mails: Vec<(String, String)>,
+        #[serde(default)]
+        delivery: Option<BackerDelivery>,
     },
     /// The embed builder: the snippet for a campaign, language and theme, a live preview,
     /// and the origins allowed to embed the site's widgets.
     Embed(Box<EmbedPage>),
+    /// Delivery: survey progress, what to make per SKU, the packing list, recording parcels.
+    Shipping(Box<ShippingPage>),
+}
+
+/// What the shipping page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShippingPage {
+    pub campaign: CreatorCampaign,
+    pub survey: domain::wire::SurveySummary,
+    pub skus: Vec<domain::wire::SkuSummary>,
+    /// A file checked and waiting for the creator to confirm it.
+    #[serde(default)]
+    pub preview: Option<ImportPreview>,
+    /// What the last action did, or why a file was refused whole, in the reader's words.
+    #[serde(default)]
+    pub said: Option<String>,
+    /// Each bad row of a refused file: `(line 3.reference, why)`.
+    #[serde(default)]
+    pub errors: Vec<(String, String)>,
+}
+
+/// A file of parcels, checked: each row, and whether it is new.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// The file as uploaded, applied as it was checked.
+    pub csv: String,
+    pub rows: Vec<PreviewRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub reference: String,
+    pub carrier: String,
+    pub tracking_number: String,
+    /// Not recorded yet: applying records it and mails the backer.
+    pub new: bool,
+}
+
+/// Where one backer's reward stands, for their page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackerDelivery {
+    /// `not_needed`, `awaiting_survey`, `ready`, `shipped` or `delivered`.
+    pub state: String,
+    /// Recipient, phone and address on one line; empty until given (or once erased).
+    pub address: String,
+    /// Each question's label and the answer.
+    pub answers: Vec<(String, String)>,
+    pub parcels: Vec<domain::wire::ShipmentView>,
 }
 
 /// The widget's own accent colour, which needs no attribute.

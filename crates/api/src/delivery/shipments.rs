@@ -81,6 +81,18 @@ pub async fn import(
     rows: Vec<(String, ShipmentInput)>,
     now: Timestamp,
 ) -> Result<ShipmentsImported, Error> {
+    let parcels = check(store, campaign, rows).await?;
+    let shipped = store.record_shipments(campaign, &parcels, now).await?;
+    Ok(ShipmentsImported { shipped: shipped as u32, unchanged: (parcels.len() - shipped) as u32 })
+}
+
+/// The parcels `rows` describe, each checked (a live pledge of `campaign`, a carrier, a
+/// tracking number), the same parcel named twice kept once; or every bad row.
+pub async fn check(
+    store: &Store,
+    campaign: &str,
+    rows: Vec<(String, ShipmentInput)>,
+) -> Result<Vec<NewShipment>, Error> {
     if rows.len() > MAX_ROWS {
         return Err(Error::Malformed(format!("An import holds at most {MAX_ROWS} rows.")));
     }
@@ -117,15 +129,10 @@ pub async fn import(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    parcels.sort_by(|a, b| {
-        (&a.pledge, &a.carrier, &a.tracking_number).cmp(&(&b.pledge, &b.carrier, &b.tracking_number))
-    });
-    parcels.dedup_by(|a, b| {
-        (&a.pledge, &a.carrier, &a.tracking_number) == (&b.pledge, &b.carrier, &b.tracking_number)
-    });
-    let shipped = store.record_shipments(campaign, &parcels, now).await?;
-    let unchanged = parcels.len() - shipped.len();
-    Ok(ShipmentsImported { shipped: shipped.len() as u32, unchanged: unchanged as u32 })
+    let key = |p: &NewShipment| (p.pledge.clone(), p.carrier.clone(), p.tracking_number.clone());
+    let mut seen = BTreeSet::new();
+    parcels.retain(|p| seen.insert(key(p)));
+    Ok(parcels)
 }
 
 /// One line per SKU of the rewards that ship: units, pledges, and how far they are.

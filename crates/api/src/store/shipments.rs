@@ -2,12 +2,14 @@
 //! carrier and tracking number for the same pledge is the same parcel, so a file imported
 //! twice adds nothing the second time.
 
-use super::db::{Conn, on_conn};
+use super::db::{Conn, ROWS_PER_INSERT, on_conn};
 use super::webhooks::{self, NewEvent};
 use super::{Store, pledge_by_id};
 use domain::Timestamp;
 use domain::webhooks::{DeliveryEvent, EventType};
 use domain::wire::ShipmentView;
+use sqlx::QueryBuilder;
+use std::collections::HashSet;
 
 /// A parcel as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,58 +181,90 @@ impl Store {
     pub async fn live_pledges_among(&self, campaign: &str, ids: &[String]) -> anyhow::Result<Vec<String>> {
         let mut conn = self.readers.acquire().await?;
         let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row: Option<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
-                "SELECT id FROM pledges WHERE id = ? AND campaign_id = ? AND cancelled_at IS NULL"
-            ))
-            .bind(id)
-            .bind(campaign)
-            .fetch_optional(&mut **c)
-            .await)?;
-            found.extend(row.map(|(id,)| id));
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<(String,)> = on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("SELECT id FROM pledges WHERE cancelled_at IS NULL AND campaign_id = ");
+                query.push_bind(campaign).push(" AND id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(&mut **c).await
+            })?;
+            found.extend(rows.into_iter().map(|(id,)| id));
         }
         Ok(found)
     }
 
-    /// Records `parcels` of `campaign` shipped at `now`, all in one transaction; a parcel
-    /// already recorded (same pledge, carrier and number) is left as it is. Answers the
-    /// pledges that got a parcel they did not have.
+    /// For each of `parcels`, whether it is recorded already.
+    pub async fn recorded_among(&self, parcels: &[NewShipment]) -> anyhow::Result<Vec<bool>> {
+        let mut conn = self.readers.acquire().await?;
+        let mut recorded = HashSet::new();
+        for chunk in parcels.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<(String, String, String)> = on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> = QueryBuilder::new(
+                    "SELECT pledge_id, carrier, tracking_number FROM shipments WHERE pledge_id IN (",
+                );
+                let mut list = query.separated(", ");
+                for p in chunk {
+                    list.push_bind(&p.pledge);
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(&mut **c).await
+            })?;
+            recorded.extend(rows);
+        }
+        Ok(parcels
+            .iter()
+            .map(|p| recorded.contains(&(p.pledge.clone(), p.carrier.clone(), p.tracking_number.clone())))
+            .collect())
+    }
+
+    /// Records `parcels` of `campaign` shipped at `now`, all in one transaction, a hundred
+    /// rows a statement; a parcel already recorded (same pledge, carrier and number) is
+    /// left as it is. Each pledge that got a parcel it did not have is told of (its event,
+    /// its backer's mail). Answers how many parcels were new.
     pub async fn record_shipments(
         &self,
         campaign: &str,
         parcels: &[NewShipment],
         now: Timestamp,
-    ) -> anyhow::Result<Vec<String>> {
+    ) -> anyhow::Result<usize> {
         let mut conn = self.readers.acquire().await?;
         super::begin_write(&mut conn).await?;
         let recorded = async {
             let mut shipped = Vec::new();
-            for p in parcels {
-                let done = on_conn!(&mut conn, |c| sqlx::query(sql(
-                    "INSERT INTO shipments (pledge_id, campaign_id, carrier, tracking_number, items, shipped_at) \
-                     SELECT id, campaign_id, ?, ?, ?, ? FROM pledges \
-                     WHERE id = ? AND campaign_id = ? AND cancelled_at IS NULL \
-                     ON CONFLICT (pledge_id, carrier, tracking_number) DO NOTHING"
-                ))
-                .bind(&p.carrier)
-                .bind(&p.tracking_number)
-                .bind(&p.items)
-                .bind(now.unix())
-                .bind(&p.pledge)
-                .bind(campaign)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()))?;
-                if done > 0 {
-                    shipped.push(p.pledge.clone());
-                }
+            for chunk in parcels.chunks(ROWS_PER_INSERT) {
+                let rows: Vec<(String,)> = on_conn!(&mut conn, |c| {
+                    let mut query: QueryBuilder<Db> =
+                        QueryBuilder::new("WITH v (pledge_id, carrier, tracking_number, items) AS (");
+                    query.push_values(chunk, |mut row, p| {
+                        for text in [&p.pledge, &p.carrier, &p.tracking_number, &p.items] {
+                            row.push("CAST(").push_bind_unseparated(text).push_unseparated(" AS TEXT)");
+                        }
+                    });
+                    query.push(
+                        ") INSERT INTO shipments (pledge_id, campaign_id, carrier, tracking_number, items, shipped_at) \
+                         SELECT v.pledge_id, p.campaign_id, v.carrier, v.tracking_number, v.items, ",
+                    );
+                    query.push_bind(now.unix());
+                    query.push(" FROM v JOIN pledges p ON p.id = v.pledge_id WHERE p.cancelled_at IS NULL AND p.campaign_id = ");
+                    query.push_bind(campaign);
+                    query.push(" ON CONFLICT (pledge_id, carrier, tracking_number) DO NOTHING RETURNING pledge_id");
+                    query.build_query_as().fetch_all(&mut **c).await
+                })?;
+                shipped.extend(rows.into_iter().map(|(id,)| id));
             }
+            let new = shipped.len();
+            shipped.sort();
             shipped.dedup();
             let mail = self.mail_base.get().map(|base| ("pledge_shipped", base.as_str()));
             for pledge in &shipped {
                 tell(&mut conn, pledge, (EventType::PledgeShipped, mail), now).await?;
             }
-            anyhow::Ok(shipped)
+            anyhow::Ok(new)
         }
         .await;
         super::finish(&mut conn, recorded).await

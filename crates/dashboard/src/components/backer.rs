@@ -12,6 +12,7 @@ pub(super) struct BackerDetailProps {
     pub referrer: Option<String>,
     /// The mails the backer was sent: `(kind, status)`.
     pub mails: Vec<(String, String)>,
+    pub delivery: Option<crate::BackerDelivery>,
     pub lang: Lang,
     pub csrf: String,
 }
@@ -45,6 +46,9 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                     }
                 </tbody>
             </table>
+            if let Some(d) = &props.delivery {
+                { delivery(d, lang) }
+            }
             if !props.mails.is_empty() {
                 <h2>{ t.mails }</h2>
                 <ul class="tfd-mails" data-testid="backer-mails">
@@ -65,5 +69,42 @@ pub(super) fn BackerDetail(props: &BackerDetailProps) -> Html {
                 </form>
             }
         </>
+    }
+}
+
+/// Where the backer's reward stands: the address, answers and each parcel.
+fn delivery(d: &crate::BackerDelivery, lang: Lang) -> Html {
+    let zh = lang == Lang::ZhCn;
+    let state = match (d.state.as_str(), zh) {
+        ("awaiting_survey", false) => "Waiting for the survey",
+        ("awaiting_survey", true) => "等待填写问卷",
+        ("ready", false) => "Ready to ship",
+        ("ready", true) => "待发货",
+        ("shipped", false) => "Shipped",
+        ("shipped", true) => "已发货",
+        ("delivered", false) => "Delivered",
+        ("delivered", true) => "已送达",
+        (_, false) => "Nothing to deliver",
+        (_, true) => "无需寄送",
+    };
+    html! {
+        <section aria-labelledby="tfd-delivery" data-testid="backer-delivery">
+            <h2 id="tfd-delivery">{ if zh { "寄送" } else { "Delivery" } }</h2>
+            <p>{ state }</p>
+            if !d.address.is_empty() { <p>{ d.address.clone() }</p> }
+            if !d.answers.is_empty() {
+                <table class="tfd-table"><tbody>
+                    { for d.answers.iter().map(|(q, a)| html! { <tr><th>{ q.clone() }</th><td>{ a.clone() }</td></tr> }) }
+                </tbody></table>
+            }
+            <ul>
+                { for d.parcels.iter().map(|p| html! {
+                    <li>
+                        { format!("{} {} · {}", domain::carriers::display(&p.carrier, zh), p.tracking_number, &p.shipped_at.to_string()[..10]) }
+                        if let Some(url) = &p.tracking_url { { " · " }<a href={url.clone()} rel="noopener noreferrer" target="_blank">{ if zh { "物流" } else { "Track" } }</a> }
+                    </li>
+                }) }
+            </ul>
+        </section>
     }
 }

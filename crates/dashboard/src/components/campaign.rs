@@ -57,6 +57,7 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             </p>
             <p class="tfd-actions">
                 <a href={format!("/dashboard/editor/{id}")} class="tfd-button" data-testid="edit">{ editor_text(lang).edit }</a>
+                <a href={format!("/dashboard/campaigns/{id}/shipping")} data-testid="shipping">{ if lang == Lang::ZhCn { "问卷与发货" } else { "Survey and shipping" } }</a>
                 <a href={page.campaign.share_url.clone()} target="_blank" rel="noopener">{ t.share_page }</a>
             </p>
             <Charts page={page.clone()} lang={lang} />

@@ -6,6 +6,7 @@ mod access;
 mod backer;
 mod campaign;
 mod embed;
+mod shipping;
 mod updates;
 
 pub use access::{SignIn, SignInProps, SignUp, SignUpProps};
@@ -33,9 +34,12 @@ pub fn Dashboard(props: &DashboardProps) -> Html {
         Page::Campaign(page) => {
             html! { <CampaignView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }
-        Page::Backer { campaign, backer, referrer, mails } => html! {
-            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} mails={mails.clone()} lang={props.lang} csrf={props.csrf.clone()} />
+        Page::Backer { campaign, backer, referrer, mails, delivery } => html! {
+            <BackerDetail campaign={(**campaign).clone()} backer={(**backer).clone()} referrer={referrer.clone()} mails={mails.clone()} delivery={delivery.clone()} lang={props.lang} csrf={props.csrf.clone()} />
         },
+        Page::Shipping(page) => {
+            html! { <shipping::ShippingView page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
+        }
         Page::Embed(page) => {
             html! { <EmbedBuilder page={(**page).clone()} lang={props.lang} csrf={props.csrf.clone()} /> }
         }

@@ -14,7 +14,7 @@ pub(crate) mod cover;
 mod demand;
 mod mails;
 mod milestones;
-mod shipments;
+pub(crate) mod shipments;
 mod site;
 pub(crate) mod sources;
 mod updates;

@@ -39,7 +39,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-struct PackingQuery {
+pub(crate) struct PackingQuery {
     /// Only this SKU (`lamp/colour=red`).
     #[serde(default)]
     sku: String,
@@ -61,7 +61,18 @@ async fn packing_list(
     Path(id): Path<String>,
     Query(query): Query<PackingQuery>,
 ) -> Result<Response, Error> {
-    let campaign = creator.campaign(&state, &id)?.snapshot(crate::now()).campaign.clone();
+    let entry = creator.campaign(&state, &id)?;
+    packing_response(&state, &entry, query)
+}
+
+/// The packing list as a streamed download: for the creator API and the dashboard.
+pub(crate) fn packing_response(
+    state: &AppState,
+    entry: &crate::hub::Entry,
+    query: PackingQuery,
+) -> Result<Response, Error> {
+    let campaign = entry.snapshot(crate::now()).campaign.clone();
+    let id = campaign.id().to_string();
     let questions: Vec<String> =
         campaign.survey().map(|s| s.questions.iter().map(|q| q.id.clone()).collect()).unwrap_or_default();
     let mut head = String::from("\u{feff}");

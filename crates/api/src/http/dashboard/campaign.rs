@@ -114,7 +114,8 @@ pub(super) async fn backer(
     };
     let campaign = Box::new(crate::http::creator::campaigns::view(&state, &headers, &entry));
     let mails = state.store.pledge_mails(&pledge).await?;
-    let page = Page::Backer { campaign, backer: Box::new(backer), referrer, mails };
+    let delivery = super::shipping::backer_delivery(&state, &entry, &pledge).await?;
+    let page = Page::Backer { campaign, backer: Box::new(backer), referrer, mails, delivery };
     page_response(&state, &session, lang(&query, &headers), page, StatusCode::OK).await
 }
 

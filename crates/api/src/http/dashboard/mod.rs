@@ -13,6 +13,7 @@ mod campaign;
 mod editor;
 mod embed;
 pub mod session;
+mod shipping;
 mod signup;
 mod updates;
 
@@ -36,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/{id}/live.json", get(campaign::live))
         .route("/dashboard/campaigns/{id}/backers/{pledge}", get(campaign::backer))
         .route("/dashboard/campaigns/{id}/backers/{pledge}/paid", post(campaign::mark_paid))
+        .route("/dashboard/campaigns/{id}/shipping", get(shipping::shipping))
+        .route("/dashboard/campaigns/{id}/shipments.csv", get(shipping::packing_list))
+        .route("/dashboard/campaigns/{id}/survey/remind", post(shipping::remind))
         .route("/dashboard/campaigns/new", get(editor::new_campaign))
         .route("/dashboard/editor/{id}", get(editor::editor))
         .route("/dashboard/sign-in", get(access::sign_in_page).post(access::sign_in))
@@ -57,7 +61,12 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/campaigns/{id}/cover", post(editor::upload_cover))
         .route("/dashboard/campaigns/{id}/payment-qr", post(editor::upload_qr))
         .layer(DefaultBodyLimit::max(crate::covers::UPLOAD_LIMIT + 64 * 1024));
-    pages.merge(updates).merge(covers)
+    // A file of parcels, shown back for confirmation and then posted whole.
+    let shipments = Router::new()
+        .route("/dashboard/campaigns/{id}/shipments/preview", post(shipping::preview))
+        .route("/dashboard/campaigns/{id}/shipments/apply", post(shipping::apply))
+        .layer(DefaultBodyLimit::max(shipping::UPLOAD_LIMIT * 3 + 64 * 1024));
+    pages.merge(updates).merge(covers).merge(shipments)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
