@@ -18,8 +18,8 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
 /// The sections `cargo xtask bench` knows, in the order it runs them.
-pub(crate) const SECTIONS: [&str; 9] =
-    ["size", "reads", "phone", "pledges", "fanout", "postgres", "export", "mail", "soak"];
+pub(crate) const SECTIONS: [&str; 10] =
+    ["size", "reads", "phone", "pledges", "fanout", "postgres", "export", "delivery", "mail", "soak"];
 
 /// Runs the named sections (see [`SECTIONS`]), or all of them; `soak` (ten minutes) only
 /// when named.
@@ -54,6 +54,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("export") {
             crate::bench_export::export(root, data.path()).await?;
+        }
+        if wanted("delivery") {
+            crate::bench_delivery::delivery(root, data.path()).await?;
         }
         if wanted("mail") {
             crate::bench_mail::mail(root, data.path()).await?;

@@ -8,6 +8,7 @@
 //! - `check-layout`: fail when a module outside `http/` names axum or a door (see `layout`).
 
 mod bench;
+mod bench_delivery;
 mod bench_export;
 mod bench_mail;
 mod bench_phone;

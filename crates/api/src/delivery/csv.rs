@@ -2,44 +2,61 @@
 //! hold a comma, a quote or a line break, lines ended by CRLF or LF, a UTF-8 BOM ignored.
 //! A cell our own exports neutralised against formulas (`'=…`) reads back as written.
 
-/// The records of `text`, each with the line it starts on (1-based); blank lines skipped.
-pub(super) fn records(text: &str) -> Vec<(usize, Vec<String>)> {
+/// The records of `text`, each with the line it starts on (1-based), read one at a time;
+/// blank lines are skipped.
+pub(super) fn records(text: &str) -> Records<'_> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    let (mut record, mut field) = (Vec::new(), String::new());
-    let (mut quoted, mut line, mut start) = (false, 1, 1);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
+    Records { chars: text.chars().peekable(), line: 1 }
+}
+
+pub(super) struct Records<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+}
+
+impl Iterator for Records<'_> {
+    type Item = (usize, Vec<String>);
+
+    fn next(&mut self) -> Option<(usize, Vec<String>)> {
+        loop {
+            self.chars.peek()?;
+            let start = self.line;
+            let record = self.record();
+            if record.iter().any(|f| !f.is_empty()) {
+                return Some((start, record));
             }
-            (true, '"') => quoted = false,
-            (true, c) => {
-                line += usize::from(c == '\n');
-                field.push(c);
-            }
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                if record.iter().any(|f| !f.is_empty()) {
-                    out.push((start, std::mem::take(&mut record)));
-                }
-                record.clear();
-                line += 1;
-                start = line;
-            }
-            (false, c) => field.push(c),
         }
     }
-    record.push(field);
-    if record.iter().any(|f| !f.is_empty()) {
-        out.push((start, record));
+}
+
+impl Records<'_> {
+    /// The fields up to the end of the record (its line break is taken, not kept).
+    fn record(&mut self) -> Vec<String> {
+        let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
+        while let Some(c) = self.chars.next() {
+            match (quoted, c) {
+                (true, '"') if self.chars.peek() == Some(&'"') => {
+                    self.chars.next();
+                    field.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => {
+                    self.line += usize::from(c == '\n');
+                    field.push(c);
+                }
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => record.push(std::mem::take(&mut field)),
+                (false, '\r') if self.chars.peek() == Some(&'\n') => {}
+                (false, '\n') => {
+                    self.line += 1;
+                    break;
+                }
+                (false, c) => field.push(c),
+            }
+        }
+        record.push(field);
+        record
     }
-    out
 }
 
 /// A cell as its writer meant it: trimmed, and without the `'` an export put before a
@@ -59,7 +76,7 @@ mod tests {
     #[test]
     fn quoted_fields_hold_commas_quotes_and_line_breaks_and_lines_are_counted() {
         let text = "\u{feff}reference,carrier\r\n\"a,1\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",x\nlast,y";
-        let read = records(text);
+        let read: Vec<_> = records(text).collect();
         assert_eq!(read[0], (1, vec!["reference".to_owned(), "carrier".to_owned()]));
         assert_eq!(read[1], (2, vec!["a,1".to_owned(), "say \"hi\"".to_owned()]));
         assert_eq!(read[2], (4, vec!["two\nlines".to_owned(), "x".to_owned()]));

@@ -38,11 +38,12 @@ pub fn sku_of(row: &PackingRow) -> String {
     sku(row.tier_id.as_deref(), &options)
 }
 
-/// Rows of a CSV import, each named by its line; the header must name `reference`,
-/// `carrier` and `tracking_number` (`items` is read when present, other columns ignored:
-/// the packing list itself, with two columns filled in, is a valid import).
-pub fn read_csv(text: &str) -> Result<Vec<(String, ShipmentInput)>, Error> {
-    let mut records = csv::records(text).into_iter();
+/// Rows of a CSV import, each named by its line, read one at a time; the header must name
+/// `reference`, `carrier` and `tracking_number` (`items` is read when present, other
+/// columns ignored: the packing list itself, with two columns filled in, is a valid
+/// import). Rows whose carrier and tracking number are both blank are skipped.
+pub fn read_csv(text: &str) -> Result<impl Iterator<Item = (String, ShipmentInput)> + Send + '_, Error> {
+    let mut records = csv::records(text);
     let (_, header) = records.next().ok_or_else(|| Error::Malformed("The file is empty.".into()))?;
     let column = |name: &str| header.iter().position(|h| csv::cell(h) == name);
     let (Some(reference), Some(carrier), Some(number)) =
@@ -54,85 +55,99 @@ pub fn read_csv(text: &str) -> Result<Vec<(String, ShipmentInput)>, Error> {
     };
     let items = column("items");
     let at = |record: &[String], i: usize| record.get(i).map(|c| csv::cell(c).to_owned()).unwrap_or_default();
-    let rows: Vec<_> = records
-        .filter(|(_, record)| !(at(record, carrier).is_empty() && at(record, number).is_empty()))
-        .map(|(line, record)| {
-            let row = ShipmentInput {
-                reference: at(&record, reference),
-                carrier: at(&record, carrier),
-                tracking_number: at(&record, number),
-                items: items.map(|i| at(&record, i)).unwrap_or_default(),
-            };
-            (format!("line {line}"), row)
-        })
-        .collect();
-    Ok(rows)
+    Ok(records.filter_map(move |(line, record)| {
+        let row = ShipmentInput {
+            reference: at(&record, reference),
+            carrier: at(&record, carrier),
+            tracking_number: at(&record, number),
+            items: items.map(|i| at(&record, i)).unwrap_or_default(),
+        };
+        let blank = row.carrier.is_empty() && row.tracking_number.is_empty();
+        (!blank).then(|| (format!("line {line}"), row))
+    }))
 }
 
 /// Rows of a JSON import, each named by its index.
-pub fn read_json(rows: Vec<ShipmentInput>) -> Vec<(String, ShipmentInput)> {
-    rows.into_iter().enumerate().map(|(i, row)| (format!("[{i}]"), row)).collect()
+pub fn read_json(rows: &[ShipmentInput]) -> impl Iterator<Item = (String, ShipmentInput)> + Send + '_ {
+    rows.iter().enumerate().map(|(i, row)| (format!("[{i}]"), row.clone()))
 }
 
-/// Checks every row, then records them all in one transaction at `now`.
-pub async fn import(
+/// Checks every row `rows()` gives, then records them all in one transaction at `now`.
+/// The rows are read twice, a chunk at a time, so memory holds the file and a chunk.
+pub async fn import<F, I>(
     store: &Store,
     campaign: &str,
-    rows: Vec<(String, ShipmentInput)>,
+    rows: F,
     now: Timestamp,
-) -> Result<ShipmentsImported, Error> {
-    let parcels = check(store, campaign, rows).await?;
-    let shipped = store.record_shipments(campaign, &parcels, now).await?;
-    Ok(ShipmentsImported { shipped: shipped as u32, unchanged: (parcels.len() - shipped) as u32 })
+) -> Result<ShipmentsImported, Error>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (String, ShipmentInput)> + Send,
+{
+    let total = check(store, campaign, rows()).await?;
+    let shipped = store.record_shipments(campaign, rows().map(|(_, row)| parcel(row)), now).await?;
+    Ok(ShipmentsImported { shipped: shipped as u32, unchanged: (total - shipped) as u32 })
 }
 
-/// The parcels `rows` describe, each checked (a live pledge of `campaign`, a carrier, a
-/// tracking number), the same parcel named twice kept once; or every bad row.
+/// Checks each row (a live pledge of `campaign`, a carrier, a tracking number), a chunk at
+/// a time; how many there are, or every bad row (the first [`MAX_NAMED`]).
 pub async fn check(
     store: &Store,
     campaign: &str,
-    rows: Vec<(String, ShipmentInput)>,
-) -> Result<Vec<NewShipment>, Error> {
-    if rows.len() > MAX_ROWS {
-        return Err(Error::Malformed(format!("An import holds at most {MAX_ROWS} rows.")));
+    rows: impl Iterator<Item = (String, ShipmentInput)>,
+) -> Result<usize, Error> {
+    let (mut errors, mut named, mut total) = (FieldErrors::new(), 0, 0);
+    let mut rows = rows.peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<(String, ShipmentInput)> = rows.by_ref().take(CHECK_CHUNK).collect();
+        total += chunk.len();
+        if total > MAX_ROWS {
+            return Err(Error::Malformed(format!("An import holds at most {MAX_ROWS} rows.")));
+        }
+        let references: Vec<String> = chunk.iter().map(|(_, r)| r.reference.trim().to_owned()).collect();
+        let live: BTreeSet<String> =
+            store.live_pledges_among(campaign, &references).await?.into_iter().collect();
+        for (at, row) in &chunk {
+            let mut bad = |field: &str, error: FieldError| {
+                if named < MAX_NAMED {
+                    errors.add(format!("{at}.{field}"), error);
+                    named += 1;
+                }
+            };
+            if !live.contains(row.reference.trim()) {
+                bad("reference", FieldError::UnknownReference);
+            }
+            if let Err(e) = clean(&row.carrier, 40, true, false) {
+                bad("carrier", e.into());
+            }
+            if !tracking_number(row.tracking_number.trim()) {
+                bad("tracking_number", FieldError::InvalidTrackingNumber);
+            }
+            if let Err(e) = clean(&row.items, 200, false, false) {
+                bad("items", e.into());
+            }
+        }
     }
-    let mut errors = FieldErrors::new();
-    let mut parcels = Vec::with_capacity(rows.len());
-    let references: Vec<String> = rows
-        .iter()
-        .map(|(_, r)| r.reference.trim().to_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let live: BTreeSet<String> = store.live_pledges_among(campaign, &references).await?.into_iter().collect();
-    for (at, row) in rows {
-        if errors.iter().count() >= MAX_NAMED {
-            break;
-        }
-        let reference = row.reference.trim().to_owned();
-        if !live.contains(&reference) {
-            errors.add(format!("{at}.reference"), FieldError::UnknownReference);
-        }
-        let carrier = errors.check(&format!("{at}.carrier"), clean(&row.carrier, 40, true, false));
-        let number = row.tracking_number.trim().to_owned();
-        if number.is_empty()
-            || number.len() > 40
-            || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            errors.add(format!("{at}.tracking_number"), FieldError::InvalidTrackingNumber);
-        }
-        let items = errors.check(&format!("{at}.items"), clean(&row.items, 200, false, false));
-        if let (Some(carrier), Some(items)) = (carrier, items) {
-            parcels.push(NewShipment { pledge: reference, carrier, tracking_number: number, items });
-        }
+    if errors.is_empty() { Ok(total) } else { Err(Error::Invalid(errors)) }
+}
+
+/// Rows read per query while checking.
+const CHECK_CHUNK: usize = 500;
+
+/// A row that passed [`check`], as the parcel it records.
+pub fn parcel(row: ShipmentInput) -> NewShipment {
+    let clean = |text: &str, max| clean(text, max, false, false).unwrap_or_default();
+    NewShipment {
+        pledge: row.reference.trim().to_owned(),
+        carrier: clean(&row.carrier, 40),
+        tracking_number: row.tracking_number.trim().to_owned(),
+        items: clean(&row.items, 200),
     }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let key = |p: &NewShipment| (p.pledge.clone(), p.carrier.clone(), p.tracking_number.clone());
-    let mut seen = BTreeSet::new();
-    parcels.retain(|p| seen.insert(key(p)));
-    Ok(parcels)
+}
+
+/// Whether `number` is a tracking number: 1 to 40 letters, digits and dashes.
+fn tracking_number(number: &str) -> bool {
+    !number.is_empty() && number.len() <= 40 && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// One line per SKU of the rewards that ship: units, pledges, and how far they are.
@@ -182,10 +197,10 @@ mod tests {
     fn the_packing_list_with_two_columns_filled_in_reads_as_an_import_and_blank_rows_are_skipped() {
         let text = "\u{feff}reference,recipient,sku,carrier,tracking_number\r\n\
                     p1,\"Li, Mei\",lamp,SF,SF123\r\np2,Chan,lamp,,\r\n";
-        let rows = read_csv(text).unwrap();
+        let rows: Vec<_> = read_csv(text).unwrap().collect();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, "line 2");
         assert_eq!(rows[0].1.tracking_number, "SF123");
-        assert!(matches!(read_csv("a,b\r\n1,2"), Err(Error::Malformed(_))));
+        assert!(matches!(read_csv("a,b\r\n1,2").map(|_| ()), Err(Error::Malformed(_))));
     }
 }

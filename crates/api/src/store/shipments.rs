@@ -223,44 +223,56 @@ impl Store {
     }
 
     /// Records `parcels` of `campaign` shipped at `now`, all in one transaction, a hundred
-    /// rows a statement; a parcel already recorded (same pledge, carrier and number) is
-    /// left as it is. Each pledge that got a parcel it did not have is told of (its event,
-    /// its backer's mail). Answers how many parcels were new.
+    /// rows a statement; a parcel already recorded (same pledge, carrier and number, also
+    /// earlier in the same file) is left as it is. Each pledge that got a parcel it did not
+    /// have is told of (its event, its backer's mail). Answers how many parcels were new.
     pub async fn record_shipments(
         &self,
         campaign: &str,
-        parcels: &[NewShipment],
+        parcels: impl Iterator<Item = NewShipment> + Send,
         now: Timestamp,
     ) -> anyhow::Result<usize> {
         let mut conn = self.readers.acquire().await?;
         super::begin_write(&mut conn).await?;
         let recorded = async {
-            let mut shipped = Vec::new();
-            for chunk in parcels.chunks(ROWS_PER_INSERT) {
+            // Told one by one, and only when someone listens: the site's endpoints, or the
+            // backers by mail. Otherwise the pledges shipped are counted, not kept.
+            let mail = self.mail_base.get().map(|base| ("pledge_shipped", base.as_str()));
+            let listening = !webhooks::listening(&mut conn, std::iter::once(campaign)).await?.is_empty();
+            let (mut shipped, mut new) = (Vec::new(), 0);
+            let mut parcels = parcels.peekable();
+            while parcels.peek().is_some() {
+                let chunk: Vec<NewShipment> = parcels.by_ref().take(ROWS_PER_INSERT).collect();
                 let rows: Vec<(String,)> = on_conn!(&mut conn, |c| {
                     let mut query: QueryBuilder<Db> =
                         QueryBuilder::new("WITH v (pledge_id, carrier, tracking_number, items) AS (");
-                    query.push_values(chunk, |mut row, p| {
+                    query.push_values(&chunk, |mut row, p| {
                         for text in [&p.pledge, &p.carrier, &p.tracking_number, &p.items] {
                             row.push("CAST(").push_bind_unseparated(text).push_unseparated(" AS TEXT)");
                         }
                     });
                     query.push(
                         ") INSERT INTO shipments (pledge_id, campaign_id, carrier, tracking_number, items, shipped_at) \
-                         SELECT v.pledge_id, p.campaign_id, v.carrier, v.tracking_number, v.items, ",
+                         SELECT v.pledge_id, ",
                     );
+                    query.push_bind(campaign).push(", v.carrier, v.tracking_number, v.items, ");
                     query.push_bind(now.unix());
-                    query.push(" FROM v JOIN pledges p ON p.id = v.pledge_id WHERE p.cancelled_at IS NULL AND p.campaign_id = ");
-                    query.push_bind(campaign);
+                    // Each row's pledge is looked up by its key (a join may scan every pledge).
+                    query.push(
+                        " FROM v WHERE EXISTS (SELECT 1 FROM pledges p WHERE p.id = v.pledge_id \
+                         AND p.cancelled_at IS NULL AND p.campaign_id = ",
+                    );
+                    query.push_bind(campaign).push(")");
                     query.push(" ON CONFLICT (pledge_id, carrier, tracking_number) DO NOTHING RETURNING pledge_id");
                     query.build_query_as().fetch_all(&mut **c).await
                 })?;
-                shipped.extend(rows.into_iter().map(|(id,)| id));
+                new += rows.len();
+                if listening || mail.is_some() {
+                    shipped.extend(rows.into_iter().map(|(id,)| id));
+                }
             }
-            let new = shipped.len();
             shipped.sort();
             shipped.dedup();
-            let mail = self.mail_base.get().map(|base| ("pledge_shipped", base.as_str()));
             for pledge in &shipped {
                 tell(&mut conn, pledge, (EventType::PledgeShipped, mail), now).await?;
             }

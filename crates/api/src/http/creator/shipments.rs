@@ -210,18 +210,21 @@ async fn import(
 ) -> Result<axum::Json<ShipmentsImported>, Error> {
     creator.campaign(&state, &id)?;
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let rows = if kind.starts_with("text/csv") {
+    let now = crate::now();
+    let imported = if kind.starts_with("text/csv") {
         let text =
             std::str::from_utf8(&body).map_err(|_| Error::Malformed("The CSV must be UTF-8.".into()))?;
-        shipments::read_csv(text)?
+        shipments::read_csv(text).map(drop)?;
+        let rows = || shipments::read_csv(text).into_iter().flatten();
+        shipments::import(&state.store, &id, rows, now).await?
     } else if kind.starts_with("application/json") {
         let rows: Vec<ShipmentInput> = serde_json::from_slice(&body)
             .map_err(|e| Error::Malformed(format!("Not a list of shipments: {e}")))?;
-        shipments::read_json(rows)
+        shipments::import(&state.store, &id, || shipments::read_json(&rows), now).await?
     } else {
         return Err(Error::UnsupportedMediaType);
     };
-    Ok(axum::Json(shipments::import(&state.store, &id, rows, crate::now()).await?))
+    Ok(axum::Json(imported))
 }
 
 /// How far backers are with the survey, and what they answered.

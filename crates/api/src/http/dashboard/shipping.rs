@@ -63,10 +63,12 @@ pub(super) async fn preview(
         Ok(rows) => shipments::check(&state.store, &id, rows).await,
         Err(e) => Err(e),
     };
-    let parcels = match checked {
-        Ok(parcels) => parcels,
-        Err(e) => return refused(&state, &session, (&id, lang), e).await,
-    };
+    if let Err(e) = checked {
+        return refused(&state, &session, (&id, lang), e).await;
+    }
+    // A file here is at most 2 MB: its parcels fit in memory to be shown.
+    let parcels: Vec<_> =
+        shipments::read_csv(&csv).into_iter().flatten().map(|(_, row)| shipments::parcel(row)).collect();
     let recorded = state.store.recorded_among(&parcels).await?;
     let rows = parcels
         .iter()
@@ -102,7 +104,10 @@ pub(super) async fn apply(
     session.campaign(&state, &id)?;
     let lang = crate::http::requests::pick_lang(None, &headers);
     let imported = match shipments::read_csv(&form.csv) {
-        Ok(rows) => shipments::import(&state.store, &id, rows, crate::now()).await,
+        Ok(_) => {
+            let rows = || shipments::read_csv(&form.csv).into_iter().flatten();
+            shipments::import(&state.store, &id, rows, crate::now()).await
+        }
         Err(e) => Err(e),
     };
     match imported {
