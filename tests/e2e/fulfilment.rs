@@ -332,3 +332,20 @@ async fn on_a_phone_a_backer_fills_in_the_survey_follows_the_parcel_says_it_arri
         browser.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_survey_that_opens_on_success_waits_for_the_campaign_to_succeed() {
+    let app = tests::spawn_app().await;
+    let mut input = surveyed("lamp", None);
+    input.survey.as_mut().unwrap().opens = Opens::OnSuccess;
+    app.create_campaign(input).await;
+    let (token, _) = pledge_to(&app, "lamp", "HK", "early@example.com").await;
+    let view = app.json(&format!("/api/v1/receipts/{token}/survey")).await;
+    assert_eq!((&view["editable"], &view["reason"]), (&json!(false), &json!("not_open")));
+    let good = json!({ "address": hong_kong("1 Nathan Road"), "answers": { "gift": "yes" } });
+    let response = put_survey(&app, &token, good).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.json::<Value>().await.unwrap()["type"], "/problems/survey-not-open");
+    let page = app.text(&format!("/r/{token}/survey?lang=en")).await;
+    assert!(page.contains("The survey opens once the campaign succeeds."), "{page}");
+}

@@ -27,6 +27,7 @@ mod claims;
 mod covers;
 pub(crate) mod db;
 mod drafts;
+mod given;
 mod health;
 mod listen;
 pub mod mails;

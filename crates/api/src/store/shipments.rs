@@ -2,87 +2,21 @@
 //! carrier and tracking number for the same pledge is the same parcel, so a file imported
 //! twice adds nothing the second time.
 
-use super::db::{Conn, ROWS_PER_INSERT, on_conn};
-use super::webhooks::{self, NewEvent};
-use super::{Store, pledge_by_id};
+use super::Store;
+use super::db::{ROWS_PER_INSERT, on_conn};
+pub use super::given::StoredShipment;
+use super::given::{parcels, tell};
+use super::webhooks;
 use domain::Timestamp;
-use domain::webhooks::{DeliveryEvent, EventType};
-use domain::wire::ShipmentView;
+use domain::webhooks::EventType;
 use sqlx::QueryBuilder;
 use std::collections::HashSet;
-
-/// A parcel as kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredShipment {
-    pub carrier: String,
-    pub tracking_number: String,
-    pub items: String,
-    pub shipped_at: Timestamp,
-}
-
-impl StoredShipment {
-    /// The parcel as a receipt and an event show it, with its carrier's tracking link.
-    pub fn view(&self) -> ShipmentView {
-        ShipmentView {
-            tracking_url: domain::carriers::tracking_url(&self.carrier, &self.tracking_number),
-            carrier: self.carrier.clone(),
-            tracking_number: self.tracking_number.clone(),
-            items: self.items.clone(),
-            shipped_at: self.shipped_at,
-        }
-    }
-}
-
-/// The parcels sent for `pledge`, oldest first, inside whatever transaction `conn` is in.
-async fn read(conn: &mut Conn, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
-    let rows: Vec<(String, String, String, i64)> = on_conn!(conn, |c| sqlx::query_as(sql(
-        "SELECT carrier, tracking_number, items, shipped_at FROM shipments WHERE pledge_id = ? \
-         ORDER BY shipped_at, carrier, tracking_number"
-    ))
-    .bind(pledge)
-    .fetch_all(&mut **c)
-    .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(carrier, tracking_number, items, at)| StoredShipment {
-            carrier,
-            tracking_number,
-            items,
-            shipped_at: Timestamp::from_unix(at),
-        })
-        .collect())
-}
-
-/// Tells the site's endpoints of `kind` about `pledge` (with its address, answers and
-/// parcels), and mails its backer `mail` when mail is on, inside the caller's transaction.
-pub(super) async fn tell(
-    conn: &mut Conn,
-    pledge: &str,
-    (kind, mail): (EventType, Option<(&'static str, &str)>),
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    let Some(stored) = pledge_by_id(conn, pledge).await? else { return Ok(()) };
-    let survey = super::surveys::read(conn, pledge).await?;
-    let parcels = read(conn, pledge).await?;
-    let data = DeliveryEvent {
-        campaign: stored.campaign_id.clone(),
-        pledge: NewEvent::event_pledge(&stored),
-        address: survey.address,
-        answers: survey.answers,
-        shipments: parcels.iter().map(StoredShipment::view).collect(),
-    };
-    webhooks::queue(conn, &[NewEvent::new(&stored.campaign_id, kind, data, now)], now).await?;
-    if let Some((mail, base)) = mail {
-        super::recipients::queue_for_pledge(conn, &stored, mail, base, now).await?;
-    }
-    Ok(())
-}
 
 impl Store {
     /// The parcels sent for `pledge`, oldest first.
     pub async fn shipments_of(&self, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
         let mut conn = self.readers.acquire().await?;
-        read(&mut conn, pledge).await
+        parcels(&mut conn, pledge).await
     }
 }
 

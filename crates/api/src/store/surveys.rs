@@ -6,7 +6,10 @@
 //! the address changes. Addresses and answers are read only through the receipt's token or
 //! the site's key; no public view reads these columns.
 
-use super::db::{Conn, on_conn};
+use super::db::on_conn;
+pub use super::given::StoredSurvey;
+pub(crate) use super::given::stored;
+use super::given::{survey, tell};
 use super::{Refusal, Store, begin_write, counts, extras_moved, finish};
 use domain::Timestamp;
 use domain::address::Address;
@@ -14,16 +17,6 @@ use domain::progress::Counts;
 use domain::webhooks::EventType;
 use domain::wire::CampaignInput;
 use std::collections::BTreeMap;
-
-/// What a backer has given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoredSurvey {
-    pub address: Option<Address>,
-    pub answers: BTreeMap<String, String>,
-    pub surveyed_at: Option<Timestamp>,
-    /// When the backer said the reward arrived.
-    pub received_at: Option<Timestamp>,
-}
 
 /// What a backer sends.
 pub struct SurveySave<'a> {
@@ -36,33 +29,11 @@ pub struct SurveySave<'a> {
     pub complete: bool,
 }
 
-type Row = (Option<String>, Option<String>, Option<i64>, Option<i64>);
-
-pub(crate) fn stored(row: Row) -> anyhow::Result<StoredSurvey> {
-    let (address, answers, at, received) = row;
-    Ok(StoredSurvey {
-        address: address.map(|a| serde_json::from_str(&a)).transpose()?,
-        answers: answers.map(|a| serde_json::from_str(&a)).transpose()?.unwrap_or_default(),
-        surveyed_at: at.map(Timestamp::from_unix),
-        received_at: received.map(Timestamp::from_unix),
-    })
-}
-
-pub(super) async fn read(conn: &mut Conn, pledge: &str) -> anyhow::Result<StoredSurvey> {
-    let row: Option<Row> = on_conn!(conn, |c| sqlx::query_as(sql(
-        "SELECT address, answers, surveyed_at, received_at FROM pledges WHERE id = ?"
-    ))
-    .bind(pledge)
-    .fetch_optional(&mut **c)
-    .await)?;
-    row.map(stored).transpose().map(Option::unwrap_or_default)
-}
-
 impl Store {
     /// What the backer of `pledge` has given.
     pub async fn survey(&self, pledge: &str) -> anyhow::Result<StoredSurvey> {
         let mut conn = self.readers.acquire().await?;
-        read(&mut conn, pledge).await
+        survey(&mut conn, pledge).await
     }
 
     /// Keeps what a backer gave (checked by the caller), unless the survey has locked at
@@ -113,8 +84,7 @@ impl Store {
             .await
             .map(|_| ()))?;
             if save.complete {
-                super::shipments::tell(&mut conn, save.pledge, (EventType::SurveyCompleted, None), now)
-                    .await?;
+                tell(&mut conn, save.pledge, (EventType::SurveyCompleted, None), now).await?;
             }
             Ok(Ok(()))
         }

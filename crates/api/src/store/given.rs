@@ -1,0 +1,111 @@
+//! What a backer gave and was sent, read inside a transaction, and telling the site (and
+//! the backer) of a change to it: the module both surveys and shipments build on, so
+//! neither needs the other.
+
+use super::db::{Conn, on_conn};
+use super::pledge_by_id;
+use super::webhooks::{self, NewEvent};
+use domain::Timestamp;
+use domain::address::Address;
+use domain::webhooks::{DeliveryEvent, EventType};
+use domain::wire::ShipmentView;
+use std::collections::BTreeMap;
+
+/// What a backer has given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredSurvey {
+    pub address: Option<Address>,
+    pub answers: BTreeMap<String, String>,
+    pub surveyed_at: Option<Timestamp>,
+    /// When the backer said the reward arrived.
+    pub received_at: Option<Timestamp>,
+}
+
+type Row = (Option<String>, Option<String>, Option<i64>, Option<i64>);
+
+pub(crate) fn stored(row: Row) -> anyhow::Result<StoredSurvey> {
+    let (address, answers, at, received) = row;
+    Ok(StoredSurvey {
+        address: address.map(|a| serde_json::from_str(&a)).transpose()?,
+        answers: answers.map(|a| serde_json::from_str(&a)).transpose()?.unwrap_or_default(),
+        surveyed_at: at.map(Timestamp::from_unix),
+        received_at: received.map(Timestamp::from_unix),
+    })
+}
+
+pub(super) async fn survey(conn: &mut Conn, pledge: &str) -> anyhow::Result<StoredSurvey> {
+    let row: Option<Row> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT address, answers, surveyed_at, received_at FROM pledges WHERE id = ?"
+    ))
+    .bind(pledge)
+    .fetch_optional(&mut **c)
+    .await)?;
+    row.map(stored).transpose().map(Option::unwrap_or_default)
+}
+
+/// A parcel as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredShipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub items: String,
+    pub shipped_at: Timestamp,
+}
+
+impl StoredShipment {
+    /// The parcel as a receipt and an event show it, with its carrier's tracking link.
+    pub fn view(&self) -> ShipmentView {
+        ShipmentView {
+            tracking_url: domain::carriers::tracking_url(&self.carrier, &self.tracking_number),
+            carrier: self.carrier.clone(),
+            tracking_number: self.tracking_number.clone(),
+            items: self.items.clone(),
+            shipped_at: self.shipped_at,
+        }
+    }
+}
+
+/// The parcels sent for `pledge`, oldest first, inside whatever transaction `conn` is in.
+pub(super) async fn parcels(conn: &mut Conn, pledge: &str) -> anyhow::Result<Vec<StoredShipment>> {
+    let rows: Vec<(String, String, String, i64)> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT carrier, tracking_number, items, shipped_at FROM shipments WHERE pledge_id = ? \
+         ORDER BY shipped_at, carrier, tracking_number"
+    ))
+    .bind(pledge)
+    .fetch_all(&mut **c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(carrier, tracking_number, items, at)| StoredShipment {
+            carrier,
+            tracking_number,
+            items,
+            shipped_at: Timestamp::from_unix(at),
+        })
+        .collect())
+}
+
+/// Tells the site's endpoints of `kind` about `pledge` (with its address, answers and
+/// parcels), and mails its backer `mail` when mail is on, inside the caller's transaction.
+pub(super) async fn tell(
+    conn: &mut Conn,
+    pledge: &str,
+    (kind, mail): (EventType, Option<(&'static str, &str)>),
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let Some(stored) = pledge_by_id(conn, pledge).await? else { return Ok(()) };
+    let survey = survey(conn, pledge).await?;
+    let parcels = parcels(conn, pledge).await?;
+    let data = DeliveryEvent {
+        campaign: stored.campaign_id.clone(),
+        pledge: NewEvent::event_pledge(&stored),
+        address: survey.address,
+        answers: survey.answers,
+        shipments: parcels.iter().map(StoredShipment::view).collect(),
+    };
+    webhooks::queue(conn, &[NewEvent::new(&stored.campaign_id, kind, data, now)], now).await?;
+    if let Some((mail, base)) = mail {
+        super::recipients::queue_for_pledge(conn, &stored, mail, base, now).await?;
+    }
+    Ok(())
+}
