@@ -10,6 +10,7 @@ mod csv;
 pub mod round;
 pub mod shipments;
 pub mod survey;
+pub mod walk;
 
 use crate::error::Error;
 use crate::hub::Hub;
@@ -41,7 +42,7 @@ pub async fn on_receipt(
     let stored = store.survey(&pledge.id).await?;
     let parcels = store.shipments_of(&pledge.id).await?;
     let ships = context.ships(pledge);
-    let survey = survey::state(&context.survey(), pledge, ships, &stored);
+    let survey = walk::state(&context.survey(), pledge.tier_id.as_deref(), ships, &stored);
     let last = parcels.iter().map(|p| p.shipped_at).max();
     let delivery = domain::delivery::state(ships, survey == "complete", last, stored.received_at, now);
     let milestones =

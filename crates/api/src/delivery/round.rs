@@ -8,7 +8,6 @@
 //!
 //! Each is recorded in the transaction that does it, so replicas and restarts do it once.
 
-use super::shipments::CHUNK;
 use crate::hub::Hub;
 use crate::store::Store;
 use crate::store::mails::NewMail;
@@ -59,39 +58,26 @@ pub async fn round(
 
 /// Mails every backer of `campaign` whose survey is not complete a reminder, each told
 /// `what` once; how many were mailed now. Nothing without mail.
-pub async fn remind(store: &Store, campaign: &domain::Campaign, what: &str) -> anyhow::Result<u32> {
+pub async fn remind(
+    store: &Store,
+    campaign: &std::sync::Arc<domain::Campaign>,
+    what: &str,
+) -> anyhow::Result<u32> {
     let Some(base) = store.mail_base() else { return Ok(0) };
-    let survey = campaign.survey().cloned().unwrap_or_default();
     let id = campaign.id().to_string();
     let marker = format!("campaign:{id}");
     if store.told(&marker).await?.contains(what) {
         return Ok(0);
     }
-    let (mut after, mut mailed) = (String::new(), 0);
-    loop {
-        let chunk = store.packing_after(&id, &after, CHUNK).await?;
-        for row in &chunk {
-            let tier = row.tier_id.as_deref();
-            let ships = tier.and_then(|t| campaign.tier(t)).is_some_and(|t| t.shipping().ships());
-            let stored = crate::store::surveys::stored((
-                row.address.clone(),
-                row.answers.clone(),
-                row.surveyed_at,
-                None,
-            ))?;
-            let done = stored.surveyed_at.is_some()
-                && survey.complete(tier, ships, stored.address.as_ref(), &stored.answers);
-            if survey.asks(tier, ships)
-                && !done
-                && row.parcels == 0
-                && tell(store, row, (&id, what), &base).await?
+    let (mut walk, mut mailed) = (super::walk::Walk::new(store, campaign), 0);
+    while let Some(chunk) = walk.next().await? {
+        for seen in &chunk {
+            if seen.survey == "incomplete"
+                && seen.row.parcels == 0
+                && tell(store, &seen.row, (&id, what), &base).await?
             {
                 mailed += 1;
             }
-        }
-        match chunk.last() {
-            Some(last) if chunk.len() == CHUNK as usize => after = last.id.clone(),
-            _ => break,
         }
     }
     store.tell_once(&marker, what, &[]).await?;

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_ROWS: usize = 200_000;
 const MAX_NAMED: usize = 1_000;
 /// Pledges read per chunk when a campaign's pledges are walked.
-pub const CHUNK: u32 = 1_000;
+pub use super::walk::CHUNK;
 
 /// The SKU of a pledge: its tier, then each option as `name=value` in name order.
 pub fn sku(tier: Option<&str>, options: &BTreeMap<String, String>) -> String {
@@ -151,31 +151,20 @@ fn tracking_number(number: &str) -> bool {
 }
 
 /// One line per SKU of the rewards that ship: units, pledges, and how far they are.
-pub async fn summary(store: &Store, campaign: &Campaign) -> Result<Vec<SkuSummary>, Error> {
-    let id = campaign.id().to_string();
+pub async fn summary(store: &Store, campaign: &std::sync::Arc<Campaign>) -> Result<Vec<SkuSummary>, Error> {
     let mut by_sku: BTreeMap<String, SkuSummary> = BTreeMap::new();
-    let mut after = String::new();
-    loop {
-        let chunk = store.packing_after(&id, &after, CHUNK).await?;
-        for row in &chunk {
-            let ships =
-                row.tier_id.as_deref().and_then(|t| campaign.tier(t)).is_some_and(|t| t.shipping().ships());
-            if !ships {
-                continue;
-            }
-            let sku = sku_of(row);
+    let mut walk = super::walk::Walk::new(store, campaign);
+    while let Some(chunk) = walk.next().await? {
+        for seen in chunk.iter().filter(|s| s.ships) {
+            let sku = sku_of(&seen.row);
             let line = by_sku.entry(sku.clone()).or_insert_with(|| SkuSummary { sku, ..Default::default() });
-            line.quantity += row.quantity as u32;
+            line.quantity += seen.row.quantity as u32;
             line.pledges += 1;
-            match (row.parcels > 0, row.address.is_some()) {
+            match (seen.row.parcels > 0, seen.survey == "complete") {
                 (true, _) => line.shipped += 1,
                 (false, true) => line.ready += 1,
                 (false, false) => line.awaiting_survey += 1,
             }
-        }
-        match chunk.last() {
-            Some(last) if chunk.len() == CHUNK as usize => after = last.id.clone(),
-            _ => break,
         }
     }
     Ok(by_sku.into_values().collect())

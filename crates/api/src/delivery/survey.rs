@@ -9,7 +9,7 @@ use crate::hub::Hub;
 use crate::store::surveys::{StoredSurvey, SurveySave};
 use crate::store::{Refusal, Store, StoredPledge};
 use domain::Timestamp;
-use domain::survey::Survey;
+use domain::survey::{QuestionKind, Survey};
 use domain::wire::{QuestionSummary, SurveyInput, SurveySummary, SurveyView};
 
 /// The survey of `pledge` as its backer sees it at `now`.
@@ -77,26 +77,6 @@ fn check(
     if errors.is_empty() { Ok((address, answers)) } else { Err(Error::Invalid(errors)) }
 }
 
-/// Whether the backer of `pledge` is asked anything, and whether they have given it all:
-/// `not_needed`, `incomplete` or `complete`.
-pub(crate) fn state(
-    survey: &Survey,
-    pledge: &StoredPledge,
-    ships: bool,
-    stored: &StoredSurvey,
-) -> &'static str {
-    let tier = pledge.tier_id.as_deref();
-    if !survey.asks(tier, ships) {
-        "not_needed"
-    } else if stored.surveyed_at.is_some()
-        && survey.complete(tier, ships, stored.address.as_ref(), &stored.answers)
-    {
-        "complete"
-    } else {
-        "incomplete"
-    }
-}
-
 /// The view of a survey from what is stored.
 fn build(
     context: &Context,
@@ -108,7 +88,7 @@ fn build(
     let survey = context.survey();
     let ships = context.ships(pledge);
     let tier = pledge.tier_id.as_deref();
-    let state = state(&survey, pledge, ships, &stored);
+    let state = super::walk::state(&survey, pledge.tier_id.as_deref(), ships, &stored);
     let reason = if survey.locked(now) {
         Some(Refusal::SurveyLocked)
     } else if pledge.cancelled {
@@ -147,7 +127,7 @@ fn reason_code(refusal: &Refusal) -> &'static str {
 /// counts per choice, and for free text the first 100 answers.
 pub async fn summary(
     store: &Store,
-    campaign: &domain::Campaign,
+    campaign: &std::sync::Arc<domain::Campaign>,
     now: Timestamp,
 ) -> Result<SurveySummary, Error> {
     let survey = campaign.survey().cloned().unwrap_or_default();
@@ -159,45 +139,23 @@ pub async fn summary(
             .collect(),
         ..Default::default()
     };
-    let id = campaign.id().to_string();
-    let mut after = String::new();
-    loop {
-        let chunk = store.packing_after(&id, &after, super::shipments::CHUNK).await?;
-        for row in &chunk {
-            let tier = row.tier_id.as_deref();
-            let ships = tier.and_then(|t| campaign.tier(t)).is_some_and(|t| t.shipping().ships());
-            let stored = crate::store::surveys::stored((
-                row.address.clone(),
-                row.answers.clone(),
-                row.surveyed_at,
-                None,
-            ))?;
-            let asked = survey.asks(tier, ships);
-            match asked
-                && stored.surveyed_at.is_some()
-                && survey.complete(tier, ships, stored.address.as_ref(), &stored.answers)
-            {
-                _ if !asked => out.not_needed += 1,
-                true => out.complete += 1,
-                false => out.incomplete += 1,
+    let mut walk = super::walk::Walk::new(store, campaign);
+    while let Some(chunk) = walk.next().await? {
+        for seen in &chunk {
+            match seen.survey {
+                "not_needed" => out.not_needed += 1,
+                "complete" => out.complete += 1,
+                _ => out.incomplete += 1,
             }
             for (q, line) in survey.questions.iter().zip(out.questions.iter_mut()) {
-                let Some(answer) = stored.answers.get(&q.id) else { continue };
+                let Some(answer) = seen.given.answers.get(&q.id) else { continue };
                 line.answered += 1;
                 match q.kind {
-                    domain::survey::QuestionKind::Choice => {
-                        *line.choices.entry(answer.clone()).or_default() += 1
-                    }
-                    domain::survey::QuestionKind::Text if line.answers.len() < 100 => {
-                        line.answers.push(answer.clone())
-                    }
-                    domain::survey::QuestionKind::Text => {}
+                    QuestionKind::Choice => *line.choices.entry(answer.clone()).or_default() += 1,
+                    QuestionKind::Text if line.answers.len() < 100 => line.answers.push(answer.clone()),
+                    QuestionKind::Text => {}
                 }
             }
-        }
-        match chunk.last() {
-            Some(last) if chunk.len() == super::shipments::CHUNK as usize => after = last.id.clone(),
-            _ => break,
         }
     }
     Ok(out)

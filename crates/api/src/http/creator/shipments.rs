@@ -5,20 +5,18 @@
 
 use super::Creator;
 use super::backers::push_row;
-use crate::delivery::shipments::{self, CHUNK};
+use crate::delivery::shipments;
+use crate::delivery::walk::Walk;
 use crate::error::Error;
 use crate::http::state::AppState;
-use crate::store::Store;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use domain::Timestamp;
 use domain::address::Address;
 use domain::wire::{Problem, ShipmentInput, ShipmentsImported, SkuSummary, SurveySummary};
-use domain::{Campaign, Timestamp};
 use futures::StreamExt;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -95,8 +93,7 @@ pub(crate) fn packing_response(
     columns.extend(questions.iter().map(|q| format!("answer:{q}")));
     columns.extend(["carrier", "tracking_number", "items"].map(String::from));
     push_row(&mut head, &columns);
-    let walk =
-        Walk { store: state.store.clone(), campaign, questions, query, after: String::new(), done: false };
+    let walk = Rows { walk: Walk::new(&state.store, &campaign), questions, query, done: false };
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
         .chain(futures::stream::unfold(walk, |mut walk| async move { Some((walk.next().await?, walk)) }));
     let filename = format!("attachment; filename=\"{id}-shipments.csv\"");
@@ -112,54 +109,45 @@ pub(crate) fn packing_response(
 }
 
 /// The packing list's progress through the campaign's pledges, in id order.
-struct Walk {
-    store: Store,
-    campaign: Arc<Campaign>,
+struct Rows {
+    walk: Walk,
     questions: Vec<String>,
     query: PackingQuery,
-    after: String,
     done: bool,
 }
 
-impl Walk {
+impl Rows {
+    /// The next chunk as CSV text: the pledges ready to ship (their survey complete,
+    /// nothing sent yet) that the filters keep; `None` after the last. A database failure
+    /// ends the body with an error, so the client sees a broken download, not a short file.
     async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
         if self.done {
             return None;
         }
-        let id = self.campaign.id().to_string();
-        let chunk = match self.store.packing_after(&id, &self.after, CHUNK).await {
-            Ok(chunk) => chunk,
+        let chunk = match self.walk.next().await {
+            Ok(chunk) => chunk?,
             Err(e) => {
-                tracing::error!(error = ?e, campaign = %id, "packing list failed");
+                tracing::error!(error = ?e, "packing list failed");
                 self.done = true;
                 return Some(Err(std::io::Error::other("packing list failed")));
             }
         };
-        self.done = chunk.len() < CHUNK as usize;
-        self.after = chunk.last()?.id.clone();
         let mut out = String::with_capacity(chunk.len() * 200);
-        for row in chunk {
-            let ships = row
-                .tier_id
-                .as_deref()
-                .and_then(|t| self.campaign.tier(t))
-                .is_some_and(|t| t.shipping().ships());
-            let Some(address) = row.address.as_deref().and_then(|a| serde_json::from_str::<Address>(a).ok())
-            else {
+        for seen in chunk {
+            let (Some(address), true) = (seen.given.address, seen.ships && seen.survey == "complete") else {
                 continue;
             };
-            let sku = shipments::sku_of(&row);
-            if !ships || row.parcels > 0 || (!self.query.sku.is_empty() && sku != self.query.sku) {
+            let sku = shipments::sku_of(&seen.row);
+            let other_sku = !self.query.sku.is_empty() && sku != self.query.sku;
+            let elsewhere =
+                !self.query.to.is_empty() && !address.country.eq_ignore_ascii_case(self.query.to.trim());
+            if seen.row.parcels > 0 || other_sku || elsewhere {
                 continue;
             }
-            if !self.query.to.is_empty() && !address.country.eq_ignore_ascii_case(self.query.to.trim()) {
-                continue;
-            }
-            let answers: BTreeMap<String, String> =
-                row.answers.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default();
             let Address { name, phone, country, region, city, district, line1, line2, postcode } = address;
+            let quantity = seen.row.quantity.to_string();
             let mut cells = vec![
-                row.id,
+                seen.row.id,
                 name,
                 phone,
                 country,
@@ -170,9 +158,11 @@ impl Walk {
                 line2,
                 postcode,
                 sku,
-                row.quantity.to_string(),
+                quantity,
             ];
-            cells.extend(self.questions.iter().map(|q| answers.get(q).cloned().unwrap_or_default()));
+            cells.extend(
+                self.questions.iter().map(|q| seen.given.answers.get(q).cloned().unwrap_or_default()),
+            );
             cells.extend([String::new(), String::new(), String::new()]);
             push_row(&mut out, &cells);
         }
