@@ -191,17 +191,26 @@ pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Resul
         currency: campaign.currency(),
         done: false,
     };
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(
-        futures::stream::unfold(rows, |mut rows| async move {
-            let chunk = rows.next().await?;
-            Some((chunk, rows))
-        }),
-    );
-    let filename = format!("attachment; filename=\"{id}-backers.csv\"");
+    let body = futures::stream::unfold(rows, |mut rows| async move {
+        let chunk = rows.next().await?;
+        Some((chunk, rows))
+    });
+    csv_download(&format!("{id}-backers.csv"), head, body)
+}
+
+/// A streamed CSV download named `filename`: its `head` (the BOM and the header row), then
+/// what `rows` yields. Never cached: it holds backers' contacts.
+pub(crate) fn csv_download(
+    filename: &str,
+    head: String,
+    rows: impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> Result<Response, Error> {
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rows);
+    let disposition = format!("attachment; filename=\"{filename}\"");
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         Body::from_stream(body),

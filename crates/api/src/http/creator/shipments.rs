@@ -9,14 +9,13 @@ use crate::delivery::shipments;
 use crate::delivery::walk::Walk;
 use crate::error::Error;
 use crate::http::state::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use domain::Timestamp;
 use domain::address::Address;
 use domain::wire::{Problem, ShipmentInput, ShipmentsImported, SkuSummary, SurveySummary};
-use futures::StreamExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -94,18 +93,8 @@ pub(crate) fn packing_response(
     columns.extend(["carrier", "tracking_number", "items"].map(String::from));
     push_row(&mut head, &columns);
     let walk = Rows { walk: Walk::new(&state.store, &campaign), questions, query, done: false };
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
-        .chain(futures::stream::unfold(walk, |mut walk| async move { Some((walk.next().await?, walk)) }));
-    let filename = format!("attachment; filename=\"{id}-shipments.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    let body = futures::stream::unfold(walk, |mut walk| async move { Some((walk.next().await?, walk)) });
+    super::backers::csv_download(&format!("{id}-shipments.csv"), head, body)
 }
 
 /// The packing list's progress through the campaign's pledges, in id order.
