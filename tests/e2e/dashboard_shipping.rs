@@ -86,3 +86,62 @@ async fn a_creator_ships_from_the_dashboard_checking_the_file_before_it_is_appli
     assert_eq!(get(&app, "/dashboard/campaigns/lamp/shipments.csv", &stranger).await.status(), 404);
 }
 tests::store_test!(a_creator_ships_from_the_dashboard_checking_the_file_before_it_is_applied);
+
+#[tokio::test]
+async fn a_creator_keeps_the_production_timeline_from_the_dashboard() {
+    let app = tests::spawn_app().await;
+    let cookie = sign_in(&app, "demo").await;
+    let page =
+        get(&app, "/dashboard/campaigns/demo/shipping?lang=zh-CN", &cookie).await.text().await.unwrap();
+    let token = csrf(&page);
+    let save = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend(fields);
+        app.client
+            .post(app.url("/dashboard/campaigns/demo/milestones"))
+            .header(COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let bad = save(vec![
+        ("milestones[0].id", "samples"),
+        ("milestones[0].title", "打样"),
+        ("milestones[0].due", "2027-02-30"),
+        ("milestones[0].state", "done"),
+    ]);
+    let bad = bad.await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("data-field=\"milestones[0].due\"") && bad.contains("value=\"打样\""), "{bad}");
+    assert!(app.campaign("demo").await.milestones.is_empty(), "nothing refused was kept");
+
+    let fields = vec![
+        ("milestones[0].id", "samples"),
+        ("milestones[0].title", "打样"),
+        ("milestones[0].due", ""),
+        ("milestones[0].state", "done"),
+        ("milestones[1].id", ""),
+        ("milestones[1].title", ""),
+        ("milestones[1].due", ""),
+        ("milestones[1].state", "planned"),
+        ("milestones[2].id", "production"),
+        ("milestones[2].title", "量产"),
+        ("milestones[2].due", "2027-03-15"),
+        ("milestones[2].state", "active"),
+    ];
+    let saved = save(fields).await.unwrap();
+    assert_eq!(saved.status(), 200);
+    assert!(
+        saved.text().await.unwrap().contains("The timeline is saved."),
+        "in the language the browser asks for"
+    );
+    let steps = app.campaign("demo").await.milestones;
+    assert_eq!(
+        steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["samples", "production"],
+        "the blank row is dropped"
+    );
+    assert_eq!(steps[1].due.as_deref(), Some("2027-03-15"));
+    let forged = app.client.post(app.url("/dashboard/campaigns/demo/milestones")).header(COOKIE, &cookie);
+    assert_eq!(forged.form(&[("csrf", "forged")]).send().await.unwrap().status(), 403);
+}

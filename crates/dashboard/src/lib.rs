@@ -70,6 +70,12 @@ pub struct ShippingPage {
     /// Each bad row of a refused file: `(line 3.reference, why)`.
     #[serde(default)]
     pub errors: Vec<(String, String)>,
+    /// The production timeline as shown in its editor: as saved, or as typed when refused.
+    #[serde(default)]
+    pub steps: Vec<domain::milestones::Milestone>,
+    /// Why the timeline was refused, by field (`[0].due`).
+    #[serde(default)]
+    pub timeline_errors: Vec<(String, String)>,
 }
 
 /// A file of parcels, checked: each row, and whether it is new.

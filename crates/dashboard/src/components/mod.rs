@@ -7,6 +7,7 @@ mod backer;
 mod campaign;
 mod embed;
 mod shipping;
+mod timeline;
 mod updates;
 
 pub use access::{SignIn, SignInProps, SignUp, SignUpProps};

@@ -97,6 +97,7 @@ pub(super) fn ShippingView(props: &ShippingProps) -> Html {
                     </form>
                 }
             </section>
+            <super::timeline::TimelineEditor campaign={id.clone()} steps={p.steps.clone()} errors={p.timeline_errors.clone()} lang={props.lang} csrf={props.csrf.clone()} />
         </>
     }
 }

@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
     let updates = Router::new()
         .route("/dashboard/campaigns/{id}/updates", post(updates::post_update))
         .route("/dashboard/editor", post(editor::submit))
+        .route("/dashboard/campaigns/{id}/milestones", post(shipping::milestones))
         .layer(DefaultBodyLimit::max(256 * 1024));
     let covers = Router::new()
         .route("/dashboard/campaigns/{id}/cover", post(editor::upload_cover))

@@ -1,7 +1,8 @@
 //! The dashboard's shipping page (`/dashboard/campaigns/{id}/shipping`): survey progress,
 //! the per-SKU summary, the packing list, and recording parcels in two steps: the uploaded
 //! file is checked and shown row by row (what is new, what was recorded already), then
-//! applied when the creator confirms. The same capabilities as the creator API.
+//! applied when the creator confirms; and the production timeline's editor. The same
+//! capabilities as the creator API.
 
 use super::session::Session;
 use super::{PageQuery, lang, page_response};
@@ -12,6 +13,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use dashboard::{ImportPreview, Page, PreviewRow, ShippingPage};
+use domain::milestones::{Milestone, MilestoneState};
 use widget::i18n::Lang;
 
 /// The most a file uploaded in the dashboard may be; larger ones go through the API.
@@ -172,6 +174,9 @@ struct Shown {
     preview: Option<ImportPreview>,
     said: Option<String>,
     errors: Vec<(String, String)>,
+    /// The timeline as typed, when it was refused; as saved otherwise.
+    steps: Option<Vec<Milestone>>,
+    timeline_errors: Vec<(String, String)>,
 }
 
 async fn show(
@@ -184,8 +189,11 @@ async fn show(
     let entry = session.campaign(state, id)?;
     let now = crate::now();
     let campaign = entry.snapshot(now).campaign.clone();
+    let view = crate::http::creator::campaigns::view(state, &HeaderMap::new(), &entry);
     let page = ShippingPage {
-        campaign: crate::http::creator::campaigns::view(state, &HeaderMap::new(), &entry),
+        steps: shown.steps.unwrap_or_else(|| view.view.milestones.clone()),
+        timeline_errors: shown.timeline_errors,
+        campaign: view,
         survey: crate::delivery::survey::summary(&state.store, &campaign, now).await?,
         skus: shipments::summary(&state.store, &campaign).await?,
         preview: shown.preview,
@@ -254,4 +262,68 @@ pub(super) async fn backer_delivery(
         answers: survey.answers.iter().map(|(id, answer)| (label(id), answer.clone())).collect(),
         parcels: shown.shipments,
     }))
+}
+
+/// Saves the production timeline from the shipping page's form (`milestones[0].title` …):
+/// rows left blank are dropped; a refusal shows each bad field beside it.
+pub(super) async fn milestones(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    session.check_form(&state, &headers, csrf)?;
+    session.campaign(&state, &id)?;
+    let lang = crate::http::requests::pick_lang(None, &headers);
+    let steps = read_steps(&pairs);
+    match crate::campaigning::set_milestones(&state.store, &state.hub, &session.site, &id, steps.clone())
+        .await
+    {
+        Ok(_) => {
+            let said = if lang == Lang::ZhCn { "生产进度已保存。" } else { "The timeline is saved." };
+            show(
+                &state,
+                &session,
+                (&id, lang),
+                Shown { said: Some(said.to_owned()), ..Shown::default() },
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(Error::Invalid(errors)) => {
+            let shown =
+                Shown { timeline_errors: lang.field_errors(&errors), steps: Some(steps), ..Shown::default() };
+            show(&state, &session, (&id, lang), shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The steps a timeline form holds, in order; a row whose id and title are blank is dropped.
+fn read_steps(pairs: &[(String, String)]) -> Vec<Milestone> {
+    let mut rows: std::collections::BTreeMap<usize, [String; 4]> = std::collections::BTreeMap::new();
+    for (name, value) in pairs {
+        let Some(rest) = name.strip_prefix("milestones[") else { continue };
+        let Some((index, field)) = rest.split_once("].") else { continue };
+        let Some(index) = index.parse::<usize>().ok().filter(|i| *i < 100) else { continue };
+        let slot = match field {
+            "id" => 0,
+            "title" => 1,
+            "due" => 2,
+            "state" => 3,
+            _ => continue,
+        };
+        rows.entry(index).or_default()[slot] = value.clone();
+    }
+    rows.into_values()
+        .filter(|[id, title, ..]| !(id.trim().is_empty() && title.trim().is_empty()))
+        .map(|[id, title, due, state]| Milestone {
+            id,
+            title,
+            due: Some(due).filter(|d| !d.trim().is_empty()),
+            state: MilestoneState::parse(&state).unwrap_or(MilestoneState::Planned),
+        })
+        .collect()
 }
