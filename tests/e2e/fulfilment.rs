@@ -312,10 +312,15 @@ async fn on_a_phone_a_backer_fills_in_the_survey_follows_the_parcel_says_it_arri
         let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
         assert!(width.as_i64().unwrap() <= 360, "the survey fits a phone: {width}");
 
+        // The receipt open on the phone shows the parcel once it is recorded, without a tap.
+        c.goto(&app.url(&format!("/r/{token}?lang={lang}"))).await.unwrap();
         let parcels = json!([{ "reference": pledge, "carrier": "SF", "tracking_number": "SF1234567890" }]);
         assert_eq!(import(&app, "lamp", "application/json", parcels.to_string()).await.status(), 200);
-        c.goto(&app.url(&format!("/r/{token}?lang={lang}"))).await.unwrap();
-        let track = c.find(Locator::Css("[data-testid=track]")).await.unwrap();
+        c.execute("document.dispatchEvent(new Event('visibilitychange'))", vec![]).await.unwrap();
+        let track = tests::eventually(crate::browser::WAIT, "the parcel on the open receipt", || async {
+            c.find(Locator::Css("[data-testid=track]")).await.ok()
+        })
+        .await;
         let href = track.attr("href").await.unwrap().unwrap_or_default();
         assert_eq!(href, "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890");
         let before = app.campaign("lamp").await;

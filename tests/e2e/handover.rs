@@ -44,7 +44,8 @@ async fn the_site_hears_of_each_survey_parcel_and_delivery_and_the_backer_gets_t
         assert_eq!(add_endpoint(&app, &receiver.url).await.status(), 201);
         app.create_campaign(surveyed("lamp", None)).await;
         let (token, pledge) = pledge_to(&app, "lamp", "HK", "mei@example.com").await;
-        sink.wait_for(1, WAIT).await;
+        let thanks = sink.wait_for(1, WAIT).await.remove(0);
+        assert!(thanks["text"].as_str().unwrap().contains("/survey"), "the pledge's mail links the survey: {thanks}");
 
         let good = json!({ "address": hong_kong("1 Nathan Road"), "answers": { "gift": "yes" } });
         assert_eq!(put_survey(&app, &token, good).await.status(), 200);

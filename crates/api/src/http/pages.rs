@@ -306,7 +306,8 @@ async fn receipt_page(
         Some("embed") => (Page::Embed, Shell::Frame),
         _ => (Page::Share, Shell::Standalone),
     };
-    let delivery = super::delivery::block::on_receipt(&view, token, lang);
+    let script = state.assets.url("/assets/delivery.js");
+    let delivery = super::delivery::block::on_receipt(&view, token, lang, script);
     let receipt = receipts::on_page(view, forms);
     let props = AppProps {
         places: widget::props::places(&campaign, Some(&receipt), lang),

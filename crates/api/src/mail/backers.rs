@@ -109,8 +109,18 @@ async fn pledge_facts(cards: &Cards, mail: &DueMail, data: &Data) -> anyhow::Res
         "survey_url": format!("{base}/r/{token}/survey?lang={}", mail.lang),
         "lock_at": campaign.survey().and_then(|s| s.lock_at).map(minutes),
         "parcels": parcels(store, &pledge.id, mail.lang == "zh-CN").await?,
+        "survey": asked_at_pledge(campaign, &pledge),
     });
     Ok(Some(Told { facts, display_name: format!("{} via {site}", campaign.title()), reply_to, inline }))
+}
+
+/// Whether the backer of `pledge` is asked something from the moment they pledge (a reward
+/// that ships, or questions of their tier, in a survey that opens at the pledge).
+fn asked_at_pledge(campaign: &domain::Campaign, pledge: &crate::store::StoredPledge) -> bool {
+    let survey = campaign.survey().cloned().unwrap_or_default();
+    let tier = pledge.tier_id.as_deref();
+    let ships = tier.and_then(|t| campaign.tier(t)).is_some_and(|t| t.shipping().ships());
+    survey.opens == domain::survey::Opens::AtPledge && survey.asks(tier, ships)
 }
 
 /// The parcels sent for a pledge, as a mail lists them: carrier, number, tracking link.

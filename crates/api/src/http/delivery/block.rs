@@ -1,14 +1,16 @@
 //! The receipt page's delivery part, drawn by the server below the widget (the wasm carries
 //! none of it): where the reward stands, the survey's link, each parcel with its carrier's
-//! tracking link, and the "Received" button once something has shipped.
+//! tracking link, and the "Received" button once something has shipped. `www/delivery.js`
+//! keeps it current: the page reloads when a parcel is recorded while it is open.
 
 use crate::http::render::escape;
 use domain::delivery::DeliveryState;
 use domain::wire::ReceiptView;
 use widget::i18n::Lang;
 
-/// The part for `view` (opened with `token`), empty when nothing is delivered or asked.
-pub(crate) fn on_receipt(view: &ReceiptView, token: &str, lang: Lang) -> String {
+/// The part for `view` (opened with `token`), empty when nothing is delivered or asked;
+/// `script` is the address of `delivery.js`.
+pub(crate) fn on_receipt(view: &ReceiptView, token: &str, lang: Lang, script: &str) -> String {
     if view.delivery == DeliveryState::NotNeeded && view.survey == "not_needed" {
         return String::new();
     }
@@ -80,5 +82,6 @@ pub(crate) fn on_receipt(view: &ReceiptView, token: &str, lang: Lang) -> String 
         ));
     }
     out.push_str("</section>");
+    out.push_str(&format!("<script src=\"{}\" defer></script>", escape(script)));
     out
 }
