@@ -1,7 +1,8 @@
 //! `cargo xtask bench delivery`: what shipping a campaign costs the server. The packing
 //! list streams from the database in chunks, and an import is checked whole, then recorded
-//! in one transaction: 100,000 pledges are compared with 1,000 in the same run, for time
-//! and the server's memory.
+//! in one transaction, with a mail queued for each backer shipped (the server runs with
+//! `--mail-dir`): 100,000 pledges are compared with 1,000 in the same run, for time and the
+//! server's memory.
 
 use crate::bench::{Server, rss_kib};
 use crate::bench_export::insert_pledges;
@@ -19,7 +20,8 @@ pub(crate) async fn delivery(root: &Path, data: &Path) -> anyhow::Result<()> {
     for (label, from, to) in [("1,000 pledges (baseline)", 0, 1_000), ("100,000 pledges", 1_000, 101_000)] {
         insert_pledges(&db, from, to).await?;
         surveyed(&db).await?;
-        let server = Server::start(root, &db, &[])?;
+        let mails = data.join("delivery-mails");
+        let server = Server::start(root, &db, &["--mail-dir", &mails.display().to_string()])?;
         let export = export(&server, &key).await?;
         let import = import(&server, &key, &export.1).await?;
         lines.push((label, export.0, import));

@@ -37,7 +37,7 @@ pub(super) async fn creators_of_each(
 }
 
 /// A mail of `kind` about pledge `pledge_id` of `campaign` to `address`, in `lang`.
-fn pledge_mail(
+pub(super) fn pledge_mail(
     (campaign, pledge_id): (&str, &str),
     kind: &'static str,
     (address, lang): (&str, &str),

@@ -5,7 +5,7 @@
 use super::Store;
 use super::db::{ROWS_PER_INSERT, on_conn};
 pub use super::given::StoredShipment;
-use super::given::{parcels, tell};
+use super::given::{parcels, tell, tell_many};
 use super::webhooks;
 use domain::Timestamp;
 use domain::webhooks::EventType;
@@ -207,9 +207,7 @@ impl Store {
             }
             shipped.sort();
             shipped.dedup();
-            for pledge in &shipped {
-                tell(&mut conn, pledge, (EventType::PledgeShipped, mail), now).await?;
-            }
+            tell_many(&mut conn, &shipped, (EventType::PledgeShipped, mail, listening), now).await?;
             anyhow::Ok(new)
         }
         .await;
