@@ -58,7 +58,7 @@ pub enum Page {
 /// What the shipping page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingPage {
-    pub campaign: CreatorCampaign,
+    pub campaign: domain::wire::CampaignView,
     pub survey: domain::wire::SurveySummary,
     pub skus: Vec<domain::wire::SkuSummary>,
     /// A file checked and waiting for the creator to confirm it.

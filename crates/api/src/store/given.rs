@@ -2,9 +2,9 @@
 //! the backer) of a change to it: the module both surveys and shipments build on, so
 //! neither needs the other.
 
+use super::StoredPledge;
 use super::db::{Conn, PledgeRow, ROWS_PER_INSERT, SELECT_PLEDGE, on_conn};
 use super::webhooks::{self, NewEvent};
-use super::{StoredPledge, pledge_by_id};
 use domain::Timestamp;
 use domain::address::Address;
 use domain::webhooks::{DeliveryEvent, EventType};
@@ -95,26 +95,12 @@ pub(super) async fn tell(
     (kind, mail): (EventType, Option<(&'static str, &str)>),
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let Some(stored) = pledge_by_id(conn, pledge).await? else { return Ok(()) };
-    let survey = survey(conn, pledge).await?;
-    let parcels = parcels(conn, pledge).await?;
-    let data = DeliveryEvent {
-        campaign: stored.campaign_id.clone(),
-        pledge: NewEvent::event_pledge(&stored),
-        address: survey.address,
-        answers: survey.answers,
-        shipments: parcels.iter().map(StoredShipment::view).collect(),
-    };
-    webhooks::queue(conn, &[NewEvent::new(&stored.campaign_id, kind, data, now)], now).await?;
-    if let Some((mail, base)) = mail {
-        super::recipients::queue_for_pledge(conn, &stored, mail, base, now).await?;
-    }
-    Ok(())
+    tell_many(conn, &[pledge.to_owned()], (kind, mail, true), now).await
 }
 
-/// Tells of `kind` about each of `pledges`, as [`tell`] does for one, a hundred pledges a
-/// query: their events when the site `listening`, and their backers' mails when `mail` is
-/// on. An import of many parcels holds its transaction (and SQLite's write lock) for as
+/// Tells of `kind` about each of `pledges`, a hundred pledges a query: their events when
+/// the site is `listening` (an event for a site without endpoints is written nowhere), and
+/// their backers' mails when `mail` is on. An import of many parcels holds its transaction (and SQLite's write lock) for as
 /// short a time as the writes take.
 pub(super) async fn tell_many(
     conn: &mut Conn,

@@ -17,12 +17,12 @@ pub(super) struct ShippingProps {
 #[function_component]
 pub(super) fn ShippingView(props: &ShippingProps) -> Html {
     let (w, p) = (words(props.lang), &props.page);
-    let id = p.campaign.view.id.clone();
+    let id = p.campaign.id.clone();
     let s = &p.survey;
     let csrf = || html! { <input type="hidden" name="csrf" value={props.csrf.clone()} /> };
     html! {
         <>
-            <p><a href={format!("/dashboard/campaigns/{id}")}>{ format!("← {}", p.campaign.view.title) }</a></p>
+            <p><a href={format!("/dashboard/campaigns/{id}")}>{ format!("← {}", p.campaign.title) }</a></p>
             <h1>{ w.title }</h1>
             if let Some(said) = &p.said {
                 <p class="tfd-notice" role="status" data-testid="shipping-said">{ said.clone() }</p>

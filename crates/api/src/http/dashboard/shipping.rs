@@ -189,9 +189,9 @@ async fn show(
     let entry = session.campaign(state, id)?;
     let now = crate::now();
     let campaign = entry.snapshot(now).campaign.clone();
-    let view = crate::http::creator::campaigns::view(state, &HeaderMap::new(), &entry);
+    let view = entry.snapshot(now).view.clone();
     let page = ShippingPage {
-        steps: shown.steps.unwrap_or_else(|| view.view.milestones.clone()),
+        steps: shown.steps.unwrap_or_else(|| view.milestones.clone()),
         timeline_errors: shown.timeline_errors,
         campaign: view,
         survey: crate::delivery::survey::summary(&state.store, &campaign, now).await?,

@@ -89,12 +89,8 @@ pub(super) async fn received(
 ) -> Result<Response, Error> {
     let lang = pick_lang(query.lang.as_deref(), &headers);
     let Ok(pledge) = pledge(&state, &token).await else { return Ok(gone(&state, lang)) };
-    match crate::delivery::received(&state.store, &pledge, crate::now()).await {
-        Ok(()) | Err(Error::Refused(_)) => {
-            Ok(Redirect::to(&format!("/r/{token}?lang={}", lang.tag())).into_response())
-        }
-        Err(other) => Err(other),
-    }
+    let done = crate::delivery::received(&state.store, &pledge, crate::now()).await;
+    back_to_receipt(done, &token, lang)
 }
 
 /// The receipt page's "Erase my personal data" button: erases, then shows the receipt.
@@ -106,7 +102,14 @@ pub(super) async fn erase(
 ) -> Result<Response, Error> {
     let lang = pick_lang(query.lang.as_deref(), &headers);
     let Ok(pledge) = pledge(&state, &token).await else { return Ok(gone(&state, lang)) };
-    match crate::delivery::erase(&state.store, &state.hub, &pledge, crate::now()).await {
+    let done = crate::delivery::erase(&state.store, &state.hub, &pledge, crate::now()).await;
+    back_to_receipt(done, &token, lang)
+}
+
+/// After a receipt page's button: the receipt again, which shows what the press did (a
+/// refusal, such as "not shipped yet", leaves it as it was); a failure of ours is an error.
+fn back_to_receipt(done: Result<(), Error>, token: &str, lang: Lang) -> Result<Response, Error> {
+    match done {
         Ok(()) | Err(Error::Refused(_)) => {
             Ok(Redirect::to(&format!("/r/{token}?lang={}", lang.tag())).into_response())
         }
