@@ -249,7 +249,7 @@ async fn a_hidden_page_lets_go_of_its_stream_and_catches_up_when_shown_again() {
     hydrated(c).await;
     // A stream shows in resource timing only once it has ended.
     let ended =
-        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/events')).length";
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/events')).length";
     let count_ended = || async { c.execute(ended, vec![]).await.ok().and_then(|v| v.as_u64()) };
     // The stream `live.js` held until the wasm took over has ended; the wasm's is open.
     let before =

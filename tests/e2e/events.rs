@@ -1,6 +1,7 @@
 //! Live progress over Server-Sent Events.
 
 use crate::support::{lamp_pledge, limited_campaign, limited_pledge};
+use domain::wire::CampaignView;
 use std::time::Duration;
 use tests::{EventReader, Options, Sse, TestApp, spawn_app_with, store_test};
 
@@ -29,7 +30,8 @@ async fn a_stream_starts_with_the_current_snapshot_then_shows_each_pledge(app: T
     let mut events = open(&app, "demo", None).await;
     let (id, first) = events.next_progress(WAIT).await.expect("the current snapshot");
     assert_eq!((id.as_str(), first.raised, first.backers), ("0", 0, 0));
-    assert_eq!(first, app.campaign("demo").await, "the stream's snapshot is the API's");
+    let unstamped = |view: CampaignView| CampaignView { server_time: None, ..view };
+    assert_eq!(unstamped(first), unstamped(app.campaign("demo").await), "the stream's snapshot is the API's");
 
     assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
     let (id, next) = events.next_progress(WAIT).await.expect("the pledge's event");
@@ -140,7 +142,8 @@ async fn streams_served_off_the_socket_and_through_the_router_look_the_same(app:
             assert!(head.contains(header), "both paths send {header}: {head}");
         }
         assert!(response.contains("retry: 2000\n\n"));
-        assert!(response.contains("id: 0\nevent: progress\ndata: {\"id\":\"demo\""), "{response}");
+        assert!(response.contains("id: 0\nevent: progress\ndata: {\"server_time\":\""), "{response}");
+        assert!(response.contains(",\"id\":\"demo\""), "{response}");
     }
 }
 
@@ -165,4 +168,29 @@ async fn shutting_down_ends_event_streams_and_stops_accepting() {
     let finished = tokio::time::timeout(WAIT, server).await.expect("the server returns").unwrap();
     assert!(finished.is_ok());
     assert!(client.get(format!("{address}/healthz")).send().await.is_err(), "no longer accepting");
+}
+
+store_test!(a_viewer_asking_for_changes_gets_the_whole_view_then_compact_changes_an_old_one_whole_views);
+async fn a_viewer_asking_for_changes_gets_the_whole_view_then_compact_changes_an_old_one_whole_views(
+    app: TestApp,
+) {
+    let open_v2 = app.client.get(app.url("/api/v1/campaigns/demo/events?v=2")).send().await.unwrap();
+    let mut changes = EventReader::new(open_v2);
+    let mut whole = open(&app, "demo", None).await;
+    assert_eq!(changes.next(WAIT).await, Some(Sse::Retry(2000)));
+    let Some(Sse::Event { event, data, .. }) = changes.next(WAIT).await else { panic!("the first view") };
+    assert_eq!(event.as_deref(), Some("progress"), "the whole view first");
+    let mut view: CampaignView = serde_json::from_str(&data).unwrap();
+    whole.next_progress(WAIT).await.expect("the old viewer's first view");
+
+    assert_eq!(app.post_pledge("demo", lamp_pledge().to_string()).await.status(), 201);
+    let Some(Sse::Event { id, event, data }) = changes.next(WAIT).await else { panic!("a change") };
+    assert_eq!((id.as_deref(), event.as_deref()), (Some("1"), Some("delta")));
+    assert!(data.len() < 400, "a pledge's change is small: {data}");
+    let change: domain::delta::ProgressDelta = serde_json::from_str(&data).unwrap();
+    domain::delta::apply(&mut view, &change);
+    let (_, old) = whole.next_progress(WAIT).await.expect("the old viewer gets the whole view");
+    assert!(old.server_time.is_some());
+    assert_eq!(view, old, "the change applied is the whole view the old viewer got");
+    assert_eq!((view.raised, view.backers), (29_900, 1));
 }

@@ -31,6 +31,8 @@ mod light;
 mod mail;
 mod mail_scale;
 mod mail_tls;
+mod moments;
+mod moments_browser;
 mod money;
 mod openapi;
 mod operations;

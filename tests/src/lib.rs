@@ -93,6 +93,8 @@ pub struct Options {
     pub admission: Option<api::admission::Limits>,
     /// Stripe (a localstripe) for card payments; none when unset.
     pub stripe: Option<api::payments::stripe::Settings>,
+    /// The most pledges waiting for the writer; the server's default when unset.
+    pub pledge_queue: Option<usize>,
     /// Where mail goes (an SMTP server the test started); none when unset.
     pub mail: Option<api::mail::Settings>,
 }
@@ -188,6 +190,7 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         open_signup: options.open_signup,
         poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
+        pledge_queue: options.pledge_queue.unwrap_or(api::store::DEFAULT_QUEUE),
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
         address_retention_days: 180,

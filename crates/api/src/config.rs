@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// Most pledges committed in one transaction (1 = one transaction per pledge).
     #[arg(long, default_value_t = crate::store::DEFAULT_BATCH as u16, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub pledge_batch: u16,
+    /// Most pledges waiting for the writer; past it a pledge is answered 503 with
+    /// `Retry-After` at once (the widget sends it again with the same key) instead of
+    /// piling up in memory.
+    #[arg(long, default_value_t = crate::store::DEFAULT_QUEUE as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub pledge_queue: u32,
     /// Most connections held at once (default: the open-files limit, raised to its hard
     /// limit at start, less 64).
     #[arg(long, env = "TRIBEFUND_MAX_CONNECTIONS")]
@@ -208,6 +213,7 @@ impl ServeArgs {
             open_signup,
             poster_font,
             pledge_batch,
+            pledge_queue,
             max_connections,
             max_streams,
             max_streams_per_address,
@@ -248,6 +254,7 @@ impl ServeArgs {
             open_signup,
             poster_font,
             pledge_batch: usize::from(pledge_batch),
+            pledge_queue: pledge_queue as usize,
             request_timeout: std::time::Duration::from_secs(request_timeout),
             address_retention_days,
             tier_cap_per_address: parse_cap("--tier-cap-per-address", &tier_cap_per_address)?,
@@ -320,6 +327,7 @@ impl ServeArgs {
             ("open-signup", self.open_signup.to_string()),
             ("poster-font", optional(self.poster_font.as_ref().map(|p| p.display().to_string()))),
             ("pledge-batch", self.pledge_batch.to_string()),
+            ("pledge-queue", self.pledge_queue.to_string()),
             ("max-connections", optional(self.max_connections.map(|n| n.to_string()))),
             ("max-streams", optional(self.max_streams.map(|n| n.to_string()))),
             ("max-streams-per-address", self.max_streams_per_address.to_string()),

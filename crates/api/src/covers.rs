@@ -62,7 +62,7 @@ pub(crate) enum Kept {
 pub async fn set(
     store: &Store,
     metrics: &Metrics,
-    entry: &crate::hub::Entry,
+    entry: &std::sync::Arc<crate::hub::Entry>,
     content_type: &str,
     bytes: Bytes,
 ) -> Result<(String, u32, u32), Error> {

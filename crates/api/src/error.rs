@@ -134,14 +134,39 @@ impl Error {
             detail,
             errors,
             codes,
+            retry_after: self.retry_after(),
         }
     }
+
+    /// Seconds until the same request may succeed, when that is known.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Error::Busy => Some(10),
+            Error::Refused(Refusal::NotStarted(at) | Refusal::TierUnavailable { opens_at: Some(at), .. }) => {
+                Some(seconds_until(*at))
+            }
+            Error::Refused(Refusal::Saturated | Refusal::Unavailable | Refusal::Unknown) => Some(1),
+            _ => None,
+        }
+    }
+}
+
+/// Whole seconds from the server's clock now until `at`, rounded up: a pledge a
+/// millisecond early is told "1 s", never "0 s".
+fn seconds_until(at: domain::Timestamp) -> u64 {
+    let left = at.unix() * 1000 - crate::moment().millis();
+    u64::try_from((left + 999) / 1000).unwrap_or(0).max(1)
 }
 
 /// A refusal's problem type, title and detail.
 fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
     match refusal {
-        Refusal::NotStarted => ("not-live", "Campaign not live", "This campaign has not started yet.".into()),
+        Refusal::NotStarted(at) => (
+            "not-live",
+            "Campaign not live",
+            format!("This campaign has not started yet: it starts in {} s.", seconds_until(*at)),
+        ),
         Refusal::Ended => ("not-live", "Campaign not live", "This campaign has ended.".into()),
         Refusal::Cancelled => ("cancelled", "Campaign cancelled", "The creator cancelled this campaign.".into()),
         Refusal::Changed => (
@@ -170,19 +195,26 @@ fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
                     "The rest of the tier \"{tier}\" is held by pledges awaiting payment; units come back if they are not paid in time."
                 ),
             ),
-            Refusal::TierUnavailable { tier, not_yet } => (
+            Refusal::TierUnavailable { tier, opens_at: Some(at) } => (
+                "tier-not-yet",
+                "Tier not open yet",
+                format!("The tier \"{tier}\" is not open yet: it opens in {} s.", seconds_until(*at)),
+            ),
+            Refusal::TierUnavailable { tier, opens_at: None } => (
                 "tier-unavailable",
                 "Tier not available",
-                if *not_yet {
-                    format!("The tier \"{tier}\" is not available yet.")
-                } else {
-                    format!("The tier \"{tier}\" is no longer available.")
-                },
+                format!("The tier \"{tier}\" is no longer available."),
             ),
             Refusal::KeyReused => (
                 "idempotency-key-reused",
                 "Idempotency key reused",
                 "This Idempotency-Key was already used for a different request.".into(),
+            ),
+            Refusal::Saturated => (
+                "saturated",
+                "Server saturated",
+                "The server is taking as many pledges as it can and this one was not taken; send it again with the same Idempotency-Key in a moment."
+                    .into(),
             ),
             Refusal::Unavailable => (
                 "unavailable",
@@ -236,12 +268,14 @@ mod tests {
     fn fans_refusals() -> Vec<Refusal> {
         let tier = || "early".to_owned();
         vec![
-            Refusal::NotStarted,
+            Refusal::NotStarted(domain::Timestamp::from_unix(0)),
+            Refusal::Saturated,
             Refusal::Ended,
             Refusal::Cancelled,
             Refusal::Changed,
             Refusal::SoldOut(tier()),
-            Refusal::TierUnavailable { tier: tier(), not_yet: true },
+            Refusal::TierUnavailable { tier: tier(), opens_at: Some(domain::Timestamp::from_unix(0)) },
+            Refusal::TierUnavailable { tier: tier(), opens_at: None },
             Refusal::AddressCap { tier: tier(), cap: 2 },
             Refusal::UnpaidCap { tier: tier(), cap: 3 },
             Refusal::HeldUnpaid(tier()),
@@ -265,6 +299,18 @@ mod tests {
         let problem = Error::RateLimited { retry_after_secs: 30 }.problem();
         assert_eq!(Lang::ZhCn.refusal(&problem), problem.detail);
         assert!(problem.detail.contains("30 s"));
+    }
+
+    #[test]
+    fn a_pledge_a_millisecond_before_its_tier_opens_is_told_one_second_in_the_readers_words() {
+        let opens = crate::moment().timestamp().plus_seconds(1);
+        // What the writer reads at commit a millisecond early is the second before.
+        assert!(domain::Moment::from_millis(opens.unix() * 1000 - 1).timestamp() < opens);
+        let problem =
+            Error::from(Refusal::TierUnavailable { tier: "early".into(), opens_at: Some(opens) }).problem();
+        assert_eq!(problem.retry_after, Some(1));
+        assert_eq!(Lang::ZhCn.refusal(&problem), "尚未开放：1 秒后开放。");
+        assert_eq!(Lang::En.refusal(&problem), "Not open yet: it opens in 1 s.");
     }
 
     #[test]

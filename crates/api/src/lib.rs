@@ -36,6 +36,12 @@ pub use startup::Application;
 
 /// The server's clock, in the domain's terms.
 pub fn now() -> domain::Timestamp {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    domain::Timestamp::from_unix(secs as i64)
+    moment().timestamp()
+}
+
+/// The server's clock to the millisecond: the `server_time` readers count down from.
+pub fn moment() -> domain::Moment {
+    let millis =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    domain::Moment::from_millis(millis as i64)
 }

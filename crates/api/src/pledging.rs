@@ -33,7 +33,7 @@ pub struct Fan {
 /// in its transaction. Every outcome is counted in the metrics.
 pub async fn take(
     state: &Desk<'_>,
-    entry: &Entry,
+    entry: &std::sync::Arc<Entry>,
     request: PledgeRequest,
     key: Option<IdempotencyKey>,
     fan: &Fan,

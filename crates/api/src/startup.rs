@@ -24,9 +24,13 @@ impl Application {
     /// binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let hub = Arc::new(Hub::default());
-        let store =
-            Store::open(&settings.database_url, hub.clone(), settings.pledge_batch, settings.sqlite_max_mb)
-                .await?;
+        let store = Store::open(
+            &settings.database_url,
+            hub.clone(),
+            (settings.pledge_batch, settings.pledge_queue),
+            settings.sqlite_max_mb,
+        )
+        .await?;
         let open_files = crate::admission::raise_descriptor_limit();
         let admission = crate::admission::Admission::new(settings.admission, open_files);
         let (streams, max_streams, _, max_connections) = admission.counts();
@@ -59,6 +63,7 @@ impl Application {
         for stored in state.store.campaigns().await? {
             state.hub.insert(stored.campaign, &stored.site, stored.counts, now);
         }
+        crate::hub::spawn_clock(state.hub.clone());
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
         crate::payments::expiry::spawn(state.store.clone());
         crate::payments::cards::spawn(state.cards.clone());

@@ -175,6 +175,10 @@ impl Tier {
     pub fn shipping(&self) -> &crate::Shipping {
         &self.shipping
     }
+    /// When the tier's own window opens, if it has one.
+    pub fn available_from(&self) -> Option<Timestamp> {
+        self.available_from
+    }
     /// Whether the tier's own window is open at `now`.
     pub fn available_at(&self, now: Timestamp) -> Result<(), Unavailable> {
         if self.available_from.is_some_and(|from| now < from) {

@@ -62,8 +62,11 @@ pub fn status(
 
 /// When the status computed by [`status`] can next change without a pledge: the start or
 /// the end, whichever is still ahead.
-pub fn next_status_change(starts_at: Timestamp, ends_at: Timestamp, now: Timestamp) -> Option<Timestamp> {
-    [starts_at, ends_at].into_iter().find(|t| *t > now)
+/// When what readers see of `campaign` next changes by the clock alone: it starts or ends,
+/// or a tier's window opens or closes. The server publishes the campaign at that instant.
+pub fn next_change(campaign: &Campaign, now: Timestamp) -> Option<Timestamp> {
+    let windows = campaign.tiers.iter().flat_map(|t| [t.available_from, t.available_until]).flatten();
+    [campaign.starts_at, campaign.ends_at].into_iter().chain(windows).filter(|t| *t > now).min()
 }
 
 /// Whole percent funded, rounded down; above 100 when over-funded. A goal of zero or less
@@ -171,6 +174,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
         payments: campaign.payments(),
         manual_payment: campaign.manual_payment().cloned(),
         unmade: campaign.unmade(),
+        server_time: None,
         pledged: counts.pledged,
     }
 }
@@ -206,10 +210,21 @@ mod tests {
     }
 
     #[test]
-    fn the_next_status_change_is_the_next_date_ahead() {
-        assert_eq!(next_status_change(T(10), T(20), T(5)), Some(T(10)));
-        assert_eq!(next_status_change(T(10), T(20), T(10)), Some(T(20)));
-        assert_eq!(next_status_change(T(10), T(20), T(20)), None);
+    fn the_next_change_is_the_next_date_or_tier_window_ahead() {
+        let mut input = lamp();
+        input.starts_at = T(1_000);
+        input.ends_at = T(100_000);
+        input.tiers[0].available_from = Some(T(5_000));
+        input.tiers[0].available_until = Some(T(9_000));
+        let campaign = Campaign::new(input).unwrap();
+        let changes: Vec<_> = [0, 1_000, 5_000, 8_999, 9_000, 100_000]
+            .iter()
+            .map(|&now| next_change(&campaign, T(now)))
+            .collect();
+        assert_eq!(
+            changes,
+            [Some(T(1_000)), Some(T(5_000)), Some(T(9_000)), Some(T(9_000)), Some(T(100_000)), None]
+        );
     }
 
     #[test]

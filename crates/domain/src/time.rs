@@ -82,6 +82,60 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// A point in time to the millisecond: the server's clock as it answers (`server_time`),
+/// which readers count down from instead of their own. Written as RFC 3339 UTC with three
+/// decimals (`2026-12-04T20:00:00.125Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Moment(i64);
+
+impl Moment {
+    pub const fn from_millis(millis: i64) -> Moment {
+        Moment(millis)
+    }
+
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// The whole second this moment falls in.
+    pub const fn timestamp(self) -> Timestamp {
+        Timestamp(self.0.div_euclid(1000))
+    }
+
+    /// Parses what [`Moment`]'s `Display` writes; fractions past milliseconds are dropped.
+    pub fn parse(text: &str) -> Option<Moment> {
+        let seconds = Timestamp::parse(text)?;
+        let millis = match text.get(19..).and_then(|rest| rest.strip_prefix('.')) {
+            Some(frac) => {
+                let digits: String = frac.chars().take_while(char::is_ascii_digit).take(3).collect();
+                format!("{digits:0<3}").parse::<i64>().ok()?
+            }
+            None => 0,
+        };
+        Some(Moment(seconds.0 * 1000 + millis))
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.timestamp().to_string();
+        write!(f, "{}.{:03}Z", whole.trim_end_matches('Z'), self.0.rem_euclid(1000))
+    }
+}
+
+impl Serialize for Moment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Moment {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Moment::parse(&text).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 time"))
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -148,6 +202,21 @@ impl utoipa::PartialSchema for Timestamp {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for Timestamp {}
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Moment {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .examples(["2026-12-04T20:00:00.125Z"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Moment {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +250,17 @@ mod tests {
         ] {
             assert_eq!(Timestamp::parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_moment_is_written_to_the_millisecond_and_read_back() {
+        let m = Moment::from_millis(1_795_545_721_005);
+        assert_eq!(m.to_string(), "2026-11-24T18:42:01.005Z");
+        assert_eq!(Moment::parse("2026-11-24T18:42:01.005Z"), Some(m));
+        assert_eq!(Moment::parse("2026-11-24T18:42:01.5Z"), Some(Moment::from_millis(1_795_545_721_500)));
+        assert_eq!(Moment::parse("2026-11-24T18:42:01Z"), Some(Moment::from_millis(1_795_545_721_000)));
+        assert_eq!(m.timestamp(), Timestamp::from_unix(1_795_545_721));
+        assert_eq!(Moment::parse("2026-11-24T18:42:01.Z"), None);
     }
 
     proptest! {

@@ -28,6 +28,9 @@ pub mod field {
     pub const OPTION_PREFIX: &str = "option.";
     /// Where the reward is delivered (one destination for the whole form).
     pub const SHIP_TO: &str = "ship_to";
+    /// How many times a plain form has been sent again by itself (the server could not
+    /// take it yet).
+    pub const RETRY: &str = "retry";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -66,6 +69,10 @@ pub struct FormState {
     pub errors: BTreeMap<String, String>,
     /// A message about the whole form (sold out, ended, network).
     pub problem: Option<String>,
+    /// Sent this many times already without the server taking it: the plain form sends
+    /// itself again (same key) after a moment while this is set.
+    #[serde(default)]
+    pub retrying: u32,
 }
 
 impl FormState {
@@ -198,6 +205,7 @@ impl FormState {
                 field::IDEMPOTENCY_KEY => form.idempotency_key = value,
                 field::FORM_TOKEN => form.form_token = value,
                 field::SHIP_TO => form.ship_to = value,
+                field::RETRY => form.retrying = value.parse().unwrap_or(0),
                 _ => {
                     if let Some(option) = key.strip_prefix(field::OPTION_PREFIX) {
                         form.options.insert(option.to_owned(), value);
@@ -327,6 +335,7 @@ pub(crate) mod tests {
         CampaignView {
             manual_payment: None,
             unmade: Default::default(),
+            server_time: None,
             payments: Default::default(),
             pledged: 0,
             id: "demo".into(),

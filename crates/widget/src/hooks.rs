@@ -38,16 +38,18 @@ pub fn use_live_progress(campaign: UseReducerHandle<CampaignState>) {
 }
 
 /// Unix seconds: `rendered` (the server's clock, so hydration matches) until the page is
-/// hydrated, then the browser's, every second.
+/// hydrated, then the server's clock as the browser knows it ([`crate::clock`]). It is read
+/// four times a second and changes on the second, so a countdown and a tier's window turn
+/// within a quarter second of the server's.
 #[hook]
 pub fn use_clock(rendered: i64) -> i64 {
     let now = use_state_eq(|| rendered);
     {
         let now = now.clone();
         use_effect_with((), move |_| {
-            let tick = move || now.set((js_sys::Date::now() / 1000.0) as i64);
+            let tick = move || now.set((crate::clock::now_ms() / 1000.0).floor() as i64);
             tick();
-            let interval = Interval::new(1_000, tick);
+            let interval = Interval::new(250, tick);
             move || drop(interval)
         });
     }

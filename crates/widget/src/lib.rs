@@ -6,6 +6,7 @@
 //! touched only here, in the dashboard crate and in the hand-written scripts of `www/` (and
 //! in `floor`, the baseline the widget's size is measured against).
 
+pub mod clock;
 pub mod components;
 pub mod form;
 pub mod hooks;
@@ -51,10 +52,14 @@ pub fn start() {
     // A fan may have typed before the wasm arrived: the widget takes over what is typed.
     if let Some(typed) = typed_form(&document) {
         let server = std::mem::take(&mut props.form);
+        // Options of tiers not open yet were not in the page: they keep the server's.
+        let mut options = server.options;
+        options.extend(typed.options);
         props.form = form::FormState {
             picked: server.picked,
             errors: server.errors,
             problem: server.problem,
+            options,
             ..typed
         };
     }
@@ -66,6 +71,10 @@ pub fn start() {
 fn typed_form(document: &web_sys::Document) -> Option<form::FormState> {
     use wasm_bindgen::JsCast;
     let element = document.query_selector("form[data-testid=pledge-form]").ok()??;
+    // A closed form (a campaign not started) holds nothing typed.
+    if element.query_selector("fieldset.tf-all[disabled]").ok()?.is_some() {
+        return None;
+    }
     let data = web_sys::FormData::new_with_form(element.dyn_ref::<web_sys::HtmlFormElement>()?).ok()?;
     let pairs = js_sys::try_iter(&data).ok()??.filter_map(|entry| {
         let pair: js_sys::Array = entry.ok()?.dyn_into().ok()?;

@@ -1,12 +1,15 @@
 //! The live connection behind [`crate::hooks::use_live_progress`].
 //!
-//! While the page is visible: an `EventSource` on `/api/v1/campaigns/{id}/events`. When it
+//! While the page is visible: an `EventSource` on `/api/v1/campaigns/{id}/events?v=2`,
+//! whose first event is the whole view and the rest compact changes applied to it
+//! (`domain::delta::apply`). When it
 //! closes with an error, reconnect with exponential backoff (1 s doubling to 30 s); after
 //! repeated failures without a single event (a proxy that buffers the stream, an in-app
 //! browser with a broken EventSource), fall back to polling the JSON endpoint. When the
 //! page is hidden, everything stops; when it shows again, it reconnects and the first
 //! event brings it up to date.
 
+use domain::delta::ProgressDelta;
 use domain::wire::CampaignView;
 use gloo_events::EventListener;
 use gloo_timers::callback::{Interval, Timeout};
@@ -30,7 +33,9 @@ pub(crate) struct Live {
 struct Inner {
     id: String,
     on_update: Callback<CampaignView>,
-    source: Option<(EventSource, EventListener, EventListener)>,
+    source: Option<(EventSource, [EventListener; 3])>,
+    /// The view the stream's changes apply to.
+    last: Option<CampaignView>,
     poll: Option<Interval>,
     retry: Option<Timeout>,
     failures: u32,
@@ -45,6 +50,7 @@ impl Live {
             id: id.to_owned(),
             on_update,
             source: None,
+            last: None,
             poll: None,
             retry: None,
             failures: 0,
@@ -75,9 +81,10 @@ fn visible() -> bool {
 
 fn stop(inner: &Rc<RefCell<Inner>>) {
     let mut state = inner.borrow_mut();
-    if let Some((source, _, _)) = state.source.take() {
+    if let Some((source, _)) = state.source.take() {
         source.close();
     }
+    state.last = None;
     state.poll = None;
     state.retry = None;
 }
@@ -101,30 +108,48 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
         }));
         return;
     }
-    let Ok(source) = EventSource::new(&format!("/api/v1/campaigns/{id}/events")) else {
+    let Ok(source) = EventSource::new(&format!("/api/v1/campaigns/{id}/events?v=2")) else {
         inner.borrow_mut().polling = true;
         return connect(inner);
     };
-    let weak = Rc::downgrade(inner);
-    let on_progress = EventListener::new(&source, "progress", move |event| {
-        let Some(inner) = weak.upgrade() else { return };
-        let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string());
-        if let Some(view) = data.and_then(|d| crate::json::from_text::<CampaignView>(&d)) {
-            let on_update = {
-                let mut state = inner.borrow_mut();
-                state.failures = 0;
-                state.on_update.clone()
-            };
-            on_update.emit(view);
-        }
-    });
+    let listen = |name: &'static str| {
+        let weak = Rc::downgrade(inner);
+        EventListener::new(&source, name, move |event| {
+            let Some(inner) = weak.upgrade() else { return };
+            let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
+            received(&inner, name, &data);
+        })
+    };
+    let listeners = [listen("progress"), listen("delta")];
     let weak = Rc::downgrade(inner);
     let on_error = EventListener::new(&source, "error", move |_| {
         if let Some(inner) = weak.upgrade() {
             failed(&inner);
         }
     });
-    inner.borrow_mut().source = Some((source, on_progress, on_error));
+    let [progress, delta] = listeners;
+    inner.borrow_mut().source = Some((source, [progress, delta, on_error]));
+}
+
+/// One event of the stream: a whole view, or a change to the last one.
+fn received(inner: &Rc<RefCell<Inner>>, event: &str, data: &str) {
+    let view = match event {
+        "progress" => crate::json::from_text::<CampaignView>(data),
+        _ => crate::json::from_text::<ProgressDelta>(data).and_then(|change| {
+            let mut view = inner.borrow().last.clone()?;
+            domain::delta::apply(&mut view, &change);
+            Some(view)
+        }),
+    };
+    let Some(view) = view else { return };
+    crate::clock::observe(view.server_time, js_sys::Date::now());
+    let on_update = {
+        let mut state = inner.borrow_mut();
+        state.failures = 0;
+        state.last = Some(view.clone());
+        state.on_update.clone()
+    };
+    on_update.emit(view);
 }
 
 /// The stream failed: the browser retries by itself while the source is CONNECTING; when
@@ -133,7 +158,7 @@ fn failed(inner: &Rc<RefCell<Inner>>) {
     let (failures, closed) = {
         let mut state = inner.borrow_mut();
         state.failures += 1;
-        let closed = state.source.as_ref().is_some_and(|(s, _, _)| s.ready_state() == EventSource::CLOSED);
+        let closed = state.source.as_ref().is_some_and(|(s, _)| s.ready_state() == EventSource::CLOSED);
         (state.failures, closed)
     };
     if failures >= FAILURES_BEFORE_POLLING {
@@ -157,7 +182,10 @@ fn poll_now(inner: &Rc<RefCell<Inner>>) {
         (state.id.clone(), state.on_update.clone())
     };
     wasm_bindgen_futures::spawn_local(async move {
+        let sent = js_sys::Date::now();
         if let Ok(view) = crate::services::campaign(&id).await {
+            // Halfway through the trip is the best guess of when the server answered.
+            crate::clock::observe(view.server_time, (sent + js_sys::Date::now()) / 2.0);
             on_update.emit(view);
         }
     });

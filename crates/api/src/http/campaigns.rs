@@ -41,7 +41,7 @@ async fn campaign(State(state): State<AppState>, Path(id): Path<String>) -> Resu
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
         ],
-        snapshot.json.clone(),
+        snapshot.stamped_json(),
     )
         .into_response())
 }

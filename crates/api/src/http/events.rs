@@ -1,10 +1,13 @@
 //! `GET /api/v1/campaigns/{id}/events`: live progress as Server-Sent Events.
 //!
-//! The stream is the current snapshot first (unless `Last-Event-ID` says the client has
-//! it), then one `progress` frame per change, and a keep-alive comment when idle. Each
-//! viewer holds a `watch` receiver on its campaign and nothing else: the frames it sends
-//! are the hub's shared bytes. A viewer too slow to read is simply not polled, and when
-//! it is, it skips to the latest snapshot; it never delays the writer or other viewers.
+//! The stream is the current view first (unless `Last-Event-ID` says the client has it),
+//! then the campaign's frames (at most four a second, `hub::frames`), and a keep-alive
+//! comment when idle. A client that asks with `?v=2` gets compact `delta` events after the
+//! first view, and always the whole view first; without it, as widgets cached from before
+//! changes existed connect, each frame is a whole `progress` view. Each viewer holds a
+//! `watch` receiver on its campaign and nothing else: the frames it sends are the hub's
+//! shared bytes. A viewer too slow to read is simply not polled, and when it is, it skips to
+//! the latest frame, whole; it never delays the writer or other viewers.
 //!
 //! Most streams never reach hyper: [`crate::serve`] recognises the request on the socket
 //! and calls [`serve_raw`], which keeps no per-connection buffers. The axum route below
@@ -18,7 +21,7 @@ use crate::error::Error;
 use crate::http::state::AppState;
 use crate::hub::Entry;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -55,39 +58,53 @@ static RAW_HEAD: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
 });
 const KEEPALIVE: &[u8] = b": keep-alive\n\n";
 
-/// The frames of one viewer's stream.
+/// The frames of one viewer's stream: the whole view first (stamped as it is sent), then
+/// the campaign's frames as they come, each as its compact change when the viewer asked
+/// for changes (`deltas`) and was sent the frame before, else whole.
 pub(crate) fn frames(
     entry: &Arc<Entry>,
     last_seen: Option<u64>,
     keepalive: Duration,
+    deltas: bool,
 ) -> impl Stream<Item = Bytes> + use<> {
     // Make sure the snapshot's time-dependent status is current before the first frame.
     entry.snapshot(crate::now());
-    let mut receiver = entry.subscribe();
+    let mut receiver = entry.frames();
     receiver.mark_changed();
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let hello = futures::stream::once(async { Bytes::from_static(HELLO) });
+    // A reader of changes needs the whole view first, whatever it says it has.
+    let last_seen = last_seen.filter(|_| !deltas);
     let updates = futures::stream::unfold(
-        (receiver, tick, last_seen),
-        |(mut receiver, mut tick, last_seen)| async move {
-            loop {
-                tokio::select! {
-                    changed = receiver.changed() => {
-                        changed.ok()?;
-                        let snapshot = receiver.borrow_and_update().clone();
-                        if last_seen.is_some_and(|seen| seen >= snapshot.view.seq) {
-                            continue;
-                        }
+        (receiver, tick, last_seen, None::<u64>),
+        move |(mut receiver, mut tick, last_seen, sent)| async move {
+            tokio::select! {
+                changed = receiver.changed() => {
+                    changed.ok()?;
+                    let frame = receiver.borrow_and_update().clone();
+                    let bytes = match (sent, &frame.delta) {
+                        // Up to date already (`Last-Event-ID`): nothing to send yet.
+                        (None, _) if last_seen.is_some_and(|seen| seen >= frame.seq) => Bytes::new(),
+                        (None, _) => frame.fresh(),
+                        (Some(no), Some(delta)) if deltas && no + 1 == frame.no => delta.clone(),
+                        _ => frame.full.clone(),
+                    };
+                    if !bytes.is_empty() {
                         tick.reset();
-                        return Some((snapshot.sse.clone(), (receiver, tick, None)));
                     }
-                    _ = tick.tick() => return Some((Bytes::from_static(KEEPALIVE), (receiver, tick, last_seen))),
+                    Some((bytes, (receiver, tick, None, Some(frame.no))))
                 }
+                _ = tick.tick() => Some((Bytes::from_static(KEEPALIVE), (receiver, tick, last_seen, sent))),
             }
         },
     );
-    hello.chain(updates)
+    hello.chain(updates.filter(|bytes| futures::future::ready(!bytes.is_empty())))
+}
+
+/// Whether a stream's query asks for compact changes: `v=2`.
+fn wants_deltas(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|pair| pair == "v=2"))
 }
 
 fn parse_last_event_id(value: &[u8]) -> Option<u64> {
@@ -106,6 +123,7 @@ pub(crate) async fn events(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
@@ -116,10 +134,12 @@ pub(crate) async fn events(
         let _ = stopping.wait_for(|stop| *stop).await;
     };
     // The permit lives as long as the stream, which ends when the server stops.
-    let stream = frames(&entry, last_seen, state.settings.keepalive).take_until(stopped).map(move |frame| {
-        let _held = &permit;
-        Ok::<_, std::convert::Infallible>(frame)
-    });
+    let deltas = wants_deltas(query.as_deref());
+    let stream =
+        frames(&entry, last_seen, state.settings.keepalive, deltas).take_until(stopped).map(move |frame| {
+            let _held = &permit;
+            Ok::<_, std::convert::Infallible>(frame)
+        });
     let mut response = Body::from_stream(stream).into_response();
     for (name, value) in STREAM_HEADERS {
         response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from_static(value));
@@ -132,6 +152,8 @@ pub(crate) async fn events(
 pub(crate) struct RawRequest {
     pub(crate) entry: Arc<Entry>,
     pub(crate) last_seen: Option<u64>,
+    /// The viewer asked for compact changes (`?v=2`).
+    pub(crate) deltas: bool,
     /// Bytes of the request head, to consume from the socket.
     pub(crate) head_len: usize,
     /// Every `X-Forwarded-For` line, in order, for the client's address behind a proxy
@@ -146,7 +168,7 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
     let head = parse_head(bytes)?;
     let entry = state.hub.get(head.id)?;
     let forwarded = head.forwarded.into_iter().map(str::to_owned).collect();
-    Some(RawRequest { entry, last_seen: head.last_seen, head_len: head.len, forwarded })
+    Some(RawRequest { entry, last_seen: head.last_seen, deltas: head.deltas, head_len: head.len, forwarded })
 }
 
 /// An event-stream request head, as strict as hyper: CRLF line ends only, header names
@@ -156,6 +178,7 @@ pub(crate) fn recognise(bytes: &[u8], state: &AppState) -> Option<RawRequest> {
 pub(crate) struct Head<'a> {
     pub(crate) id: &'a str,
     pub(crate) last_seen: Option<u64>,
+    pub(crate) deltas: bool,
     pub(crate) len: usize,
     /// Every `X-Forwarded-For` line, in order: a proxy may add its own line after the
     /// client's, and only the whole list says who the client is.
@@ -175,7 +198,7 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
     if method != "GET" || version != "HTTP/1.1" || request_line.next().is_some() {
         return None;
     }
-    let path = target.split('?').next()?;
+    let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
     let id = path.strip_prefix("/api/v1/campaigns/")?.strip_suffix("/events")?;
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return None;
@@ -197,7 +220,7 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head<'_>> {
             forwarded.push(value.trim());
         }
     }
-    host.then_some(Head { id, last_seen, len, forwarded })
+    host.then_some(Head { id, last_seen, deltas: wants_deltas(query), len, forwarded })
 }
 
 /// An HTTP token (RFC 9110): what a header name may be made of.
@@ -233,7 +256,7 @@ pub(crate) async fn serve_raw(
     head.extend_from_slice(id.as_bytes());
     head.extend_from_slice(b"\r\n\r\n");
     socket.write_all(&head).await?;
-    let frames = frames(&request.entry, request.last_seen, keepalive);
+    let frames = frames(&request.entry, request.last_seen, keepalive, request.deltas);
     drop(request);
     futures::pin_mut!(frames);
     loop {

@@ -26,6 +26,9 @@ use widget::form::{FormState, form_field};
 use widget::i18n::Lang;
 use widget::{AppProps, Page, Theme};
 
+/// How many times a plain form sends itself again while the server cannot take it.
+const PLAIN_RETRIES: u32 = 8;
+
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/embed/{id}", get(embed))
@@ -142,7 +145,7 @@ async fn campaign_page(
     let lang = query.lang(&headers);
     let Some(entry) = state.hub.get(&id) else { return not_found(&state, lang) };
     let now = crate::now();
-    let campaign = entry.snapshot(now).view.clone();
+    let campaign = entry.snapshot(now).stamped_view();
     let pairs: Vec<(String, String)> =
         raw.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
     let mut form = FormState::blank(&campaign, query.referral(), &crate::ids::secret(), now)
@@ -203,7 +206,7 @@ async fn form_pledge(
     let theme = field("theme").and_then(Theme::parse).unwrap_or_default();
     let accent = readable_accent(field("accent"));
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(&state, lang)) };
-    let campaign = entry.snapshot(crate::now()).view.clone();
+    let campaign = entry.snapshot(crate::now()).stamped_view();
     let mut form = FormState::from_pairs(pairs);
     super::forms::check(&state, &headers, &id, ip, &form.form_token)?;
     form.form_token = super::forms::sign(state.form_key.as_bytes(), &id, ip, crate::now());
@@ -225,6 +228,7 @@ async fn form_pledge(
             }
         };
     let text = lang.text();
+    let attempts = std::mem::take(&mut form.retrying);
     let status = match outcome {
         Ok(accepted) => {
             let receipt = created(&state, &base, &accepted).receipt_url;
@@ -239,10 +243,20 @@ async fn form_pledge(
             form.problem = Some(text.fix_fields.to_owned());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        // Unavailable or unknown: the key is kept for a retry, and the problem answered.
-        Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_)))
-            if !matches!(e, Error::Refused(Refusal::Unavailable | Refusal::Unknown)) =>
+        // Not taken for want of the server: the same form, same key, sends itself again
+        // in a moment (`www/live.js`), a few times before it says so.
+        Err(Error::Refused(Refusal::Unavailable | Refusal::Unknown | Refusal::Saturated))
+            if attempts < PLAIN_RETRIES =>
         {
+            form.retrying = attempts + 1;
+            form.problem = Some(text.still_trying.to_owned());
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Err(Error::Refused(Refusal::Unavailable | Refusal::Unknown | Refusal::Saturated)) => {
+            form.problem = Some(text.network_error.to_owned());
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_))) => {
             form.problem = Some(lang.refusal(&e.problem()));
             // A fresh key: the refused attempt must not pin the next one to its answer.
             form.idempotency_key = crate::ids::secret();
@@ -293,7 +307,7 @@ async fn receipt_page(
     let Some((view, entry)) = found.and_then(|v| state.hub.get(&v.campaign).map(|e| (v, e))) else {
         return Ok(not_found(state, lang));
     };
-    let campaign = entry.snapshot(crate::now()).view.clone();
+    let campaign = entry.snapshot(crate::now()).stamped_view();
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let forms = PageForms {
         receipt_url: format!("{base}/r/{token}"),
@@ -341,7 +355,7 @@ async fn cancel(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     match crate::pledging::cancel(&state.cards, &token).await {
-        Ok(_) | Err(Error::Refused(Refusal::Ended | Refusal::NotStarted | Refusal::Cancelled)) => {
+        Ok(_) | Err(Error::Refused(Refusal::Ended | Refusal::NotStarted(_) | Refusal::Cancelled)) => {
             Ok(Redirect::to(&format!("/r/{token}?{}", query.carry(query.lang(&headers)))).into_response())
         }
         Err(Error::NotFound) => Ok(not_found(&state, query.lang(&headers))),

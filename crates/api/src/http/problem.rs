@@ -35,14 +35,14 @@ fn refused_status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::NotFound => StatusCode::NOT_FOUND,
         Refusal::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-        Refusal::Unavailable | Refusal::Unknown => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::Unavailable | Refusal::Unknown | Refusal::Saturated => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::SurveyLocked
         | Refusal::SurveyNotOpen
         | Refusal::Shipped
         | Refusal::NotShipped
         | Refusal::NotErasable
         | Refusal::PledgeCancelled => StatusCode::CONFLICT,
-        Refusal::NotStarted
+        Refusal::NotStarted(_)
         | Refusal::Ended
         | Refusal::Cancelled
         | Refusal::Changed
@@ -60,22 +60,16 @@ impl IntoResponse for Error {
             tracing::error!(error = ?e, "request failed");
         }
         let status = self.status();
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let problem = self.problem();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        match self {
-            Error::RateLimited { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
-            Error::Busy => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(10));
-            }
-            Error::Unauthorized => {
-                headers
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tribefund\""));
-            }
-            _ => {}
+        if let Some(seconds) = problem.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Error::Unauthorized = self {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tribefund\""));
         }
         response
     }

@@ -38,7 +38,7 @@ pub(super) async fn cancel(
     // a value not made is let go after the end.
     let backer = kind == CancelKind::Backer;
     if backer && now < campaign.starts_at() {
-        return Ok(Err(Refusal::NotStarted));
+        return Ok(Err(Refusal::NotStarted(campaign.starts_at())));
     }
     if backer && now >= campaign.ends_at() {
         return Ok(Err(Refusal::Ended));

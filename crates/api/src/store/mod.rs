@@ -67,7 +67,7 @@ pub use sessions::SessionRecord;
 pub use shipments::StoredShipment;
 pub use sites::{Authenticated, SiteRecord};
 pub use unsubscribes::Unsubscribing;
-pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, MailTo, PledgeCommand};
+pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, DEFAULT_QUEUE, MailTo, PledgeCommand};
 
 use anyhow::Context;
 use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
@@ -212,13 +212,13 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating a SQLite file if needed) the database at `url`, migrates it, and
-    /// starts the writer, which commits up to `max_batch` pledges at a time and publishes
-    /// each commit's new counts to `hub`. On PostgreSQL it also starts the listener that
+    /// starts the writer, which commits up to `max_batch` pledges at a time (with at most
+    /// `queue` waiting) and publishes each commit's new counts to `hub`. On PostgreSQL it also starts the listener that
     /// brings other replicas' changes into `hub`.
     pub async fn open(
         url: &str,
         hub: Arc<Hub>,
-        max_batch: usize,
+        (max_batch, queue): (usize, usize),
         sqlite_max_mb: Option<u64>,
     ) -> anyhow::Result<Store> {
         let (readers, writers) = if is_postgres(url) {
@@ -228,7 +228,7 @@ impl Store {
         };
         receipts::hash_legacy(&readers).await.context("hashing receipt secrets kept in plain text")?;
         let stats = Arc::new(stats::Stats::default());
-        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), max_batch, stats.clone());
+        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), (max_batch, queue), stats.clone());
         let store = Store {
             readers,
             writer: Some(writer),
@@ -284,10 +284,12 @@ impl Store {
     pub async fn pledge(&self, command: PledgeCommand) -> Result<Accepted, Refusal> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let writer = self.writer.as_ref().ok_or(Refusal::Unavailable)?;
-        writer
-            .send(writer::Command::Pledge(Box::new(command), reply))
-            .await
-            .map_err(|_| Refusal::Unavailable)?;
+        // A full queue answers at once: a flash crowd beyond what the writer can take is
+        // told to come back (with the same key) instead of piling up in memory.
+        writer.try_send(writer::Command::Pledge(Box::new(command), reply)).map_err(|e| match e {
+            tokio::sync::mpsc::error::TrySendError::Full(_) => Refusal::Saturated,
+            tokio::sync::mpsc::error::TrySendError::Closed(_) => Refusal::Unavailable,
+        })?;
         // No answer: the writer died with the batch; it may or may not have committed.
         answer.await.map_err(|_| Refusal::Unknown)?
     }

@@ -5,8 +5,9 @@
 /// A refusal decided in the database's transaction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// The campaign starts at the time given.
     #[error("campaign has not started")]
-    NotStarted,
+    NotStarted(domain::Timestamp),
     #[error("campaign has ended")]
     Ended,
     #[error("campaign was cancelled")]
@@ -16,8 +17,9 @@ pub enum Refusal {
     Changed,
     #[error("tier {0} is sold out")]
     SoldOut(String),
+    /// Outside the tier's window: `opens_at` when it has not opened yet.
     #[error("tier {tier} is not available now")]
-    TierUnavailable { tier: String, not_yet: bool },
+    TierUnavailable { tier: String, opens_at: Option<domain::Timestamp> },
     #[error("idempotency key reused with a different request")]
     KeyReused,
     /// One address already holds as many units of this limited tier as it may.
@@ -54,6 +56,10 @@ pub enum Refusal {
     /// Nothing was stored: the database failed or could not be reached.
     #[error("the store is unavailable")]
     Unavailable,
+    /// The writer's queue is full: nothing was taken, and the same request may be sent again
+    /// in a moment.
+    #[error("the server is saturated")]
+    Saturated,
     /// Nobody knows whether it was stored (the commit or the writer failed as it went):
     /// retrying with the same idempotency key gives the answer.
     #[error("the outcome is unknown")]

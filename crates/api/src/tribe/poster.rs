@@ -111,7 +111,7 @@ impl Shown {
 /// poster, so bogus codes cannot each cost a render); `base` starts its link.
 pub async fn shown(
     store: &Store,
-    entry: &Entry,
+    entry: &std::sync::Arc<Entry>,
     referral: Option<&str>,
     lang: Lang,
     base: &str,

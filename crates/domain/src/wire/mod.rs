@@ -73,6 +73,10 @@ pub struct CampaignView {
     /// or `switch` (they may choose a value that is made).
     #[serde(default, skip_serializing_if = "crate::Unmade::is_refund")]
     pub unmade: crate::Unmade,
+    /// The server's clock when this view was sent: readers count down from it (corrected
+    /// for the trip), never from their own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<crate::Moment>,
 }
 
 /// A backer ranked by the live pledges made through their link. Only backers who chose to
@@ -373,6 +377,10 @@ pub struct Problem {
     /// The same errors as codes, for clients that speak the reader's language.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub codes: BTreeMap<String, crate::FieldError>,
+    /// Seconds until the same request may succeed (a tier about to open, a saturated
+    /// server); also sent as `Retry-After`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 #[cfg(test)]

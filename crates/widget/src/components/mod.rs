@@ -32,7 +32,7 @@ pub fn App(props: &AppProps) -> Html {
     use_live_progress(campaign.clone());
     let pledging =
         use_reducer(|| Pledging { form: props.form.clone(), receipt: props.receipt.clone(), busy: false });
-    // The countdown runs on the browser's clock once hydrated.
+    // The countdown runs on the server's clock as the browser knows it, once hydrated.
     let now = use_clock(props.now);
     let lang = props.lang;
     let text = lang.text();
@@ -69,7 +69,14 @@ pub fn App(props: &AppProps) -> Html {
             <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={pledging.form.clone()} places={places.clone()}
                 busy={pledging.busy} now={now} on_change={on_change} on_submit={on_submit} />
         },
-        (None, Status::Scheduled) => html! { <p class="tf-closed">{ text.not_started }</p> },
+        // Visible before it starts: the tiers and prices, the form closed until the second.
+        (None, Status::Scheduled) => html! {
+            <>
+                <p class="tf-closed" data-testid="not-started">{ text.not_started }</p>
+                <PledgeForm campaign={c.clone()} lang={lang} theme={props.theme} accent={props.accent.clone()} form={pledging.form.clone()} places={places.clone()}
+                    busy={pledging.busy} closed=true now={now} on_change={on_change} on_submit={on_submit} />
+            </>
+        },
         (None, Status::Cancelled) => html! { <p class="tf-closed">{ text.cancelled_campaign }</p> },
         (None, _) => html! { <p class="tf-closed">{ text.closed }</p> },
     };

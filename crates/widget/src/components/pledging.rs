@@ -1,12 +1,18 @@
 //! What the fan is doing with the form, as one reducer: typing, sending (the form shown as
 //! it went, its button busy), refused (with why, field by field), or reading the receipt
 //! of the pledge just taken. [`submit`] sends the form and dispatches the outcome.
+//!
+//! A pledge the server could not take yet (503: saturated, unavailable, outcome unknown; or
+//! no answer at all) is sent again with the same idempotency key, after a jittered backoff
+//! that honours `Retry-After`, while the form says "still trying": the key makes every
+//! attempt one pledge, so nothing is taken twice however many it takes.
 
 use crate::form::{FormState, form_field};
 use crate::hooks::CampaignState;
 use crate::i18n::Lang;
 use crate::props::Receipt;
-use domain::wire::{CampaignView, PledgeRequest};
+use crate::services::ApiError;
+use domain::wire::{CampaignView, PledgeCreated, PledgeRequest};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -24,6 +30,8 @@ pub(super) enum PledgeAction {
     Edit(FormState),
     /// The form is on its way, as it was sent.
     Send(FormState),
+    /// The server could not take it yet: it is on its way again (with why, and still busy).
+    Retrying(FormState),
     /// The form came back refused, with why.
     Refused(FormState),
     /// The pledge was taken.
@@ -40,6 +48,7 @@ impl Reducible for Pledging {
         match action {
             PledgeAction::Edit(form) => next.form = form,
             PledgeAction::Send(form) => (next.form, next.busy) = (form, true),
+            PledgeAction::Retrying(form) => next.form = form,
             PledgeAction::Refused(form) => (next.form, next.busy) = (form, false),
             PledgeAction::Taken(receipt) => (next.receipt, next.busy) = (Some(receipt), false),
             PledgeAction::Again(form) => (next.form, next.receipt) = (form, None),
@@ -77,7 +86,7 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
     };
     to.pledging.dispatch(PledgeAction::Send(current.clone()));
     wasm_bindgen_futures::spawn_local(async move {
-        match crate::services::pledge(&view.id, &current.idempotency_key, &request).await {
+        match send(&to, &current, &view.id, &request).await {
             Ok(created) => {
                 to.pledging.dispatch(PledgeAction::Taken(Receipt {
                     pledge_id: created.id,
@@ -103,7 +112,7 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
                     to.campaign.dispatch(fresh);
                 }
             }
-            Err(crate::services::ApiError::Problem(problem)) => {
+            Err(ApiError::Problem(problem)) => {
                 // Codes are told in the reader's language; a server too old to send them
                 // still has its English sentences.
                 for (field, message) in &problem.errors {
@@ -116,10 +125,48 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
                 current.problem = Some(lang.refusal(&problem));
                 to.pledging.dispatch(PledgeAction::Refused(current));
             }
-            Err(crate::services::ApiError::Network) => {
+            Err(ApiError::Network) => {
                 current.problem = Some(lang.text().network_error.to_owned());
                 to.pledging.dispatch(PledgeAction::Refused(current));
             }
         }
     });
+}
+
+/// How many times a pledge is sent before the fan is told the network failed, and the most
+/// one wait between two attempts lasts.
+const ATTEMPTS: i32 = 8;
+const MAX_WAIT_MS: f64 = 8_000.0;
+
+/// Sends the pledge until the server answers it, again with the same key while it cannot
+/// take it yet.
+async fn send(
+    to: &Outcomes,
+    form: &FormState,
+    campaign: &str,
+    request: &PledgeRequest,
+) -> Result<PledgeCreated, ApiError> {
+    let mut attempt = 1;
+    loop {
+        let answer = crate::services::pledge(campaign, &form.idempotency_key, request).await;
+        let Some(after) = retry_after(&answer).filter(|_| attempt < ATTEMPTS) else { return answer };
+        let mut trying = form.clone();
+        trying.problem = Some(to.lang.text().still_trying.to_owned());
+        to.pledging.dispatch(PledgeAction::Retrying(trying));
+        let backoff = (500.0 * 2f64.powi(attempt - 1)).min(MAX_WAIT_MS).max(after as f64 * 1000.0);
+        // Spread the crowd's retries: half to all of the backoff.
+        let wait = backoff * (0.5 + js_sys::Math::random() * 0.5);
+        gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+        attempt += 1;
+    }
+}
+
+/// Seconds to wait at least before sending again, when the answer says the pledge was not
+/// taken (or may not have been) for want of the server rather than for a rule.
+fn retry_after(answer: &Result<PledgeCreated, ApiError>) -> Option<u64> {
+    match answer {
+        Err(ApiError::Problem(problem)) if problem.status == 503 => Some(problem.retry_after.unwrap_or(1)),
+        Err(ApiError::Network) => Some(1),
+        _ => None,
+    }
 }

@@ -1,10 +1,10 @@
 //! The progress block: bar, amount raised against the goal, backers, time left or status.
 
 use crate::hooks::use_tween;
-use crate::i18n::Lang;
+use crate::i18n::{Countdown, Lang, Until};
 use domain::Status;
 use domain::Timestamp;
-use domain::progress::{percent, time_left};
+use domain::progress::percent;
 use domain::wire::CampaignView;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -28,12 +28,16 @@ pub fn Progress(props: &ProgressProps) -> Html {
     // The clock moves on in the browser: recompute the status rather than trusting the
     // snapshot's, which was right when it was taken.
     let status = c.status_at(now);
-    let timing = match status {
-        Status::Live => time_left(c.ends_at, now).map(|left| lang.time_left(left)),
-        Status::Scheduled => time_left(c.starts_at, now).map(|left| lang.starts_in(left)),
+    let until = match status {
+        Status::Live => Some((Until::Ends, c.ends_at)),
+        Status::Scheduled => Some((Until::Starts, c.starts_at)),
         _ => None,
-    }
-    .unwrap_or_else(|| lang.status(status).to_owned());
+    };
+    let timing = until
+        .and_then(|(until, at)| lang.countdown(until, at, now))
+        .unwrap_or_else(|| lang.status(status).to_owned());
+    let (next, what) = next_moment(c, status, now);
+    let announce = next.and_then(|countdown| Some(lang.announce(countdown, countdown.mark(now)?, &what)));
     let width = format!("width:{}%", pct.min(100));
     // How `www/live.js` words the numbers it moves before (or without) the wasm: `#` stands
     // for the number.
@@ -41,7 +45,8 @@ pub fn Progress(props: &ProgressProps) -> Html {
     html! {
         <section class="tf-progress" data-status={status_name(status)}
             data-funded={template(lang.funded(SAMPLE_N as u32))} data-one={lang.backers(1)}
-            data-many={template(lang.backers(SAMPLE_N))} data-pledged={template(lang.pledged_in_all(SAMPLE))}>
+            data-many={template(lang.backers(SAMPLE_N))} data-pledged={template(lang.pledged_in_all(SAMPLE))}
+            data-countdown={lang.countdown_templates()}>
             <div class="tf-bar" role="progressbar" aria-label={text.raised_of}
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.min(100).to_string()}
                 aria-valuetext={lang.funded(pct)}>
@@ -50,6 +55,12 @@ pub fn Progress(props: &ProgressProps) -> Html {
             // Read out politely when the numbers settle, not at each step of their glide.
             <p class="tf-sr" aria-live="polite" aria-atomic="true" data-testid="announce">
                 { format!("{} · {} · {}", c.currency.format(c.raised), lang.funded(pct), lang.backers(c.backers)) }
+            </p>
+            // The next moment, spoken at a few marks in its last hour (`Countdown::mark`).
+            <p class="tf-sr" aria-live="polite" aria-atomic="true" data-testid="countdown-announce"
+                data-until={next.map(|n| n.until.name())} data-at={next.map(|n| n.at.unix().to_string())}
+                data-what={what.clone()}>
+                { announce.unwrap_or_default() }
             </p>
             <dl class="tf-stats">
                 <div class="tf-stat">
@@ -66,7 +77,8 @@ pub fn Progress(props: &ProgressProps) -> Html {
                 </div>
                 <div class="tf-stat">
                     <dt data-testid="status">{ lang.status(status) }</dt>
-                    <dd data-testid="time">{ timing }</dd>
+                    <dd data-testid="time" data-until={until.map(|(u, _)| u.name())}
+                        data-at={until.map(|(_, at)| at.unix().to_string())}>{ timing }</dd>
                 </div>
             </dl>
             if !c.stretch_goals.is_empty() {
@@ -84,6 +96,26 @@ pub fn Progress(props: &ProgressProps) -> Html {
                 </ul>
             }
         </section>
+    }
+}
+
+/// The next moment a reader waits for: a scheduled campaign's start, else the soonest tier
+/// to open, else the campaign's end; with what it is (a tier's title, or nothing).
+fn next_moment(c: &CampaignView, status: Status, now: Timestamp) -> (Option<Countdown>, String) {
+    match status {
+        Status::Scheduled => (Some(Countdown { until: Until::Starts, at: c.starts_at }), String::new()),
+        Status::Live => {
+            let opening = c
+                .tiers
+                .iter()
+                .filter_map(|t| Some((t.available_from.filter(|&from| from > now && from < c.ends_at)?, t)))
+                .min_by_key(|(from, _)| *from);
+            match opening {
+                Some((at, tier)) => (Some(Countdown { until: Until::Opens, at }), tier.title.clone()),
+                None => (Some(Countdown { until: Until::Ends, at: c.ends_at }), String::new()),
+            }
+        }
+        _ => (None, String::new()),
     }
 }
 

@@ -4,12 +4,13 @@
 //! browser's `Accept-Language`) and the browser keeps it, so server HTML and hydrated HTML
 //! always agree.
 
-use domain::progress::TimeLeft;
 use domain::wire::Problem;
 use domain::{FieldError, FieldErrors, Status};
 use serde::{Deserialize, Serialize};
 
+mod countdown;
 mod text;
+pub use countdown::{Countdown, Until};
 pub use text::{EN, Text, ZH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -63,27 +64,6 @@ impl Lang {
         match self {
             Lang::En => format!("{percent}% funded"),
             Lang::ZhCn => format!("已达成 {percent}%"),
-        }
-    }
-
-    pub fn time_left(self, left: TimeLeft) -> String {
-        match self {
-            Lang::En if left.days > 1 => format!("{} days left", left.days),
-            Lang::En if left.days == 1 => format!("1 day {}h left", left.hours),
-            Lang::En if left.hours > 0 => format!("{}h {}m left", left.hours, left.minutes),
-            Lang::En => format!("{}m {}s left", left.minutes, left.seconds),
-            Lang::ZhCn if left.days > 1 => format!("剩余 {} 天", left.days),
-            Lang::ZhCn if left.days == 1 => format!("剩余 1 天 {} 小时", left.hours),
-            Lang::ZhCn if left.hours > 0 => format!("剩余 {} 小时 {} 分", left.hours, left.minutes),
-            Lang::ZhCn => format!("剩余 {} 分 {} 秒", left.minutes, left.seconds),
-        }
-    }
-
-    pub fn starts_in(self, left: TimeLeft) -> String {
-        let until = self.time_left(left);
-        match self {
-            Lang::En => format!("Starts in {}", until.trim_end_matches(" left")),
-            Lang::ZhCn => format!("距开始{}", until.trim_start_matches("剩余")),
         }
     }
 
@@ -230,7 +210,19 @@ impl Lang {
     /// `type` where there are some, else the server's `detail` (which names a wait or a
     /// cap). The one way the widget, the server's pages and the dashboard say a refusal.
     pub fn refusal(self, problem: &Problem) -> String {
+        let kind = problem.kind.strip_prefix("/problems/").unwrap_or("");
+        if let (Some(seconds), "tier-not-yet" | "not-live") = (problem.retry_after, kind) {
+            return self.opens_in_seconds(seconds);
+        }
         self.problem(&problem.kind).map_or_else(|| problem.detail.clone(), str::to_owned)
+    }
+
+    /// A pledge sent before its moment: "Not open yet: it opens in 3 s."
+    pub fn opens_in_seconds(self, seconds: u64) -> String {
+        match self {
+            Lang::En => format!("Not open yet: it opens in {seconds} s."),
+            Lang::ZhCn => format!("尚未开放：{seconds} 秒后开放。"),
+        }
     }
 
     /// Each field's problem in the reader's words, by field.
@@ -252,6 +244,7 @@ impl Lang {
             "unpaid-limit" => Some(t.unpaid_limit),
             "held-unpaid" => Some(t.held_unpaid),
             "invalid" => Some(t.fix_fields),
+            "saturated" => Some(t.still_trying),
             "unavailable" | "outcome-unknown" | "internal" => Some(t.network_error),
             _ => None,
         }

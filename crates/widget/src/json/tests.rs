@@ -51,6 +51,7 @@ fn full_campaign() -> CampaignView {
     });
     c.pledged = -1;
     c.unmade = Unmade::Switch;
+    c.server_time = Some(domain::Moment::from_millis(1_795_545_721_005));
     c.status = Status::Cancelled;
     c.tiers[0].available_from = Some(Timestamp::from_unix(5));
     c.tiers[0].available_until = Some(Timestamp::from_unix(4_102_444_800));
@@ -178,7 +179,30 @@ fn receipts_pledge_answers_and_problems_read_back_equal() {
         detail: "Some fields are invalid".into(),
         errors: codes.iter().enumerate().map(|(i, c)| (format!("f{i}"), c.to_string())).collect(),
         codes: codes.iter().enumerate().map(|(i, c)| (format!("f{i}"), c.clone())).collect(),
+        retry_after: Some(3),
     });
+}
+
+#[test]
+fn every_change_the_server_streams_reads_back_equal() {
+    use domain::delta::{ProgressDelta, TierDelta, ValueDelta};
+    let full = full_campaign();
+    read_back(&ProgressDelta {
+        seq: 7,
+        server_time: Some(domain::Moment::from_millis(1_795_545_721_005)),
+        raised: Some(-5),
+        pledged: Some(i64::MAX),
+        backers: Some(3),
+        status: Some(Status::Live),
+        tiers: vec![TierDelta {
+            id: "lamp".into(),
+            claimed: 2,
+            values: vec![ValueDelta { option: "colour".into(), value: "red \"台\"".into(), claimed: 1 }],
+        }],
+        leaders: Some(full.leaders.clone()),
+        wall: Some(full.wall.clone()),
+    });
+    read_back(&ProgressDelta { seq: 1, ..ProgressDelta::default() });
 }
 
 #[test]

@@ -26,6 +26,7 @@ macro_rules! named {
 
 named! {
     Timestamp => Timestamp::parse,
+    domain::Moment => domain::Moment::parse,
     Currency => Currency::parse,
     Funding => Funding::parse,
     Status => Status::parse,
@@ -67,6 +68,43 @@ impl FromJson for CampaignView {
             manual_payment: j.opt("manual_payment")?,
             pledged: j.def("pledged")?,
             unmade: j.def("unmade")?,
+            server_time: j.opt("server_time")?,
+        })
+    }
+}
+
+impl FromJson for domain::delta::ProgressDelta {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(domain::delta::ProgressDelta {
+            seq: j.req("seq")?,
+            server_time: j.opt("server_time")?,
+            raised: j.opt("raised")?,
+            pledged: j.opt("pledged")?,
+            backers: j.opt("backers")?,
+            status: j.opt("status")?,
+            tiers: j.def("tiers")?,
+            leaders: j.opt("leaders")?,
+            wall: j.opt("wall")?,
+        })
+    }
+}
+
+impl FromJson for domain::delta::TierDelta {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(domain::delta::TierDelta {
+            id: j.req("id")?,
+            claimed: j.req("claimed")?,
+            values: j.def("values")?,
+        })
+    }
+}
+
+impl FromJson for domain::delta::ValueDelta {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(domain::delta::ValueDelta {
+            option: j.req("option")?,
+            value: j.req("value")?,
+            claimed: j.req("claimed")?,
         })
     }
 }
@@ -219,6 +257,7 @@ impl FromJson for Problem {
             detail: j.req("detail")?,
             errors: j.def("errors")?,
             codes: j.def("codes")?,
+            retry_after: j.opt("retry_after")?,
         })
     }
 }
@@ -298,6 +337,7 @@ impl FromJson for FormState {
             picked: j.def("picked")?,
             errors: j.req("errors")?,
             problem: j.opt("problem")?,
+            retrying: j.def("retrying")?,
         })
     }
 }

@@ -156,7 +156,10 @@ async fn export(
 }
 
 /// A campaign's backers as a streamed CSV download: for the creator API and the dashboard.
-pub(crate) fn csv_response(state: &AppState, entry: &crate::hub::Entry) -> Result<Response, Error> {
+pub(crate) fn csv_response(
+    state: &AppState,
+    entry: &std::sync::Arc<crate::hub::Entry>,
+) -> Result<Response, Error> {
     let campaign = entry.snapshot(crate::now()).campaign.clone();
     let id = campaign.id().to_string();
     let columns = option_columns(&campaign);

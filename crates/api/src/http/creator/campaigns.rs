@@ -88,7 +88,7 @@ async fn cancel(
 }
 
 /// The creator's view of a campaign, from its current snapshot.
-pub(crate) fn view(state: &AppState, headers: &HeaderMap, entry: &Entry) -> CreatorCampaign {
+pub(crate) fn view(state: &AppState, headers: &HeaderMap, entry: &std::sync::Arc<Entry>) -> CreatorCampaign {
     let snapshot = entry.snapshot(crate::now());
     let base = crate::http::requests::base_url(state, headers);
     let id = snapshot.campaign.id();

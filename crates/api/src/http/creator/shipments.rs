@@ -65,7 +65,7 @@ async fn packing_list(
 /// The packing list as a streamed download: for the creator API and the dashboard.
 pub(crate) fn packing_response(
     state: &AppState,
-    entry: &crate::hub::Entry,
+    entry: &std::sync::Arc<crate::hub::Entry>,
     query: PackingQuery,
 ) -> Result<Response, Error> {
     let campaign = entry.snapshot(crate::now()).campaign.clone();

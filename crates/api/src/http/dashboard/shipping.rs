@@ -239,7 +239,7 @@ async fn read_file(mut form: Multipart) -> Result<(String, Vec<u8>), Error> {
 /// asked.
 pub(super) async fn backer_delivery(
     state: &AppState,
-    entry: &crate::hub::Entry,
+    entry: &std::sync::Arc<crate::hub::Entry>,
     pledge: &str,
 ) -> Result<Option<dashboard::BackerDelivery>, Error> {
     let Some(stored) = state.store.pledge_by_id(pledge).await? else { return Ok(None) };

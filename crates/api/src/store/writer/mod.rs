@@ -52,17 +52,19 @@ use tokio::sync::mpsc;
 
 /// The most pledges one transaction commits, unless configured otherwise.
 pub const DEFAULT_BATCH: usize = 256;
-/// How many commands may wait for the writer before senders wait too.
-const QUEUE: usize = 8192;
+/// How many commands may wait for the writer, unless configured otherwise: beyond it a
+/// pledge is refused at once as saturated (503, `Retry-After`), and a cancellation waits
+/// for room.
+pub const DEFAULT_QUEUE: usize = 8192;
 
 /// Starts the writer under its supervisor: the queue's sender, and the writer's health.
 pub(super) fn spawn(
     writers: Pool,
     hub: Arc<Hub>,
-    max_batch: usize,
+    (max_batch, queue): (usize, usize),
     stats: Arc<crate::store::stats::Stats>,
 ) -> (mpsc::Sender<Command>, Arc<WriterHealth>) {
-    let (tx, rx) = mpsc::channel(QUEUE);
+    let (tx, rx) = mpsc::channel(queue.max(1));
     // The queue outlives a crashed writer: the next one takes up what waits in it.
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let health = Arc::new(WriterHealth::default());

@@ -68,7 +68,7 @@ pub(super) fn admissible(command: &PledgeCommand, current: Option<&Current>, now
     }
     let campaign = &command.campaign;
     if now < campaign.starts_at() {
-        return State::Done(Err(Refusal::NotStarted));
+        return State::Done(Err(Refusal::NotStarted(campaign.starts_at())));
     }
     if now >= campaign.ends_at() {
         return State::Done(Err(Refusal::Ended));
@@ -77,7 +77,7 @@ pub(super) fn admissible(command: &PledgeCommand, current: Option<&Current>, now
     match tier.map(|t| t.available_at(now)) {
         Some(Err(why)) => State::Done(Err(Refusal::TierUnavailable {
             tier: tier.map(|t| t.id().to_string()).unwrap_or_default(),
-            not_yet: why == Unavailable::NotYet,
+            opens_at: tier.and_then(|t| t.available_from()).filter(|_| why == Unavailable::NotYet),
         })),
         _ => State::Candidate,
     }

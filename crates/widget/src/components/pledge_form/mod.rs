@@ -29,6 +29,10 @@ pub struct PledgeFormProps {
     #[prop_or_default]
     pub places: Rc<Vec<(String, String)>>,
     pub busy: bool,
+    /// Shown but not open yet (a scheduled campaign): every control is disabled until the
+    /// campaign starts, which `www/live.js` or the hydrated app sees on the server's clock.
+    #[prop_or_default]
+    pub closed: bool,
     /// Unix seconds, for tiers with their own availability window.
     pub now: i64,
     pub on_change: Callback<FormState>,
@@ -80,7 +84,8 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
     let min = c.tier(&form.tier).map(|t| props.lang.at_least(&c.currency.format(least(t))));
     html! {
         <form class="tf-form" method="post" action={format!("/embed/{}/pledge", c.id)} novalidate=true
-            onsubmit={props.on_submit.clone()} data-testid="pledge-form">
+            onsubmit={props.on_submit.clone()} data-testid="pledge-form"
+            data-resubmit={(form.retrying > 0).then(|| form.retrying.to_string())}>
             <input type="hidden" name={field::REFERRAL} value={form.referral.clone()} />
             <input type="hidden" name={field::SOURCE} value={form.source.clone()} />
             <input type="hidden" name={field::HOST} value={form.host.clone()} />
@@ -88,11 +93,15 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             if !form.form_token.is_empty() {
                 <input type="hidden" name={field::FORM_TOKEN} value={form.form_token.clone()} />
             }
+            if form.retrying > 0 {
+                <input type="hidden" name={field::RETRY} value={form.retrying.to_string()} />
+            }
             <input type="hidden" name="lang" value={props.lang.tag()} />
             <input type="hidden" name="theme" value={props.theme.as_str()} />
             if let Some(accent) = &props.accent {
                 <input type="hidden" name="accent" value={accent.clone()} />
             }
+            <fieldset class="tf-all" disabled={props.closed} data-testid="form-controls">
             <fieldset class="tf-tiers">
                 <legend>{ text.choose_reward }</legend>
                 { for c.tiers.iter().map(|tier| html! {
@@ -148,6 +157,7 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             <button type="submit" class="tf-submit" disabled={props.busy}>
                 { if props.busy { text.sending } else { text.pledge } }
             </button>
+            </fieldset>
         </form>
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{error_for, input_value};
 use crate::form::{FormState, field, option_key};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Until};
 use domain::Timestamp;
 use domain::wire::{CampaignView, OptionView, TierView};
 use std::rc::Rc;
@@ -40,12 +40,24 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
     let checked = form.tier == tier.id;
     let open = tier.available_at(now);
     let sold_out = tier.sold_out();
-    let note = match tier.remaining() {
+    let lang = props.lang;
+    let opens = tier.available_from.filter(|&from| now < from);
+    let closes = tier.available_until.filter(|&until| open && until.unix() - now.unix() <= CLOSING_SHOWN);
+    let left = tier.remaining().map(|left| lang.remaining(left)).unwrap_or_default();
+    let note = match (opens, closes) {
         _ if sold_out => text.sold_out.to_owned(),
-        _ if tier.available_from.is_some_and(|from| now < from) => text.not_yet.to_owned(),
+        (Some(from), _) => lang.countdown(Until::Opens, from, now).unwrap_or_else(|| text.not_yet.to_owned()),
         _ if !open => text.no_longer.to_owned(),
-        Some(left) => props.lang.remaining(left),
-        None => String::new(),
+        (_, Some(until)) => {
+            let closing = lang.countdown(Until::Closes, until, now).unwrap_or_default();
+            [left.as_str(), &closing]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
+        _ => left.clone(),
     };
     let disabled = sold_out || !open;
     let on_tier = {
@@ -53,13 +65,14 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
         changed(props, move |next, _| next.select_tier(&campaign, &id))
     };
     html! {
-        <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}>
+        <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}
+            data-left={left} data-sold-out={text.sold_out} data-closed={text.no_longer}>
             <label>
                 <input type="radio" name={field::TIER} value={tier.id.clone()} checked={checked}
                     disabled={disabled} onchange={on_tier} />
                 <span class="tf-tier-title">{ &tier.title }</span>
                 <span class="tf-price">{ c.currency.format(tier.price) }</span>
-                <span class="tf-left">{ note }</span>
+                <span class="tf-left" data-testid="tier-note">{ note }</span>
             </label>
             if (!tier.options.is_empty() || tier.per_backer > 1) && !disabled {
                 <div class="tf-options">
@@ -72,6 +85,9 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
         </div>
     }
 }
+
+/// How long before a tier's window closes its countdown is shown: a day.
+const CLOSING_SHOWN: i64 = 86_400;
 
 /// How many units of the tier; typing them also chooses the tier.
 fn units(props: &TierRowProps, tier: &TierView, checked: bool) -> Html {

@@ -140,6 +140,7 @@ mod tests {
         CampaignView {
             manual_payment: None,
             unmade: Default::default(),
+            server_time: None,
             payments: Default::default(),
             pledged: 0,
             id: "lamp".into(),

@@ -8,6 +8,11 @@
 //! An entry, once made, stays for the life of the process: viewers are subscribed to its
 //! channel. What is published replaces a part of it only when newer: the counts by `seq`,
 //! the definition by revision, so racing publishers never move a viewer backwards.
+//!
+//! The clock moves a view on too: a campaign starts or ends, a tier's window opens or
+//! closes. [`spawn_clock`] publishes each campaign at that instant, on every replica (each
+//! runs its own, with no pledge needed to trigger it), so every open viewer hears the moment
+//! with the server's time in it.
 
 use bytes::Bytes;
 use domain::progress::{self, Counts};
@@ -17,9 +22,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-/// A campaign's definition and numbers at one `seq`, as a view, as the JSON bytes sent to
-/// clients, and as the Server-Sent Events frame pushed to viewers. Serialised once, shared
-/// by all.
+mod frames;
+pub use frames::{FRAME_INTERVAL, Frame};
+use frames::{sse_frame, stamp};
+
+/// A campaign's definition and numbers at one `seq`, as a view and as the JSON bytes sent
+/// to clients (stamped with the clock as they go). Serialised once, shared by all.
 #[derive(Debug)]
 pub struct Snapshot {
     pub campaign: Arc<Campaign>,
@@ -28,7 +36,6 @@ pub struct Snapshot {
     pub revision: u64,
     pub view: CampaignView,
     pub json: Bytes,
-    pub sse: Bytes,
     pub counts: Counts,
     /// When the view's time-dependent status next changes; the snapshot is rebuilt then.
     stale_at: Option<Timestamp>,
@@ -40,52 +47,66 @@ pub struct Entry {
     /// The site the campaign belongs to.
     pub site: String,
     snapshot: watch::Sender<Arc<Snapshot>>,
+    /// What viewers are sent, paced (`frames.rs`).
+    frames: watch::Sender<Arc<Frame>>,
+    pacer: frames::Paced,
 }
 
 impl Entry {
     /// The current snapshot, rebuilt first if the clock has moved its status on.
-    pub fn snapshot(&self, now: Timestamp) -> Arc<Snapshot> {
+    pub fn snapshot(self: &Arc<Self>, now: Timestamp) -> Arc<Snapshot> {
         let current = self.snapshot.borrow().clone();
         match current.stale_at {
             Some(at) if now >= at => {
                 let fresh =
                     Arc::new(build(current.campaign.clone(), current.revision, current.counts.clone(), now));
-                self.snapshot.send_if_modified(|s| {
+                let rebuilt = self.snapshot.send_if_modified(|s| {
                     let newer = s.stale_at.is_some_and(|at| now >= at) && s.counts.seq == fresh.counts.seq;
                     if newer {
                         *s = fresh.clone();
                     }
                     newer
                 });
+                if rebuilt {
+                    self.pace();
+                }
                 fresh
             }
             _ => current,
         }
     }
 
-    /// Subscribes to this campaign's snapshots.
+    /// Subscribes to this campaign's snapshots, as they change.
     pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
         self.snapshot.subscribe()
+    }
+
+    /// Subscribes to what this campaign's viewers are sent: frames, paced.
+    pub fn frames(&self) -> watch::Receiver<Arc<Frame>> {
+        self.frames.subscribe()
     }
 
     /// Publishes new counts under the definition the entry has. Older counts (a lower
     /// `seq`) than the current ones are ignored, so publishers racing each other can never
     /// move a viewer backwards.
-    pub fn publish(&self, counts: Counts, now: Timestamp) {
-        self.snapshot.send_if_modified(|s| {
+    pub fn publish(self: &Arc<Self>, counts: Counts, now: Timestamp) {
+        let published = self.snapshot.send_if_modified(|s| {
             if counts.seq <= s.counts.seq {
                 return false;
             }
             *s = Arc::new(build(s.campaign.clone(), s.revision, counts, now));
             true
         });
+        if published {
+            self.pace();
+        }
     }
 
     /// Publishes a definition read with its counts (an edit, or a reload). Each part
     /// replaces the entry's only if it is newer: the definition by revision, the counts
     /// by `seq`.
-    pub fn redefine(&self, campaign: Campaign, counts: Counts, now: Timestamp) {
-        self.snapshot.send_if_modified(|s| {
+    pub fn redefine(self: &Arc<Self>, campaign: Campaign, counts: Counts, now: Timestamp) {
+        let redefined = self.snapshot.send_if_modified(|s| {
             let newer_definition = counts.revision > s.revision;
             let newer_counts = counts.seq > s.counts.seq;
             if !newer_definition && !newer_counts {
@@ -100,23 +121,35 @@ impl Entry {
             *s = Arc::new(build(campaign, revision, counts, now));
             true
         });
+        if redefined {
+            self.pace();
+        }
+    }
+}
+
+impl Snapshot {
+    /// The view with the server's clock of this instant (`server_time`).
+    pub fn stamped_view(&self) -> CampaignView {
+        CampaignView { server_time: Some(crate::moment()), ..self.view.clone() }
+    }
+
+    /// The JSON with the server's clock of this instant.
+    pub fn stamped_json(&self) -> Bytes {
+        Bytes::from(stamp(&self.json, Some(crate::moment())))
+    }
+
+    /// The `progress` event with the server's clock of this instant: a stream's first
+    /// event, whose snapshot may have been built long before.
+    pub fn stamped_sse(&self) -> Bytes {
+        sse_frame(self.view.seq, "progress", &stamp(&self.json, Some(crate::moment())))
     }
 }
 
 fn build(campaign: Arc<Campaign>, revision: u64, counts: Counts, now: Timestamp) -> Snapshot {
     let view = progress::view(&campaign, &counts, now);
     let json = serde_json::to_vec(&view).expect("a campaign view always serialises");
-    // JSON from serde_json has no raw newlines, so it is one `data:` line.
-    let mut sse = Vec::with_capacity(json.len() + 40);
-    sse.extend_from_slice(format!("id: {}\nevent: progress\ndata: ", view.seq).as_bytes());
-    sse.extend_from_slice(&json);
-    sse.extend_from_slice(b"\n\n");
-    let stale_at = if counts.cancelled {
-        None
-    } else {
-        progress::next_status_change(campaign.starts_at(), campaign.ends_at(), now)
-    };
-    Snapshot { campaign, revision, view, json: Bytes::from(json), sse: Bytes::from(sse), counts, stale_at }
+    let stale_at = if counts.cancelled { None } else { progress::next_change(&campaign, now) };
+    Snapshot { campaign, revision, view, json: Bytes::from(json), counts, stale_at }
 }
 
 /// Every campaign's entry, and every site's framing policy.
@@ -142,8 +175,10 @@ impl Hub {
             return entry.clone();
         }
         let revision = counts.revision;
-        let (snapshot, _) = watch::channel(Arc::new(build(Arc::new(campaign), revision, counts, now)));
-        let entry = Arc::new(Entry { site: site.to_owned(), snapshot });
+        let first = Arc::new(build(Arc::new(campaign), revision, counts, now));
+        let (frames, _) = watch::channel(Arc::new(Frame::first(first.clone())));
+        let (snapshot, _) = watch::channel(first);
+        let entry = Arc::new(Entry { site: site.to_owned(), snapshot, frames, pacer: Default::default() });
         let id = entry.snapshot.borrow().campaign.id().to_string();
         campaigns.insert(id, entry.clone());
         entry
@@ -158,6 +193,12 @@ impl Hub {
             .filter(|s| s.campaign.ends_at() <= now && !s.counts.cancelled)
             .map(|s| s.campaign.clone())
             .collect()
+    }
+
+    /// The soonest instant a campaign's view changes by the clock alone.
+    fn next_change(&self) -> Option<Timestamp> {
+        let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
+        campaigns.values().filter_map(|e| e.snapshot.borrow().stale_at).min()
     }
 
     /// Every campaign the hub knows.
@@ -183,7 +224,7 @@ impl Hub {
     /// How many campaigns the hub holds, and how many live viewers are subscribed to them.
     pub fn sizes(&self) -> (usize, usize) {
         let campaigns = self.campaigns.read().unwrap_or_else(|e| e.into_inner());
-        (campaigns.len(), campaigns.values().map(|e| e.snapshot.receiver_count()).sum())
+        (campaigns.len(), campaigns.values().map(|e| e.frames.receiver_count()).sum())
     }
 
     /// Sets a site's framing policy (at start-up, and when its origins change).
@@ -191,6 +232,29 @@ impl Hub {
         let mut sites = self.sites.write().unwrap_or_else(|e| e.into_inner());
         sites.insert(site.to_owned(), Arc::from(frame_ancestors));
     }
+}
+
+/// How long the clock task sleeps at most: a moment set by an edit a second before it comes
+/// is still published on time.
+const CLOCK_TICK_MS: i64 = 250;
+
+/// Publishes each campaign at the instant the clock changes its view (see the header).
+pub fn spawn_clock(hub: Arc<Hub>) {
+    tokio::spawn(async move {
+        loop {
+            let now = crate::moment();
+            let next = hub.next_change().map_or(i64::MAX, |at| at.unix() * 1000 - now.millis());
+            let wait = next.clamp(0, CLOCK_TICK_MS) as u64;
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            let now = crate::now();
+            if hub.next_change().is_some_and(|at| at <= now) {
+                for entry in hub.all() {
+                    // Rebuilds and publishes the entries whose moment has come.
+                    entry.snapshot(now);
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -236,8 +300,9 @@ mod tests {
         let snapshot = entry.snapshot(Timestamp::from_unix(15));
         assert_eq!((snapshot.view.raised, snapshot.view.seq), (50, 2));
         assert!(std::str::from_utf8(&snapshot.json).unwrap().contains("\"raised\":50"));
-        let frame = std::str::from_utf8(&snapshot.sse).unwrap();
-        assert!(frame.starts_with("id: 2\nevent: progress\ndata: {"), "{frame}");
+        let frame = snapshot.stamped_sse();
+        let frame = std::str::from_utf8(&frame).unwrap();
+        assert!(frame.starts_with("id: 2\nevent: progress\ndata: {\"server_time\":\""), "{frame}");
         assert!(frame.ends_with("}\n\n") && frame.matches('\n').count() == 4, "{frame}");
     }
 
