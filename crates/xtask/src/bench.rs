@@ -18,8 +18,8 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
 /// The sections `cargo xtask bench` knows, in the order it runs them.
-pub(crate) const SECTIONS: [&str; 10] =
-    ["size", "reads", "phone", "pledges", "fanout", "postgres", "export", "delivery", "mail", "soak"];
+pub(crate) const SECTIONS: [&str; 11] =
+    ["size", "reads", "phone", "pledges", "fanout", "drop", "postgres", "export", "delivery", "mail", "soak"];
 
 /// Runs the named sections (see [`SECTIONS`]), or all of them; `soak` (ten minutes) only
 /// when named.
@@ -48,6 +48,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
         }
         if wanted("fanout") {
             fanout(root, data.path()).await?;
+        }
+        if wanted("drop") {
+            crate::bench_drop::drop_bench(root, data.path()).await?;
         }
         if wanted("postgres") {
             postgres(root).await?;
@@ -171,11 +174,11 @@ async fn propagation(
     let request = load::get("/api/v1/campaigns/demo/events");
     let mut tasks = Vec::with_capacity(viewers);
     for wave in 0..viewers.div_ceil(WAVE) {
-        for _ in 0..WAVE.min(viewers - wave * WAVE) {
+        for viewer in wave * WAVE..viewers.min((wave + 1) * WAVE) {
             let (addr, request, arrived, ready) =
                 (watched.addr.clone(), request.clone(), arrived.clone(), ready.clone());
             tasks.push(tokio::spawn(async move {
-                let mut conn = load::Conn::open(&addr).await?;
+                let mut conn = load::Conn::open_from(&addr, load::source(viewer)).await?;
                 conn.send(&request).await?;
                 let mut last: Option<usize> = None;
                 while let Some(line) = conn.next_line().await? {
@@ -197,13 +200,20 @@ async fn propagation(
                 Ok::<_, std::io::Error>(())
             }));
         }
-        wait_for(
-            || ready.load(Ordering::Relaxed) as usize >= ((wave + 1) * WAVE).min(viewers),
-            Duration::from_secs(30),
-        )
-        .await;
+        let wanted = ((wave + 1) * WAVE).min(viewers);
+        if !wait_for(|| ready.load(Ordering::Relaxed) as usize >= wanted, Duration::from_secs(30)).await {
+            // A figure for fewer viewers than asked is not the figure asked for.
+            bail!(
+                "only {} of the {wanted} viewers asked for so far connected within 30 s",
+                ready.load(Ordering::Relaxed)
+            );
+        }
     }
     let connected = ready.load(Ordering::Relaxed) as usize;
+    println!(
+        "  viewers connected: {connected} of {viewers} asked for, from {} loopback addresses",
+        viewers.div_ceil(load::PER_ADDRESS)
+    );
     let rss_after = rss_kib(watched.child.id())?;
     let mut conn = load::Conn::open(&pledged.addr).await?;
     let body = r#"{"amount":100,"name":"Fan","contact":"fan@example.com","public":false}"#;
@@ -241,24 +251,48 @@ async fn current_seq(server: &Server) -> anyhow::Result<usize> {
     Ok(view["seq"].as_u64().unwrap_or(0) as usize)
 }
 
-/// The same pledge load on PostgreSQL, and the time a pledge takes to reach viewers
-/// connected to another replica.
-async fn postgres(root: &Path) -> anyhow::Result<()> {
+/// A database of a bench's own on the PostgreSQL server at `TRIBEFUND_TEST_POSTGRES` (or
+/// the local one), dropped by [`PgDatabase::drop`].
+pub(crate) struct PgDatabase {
+    conn: sqlx::PgConnection,
+    name: String,
+    pub(crate) url: String,
+}
+
+/// Makes a fresh database for bench `tag`; `None`, said on the way, without PostgreSQL.
+pub(crate) async fn postgres_database(tag: &str) -> anyhow::Result<Option<PgDatabase>> {
     use sqlx::Connection;
-    const SECONDS: Duration = Duration::from_secs(3);
     let admin = std::env::var("TRIBEFUND_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let mut conn = match sqlx::PgConnection::connect(&admin).await {
         Ok(conn) => conn,
         Err(e) => {
             println!("\nPostgreSQL: {admin} does not answer ({e}); skipped");
-            return Ok(());
+            return Ok(None);
         }
     };
-    let name = format!("tribefund_bench_{}", std::process::id());
+    let name = format!("tribefund_bench_{tag}_{}", std::process::id());
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
     let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+    Ok(Some(PgDatabase { conn, name, url }))
+}
+
+impl PgDatabase {
+    pub(crate) async fn drop(mut self) -> anyhow::Result<()> {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut self.conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The same pledge load on PostgreSQL, and the time a pledge takes to reach viewers
+/// connected to another replica.
+async fn postgres(root: &Path) -> anyhow::Result<()> {
+    const SECONDS: Duration = Duration::from_secs(3);
+    let Some(database) = postgres_database("replicas").await? else { return Ok(()) };
+    let url = database.url.clone();
     let result = async {
         let a = Server::start_url(root, &url, &["--bench-routes"])?;
         let b = Server::start_url(root, &url, &[])?;
@@ -278,7 +312,7 @@ async fn postgres(root: &Path) -> anyhow::Result<()> {
         anyhow::Ok(())
     }
     .await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
+    database.drop().await?;
     result
 }
 
@@ -319,7 +353,7 @@ impl Server {
         Server::start_url(root, &format!("sqlite://{}", db.display()), extra)
     }
 
-    fn start_url(root: &Path, database_url: &str, extra: &[&str]) -> anyhow::Result<Server> {
+    pub(crate) fn start_url(root: &Path, database_url: &str, extra: &[&str]) -> anyhow::Result<Server> {
         let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
         let binary = target_dir.join("release").join("tribefund");
         let mut child = Command::new(binary)

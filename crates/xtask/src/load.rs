@@ -1,12 +1,17 @@
 //! A small HTTP/1.1 load generator over raw keep-alive connections. It does far less work
 //! per request than a general client, so on a shared machine most of the CPU is left to
 //! the server being measured.
+//!
+//! Its clients come from many loopback addresses (127.x.y.z, [`PER_ADDRESS`] each), as a
+//! real crowd does: the server's per-address caps (256 live streams, tier units, rate
+//! limits) would otherwise see one greedy client and refuse the rest.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
 
 pub(crate) struct Conn {
     reader: BufReader<OwnedReadHalf>,
@@ -14,9 +19,30 @@ pub(crate) struct Conn {
     line: String,
 }
 
+/// Clients sharing one source address: well under the server's 256 streams per address.
+pub(crate) const PER_ADDRESS: usize = 100;
+
+/// The loopback address client `i` connects from: a new one every [`PER_ADDRESS`] clients.
+pub(crate) fn source(i: usize) -> Ipv4Addr {
+    address(i / PER_ADDRESS)
+}
+
+/// The `k`-th loopback address, from 127.1.0.1 on (never 127.0.0.1, the server's own).
+pub(crate) fn address(k: usize) -> Ipv4Addr {
+    Ipv4Addr::new(127, 1 + (k / 62_500 % 254) as u8, (k / 250 % 250) as u8, (k % 250 + 1) as u8)
+}
+
 impl Conn {
     pub(crate) async fn open(addr: &str) -> std::io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
+        Conn::open_from(addr, Ipv4Addr::LOCALHOST).await
+    }
+
+    /// Opens a connection to `addr` (an `ip:port` on this machine) from address `from`.
+    pub(crate) async fn open_from(addr: &str, from: Ipv4Addr) -> std::io::Result<Conn> {
+        let target: SocketAddr = addr.parse().map_err(std::io::Error::other)?;
+        let socket = TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(from.into(), 0))?;
+        let stream: TcpStream = socket.connect(target).await?;
         stream.set_nodelay(true)?;
         let (read, write) = stream.into_split();
         Ok(Conn { reader: BufReader::new(read), writer: write, line: String::new() })
@@ -43,6 +69,35 @@ impl Conn {
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body).await?;
         Ok(status)
+    }
+
+    /// Sends one request and reads the whole response: its status, its `Retry-After` in
+    /// seconds, and its body.
+    pub(crate) async fn call_reading(
+        &mut self,
+        request: &[u8],
+    ) -> std::io::Result<(u16, Option<u64>, String)> {
+        self.writer.write_all(request).await?;
+        let status = self.read_head().await?;
+        let (mut length, mut retry_after) = (0usize, None);
+        loop {
+            self.line.clear();
+            self.reader.read_line(&mut self.line).await?;
+            let header = self.line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().map_err(std::io::Error::other)?;
+                } else if name.eq_ignore_ascii_case("retry-after") {
+                    retry_after = value.trim().parse().ok();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await?;
+        Ok((status, retry_after, String::from_utf8_lossy(&body).into_owned()))
     }
 
     /// Reads the status line.
@@ -120,12 +175,12 @@ pub(crate) async fn run(
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let (addr, request) = (addr.to_owned(), request.clone());
+    for client in 0..clients {
+        let (addr, request, from) = (addr.to_owned(), request.clone(), source(client));
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
-            let Ok(mut conn) = Conn::open(&addr).await else { return (latencies, 1) };
+            let Ok(mut conn) = Conn::open_from(&addr, from).await else { return (latencies, 1) };
             while Instant::now() < deadline {
                 let sent = Instant::now();
                 match conn.call(&request).await {
@@ -133,7 +188,7 @@ pub(crate) async fn run(
                     Ok(_) => errors += 1,
                     Err(_) => {
                         errors += 1;
-                        match Conn::open(&addr).await {
+                        match Conn::open_from(&addr, from).await {
                             Ok(fresh) => conn = fresh,
                             Err(_) => break,
                         }

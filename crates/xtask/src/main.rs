@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_delivery;
+mod bench_drop;
 mod bench_export;
 mod bench_mail;
 mod bench_phone;
@@ -24,7 +25,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size phone reads pledges fanout postgres export soak] | fuzz [--cases N] | check-layout | dist>";
+const USAGE: &str = "usage: cargo xtask <run [-- SERVER ARGS] | test [-- CARGO TEST ARGS] | bench [size reads phone pledges fanout drop postgres export delivery mail soak] | fuzz [--cases N] | check-layout | dist>";
 
 /// A task and what it was given, as `cargo xtask` reads its arguments (a `--` before them
 /// is skipped).
