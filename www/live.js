@@ -3,10 +3,10 @@
      /api/v1/campaigns/{id}/events?v=2 (the whole view first, then compact changes applied
      to it; without EventSource, a poll every 5 s), worded with the page's own templates
      (`#` for the number).
-   - Clock: the server's. Every view carries `server_time`; the offset from this browser's
-     clock (smallest trip wins, a jump of 5 s starts over) is kept in
-     `window.tribefundClock`, where the wasm takes it up. The first sample is the page
-     itself, timed by the navigation's first byte.
+   - Clock: the server's. Every view carries `server_time`; its offset from the page's
+     monotonic clock (`performance.now()`, which no one sets; the largest offset, from the
+     quickest trip, wins) is kept in `window.tribefundClock`, where the wasm takes it up.
+     The first sample is the page itself, timed by the navigation's first byte.
    - Moments: four times a second the countdowns are reworded, tiers open and close on
      their windows and a scheduled campaign's form opens on its start, and a polite live
      region is spoken at a few marks (the templates of `data-countdown`).
@@ -24,18 +24,19 @@
   var url = "/api/v1/campaigns/" + encodeURIComponent(campaign.id);
   var words = {};
   try { words = JSON.parse(section.dataset.countdown || "{}"); } catch (e) { /* no countdowns */ }
-  var source = null, timer = null, ticker = null, stopped = false;
+  var source = null, timer = null, ticker = null, stopped = false, based = true;
   var clock = window.tribefundClock = { offset: null };
+  var perf = window.performance && performance.now ? performance : null;
 
-  function observe(serverTime, local) {
+  function local() { return perf ? perf.now() : Date.now(); }
+  function observe(serverTime, at) {
     var server = Date.parse(serverTime || "");
     if (isNaN(server)) return;
-    var sample = server - local;
-    if (clock.offset === null || sample > clock.offset || clock.offset - sample > 5000) clock.offset = sample;
+    if (clock.offset === null || server - at > clock.offset) clock.offset = server - at;
   }
-  function serverNow() { return Date.now() + (clock.offset || 0); }
-  var nav = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
-  observe(campaign.server_time, Date.now() - (nav ? performance.now() - nav.responseStart : 0));
+  function serverNow() { return clock.offset === null ? Date.now() : local() + clock.offset; }
+  var nav = perf && perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+  if (nav && nav.responseStart > 0) observe(campaign.server_time, nav.responseStart);
 
   function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function money(minor) {
@@ -57,7 +58,7 @@
   }
 
   function show(view) {
-    if (!view || view.id !== campaign.id || typeof view.raised !== "number") return;
+    if (!view || view.id !== campaign.id || typeof view.raised !== "number") return false;
     campaign = window.tribefundLive.latest = view;
     var pct = view.goal > 0 ? Math.floor(Math.max(view.raised, 0) * 100 / view.goal) : 100;
     var bar = section.querySelector("[role=progressbar]"), bar_fill = section.querySelector(".tf-bar-fill");
@@ -74,6 +75,7 @@
     if (bar_fill) bar_fill.style.width = Math.min(pct, 100) + "%";
     put(q("[data-testid=announce]"), money(view.raised) + " · " + fill(section.dataset.funded, pct) + " · " + backers);
     tick();
+    return true;
   }
 
   /* What the clock changes: the countdowns, each tier's window, the form of a scheduled
@@ -86,8 +88,11 @@
     var time = section.querySelector("[data-testid=time]");
     if (!cancelled && now < starts) put(time, countdown("starts", starts - now));
     else if (live) put(time, countdown("ends", ends - now));
+    else if (words.ended) put(time, words.ended);
     var controls = document.querySelector(".tf-all");
     if (controls && controls.disabled === live) controls.disabled = !live;
+    var waiting = document.querySelector("[data-testid=not-started]");
+    if (waiting) waiting.hidden = live;
     var next = null;
     (campaign.tiers || []).forEach(function (tier) {
       var row = document.querySelector(".tf-tier[data-tier=\"" + tier.id.replace(/["\\]/g, "\\$&") + "\"]");
@@ -99,7 +104,8 @@
       var input = row.querySelector("input[type=radio]");
       if (input && input.disabled !== (soldOut || !open)) input.disabled = soldOut || !open;
       row.classList.toggle("tf-sold-out", soldOut || !open);
-      var note = row.dataset.left || "";
+      var left = tier.limit === null || tier.limit === undefined ? "" : fill(row.dataset.leftWords, Math.max(tier.limit - tier.claimed, 0));
+      var note = left;
       if (soldOut) note = row.dataset.soldOut;
       else if (from !== null && now < from) note = countdown("opens", from - now);
       else if (!open) note = row.dataset.closed;
@@ -145,9 +151,8 @@
     return view;
   }
   function poll() {
-    var sent = Date.now();
     fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (view) {
-      if (view) observe(view.server_time, (sent + Date.now()) / 2);
+      if (view) observe(view.server_time, local());
       show(view);
     }, function () {});
   }
@@ -158,10 +163,14 @@
       source = new EventSource(url + "/events?v=2");
       var received = function (event) {
         var view;
-        try { view = JSON.parse(event.data); } catch (e) { return; /* not JSON */ }
-        if (event.type === "delta") view = apply(view);
-        observe(view.server_time, Date.now());
-        show(view);
+        try { view = JSON.parse(event.data); } catch (e) { view = null; }
+        var whole = event.type === "progress";
+        /* A change needs the whole view before it; one that could not be read leaves none. */
+        if (!whole && (!view || !based)) return;
+        if (view && !whole) view = apply(view);
+        if (view) observe(view.server_time, local());
+        if (whole) based = !!view && show(view);
+        else show(view);
       };
       source.addEventListener("progress", received);
       source.addEventListener("delta", received);
@@ -180,8 +189,10 @@
   var retry = document.querySelector("form[data-resubmit]");
   if (retry) {
     var attempt = parseInt(retry.dataset.resubmit, 10) || 1;
-    var wait = Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() * 0.5);
-    setTimeout(function () { if (!stopped) retry.submit(); }, wait);
+    /* Never before the second the server asked for (Retry-After: 1), spread beyond it. */
+    var wait = Math.max(1000, Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() * 0.5));
+    /* Kept when the wasm takes over: a hydrated form sends itself through the widget. */
+    setTimeout(function () { if (retry.requestSubmit) retry.requestSubmit(); else retry.submit(); }, wait);
   }
 
   document.addEventListener("visibilitychange", function () { if (document.hidden) pause(); else start(); });

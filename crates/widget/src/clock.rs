@@ -1,12 +1,14 @@
 //! The server's clock, as the browser can know it: every view the server sends carries its
-//! `server_time`, and the difference from the browser's own clock when it arrived is the
-//! offset added to `Date.now()`. Countdowns and tier windows read [`now_ms`], so a phone set
-//! ten minutes wrong still opens a tier at the second the server does.
+//! `server_time`, and its difference from the page's own monotonic clock (`performance.now()`)
+//! when it arrived is the offset. Countdowns and tier windows read [`now_ms`], so a phone set
+//! ten minutes wrong, or set right in the middle of a countdown, still opens a tier at the
+//! second the server does: the monotonic clock is never set, only the wall clock is.
 //!
-//! A sample is late by the trip it took, so the largest offset seen is the truest; a sample
-//! more than five seconds from it means the browser's clock was set meanwhile, and starts
-//! over. `www/live.js` measures the page's own first sample (from the navigation's timing)
-//! into `window.tribefundClock`, which seeds this one at hydration.
+//! A sample is late by the trip it took, so the largest offset seen is the truest (a frame
+//! delivered late only gives a smaller one, which is ignored). `www/live.js` measures the
+//! page's own first sample (from the navigation's timing) into `window.tribefundClock`,
+//! against the same monotonic clock, which seeds this one at hydration. Before any sample,
+//! the browser's own clock is all there is.
 
 use domain::Moment;
 use std::cell::Cell;
@@ -15,21 +17,16 @@ thread_local! {
     static OFFSET: Cell<Option<f64>> = const { Cell::new(None) };
 }
 
-/// How far a sample may fall below the best one before it is taken as a clock change.
-const JUMP_MS: f64 = 5_000.0;
-
-/// Takes the server's `time` as received when the browser's clock read `local` (ms).
+/// Takes the server's `time` as received when the page's monotonic clock read `local` (ms).
 pub fn observe(time: Option<Moment>, local: f64) {
     let Some(time) = time else { return };
     let sample = time.millis() as f64 - local;
-    OFFSET.with(|offset| {
-        let next = match offset.get() {
-            Some(best) if sample > best || best - sample > JUMP_MS => sample,
-            Some(best) => best,
-            None => sample,
-        };
-        offset.set(Some(next));
-    });
+    OFFSET.with(|offset| offset.set(Some(offset.get().map_or(sample, |best: f64| best.max(sample)))));
+}
+
+/// The page's monotonic clock, in milliseconds since it was opened.
+pub fn local() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 /// The page's own sample, measured by `www/live.js` before the wasm arrived.
@@ -49,7 +46,10 @@ fn seed() {
 /// The server's clock now, in milliseconds since the epoch, as best the browser knows it.
 pub fn now_ms() -> f64 {
     seed();
-    js_sys::Date::now() + OFFSET.with(Cell::get).unwrap_or(0.0)
+    match OFFSET.with(Cell::get) {
+        Some(offset) => local() + offset,
+        None => js_sys::Date::now(),
+    }
 }
 
 #[cfg(test)]
@@ -61,19 +61,18 @@ mod tests {
     }
 
     #[test]
-    fn the_quickest_sample_wins_until_the_browsers_clock_jumps() {
+    fn the_quickest_sample_wins_and_a_late_one_changes_nothing() {
         OFFSET.with(|o| o.set(None));
-        observe(Some(Moment::from_millis(600_000 + 1_000)), 1_000.0 - 80.0);
-        assert_eq!(offset(), Some(600_080.0));
-        // A slower trip reads as a smaller offset: the better sample stays.
-        observe(Some(Moment::from_millis(600_000 + 2_000)), 2_000.0 - 40.0);
-        assert_eq!(offset(), Some(600_080.0));
-        observe(Some(Moment::from_millis(600_000 + 3_000)), 3_000.0 - 95.0);
-        assert_eq!(offset(), Some(600_095.0));
-        // The phone's clock was put right: ten minutes less to add.
-        observe(Some(Moment::from_millis(600_000 + 4_000)), 604_000.0 - 50.0);
-        assert_eq!(offset(), Some(50.0));
+        // The page opened 2 s ago by its monotonic clock; the server reads 1,000,000 ms.
+        observe(Some(Moment::from_millis(1_000_000)), 2_000.0 + 80.0);
+        assert_eq!(offset(), Some(998_000.0 - 80.0));
+        // A quicker trip: a larger offset, nearer the truth.
+        observe(Some(Moment::from_millis(1_001_000)), 3_000.0 + 20.0);
+        assert_eq!(offset(), Some(998_000.0 - 20.0));
+        // A frame delivered seconds late reads as a smaller offset: ignored.
+        observe(Some(Moment::from_millis(1_002_000)), 4_000.0 + 6_000.0);
+        assert_eq!(offset(), Some(998_000.0 - 20.0));
         observe(None, 0.0);
-        assert_eq!(offset(), Some(50.0));
+        assert_eq!(offset(), Some(998_000.0 - 20.0));
     }
 }

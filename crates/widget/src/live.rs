@@ -141,8 +141,16 @@ fn received(inner: &Rc<RefCell<Inner>>, event: &str, data: &str) {
             Some(view)
         }),
     };
-    let Some(view) = view else { return };
-    crate::clock::observe(view.server_time, js_sys::Date::now());
+    let Some(view) = view else {
+        // Nothing to apply changes to any more: a change that cannot be applied asks for a
+        // whole view again, which a new connection starts with.
+        let had_base = inner.borrow_mut().last.take().is_some();
+        if event == "delta" && had_base {
+            connect(inner);
+        }
+        return;
+    };
+    crate::clock::observe(view.server_time, crate::clock::local());
     let on_update = {
         let mut state = inner.borrow_mut();
         state.failures = 0;
@@ -182,10 +190,9 @@ fn poll_now(inner: &Rc<RefCell<Inner>>) {
         (state.id.clone(), state.on_update.clone())
     };
     wasm_bindgen_futures::spawn_local(async move {
-        let sent = js_sys::Date::now();
         if let Ok(view) = crate::services::campaign(&id).await {
-            // Halfway through the trip is the best guess of when the server answered.
-            crate::clock::observe(view.server_time, (sent + js_sys::Date::now()) / 2.0);
+            // Timed as it arrived, like an event: a lower bound, as the clock's rule wants.
+            crate::clock::observe(view.server_time, crate::clock::local());
             on_update.emit(view);
         }
     });

@@ -131,7 +131,7 @@ async fn fanout(root: &Path, data: &Path) -> anyhow::Result<()> {
         measured.rss_after,
         per_viewer / 1000.0
     );
-    Ok(())
+    crate::bench_spread::spread(root).await
 }
 
 /// What [`propagation`] measured.
@@ -156,8 +156,12 @@ impl Propagation {
     }
 }
 
+/// How far apart the benches' pledges are: wider than a campaign's frame interval (250 ms).
+pub(crate) const PLEDGE_SPACING: Duration = Duration::from_millis(300);
+
 /// Opens `viewers` event streams on `watched`, then makes `pledges` pledges one after
-/// another on `pledged`, timing each from its 201 to the moment the last viewer has it.
+/// another on `pledged` ([`PLEDGE_SPACING`] apart), timing each from its 201 to the moment
+/// the last viewer has it.
 async fn propagation(
     watched: &Server,
     pledged: &Server,
@@ -234,6 +238,9 @@ async fn propagation(
             );
         }
         latencies.push(Duration::from_nanos(arrived[k].0.load(Ordering::Relaxed).saturating_sub(answered)));
+        // A campaign's frames go at most every 250 ms: spaced wider, each pledge's frame
+        // leaves at once, and the figure is the trip, not the pacing.
+        tokio::time::sleep(PLEDGE_SPACING).await;
     }
     latencies.sort_unstable();
     for task in tasks {

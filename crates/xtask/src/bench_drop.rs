@@ -69,41 +69,34 @@ async fn run(servers: &[&Server], label: &str) -> anyhow::Result<()> {
 async fn create_campaign(base: &str, key: &str) -> anyhow::Result<i64> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
     let opens = now + 6;
-    let at = |t: i64| {
-        let secs = t.rem_euclid(86_400);
-        let days = t.div_euclid(86_400);
-        let (y, m, d) = civil(days);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
-    };
+    let at = rfc3339;
     let body = serde_json::json!({
         "id": "drop", "title": "Limited colour", "summary": "", "currency": "CNY", "goal": 5_000_000,
         "starts_at": at(now - 60), "ends_at": at(now + 3_600), "funding": "flexible",
         "tiers": [{ "id": "drop", "title": "Midnight blue", "price": 9_900, "limit": UNITS,
                     "available_from": at(opens) }]
     });
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/v1/campaigns"))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await?;
-    if !response.status().is_success() {
-        bail!("creating the drop's campaign: {} {}", response.status(), response.text().await?);
-    }
+    create(base, key, &body).await?;
     Ok(opens)
 }
 
-/// Days since the epoch as a civil date (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// Unix seconds as RFC 3339 UTC, as the API takes times.
+pub(crate) fn rfc3339(t: i64) -> String {
+    domain::Timestamp::from_unix(t).to_string()
+}
+
+/// Creates a campaign on the server at `base` with the creator key `key`.
+pub(crate) async fn create(base: &str, key: &str, body: &serde_json::Value) -> anyhow::Result<()> {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/campaigns"))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("creating a campaign: {} {}", response.status(), response.text().await?);
+    }
+    Ok(())
 }
 
 /// The monotonic instant at which the wall clock reads `unix` seconds.

@@ -50,25 +50,7 @@ impl Conn {
 
     /// Sends one request and reads the whole response; returns its status.
     pub(crate) async fn call(&mut self, request: &[u8]) -> std::io::Result<u16> {
-        self.writer.write_all(request).await?;
-        let status = self.read_head().await?;
-        let mut length = 0usize;
-        loop {
-            self.line.clear();
-            self.reader.read_line(&mut self.line).await?;
-            let header = self.line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().map_err(std::io::Error::other)?;
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).await?;
-        Ok(status)
+        Ok(self.call_reading(request).await?.0)
     }
 
     /// Sends one request and reads the whole response: its status, its `Retry-After` in

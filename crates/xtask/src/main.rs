@@ -14,6 +14,7 @@ mod bench_export;
 mod bench_mail;
 mod bench_phone;
 mod bench_soak;
+mod bench_spread;
 #[cfg(test)]
 mod docs;
 mod layout;
@@ -42,6 +43,8 @@ enum Task {
     Dist,
     /// Checks that doors stay under `http/` (see `layout`).
     CheckLayout,
+    /// A load generator's child process (`bench_spread::viewers`).
+    Viewers(Vec<String>),
 }
 
 impl Task {
@@ -65,6 +68,7 @@ impl Task {
             }),
             "dist" if rest.is_empty() => Task::Dist,
             "check-layout" => Task::CheckLayout,
+            "__viewers" => Task::Viewers(rest),
             "dist" => bail!("dist takes no arguments\n{USAGE}"),
             _ => bail!("unknown task {task:?}\n{USAGE}"),
         })
@@ -82,6 +86,7 @@ fn main() -> anyhow::Result<()> {
         Task::Dist => wasm::build(&root).map(|_| ()),
         Task::Fuzz(cases) => fuzz(cases),
         Task::CheckLayout => layout::check(&root),
+        Task::Viewers(args) => bench_spread::viewers(&args),
     }
 }
 

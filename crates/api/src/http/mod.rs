@@ -36,6 +36,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use state::AppState;
 use std::net::SocketAddr;
+use tower_http::classify::StatusInRangeAsFailures;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
@@ -73,9 +74,10 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout))
         .layer(RequestBodyTimeoutLayer::new(state.settings.request_timeout))
         // Inside the request's span (see `request_id`): the response's failures are logged
-        // with its id.
+        // with its id. A 503 is the server shedding load on purpose (a full writer queue at a
+        // drop, too many streams): counted in the metrics, not logged one by one as errors.
         .layer(
-            TraceLayer::new_for_http()
+            TraceLayer::new(StatusInRangeAsFailures::new(500..=502).into_make_classifier())
                 .make_span_with(|_: &axum::http::Request<axum::body::Body>| tracing::Span::current()),
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_id::layer))

@@ -253,13 +253,17 @@ async fn form_pledge(
             StatusCode::SERVICE_UNAVAILABLE
         }
         Err(Error::Refused(Refusal::Unavailable | Refusal::Unknown | Refusal::Saturated)) => {
-            form.problem = Some(text.network_error.to_owned());
+            form.problem = Some(text.busy.to_owned());
             StatusCode::SERVICE_UNAVAILABLE
         }
         Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_))) => {
             form.problem = Some(lang.refusal(&e.problem()));
-            // A fresh key: the refused attempt must not pin the next one to its answer.
-            form.idempotency_key = crate::ids::secret();
+            // A fresh key, so the refused attempt does not pin the next one to its answer;
+            // but not after a rate limit (it says nothing of the attempt), nor once the form
+            // has been sent again by itself (an earlier attempt may have been taken).
+            if !matches!(e, Error::RateLimited { .. }) && attempts == 0 {
+                form.idempotency_key = crate::ids::secret();
+            }
             e.status()
         }
         Err(other) => return Err(other),

@@ -89,7 +89,12 @@ impl Entry {
             }
             wait
         };
-        let Some(runtime) = tokio::runtime::Handle::try_current().ok().filter(|_| !wait.is_zero()) else {
+        if wait.is_zero() {
+            return self.emit();
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to wait on (a plain test): the frame goes now, and none is due.
+            self.pacer.lock().unwrap_or_else(|e| e.into_inner()).due = false;
             return self.emit();
         };
         let entry = self.clone();
@@ -104,10 +109,12 @@ impl Entry {
         });
     }
 
-    /// Makes the frame of the current snapshot, unless the last frame shows it already.
+    /// Makes the frame of the current snapshot, unless the last frame shows it already. The
+    /// snapshot is read under the frames' lock, so two emits racing each other (one late
+    /// from a descheduled thread) both end on the newest snapshot, never an older one.
     fn emit(&self) {
-        let snapshot = self.snapshot.borrow().clone();
         self.frames.send_if_modified(|last| {
+            let snapshot = self.snapshot.borrow().clone();
             if Arc::ptr_eq(&last.snapshot, &snapshot) {
                 return false;
             }

@@ -4,8 +4,9 @@
 //!
 //! A pledge the server could not take yet (503: saturated, unavailable, outcome unknown; or
 //! no answer at all) is sent again with the same idempotency key, after a jittered backoff
-//! that honours `Retry-After`, while the form says "still trying": the key makes every
-//! attempt one pledge, so nothing is taken twice however many it takes.
+//! never shorter than `Retry-After`, while the form says "still trying": the key makes
+//! every attempt one pledge, so nothing is taken twice however many it takes. After the
+//! last attempt the fan is told the server is busy, and may send it again (same key).
 
 use crate::form::{FormState, form_field};
 use crate::hooks::CampaignState;
@@ -153,9 +154,11 @@ async fn send(
         let mut trying = form.clone();
         trying.problem = Some(to.lang.text().still_trying.to_owned());
         to.pledging.dispatch(PledgeAction::Retrying(trying));
-        let backoff = (500.0 * 2f64.powi(attempt - 1)).min(MAX_WAIT_MS).max(after as f64 * 1000.0);
-        // Spread the crowd's retries: half to all of the backoff.
-        let wait = backoff * (0.5 + js_sys::Math::random() * 0.5);
+        // Spread the crowd's retries (half to all of the backoff), never before the server
+        // said it could take them.
+        let backoff =
+            (500.0 * 2f64.powi(attempt - 1)).min(MAX_WAIT_MS) * (0.5 + js_sys::Math::random() * 0.5);
+        let wait = backoff.max(after as f64 * 1000.0);
         gloo_timers::future::TimeoutFuture::new(wait as u32).await;
         attempt += 1;
     }

@@ -145,12 +145,17 @@ impl Lang {
         let phrases: Vec<String> =
             Until::ALL.iter().map(|&until| format!("{:?}:{:?}", until.name(), self.phrase(until))).collect();
         let marks: Vec<String> = MARKS.iter().map(i64::to_string).collect();
+        let ended = match self {
+            Lang::En => "Ended",
+            Lang::ZhCn => "已结束",
+        };
         format!(
-            "{{\"shapes\":{:?},\"phrases\":{{{}}},\"sep\":{:?},\"marks\":[{}]}}",
+            "{{\"shapes\":{:?},\"phrases\":{{{}}},\"sep\":{:?},\"marks\":[{}],\"ended\":{:?}}}",
             shapes,
             phrases.join(","),
             self.separator(),
-            marks.join(",")
+            marks.join(","),
+            ended
         )
     }
 }
@@ -184,6 +189,11 @@ mod tests {
 
     #[test]
     fn the_templates_for_live_js_are_json_and_word_as_the_widget_does() {
+        for lang in [Lang::En, Lang::ZhCn] {
+            let templates: serde_json::Value = serde_json::from_str(&lang.countdown_templates()).unwrap();
+            assert_eq!(templates["marks"][0], 3600);
+            assert!(templates["ended"].is_string());
+        }
         let templates: serde_json::Value = serde_json::from_str(&Lang::ZhCn.countdown_templates()).unwrap();
         assert_eq!(templates["shapes"][3], "{m} 分 {s} 秒");
         assert_eq!(templates["phrases"]["opens"], "# 后开放");

@@ -217,11 +217,19 @@ impl Lang {
         self.problem(&problem.kind).map_or_else(|| problem.detail.clone(), str::to_owned)
     }
 
-    /// A pledge sent before its moment: "Not open yet: it opens in 3 s."
+    /// A pledge sent before its moment: "Not open yet: it opens in 3 s.", or in the
+    /// countdown's words when it is more than a minute away.
     pub fn opens_in_seconds(self, seconds: u64) -> String {
-        match self {
-            Lang::En => format!("Not open yet: it opens in {seconds} s."),
-            Lang::ZhCn => format!("尚未开放：{seconds} 秒后开放。"),
+        let left = i64::try_from(seconds).unwrap_or(i64::MAX);
+        let countdown =
+            domain::progress::time_left(domain::Timestamp::from_unix(left), domain::Timestamp::from_unix(0))
+                .filter(|_| seconds > 60)
+                .map(|left| self.words(countdown::Until::Opens, left));
+        match (self, countdown) {
+            (Lang::En, Some(words)) => format!("Not open yet. {words}."),
+            (Lang::ZhCn, Some(words)) => format!("尚未开放，{words}。"),
+            (Lang::En, None) => format!("Not open yet: it opens in {seconds} s."),
+            (Lang::ZhCn, None) => format!("尚未开放：{seconds} 秒后开放。"),
         }
     }
 
@@ -244,7 +252,7 @@ impl Lang {
             "unpaid-limit" => Some(t.unpaid_limit),
             "held-unpaid" => Some(t.held_unpaid),
             "invalid" => Some(t.fix_fields),
-            "saturated" => Some(t.still_trying),
+            "saturated" => Some(t.busy),
             "unavailable" | "outcome-unknown" | "internal" => Some(t.network_error),
             _ => None,
         }

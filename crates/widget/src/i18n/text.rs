@@ -65,6 +65,8 @@ pub struct Text {
     pub not_yet: &'static str,
     /// A pledge the server could not take yet, sent again with the same key.
     pub still_trying: &'static str,
+    /// The server stayed too busy through every attempt.
+    pub busy: &'static str,
     pub no_longer: &'static str,
     pub per_address: &'static str,
     pub unpaid_limit: &'static str,
@@ -141,7 +143,8 @@ pub static EN: Text = Text {
     stretch_goals: "Stretch goals",
     units: "How many",
     not_yet: "Not available yet",
-    still_trying: "Still trying — you keep your place. Nothing is taken twice.",
+    still_trying: "Still trying — the server is busy. Stay on this page: your pledge is sent once, however many tries it takes.",
+    busy: "The server is too busy to take your pledge right now; please try again in a moment.",
     no_longer: "No longer available",
     per_address: "You already hold as many of this reward as one person may",
     unpaid_limit: "Pay for the units you already hold first, then pledge again",
@@ -218,7 +221,8 @@ pub static ZH: Text = Text {
     stretch_goals: "延伸目标",
     units: "数量",
     not_yet: "尚未开放",
-    still_trying: "仍在提交，请稍候——您的位置会保留，不会重复扣款。",
+    still_trying: "服务器繁忙，正在重试——请停留在本页，无论重试几次，支持只会提交一次。",
+    busy: "服务器繁忙，暂时无法接受支持，请稍后再试。",
     no_longer: "已停止供应",
     per_address: "每人可认领的数量已达上限",
     unpaid_limit: "请先为已认领但未付款的份数付款，再继续认领",

@@ -202,9 +202,17 @@ impl<'a> Batch<'a> {
                 }
                 continue;
             }
+            // Within the transaction a tier's claims only grow: once `n` units could not be
+            // claimed, no later pledge of `n` or more can be, and is sold out without asking
+            // (at a drop, most of a batch).
+            let mut refused_from = i64::MAX;
             for i in members {
                 let units = i64::from(commands[i].pledge.quantity());
-                self.states[i] = if claim(self.conn, campaign, tier, units).await? {
+                let taken = units < refused_from && claim(self.conn, campaign, tier, units).await?;
+                if !taken {
+                    refused_from = refused_from.min(units);
+                }
+                self.states[i] = if taken {
                     admitted(commands[i], now)
                 } else {
                     State::Done(Err(Refusal::SoldOut(tier.to_owned())))

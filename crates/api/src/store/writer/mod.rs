@@ -106,9 +106,12 @@ async fn run(
                 stats.commit_seconds.observe(started.elapsed().as_secs_f64());
                 health.answers_again();
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
+                // Built with the clock of the commit, not of the batch's start: a view never
+                // goes back across a moment that passed while the batch committed.
+                let committed = crate::now();
                 for (id, counts) in outcome.counts {
                     if let Some(entry) = hub.get(&id) {
-                        entry.publish(counts, now);
+                        entry.publish(counts, committed);
                     }
                 }
                 for ((_, reply), result) in pledges.into_iter().zip(outcome.pledged) {

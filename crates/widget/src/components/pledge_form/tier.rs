@@ -66,7 +66,8 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
     };
     html! {
         <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}
-            data-left={left} data-sold-out={text.sold_out} data-closed={text.no_longer}>
+            data-left-words={lang.remaining(987_654).replace("987654", "#")} data-sold-out={text.sold_out}
+            data-closed={text.no_longer}>
             <label>
                 <input type="radio" name={field::TIER} value={tier.id.clone()} checked={checked}
                     disabled={disabled} onchange={on_tier} />
