@@ -227,3 +227,36 @@ async fn the_plain_form_sends_itself_again_while_the_server_is_saturated_and_is_
     assert_eq!(app.campaign("crowd").await.backers, 4, "the three ahead, and the form's once");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_scheduled_campaign_shows_its_tiers_and_opens_its_form_at_the_second_it_starts() {
+    let app = spawn_app().await;
+    let starts = api::now().plus_seconds(6);
+    app.create_campaign(domain::wire::CampaignInput { starts_at: starts, ..limited_campaign("soon", 10) })
+        .await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/c/soon?lang=en")).await.unwrap();
+    let closed = "return document.querySelector('fieldset.tf-all').disabled";
+    assert_eq!(
+        c.execute(closed, vec![]).await.unwrap().as_bool(),
+        Some(true),
+        "the form is closed before the start"
+    );
+    assert_eq!(
+        text(c, "[data-tier=limited] .tf-price").await.as_deref(),
+        Some("$10"),
+        "its tiers and prices show"
+    );
+    let countdown = text(c, "[data-testid=time]").await.unwrap_or_default();
+    assert!(countdown.starts_with("Starts in 0m "), "{countdown}");
+    eventually(WAIT, "the form to open at the start", || async {
+        (c.execute(closed, vec![]).await.ok()?.as_bool() == Some(false)).then_some(())
+    })
+    .await;
+    assert!(api::moment().millis() >= starts.unix() * 1000, "not before its second");
+    let waiting = c.execute("return document.querySelector('[data-testid=not-started]').hidden", vec![]);
+    assert_eq!(waiting.await.unwrap().as_bool(), Some(true), "the 'not started' line goes");
+    assert!(text(c, "[data-testid=time]").await.unwrap_or_default().ends_with(" left"));
+    browser.close().await;
+}

@@ -157,22 +157,27 @@ async fn client(addr: &str, path: &str, i: usize, t0: Instant) -> Outcome {
         body.len()
     )
     .into_bytes();
-    let sent = t0.elapsed();
-    let mut outcome = Outcome { sent, ..Outcome::default() };
+    let mut outcome = Outcome { sent: t0.elapsed(), ..Outcome::default() };
     for attempt in 0..ATTEMPTS {
-        let answer = match Conn::open_from(addr, load::address(i)).await {
-            Ok(mut conn) => conn.call_reading(&request).await.ok(),
-            Err(_) => None,
+        let answer = async {
+            let mut conn = Conn::open_from(addr, load::address(i)).await?;
+            conn.send(&request).await?;
+            // Sent when its bytes left: the order fairness is judged by.
+            if attempt == 0 {
+                outcome.sent = t0.elapsed();
+            }
+            conn.read_response().await
         };
-        let (status, retry_after, body) = answer.unwrap_or((599, None, String::new()));
+        let (status, retry_after, body) = answer.await.unwrap_or((599, None, String::new()));
         outcome.status = status;
         outcome.sold_out = body.contains("/problems/sold-out");
         if status < 500 {
             break;
         }
-        let backoff = (100u64 << attempt).min(4_000).max(retry_after.unwrap_or(0) * 1000);
+        // Jittered, and never before the server said it could take it again.
         let jitter = 0.5 + fastrand_half(i as u64 + u64::from(attempt));
-        tokio::time::sleep(Duration::from_millis((backoff as f64 * jitter) as u64)).await;
+        let backoff = ((100u64 << attempt).min(4_000) as f64 * jitter) as u64;
+        tokio::time::sleep(Duration::from_millis(backoff.max(retry_after.unwrap_or(0) * 1000))).await;
     }
     outcome.answered = t0.elapsed();
     outcome

@@ -60,6 +60,11 @@ impl Conn {
         request: &[u8],
     ) -> std::io::Result<(u16, Option<u64>, String)> {
         self.writer.write_all(request).await?;
+        self.read_response().await
+    }
+
+    /// Reads a whole response: its status, its `Retry-After` in seconds, and its body.
+    pub(crate) async fn read_response(&mut self) -> std::io::Result<(u16, Option<u64>, String)> {
         let status = self.read_head().await?;
         let (mut length, mut retry_after) = (0usize, None);
         loop {
