@@ -164,3 +164,25 @@ async fn a_full_writer_queue_answers_503_at_once_while_reads_keep_answering_and_
     assert_eq!(taken, 8);
     assert_eq!(app.campaign("crowd").await.backers, 8, "each pledge once");
 }
+
+#[tokio::test]
+async fn retries_with_the_same_key_cost_the_fans_address_no_more_of_its_pledge_budget() {
+    let limit = api::ratelimit::RateLimit { burst: 2, per_minute: 1 };
+    let app = spawn_app_with(Options { rate_limit: Some(limit), ..Options::default() }).await;
+    app.create_campaign(limited_campaign("budget", 100)).await;
+    let send = |key: &'static str| {
+        app.client
+            .post(app.url("/api/v1/campaigns/budget/pledges"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(limited_pledge(1).to_string())
+            .send()
+    };
+    assert_eq!(send("first").await.unwrap().status(), 201);
+    for _ in 0..5 {
+        assert_eq!(send("first").await.unwrap().status(), 201, "a replay, as the widget's retries are");
+    }
+    assert_eq!(send("second").await.unwrap().status(), 201, "the budget's second pledge is still there");
+    assert_eq!(send("third").await.unwrap().status(), 429, "and new pledges past it are limited");
+    assert_eq!(app.campaign("budget").await.backers, 2);
+}

@@ -70,7 +70,14 @@ pub async fn take(
             lang: lang.tag(),
             mail,
         };
-        Ok(state.store.pledge(command).await?)
+        let answer = state.store.pledge(command).await;
+        // A replay or a pledge the saturated server did not take cost no new pledge.
+        if matches!(&answer, Ok(a) if a.replayed)
+            || matches!(&answer, Err(crate::store::Refusal::Saturated | crate::store::Refusal::Unavailable))
+        {
+            state.limiter.refund(ip);
+        }
+        Ok(answer?)
     }
     .await;
     state.metrics.pledge(&outcome);

@@ -81,6 +81,19 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// Gives back the token [`Limiter::check`] took for `ip`: a request that cost the server
+    /// no new pledge (the same pledge sent again, or one a saturated server did not take)
+    /// does not count against its address, so a crowd's retries at a drop are not refused.
+    pub fn refund(&self, ip: IpAddr) {
+        let Some(limit) = self.limit else { return };
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((tokens, _)) = buckets.get_mut(&crate::admission::address_key(ip)) {
+            *tokens = (*tokens + 1.0).min(f64::from(limit.burst));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +108,21 @@ mod tests {
         assert_eq!(limiter.check(ip, start), Ok(()));
         assert_eq!(limiter.check(ip, start), Err(1));
         assert_eq!(limiter.check(ip, start + Duration::from_secs(1)), Ok(()));
+    }
+
+    #[test]
+    fn a_refunded_token_can_be_taken_again_but_never_beyond_the_burst() {
+        let limiter = Limiter::new(Some(RateLimit { burst: 1, per_minute: 1 }));
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let now = Instant::now();
+        assert_eq!(limiter.check(ip, now), Ok(()));
+        limiter.refund(ip);
+        assert_eq!(limiter.check(ip, now), Ok(()), "the refund gave it back");
+        assert!(limiter.check(ip, now).is_err());
+        limiter.refund(ip);
+        limiter.refund(ip);
+        assert_eq!(limiter.check(ip, now), Ok(()));
+        assert!(limiter.check(ip, now).is_err(), "refunds never pass the burst");
     }
 
     #[test]
