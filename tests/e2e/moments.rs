@@ -166,23 +166,46 @@ async fn a_full_writer_queue_answers_503_at_once_while_reads_keep_answering_and_
 }
 
 #[tokio::test]
-async fn retries_with_the_same_key_cost_the_fans_address_no_more_of_its_pledge_budget() {
-    let limit = api::ratelimit::RateLimit { burst: 2, per_minute: 1 };
-    let app = spawn_app_with(Options { rate_limit: Some(limit), ..Options::default() }).await;
+async fn pledges_a_saturated_server_turned_away_cost_the_fans_address_none_of_its_budget() {
+    let limit = api::ratelimit::RateLimit { burst: 3, per_minute: 1 };
+    let app =
+        spawn_app_with(Options { rate_limit: Some(limit), pledge_queue: Some(1), ..Options::default() })
+            .await;
     app.create_campaign(limited_campaign("budget", 100)).await;
-    let send = |key: &'static str| {
-        app.client
+    let send = |n: usize| {
+        let request = app
+            .client
             .post(app.url("/api/v1/campaigns/budget/pledges"))
             .header("content-type", "application/json")
-            .header("idempotency-key", key)
-            .body(limited_pledge(1).to_string())
-            .send()
+            .header("idempotency-key", format!("budget-{n}"))
+            .body(limited_pledge(n).to_string());
+        async move { request.send().await.unwrap().status().as_u16() }
     };
-    assert_eq!(send("first").await.unwrap().status(), 201);
-    for _ in 0..5 {
-        assert_eq!(send("first").await.unwrap().status(), 201, "a replay, as the widget's retries are");
+    let path = app.db_url.clone();
+    let mut blocker = <sqlx::SqliteConnection as sqlx::Connection>::connect(&path).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.unwrap();
+    // Four pledges against a budget of three: one or two wait in the writer and its queue,
+    // the rest are turned away at once, and none of them is told it is over the budget.
+    let sent: Vec<_> = (0..4).map(|n| tokio::spawn(send(n))).collect();
+    eventually(WAIT, "the pledges past the queue to be turned away", || async {
+        (sent.iter().filter(|h| h.is_finished()).count() >= 2).then_some(())
+    })
+    .await;
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    let mut turned_away = Vec::new();
+    for (n, pledge) in sent.into_iter().enumerate() {
+        match pledge.await.unwrap() {
+            503 => turned_away.push(n),
+            status => assert_eq!(status, 201),
+        }
     }
-    assert_eq!(send("second").await.unwrap().status(), 201, "the budget's second pledge is still there");
-    assert_eq!(send("third").await.unwrap().status(), 429, "and new pledges past it are limited");
-    assert_eq!(app.campaign("budget").await.backers, 2);
+    assert!((2..=3).contains(&turned_away.len()), "{turned_away:?}");
+    // Sent again with their keys: taken until the budget's three are used, and no further.
+    let mut again = Vec::new();
+    for n in turned_away {
+        again.push(send(n).await);
+    }
+    assert_eq!(again.last(), Some(&429), "{again:?}");
+    assert!(again[..again.len() - 1].iter().all(|&s| s == 201), "{again:?}");
+    assert_eq!(app.campaign("budget").await.backers, 3);
 }

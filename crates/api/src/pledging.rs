@@ -71,10 +71,10 @@ pub async fn take(
             mail,
         };
         let answer = state.store.pledge(command).await;
-        // A replay or a pledge the saturated server did not take cost no new pledge.
-        if matches!(&answer, Ok(a) if a.replayed)
-            || matches!(&answer, Err(crate::store::Refusal::Saturated | crate::store::Refusal::Unavailable))
-        {
+        // A pledge the saturated server turned away at once cost it nothing. (A replay is
+        // still counted: each one is read by the writer, so free replays would let one
+        // address fill its queue.)
+        if matches!(&answer, Err(crate::store::Refusal::Saturated)) {
             state.limiter.refund(ip);
         }
         Ok(answer?)

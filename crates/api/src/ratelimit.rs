@@ -82,9 +82,9 @@ impl Limiter {
 }
 
 impl Limiter {
-    /// Gives back the token [`Limiter::check`] took for `ip`: a request that cost the server
-    /// no new pledge (the same pledge sent again, or one a saturated server did not take)
-    /// does not count against its address, so a crowd's retries at a drop are not refused.
+    /// Gives back the token [`Limiter::check`] took for `ip`: a pledge a saturated server
+    /// turned away at once cost it nothing, so a crowd's retries at a drop do not use up its
+    /// address's budget.
     pub fn refund(&self, ip: IpAddr) {
         let Some(limit) = self.limit else { return };
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
