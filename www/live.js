@@ -24,7 +24,7 @@
   var url = "/api/v1/campaigns/" + encodeURIComponent(campaign.id);
   var words = {};
   try { words = JSON.parse(section.dataset.countdown || "{}"); } catch (e) { /* no countdowns */ }
-  var source = null, timer = null, ticker = null, stopped = false, based = true;
+  var source = null, timer = null, ticker = null, stopped = false, based = true, wasLive = false;
   var clock = window.tribefundClock = { offset: null };
   var perf = window.performance && performance.now ? performance : null;
 
@@ -88,11 +88,12 @@
     var time = section.querySelector("[data-testid=time]");
     if (!cancelled && now < starts) put(time, countdown("starts", starts - now));
     else if (live) put(time, countdown("ends", ends - now));
-    else if (words.ended) put(time, words.ended);
+    else if (words.ended && wasLive) put(time, words.ended);
+    if (live) wasLive = true;
     var controls = document.querySelector(".tf-all");
     if (controls && controls.disabled === live) controls.disabled = !live;
     var waiting = document.querySelector("[data-testid=not-started]");
-    if (waiting) waiting.hidden = live;
+    if (waiting) waiting.hidden = cancelled || now >= starts;
     var next = null;
     (campaign.tiers || []).forEach(function (tier) {
       var row = document.querySelector(".tf-tier[data-tier=\"" + tier.id.replace(/["\\]/g, "\\$&") + "\"]");
@@ -102,7 +103,10 @@
       var soldOut = tier.limit !== null && tier.limit !== undefined && tier.claimed >= tier.limit;
       var open = (from === null || now >= from) && (until === null || now < until);
       var input = row.querySelector("input[type=radio]");
-      if (input && input.disabled !== (soldOut || !open)) input.disabled = soldOut || !open;
+      /* The fan's own choice stays sendable: the server says it sold out, where a disabled
+         radio would drop the tier from the post (a pledge without reward). */
+      var off = (soldOut || !open) && !(input && input.checked);
+      if (input && input.disabled !== off) input.disabled = off;
       row.classList.toggle("tf-sold-out", soldOut || !open);
       var left = tier.limit === null || tier.limit === undefined ? "" : fill(row.dataset.leftWords, Math.max(tier.limit - tier.claimed, 0));
       var note = left;
@@ -165,8 +169,9 @@
         var view;
         try { view = JSON.parse(event.data); } catch (e) { view = null; }
         var whole = event.type === "progress";
-        /* A change needs the whole view before it; one that could not be read leaves none. */
-        if (!whole && (!view || !based)) return;
+        /* A change needs the whole view before it: without one, connect again, which starts
+           with the whole view. */
+        if (!whole && (!view || !based)) { based = false; pause(); start(); return; }
         if (view && !whole) view = apply(view);
         if (view) observe(view.server_time, local());
         if (whole) based = !!view && show(view);
@@ -190,9 +195,15 @@
   if (retry) {
     var attempt = parseInt(retry.dataset.resubmit, 10) || 1;
     /* Never before the second the server asked for (Retry-After: 1), spread beyond it. */
-    var wait = Math.max(1000, Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() * 0.5));
-    /* Kept when the wasm takes over: a hydrated form sends itself through the widget. */
-    setTimeout(function () { if (retry.requestSubmit) retry.requestSubmit(); else retry.submit(); }, wait);
+    var wait = 1000 + Math.min(8000, 500 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() * 0.5);
+    /* Kept when the wasm takes over: a hydrated form sends itself through the widget. Not
+       while the form is closed (a campaign not started yet): its fields would not be sent. */
+    var resend = function () {
+      var closed = retry.querySelector(".tf-all");
+      if (closed && closed.disabled) return setTimeout(resend, 250);
+      if (retry.requestSubmit) retry.requestSubmit(); else retry.submit();
+    };
+    setTimeout(resend, wait);
   }
 
   document.addEventListener("visibilitychange", function () { if (document.hidden) pause(); else start(); });

@@ -255,7 +255,8 @@ async fn a_scheduled_campaign_shows_its_tiers_and_opens_its_form_at_the_second_i
     })
     .await;
     assert!(api::moment().millis() >= starts.unix() * 1000, "not before its second");
-    let waiting = c.execute("return document.querySelector('[data-testid=not-started]').hidden", vec![]);
+    let waiting = c
+        .execute("return (p => !p || p.hidden)(document.querySelector('[data-testid=not-started]'))", vec![]);
     assert_eq!(waiting.await.unwrap().as_bool(), Some(true), "the 'not started' line goes");
     assert!(text(c, "[data-testid=time]").await.unwrap_or_default().ends_with(" left"));
     browser.close().await;

@@ -144,8 +144,8 @@ fn received(inner: &Rc<RefCell<Inner>>, event: &str, data: &str) {
     let Some(view) = view else {
         // Nothing to apply changes to any more: a change that cannot be applied asks for a
         // whole view again, which a new connection starts with.
-        let had_base = inner.borrow_mut().last.take().is_some();
-        if event == "delta" && had_base {
+        inner.borrow_mut().last = None;
+        if event == "delta" {
             connect(inner);
         }
         return;

@@ -174,10 +174,10 @@ async fn client(addr: &str, path: &str, i: usize, t0: Instant) -> Outcome {
         if status < 500 {
             break;
         }
-        // Jittered, and never before the server said it could take it again.
+        // Never before the server said it could take it again, and spread beyond that.
         let jitter = 0.5 + fastrand_half(i as u64 + u64::from(attempt));
         let backoff = ((100u64 << attempt).min(4_000) as f64 * jitter) as u64;
-        tokio::time::sleep(Duration::from_millis(backoff.max(retry_after.unwrap_or(0) * 1000))).await;
+        tokio::time::sleep(Duration::from_millis(retry_after.unwrap_or(0) * 1000 + backoff)).await;
     }
     outcome.answered = t0.elapsed();
     outcome

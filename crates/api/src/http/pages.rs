@@ -257,13 +257,10 @@ async fn form_pledge(
             StatusCode::SERVICE_UNAVAILABLE
         }
         Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_))) => {
+            // The key stays: a refusal is never stored under it, so the next attempt is
+            // judged afresh, while an earlier attempt that was taken (its answer lost) is
+            // found by it rather than pledged twice.
             form.problem = Some(lang.refusal(&e.problem()));
-            // A fresh key, so the refused attempt does not pin the next one to its answer;
-            // but not after a rate limit (it says nothing of the attempt), nor once the form
-            // has been sent again by itself (an earlier attempt may have been taken).
-            if !matches!(e, Error::RateLimited { .. }) && attempts == 0 {
-                form.idempotency_key = crate::ids::secret();
-            }
             e.status()
         }
         Err(other) => return Err(other),

@@ -69,9 +69,11 @@ impl Entry {
                     }
                     newer
                 });
-                if rebuilt {
-                    self.pace();
+                if !rebuilt {
+                    // Something newer landed meanwhile: that is the snapshot.
+                    return self.snapshot.borrow().clone();
                 }
+                self.pace();
                 fresh
             }
             _ => current,

@@ -154,11 +154,11 @@ async fn send(
         let mut trying = form.clone();
         trying.problem = Some(to.lang.text().still_trying.to_owned());
         to.pledging.dispatch(PledgeAction::Retrying(trying));
-        // Spread the crowd's retries (half to all of the backoff), never before the server
-        // said it could take them.
+        // Never before the server said it could take them, and spread beyond that (half to
+        // all of the backoff), so a crowd's retries do not come back as one wave.
         let backoff =
             (500.0 * 2f64.powi(attempt - 1)).min(MAX_WAIT_MS) * (0.5 + js_sys::Math::random() * 0.5);
-        let wait = backoff.max(after as f64 * 1000.0);
+        let wait = after as f64 * 1000.0 + backoff;
         gloo_timers::future::TimeoutFuture::new(wait as u32).await;
         attempt += 1;
     }

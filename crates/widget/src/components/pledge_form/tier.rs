@@ -69,8 +69,11 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
             data-left-words={lang.remaining(987_654).replace("987654", "#")} data-sold-out={text.sold_out}
             data-closed={text.no_longer}>
             <label>
+                // The fan's own choice stays sendable even once it sells out or closes: the
+                // server then says so, where a disabled radio would drop the tier from the
+                // post and make it a pledge without reward.
                 <input type="radio" name={field::TIER} value={tier.id.clone()} checked={checked}
-                    disabled={disabled} onchange={on_tier} />
+                    disabled={disabled && !checked} onchange={on_tier} />
                 <span class="tf-tier-title">{ &tier.title }</span>
                 <span class="tf-price">{ c.currency.format(tier.price) }</span>
                 <span class="tf-left" data-testid="tier-note">{ note }</span>
