@@ -257,10 +257,13 @@ async fn form_pledge(
             StatusCode::SERVICE_UNAVAILABLE
         }
         Err(e @ (Error::Refused(_) | Error::RateLimited { .. } | Error::Malformed(_))) => {
-            // The key stays: a refusal is never stored under it, so the next attempt is
-            // judged afresh, while an earlier attempt that was taken (its answer lost) is
-            // found by it rather than pledged twice.
+            // The key stays (unless it was malformed): a refusal is never stored under it, so
+            // the next attempt is judged afresh, while an earlier attempt that was taken (its
+            // answer lost) is found by it rather than pledged twice.
             form.problem = Some(lang.refusal(&e.problem()));
+            if matches!(e, Error::Malformed(_)) {
+                form.idempotency_key = crate::ids::secret();
+            }
             e.status()
         }
         Err(other) => return Err(other),
