@@ -85,7 +85,7 @@ pub(crate) fn frames(
                     let frame = receiver.borrow_and_update().clone();
                     let bytes = match (sent, &frame.delta) {
                         // Up to date already (`Last-Event-ID`): nothing to send yet.
-                        (None, _) if last_seen.is_some_and(|seen| seen >= frame.seq) => Bytes::new(),
+                        (None, _) if last_seen.is_some_and(|seen| seen >= frame.seq()) => Bytes::new(),
                         (None, _) => frame.fresh(),
                         (Some(no), Some(delta)) if deltas && no + 1 == frame.no => delta.clone(),
                         _ => frame.full.clone(),

@@ -27,7 +27,6 @@ pub struct Frame {
     /// Counts the campaign's frames: a viewer that sent frame `no - 1` may send this
     /// frame's change.
     pub no: u64,
-    pub seq: u64,
     /// `event: progress`: the whole view.
     pub full: Bytes,
     /// `event: delta`: the change from frame `no - 1`, when numbers alone say it.
@@ -38,22 +37,28 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The first frame, of the snapshot an entry starts with.
-    pub(super) fn first(snapshot: Arc<Snapshot>) -> Frame {
-        let view = snapshot.stamped_view();
-        let full = sse_frame(view.seq, "progress", &stamp(&snapshot.json, view.server_time));
-        Frame { no: 0, seq: view.seq, full, delta: None, view, snapshot }
+    /// Frame `no`, showing `snapshot` whole, stamped with this instant's clock.
+    pub(super) fn showing(snapshot: Arc<Snapshot>, no: u64) -> Frame {
+        let at = crate::moment();
+        let view = CampaignView { server_time: Some(at), ..snapshot.view.clone() };
+        let full = sse_frame(view.seq, "progress", &stamp(&snapshot.json, at));
+        Frame { no, full, delta: None, view, snapshot }
     }
 
-    /// The frame after `self`, showing `snapshot`.
+    /// The frame after `self`, showing `snapshot`, with the change from `self` when numbers
+    /// alone say it.
     fn next(&self, snapshot: Arc<Snapshot>) -> Frame {
-        let view = snapshot.stamped_view();
-        let full = sse_frame(view.seq, "progress", &stamp(&snapshot.json, view.server_time));
-        let delta = domain::delta::delta(&self.view, &view).map(|change| {
+        let mut frame = Frame::showing(snapshot, self.no + 1);
+        frame.delta = domain::delta::delta(&self.view, &frame.view).map(|change| {
             let json = serde_json::to_vec(&change).expect("a change always serialises");
-            sse_frame(view.seq, "delta", &json)
+            sse_frame(frame.view.seq, "delta", &json)
         });
-        Frame { no: self.no + 1, seq: view.seq, full, delta, view, snapshot }
+        frame
+    }
+
+    /// The campaign's `seq` this frame shows.
+    pub fn seq(&self) -> u64 {
+        self.view.seq
     }
 
     /// The whole view stamped with this instant: the first event a viewer is sent.
@@ -126,8 +131,7 @@ impl Entry {
 
 /// A view's JSON (`{"id":…}`) with `"server_time"` put first. The hub keeps each view's
 /// JSON without it and stamps it as it is sent, so the time is that of the answer.
-pub(super) fn stamp(json: &[u8], at: Option<domain::Moment>) -> Vec<u8> {
-    let Some(at) = at else { return json.to_vec() };
+pub(super) fn stamp(json: &[u8], at: domain::Moment) -> Vec<u8> {
     let mut stamped = Vec::with_capacity(json.len() + 44);
     stamped.extend_from_slice(format!("{{\"server_time\":\"{at}\",").as_bytes());
     stamped.extend_from_slice(json.strip_prefix(b"{").unwrap_or(json));
@@ -168,7 +172,7 @@ mod tests {
         }
         tokio::time::sleep(FRAME_INTERVAL + Duration::from_millis(1)).await;
         let last = entry.frames().borrow().clone();
-        assert_eq!(last.seq, 100, "the last state arrives");
+        assert_eq!(last.seq(), 100, "the last state arrives");
         assert!((4..=5).contains(&last.no), "{} frames in a second of commits", last.no);
         let delta = std::str::from_utf8(last.delta.as_deref().expect("numbers alone moved")).unwrap();
         assert!(delta.starts_with("id: 100\nevent: delta\ndata: {\"seq\":100,\"server_time\":"), "{delta}");
@@ -181,10 +185,10 @@ mod tests {
         let entry = Hub::default().insert(campaign(), "demo", counts(0), now);
         tokio::time::sleep(Duration::from_secs(1)).await;
         entry.publish(counts(1), now);
-        assert_eq!(entry.frames().borrow().seq, 1, "no wait when the last frame is old");
+        assert_eq!(entry.frames().borrow().seq(), 1, "no wait when the last frame is old");
         entry.publish(counts(2), now);
-        assert_eq!(entry.frames().borrow().seq, 1, "the next waits for its turn");
+        assert_eq!(entry.frames().borrow().seq(), 1, "the next waits for its turn");
         tokio::time::sleep(FRAME_INTERVAL + Duration::from_millis(1)).await;
-        assert_eq!(entry.frames().borrow().seq, 2);
+        assert_eq!(entry.frames().borrow().seq(), 2);
     }
 }

@@ -80,11 +80,6 @@ impl Entry {
         }
     }
 
-    /// Subscribes to this campaign's snapshots, as they change.
-    pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
-        self.snapshot.subscribe()
-    }
-
     /// Subscribes to what this campaign's viewers are sent: frames, paced.
     pub fn frames(&self) -> watch::Receiver<Arc<Frame>> {
         self.frames.subscribe()
@@ -139,13 +134,13 @@ impl Snapshot {
 
     /// The JSON with the server's clock of this instant.
     pub fn stamped_json(&self) -> Bytes {
-        Bytes::from(stamp(&self.json, Some(crate::moment())))
+        Bytes::from(stamp(&self.json, crate::moment()))
     }
 
     /// The `progress` event with the server's clock of this instant: a stream's first
     /// event, whose snapshot may have been built long before.
     pub fn stamped_sse(&self) -> Bytes {
-        sse_frame(self.view.seq, "progress", &stamp(&self.json, Some(crate::moment())))
+        sse_frame(self.view.seq, "progress", &stamp(&self.json, crate::moment()))
     }
 }
 
@@ -180,7 +175,7 @@ impl Hub {
         }
         let revision = counts.revision;
         let first = Arc::new(build(Arc::new(campaign), revision, counts, now));
-        let (frames, _) = watch::channel(Arc::new(Frame::first(first.clone())));
+        let (frames, _) = watch::channel(Arc::new(Frame::showing(first.clone(), 0)));
         let (snapshot, _) = watch::channel(first);
         let entry = Arc::new(Entry { site: site.to_owned(), snapshot, frames, pacer: Default::default() });
         let id = entry.snapshot.borrow().campaign.id().to_string();
@@ -322,12 +317,12 @@ mod tests {
     fn adding_a_known_campaign_keeps_its_entry_and_its_viewers() {
         let hub = Hub::default();
         let first = hub.insert(campaign(), "site", Counts::default(), Timestamp::from_unix(15));
-        let mut viewer = first.subscribe();
+        let mut viewer = first.frames();
         let again =
             hub.insert(campaign(), "site", Counts { seq: 3, ..Counts::default() }, Timestamp::from_unix(15));
         assert!(Arc::ptr_eq(&first, &again));
         assert!(viewer.has_changed().unwrap(), "newer counts reach the existing viewers");
-        assert_eq!(viewer.borrow_and_update().view.seq, 3);
+        assert_eq!(viewer.borrow_and_update().seq(), 3);
         hub.insert(campaign(), "site", Counts { seq: 1, ..Counts::default() }, Timestamp::from_unix(15));
         assert_eq!(
             hub.get("c").unwrap().snapshot(Timestamp::from_unix(15)).view.seq,
@@ -353,7 +348,7 @@ mod tests {
         let snapshot = entry.snapshot(Timestamp::from_unix(15));
         assert_eq!((snapshot.view.title.as_str(), snapshot.view.seq, snapshot.revision), ("Edited", 5, 1));
         // The same revision again changes nothing.
-        let mut viewer = entry.subscribe();
+        let mut viewer = entry.frames();
         viewer.mark_unchanged();
         entry.redefine(
             campaign(),
