@@ -454,6 +454,7 @@ async fn a_pledge_checked_against_a_definition_edited_since_is_refused_not_store
         unpaid_share: None,
         lang: "en",
         mail: None,
+        offer: None,
     };
     let refused = app.state.store.pledge(stale).await.expect_err("refused");
     assert_eq!(refused, api::store::Refusal::Changed);

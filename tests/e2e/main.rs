@@ -47,4 +47,5 @@ mod themes;
 mod tribe;
 mod twins;
 mod unmade;
+mod waitlist;
 mod webhooks;

@@ -97,6 +97,8 @@ pub struct Options {
     pub pledge_queue: Option<usize>,
     /// Where mail goes (an SMTP server the test started); none when unset.
     pub mail: Option<api::mail::Settings>,
+    /// How long a waitlist offer holds its units; the server's default (a day) when unset.
+    pub waitlist_hold: Option<Duration>,
 }
 
 /// Starts the server on a free port with a fresh SQLite database and the demo campaign.
@@ -191,6 +193,9 @@ pub async fn build(db_url: &str, options: Options) -> Application {
         poster_font: None,
         pledge_batch: api::store::DEFAULT_BATCH,
         pledge_queue: options.pledge_queue.unwrap_or(api::store::DEFAULT_QUEUE),
+        waitlist_hold: options
+            .waitlist_hold
+            .unwrap_or(Duration::from_secs(u64::from(api::store::waitlist::DEFAULT_HOLD_HOURS) * 3600)),
         admission: options.admission.unwrap_or_default(),
         request_timeout: options.request_timeout.unwrap_or(Duration::from_secs(30)),
         address_retention_days: 180,

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// piling up in memory.
     #[arg(long, default_value_t = crate::store::DEFAULT_QUEUE as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub pledge_queue: u32,
+    /// Hours a waitlist offer holds its units for the fan to take it (with card or manual
+    /// payments), before they pass to the next in line.
+    #[arg(long, default_value_t = crate::store::waitlist::DEFAULT_HOLD_HOURS, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub waitlist_hold_hours: u32,
     /// Most connections held at once (default: the open-files limit, raised to its hard
     /// limit at start, less 64).
     #[arg(long, env = "TRIBEFUND_MAX_CONNECTIONS")]
@@ -214,6 +218,7 @@ impl ServeArgs {
             poster_font,
             pledge_batch,
             pledge_queue,
+            waitlist_hold_hours,
             max_connections,
             max_streams,
             max_streams_per_address,
@@ -255,6 +260,7 @@ impl ServeArgs {
             poster_font,
             pledge_batch: usize::from(pledge_batch),
             pledge_queue: pledge_queue as usize,
+            waitlist_hold: std::time::Duration::from_secs(u64::from(waitlist_hold_hours) * 3600),
             request_timeout: std::time::Duration::from_secs(request_timeout),
             address_retention_days,
             tier_cap_per_address: parse_cap("--tier-cap-per-address", &tier_cap_per_address)?,
@@ -328,6 +334,7 @@ impl ServeArgs {
             ("poster-font", optional(self.poster_font.as_ref().map(|p| p.display().to_string()))),
             ("pledge-batch", self.pledge_batch.to_string()),
             ("pledge-queue", self.pledge_queue.to_string()),
+            ("waitlist-hold-hours", self.waitlist_hold_hours.to_string()),
             ("max-connections", optional(self.max_connections.map(|n| n.to_string()))),
             ("max-streams", optional(self.max_streams.map(|n| n.to_string()))),
             ("max-streams-per-address", self.max_streams_per_address.to_string()),

@@ -255,6 +255,22 @@ fn refusal_words(refusal: &Refusal) -> (&'static str, &'static str, String) {
         Refusal::PledgeCancelled => {
             ("pledge-cancelled", "Pledge cancelled", "This pledge was cancelled: there is nothing to deliver.".into())
         }
+        Refusal::NotSoldOut(tier) => (
+            "not-sold-out",
+            "Not sold out",
+            format!("The tier \"{tier}\" still has the units asked for: pledge for them instead of joining its waitlist."),
+        ),
+        Refusal::AlreadyWaiting(tier) => (
+            "already-waiting",
+            "Already on the waitlist",
+            format!("This contact is already on the waitlist of the tier \"{tier}\"; its waitlist receipt shows the place."),
+        ),
+        Refusal::OfferGone => (
+            "offer-gone",
+            "Offer no longer open",
+            "This waitlist offer was already taken, or its time ran out and the units passed to the next in line."
+                .into(),
+        ),
         Refusal::NotFound => ("not-found", "Not found", "There is nothing at this address.".into()),
     }
 }
@@ -279,6 +295,9 @@ mod tests {
             Refusal::AddressCap { tier: tier(), cap: 2 },
             Refusal::UnpaidCap { tier: tier(), cap: 3 },
             Refusal::HeldUnpaid(tier()),
+            Refusal::NotSoldOut(tier()),
+            Refusal::AlreadyWaiting(tier()),
+            Refusal::OfferGone,
             Refusal::Unavailable,
             Refusal::Unknown,
         ]

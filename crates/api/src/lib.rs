@@ -27,6 +27,7 @@ pub mod sites;
 pub mod startup;
 pub mod store;
 pub mod tribe;
+pub mod waitlist;
 pub mod webhooks;
 
 pub use error::Error;

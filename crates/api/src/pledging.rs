@@ -69,6 +69,7 @@ pub async fn take(
             unpaid_share: state.caps.unpaid_share_of_tier,
             lang: lang.tag(),
             mail,
+            offer: None,
         };
         let answer = state.store.pledge(command).await;
         // A pledge the saturated server turned away at once cost it nothing. (A replay is

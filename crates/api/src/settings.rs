@@ -33,6 +33,8 @@ pub struct Settings {
     pub pledge_batch: usize,
     /// The most pledges waiting for the writer; past it they are answered 503 at once.
     pub pledge_queue: usize,
+    /// How long a waitlist offer holds its units.
+    pub waitlist_hold: std::time::Duration,
     /// How long a request's head, its body, its answer, or one write to a live viewer may
     /// take; past it the request is answered 408 or the viewer dropped.
     pub request_timeout: std::time::Duration,

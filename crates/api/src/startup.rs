@@ -31,6 +31,7 @@ impl Application {
             settings.sqlite_max_mb,
         )
         .await?;
+        store.set_waitlist_hold(settings.waitlist_hold);
         let open_files = crate::admission::raise_descriptor_limit();
         let admission = crate::admission::Admission::new(settings.admission, open_files);
         let (streams, max_streams, _, max_connections) = admission.counts();
@@ -66,6 +67,7 @@ impl Application {
         crate::hub::spawn_clock(state.hub.clone());
         crate::settlement::spawn(state.store.clone(), state.hub.clone());
         crate::payments::expiry::spawn(state.store.clone());
+        crate::waitlist::spawn_round(state.store.clone(), state.hub.clone());
         crate::payments::cards::spawn(state.cards.clone());
         crate::delivery::round::spawn(
             state.store.clone(),

@@ -41,6 +41,9 @@ pub struct ProgressDelta {
 pub struct TierDelta {
     pub id: String,
     pub claimed: u32,
+    /// How many wait, when that moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waitlist: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ValueDelta>,
 }
@@ -70,9 +73,11 @@ pub fn delta(from: &CampaignView, to: &CampaignView) -> Option<ProgressDelta> {
                 })
             })
             .collect();
-        (a.claimed != b.claimed || !values.is_empty()).then(|| TierDelta {
+        let waitlist = moved(a.waitlist, b.waitlist);
+        (a.claimed != b.claimed || waitlist.is_some() || !values.is_empty()).then(|| TierDelta {
             id: b.id.clone(),
             claimed: b.claimed,
+            waitlist,
             values,
         })
     });
@@ -116,6 +121,9 @@ pub fn apply(view: &mut CampaignView, change: &ProgressDelta) {
     for moved in &change.tiers {
         let Some(tier) = view.tiers.iter_mut().find(|t| t.id == moved.id) else { continue };
         tier.claimed = moved.claimed;
+        if let Some(waitlist) = moved.waitlist {
+            tier.waitlist = waitlist;
+        }
         for value in &moved.values {
             let option = tier.options.iter_mut().find(|o| o.name == value.option);
             if let Some(v) = option.and_then(|o| o.values.iter_mut().find(|v| v.value == value.value)) {
@@ -162,7 +170,12 @@ mod tests {
         let change = delta(&before, &after).expect("only numbers moved");
         assert_eq!(
             change.tiers,
-            [TierDelta { id: tier, claimed: 1, values: vec![ValueDelta { option, value, claimed: 1 }] }]
+            [TierDelta {
+                id: tier,
+                claimed: 1,
+                waitlist: None,
+                values: vec![ValueDelta { option, value, claimed: 1 }]
+            }]
         );
         assert_eq!((&change.leaders, &change.wall, change.status), (&None, &None, None));
         let bytes = serde_json::to_vec(&change).unwrap().len();

@@ -27,6 +27,15 @@ impl PaymentMode {
         *self == PaymentMode::None
     }
 
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMode::None => "none",
+            PaymentMode::Stripe => "stripe",
+            PaymentMode::Manual => "manual",
+        }
+    }
+
     /// The name on the wire (`none`, `stripe`, `manual`).
     pub fn parse(text: &str) -> Option<PaymentMode> {
         match text {

@@ -15,8 +15,10 @@ pub struct Counts {
     pub pledged: i64,
     pub backers: u64,
     pub seq: u64,
-    /// Pledges per tier id.
+    /// Pledges per tier id (and units offered to its waitlist).
     pub claimed: BTreeMap<String, u32>,
+    /// Waitlist entries still waiting, per tier id.
+    pub waiting: BTreeMap<String, u32>,
     /// Pledges per (tier id, option name, value).
     pub chosen: BTreeMap<(String, String, String), u32>,
     /// Which stored definition these numbers were read beside: it grows with every edit,
@@ -111,6 +113,7 @@ pub fn view(campaign: &Campaign, counts: &Counts, now: Timestamp) -> CampaignVie
                 price: tier.price().minor(),
                 limit: tier.limit(),
                 claimed: counts.claimed.get(tier_id).copied().unwrap_or(0),
+                waitlist: counts.waiting.get(tier_id).copied().unwrap_or(0),
                 per_backer: tier.per_backer(),
                 available_from: tier.available_from,
                 available_until: tier.available_until,

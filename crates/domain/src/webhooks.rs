@@ -23,10 +23,18 @@ pub enum EventType {
     PledgeShipped,
     /// A backer's reward counts as delivered.
     PledgeDelivered,
+    /// A fan joined a sold-out tier's waitlist.
+    WaitlistJoined,
+    /// Units came back and were offered to a waiting fan.
+    WaitlistOffered,
+    /// An offer became a pledge.
+    WaitlistConverted,
+    /// An offer was not taken in time; its units passed on.
+    WaitlistExpired,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 15] = [
         EventType::PledgeCreated,
         EventType::PledgeCancelled,
         EventType::PledgePaid,
@@ -38,6 +46,10 @@ impl EventType {
         EventType::SurveyCompleted,
         EventType::PledgeShipped,
         EventType::PledgeDelivered,
+        EventType::WaitlistJoined,
+        EventType::WaitlistOffered,
+        EventType::WaitlistConverted,
+        EventType::WaitlistExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +65,10 @@ impl EventType {
             EventType::SurveyCompleted => "survey.completed",
             EventType::PledgeShipped => "pledge.shipped",
             EventType::PledgeDelivered => "pledge.delivered",
+            EventType::WaitlistJoined => "waitlist.joined",
+            EventType::WaitlistOffered => "waitlist.offered",
+            EventType::WaitlistConverted => "waitlist.converted",
+            EventType::WaitlistExpired => "waitlist.expired",
         }
     }
 }

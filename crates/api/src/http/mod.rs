@@ -29,6 +29,7 @@ pub(crate) mod requests;
 pub mod state;
 mod tribe;
 mod unsubscribe;
+mod waitlist;
 mod webhooks;
 
 use axum::Router;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(lookup::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(remind::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(delivery::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(waitlist::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
@@ -111,6 +113,7 @@ pub(crate) fn v1(bench_routes: bool) -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(payments::router())
         .merge(tribe::router())
+        .merge(waitlist::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .routes(utoipa_axum::routes!(openapi::openapi_json))
 }
 

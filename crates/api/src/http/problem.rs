@@ -50,7 +50,10 @@ fn refused_status(refusal: &Refusal) -> StatusCode {
         | Refusal::TierUnavailable { .. }
         | Refusal::AddressCap { .. }
         | Refusal::UnpaidCap { .. }
-        | Refusal::HeldUnpaid(_) => StatusCode::CONFLICT,
+        | Refusal::HeldUnpaid(_)
+        | Refusal::NotSoldOut(_)
+        | Refusal::AlreadyWaiting(_)
+        | Refusal::OfferGone => StatusCode::CONFLICT,
     }
 }
 

@@ -88,6 +88,7 @@ impl Store {
     ) -> anyhow::Result<Edited<E>> {
         let mut conn = self.readers.acquire().await?;
         begin_write(&mut conn).await?;
+        let offered = std::sync::atomic::AtomicBool::new(false);
         let edited: anyhow::Result<Edited<E>> = async {
             let Some(old) = lock(&mut conn, Some(site), id).await? else { return Ok(Edited::NotFound) };
             let before = counts(&mut conn, id).await?;
@@ -108,6 +109,9 @@ impl Store {
             .await
             .map(|_| ()))?;
             sync_tiers(&mut conn, Some(&old), &new).await?;
+            // A raised limit goes first to those waiting for the tier, in line.
+            let made = super::waitlist::serve_raised(&mut conn, (&old, &new), &self.offer_terms, now).await?;
+            offered.store(made > 0, std::sync::atomic::Ordering::Relaxed);
             if new.ends_at() != old.ends_at() && new.ends_at() > now {
                 // Settled at its old end (only possible with no backers): it runs again,
                 // and is settled again at its new end.
@@ -124,7 +128,12 @@ impl Store {
             Ok(Edited::Done(Box::new((new, after))))
         }
         .await;
-        finish(&mut conn, edited).await
+        let outcome = finish(&mut conn, edited).await;
+        if offered.load(std::sync::atomic::Ordering::Relaxed) && outcome.is_ok() {
+            // Offers without payments become pledges at once, by the server's round.
+            self.offer_terms.offered.notify_one();
+        }
+        outcome
     }
 
     /// Cancels campaign `id` of `site`; cancelling again changes nothing. In the same

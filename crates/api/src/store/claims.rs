@@ -86,7 +86,7 @@ fn share_of(limit: u32, percent: u8) -> i64 {
 }
 
 /// Units of the tier each of `clients` holds: in all, and awaiting payment.
-async fn held_by(
+pub(super) async fn held_by(
     conn: &mut Conn,
     campaign: &str,
     tier: &str,

@@ -160,6 +160,7 @@ pub(crate) struct TotalsRow {
 pub(crate) struct TierRow {
     pub(crate) id: String,
     pub(crate) claimed: i64,
+    pub(crate) waiting: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -55,6 +55,7 @@ mod tribe;
 pub mod unmade;
 mod unsubscribes;
 mod updates;
+pub mod waitlist;
 pub mod webhooks;
 mod writer;
 
@@ -67,7 +68,9 @@ pub use sessions::SessionRecord;
 pub use shipments::StoredShipment;
 pub use sites::{Authenticated, SiteRecord};
 pub use unsubscribes::Unsubscribing;
-pub use writer::{Accepted, Cancelled, Client, DEFAULT_BATCH, DEFAULT_QUEUE, MailTo, PledgeCommand};
+pub use writer::{
+    Accepted, Cancelled, Client, DEFAULT_BATCH, DEFAULT_QUEUE, MailTo, PledgeCommand, Waitlisted,
+};
 
 use anyhow::Context;
 use db::{CampaignRow, Conn, PledgeRow, Pool, SELECT_PLEDGE, on_conn};
@@ -147,6 +150,14 @@ impl StoredPledge {
         }
     }
 
+    /// What the store keeps of its receipt secret.
+    fn receipt_hash(&self) -> String {
+        match &self.receipt {
+            StoredSecret::Hashed(hash) => hash.clone(),
+            StoredSecret::Plain(secret) => receipts::hash(secret),
+        }
+    }
+
     /// Whether its amount counts toward the goal (beside being pledged).
     pub fn counts(&self) -> bool {
         !self.cancelled && self.payment.is_none_or(PaymentStatus::counts)
@@ -208,6 +219,8 @@ pub struct Store {
     mail_base: Arc<std::sync::OnceLock<String>>,
     /// The key of the way out of mails one may stop (`unsubscribes.rs`).
     mail_key: Arc<std::sync::OnceLock<String>>,
+    /// How waitlist offers are made (the writer's, and a creator's edit raising a limit).
+    offer_terms: Arc<waitlist::OfferTerms>,
 }
 
 impl Store {
@@ -228,15 +241,23 @@ impl Store {
         };
         receipts::hash_legacy(&readers).await.context("hashing receipt secrets kept in plain text")?;
         let stats = Arc::new(stats::Stats::default());
-        let (writer, health) = writer::spawn(writers.clone(), hub.clone(), (max_batch, queue), stats.clone());
+        let mail_base: Arc<std::sync::OnceLock<String>> = Arc::default();
+        let offer_terms = Arc::new(waitlist::OfferTerms::new(mail_base.clone()));
+        let (writer, health) = writer::spawn(
+            writers.clone(),
+            hub.clone(),
+            (max_batch, queue),
+            (stats.clone(), offer_terms.clone()),
+        );
         let store = Store {
             readers,
             writer: Some(writer),
             writer_health: Some(health),
             writer_pool: Some(writers),
             stats,
-            mail_base: Arc::default(),
+            mail_base,
             mail_key: Arc::default(),
+            offer_terms,
         };
         retention::spawn(store.clone());
         match &store.readers {
@@ -277,6 +298,7 @@ impl Store {
             stats: Arc::default(),
             mail_base: Arc::default(),
             mail_key: Arc::default(),
+            offer_terms: Arc::new(waitlist::OfferTerms::new(Arc::default())),
         })
     }
 

@@ -68,11 +68,12 @@ pub(crate) async fn counts_since(
                 )
             }
         };
-    let tiers: Vec<TierRow> =
-        on_conn!(conn, |c| sqlx::query_as(sql("SELECT id, claimed FROM tiers WHERE campaign_id = ?"))
-            .bind(campaign_id)
-            .fetch_all(&mut **c)
-            .await)?;
+    let tiers: Vec<TierRow> = on_conn!(conn, |c| sqlx::query_as(sql(
+        "SELECT id, claimed, waiting FROM tiers WHERE campaign_id = ?"
+    ))
+    .bind(campaign_id)
+    .fetch_all(&mut **c)
+    .await)?;
     let values: Vec<ValueRow> = on_conn!(conn, |c| sqlx::query_as(sql(
         "SELECT tier_id, name, value, claimed FROM option_values WHERE campaign_id = ?"
     ))
@@ -92,6 +93,7 @@ pub(crate) async fn counts_since(
         wall,
         milestones,
         extras_version,
+        waiting: tiers.iter().map(|t| (t.id.clone(), u32::try_from(t.waiting).unwrap_or(u32::MAX))).collect(),
         claimed: tiers.into_iter().map(|t| (t.id, u32::try_from(t.claimed).unwrap_or(u32::MAX))).collect(),
         chosen: values
             .into_iter()

@@ -17,6 +17,15 @@ pub enum Refusal {
     Changed,
     #[error("tier {0} is sold out")]
     SoldOut(String),
+    /// A waitlist is joined only when the tier cannot give the units asked for: pledge.
+    #[error("tier {0} is not sold out")]
+    NotSoldOut(String),
+    /// This contact already waits for (or holds an offer of) this tier.
+    #[error("already on the waitlist of tier {0}")]
+    AlreadyWaiting(String),
+    /// The waitlist offer was taken, expired or left.
+    #[error("the offer is no longer open")]
+    OfferGone,
     /// Outside the tier's window: `opens_at` when it has not opened yet.
     #[error("tier {tier} is not available now")]
     TierUnavailable { tier: String, opens_at: Option<domain::Timestamp> },

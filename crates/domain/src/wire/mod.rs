@@ -16,10 +16,12 @@ mod creator;
 mod definition;
 mod delivery;
 mod pledge;
+mod waitlist;
 pub use creator::*;
 pub use definition::*;
 pub use delivery::*;
 pub use pledge::*;
+pub use waitlist::*;
 
 /// `GET /api/v1/campaigns/{id}`: a campaign's definition and its live numbers.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -172,6 +174,9 @@ pub struct TierView {
     /// `None` is unlimited.
     pub limit: Option<u32>,
     pub claimed: u32,
+    /// How many fans wait for units of this (sold-out, limited) tier to come back.
+    #[serde(default)]
+    pub waitlist: u32,
     /// The most units one pledge may take.
     #[serde(default = "one")]
     pub per_backer: u32,

@@ -197,6 +197,7 @@ fn every_change_the_server_streams_reads_back_equal() {
         tiers: vec![TierDelta {
             id: "lamp".into(),
             claimed: 2,
+            waitlist: Some(4),
             values: vec![ValueDelta { option: "colour".into(), value: "red \"台\"".into(), claimed: 1 }],
         }],
         leaders: Some(full.leaders.clone()),

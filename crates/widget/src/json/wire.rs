@@ -94,6 +94,7 @@ impl FromJson for domain::delta::TierDelta {
         Some(domain::delta::TierDelta {
             id: j.req("id")?,
             claimed: j.req("claimed")?,
+            waitlist: j.opt("waitlist")?,
             values: j.def("values")?,
         })
     }
@@ -117,6 +118,7 @@ impl FromJson for TierView {
             price: j.req("price")?,
             limit: j.opt("limit")?,
             claimed: j.req("claimed")?,
+            waitlist: j.or("waitlist", 0)?,
             per_backer: j.or("per_backer", 1)?,
             available_from: j.opt("available_from")?,
             available_until: j.opt("available_until")?,

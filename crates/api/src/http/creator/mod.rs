@@ -18,6 +18,7 @@ pub(crate) mod shipments;
 mod site;
 pub(crate) mod sources;
 mod updates;
+pub(crate) mod waitlist;
 
 use crate::error::Error;
 use crate::http::requests::ClientIp;
@@ -43,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(site::router())
         .merge(updates::router())
         .merge(milestones::router())
+        .merge(waitlist::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // A shipments file is larger: its import bounds its own body.
         .merge(shipments::router())

@@ -2,7 +2,11 @@
 //! [`Batch`], called in order by [`commit_batch`]. A step reads what earlier steps decided
 //! from the batch and adds its own; none commits but the last.
 
-use super::command::{Accepted, CancelRequest, Cancelled, PledgeCommand, Target};
+mod waitlists;
+
+use super::command::{
+    Accepted, CancelRequest, Cancelled, PledgeCommand, Target, WaitlistRequest, Waitlisted,
+};
 use super::rows::{insert_rows, known_keys};
 use super::state::{Current, State, admissible, admitted, lock_campaigns};
 use super::totals::Totals;
@@ -12,11 +16,12 @@ use crate::store::claims::{add_to_value, capped, claim};
 use crate::store::db::{Conn, PledgeRow, SELECT_PLEDGE, on_conn};
 use crate::store::mails::{self, NewMail};
 use crate::store::referrals::{Credits, credit_referrers};
+use crate::store::waitlist::{OfferTerms, StoredEntry, link_pledge, take_offer};
 use crate::store::webhooks::{self, NewEvent};
 use crate::store::{Refusal, StoredPledge, by_receipt_token, counts_since, execute, pledge_by_id, receipts};
-use domain::Timestamp;
 use domain::progress::Counts;
 use domain::webhooks::EventType;
+use domain::{PaymentMode, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a committed batch answers: each pledge and cancellation in the order they came, and
@@ -24,7 +29,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub(super) struct Outcome {
     pub(super) pledged: Vec<Result<Accepted, Refusal>>,
     pub(super) cancelled: Vec<Result<Cancelled, Refusal>>,
+    pub(super) waitlisted: Vec<Result<Waitlisted, Refusal>>,
     pub(super) counts: BTreeMap<String, Counts>,
+    /// Whether the batch offered units to a waitlist.
+    pub(super) offered: bool,
 }
 
 /// Why a commit's outcome is unknown: the `COMMIT` itself failed (the connection dropped as it
@@ -43,17 +51,19 @@ pub(super) async fn commit_batch(
     conn: &mut Conn,
     hub: &Hub,
     commands: &[&PledgeCommand],
-    requests: &[&CancelRequest],
-    now: Timestamp,
+    (requests, waitlist): (&[&CancelRequest], &[&WaitlistRequest]),
+    (now, terms): (Timestamp, &OfferTerms),
 ) -> anyhow::Result<Outcome> {
-    let mut batch = Batch::begin(conn, commands, requests, now).await?;
+    let mut batch = Batch::begin(conn, commands, (requests, waitlist), now).await?;
     batch.sort_by_key().await?;
     batch.claim_tiers().await?;
     batch.write_pledges().await?;
     let cancelled = batch.cancel().await?;
+    let waitlisted = batch.waitlists(&cancelled, terms).await?;
     batch.queue_events(&cancelled).await?;
     let counts = batch.commit(hub).await?;
-    Ok(Outcome { pledged: batch.answers(), cancelled, counts })
+    let offered = !batch.offered.is_empty();
+    Ok(Outcome { pledged: batch.answers(), cancelled, waitlisted, counts, offered })
 }
 
 /// A batch's transaction while it is worked out.
@@ -61,11 +71,19 @@ struct Batch<'a> {
     conn: &'a mut Conn,
     commands: &'a [&'a PledgeCommand],
     requests: &'a [&'a CancelRequest],
+    waitlist: &'a [&'a WaitlistRequest],
     now: Timestamp,
     /// Each touched campaign as the transaction found it, locked.
     current: HashMap<String, Current>,
     /// The pledge each cancellation is for, when there is one.
     to_cancel: Vec<Option<StoredPledge>>,
+    /// The entry each waitlist release is for, when there is one.
+    to_release: Vec<Option<StoredEntry>>,
+    /// Offers taken by the batch's pledges: the pledge, and its offer mail's link.
+    taken: Vec<(String, Option<String>)>,
+    /// Waitlist entries offered units, with their campaign's payments.
+    offered: Vec<(StoredEntry, PaymentMode)>,
+    mails: Vec<NewMail>,
     /// Where each pledge stands, by its index in `commands`.
     states: Vec<State>,
     totals: BTreeMap<String, Totals>,
@@ -83,7 +101,7 @@ impl<'a> Batch<'a> {
     async fn begin(
         conn: &'a mut Conn,
         commands: &'a [&'a PledgeCommand],
-        requests: &'a [&'a CancelRequest],
+        (requests, waitlist): (&'a [&'a CancelRequest], &'a [&'a WaitlistRequest]),
         now: Timestamp,
     ) -> anyhow::Result<Self> {
         let begin = match conn {
@@ -98,17 +116,34 @@ impl<'a> Batch<'a> {
                 Target::Pledge(id) => pledge_by_id(conn, id).await?,
             });
         }
+        let mut to_release = Vec::with_capacity(waitlist.len());
+        for request in waitlist {
+            to_release.push(match request {
+                WaitlistRequest::Release { id, .. } => crate::store::waitlist::by_id(conn, id).await?,
+                WaitlistRequest::Join(_) => None,
+            });
+        }
         let mut touched: Vec<&str> = commands.iter().map(|c| c.campaign.id().as_str()).collect();
         touched.extend(to_cancel.iter().flatten().map(|p| p.campaign_id.as_str()));
+        touched.extend(to_release.iter().flatten().map(|e| e.entry.campaign.as_str()));
+        touched.extend(waitlist.iter().filter_map(|r| match r {
+            WaitlistRequest::Join(join) => Some(join.campaign.id().as_str()),
+            WaitlistRequest::Release { .. } => None,
+        }));
         let current = lock_campaigns(conn, touched).await?;
         let listening = webhooks::listening(conn, current.keys().map(String::as_str)).await?;
         Ok(Batch {
             conn,
             commands,
             requests,
+            waitlist,
             now,
             current,
             to_cancel,
+            to_release,
+            taken: Vec::new(),
+            offered: Vec::new(),
+            mails: Vec::new(),
             states: Vec::with_capacity(commands.len()),
             totals: BTreeMap::new(),
             credits: Credits::default(),
@@ -186,6 +221,15 @@ impl<'a> Batch<'a> {
                 continue;
             }
             let command = commands[i];
+            if let Some(offer) = &command.offer {
+                *state = admitted(command, now);
+                let State::Admitted(row, _) = &*state else { continue };
+                match take_offer(self.conn, &offer.id, &row.id, now).await? {
+                    Some(mail_hash) => self.taken.push((row.id.clone(), mail_hash)),
+                    None => *state = State::Done(Err(Refusal::OfferGone)),
+                }
+                continue;
+            }
             match command.pledge.tier() {
                 Some(tier) => {
                     groups.entry((command.campaign.id().as_str(), tier.as_str())).or_default().push(i)
@@ -269,7 +313,13 @@ impl<'a> Batch<'a> {
             }
             rows.push((self.commands[i], row, secret.as_str()));
         }
-        insert_rows(self.conn, &rows, self.now).await
+        insert_rows(self.conn, &rows, self.now).await?;
+        for (pledge, mail_hash) in &self.taken {
+            if let Some(hash) = mail_hash {
+                link_pledge(self.conn, pledge, hash, self.now).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Step 5: Cancels the pledges asked for, then applies all referral credit the batch moved.
@@ -322,6 +372,7 @@ impl<'a> Batch<'a> {
             });
         }
         mails::lift_suppression(self.conn, &mails).await?;
+        mails.append(&mut self.mails);
         mails.extend(self.creator_mails().await?);
         Ok(mails::queue(self.conn, &mails, self.now).await?)
     }

@@ -24,6 +24,9 @@ pub struct PledgeCommand {
     pub lang: &'static str,
     /// Who is mailed of the pledge, queued in its transaction; `None` when mail is off.
     pub mail: Option<MailTo>,
+    /// The waitlist offer it takes: its units are already claimed, and its receipt opens
+    /// with the entry's secret.
+    pub offer: Option<crate::store::waitlist::Offer>,
 }
 
 /// The backer's e-mail address, when their contact is one, and the base of the links in
@@ -91,9 +94,29 @@ pub(in crate::store) enum CancelKind {
     Unmade,
 }
 
+/// A change to a waitlist, made in the writer's batch so that places follow its queue.
+#[derive(Debug)]
+pub(in crate::store) enum WaitlistRequest {
+    Join(Box<crate::store::waitlist::JoinCommand>),
+    /// Ends entry `id` as `to`: `Left` by its fan, `Expired` once its offer ran out.
+    Release {
+        id: String,
+        to: domain::wire::WaitState,
+    },
+}
+
+/// What a waitlist request did.
+#[derive(Debug, Clone)]
+pub enum Waitlisted {
+    Joined(crate::store::waitlist::Joined),
+    /// The entry as it was before it ended; `None` when it had already moved on.
+    Released(Option<crate::store::waitlist::StoredEntry>),
+}
+
 #[derive(Debug)]
 pub(in crate::store) enum Command {
     Pledge(Box<PledgeCommand>, Reply<Accepted>),
     /// Cancel the pledge with this receipt token.
     Cancel(CancelRequest, Reply<Cancelled>),
+    Waitlist(WaitlistRequest, Reply<Waitlisted>),
 }

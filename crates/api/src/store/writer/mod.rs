@@ -1,6 +1,6 @@
 //! The pledge writer: one task, one connection, group commit.
 //!
-//! Pledges (and cancellations) queue on a channel. The writer takes everything queued, up
+//! Pledges (and cancellations, and waitlist changes) queue on a channel. The writer takes everything queued, up
 //! to a batch, and applies it in one transaction whose statements scale with the number of
 //! tiers and campaigns touched, not with the number of pledges. The steps are the methods
 //! of [`batch::Batch`], in this order:
@@ -16,8 +16,10 @@
 //! 4. option counts, referral credit, the pledge rows and their keys are written with one
 //!    statement per touched value and multi-row inserts;
 //! 5. cancellations give back their units and credit;
-//! 6. the sites' webhook events are queued;
-//! 7. each touched campaign's totals and `seq` move once, its new counts are read back,
+//! 6. waitlist entries are released, freed units are offered to each tier's line in order,
+//!    and joins take the next places (`store::waitlist`);
+//! 7. the sites' webhook events and mails are queued;
+//! 8. each touched campaign's totals and `seq` move once, its new counts are read back,
 //!    and the transaction commits: one fsync for the whole batch.
 //!
 //! Only after the commit are the counts published to the hub and the waiting requests
@@ -37,13 +39,14 @@ mod rows;
 pub(in crate::store) mod state;
 pub(in crate::store) mod totals;
 
-pub use command::{Accepted, Cancelled, Client, MailTo, PledgeCommand};
-pub(super) use command::{CancelKind, CancelRequest, Command, Target};
+pub use command::{Accepted, Cancelled, Client, MailTo, PledgeCommand, Waitlisted};
+pub(super) use command::{CancelKind, CancelRequest, Command, Target, WaitlistRequest};
 
 use super::db::Pool;
 use super::execute;
 use super::refusal::Refusal;
 use super::supervisor::{WriterHealth, supervise};
+use super::waitlist::OfferTerms;
 use crate::hub::Hub;
 use batch::{CommitUnknown, Outcome, commit_batch};
 use domain::Timestamp;
@@ -62,7 +65,7 @@ pub(super) fn spawn(
     writers: Pool,
     hub: Arc<Hub>,
     (max_batch, queue): (usize, usize),
-    stats: Arc<crate::store::stats::Stats>,
+    (stats, terms): (Arc<crate::store::stats::Stats>, Arc<OfferTerms>),
 ) -> (mpsc::Sender<Command>, Arc<WriterHealth>) {
     let (tx, rx) = mpsc::channel(queue.max(1));
     // The queue outlives a crashed writer: the next one takes up what waits in it.
@@ -70,39 +73,49 @@ pub(super) fn spawn(
     let health = Arc::new(WriterHealth::default());
     let watched = health.clone();
     tokio::spawn(supervise("pledge writer", health.clone(), move || {
-        run(writers.clone(), rx.clone(), hub.clone(), max_batch.max(1), watched.clone(), stats.clone())
+        let context =
+            Context { hub: hub.clone(), health: watched.clone(), stats: stats.clone(), terms: terms.clone() };
+        run(writers.clone(), rx.clone(), max_batch.max(1), context)
     }));
     (tx, health)
+}
+
+/// What the writer works with beside its connection and queue.
+struct Context {
+    hub: Arc<Hub>,
+    health: Arc<WriterHealth>,
+    stats: Arc<crate::store::stats::Stats>,
+    terms: Arc<OfferTerms>,
 }
 
 async fn run(
     writers: Pool,
     rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Command>>>,
-    hub: Arc<Hub>,
     max_batch: usize,
-    health: Arc<WriterHealth>,
-    stats: Arc<crate::store::stats::Stats>,
+    Context { hub, health, stats, terms }: Context,
 ) {
     let mut rx = rx.lock().await;
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let now = crate::now();
         let started = std::time::Instant::now();
-        let (mut pledges, mut cancels) = (Vec::new(), Vec::new());
+        let (mut pledges, mut cancels, mut waits) = (Vec::new(), Vec::new(), Vec::new());
         for command in batch.drain(..) {
             match command {
                 Command::Pledge(pledge, reply) => pledges.push((*pledge, reply)),
                 Command::Cancel(token, reply) => cancels.push((token, reply)),
+                Command::Waitlist(request, reply) => waits.push((request, reply)),
             }
         }
         let commands: Vec<&PledgeCommand> = pledges.iter().map(|(p, _)| p).collect();
         let requests: Vec<&CancelRequest> = cancels.iter().map(|(r, _)| r).collect();
+        let waitlist: Vec<&WaitlistRequest> = waits.iter().map(|(r, _)| r).collect();
         // A lost database shows here: the batch is answered 503 and the next one tries a
         // fresh connection.
-        let outcome = commit(&writers, &hub, &commands, &requests, now).await;
+        let outcome = commit(&writers, &hub, &commands, (&requests, &waitlist), (now, &terms)).await;
         match outcome {
             Ok(outcome) => {
-                stats.batch_size.observe((pledges.len() + cancels.len()) as f64);
+                stats.batch_size.observe((pledges.len() + cancels.len() + waits.len()) as f64);
                 stats.commit_seconds.observe(started.elapsed().as_secs_f64());
                 health.answers_again();
                 tracing::debug!(pledges = pledges.len(), cancels = cancels.len(), elapsed = ?started.elapsed(), "batch committed");
@@ -120,9 +133,15 @@ async fn run(
                 for ((_, reply), result) in cancels.into_iter().zip(outcome.cancelled) {
                     let _ = reply.send(result);
                 }
+                for ((_, reply), result) in waits.into_iter().zip(outcome.waitlisted) {
+                    let _ = reply.send(result);
+                }
+                if outcome.offered {
+                    terms.offered.notify_one();
+                }
             }
             Err(e) => {
-                health.batch_failed(pledges.len() + cancels.len(), &e);
+                health.batch_failed(pledges.len() + cancels.len() + waits.len(), &e);
                 // Not taken, unless the commit itself failed: then nobody knows, and the
                 // client is told to retry with the same key.
                 let refusal = if e.downcast_ref::<CommitUnknown>().is_some() {
@@ -134,6 +153,9 @@ async fn run(
                     let _ = reply.send(Err(refusal.clone()));
                 }
                 for (_, reply) in cancels {
+                    let _ = reply.send(Err(refusal.clone()));
+                }
+                for (_, reply) in waits {
                     let _ = reply.send(Err(refusal.clone()));
                 }
             }
@@ -151,13 +173,13 @@ async fn commit(
     writers: &Pool,
     hub: &Hub,
     commands: &[&PledgeCommand],
-    requests: &[&CancelRequest],
-    now: Timestamp,
+    others: (&[&CancelRequest], &[&WaitlistRequest]),
+    moment: (Timestamp, &OfferTerms),
 ) -> anyhow::Result<Outcome> {
     let mut conn = writers.acquire().await?;
     let mut attempt = 1;
     loop {
-        let batch = commit_batch(&mut conn, hub, commands, requests, now);
+        let batch = commit_batch(&mut conn, hub, commands, others, moment);
         let outcome = match conn_deadline(writers) {
             Some(deadline) => tokio::time::timeout(deadline, batch).await,
             None => Ok(batch.await),

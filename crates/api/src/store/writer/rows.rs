@@ -68,7 +68,7 @@ pub(super) async fn insert_rows(
                  referral_code, referred_by, receipt_secret, receipt_hash, created_at, source, host_page, client, \
                  payment_status, payment_due_at, lang, ship_to, shipping) ",
             );
-            query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, secret), options)| {
+            query.push_values(chunk.iter().zip(&options), |mut values, ((command, row, _), options)| {
                 let pledge = &command.pledge;
                 values
                     .push_bind(&row.id)
@@ -84,7 +84,7 @@ pub(super) async fn insert_rows(
                     .push_bind(&row.referral_code)
                     .push_bind(&row.referred_by)
                     .push_bind("")
-                    .push_bind(receipts::hash(secret))
+                    .push_bind(row.receipt_hash())
                     .push_bind(now.unix())
                     .push_bind(pledge.source())
                     .push_bind(pledge.host())

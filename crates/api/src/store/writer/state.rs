@@ -60,35 +60,57 @@ pub(super) async fn lock_campaigns(
 /// Whether the campaign is still as the pledge was checked against, then dates and tier
 /// windows, which need no database.
 pub(super) fn admissible(command: &PledgeCommand, current: Option<&Current>, now: Timestamp) -> State {
+    let tier = command.pledge.tier().map(|t| t.as_str());
+    match open_for((&command.campaign, command.revision), tier, current, now) {
+        Ok(()) => State::Candidate,
+        Err(refusal) => State::Done(Err(refusal)),
+    }
+}
+
+/// Why a pledge or waitlist entry for `tier` of `campaign` (checked against `revision`)
+/// cannot be taken now, if it cannot.
+pub(super) fn open_for(
+    (campaign, revision): (&Campaign, u64),
+    tier: Option<&str>,
+    current: Option<&Current>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
     match current {
-        None => return State::Done(Err(Refusal::NotFound)),
-        Some(c) if c.cancelled => return State::Done(Err(Refusal::Cancelled)),
-        Some(c) if c.revision != command.revision => return State::Done(Err(Refusal::Changed)),
+        None => return Err(Refusal::NotFound),
+        Some(c) if c.cancelled => return Err(Refusal::Cancelled),
+        Some(c) if c.revision != revision => return Err(Refusal::Changed),
         Some(_) => {}
     }
-    let campaign = &command.campaign;
     if now < campaign.starts_at() {
-        return State::Done(Err(Refusal::NotStarted(campaign.starts_at())));
+        return Err(Refusal::NotStarted(campaign.starts_at()));
     }
     if now >= campaign.ends_at() {
-        return State::Done(Err(Refusal::Ended));
+        return Err(Refusal::Ended);
     }
-    let tier = command.pledge.tier().and_then(|t| campaign.tier(t.as_str()));
+    let tier = tier.and_then(|t| campaign.tier(t));
     match tier.map(|t| t.available_at(now)) {
-        Some(Err(why)) => State::Done(Err(Refusal::TierUnavailable {
+        Some(Err(why)) => Err(Refusal::TierUnavailable {
             tier: tier.map(|t| t.id().to_string()).unwrap_or_default(),
             opens_at: tier.and_then(|t| t.available_from()).filter(|_| why == Unavailable::NotYet),
-        })),
-        _ => State::Candidate,
+        }),
+        _ => Ok(()),
     }
 }
 
 fn new_row(command: &PledgeCommand, now: Timestamp) -> (StoredPledge, String) {
     let pledge = &command.pledge;
     let id = ids::time_ordered();
-    let secret = ids::secret();
+    // A waitlist offer's pledge opens with its entry's secret, which only the fan knows.
+    let (secret, hashed) = match &command.offer {
+        Some(offer) => (String::new(), offer.secret_hash.clone()),
+        None => {
+            let secret = ids::secret();
+            let hashed = receipts::hash(&secret);
+            (secret, hashed)
+        }
+    };
     let row = StoredPledge {
-        receipt: StoredSecret::Hashed(receipts::hash(&secret)),
+        receipt: StoredSecret::Hashed(hashed),
         id,
         campaign_id: command.campaign.id().to_string(),
         tier_id: pledge.tier().map(|t| t.to_string()),

@@ -167,6 +167,7 @@ mod tests {
                 price: 100,
                 limit: None,
                 claimed: 3,
+                waitlist: 0,
                 per_backer: 1,
                 available_from: None,
                 available_until: None,

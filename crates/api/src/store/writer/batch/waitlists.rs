@@ -1,0 +1,130 @@
+//! The batch's waitlist step, after its cancellations: entries released (left, or offers
+//! expired), then every tier with units freed offered to its line in order, then joins at
+//! the end of each line. Each change moves its campaign's `seq`, and its events and offer
+//! mails are queued in the batch's transaction.
+
+use super::Batch;
+use crate::store::Refusal;
+use crate::store::waitlist::{self, OfferTerms, event, offer_mail, release, serve};
+use crate::store::writer::command::{Cancelled, WaitlistRequest, Waitlisted};
+use crate::store::writer::state::open_for;
+use domain::PaymentMode;
+use domain::webhooks::EventType;
+use domain::wire::WaitState;
+use std::collections::BTreeSet;
+
+impl Batch<'_> {
+    /// The waitlist step: each request's answer, in order.
+    pub(super) async fn waitlists(
+        &mut self,
+        cancelled: &[Result<Cancelled, Refusal>],
+        terms: &OfferTerms,
+    ) -> anyhow::Result<Vec<Result<Waitlisted, Refusal>>> {
+        let mut freed: BTreeSet<(String, String)> = cancelled
+            .iter()
+            .flatten()
+            .filter(|c| !c.already)
+            .filter_map(|c| Some((c.pledge.campaign_id.clone(), c.pledge.tier_id.clone()?)))
+            .collect();
+        self.tell_taken().await?;
+        let mut answers: Vec<Result<Waitlisted, Refusal>> = Vec::with_capacity(self.waitlist.len());
+        let to_release = std::mem::take(&mut self.to_release);
+        for (request, entry) in self.waitlist.iter().zip(to_release) {
+            let WaitlistRequest::Release { to, .. } = request else {
+                answers.push(Err(Refusal::Unavailable));
+                continue;
+            };
+            let Some(entry) = entry else {
+                answers.push(Err(Refusal::NotFound));
+                continue;
+            };
+            let released = release(self.conn, &entry.entry.id, *to, self.now).await?;
+            if let Some(before) = &released {
+                let (campaign, tier) = (before.entry.campaign.clone(), before.entry.tier.clone());
+                self.totals.entry(campaign.clone()).or_default().changes += 1;
+                if before.state() == WaitState::Offered {
+                    freed.insert((campaign.clone(), tier));
+                }
+                if *to == WaitState::Expired && self.listening.contains(&campaign) {
+                    let mut after = before.clone();
+                    after.entry.state = WaitState::Expired;
+                    self.events.push(event(EventType::WaitlistExpired, &after, self.now));
+                }
+            }
+            answers.push(Ok(Waitlisted::Released(released)));
+        }
+        for (campaign, tier) in freed {
+            self.serve(&campaign, &tier, terms).await?;
+        }
+        for (i, request) in self.waitlist.iter().enumerate() {
+            let WaitlistRequest::Join(join) = request else { continue };
+            let current = self.current.get(join.campaign.id().as_str());
+            answers[i] = match open_for((&join.campaign, join.revision), Some(&join.tier), current, self.now)
+            {
+                Err(refusal) => Err(refusal),
+                Ok(()) => waitlist::join(self.conn, join, self.now).await?.map(Waitlisted::Joined),
+            };
+            if let Ok(Waitlisted::Joined(joined)) = &answers[i] {
+                let campaign = joined.entry.campaign.clone();
+                self.totals.entry(campaign.clone()).or_default().changes += 1;
+                if self.listening.contains(&campaign) {
+                    let data = domain::wire::WaitlistEvent {
+                        campaign: campaign.clone(),
+                        entry: domain::wire::WaitlistEntry { contact: None, ..joined.entry.clone() },
+                    };
+                    self.events.push(crate::store::webhooks::NewEvent::new(
+                        &campaign,
+                        EventType::WaitlistJoined,
+                        data,
+                        self.now,
+                    ));
+                }
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Offers the units freed on `tier` of `campaign` to its line, and tells those offered.
+    async fn serve(&mut self, campaign: &str, tier: &str, terms: &OfferTerms) -> anyhow::Result<()> {
+        let cancelled = self.current.get(campaign).is_none_or(|c| c.cancelled);
+        let Some(definition) = crate::store::campaigns::lock(self.conn, None, campaign).await? else {
+            return Ok(());
+        };
+        let served = serve(self.conn, (&definition, cancelled), tier, terms, self.now).await?;
+        if served.is_empty() {
+            return Ok(());
+        }
+        self.totals.entry(campaign.to_owned()).or_default().changes += 1;
+        for entry in served {
+            if self.listening.contains(campaign) {
+                self.events.push(event(EventType::WaitlistOffered, &entry, self.now));
+            }
+            // Without payments the offer becomes a pledge at once (the server's round),
+            // which mails the pledge; with them, the fan takes it from the mail's link.
+            if definition.payments() != PaymentMode::None
+                && let Some(mail) = offer_mail(&entry, terms)
+            {
+                self.mails.push(mail);
+            }
+            self.offered.push((entry, definition.payments()));
+        }
+        Ok(())
+    }
+
+    /// A `waitlist.converted` event for each offer the batch's pledges took.
+    async fn tell_taken(&mut self) -> anyhow::Result<()> {
+        for i in 0..self.commands.len() {
+            let Some(offer) = &self.commands[i].offer else { continue };
+            if !self.listening.contains(self.commands[i].campaign.id().as_str()) {
+                continue;
+            }
+            if let Some(entry) = waitlist::by_id(self.conn, &offer.id).await?
+                && entry.state() == WaitState::Converted
+                && entry.entry.pledge.as_ref().is_some_and(|p| self.taken.iter().any(|(t, _)| t == p))
+            {
+                self.events.push(event(EventType::WaitlistConverted, &entry, self.now));
+            }
+        }
+        Ok(())
+    }
+}
