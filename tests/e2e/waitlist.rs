@@ -249,3 +249,37 @@ async fn two_replicas_share_one_line_and_hand_a_freed_unit_to_its_head() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_fan_offered_units_is_mailed_a_link_that_takes_them_and_opens_the_pledge() {
+    let Some(sink) = tests::SmtpSink::start().await else { return };
+    let options =
+        tests::Options { mail: Some(tests::mail_settings(&sink.url())), ..tests::Options::default() };
+    let app = tests::spawn_app_with(options).await;
+    assert_eq!(create(&app, manual("vases", 5)).await.status(), 201);
+    let mut first = None;
+    for _ in 0..5 {
+        let created: PledgeCreated = crate::payments::pledge(&app, "vases", 1).await.json().await.unwrap();
+        first.get_or_insert(created.receipt_url);
+    }
+    let before = sink.wait_for(5, WAIT).await.len();
+    let (_, _token) = joined(&app, "vases", 1).await;
+    cancel(&app, first.unwrap().rsplit('/').next().unwrap()).await;
+    let mails = sink.wait_for(before + 1, WAIT).await;
+    let offer = mails
+        .iter()
+        .find(|m| m["subject"].as_str().is_some_and(|s| s.contains("A place came free")))
+        .unwrap_or_else(|| panic!("an offer mail among {mails:?}"));
+    assert!(offer["to"].to_string().contains("backer1@example.com"), "{offer}");
+    let text = offer["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/w/")).expect("a link to the offer");
+    let page = app.text(link).await;
+    assert!(page.contains("data-testid=\"take-offer\""), "{page}");
+    let mailed = link.split("/w/").nth(1).unwrap().split('?').next().unwrap();
+    let taken = app.client.post(app.url(&format!("/api/v1/waitlist/{mailed}/pledge"))).send().await.unwrap();
+    assert_eq!(taken.status(), 201);
+    let created: PledgeCreated = taken.json().await.unwrap();
+    let receipt =
+        app.json(&format!("/api/v1/receipts/{}", created.receipt_url.rsplit('/').next().unwrap())).await;
+    assert_eq!(receipt["name"], "Backer 1", "the mailed link opens the pledge it became");
+}

@@ -29,6 +29,7 @@ pub(super) async fn message(
             pledge_facts(cards, mail, &data).await?
         }
         "receipts_lookup" => lookup_facts(cards, settings, mail, &data.base).await?,
+        "waitlist_offer" => super::waitlist::offer_facts(cards, mail, &data).await?,
         _ => None,
     };
     let Some(told) = told else { return Ok(None) };
@@ -46,13 +47,13 @@ pub(super) async fn message(
 }
 
 /// What a mail tells, whom it is from, and where replies go.
-struct Told {
-    facts: serde_json::Value,
-    display_name: String,
+pub(super) struct Told {
+    pub(super) facts: serde_json::Value,
+    pub(super) display_name: String,
     /// The creator's address, when their site has one.
-    reply_to: Option<String>,
+    pub(super) reply_to: Option<String>,
     /// The collection code the HTML shows inline.
-    inline: Option<(String, Vec<u8>)>,
+    pub(super) inline: Option<(String, Vec<u8>)>,
 }
 
 /// What a mail about a backer's pledge tells, and its sender's display name. Its receipt

@@ -44,6 +44,8 @@ fn templates() -> &'static Environment<'static> {
             ("survey_reminder.zh-CN", include_str!("templates/survey_reminder.zh-CN.j2")),
             ("creator.en", include_str!("templates/creator.en.j2")),
             ("creator.zh-CN", include_str!("templates/creator.zh-CN.j2")),
+            ("waitlist_offer.en", include_str!("templates/waitlist_offer.en.j2")),
+            ("waitlist_offer.zh-CN", include_str!("templates/waitlist_offer.zh-CN.j2")),
             ("fan.en", include_str!("templates/fan.en.j2")),
             ("fan.zh-CN", include_str!("templates/fan.zh-CN.j2")),
         ];
@@ -303,6 +305,16 @@ mod tests {
                     "{kind} {lang}: {words:?}"
                 );
             }
+            let offer = json!({
+                "title": hostile, "site": "My blog", "name": hostile, "tier": hostile, "quantity": 2,
+                "amount": "¥598", "until": "2027-02-01 20:00", "waitlist_url": "https://f.example/w/abc",
+            });
+            let words =
+                words("waitlist_offer", lang, &offer).unwrap_or_else(|e| panic!("offer {lang}: {e:#}"));
+            assert!(!words.html.contains("<i>") && words.subject.contains("<i>Walnut</i>"), "{words:?}");
+            assert!(
+                words.text.contains("https://f.example/w/abc") && words.text.contains("2027-02-01 20:00")
+            );
         }
     }
 }

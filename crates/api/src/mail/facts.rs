@@ -22,6 +22,9 @@ pub(super) struct Data {
     /// What a creator's mail tells, worked out when it was queued.
     #[serde(default)]
     pub(super) facts: Option<serde_json::Value>,
+    /// The waitlist entry an offer mail tells of.
+    #[serde(default)]
+    pub(super) waitlist: Option<String>,
 }
 
 /// Campaign `id` as a mail tells of it: the hub's copy when it holds it, which costs no

@@ -16,6 +16,7 @@ pub mod fans;
 pub mod reminders;
 pub mod send;
 mod smtp;
+mod waitlist;
 
 use crate::error::Error;
 use crate::store::Store;

@@ -44,6 +44,12 @@ impl Store {
         Ok(Some((entry, position)))
     }
 
+    /// Entry `id`, for the server's own work (its offer mail).
+    pub async fn waitlist_entry_by_id(&self, id: &str) -> anyhow::Result<Option<StoredEntry>> {
+        let mut conn = self.readers.acquire().await?;
+        Ok(super::by_id(&mut conn, id).await?)
+    }
+
     /// Every entry of a campaign's waitlists, by tier and place, with contacts: for its
     /// creator.
     pub async fn waitlist_of(&self, campaign: &str) -> anyhow::Result<Vec<StoredEntry>> {
