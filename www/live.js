@@ -103,14 +103,15 @@
       var soldOut = tier.limit !== null && tier.limit !== undefined && tier.claimed >= tier.limit;
       var open = (from === null || now >= from) && (until === null || now < until);
       var input = row.querySelector("input[type=radio]");
-      /* The fan's own choice stays sendable: the server says it sold out, where a disabled
-         radio would drop the tier from the post (a pledge without reward). */
-      var off = (soldOut || !open) && !(input && input.checked);
+      /* The fan's own choice stays sendable: the server says it closed, where a disabled
+         radio would drop the tier from the post (a pledge without reward). A sold-out tier
+         stays open to choose: the fan may join its waitlist. */
+      var off = !open && !(input && input.checked);
       if (input && input.disabled !== off) input.disabled = off;
       row.classList.toggle("tf-sold-out", soldOut || !open);
       var left = tier.limit === null || tier.limit === undefined ? "" : fill(row.dataset.leftWords, Math.max(tier.limit - tier.claimed, 0));
       var note = left;
-      if (soldOut) note = row.dataset.soldOut;
+      if (soldOut) note = fill(row.dataset.soldOut, tier.waitlist || 0);
       else if (from !== null && now < from) note = countdown("opens", from - now);
       else if (!open) note = row.dataset.closed;
       else if (until !== null && until - now <= 86400) note = [note, countdown("closes", until - now)].filter(Boolean).join(" · ");
@@ -146,6 +147,7 @@
       var tier = (view.tiers || []).filter(function (t) { return t.id === moved.id; })[0];
       if (!tier) return;
       tier.claimed = moved.claimed;
+      if ("waitlist" in moved) tier.waitlist = moved.waitlist;
       (moved.values || []).forEach(function (v) {
         var option = (tier.options || []).filter(function (o) { return o.name === v.option; })[0];
         var value = option && option.values.filter(function (x) { return x.value === v.value; })[0];

@@ -283,3 +283,70 @@ async fn a_fan_offered_units_is_mailed_a_link_that_takes_them_and_opens_the_pled
         app.json(&format!("/api/v1/receipts/{}", created.receipt_url.rsplit('/').next().unwrap())).await;
     assert_eq!(receipt["name"], "Backer 1", "the mailed link opens the pledge it became");
 }
+
+#[tokio::test]
+async fn the_plain_form_offers_the_waitlist_once_a_tier_sold_out_and_joins_it_on_the_fans_word() {
+    let app = tests::spawn_app().await;
+    sold_out(&app, "plain").await;
+    let form = |extra: Option<(&'static str, String)>| {
+        let mut pairs = vec![
+            ("tier", "limited".to_owned()),
+            ("amount", "10".to_owned()),
+            ("option.limited.size", "S".to_owned()),
+            ("name", "Form fan".to_owned()),
+            ("contact", "form@example.com".to_owned()),
+            ("idempotency_key", "plain-waitlist-1".to_owned()),
+            ("lang", "en".to_owned()),
+        ];
+        pairs.extend(extra);
+        pairs
+    };
+    let refused = app.post_form("/embed/plain/pledge", &form(None)).await;
+    assert_eq!(refused.status(), 409, "a pledge for a sold-out tier is refused, not turned into a wait");
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("data-testid=\"join-waitlist\"") && page.contains("Join the waitlist"), "{page}");
+    let joined = app.post_form("/embed/plain/pledge", &form(Some(("waitlist", "1".to_owned())))).await;
+    assert_eq!(joined.status(), 303);
+    let to = joined.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/w/"), "{to}");
+    let receipt = app.text(&to).await;
+    assert!(
+        receipt.contains("number <strong data-testid=\"waitlist-position\">1</strong> in line"),
+        "{receipt}"
+    );
+    assert!(receipt.contains("data-testid=\"leave-waitlist\""));
+    let token = to.trim_start_matches("/w/").split('?').next().unwrap().to_owned();
+    let left = app.post_form(&format!("/w/{token}/leave?lang=en"), &[("lang", "en")]).await;
+    assert_eq!(left.status(), 303);
+    assert!(app.text(&to).await.contains("You left this waitlist."));
+    assert_eq!(app.campaign("plain").await.tiers[0].waitlist, 0);
+}
+
+#[tokio::test]
+async fn a_fan_choosing_a_sold_out_tier_in_the_widget_joins_its_waitlist_and_sees_their_place() {
+    use crate::browser::{fill, hydrated, text};
+    use fantoccini::Locator;
+    let app = tests::spawn_app().await;
+    sold_out(&app, "drop").await;
+    joined(&app, "drop", 1).await;
+    let browser = tests::Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    c.goto(&app.url("/embed/drop?lang=en")).await.unwrap();
+    let note = text(c, "[data-tier=limited] [data-testid=tier-note]").await.unwrap_or_default();
+    assert_eq!(note, "Sold out · 1 waiting — join the waitlist", "the page as served says so");
+    hydrated(c).await;
+    c.find(Locator::Css("[data-tier=limited] input[type=radio]")).await.unwrap().click().await.unwrap();
+    let button = c.find(Locator::Css("[data-testid=join-waitlist]")).await.unwrap();
+    assert_eq!(button.text().await.unwrap(), "Join the waitlist");
+    fill(c, "name", "Widget Fan").await;
+    fill(c, "contact", "widget@example.com").await;
+    button.click().await.unwrap();
+    let said =
+        eventually(WAIT, "the place in line", || async { text(c, "[data-testid=waitlisted]").await }).await;
+    assert!(said.contains("You are number 2 on the waitlist"), "{said}");
+    let link = c.find(Locator::Css("[data-testid=waitlist-receipt]")).await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    let view = entry(&app, href.rsplit('/').next().unwrap()).await;
+    assert_eq!((view.position, view.entry.name.as_str()), (Some(2), "Widget Fan"));
+    browser.close().await;
+}

@@ -5,7 +5,7 @@
 
 use domain::FieldErrors;
 use domain::Timestamp;
-use domain::wire::{CampaignView, PledgeRequest, RawAmount};
+use domain::wire::{CampaignView, PledgeRequest, RawAmount, TierView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,6 +23,8 @@ pub mod field {
     pub const REFERRAL: &str = "ref";
     pub const SOURCE: &str = "src";
     pub const HOST: &str = "host";
+    /// The submit button's name when it joins the chosen tier's waitlist.
+    pub const WAITLIST: &str = "waitlist";
     pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
     pub const FORM_TOKEN: &str = "form_token";
     pub const OPTION_PREFIX: &str = "option.";
@@ -135,6 +137,14 @@ impl FormState {
         self.tier = tier.to_owned();
         self.quantity = String::new();
         self.cover_price(campaign);
+    }
+
+    /// The chosen tier, when it cannot give the units asked for: sending the form joins its
+    /// waitlist (the button says so) instead of pledging.
+    pub fn waitlist_tier<'c>(&self, campaign: &'c CampaignView) -> Option<&'c TierView> {
+        let tier = campaign.tier(&self.tier)?;
+        let units = self.quantity.trim().parse::<u32>().unwrap_or(1).max(1);
+        tier.remaining().is_some_and(|left| left < units).then_some(tier)
     }
 
     /// Sets the units of the chosen tier and raises the amount to cover them.

@@ -51,6 +51,35 @@ pub async fn pledge(
     read(response).await
 }
 
+/// A fan's place on a waitlist just joined: where they stand, and their waitlist receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitlistPlace {
+    pub position: u32,
+    pub receipt_url: String,
+}
+
+impl FromJson for WaitlistPlace {
+    fn from_json(j: &json::Json) -> Option<Self> {
+        Some(WaitlistPlace { position: j.req("position")?, receipt_url: j.req("receipt_url")? })
+    }
+}
+
+/// Joins `tier`'s waitlist with the pledge the fan would have made.
+pub async fn join_waitlist(
+    campaign: &str,
+    tier: &str,
+    request: &PledgeRequest,
+) -> Result<WaitlistPlace, ApiError> {
+    let response = Request::post(&format!("/api/v1/campaigns/{campaign}/tiers/{tier}/waitlist"))
+        .header("Content-Type", "application/json")
+        .body(json::pledge_request(request))
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
 /// Chooses, for a pledge whose value was not made, values that are.
 pub async fn choose_options(
     token: &str,

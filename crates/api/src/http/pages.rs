@@ -205,6 +205,8 @@ async fn form_pledge(
     let lang = pick_lang(field("lang"), &headers);
     let theme = field("theme").and_then(Theme::parse).unwrap_or_default();
     let accent = readable_accent(field("accent"));
+    // The button the fan pressed said "Join the waitlist": the chosen tier was sold out.
+    let joining = field(widget::form::field::WAITLIST) == Some("1");
     let Some(entry) = state.hub.get(&id) else { return Ok(not_found(&state, lang)) };
     let campaign = entry.snapshot(crate::now()).stamped_view();
     let mut form = FormState::from_pairs(pairs);
@@ -224,7 +226,18 @@ async fn form_pledge(
             (Ok(key), Ok(request)) => {
                 let fan = crate::pledging::Fan { ip, lang, base: base.clone() };
                 let request = domain::wire::PledgeRequest { lang: Some(lang.tag().to_owned()), ..request };
-                crate::pledging::take(&state.desk(), &entry, request, key, &fan).await
+                match request.tier.clone().filter(|_| joining) {
+                    Some(tier) => {
+                        match crate::waitlist::join(&state.desk(), &entry, &tier, request, &fan).await {
+                            Ok(joined) => {
+                                let to = format!("/w/{}?lang={}", joined.token, lang.tag());
+                                return Ok(Redirect::to(&to).into_response());
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
+                    None => crate::pledging::take(&state.desk(), &entry, request, key, &fan).await,
+                }
             }
         };
     let text = lang.text();

@@ -64,6 +64,7 @@ pub(super) fn CampaignView(props: &CampaignViewProps) -> Html {
             <h2>{ t.embed }</h2>
             <pre class="tfd-code" data-testid="embed">{ &page.campaign.embed_html }</pre>
             <Demand demand={page.demand.clone()} lang={lang} />
+            { waitlists(v, lang) }
             <h2>{ t.backers }</h2>
             <p><a href={format!("/dashboard/campaigns/{id}/backers.csv")} download="" data-testid="csv">{ t.download_csv }</a></p>
             if let Some(mails) = page.mails {
@@ -293,6 +294,38 @@ fn Charts(props: &ChartsProps) -> Html {
             <BarChart title={t.by_source} bars={sources} lang={lang} unit={t.raised} testid="chart-source" />
             <BarChart title={t.by_leader} bars={leaders} lang={lang} unit={t.friends} testid="chart-leaders" />
         </section>
+    }
+}
+
+/// Each limited tier's waitlist: how many wait against its limit, so the creator can raise
+/// it knowing the demand (a raised limit goes to the line first), and the list as CSV.
+fn waitlists(view: &domain::wire::CampaignView, lang: Lang) -> Html {
+    let waiting: Vec<&domain::wire::TierView> = view.tiers.iter().filter(|t| t.waitlist > 0).collect();
+    if waiting.is_empty() {
+        return Html::default();
+    }
+    let zh = lang == Lang::ZhCn;
+    html! {
+        <>
+            <h2>{ if zh { "候补" } else { "Waitlists" } }</h2>
+            <ul data-testid="waitlists">
+                { for waiting.iter().map(|t| html! {
+                    <li>{ if zh {
+                        format!("{}：{} 人候补（上限 {}，已认领 {}）", t.title, t.waitlist, t.limit.unwrap_or_default(), t.claimed)
+                    } else {
+                        format!("{}: {} waiting (limit {}, {} claimed)", t.title, t.waitlist, t.limit.unwrap_or_default(), t.claimed)
+                    } }</li>
+                }) }
+            </ul>
+            <p class="tfd-hint">{ if zh {
+                "提高上限时，新增份额按顺序先分配给候补。"
+            } else {
+                "Raising a limit offers the new units to those waiting first, in line order."
+            } }</p>
+            <p><a href={format!("/dashboard/campaigns/{}/waitlist.csv", view.id)} download="" data-testid="waitlist-csv">
+                { if zh { "下载候补名单（CSV）" } else { "Download the waitlist (CSV)" } }
+            </a></p>
+        </>
     }
 }
 

@@ -30,8 +30,12 @@ use yew::prelude::*;
 pub fn App(props: &AppProps) -> Html {
     let campaign = use_reducer(|| CampaignState(Rc::new(props.campaign.clone())));
     use_live_progress(campaign.clone());
-    let pledging =
-        use_reducer(|| Pledging { form: props.form.clone(), receipt: props.receipt.clone(), busy: false });
+    let pledging = use_reducer(|| Pledging {
+        form: props.form.clone(),
+        receipt: props.receipt.clone(),
+        busy: false,
+        waitlisted: None,
+    });
     // The countdown runs on the server's clock as the browser knows it, once hydrated.
     let now = use_clock(props.now);
     let lang = props.lang;
@@ -61,6 +65,7 @@ pub fn App(props: &AppProps) -> Html {
     let c: Rc<CampaignView> = campaign.0.clone();
     let status = c.status_at(Timestamp::from_unix(now));
     let body = match (&pledging.receipt, status) {
+        (None, _) if pledging.waitlisted.is_some() => waitlisted(pledging.waitlisted.as_ref(), lang),
         (Some(r), _) => html! {
             <Thanks receipt={r.clone()} campaign={c.clone()} lang={lang} now={now} wechat={props.wechat} places={places.clone()}
                 on_again={(props.receipt.is_none()).then_some(on_again)} />
@@ -111,6 +116,19 @@ pub fn App(props: &AppProps) -> Html {
             <footer class="tf-footer">
                 <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>
             </footer>
+        </div>
+    }
+}
+
+/// Where a fan who just joined a waitlist stands, and the link to their place.
+fn waitlisted(place: Option<&crate::services::WaitlistPlace>, lang: crate::i18n::Lang) -> Html {
+    let Some(place) = place else { return Html::default() };
+    html! {
+        <div class="tf-thanks" data-testid="waitlisted">
+            <p role="status">{ lang.on_waitlist(place.position) }</p>
+            <p><a href={place.receipt_url.clone()} target="_blank" rel="noopener" data-testid="waitlist-receipt">
+                { lang.text().waitlist_receipt }
+            </a></p>
         </div>
     }
 }

@@ -12,7 +12,7 @@ use crate::form::{FormState, form_field};
 use crate::hooks::CampaignState;
 use crate::i18n::Lang;
 use crate::props::Receipt;
-use crate::services::ApiError;
+use crate::services::{ApiError, WaitlistPlace};
 use domain::wire::{CampaignView, PledgeCreated, PledgeRequest};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -24,6 +24,8 @@ pub(super) struct Pledging {
     pub(super) receipt: Option<Receipt>,
     /// A pledge is on its way: the button waits and a second press sends nothing.
     pub(super) busy: bool,
+    /// The waitlist just joined (the chosen tier was sold out).
+    pub(super) waitlisted: Option<WaitlistPlace>,
 }
 
 pub(super) enum PledgeAction {
@@ -37,6 +39,8 @@ pub(super) enum PledgeAction {
     Refused(FormState),
     /// The pledge was taken.
     Taken(Receipt),
+    /// The fan joined the chosen tier's waitlist.
+    Joined(WaitlistPlace),
     /// Pledge again, from a fresh form.
     Again(FormState),
 }
@@ -52,6 +56,7 @@ impl Reducible for Pledging {
             PledgeAction::Retrying(form) => next.form = form,
             PledgeAction::Refused(form) => (next.form, next.busy) = (form, false),
             PledgeAction::Taken(receipt) => (next.receipt, next.busy) = (Some(receipt), false),
+            PledgeAction::Joined(place) => (next.waitlisted, next.busy) = (Some(place), false),
             PledgeAction::Again(form) => (next.form, next.receipt) = (form, None),
         }
         Rc::new(next)
@@ -86,6 +91,15 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
         }
     };
     to.pledging.dispatch(PledgeAction::Send(current.clone()));
+    if let Some(tier) = current.waitlist_tier(&view).map(|t| t.id.clone()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::services::join_waitlist(&view.id, &tier, &request).await {
+                Ok(place) => to.pledging.dispatch(PledgeAction::Joined(place)),
+                Err(e) => refused(&to, current, e),
+            }
+        });
+        return;
+    }
     wasm_bindgen_futures::spawn_local(async move {
         match send(&to, &current, &view.id, &request).await {
             Ok(created) => {
@@ -113,25 +127,27 @@ pub(super) fn submit(to: Outcomes, view: Rc<CampaignView>, mut current: FormStat
                     to.campaign.dispatch(fresh);
                 }
             }
-            Err(ApiError::Problem(problem)) => {
-                // Codes are told in the reader's language; a server too old to send them
-                // still has its English sentences.
-                for (field, message) in &problem.errors {
-                    let text = problem
-                        .codes
-                        .get(field)
-                        .map_or_else(|| message.clone(), |code| lang.field_error(code));
-                    current.errors.insert(form_field(field, &current.tier), text);
-                }
-                current.problem = Some(lang.refusal(&problem));
-                to.pledging.dispatch(PledgeAction::Refused(current));
-            }
-            Err(ApiError::Network) => {
-                current.problem = Some(lang.text().network_error.to_owned());
-                to.pledging.dispatch(PledgeAction::Refused(current));
-            }
+            Err(e) => refused(&to, current, e),
         }
     });
+}
+
+/// Shows why the server refused the form: codes in the reader's language by field (a server
+/// too old to send them still has its English sentences), and the refusal above the button.
+fn refused(to: &Outcomes, mut current: FormState, error: ApiError) {
+    let lang = to.lang;
+    match error {
+        ApiError::Problem(problem) => {
+            for (field, message) in &problem.errors {
+                let text =
+                    problem.codes.get(field).map_or_else(|| message.clone(), |code| lang.field_error(code));
+                current.errors.insert(form_field(field, &current.tier), text);
+            }
+            current.problem = Some(lang.refusal(&problem));
+        }
+        ApiError::Network => current.problem = Some(lang.text().network_error.to_owned()),
+    }
+    to.pledging.dispatch(PledgeAction::Refused(current));
 }
 
 /// How many times a pledge is sent before the fan is told the network failed, and the most

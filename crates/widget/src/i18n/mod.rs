@@ -101,6 +101,24 @@ impl Lang {
         }
     }
 
+    /// A sold-out tier's note: how many wait, and that the fan may join them.
+    pub fn sold_out_note(self, waiting: u32) -> String {
+        match self {
+            Lang::En => format!("Sold out · {waiting} waiting — join the waitlist"),
+            Lang::ZhCn => format!("已售罄 · {waiting} 人候补，可加入候补"),
+        }
+    }
+
+    /// Where a fan who just joined a waitlist stands.
+    pub fn on_waitlist(self, position: u32) -> String {
+        match self {
+            Lang::En => format!(
+                "You are number {position} on the waitlist. When units come back they are offered in line order, and you hear from us."
+            ),
+            Lang::ZhCn => format!("已加入候补，排第 {position} 位。有份额释放时按顺序分配，并会通知你。"),
+        }
+    }
+
     pub fn status(self, status: Status) -> &'static str {
         let t = self.text();
         match status {
@@ -253,6 +271,9 @@ impl Lang {
             "held-unpaid" => Some(t.held_unpaid),
             "invalid" => Some(t.fix_fields),
             "saturated" => Some(t.busy),
+            "not-sold-out" => Some(t.not_sold_out),
+            "already-waiting" => Some(t.already_waiting),
+            "offer-gone" => Some(t.offer_gone),
             "unavailable" | "outcome-unknown" | "internal" => Some(t.network_error),
             _ => None,
         }

@@ -129,6 +129,16 @@ pub(super) async fn backers_csv(
     crate::http::creator::backers::csv_response(&state, &entry)
 }
 
+/// Every waitlist entry of a campaign as CSV, for the signed-in site.
+pub(super) async fn waitlist_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    session.campaign(&state, &id)?;
+    crate::http::creator::waitlist::csv_response(&state, &id).await
+}
+
 #[derive(serde::Deserialize)]
 pub(super) struct CsrfForm {
     csrf: String,

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(campaigns))
         .route("/dashboard/campaigns/{id}", get(campaign::campaign))
         .route("/dashboard/campaigns/{id}/backers.csv", get(campaign::backers_csv))
+        .route("/dashboard/campaigns/{id}/waitlist.csv", get(campaign::waitlist_csv))
         .route("/dashboard/campaigns/{id}/live.json", get(campaign::live))
         .route("/dashboard/campaigns/{id}/backers/{pledge}", get(campaign::backer))
         .route("/dashboard/campaigns/{id}/backers/{pledge}/paid", post(campaign::mark_paid))

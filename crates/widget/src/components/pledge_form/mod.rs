@@ -154,9 +154,17 @@ pub fn PledgeForm(props: &PledgeFormProps) -> Html {
             if let Some(problem) = &form.problem {
                 <p class="tf-problem" role="alert" data-testid="problem">{ problem }</p>
             }
-            <button type="submit" class="tf-submit" disabled={props.busy}>
-                { if props.busy { text.sending } else { text.pledge } }
-            </button>
+            if form.waitlist_tier(&props.campaign).is_none() {
+                <button type="submit" class="tf-submit" disabled={props.busy}>
+                    { if props.busy { text.sending } else { text.pledge } }
+                </button>
+            } else {
+                // Named, so the plain form's handler knows the fan asked to wait in line.
+                <button type="submit" class="tf-submit" name={field::WAITLIST} value="1" disabled={props.busy}
+                    data-testid="join-waitlist">
+                    { if props.busy { text.sending } else { text.join_waitlist } }
+                </button>
+            }
             </fieldset>
         </form>
     }

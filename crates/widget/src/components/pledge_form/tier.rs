@@ -45,7 +45,7 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
     let closes = tier.available_until.filter(|&until| open && until.unix() - now.unix() <= CLOSING_SHOWN);
     let left = tier.remaining().map(|left| lang.remaining(left)).unwrap_or_default();
     let note = match (opens, closes) {
-        _ if sold_out => text.sold_out.to_owned(),
+        _ if sold_out => lang.sold_out_note(tier.waitlist),
         (Some(from), _) => lang.countdown(Until::Opens, from, now).unwrap_or_else(|| text.not_yet.to_owned()),
         _ if !open => text.no_longer.to_owned(),
         (_, Some(until)) => {
@@ -59,14 +59,16 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
         }
         _ => left.clone(),
     };
-    let disabled = sold_out || !open;
+    // A sold-out tier stays open to choose while its window is: choosing it joins its
+    // waitlist.
+    let disabled = !open;
     let on_tier = {
         let (campaign, id) = (c.clone(), tier.id.clone());
         changed(props, move |next, _| next.select_tier(&campaign, &id))
     };
     html! {
-        <div class={classes!("tf-tier", disabled.then_some("tf-sold-out"))} data-tier={tier.id.clone()}
-            data-left-words={lang.remaining(987_654).replace("987654", "#")} data-sold-out={text.sold_out}
+        <div class={classes!("tf-tier", (disabled || sold_out).then_some("tf-sold-out"))} data-tier={tier.id.clone()}
+            data-left-words={lang.remaining(987_654).replace("987654", "#")} data-sold-out={lang.sold_out_note(987_654).replace("987654", "#")}
             data-closed={text.no_longer}>
             <label>
                 // The fan's own choice stays sendable even once it sells out or closes: the
