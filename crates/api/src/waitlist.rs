@@ -116,29 +116,33 @@ const PER_PASS: i64 = 500;
 pub fn spawn_round(store: Store, hub: Arc<Hub>) {
     tokio::spawn(async move {
         let mut every = store.every(ROUND);
+        let mut told = std::collections::HashSet::new();
         loop {
             tokio::select! {
                 open = every.next() => if !open { break },
                 () = store.offers_made() => {}
             }
-            if let Err(e) = pass(&store, &hub).await {
+            if let Err(e) = pass(&store, &hub, &mut told).await {
                 tracing::warn!(error = %e, "the waitlist round will try again");
             }
         }
     });
 }
 
-/// One pass: offers out of time are expired, and those of campaigns without payments
-/// become pledges.
-async fn pass(store: &Store, hub: &Hub) -> anyhow::Result<()> {
+/// One pass: offers out of time are expired, and those of live campaigns without payments
+/// become pledges. An offer that cannot become one is told of once (in `told`), and stays
+/// out until it is taken from the receipt or expires.
+async fn pass(store: &Store, hub: &Hub, told: &mut std::collections::HashSet<String>) -> anyhow::Result<()> {
     let now = crate::now();
     for entry in store.offers_out(PER_PASS).await? {
         if lapsed(&entry, now) {
             store.release_waitlist(&entry.entry.id, WaitState::Expired).await.map_err(anyhow::Error::from)?;
+            told.remove(&entry.entry.id);
             continue;
         }
-        let payments = hub.get(&entry.entry.campaign).map(|live| live.snapshot(now).campaign.payments());
-        if payments != Some(PaymentMode::None) {
+        let Some(snapshot) = hub.get(&entry.entry.campaign).map(|live| live.snapshot(now)) else { continue };
+        let live = snapshot.view.status_at(now) == domain::Status::Live;
+        if snapshot.campaign.payments() != PaymentMode::None || !live || told.contains(&entry.entry.id) {
             continue;
         }
         let converted = match conversion(hub, &entry, store.mail_base().as_deref()) {
@@ -147,10 +151,14 @@ async fn pass(store: &Store, hub: &Hub) -> anyhow::Result<()> {
         };
         match converted {
             Ok(()) | Err(Error::Refused(Refusal::OfferGone)) => {}
-            // The campaign changed under it, or the request no longer fits it: the offer
-            // stays out until it is taken from the receipt or expires.
+            // The campaign changed under it: the next pass tries again.
+            Err(Error::Refused(
+                Refusal::Changed | Refusal::Saturated | Refusal::Unavailable | Refusal::Unknown,
+            )) => {}
+            // The request no longer fits the campaign: told once.
             Err(e) => {
-                tracing::info!(entry = %entry.entry.id, error = ?e, "a waitlist offer could not become a pledge")
+                tracing::warn!(entry = %entry.entry.id, error = ?e, "a waitlist offer could not become a pledge");
+                told.insert(entry.entry.id.clone());
             }
         }
     }

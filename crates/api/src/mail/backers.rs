@@ -5,7 +5,7 @@
 use super::Settings;
 use super::compose::{self, Envelope};
 use super::facts::{
-    Data, absolute, campaign, chosen, minutes, sender_name, site_of, stored_image, update_facts,
+    Data, Told, absolute, campaign, chosen, minutes, sender_name, site_of, stored_image, update_facts,
 };
 use crate::payments::Cards;
 use crate::store::mails::DueMail;
@@ -44,16 +44,6 @@ pub(super) async fn message(
         inline: told.inline,
     };
     Ok(Some(compose::message(settings, &envelope, words)?))
-}
-
-/// What a mail tells, whom it is from, and where replies go.
-pub(super) struct Told {
-    pub(super) facts: serde_json::Value,
-    pub(super) display_name: String,
-    /// The creator's address, when their site has one.
-    pub(super) reply_to: Option<String>,
-    /// The collection code the HTML shows inline.
-    pub(super) inline: Option<(String, Vec<u8>)>,
 }
 
 /// What a mail about a backer's pledge tells, and its sender's display name. Its receipt

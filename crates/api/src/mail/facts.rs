@@ -27,6 +27,16 @@ pub(super) struct Data {
     pub(super) waitlist: Option<String>,
 }
 
+/// What a mail tells, whom it is from, and where replies go.
+pub(super) struct Told {
+    pub(super) facts: serde_json::Value,
+    pub(super) display_name: String,
+    /// The creator's address, when their site has one.
+    pub(super) reply_to: Option<String>,
+    /// The collection code the HTML shows inline.
+    pub(super) inline: Option<(String, Vec<u8>)>,
+}
+
 /// Campaign `id` as a mail tells of it: the hub's copy when it holds it, which costs no
 /// database work (reading the counts from the store scans the campaign's pledges), the
 /// store's otherwise.

@@ -2,8 +2,7 @@
 //! with payments): what, until when, and a link to take it, minted as the mail is written.
 //! An offer already taken, left or expired is not mailed.
 
-use super::backers::Told;
-use super::facts::{Data, campaign, minutes, site_of};
+use super::facts::{Data, Told, campaign, minutes, site_of};
 use crate::payments::Cards;
 use crate::store::mails::DueMail;
 use domain::wire::WaitState;

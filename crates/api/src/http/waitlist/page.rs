@@ -41,7 +41,7 @@ async fn page(
         return Ok(plain_page(&state.assets, lang, StatusCode::NOT_FOUND, "", &format!("<p>{gone}</p>")));
     };
     let view = receipt_view(&state, &stored, position, (&token, &base));
-    let body = body(&view, &token, lang, &state.assets.url("/assets/waitlist.js"));
+    let body = body(&view, &token, lang, state.assets.url("/assets/waitlist.js"));
     Ok(plain_page(&state.assets, lang, StatusCode::OK, &view.campaign_title, &body))
 }
 

@@ -2,13 +2,14 @@
 //! offering freed units in queue order, releasing an entry, and taking an offer. The
 //! caller holds the campaign's lock (its row on PostgreSQL, the write lock on SQLite).
 
-use super::{EntryRow, Joined, StoredEntry, select_entry};
+use super::entry::JoinCommand;
+use super::entry::{EntryRow, Joined, StoredEntry, select_entry};
 use crate::store::claims::{claim, held_by};
 use crate::store::db::{Conn, on_conn};
 use crate::store::mails::NewMail;
+use crate::store::receipts;
 use crate::store::refusal::Refusal;
 use crate::store::webhooks::NewEvent;
-use crate::store::{receipts, waitlist::JoinCommand};
 use domain::webhooks::EventType;
 use domain::wire::{WaitState, WaitlistEvent};
 use domain::{Campaign, Timestamp};
@@ -113,9 +114,25 @@ pub(in crate::store) async fn join(
     .await
     .map(|_| ())
     })?;
-    let entry = by_id(conn, &id).await?.ok_or_else(|| anyhow::anyhow!("a joined entry is gone"))?;
+    let entry = domain::wire::WaitlistEntry {
+        id: id.clone(),
+        campaign: campaign.to_owned(),
+        tier: tier.to_owned(),
+        place: u64::try_from(place).unwrap_or(0),
+        quantity: command.quantity,
+        name: command.name.clone(),
+        state: WaitState::Waiting,
+        joined_at: now,
+        offered_at: None,
+        offer_expires_at: None,
+        pledge: None,
+        contact: None,
+        options: serde_json::from_str::<domain::wire::PledgeRequest>(&command.request)
+            .map(|r| r.options)
+            .unwrap_or_default(),
+    };
     Ok(Ok(Joined {
-        entry: entry.entry,
+        entry,
         position: u32::try_from(waiting).unwrap_or(u32::MAX),
         token: format!("{id}{secret}"),
     }))

@@ -1,7 +1,7 @@
 //! Reading waitlists: a fan's entry by its token and their place in line, a campaign's
 //! list for its creator, and the offers the server's round looks after.
 
-use super::{EntryRow, StoredEntry, select_entry};
+use super::entry::{EntryRow, StoredEntry, select_entry};
 use crate::store::Store;
 use crate::store::db::on_conn;
 use crate::store::receipts::hash;

@@ -1,6 +1,8 @@
 //! What the writer is asked to do, and what it answers: pledges and cancellations on its
 //! queue, each with the channel its answer goes back on.
 
+pub use super::client::Client;
+use crate::store::waitlist::entry::{JoinCommand, Joined, Offer, StoredEntry};
 use crate::store::{Refusal, StoredPledge};
 use domain::{Campaign, NewPledge};
 use std::sync::Arc;
@@ -26,7 +28,7 @@ pub struct PledgeCommand {
     pub mail: Option<MailTo>,
     /// The waitlist offer it takes: its units are already claimed, and its receipt opens
     /// with the entry's secret.
-    pub offer: Option<crate::store::waitlist::Offer>,
+    pub offer: Option<Offer>,
 }
 
 /// The backer's e-mail address, when their contact is one, and the base of the links in
@@ -35,17 +37,6 @@ pub struct PledgeCommand {
 pub struct MailTo {
     pub address: Option<String>,
     pub base: String,
-}
-
-/// Where a pledge came from, and the caps on limited tiers its address is held to.
-#[derive(Debug, Clone)]
-pub struct Client {
-    /// The address as caps count it (an IPv4 address, or an IPv6 /64).
-    pub address: String,
-    /// The most units of one limited tier it may hold; `None` for no cap.
-    pub units: Option<u32>,
-    /// The most of those units that may await payment at once; `None` for no cap.
-    pub unpaid: Option<u32>,
 }
 
 /// A durable pledge; `replayed` when it was made by an earlier request with the same key.
@@ -97,7 +88,7 @@ pub(in crate::store) enum CancelKind {
 /// A change to a waitlist, made in the writer's batch so that places follow its queue.
 #[derive(Debug)]
 pub(in crate::store) enum WaitlistRequest {
-    Join(Box<crate::store::waitlist::JoinCommand>),
+    Join(Box<JoinCommand>),
     /// Ends entry `id` as `to`: `Left` by its fan, `Expired` once its offer ran out.
     Release {
         id: String,
@@ -108,9 +99,9 @@ pub(in crate::store) enum WaitlistRequest {
 /// What a waitlist request did.
 #[derive(Debug, Clone)]
 pub enum Waitlisted {
-    Joined(crate::store::waitlist::Joined),
+    Joined(Joined),
     /// The entry as it was before it ended; `None` when it had already moved on.
-    Released(Option<crate::store::waitlist::StoredEntry>),
+    Released(Option<StoredEntry>),
 }
 
 #[derive(Debug)]

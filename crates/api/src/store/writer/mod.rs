@@ -34,6 +34,7 @@
 //! `store::cancels`, here or in settlement's transaction.
 
 mod batch;
+pub(in crate::store) mod client;
 pub(in crate::store) mod command;
 mod rows;
 pub(in crate::store) mod state;
