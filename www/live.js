@@ -111,7 +111,8 @@
       row.classList.toggle("tf-sold-out", soldOut || !open);
       var left = tier.limit === null || tier.limit === undefined ? "" : fill(row.dataset.leftWords, Math.max(tier.limit - tier.claimed, 0));
       var note = left;
-      if (soldOut) note = fill(row.dataset.soldOut, tier.waitlist || 0);
+      if (soldOut && open) note = fill(row.dataset.soldOut, tier.waitlist || 0);
+      else if (soldOut) note = row.dataset.closed;
       else if (from !== null && now < from) note = countdown("opens", from - now);
       else if (!open) note = row.dataset.closed;
       else if (until !== null && until - now <= 86400) note = [note, countdown("closes", until - now)].filter(Boolean).join(" · ");

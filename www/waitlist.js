@@ -1,6 +1,7 @@
 // The waitlist receipt page's place in line, kept current without a reload: the campaign's
 // live stream says when the tier moved (units claimed or offered, someone joined or left),
-// and the entry is read again, at most every few seconds. A change of state (an offer, a
+// and the entry is read again, at most every 15 seconds (spread, so a crowd's pages do not
+// read together). A change of state (an offer, a
 // pledge) reloads the page for its new buttons. Without EventSource it polls.
 (function () {
   "use strict";
@@ -26,7 +27,7 @@
 
   function soon() {
     if (timer) return;
-    timer = setTimeout(read, Math.max(0, last + 3000 - Date.now()));
+    timer = setTimeout(read, Math.max(0, last + 15000 - Date.now()) + Math.random() * 2000);
   }
 
   function moved(data) {

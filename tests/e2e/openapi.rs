@@ -112,6 +112,12 @@ async fn the_openapi_document_lists_every_v1_route_the_server_answers() {
         "POST /api/v1/campaigns/{id}/shipments",
         "POST /api/v1/campaigns/{id}/survey/remind",
         "DELETE /api/v1/receipts/{token}/personal-data",
+        "POST /api/v1/campaigns/{id}/tiers/{tier}/waitlist",
+        "GET /api/v1/waitlist/{token}",
+        "DELETE /api/v1/waitlist/{token}",
+        "POST /api/v1/waitlist/{token}/pledge",
+        "GET /api/v1/campaigns/{id}/waitlist",
+        "GET /api/v1/campaigns/{id}/waitlist.csv",
     ];
     pinned.sort();
     assert_eq!(listed, pinned);

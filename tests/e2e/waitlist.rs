@@ -268,9 +268,9 @@ async fn a_fan_offered_units_is_mailed_a_link_that_takes_them_and_opens_the_pled
     let mails = sink.wait_for(before + 1, WAIT).await;
     let offer = mails
         .iter()
-        .find(|m| m["subject"].as_str().is_some_and(|s| s.contains("A place came free")))
+        .find(|m| m["headers"]["Subject"].as_str().is_some_and(|s| s.contains("A place came free")))
         .unwrap_or_else(|| panic!("an offer mail among {mails:?}"));
-    assert!(offer["to"].to_string().contains("backer1@example.com"), "{offer}");
+    assert_eq!(offer["rcpt_to"], json!(["backer1@example.com"]));
     let text = offer["text"].as_str().unwrap();
     let link = text.split_whitespace().find(|w| w.contains("/w/")).expect("a link to the offer");
     let page = app.text(link).await;
@@ -349,4 +349,52 @@ async fn a_fan_choosing_a_sold_out_tier_in_the_widget_joins_its_waitlist_and_see
     let view = entry(&app, href.rsplit('/').next().unwrap()).await;
     assert_eq!((view.position, view.entry.name.as_str()), (Some(2), "Widget Fan"));
     browser.close().await;
+}
+
+store_test!(an_unpaid_pledge_voided_for_want_of_payment_hands_its_unit_to_the_line);
+async fn an_unpaid_pledge_voided_for_want_of_payment_hands_its_unit_to_the_line(app: TestApp) {
+    assert_eq!(create(&app, manual("jars", 5)).await.status(), 201);
+    let mut first = None;
+    for _ in 0..5 {
+        let created: PledgeCreated = crate::payments::pledge(&app, "jars", 1).await.json().await.unwrap();
+        first.get_or_insert(created.id);
+    }
+    let (_, b) = joined(&app, "jars", 1).await;
+    // What the payment round does once a pledge's time to pay ran out.
+    let voided = app.state.store.void_overdue(&first.unwrap()).await.expect("voided");
+    assert_eq!(voided.pledge.payment, Some(domain::PaymentStatus::Void));
+    let offered = until_state(&app, &b, "offered").await;
+    assert_eq!(offered.payments, "manual");
+    let view = app.campaign("jars").await;
+    assert_eq!((view.tiers[0].claimed, view.tiers[0].waitlist, view.backers), (5, 0, 4));
+}
+
+store_test!(a_freed_unit_goes_to_the_first_in_line_it_fits_and_a_bigger_ask_keeps_its_place);
+async fn a_freed_unit_goes_to_the_first_in_line_it_fits_and_a_bigger_ask_keeps_its_place(app: TestApp) {
+    let first = sold_out(&app, "fit").await;
+    let pair = with(with(fan(1), "quantity", json!(2)), "amount", json!(2_000));
+    let response = join(&app, "fit", &pair).await;
+    assert_eq!(response.status(), 201);
+    let a =
+        response.json::<WaitlistJoined>().await.unwrap().receipt_url.rsplit('/').next().unwrap().to_owned();
+    let (_, b) = joined(&app, "fit", 2).await;
+    cancel(&app, &first).await;
+    until_state(&app, &b, "converted").await;
+    let waiting = entry(&app, &a).await;
+    assert_eq!((waiting.position, waiting.entry.quantity), (Some(1), 2), "still first, waiting for two");
+    assert_eq!(app.campaign("fit").await.tiers[0].claimed, 5);
+}
+
+store_test!(a_cancelled_campaign_closes_its_line_and_says_so);
+async fn a_cancelled_campaign_closes_its_line_and_says_so(app: TestApp) {
+    sold_out(&app, "closing").await;
+    let (_, token) = joined(&app, "closing", 1).await;
+    let cancelled =
+        app.creator(Method::POST, "/api/v1/campaigns/closing/cancel", &app.demo_key).send().await.unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let view = until_state(&app, &token, "expired").await;
+    assert!(!view.live);
+    assert_eq!(app.campaign("closing").await.tiers[0].waitlist, 0);
+    let page = app.text(&format!("/w/{token}?lang=en")).await;
+    assert!(page.contains("no longer takes pledges"), "{page}");
 }

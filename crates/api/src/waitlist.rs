@@ -12,8 +12,8 @@ use crate::hub::{Entry, Hub};
 use crate::pledging::{Desk, Fan};
 use crate::store::waitlist::{JoinCommand, Joined, StoredEntry, lapsed};
 use crate::store::{Accepted, Client, MailTo, PledgeCommand, Refusal, Store};
+use domain::NewPledge;
 use domain::wire::{PledgeRequest, WaitState};
-use domain::{NewPledge, PaymentMode};
 use std::sync::Arc;
 use widget::i18n::Lang;
 
@@ -94,12 +94,14 @@ fn conversion(hub: &Hub, entry: &StoredEntry, mail_base: Option<&str>) -> Result
         address: domain::contact::email(pledge.contact()).map(str::to_owned),
         base: base.to_owned(),
     });
+    // The pledge counts against its address as the entry did (its caps were checked then).
+    let client = entry.client.clone().map(|address| Client { address, units: None, unpaid: None });
     Ok(PledgeCommand {
         campaign: snapshot.campaign.clone(),
         revision: snapshot.revision,
         pledge,
         idempotency: None,
-        client: None,
+        client,
         unpaid_share: None,
         lang: Lang::from_tag(&entry.lang).unwrap_or(Lang::En).tag(),
         mail,
@@ -130,19 +132,18 @@ pub fn spawn_round(store: Store, hub: Arc<Hub>) {
 }
 
 /// One pass: offers out of time are expired, and those of live campaigns without payments
-/// become pledges. An offer that cannot become one is told of once (in `told`), and stays
-/// out until it is taken from the receipt or expires.
+/// become pledges. An offer that cannot become one is told of once (in `told`, which keeps
+/// only offers still out), and stays out until it is taken from the receipt or expires.
 async fn pass(store: &Store, hub: &Hub, told: &mut std::collections::HashSet<String>) -> anyhow::Result<()> {
     let now = crate::now();
-    for entry in store.offers_out(PER_PASS).await? {
-        if lapsed(&entry, now) {
-            store.release_waitlist(&entry.entry.id, WaitState::Expired).await.map_err(anyhow::Error::from)?;
-            told.remove(&entry.entry.id);
-            continue;
-        }
+    for entry in store.offers_lapsed(now, PER_PASS).await? {
+        store.release_waitlist(&entry.entry.id, WaitState::Expired).await.map_err(anyhow::Error::from)?;
+    }
+    let converting = store.offers_to_convert(PER_PASS).await?;
+    told.retain(|id| converting.iter().any(|e| &e.entry.id == id));
+    for entry in converting {
         let Some(snapshot) = hub.get(&entry.entry.campaign).map(|live| live.snapshot(now)) else { continue };
-        let live = snapshot.view.status_at(now) == domain::Status::Live;
-        if snapshot.campaign.payments() != PaymentMode::None || !live || told.contains(&entry.entry.id) {
+        if snapshot.view.status_at(now) != domain::Status::Live || told.contains(&entry.entry.id) {
             continue;
         }
         let converted = match conversion(hub, &entry, store.mail_base().as_deref()) {

@@ -179,6 +179,10 @@ impl Tier {
     pub fn available_from(&self) -> Option<Timestamp> {
         self.available_from
     }
+    /// When the tier's own window closes, if it does.
+    pub fn available_until(&self) -> Option<Timestamp> {
+        self.available_until
+    }
     /// Whether the tier's own window is open at `now`.
     pub fn available_at(&self, now: Timestamp) -> Result<(), Unavailable> {
         if self.available_from.is_some_and(|from| now < from) {

@@ -2,8 +2,8 @@
 //! lock (what Kickstarter and Indiegogo lock once money is promised).
 //!
 //! Once a campaign has live pledges, its goal, currency, funding model and dates are fixed;
-//! a tier that backers chose keeps its price and options and cannot be removed, and its
-//! limit never goes below the units claimed. Text, stretch goals and new tiers stay
+//! a tier that backers chose (or that fans wait for) keeps its price and options and cannot
+//! be removed, and its limit never goes below the units claimed. Text, stretch goals and new tiers stay
 //! editable.
 
 use crate::campaign::Campaign;
@@ -152,7 +152,9 @@ pub fn locked_fields(old: &Campaign, new: &Campaign, counts: &Counts, now: Times
     }
     for tier in old.tiers() {
         let claimed = counts.claimed.get(tier.id().as_str()).copied().unwrap_or(0);
-        if claimed == 0 {
+        // Fans waiting for it asked for it as it is: it stays, at its price and options.
+        let waiting = counts.waiting.get(tier.id().as_str()).copied().unwrap_or(0);
+        if claimed == 0 && waiting == 0 {
             continue;
         }
         let Some((i, edited)) = new.tiers().iter().enumerate().find(|(_, t)| t.id() == tier.id()) else {
@@ -180,7 +182,8 @@ pub fn locked_now(campaign: &Campaign, counts: &Counts) -> Vec<String> {
         fields.extend(["goal", "currency", "funding", "payments", "starts_at", "ends_at"].map(String::from));
     }
     for (i, tier) in campaign.tiers().iter().enumerate() {
-        if counts.claimed.get(tier.id().as_str()).is_some_and(|&n| n > 0) {
+        let id = tier.id().as_str();
+        if counts.claimed.get(id).is_some_and(|&n| n > 0) || counts.waiting.get(id).is_some_and(|&n| n > 0) {
             fields.push(format!("tiers[{i}].price"));
             fields.push(format!("tiers[{i}].options"));
         }
@@ -295,6 +298,18 @@ mod tests {
         tiers[0].limit = Some(1);
         let errors = edit(CampaignPatch { tiers: Some(tiers), ..Default::default() }, &pledged("early", 2));
         assert_eq!(errors.get("tiers[0].limit"), Some(&FieldError::BelowClaimed { claimed: 2 }));
+    }
+
+    #[test]
+    fn a_tier_fans_wait_for_keeps_existing_at_its_price() {
+        let mut waiting = Counts::default();
+        waiting.waiting.insert("early".into(), 3);
+        let mut tiers = lamp().tiers;
+        tiers.remove(0);
+        let errors = edit(CampaignPatch { tiers: Some(tiers), ..Default::default() }, &waiting);
+        assert_eq!(errors.get("tiers.early"), Some(&FieldError::Locked));
+        let campaign = Campaign::new(lamp()).unwrap();
+        assert!(locked_now(&campaign, &waiting).contains(&"tiers[0].price".to_owned()));
     }
 
     #[test]

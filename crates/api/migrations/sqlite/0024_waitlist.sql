@@ -5,7 +5,8 @@
 -- there to `converted` (`pledge_id` is the pledge it became) or `expired`; or it is
 -- `left` by its fan. `request` is the pledge it asks for, as the API took it; the fan's
 -- token opens it by `secret_hash` (or `mail_hash`, the link its offer mail carried), and
--- opens the pledge it becomes with the same secret.
+-- opens the pledge it becomes with the same secret. `converts` marks an offer of a campaign
+-- without payments, which the server's round turns into a pledge at once.
 ALTER TABLE tiers ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0 CHECK (waiting >= 0);
 ALTER TABLE tiers ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
 
@@ -27,10 +28,12 @@ CREATE TABLE waitlist (
     offer_expires_at INTEGER,
     pledge_id        TEXT,
     mail_hash        TEXT,
+    converts         INTEGER NOT NULL DEFAULT 0,
     ended_at         INTEGER,
     UNIQUE (campaign_id, tier_id, position)
 );
 CREATE INDEX waitlist_queue ON waitlist (campaign_id, tier_id, state, position);
 CREATE INDEX waitlist_offers ON waitlist (offer_expires_at) WHERE state = 'offered';
+CREATE INDEX waitlist_converting ON waitlist (offered_at) WHERE state = 'offered' AND converts = 1;
 CREATE INDEX waitlist_contact ON waitlist (campaign_id, tier_id, contact);
 CREATE INDEX waitlist_client ON waitlist (campaign_id, tier_id, client);

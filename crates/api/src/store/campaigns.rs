@@ -149,6 +149,7 @@ impl Store {
             )).bind(now.unix()).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
             if changed == 1 {
                 super::payments::void_unpaid(&mut conn, id).await?;
+                super::waitlist::close(&mut conn, id, now).await?;
             }
             notify(&mut conn, id).await?;
             Ok(Edited::Done(Box::new((campaign, counts(&mut conn, id).await?))))
@@ -207,12 +208,16 @@ async fn sync_tiers(conn: &mut Conn, old: Option<&Campaign>, new: &Campaign) -> 
             .await
             .map(|_| ()))?;
         } else {
+            // A tier id used before keeps counting its waitlist's places on from its last.
             on_conn!(&mut *conn, |c| sqlx::query(sql(
-                "INSERT INTO tiers (campaign_id, id, max_claims) VALUES (?, ?, ?)"
+                "INSERT INTO tiers (campaign_id, id, max_claims, queued) VALUES (?, ?, ?, \
+                 (SELECT COALESCE(MAX(position), 0) FROM waitlist WHERE campaign_id = ? AND tier_id = ?))"
             ))
             .bind(id)
             .bind(tier_id)
             .bind(limit)
+            .bind(id)
+            .bind(tier_id)
             .execute(&mut **c)
             .await
             .map(|_| ()))?;

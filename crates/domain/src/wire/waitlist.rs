@@ -90,6 +90,9 @@ pub struct WaitlistReceipt {
     pub tier_title: String,
     /// `none`, `stripe` or `manual`: what taking an offer leads to.
     pub payments: String,
+    /// Whether the campaign still takes pledges: once it ended or was cancelled, no units
+    /// come back to the line.
+    pub live: bool,
     /// The receipt of the pledge it became.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pledge_receipt_url: Option<String>,

@@ -141,6 +141,10 @@ fn receipt_view(
         campaign_title: live.as_ref().map(|c| c.title().to_owned()).unwrap_or_default(),
         tier_title,
         payments: live.as_ref().map_or("none", |c| c.payments().as_str()).to_owned(),
+        live: state.hub.get(&stored.entry.campaign).is_some_and(|e| {
+            let now = crate::now();
+            e.snapshot(now).view.status_at(now) == domain::Status::Live
+        }),
         pledge_receipt_url: pledge_token(stored, token).map(|t| format!("{base}/r/{t}")),
     }
 }

@@ -82,6 +82,12 @@ fn body(view: &WaitlistReceipt, token: &str, lang: Lang, script: &str) -> String
     let zh = lang == Lang::ZhCn;
     let what = format!("{} × {}", escape(&view.tier_title), entry.quantity);
     let said = match (entry.state, zh) {
+        (WaitState::Waiting | WaitState::Expired, false) if !view.live && entry.offered_at.is_none() => {
+            "This campaign no longer takes pledges: no units came back before it closed.".to_owned()
+        }
+        (WaitState::Waiting | WaitState::Expired, true) if !view.live && entry.offered_at.is_none() => {
+            "这个众筹已不再接受支持：结束前没有份额释放。".to_owned()
+        }
         (WaitState::Waiting, false) => format!(
             "You are on the waitlist for {what}: number <strong data-testid=\"waitlist-position\">{}</strong> in line. \
              When units come back they are offered in line order{}.",

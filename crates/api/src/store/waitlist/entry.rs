@@ -36,6 +36,8 @@ pub struct StoredEntry {
     pub entry: WaitlistEntry,
     /// The pledge request it becomes.
     pub request: String,
+    /// The address it came from, as caps count it: the pledge it becomes counts there.
+    pub client: Option<String>,
     pub lang: String,
     pub(in crate::store) secret_hash: String,
     pub(in crate::store) mail_hash: Option<String>,
@@ -57,6 +59,7 @@ pub(in crate::store) struct EntryRow {
     name: String,
     contact: String,
     request: String,
+    client: Option<String>,
     lang: String,
     secret_hash: String,
     mail_hash: Option<String>,
@@ -71,7 +74,7 @@ pub(in crate::store) struct EntryRow {
 macro_rules! select_entry {
     ($tail:literal) => {
         concat!(
-            "SELECT id, campaign_id, tier_id, position, quantity, name, contact, request, lang, secret_hash, ",
+            "SELECT id, campaign_id, tier_id, position, quantity, name, contact, request, client, lang, secret_hash, ",
             "mail_hash, state, joined_at, offered_at, offer_expires_at, pledge_id FROM waitlist ",
             $tail
         )
@@ -101,6 +104,7 @@ impl From<EntryRow> for StoredEntry {
                 options,
             },
             request: row.request,
+            client: row.client,
             lang: row.lang,
             secret_hash: row.secret_hash,
             mail_hash: row.mail_hash,

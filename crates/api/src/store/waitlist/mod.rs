@@ -23,7 +23,7 @@ mod reads;
 
 pub use queue::DEFAULT_HOLD_HOURS;
 pub(in crate::store) use queue::{
-    OfferTerms, by_id, event, join, link_pledge, offer_mail, release, serve, serve_raised, take_offer,
+    OfferTerms, by_id, close, event, join, link_pledge, offer_mail, release, serve, serve_raised, take_offer,
 };
 pub use reads::{lapsed, pledge_token};
 

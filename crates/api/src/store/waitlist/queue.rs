@@ -168,8 +168,11 @@ async fn waiting_of(conn: &mut Conn, command: &JoinCommand) -> anyhow::Result<(b
     Ok((same.is_some(), units))
 }
 
-/// Offers `tier`'s free units to those waiting, in queue order, while the campaign is live
-/// and the next in line's units are free: the head is never skipped for a smaller ask.
+/// Offers `tier`'s free units to those waiting, in line order, while the campaign is live
+/// and the tier's window open: each to the first in line whose units are free (a head
+/// asking for more than came back waits for more, and those behind it who fit are served),
+/// so the units left over are ones nobody waiting could take. An offer holds them until
+/// the hold ends, or the campaign or the tier's window does if sooner.
 pub(in crate::store) async fn serve(
     conn: &mut Conn,
     (campaign, cancelled): (&Campaign, bool),
@@ -179,13 +182,27 @@ pub(in crate::store) async fn serve(
 ) -> anyhow::Result<Vec<StoredEntry>> {
     let id = campaign.id().as_str();
     let mut offered = Vec::new();
-    if cancelled || now < campaign.starts_at() || now >= campaign.ends_at() {
+    let Some(window) = campaign.tier(tier) else { return Ok(offered) };
+    if cancelled
+        || now < campaign.starts_at()
+        || now >= campaign.ends_at()
+        || window.available_at(now).is_err()
+    {
         return Ok(offered);
     }
+    let mut expires = now.plus_seconds(terms.hold_secs()).min(campaign.ends_at());
+    if let Some(until) = window.available_until() {
+        expires = expires.min(until);
+    }
+    let converts = i64::from(campaign.payments() == domain::PaymentMode::None);
     loop {
         let head: Option<EntryRow> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(select_entry!(
-            "WHERE campaign_id = ? AND tier_id = ? AND state = 'waiting' ORDER BY position LIMIT 1"
+            "WHERE campaign_id = ? AND tier_id = ? AND state = 'waiting' AND quantity <= COALESCE(\
+             (SELECT max_claims - claimed FROM tiers WHERE campaign_id = ? AND id = ?), quantity) \
+             ORDER BY position LIMIT 1"
         )))
+        .bind(id)
+        .bind(tier)
         .bind(id)
         .bind(tier)
         .fetch_optional(&mut **c)
@@ -194,16 +211,18 @@ pub(in crate::store) async fn serve(
         if !claim(conn, id, tier, i64::from(head.entry.quantity)).await? {
             break;
         }
-        let expires = now.plus_seconds(terms.hold_secs());
-        on_conn!(&mut *conn, |c| sqlx::query(sql(
-            "UPDATE waitlist SET state = 'offered', offered_at = ?, offer_expires_at = ? WHERE id = ?"
+        on_conn!(&mut *conn, |c| {
+            sqlx::query(sql(
+            "UPDATE waitlist SET state = 'offered', offered_at = ?, offer_expires_at = ?, converts = ? WHERE id = ?"
         ))
         .bind(now.unix())
         .bind(expires.unix())
+        .bind(converts)
         .bind(&head.entry.id)
         .execute(&mut **c)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         step_waiting(conn, id, tier, -1).await?;
         let mut entry = head;
         entry.entry.state = WaitState::Offered;
@@ -294,6 +313,25 @@ pub(in crate::store) async fn take_offer(
     .fetch_optional(&mut **c)
     .await)?;
     Ok(taken.map(|(hash,)| hash))
+}
+
+/// Ends every open entry of a cancelled campaign: nobody waits for what will not be made.
+pub(in crate::store) async fn close(conn: &mut Conn, campaign: &str, now: Timestamp) -> sqlx::Result<()> {
+    on_conn!(&mut *conn, |c| {
+        sqlx::query(sql(
+        "UPDATE waitlist SET state = 'expired', ended_at = ? WHERE campaign_id = ? AND state IN ('waiting', 'offered')"
+    ))
+    .bind(now.unix())
+    .bind(campaign)
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    })?;
+    on_conn!(conn, |c| sqlx::query(sql("UPDATE tiers SET waiting = 0 WHERE campaign_id = ?"))
+        .bind(campaign)
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))
 }
 
 /// Lets the link an offer mail carried open the pledge the offer became.

@@ -63,12 +63,25 @@ impl Store {
         Ok(rows.into_iter().map(StoredEntry::from).collect())
     }
 
-    /// Offers out: those whose time ran out by `now` first (to expire), then the rest, up
-    /// to `limit`.
-    pub async fn offers_out(&self, limit: i64) -> anyhow::Result<Vec<StoredEntry>> {
+    /// Offers whose time ran out by `now`, oldest first, up to `limit`.
+    pub async fn offers_lapsed(&self, now: Timestamp, limit: i64) -> anyhow::Result<Vec<StoredEntry>> {
         let mut conn = self.readers.acquire().await?;
         let rows: Vec<EntryRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(select_entry!(
-            "WHERE state = 'offered' ORDER BY offer_expires_at LIMIT ?"
+            "WHERE state = 'offered' AND offer_expires_at <= ? ORDER BY offer_expires_at LIMIT ?"
+        )))
+        .bind(now.unix())
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+        Ok(rows.into_iter().map(StoredEntry::from).collect())
+    }
+
+    /// Offers of campaigns without payments, which become pledges at once: oldest first,
+    /// up to `limit`.
+    pub async fn offers_to_convert(&self, limit: i64) -> anyhow::Result<Vec<StoredEntry>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<EntryRow> = on_conn!(&mut conn, |c| sqlx::query_as(sql(select_entry!(
+            "WHERE state = 'offered' AND converts = 1 ORDER BY offered_at LIMIT ?"
         )))
         .bind(limit)
         .fetch_all(&mut **c)

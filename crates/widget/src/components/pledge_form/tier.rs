@@ -45,7 +45,8 @@ pub(super) fn TierRow(props: &TierRowProps) -> Html {
     let closes = tier.available_until.filter(|&until| open && until.unix() - now.unix() <= CLOSING_SHOWN);
     let left = tier.remaining().map(|left| lang.remaining(left)).unwrap_or_default();
     let note = match (opens, closes) {
-        _ if sold_out => lang.sold_out_note(tier.waitlist),
+        _ if sold_out && open => lang.sold_out_note(tier.waitlist),
+        _ if sold_out => text.sold_out.to_owned(),
         (Some(from), _) => lang.countdown(Until::Opens, from, now).unwrap_or_else(|| text.not_yet.to_owned()),
         _ if !open => text.no_longer.to_owned(),
         (_, Some(until)) => {
