@@ -18,12 +18,14 @@
 //!   entry becomes is opened by the same secret (and by its offer mail's link).
 
 pub(in crate::store) mod entry;
+mod joins;
 mod queue;
 mod reads;
 
+pub(in crate::store) use joins::join_group;
 pub use queue::DEFAULT_HOLD_HOURS;
 pub(in crate::store) use queue::{
-    OfferTerms, by_id, close, event, join, link_pledge, offer_mail, release, serve, serve_raised, take_offer,
+    OfferTerms, by_id, close, event, link_pledge, offer_mail, release, serve, serve_raised, take_offer,
 };
 pub use reads::{lapsed, pledge_token};
 

@@ -2,13 +2,10 @@
 //! offering freed units in queue order, releasing an entry, and taking an offer. The
 //! caller holds the campaign's lock (its row on PostgreSQL, the write lock on SQLite).
 
-use super::entry::JoinCommand;
-use super::entry::{EntryRow, Joined, StoredEntry, select_entry};
-use crate::store::claims::{claim, held_by};
+use super::entry::{EntryRow, StoredEntry, select_entry};
+use crate::store::claims::claim;
 use crate::store::db::{Conn, on_conn};
 use crate::store::mails::NewMail;
-use crate::store::receipts;
-use crate::store::refusal::Refusal;
 use crate::store::webhooks::NewEvent;
 use domain::webhooks::EventType;
 use domain::wire::{WaitState, WaitlistEvent};
@@ -47,125 +44,6 @@ impl OfferTerms {
     fn hold_secs(&self) -> i64 {
         self.hold_secs.load(Ordering::Relaxed)
     }
-}
-
-/// Joins `command`'s tier's waitlist at the end of the line, or refuses: only a limited
-/// tier that cannot give the units asked for now has a line, one contact waits once per
-/// tier, and the address's units (held and waited for) stay within its cap.
-pub(in crate::store) async fn join(
-    conn: &mut Conn,
-    command: &JoinCommand,
-    now: Timestamp,
-) -> anyhow::Result<Result<Joined, Refusal>> {
-    let (campaign, tier) = (command.campaign.id().as_str(), command.tier.as_str());
-    let free: Option<(i64, Option<i64>)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
-        "SELECT claimed, max_claims FROM tiers WHERE campaign_id = ? AND id = ?"
-    ))
-    .bind(campaign)
-    .bind(tier)
-    .fetch_optional(&mut **c)
-    .await)?;
-    let quantity = i64::from(command.quantity);
-    match free {
-        None => return Ok(Err(Refusal::NotFound)),
-        Some((claimed, Some(limit))) if claimed + quantity > limit => {}
-        Some(_) => return Ok(Err(Refusal::NotSoldOut(tier.to_owned()))),
-    }
-    let (same_contact, address_units) = waiting_of(conn, command).await?;
-    if same_contact {
-        return Ok(Err(Refusal::AlreadyWaiting(tier.to_owned())));
-    }
-    if let Some(client) = &command.client
-        && let Some(cap) = client.units
-    {
-        let held = held_by(conn, campaign, tier, &[client.address.as_str()]).await?;
-        let held = held.get(&client.address).map_or(0, |h| h.0);
-        if held + address_units + quantity > i64::from(cap) {
-            return Ok(Err(Refusal::AddressCap { tier: tier.to_owned(), cap }));
-        }
-    }
-    let (place, waiting): (i64, i64) = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
-        "UPDATE tiers SET queued = queued + 1, waiting = waiting + 1 WHERE campaign_id = ? AND id = ? \
-         RETURNING queued, waiting"
-    ))
-    .bind(campaign)
-    .bind(tier)
-    .fetch_one(&mut **c)
-    .await)?;
-    let (id, secret) = (crate::ids::time_ordered(), crate::ids::secret());
-    on_conn!(&mut *conn, |c| {
-        sqlx::query(sql(
-        "INSERT INTO waitlist (id, campaign_id, tier_id, position, quantity, name, contact, request, client, lang, \
-         secret_hash, state, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?)"
-    ))
-    .bind(&id)
-    .bind(campaign)
-    .bind(tier)
-    .bind(place)
-    .bind(quantity)
-    .bind(&command.name)
-    .bind(&command.contact)
-    .bind(&command.request)
-    .bind(command.client.as_ref().map(|c| c.address.as_str()))
-    .bind(command.lang)
-    .bind(receipts::hash(&secret))
-    .bind(now.unix())
-    .execute(&mut **c)
-    .await
-    .map(|_| ())
-    })?;
-    let entry = domain::wire::WaitlistEntry {
-        id: id.clone(),
-        campaign: campaign.to_owned(),
-        tier: tier.to_owned(),
-        place: u64::try_from(place).unwrap_or(0),
-        quantity: command.quantity,
-        name: command.name.clone(),
-        state: WaitState::Waiting,
-        joined_at: now,
-        offered_at: None,
-        offer_expires_at: None,
-        pledge: None,
-        contact: None,
-        options: serde_json::from_str::<domain::wire::PledgeRequest>(&command.request)
-            .map(|r| r.options)
-            .unwrap_or_default(),
-    };
-    Ok(Ok(Joined {
-        entry,
-        position: u32::try_from(waiting).unwrap_or(u32::MAX),
-        token: format!("{id}{secret}"),
-    }))
-}
-
-/// Whether the contact already waits (or holds an offer) for the tier, and the units the
-/// address waits for or is offered.
-async fn waiting_of(conn: &mut Conn, command: &JoinCommand) -> anyhow::Result<(bool, i64)> {
-    let (campaign, tier) = (command.campaign.id().as_str(), command.tier.as_str());
-    let same: Option<(i32,)> = on_conn!(&mut *conn, |c| sqlx::query_as(sql(
-        "SELECT 1 FROM waitlist WHERE campaign_id = ? AND tier_id = ? AND contact = ? \
-         AND state IN ('waiting', 'offered') LIMIT 1"
-    ))
-    .bind(campaign)
-    .bind(tier)
-    .bind(&command.contact)
-    .fetch_optional(&mut **c)
-    .await)?;
-    let units = match &command.client {
-        Some(client) => on_conn!(&mut *conn, |c| {
-            sqlx::query_scalar(sql(
-            "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM waitlist WHERE campaign_id = ? AND tier_id = ? \
-             AND client = ? AND state IN ('waiting', 'offered')"
-        ))
-        .bind(campaign)
-        .bind(tier)
-        .bind(&client.address)
-        .fetch_one(&mut **c)
-        .await
-        })?,
-        None => 0,
-    };
-    Ok((same.is_some(), units))
 }
 
 /// Offers `tier`'s free units to those waiting, in line order, while the campaign is live

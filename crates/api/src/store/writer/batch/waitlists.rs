@@ -5,13 +5,15 @@
 
 use super::Batch;
 use crate::store::Refusal;
+use crate::store::waitlist::JoinCommand;
 use crate::store::waitlist::{self, OfferTerms, event, offer_mail, release, serve};
+use crate::store::webhooks::NewEvent;
 use crate::store::writer::command::{Cancelled, WaitlistRequest, Waitlisted};
 use crate::store::writer::state::open_for;
 use domain::PaymentMode;
 use domain::webhooks::EventType;
 use domain::wire::WaitState;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Batch<'_> {
     /// The waitlist step: each request's answer, in order.
@@ -56,32 +58,43 @@ impl Batch<'_> {
         for (campaign, tier) in freed {
             self.serve(&campaign, &tier, terms).await?;
         }
+        self.join(&mut answers).await?;
+        Ok(answers)
+    }
+
+    /// Joins each tier's line with the batch's joins for it, together and in arrival
+    /// order, once each has passed the checks a pledge would.
+    async fn join(&mut self, answers: &mut [Result<Waitlisted, Refusal>]) -> anyhow::Result<()> {
+        let mut groups: BTreeMap<(&str, &str), Vec<(usize, &JoinCommand)>> = BTreeMap::new();
         for (i, request) in self.waitlist.iter().enumerate() {
             let WaitlistRequest::Join(join) = request else { continue };
             let current = self.current.get(join.campaign.id().as_str());
-            answers[i] = match open_for((&join.campaign, join.revision), Some(&join.tier), current, self.now)
-            {
-                Err(refusal) => Err(refusal),
-                Ok(()) => waitlist::join(self.conn, join, self.now).await?.map(Waitlisted::Joined),
-            };
-            if let Ok(Waitlisted::Joined(joined)) = &answers[i] {
-                let campaign = joined.entry.campaign.clone();
-                self.totals.entry(campaign.clone()).or_default().changes += 1;
-                if self.listening.contains(&campaign) {
-                    let data = domain::wire::WaitlistEvent {
-                        campaign: campaign.clone(),
-                        entry: domain::wire::WaitlistEntry { contact: None, ..joined.entry.clone() },
-                    };
-                    self.events.push(crate::store::webhooks::NewEvent::new(
-                        &campaign,
-                        EventType::WaitlistJoined,
-                        data,
-                        self.now,
-                    ));
-                }
+            match open_for((&join.campaign, join.revision), Some(&join.tier), current, self.now) {
+                Err(refusal) => answers[i] = Err(refusal),
+                Ok(()) => groups
+                    .entry((join.campaign.id().as_str(), join.tier.as_str()))
+                    .or_default()
+                    .push((i, join)),
             }
         }
-        Ok(answers)
+        for ((campaign, tier), members) in groups {
+            let commands: Vec<&JoinCommand> = members.iter().map(|(_, c)| *c).collect();
+            let joined = waitlist::join_group(self.conn, (campaign, tier), &commands, self.now).await?;
+            for ((i, _), outcome) in members.iter().zip(joined) {
+                if let Ok(joined) = &outcome {
+                    self.totals.entry(campaign.to_owned()).or_default().changes += 1;
+                    if self.listening.contains(campaign) {
+                        let data = domain::wire::WaitlistEvent {
+                            campaign: campaign.to_owned(),
+                            entry: domain::wire::WaitlistEntry { contact: None, ..joined.entry.clone() },
+                        };
+                        self.events.push(NewEvent::new(campaign, EventType::WaitlistJoined, data, self.now));
+                    }
+                }
+                answers[*i] = outcome.map(Waitlisted::Joined);
+            }
+        }
+        Ok(())
     }
 
     /// Offers the units freed on `tier` of `campaign` to its line, and tells those offered.
