@@ -34,6 +34,7 @@ mod mail_tls;
 mod moments;
 mod moments_browser;
 mod money;
+mod oembed;
 mod openapi;
 mod operations;
 mod pages;

@@ -15,6 +15,9 @@ pub enum Error {
     Malformed(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A format this server does not offer (oEmbed's `format=xml`).
+    #[error("not implemented")]
+    NotImplemented,
     #[error("not found")]
     NotFound,
     /// What the store refused in its transaction: the campaign's state, a tier's units or
@@ -70,6 +73,9 @@ impl Error {
     pub fn problem(&self) -> Problem {
         let (kind, title, detail) = match self {
             Error::Malformed(why) => ("malformed", "Malformed request", why.clone()),
+            Error::NotImplemented => {
+                ("not-implemented", "Not implemented", "Only format=json is offered.".into())
+            }
             Error::UnsupportedMediaType => (
                 "unsupported-media-type",
                 "Unsupported media type",

@@ -16,6 +16,7 @@ mod forms;
 mod fuzz;
 mod lookup;
 pub(crate) mod manifest;
+mod oembed;
 pub(crate) mod openapi;
 pub(crate) mod pages;
 mod payments;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(remind::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(delivery::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(waitlist::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
+        .merge(oembed::pages())
         .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))

@@ -171,9 +171,8 @@ async fn campaign_page(
         Page::Embed => Shell::Frame,
         Page::Share => Shell::Standalone,
     };
-    let mut extras = render::Extras::default();
+    let mut extras = render::Extras { base, path: format!("/embed/{id}"), ..render::Extras::default() };
     if page == Page::Share {
-        extras.base = base;
         extras.path = format!("/c/{id}{}", query.referral_query());
         extras.after = render::story(entry.snapshot(now).campaign.story());
         if props.campaign.latest_update.is_some() {

@@ -47,6 +47,15 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras, assets: &Manif
     );
     let title = escape(&props.campaign.title);
     let summary = escape(&props.campaign.summary);
+    // oEmbed discovery: a pasted link to this page becomes the widget (`http/oembed.rs`).
+    let discovery = if extras.path.is_empty() {
+        String::new()
+    } else {
+        let page_url = format!("{}{}", extras.base, extras.path);
+        let query: String = url::form_urlencoded::byte_serialize(page_url.as_bytes()).collect();
+        let href = escape(&format!("{}/oembed?url={query}&format=json", extras.base));
+        format!("<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{href}\" title=\"{title}\">")
+    };
     let props_json = script_json(&props);
     let page_class = match props.page {
         Page::Embed => "embed",
@@ -54,13 +63,14 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras, assets: &Manif
     };
     let body = widget::render(props).await;
     let (head_extra, body_class) = match shell {
-        Shell::Frame => {
-            (format!("<script src=\"{}\" defer></script>", assets.url("/assets/frame.js")), "tf-frame")
-        }
+        Shell::Frame => (
+            format!("<script src=\"{}\" defer></script>\n{discovery}", assets.url("/assets/frame.js")),
+            "tf-frame",
+        ),
         Shell::Standalone => (
             format!(
                 "<meta property=\"og:title\" content=\"{title}\">\n<meta property=\"og:description\" content=\"{summary}\">\n\
-                 <meta name=\"description\" content=\"{summary}\">\n{previews}"
+                 <meta name=\"description\" content=\"{summary}\">\n{previews}\n{discovery}"
             ),
             "tf-standalone",
         ),
