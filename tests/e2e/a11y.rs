@@ -101,3 +101,28 @@ async fn the_card_form_has_no_serious_accessibility_violations() {
     browser.close().await;
     assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
 }
+
+/// Every page a visitor lands on from a link (the share page, the demo blog post), in both
+/// languages and themes: whole pages, with no moderate, serious or critical violation.
+#[tokio::test]
+async fn the_share_page_and_the_demo_post_are_whole_pages_with_no_moderate_violation() {
+    let Some(source) = tests::axe::source() else { return };
+    let app = spawn_app().await;
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+    let mut found = Vec::new();
+    for (lang, theme) in [("en", "light"), ("en", "dark"), ("zh-CN", "light"), ("zh-CN", "dark")] {
+        for page in [format!("/c/demo?lang={lang}&theme={theme}"), format!("/?lang={lang}")] {
+            c.goto(&app.url(&page)).await.unwrap();
+            eventually(WAIT, "the page", || async { c.find(Locator::Css("body")).await.ok() }).await;
+            if page.starts_with("/c/") {
+                hydrated(c).await;
+            }
+            for violation in tests::axe::violations(c, &source, &["moderate", "serious", "critical"]).await {
+                found.push(format!("{page}: {violation}"));
+            }
+        }
+    }
+    browser.close().await;
+    assert!(found.is_empty(), "moderate or worse:\n{}", found.join("\n"));
+}

@@ -26,12 +26,18 @@ pub fn source() -> Option<String> {
 /// The serious and critical violations axe finds in the page (or frame) `client` is in,
 /// each as `rule: what it says (the elements)`.
 pub async fn serious_violations(client: &fantoccini::Client, source: &str) -> Vec<String> {
+    violations(client, source, &["serious", "critical"]).await
+}
+
+/// The violations of `impacts` (`minor`, `moderate`, `serious`, `critical`) axe finds in
+/// the page `client` is in, each as `rule: what it says (the elements)`.
+pub async fn violations(client: &fantoccini::Client, source: &str, impacts: &[&str]) -> Vec<String> {
     client.execute(&format!("{source}\n;return true;"), vec![]).await.expect("axe loads into the page");
-    let script = "const done = arguments[arguments.length - 1]; \
+    let script = "const impacts = arguments[0], done = arguments[arguments.length - 1]; \
         axe.run(document, { resultTypes: ['violations'] }) \
-          .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+          .then(r => done(r.violations.filter(v => impacts.includes(v.impact)) \
             .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')'))) \
           .catch(e => done(['axe failed: ' + e]));";
-    let found = client.execute_async(script, vec![]).await.expect("axe runs");
+    let found = client.execute_async(script, vec![serde_json::json!(impacts)]).await.expect("axe runs");
     serde_json::from_value(found).expect("a list of violations")
 }

@@ -89,8 +89,10 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras, assets: &Manif
 <script src="{boot}" data-glue="{glue}" data-wasm="{wasm}" defer></script>
 </head>
 <body class="{body_class} tf-page-{page_class}">
+<main>
 <div id="{root_id}">{body}</div>
 {after}
+</main>
 </body>
 </html>
 "#,
