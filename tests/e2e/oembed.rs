@@ -89,6 +89,22 @@ async fn the_share_page_and_the_embed_name_their_oembed_answer() {
 }
 
 #[tokio::test]
+async fn the_share_page_previews_with_the_poster_its_size_and_the_readers_locale() {
+    let app = spawn_app().await;
+    for (lang, locale) in [("en", "en_US"), ("zh-CN", "zh_CN")] {
+        let page = app.text(&format!("/c/demo?lang={lang}")).await;
+        for tag in [
+            format!("<meta property=\"og:locale\" content=\"{locale}\">"),
+            "<meta property=\"og:image:width\" content=\"750\">".to_owned(),
+            "<meta property=\"og:image:height\" content=\"1334\">".to_owned(),
+            "<meta name=\"twitter:card\" content=\"summary_large_image\">".to_owned(),
+        ] {
+            assert!(page.contains(&tag), "{tag} on the {lang} share page");
+        }
+    }
+}
+
+#[tokio::test]
 async fn any_other_link_is_not_found_and_other_formats_are_not_offered() {
     let app = spawn_app().await;
     let status = |query: String| {

@@ -25,8 +25,8 @@ pub(super) fn pages() -> Router<AppState> {
 /// its height with the form shown; it resizes itself where scripts may run.
 const WIDTH: u32 = 480;
 const HEIGHT: u32 = 720;
-/// The poster's size (`tribe::poster`), the link preview's thumbnail.
-const POSTER: (u32, u32) = (750, 1334);
+/// The poster's size, the link preview's thumbnail.
+const POSTER: (u32, u32) = (crate::tribe::poster::WIDTH, crate::tribe::poster::HEIGHT);
 /// How long a consumer may keep the answer: an hour.
 const CACHE_AGE: u32 = 3600;
 

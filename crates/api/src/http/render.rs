@@ -40,10 +40,15 @@ pub async fn page(props: AppProps, shell: Shell, extras: &Extras, assets: &Manif
     let previews = format!(
         "<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:url\" content=\"{base}{path}\">\n\
          <meta property=\"og:image\" content=\"{base}/c/{id}/poster.png\">\n\
+         <meta property=\"og:image:width\" content=\"{width}\">\n<meta property=\"og:image:height\" content=\"{height}\">\n\
+         <meta property=\"og:locale\" content=\"{locale}\">\n\
          <meta name=\"twitter:card\" content=\"summary_large_image\">\n\
          <link rel=\"alternate\" type=\"application/atom+xml\" href=\"/c/{id}/updates.atom\">",
         base = escape(&extras.base),
         path = escape(&extras.path),
+        width = crate::tribe::poster::WIDTH,
+        height = crate::tribe::poster::HEIGHT,
+        locale = if props.lang == widget::i18n::Lang::ZhCn { "zh_CN" } else { "en_US" },
     );
     let title = escape(&props.campaign.title);
     let summary = escape(&props.campaign.summary);

@@ -48,8 +48,9 @@ pub const FONT_PATHS: [&str; 3] = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 ];
 
-const WIDTH: u32 = 750;
-const HEIGHT: u32 = 1334;
+/// A poster's size in pixels, which link previews and oEmbed name.
+pub const WIDTH: u32 = 750;
+pub const HEIGHT: u32 = 1334;
 const MARGIN: f32 = 56.0;
 const BACKGROUND: [u8; 3] = [0xfa, 0xf7, 0xf2];
 const INK: [u8; 3] = [0x1f, 0x1d, 0x1a];
