@@ -25,7 +25,7 @@ mod reads;
 pub(in crate::store) use joins::join_group;
 pub use queue::DEFAULT_HOLD_HOURS;
 pub(in crate::store) use queue::{
-    OfferTerms, by_id, close, event, link_pledge, offer_mail, release, serve, serve_raised, take_offer,
+    OfferTerms, by_id, close, event, link_pledge, offered_news, release, serve, serve_raised, take_offer,
 };
 pub use reads::{lapsed, pledge_token};
 

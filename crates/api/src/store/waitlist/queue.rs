@@ -239,13 +239,39 @@ pub(in crate::store) async fn by_id(conn: &mut Conn, id: &str) -> sqlx::Result<O
     Ok(row.map(StoredEntry::from))
 }
 
-/// A `waitlist.*` event about `entry` as it is now.
-pub(in crate::store) fn event(kind: EventType, entry: &StoredEntry, now: Timestamp) -> NewEvent {
+/// A `waitlist.*` event about `entry` as it is now, without its contact.
+pub(in crate::store) fn event(
+    kind: EventType,
+    entry: &domain::wire::WaitlistEntry,
+    now: Timestamp,
+) -> NewEvent {
     let data = WaitlistEvent {
-        campaign: entry.entry.campaign.clone(),
-        entry: domain::wire::WaitlistEntry { contact: None, ..entry.entry.clone() },
+        campaign: entry.campaign.clone(),
+        entry: domain::wire::WaitlistEntry { contact: None, ..entry.clone() },
     };
-    NewEvent::new(&entry.entry.campaign, kind, data, now)
+    NewEvent::new(&entry.campaign, kind, data, now)
+}
+
+/// What tells of `offered` entries of `campaign`: a `waitlist.offered` event each when its
+/// site is `listening`, and with payments a mail each (without them the offer becomes a
+/// pledge at once, by the server's round, which mails the pledge).
+pub(in crate::store) fn offered_news(
+    offered: &[StoredEntry],
+    (campaign, listening): (&Campaign, bool),
+    terms: &OfferTerms,
+    now: Timestamp,
+) -> (Vec<NewEvent>, Vec<NewMail>) {
+    let events = if listening {
+        offered.iter().map(|e| event(EventType::WaitlistOffered, &e.entry, now)).collect()
+    } else {
+        Vec::new()
+    };
+    let mails = if campaign.payments() == domain::PaymentMode::None {
+        Vec::new()
+    } else {
+        offered.iter().filter_map(|e| offer_mail(e, terms)).collect()
+    };
+    (events, mails)
 }
 
 /// The mail telling a fan of an offer they must take (a campaign with payments), when mail
@@ -285,14 +311,9 @@ pub(in crate::store) async fn serve_raised(
         return Ok(0);
     }
     let id = new.id().as_str();
-    if crate::store::webhooks::listening(conn, std::iter::once(id)).await?.contains(id) {
-        let events: Vec<NewEvent> =
-            offered.iter().map(|e| event(EventType::WaitlistOffered, e, now)).collect();
-        crate::store::webhooks::queue(conn, &events, now).await?;
-    }
-    if new.payments() != domain::PaymentMode::None {
-        let mails: Vec<NewMail> = offered.iter().filter_map(|e| offer_mail(e, terms)).collect();
-        crate::store::mails::queue(conn, &mails, now).await?;
-    }
+    let listening = crate::store::webhooks::listening(conn, std::iter::once(id)).await?.contains(id);
+    let (events, mails) = offered_news(&offered, (new, listening), terms, now);
+    crate::store::webhooks::queue(conn, &events, now).await?;
+    crate::store::mails::queue(conn, &mails, now).await?;
     Ok(offered.len())
 }

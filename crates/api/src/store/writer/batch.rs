@@ -19,9 +19,9 @@ use crate::store::referrals::{Credits, credit_referrers};
 use crate::store::waitlist::{OfferTerms, StoredEntry, link_pledge, take_offer};
 use crate::store::webhooks::{self, NewEvent};
 use crate::store::{Refusal, StoredPledge, by_receipt_token, counts_since, execute, pledge_by_id, receipts};
+use domain::Timestamp;
 use domain::progress::Counts;
 use domain::webhooks::EventType;
-use domain::{PaymentMode, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a committed batch answers: each pledge and cancellation in the order they came, and
@@ -62,7 +62,7 @@ pub(super) async fn commit_batch(
     let waitlisted = batch.waitlists(&cancelled, terms).await?;
     batch.queue_events(&cancelled).await?;
     let counts = batch.commit(hub).await?;
-    let offered = !batch.offered.is_empty();
+    let offered = batch.offered;
     Ok(Outcome { pledged: batch.answers(), cancelled, waitlisted, counts, offered })
 }
 
@@ -79,10 +79,10 @@ struct Batch<'a> {
     to_cancel: Vec<Option<StoredPledge>>,
     /// The entry each waitlist release is for, when there is one.
     to_release: Vec<Option<StoredEntry>>,
-    /// Offers taken by the batch's pledges: the pledge, and its offer mail's link.
-    taken: Vec<(String, Option<String>)>,
-    /// Waitlist entries offered units, with their campaign's payments.
-    offered: Vec<(StoredEntry, PaymentMode)>,
+    /// Offers taken by the batch's pledges: the offer, the pledge, and its offer mail's link.
+    taken: Vec<(String, String, Option<String>)>,
+    /// Whether the batch offered units to a waitlist.
+    offered: bool,
     mails: Vec<NewMail>,
     /// Where each pledge stands, by its index in `commands`.
     states: Vec<State>,
@@ -142,7 +142,7 @@ impl<'a> Batch<'a> {
             to_cancel,
             to_release,
             taken: Vec::new(),
-            offered: Vec::new(),
+            offered: false,
             mails: Vec::new(),
             states: Vec::with_capacity(commands.len()),
             totals: BTreeMap::new(),
@@ -225,7 +225,7 @@ impl<'a> Batch<'a> {
                 *state = admitted(command, now);
                 let State::Admitted(row, _) = &*state else { continue };
                 match take_offer(self.conn, &offer.id, &row.id, now).await? {
-                    Some(mail_hash) => self.taken.push((row.id.clone(), mail_hash)),
+                    Some(mail_hash) => self.taken.push((offer.id.clone(), row.id.clone(), mail_hash)),
                     None => *state = State::Done(Err(Refusal::OfferGone)),
                 }
                 continue;
@@ -314,7 +314,7 @@ impl<'a> Batch<'a> {
             rows.push((self.commands[i], row, secret.as_str()));
         }
         insert_rows(self.conn, &rows, self.now).await?;
-        for (pledge, mail_hash) in &self.taken {
+        for (_, pledge, mail_hash) in &self.taken {
             if let Some(hash) = mail_hash {
                 link_pledge(self.conn, pledge, hash, self.now).await?;
             }

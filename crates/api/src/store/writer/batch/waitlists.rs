@@ -6,11 +6,9 @@
 use super::Batch;
 use crate::store::Refusal;
 use crate::store::waitlist::JoinCommand;
-use crate::store::waitlist::{self, OfferTerms, event, offer_mail, release, serve};
-use crate::store::webhooks::NewEvent;
+use crate::store::waitlist::{self, OfferTerms, event, offered_news, release, serve};
 use crate::store::writer::command::{Cancelled, WaitlistRequest, Waitlisted};
 use crate::store::writer::state::open_for;
-use domain::PaymentMode;
 use domain::webhooks::EventType;
 use domain::wire::WaitState;
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,7 +48,7 @@ impl Batch<'_> {
                 if *to == WaitState::Expired && self.listening.contains(&campaign) {
                     let mut after = before.clone();
                     after.entry.state = WaitState::Expired;
-                    self.events.push(event(EventType::WaitlistExpired, &after, self.now));
+                    self.events.push(event(EventType::WaitlistExpired, &after.entry, self.now));
                 }
             }
             answers.push(Ok(Waitlisted::Released(released)));
@@ -84,11 +82,7 @@ impl Batch<'_> {
                 if let Ok(joined) = &outcome {
                     self.totals.entry(campaign.to_owned()).or_default().changes += 1;
                     if self.listening.contains(campaign) {
-                        let data = domain::wire::WaitlistEvent {
-                            campaign: campaign.to_owned(),
-                            entry: domain::wire::WaitlistEntry { contact: None, ..joined.entry.clone() },
-                        };
-                        self.events.push(NewEvent::new(campaign, EventType::WaitlistJoined, data, self.now));
+                        self.events.push(event(EventType::WaitlistJoined, &joined.entry, self.now));
                     }
                 }
                 answers[*i] = outcome.map(Waitlisted::Joined);
@@ -108,34 +102,21 @@ impl Batch<'_> {
             return Ok(());
         }
         self.totals.entry(campaign.to_owned()).or_default().changes += 1;
-        for entry in served {
-            if self.listening.contains(campaign) {
-                self.events.push(event(EventType::WaitlistOffered, &entry, self.now));
-            }
-            // Without payments the offer becomes a pledge at once (the server's round),
-            // which mails the pledge; with them, the fan takes it from the mail's link.
-            if definition.payments() != PaymentMode::None
-                && let Some(mail) = offer_mail(&entry, terms)
-            {
-                self.mails.push(mail);
-            }
-            self.offered.push((entry, definition.payments()));
-        }
+        let listening = self.listening.contains(campaign);
+        let (events, mails) = offered_news(&served, (&definition, listening), terms, self.now);
+        self.events.extend(events);
+        self.mails.extend(mails);
+        self.offered = true;
         Ok(())
     }
 
     /// A `waitlist.converted` event for each offer the batch's pledges took.
     async fn tell_taken(&mut self) -> anyhow::Result<()> {
-        for i in 0..self.commands.len() {
-            let Some(offer) = &self.commands[i].offer else { continue };
-            if !self.listening.contains(self.commands[i].campaign.id().as_str()) {
-                continue;
-            }
-            if let Some(entry) = waitlist::by_id(self.conn, &offer.id).await?
-                && entry.state() == WaitState::Converted
-                && entry.entry.pledge.as_ref().is_some_and(|p| self.taken.iter().any(|(t, _)| t == p))
+        for (offer, _, _) in &self.taken {
+            if let Some(entry) = waitlist::by_id(self.conn, offer).await?
+                && self.listening.contains(&entry.entry.campaign)
             {
-                self.events.push(event(EventType::WaitlistConverted, &entry, self.now));
+                self.events.push(event(EventType::WaitlistConverted, &entry.entry, self.now));
             }
         }
         Ok(())
