@@ -2,7 +2,9 @@
 //! pages, in English and Chinese, light and dark: no serious or critical violations.
 
 use crate::browser::{WAIT, hydrated};
+use crate::support::{lamp_pledge, with};
 use fantoccini::Locator;
+use serde_json::json;
 use tests::{Browser, TestApp, eventually, spawn_app};
 
 async fn check(app: &TestApp, browser: &Browser, source: &str, path: &str, found: &mut Vec<String>) {
@@ -108,11 +110,29 @@ async fn the_card_form_has_no_serious_accessibility_violations() {
 async fn the_share_page_and_the_demo_post_are_whole_pages_with_no_moderate_violation() {
     let Some(source) = tests::axe::source() else { return };
     let app = spawn_app().await;
+    // Enough backers for the wall to have a second page, and a recruiter on the board.
+    let mut first_code = None;
+    for n in 0..52 {
+        let body = with(lamp_pledge(), "contact", json!(format!("fan{n}@example.com")));
+        let mut body = with(with(body, "name", json!(format!("Fan {n}"))), "message", json!("Go!"));
+        if let Some(code) = &first_code {
+            body = with(body, "ref", json!(code));
+        }
+        let response = app.post_pledge("demo", body.to_string()).await;
+        assert_eq!(response.status(), 201);
+        let created: domain::wire::PledgeCreated = response.json().await.unwrap();
+        first_code.get_or_insert(created.referral_code);
+    }
     let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
     let c = &browser.client;
     let mut found = Vec::new();
     for (lang, theme) in [("en", "light"), ("en", "dark"), ("zh-CN", "light"), ("zh-CN", "dark")] {
-        for page in [format!("/c/demo?lang={lang}&theme={theme}"), format!("/?lang={lang}")] {
+        let pages = [
+            format!("/c/demo?lang={lang}&theme={theme}"),
+            format!("/c/demo?lang={lang}&theme={theme}&backers=2"),
+            format!("/?lang={lang}"),
+        ];
+        for page in pages {
             c.goto(&app.url(&page)).await.unwrap();
             eventually(WAIT, "the page", || async { c.find(Locator::Css("body")).await.ok() }).await;
             if page.starts_with("/c/") {

@@ -43,6 +43,7 @@ mod payments;
 mod replicas;
 mod schema;
 mod settlement;
+mod share_page;
 mod support;
 mod themes;
 mod tribe;

@@ -416,3 +416,105 @@ async fn one_address_drawing_many_backers_posters_is_refused_past_its_budget_whi
     }
     assert_eq!(poster_renders(&app).await, budget as f64);
 }
+
+/// The share page's list `section` (`backers`, `leaders`).
+fn section<'a>(page: &'a str, section: &str) -> &'a str {
+    let start =
+        page.find(&format!("tf-list-{section}\"")).unwrap_or_else(|| panic!("no {section} on the page"));
+    &page[start..start + page[start..].find("</section>").unwrap()]
+}
+
+/// The names listed on the share page's list `section`.
+fn listed(page: &str, list: &str) -> Vec<String> {
+    section(page, list)
+        .split("<span class=\"tf-who\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_owned())
+        .collect()
+}
+
+async fn api_page(app: &TestApp, list: &str, page: u32) -> Value {
+    let url = app.url(&format!("/api/v1/campaigns/demo/{list}?page={page}"));
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+store_test!(the_share_page_lists_every_backer_and_every_recruiter_in_pages_without_any_script);
+async fn the_share_page_lists_every_backer_and_every_recruiter_in_pages_without_any_script(app: TestApp) {
+    let mut n = 0;
+    let leaders = futures_join(60, || {
+        n += 1;
+        app.post_pledge("demo", fan(&format!("Leader{n}"), None).to_string())
+    })
+    .await;
+    let mut codes = Vec::new();
+    for response in leaders {
+        assert_eq!(response.status(), 201);
+        codes.push(response.json::<PledgeCreated>().await.unwrap().referral_code);
+    }
+    let mut friends = codes.iter().enumerate();
+    let responses = futures_join(60, || {
+        let (i, code) = friends.next().unwrap();
+        app.post_pledge("demo", fan(&format!("Friend{i}"), Some(code)).to_string())
+    })
+    .await;
+    assert!(responses.iter().all(|r| r.status() == 201));
+
+    // The API: 120 public backers in pages of 50, newest first; 60 recruiters in two pages.
+    let mut wall = Vec::new();
+    for (page, (len, next)) in [(50, json!(2)), (50, json!(3)), (20, Value::Null)].into_iter().enumerate() {
+        let answer = api_page(&app, "backers", page as u32 + 1).await;
+        assert_eq!((answer["backers"].as_array().unwrap().len(), &answer["next_page"]), (len, &next));
+        wall.extend(
+            answer["backers"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap().to_owned()),
+        );
+    }
+    let mut unique = wall.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 120, "every public backer once");
+    assert!(wall[..60].iter().all(|name| name.starts_with("Friend")), "newest first: {wall:?}");
+    let board = api_page(&app, "leaders", 2).await;
+    assert_eq!((board["leaders"].as_array().unwrap().len(), &board["next_page"]), (10, &Value::Null));
+
+    // The share page shows the same pages, linked both ways, keeping the page's look.
+    let first = app.text("/c/demo?lang=en&theme=dark").await;
+    assert_eq!(listed(&first, "backers"), wall[..50]);
+    assert_eq!(listed(&first, "leaders").len(), 50);
+    assert!(
+        first.contains("href=\"/c/demo?lang=en&amp;theme=dark&amp;backers=2#backers\" rel=\"next\""),
+        "{first}"
+    );
+    let second = app.text("/c/demo?lang=en&theme=dark&backers=2&leaders=2").await;
+    assert_eq!(listed(&second, "backers"), wall[50..100]);
+    assert_eq!(listed(&second, "leaders").len(), 10);
+    assert!(second.contains("<ol class=\"tf-leaders\" start=\"51\">"), "ranks go on across pages");
+    assert!(second.contains("Backers · Page 2") && second.contains("Tribe leaders · Page 2"));
+    assert!(second.contains(
+        "href=\"/c/demo?lang=en&amp;theme=dark&amp;backers=3&amp;leaders=2#backers\" rel=\"next\""
+    ));
+    assert!(second.contains("href=\"/c/demo?lang=en&amp;theme=dark&amp;leaders=2#backers\" rel=\"prev\""));
+    let last = app.text("/c/demo?lang=zh-CN&backers=3").await;
+    assert_eq!(listed(&last, "backers"), wall[100..]);
+    let backers = section(&last, "backers");
+    assert!(backers.contains("第 3 页") && !backers.contains("rel=\"next\""), "the last page: {backers}");
+    let past = app.text("/c/demo?lang=en&backers=9").await;
+    let backers = section(&past, "backers");
+    assert!(
+        backers.contains("Nobody on this page.") && backers.contains("rel=\"prev\""),
+        "an empty page says so"
+    );
+
+    // Odd pages: the API refuses them in words; the page shows the first.
+    for odd in ["0", "abc", "1001", "-1"] {
+        let url = app.url(&format!("/api/v1/campaigns/demo/backers?page={odd}"));
+        let response = app.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 400, "page={odd}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("from 1 to 1000"), "{problem}");
+    }
+    let hostile = app.text("/c/demo?lang=en&backers=%3Cscript%3E&leaders=99999999999").await;
+    assert_eq!(listed(&hostile, "backers"), wall[..50]);
+    assert!(!hostile.contains("<script>"), "nothing of the query is shown");
+}

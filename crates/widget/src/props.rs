@@ -47,6 +47,17 @@ pub enum Page {
     Share,
 }
 
+impl Page {
+    /// The level of the widget's section headings: below the share page's `<h1>` title, or
+    /// the embed's `<h2>`.
+    pub fn subheading(self) -> &'static str {
+        match self {
+            Page::Share => "h2",
+            Page::Embed => "h3",
+        }
+    }
+}
+
 /// A pledge as its backer sees it after pledging, on the thank-you view and the receipt page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {

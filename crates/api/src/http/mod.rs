@@ -29,6 +29,7 @@ pub(crate) mod request_id;
 pub(crate) mod requests;
 pub mod state;
 mod tribe;
+mod tribe_page;
 mod unsubscribe;
 mod waitlist;
 mod webhooks;

@@ -53,6 +53,9 @@ struct PageQuery {
     src: Option<String>,
     /// The page the loader embedded the widget in.
     host: Option<String>,
+    /// The share page's page of backers and of recruiters (`http::tribe_page`).
+    backers: Option<String>,
+    leaders: Option<String>,
 }
 
 impl PageQuery {
@@ -86,6 +89,14 @@ impl PageQuery {
         }
         let referer = || headers.get(header::REFERER).and_then(|v| v.to_str().ok());
         self.host.as_deref().or_else(referer).and_then(clean_host_page).unwrap_or_default()
+    }
+    /// The query share-page links keep: language, theme, accent and referral.
+    fn look(&self, lang: Lang) -> String {
+        let referral = match self.referral() {
+            "" => String::new(),
+            code => format!("&ref={code}"),
+        };
+        format!("{}{referral}", look_query(lang, self.theme(), self.accent().as_deref()))
     }
     /// The query that keeps the page's view, language, theme and accent across a form post.
     fn carry(&self, lang: Lang) -> String {
@@ -180,6 +191,11 @@ async fn campaign_page(
                 Ok(updates) => extras.after.push_str(&render::updates(&updates, lang)),
                 Err(e) => tracing::warn!(error = ?e, "the share page is shown without its updates"),
             }
+        }
+        let pages = super::tribe_page::Pages::asked(query.backers.as_deref(), query.leaders.as_deref());
+        match super::tribe_page::sections(&state.store, &id, pages, &query.look(lang), lang).await {
+            Ok(lists) => extras.after.push_str(&lists),
+            Err(e) => tracing::warn!(error = ?e, "the share page is shown without its backers and leaders"),
         }
         let snapshot = entry.snapshot(now);
         if state.settings.mail.is_some() && !snapshot.counts.cancelled && now < snapshot.campaign.ends_at() {

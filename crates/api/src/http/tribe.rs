@@ -15,8 +15,10 @@ use domain::wire::{Leader, Problem, WallEntry};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The most recruiters and wall entries the lists show.
-const SHOWN: u32 = 50;
+/// The recruiters and wall entries to a page.
+pub(super) const PER_PAGE: u32 = 50;
+/// The last page the lists show: deeper pages would cost a scan for nobody's reading.
+pub(super) const LAST_PAGE: u32 = 999;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,31 +31,70 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 struct Leaders {
     leaders: Vec<Leader>,
+    /// The next page's number, while there is one.
+    next_page: Option<u32>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 struct Backers {
     backers: Vec<WallEntry>,
+    /// The next page's number, while there is one.
+    next_page: Option<u32>,
 }
 
-/// Backers ranked by the live pledges made through their link; only public backers are named.
+/// `?page=N`: which page of a list, from 1.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct PageNumber {
+    /// From 1 (the default) to 1000.
+    #[param(value_type = Option<u32>)]
+    page: Option<String>,
+}
+
+impl PageNumber {
+    /// The page from 0, or a 400 for anything but a number from 1 to the last.
+    fn index(&self) -> Result<u32, Error> {
+        let Some(page) = self.page.as_deref() else { return Ok(0) };
+        match page.parse::<u32>() {
+            Ok(page @ 1..) if page <= LAST_PAGE + 1 => Ok(page - 1),
+            _ => Err(Error::Malformed(format!("page must be a number from 1 to {}", LAST_PAGE + 1))),
+        }
+    }
+}
+
+/// The number of the page after `index`, when it has anything and is not past the last.
+pub(super) fn next_page(index: u32, more: bool) -> Option<u32> {
+    (more && index < LAST_PAGE).then_some(index + 2)
+}
+
+/// Backers ranked by the live pledges made through their link, highest first, 50 to a page;
+/// only public backers are named.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/leaders", tag = "public",
-    params(("id" = String, Path, description = "The campaign's id")),
-    responses((status = 200, body = Leaders), (status = 404, body = Problem)))]
-async fn leaders(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    params(("id" = String, Path, description = "The campaign's id"), PageNumber),
+    responses((status = 200, body = Leaders), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn leaders(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(page): Query<PageNumber>,
+) -> Result<Response, Error> {
     state.hub.get(&id).ok_or(Error::NotFound)?;
-    let leaders = state.store.leaders(&id, SHOWN).await?;
-    Ok(public(axum::Json(Leaders { leaders })))
+    let index = page.index()?;
+    let (leaders, more) = state.store.leaders_page(&id, index, PER_PAGE).await?;
+    Ok(public(axum::Json(Leaders { leaders, next_page: next_page(index, more) })))
 }
 
-/// The backer wall: public backers and their messages, newest first.
+/// The backer wall: public backers and their messages, newest first, 50 to a page.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/backers", tag = "public",
-    params(("id" = String, Path, description = "The campaign's id")),
-    responses((status = 200, body = Backers), (status = 404, body = Problem)))]
-async fn backers(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Error> {
+    params(("id" = String, Path, description = "The campaign's id"), PageNumber),
+    responses((status = 200, body = Backers), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn backers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(page): Query<PageNumber>,
+) -> Result<Response, Error> {
     state.hub.get(&id).ok_or(Error::NotFound)?;
-    let backers = state.store.wall(&id, SHOWN).await?;
-    Ok(public(axum::Json(Backers { backers })))
+    let index = page.index()?;
+    let (backers, more) = state.store.wall_page(&id, index, PER_PAGE).await?;
+    Ok(public(axum::Json(Backers { backers, next_page: next_page(index, more) })))
 }
 
 /// Readable from any host page's scripts: nothing here is private.

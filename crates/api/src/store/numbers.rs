@@ -62,7 +62,7 @@ pub(crate) async fn counts_since(
                 });
                 (
                     latest,
-                    tribe::leaders(conn, campaign_id, tribe::IN_VIEW).await?,
+                    tribe::leaders_in_view(conn, campaign_id).await?,
                     tribe::wall_in_view(conn, campaign_id).await?,
                     milestones::read(conn, campaign_id).await?,
                 )

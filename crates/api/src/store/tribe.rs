@@ -1,5 +1,6 @@
-//! A campaign's tribe: its top recruiters and its wall of public backers. Both read live
-//! pledges only; names only of backers who chose to be listed; never a contact.
+//! A campaign's tribe: its top recruiters and its wall of public backers, whole and in
+//! pages. Both read live pledges only; names only of backers who chose to be listed; never
+//! a contact.
 
 use super::Store;
 use super::db::{Conn, on_conn};
@@ -7,7 +8,7 @@ use domain::Timestamp;
 use domain::wire::{Leader, WallEntry};
 
 /// How many of each the campaign view carries (the API lists more).
-pub(super) const IN_VIEW: u32 = 3;
+const IN_VIEW: u32 = 3;
 /// The longest wall message the view carries, in characters; the API has them whole.
 const VIEW_MESSAGE: usize = 140;
 
@@ -15,7 +16,22 @@ impl Store {
     /// The top `limit` recruiters of a campaign.
     pub async fn leaders(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<Leader>> {
         let mut conn = self.readers.acquire().await?;
-        leaders(&mut conn, campaign, limit).await
+        leaders(&mut conn, campaign, Window { skip: 0, limit }).await
+    }
+
+    /// Page `page` (from 0) of a campaign's recruiters, `per` to a page, highest first: the
+    /// leaders, and whether a next page has any.
+    pub async fn leaders_page(
+        &self,
+        campaign: &str,
+        page: u32,
+        per: u32,
+    ) -> anyhow::Result<(Vec<Leader>, bool)> {
+        let mut conn = self.readers.acquire().await?;
+        let mut leaders = leaders(&mut conn, campaign, Window::page(page, per)).await?;
+        let more = leaders.len() > per as usize;
+        leaders.truncate(per as usize);
+        Ok((leaders, more))
     }
 
     /// The name behind a referral code of a campaign, when its backer chose to be listed
@@ -43,21 +59,44 @@ impl Store {
         Ok(name.map(|(name,)| name))
     }
 
-    /// The newest `limit` public backers of a campaign, whole messages.
-    pub async fn wall(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<WallEntry>> {
+    /// Page `page` (from 0) of a campaign's public backers, `per` to a page, newest first,
+    /// whole messages: the backers, and whether a next page has any.
+    pub async fn wall_page(
+        &self,
+        campaign: &str,
+        page: u32,
+        per: u32,
+    ) -> anyhow::Result<(Vec<WallEntry>, bool)> {
         let mut conn = self.readers.acquire().await?;
-        wall(&mut conn, campaign, limit, usize::MAX).await
+        let mut wall = wall(&mut conn, campaign, Window::page(page, per), usize::MAX).await?;
+        let more = wall.len() > per as usize;
+        wall.truncate(per as usize);
+        Ok((wall, more))
     }
 }
 
-pub(super) async fn leaders(conn: &mut Conn, campaign: &str, limit: u32) -> anyhow::Result<Vec<Leader>> {
+/// Which rows of a ranked list to read.
+pub(super) struct Window {
+    skip: u32,
+    limit: u32,
+}
+
+impl Window {
+    /// Page `page` of `per` rows, and one more, to tell whether another page follows.
+    fn page(page: u32, per: u32) -> Window {
+        Window { skip: page.saturating_mul(per), limit: per.saturating_add(1) }
+    }
+}
+
+pub(super) async fn leaders(conn: &mut Conn, campaign: &str, window: Window) -> anyhow::Result<Vec<Leader>> {
     let rows: Vec<(String, bool, i64, i64)> = on_conn!(conn, |c| sqlx::query_as(sql(
         "SELECT name, public, recruits, recruited_amount FROM pledges \
          WHERE campaign_id = ? AND recruits > 0 AND cancelled_at IS NULL \
-         ORDER BY recruits DESC, recruited_amount DESC, id LIMIT ?"
+         ORDER BY recruits DESC, recruited_amount DESC, id LIMIT ? OFFSET ?"
     ))
     .bind(campaign)
-    .bind(i64::from(limit))
+    .bind(i64::from(window.limit))
+    .bind(i64::from(window.skip))
     .fetch_all(&mut **c)
     .await)?;
     Ok(rows
@@ -70,18 +109,19 @@ pub(super) async fn leaders(conn: &mut Conn, campaign: &str, limit: u32) -> anyh
         .collect())
 }
 
-/// The newest public backers; messages cut to `message_chars`.
-pub(super) async fn wall(
+/// The public backers, newest first; messages cut to `message_chars`.
+async fn wall(
     conn: &mut Conn,
     campaign: &str,
-    limit: u32,
+    window: Window,
     message_chars: usize,
 ) -> anyhow::Result<Vec<WallEntry>> {
     let rows: Vec<(String, Option<String>, i64)> =
         on_conn!(conn, |c| sqlx::query_as(sql("SELECT name, message, created_at FROM pledges \
-         WHERE campaign_id = ? AND public AND cancelled_at IS NULL ORDER BY id DESC LIMIT ?"))
+         WHERE campaign_id = ? AND public AND cancelled_at IS NULL ORDER BY id DESC LIMIT ? OFFSET ?"))
         .bind(campaign)
-        .bind(i64::from(limit))
+        .bind(i64::from(window.limit))
+        .bind(i64::from(window.skip))
         .fetch_all(&mut **c)
         .await)?;
     Ok(rows
@@ -96,7 +136,12 @@ pub(super) async fn wall(
 
 /// The wall as the view carries it.
 pub(super) async fn wall_in_view(conn: &mut Conn, campaign: &str) -> anyhow::Result<Vec<WallEntry>> {
-    wall(conn, campaign, IN_VIEW, VIEW_MESSAGE).await
+    wall(conn, campaign, Window { skip: 0, limit: IN_VIEW }, VIEW_MESSAGE).await
+}
+
+/// The campaign view's top recruiters.
+pub(super) async fn leaders_in_view(conn: &mut Conn, campaign: &str) -> anyhow::Result<Vec<Leader>> {
+    leaders(conn, campaign, Window { skip: 0, limit: IN_VIEW }).await
 }
 
 fn cut(text: &str, chars: usize) -> String {

@@ -110,9 +110,9 @@ pub fn App(props: &AppProps) -> Html {
             }
             { body }
             if props.page == Page::Share || pledging.receipt.is_some() {
-                <Timeline milestones={c.milestones.clone()} lang={lang} />
+                <Timeline milestones={c.milestones.clone()} lang={lang} page={props.page} />
             }
-            <Tribe campaign={c.clone()} lang={lang} open={props.page == Page::Share} />
+            <Tribe campaign={c.clone()} lang={lang} page={props.page} />
             <footer class="tf-footer">
                 <a href={format!("/c/{}", c.id)} target="_blank" rel="noopener">{ text.powered_by }</a>
             </footer>

@@ -2,6 +2,7 @@
 //! step in order, done ones ticked, the one under way marked as the current step, and the
 //! day each is due in the reader's words ("Samples ✓ → Production (due 15 March 2027)").
 
+use crate::Page;
 use crate::i18n::Lang;
 use domain::milestones::{Milestone, MilestoneState};
 use yew::prelude::*;
@@ -10,6 +11,8 @@ use yew::prelude::*;
 pub struct TimelineProps {
     pub milestones: Vec<Milestone>,
     pub lang: Lang,
+    /// Where it is shown, which sets its heading's level.
+    pub page: Page,
 }
 
 #[function_component]
@@ -20,7 +23,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let (lang, text) = (props.lang, props.lang.text());
     html! {
         <section class="tf-timeline" aria-labelledby="tf-timeline" data-testid="timeline">
-            <h3 id="tf-timeline">{ text.timeline }</h3>
+            <@{props.page.subheading()} id="tf-timeline">{ text.timeline }</@>
             <ol>
                 { for props.milestones.iter().map(|m| {
                     let (class, mark, state) = match m.state {

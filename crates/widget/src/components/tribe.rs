@@ -2,6 +2,7 @@
 //! line on the embed (so the form stays near the top on a phone) and open on the share page.
 //! A `<details>` element: it opens and closes without any script.
 
+use crate::Page;
 use crate::i18n::Lang;
 use domain::wire::CampaignView;
 use std::rc::Rc;
@@ -11,9 +12,9 @@ use yew::prelude::*;
 pub struct TribeProps {
     pub campaign: Rc<CampaignView>,
     pub lang: Lang,
-    /// Open at first (the share page).
-    #[prop_or_default]
-    pub open: bool,
+    /// Where it is shown: open at first on the share page, folded on the embed; the page
+    /// also sets its headings' level.
+    pub page: Page,
 }
 
 #[function_component]
@@ -24,11 +25,12 @@ pub fn Tribe(props: &TribeProps) -> Html {
     }
     let lang = props.lang;
     let text = lang.text();
+    let heading = props.page.subheading();
     html! {
-        <details class="tf-tribe" open={props.open} data-testid="tribe">
+        <details class="tf-tribe" open={props.page == Page::Share} data-testid="tribe">
             <summary>{ lang.tribe_summary(c.backers, c.leaders.first().map(|l| (l.name.as_deref(), l.recruits))) }</summary>
             if !c.leaders.is_empty() {
-                <h3>{ text.top_recruiters }</h3>
+                <@{heading}>{ text.top_recruiters }</@>
                 <ol class="tf-leaders">
                     { for c.leaders.iter().map(|leader| html! {
                         <li>
@@ -39,7 +41,7 @@ pub fn Tribe(props: &TribeProps) -> Html {
                 </ol>
             }
             if !c.wall.is_empty() {
-                <h3>{ text.newest_backers }</h3>
+                <@{heading}>{ text.newest_backers }</@>
                 <ul class="tf-wall">
                     { for c.wall.iter().map(|entry| html! {
                         <li>
