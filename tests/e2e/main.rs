@@ -41,6 +41,7 @@ mod pages;
 mod payment_qr;
 mod payments;
 mod replicas;
+mod robots;
 mod schema;
 mod settlement;
 mod share_page;

@@ -19,8 +19,10 @@ async fn on_a_360_px_phone_the_share_page_shows_its_pledge_button_above_the_fold
         hydrated(c).await;
         let seen = c.execute(IN_SIGHT, vec![".tf-submit".into()]).await.unwrap();
         assert_eq!(seen.as_bool(), Some(true), "the pledge button is in sight on load ({lang})");
-        let overflow =
-            c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
+        let overflow = c
+            .execute("return document.documentElement.scrollWidth > window.innerWidth", vec![])
+            .await
+            .unwrap();
         assert_eq!(overflow.as_bool(), Some(false), "nothing wider than the phone ({lang})");
         screenshot(c, &format!("share-page-phone-{lang}")).await;
     }

@@ -10,6 +10,7 @@ mod link;
 mod postgres;
 mod process;
 mod receiver;
+pub mod robot;
 mod smtp;
 mod stripe;
 

@@ -37,7 +37,6 @@ impl Application {
         let (streams, max_streams, _, max_connections) = admission.counts();
         tracing::info!(open_files, max_connections, max_streams, streams, "descriptor limits");
         let form_key = store.secret("pledge_form").await?;
-        crate::webhooks::deliver::spawn(store.clone(), settings.webhooks.clone());
         let stripe = settings.stripe.clone().map(crate::payments::stripe::Stripe::new).transpose()?;
         let www = settings.static_dir.join("www");
         let assets = tokio::task::spawn_blocking(move || crate::http::manifest::Manifest::read(&www))
@@ -98,6 +97,15 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://{}", listener.local_addr()?),
         };
+        let (store, hub) = (state.store.clone(), state.hub.clone());
+        let public_base = base.trim_end_matches('/').to_owned();
+        crate::webhooks::deliver::spawn(
+            store.clone(),
+            hub.clone(),
+            public_base,
+            state.settings.webhooks.clone(),
+        );
+        crate::webhooks::moments::spawn(store, hub);
         // Mails queued away from any request (a payment's move) link here.
         if state.settings.mail.is_some() {
             let key = state.store.secret("unsubscribe").await?;

@@ -23,6 +23,7 @@ pub mod origin;
 pub mod payment;
 pub mod pledge;
 pub mod progress;
+pub mod robots;
 pub mod shipping;
 pub mod survey;
 pub mod text;

@@ -31,10 +31,18 @@ pub enum EventType {
     WaitlistConverted,
     /// An offer was not taken in time; its units passed on.
     WaitlistExpired,
+    /// A live campaign's pledges reached its goal.
+    GoalReached,
+    /// A live campaign's pledges reached one of its stretch goals.
+    StretchReached,
+    /// A live campaign's last 24 hours began.
+    LastDay,
+    /// The top three recruiters changed.
+    LeadersChanged,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 19] = [
         EventType::PledgeCreated,
         EventType::PledgeCancelled,
         EventType::PledgePaid,
@@ -50,6 +58,10 @@ impl EventType {
         EventType::WaitlistOffered,
         EventType::WaitlistConverted,
         EventType::WaitlistExpired,
+        EventType::GoalReached,
+        EventType::StretchReached,
+        EventType::LastDay,
+        EventType::LeadersChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +81,10 @@ impl EventType {
             EventType::WaitlistOffered => "waitlist.offered",
             EventType::WaitlistConverted => "waitlist.converted",
             EventType::WaitlistExpired => "waitlist.expired",
+            EventType::GoalReached => "campaign.goal_reached",
+            EventType::StretchReached => "campaign.stretch_reached",
+            EventType::LastDay => "campaign.last_day",
+            EventType::LeadersChanged => "leaders.changed",
         }
     }
 }
@@ -164,12 +180,46 @@ pub struct OptionEvent {
     pub min_batch: u64,
 }
 
-/// A new endpoint: where to send the site's events.
+/// The data of `campaign.goal_reached`, `campaign.stretch_reached` and `campaign.last_day`:
+/// where a live campaign stands at that moment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressEvent {
+    pub campaign: String,
+    pub raised: i64,
+    pub goal: i64,
+    pub currency: crate::Currency,
+    pub backers: u64,
+    /// The stretch goal reached (`campaign.stretch_reached`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stretch: Option<crate::wire::StretchGoal>,
+    /// When the campaign ends (`campaign.last_day`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<Timestamp>,
+}
+
+/// The data of `leaders.changed`: the top three recruiters now, named when public.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadersEvent {
+    pub campaign: String,
+    pub leaders: Vec<crate::wire::Leader>,
+}
+
+/// A new endpoint: where to send the site's events, and how.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointInput {
     pub url: String,
+    /// `json` (the default: every event, signed) or a fan-group robot: `wecom`, `feishu`,
+    /// `dingtalk`, `slack`, `discord` (the moments worth announcing, as that platform's
+    /// text message, at most 20 a minute).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The secret a Feishu or DingTalk robot was set to check messages with.
+    #[serde(default)]
+    pub signing_secret: Option<String>,
 }
 
 /// An endpoint as its site sees it. `secret` (`whsec_…`) signs every delivery.
@@ -189,6 +239,10 @@ pub struct Endpoint {
     pub last_error: Option<String>,
     /// Events waiting to be delivered.
     pub pending: u64,
+    /// How it takes its events (`json`, or a robot's platform).
+    pub format: String,
+    /// Whether its messages are signed with a robot's own secret (never shown again).
+    pub signed: bool,
 }
 
 /// The longest endpoint address taken.

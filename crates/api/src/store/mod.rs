@@ -41,6 +41,7 @@ mod referrals;
 mod refusal;
 mod reminders;
 pub mod retention;
+pub mod robots;
 mod secrets;
 mod sessions;
 pub mod settlement;

@@ -79,6 +79,28 @@ pub(super) async fn record(
 }
 
 impl Store {
+    /// Queues webhook `events` as telling `what` of `subject`, once across replicas: false
+    /// (nothing queued) when it was told already.
+    pub(crate) async fn queue_once(
+        &self,
+        subject: &str,
+        what: &str,
+        events: &[super::webhooks::NewEvent],
+    ) -> anyhow::Result<bool> {
+        let now = crate::now();
+        let mut conn = self.readers.acquire().await?;
+        begin_write(&mut conn).await?;
+        let told = async {
+            let told = record(&mut conn, (subject, what), &[], now).await?;
+            if told {
+                super::webhooks::queue(&mut conn, events, now).await?;
+            }
+            anyhow::Ok(told)
+        }
+        .await;
+        finish(&mut conn, told).await
+    }
+
     /// What of `subject` was told already.
     pub async fn told(&self, subject: &str) -> anyhow::Result<HashSet<String>> {
         let mut conn = self.readers.acquire().await?;

@@ -59,6 +59,32 @@ impl Store {
         Ok(name.map(|(name,)| name))
     }
 
+    /// The top `limit` recruiters of a campaign with their referral codes, which tell who
+    /// they are whatever their names.
+    pub async fn top_recruiters(&self, campaign: &str, limit: u32) -> anyhow::Result<Vec<(String, Leader)>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String, String, bool, i64, i64)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT referral_code, name, public, recruits, recruited_amount FROM pledges \
+             WHERE campaign_id = ? AND recruits > 0 AND cancelled_at IS NULL \
+             ORDER BY recruits DESC, recruited_amount DESC, id LIMIT ?"
+        ))
+        .bind(campaign)
+        .bind(i64::from(limit))
+        .fetch_all(&mut **c)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, public, recruits, amount)| {
+                let leader = Leader {
+                    name: public.then_some(name),
+                    recruits: u32::try_from(recruits).unwrap_or(0),
+                    amount,
+                };
+                (code, leader)
+            })
+            .collect())
+    }
+
     /// Page `page` (from 0) of a campaign's public backers, `per` to a page, newest first,
     /// whole messages: the backers, and whether a next page has any.
     pub async fn wall_page(

@@ -1,5 +1,7 @@
 //! Webhook endpoints and their outbox: events are queued in the transaction of the change
-//! they tell of, one row per endpoint, and delivered by whichever replica claims them.
+//! they tell of, one row per endpoint, and delivered by whichever replica claims them. A
+//! fan-group robot's endpoint is queued only the events `domain::robots::ANNOUNCED` names,
+//! and is claimed through `store::robots`, never here.
 //!
 //! A delivery is claimed for a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so one
 //! replica sends it at a time and a replica that dies lets go at the lease's end. A
@@ -10,6 +12,7 @@ use super::db::ROWS_PER_INSERT;
 use super::db::{Conn, on_conn};
 use super::{Store, StoredPledge, begin_write, finish};
 use domain::Timestamp;
+use domain::robots::Format;
 use domain::webhooks::{Endpoint, Event, EventPledge, EventType, OptionEvent, PledgeEvent};
 use sqlx::QueryBuilder;
 use std::collections::HashSet;
@@ -109,13 +112,25 @@ pub enum AddRefused {
 const CLAIM_SQLITE: &str = "UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
      SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
      WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
-     AND e.disabled_at IS NULL ORDER BY d.id LIMIT ?) RETURNING id";
+     AND e.disabled_at IS NULL AND e.format = 'json' ORDER BY d.id LIMIT ?) RETURNING id";
 const CLAIM_POSTGRES: &str = "UPDATE webhook_deliveries SET locked_until = ?, attempts = attempts + 1 WHERE id IN (\
      SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
      WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
-     AND e.disabled_at IS NULL ORDER BY d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED) RETURNING id";
+     AND e.disabled_at IS NULL AND e.format = 'json' ORDER BY d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED) RETURNING id";
 
-type EndpointRow = (String, String, String, i64, i32, Option<String>, Option<String>, i64);
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    id: String,
+    url: String,
+    secret: String,
+    created_at: i64,
+    failures: i32,
+    last_error: Option<String>,
+    disabled_reason: Option<String>,
+    pending: i64,
+    format: String,
+    signed: bool,
+}
 
 impl Store {
     /// Registers an endpoint for `site`, unless it has [`MAX_ENDPOINTS`] already.
@@ -123,6 +138,7 @@ impl Store {
         &self,
         site: &str,
         (id, url, secret): (&str, &str, &str),
+        (format, signing_secret): (Format, Option<&str>),
         now: Timestamp,
     ) -> anyhow::Result<Result<(), AddRefused>> {
         let mut conn = self.readers.acquire().await?;
@@ -137,13 +153,15 @@ impl Store {
                     .await?;
             }
             let added = on_conn!(&mut conn, |c| sqlx::query(sql(
-                "INSERT INTO webhook_endpoints (id, site_id, url, secret, created_at) \
-                 SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
+                "INSERT INTO webhook_endpoints (id, site_id, url, secret, format, signing_secret, created_at) \
+                 SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhook_endpoints WHERE site_id = ?) < ?"
             ))
             .bind(id)
             .bind(site)
             .bind(url)
             .bind(secret)
+            .bind(format.as_str())
+            .bind(signing_secret)
             .bind(now.unix())
             .bind(site)
             .bind(MAX_ENDPOINTS)
@@ -162,24 +180,38 @@ impl Store {
         let rows: Vec<EndpointRow> = on_conn!(&mut conn, |c| {
             sqlx::query_as(sql(
             "SELECT e.id, e.url, e.secret, e.created_at, e.failures, e.last_error, e.disabled_reason, \
-             (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL) \
+             (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL) AS pending, \
+             e.format, e.signing_secret IS NOT NULL AS signed \
              FROM webhook_endpoints e WHERE e.site_id = ? ORDER BY e.created_at, e.id"
         )).bind(site).fetch_all(&mut **c).await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, url, secret, created_at, failures, last_error, disabled_reason, pending)| Endpoint {
-                id,
-                url,
-                secret,
-                created_at: Timestamp::from_unix(created_at),
-                status: if disabled_reason.is_some() { "disabled" } else { "enabled" }.to_owned(),
-                disabled_reason,
-                failures: u32::try_from(failures).unwrap_or(0),
-                last_error,
-                pending: u64::try_from(pending).unwrap_or(0),
+            .map(|row| Endpoint {
+                id: row.id,
+                url: row.url,
+                secret: row.secret,
+                created_at: Timestamp::from_unix(row.created_at),
+                status: if row.disabled_reason.is_some() { "disabled" } else { "enabled" }.to_owned(),
+                disabled_reason: row.disabled_reason,
+                failures: u32::try_from(row.failures).unwrap_or(0),
+                last_error: row.last_error,
+                pending: u64::try_from(row.pending).unwrap_or(0),
+                format: row.format,
+                signed: row.signed,
             })
             .collect())
+    }
+
+    /// The sites with an enabled endpoint.
+    pub async fn sites_listening(&self) -> anyhow::Result<HashSet<String>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows: Vec<(String,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
+            "SELECT DISTINCT site_id FROM webhook_endpoints WHERE disabled_at IS NULL"
+        ))
+        .fetch_all(&mut **c)
+        .await)?;
+        Ok(rows.into_iter().map(|(site,)| site).collect())
     }
 
     /// Removes a site's endpoint and what it had still to deliver; false when the site has
@@ -229,7 +261,7 @@ impl Store {
         let due: Option<(i64,)> = on_conn!(&mut conn, |c| sqlx::query_as(sql(
             "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.locked_until <= ? \
-             AND e.disabled_at IS NULL LIMIT 1"
+             AND e.disabled_at IS NULL AND e.format = 'json' LIMIT 1"
         ))
         .bind(now.unix())
         .bind(now.unix())
@@ -268,22 +300,33 @@ impl Store {
     /// first, so whoever sees the delivery done also sees the run ended (a crash between
     /// the two leaves the delivery to be sent again, which is what the receiver expects).
     pub async fn delivered(&self, due: &Due, now: Timestamp) -> anyhow::Result<()> {
+        self.deliveries_done(&due.endpoint_id, &[due.id], now).await
+    }
+
+    /// Deliveries `ids` of endpoint `endpoint` that its receiver took (one message may carry
+    /// several); its run of failures ends first, as for [`Store::delivered`].
+    pub async fn deliveries_done(&self, endpoint: &str, ids: &[i64], now: Timestamp) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
         on_conn!(&mut conn, |c| sqlx::query(sql(
             "UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"
         ))
-        .bind(&due.endpoint_id)
+        .bind(endpoint)
         .execute(&mut **c)
         .await
         .map(|_| ()))?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE webhook_deliveries SET delivered_at = ?, last_error = NULL WHERE id = ?"
-        ))
-        .bind(now.unix())
-        .bind(due.id)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("UPDATE webhook_deliveries SET delivered_at = ");
+                query.push_bind(now.unix()).push(", last_error = NULL WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
+        }
         Ok(())
     }
 
@@ -297,16 +340,38 @@ impl Store {
         disable_after: i32,
         now: Timestamp,
     ) -> anyhow::Result<()> {
+        self.deliveries_failed(&due.endpoint_id, &[due.id], error, retry_at, disable_after, now).await
+    }
+
+    /// Deliveries `ids` of endpoint `endpoint`, sent as one request that failed: each tried
+    /// again at `retry_at`, and the endpoint's run of failures one longer.
+    pub async fn deliveries_failed(
+        &self,
+        endpoint: &str,
+        ids: &[i64],
+        error: &str,
+        retry_at: Timestamp,
+        disable_after: i32,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE webhook_deliveries SET next_attempt_at = ?, locked_until = 0, last_error = ? WHERE id = ?"
-        ))
-        .bind(retry_at.unix())
-        .bind(error)
-        .bind(due.id)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("UPDATE webhook_deliveries SET locked_until = 0, next_attempt_at = ");
+                query
+                    .push_bind(retry_at.unix())
+                    .push(", last_error = ")
+                    .push_bind(error)
+                    .push(" WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
+        }
         let reason = format!("{disable_after} deliveries in a row failed; the last: {error}");
         on_conn!(&mut conn, |c| {
             sqlx::query(sql(
@@ -314,7 +379,7 @@ impl Store {
              disabled_at = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_at END, \
              disabled_reason = CASE WHEN failures + 1 >= ? AND disabled_at IS NULL THEN ? ELSE disabled_reason END \
              WHERE id = ?"
-        )).bind(error).bind(disable_after).bind(now.unix()).bind(disable_after).bind(&reason).bind(&due.endpoint_id)
+        )).bind(error).bind(disable_after).bind(now.unix()).bind(disable_after).bind(&reason).bind(endpoint)
           .execute(&mut **c).await.map(|_| ())
         })?;
         Ok(())
@@ -376,8 +441,14 @@ pub(crate) async fn queue(conn: &mut Conn, events: &[NewEvent], now: Timestamp) 
             query.push_bind(now.unix()).push(", ").push_bind(now.unix());
             query.push(
                 " FROM v JOIN campaigns c ON c.id = v.campaign_id \
-                 JOIN webhook_endpoints e ON e.site_id = c.site_id AND e.disabled_at IS NULL",
+                 JOIN webhook_endpoints e ON e.site_id = c.site_id AND e.disabled_at IS NULL \
+                 WHERE e.format = 'json' OR v.type IN (",
             );
+            let mut announced = query.separated(", ");
+            for kind in domain::robots::ANNOUNCED {
+                announced.push_bind(kind);
+            }
+            query.push(")");
             query.build().execute(&mut **c).await.map(|_| ())
         })?;
     }

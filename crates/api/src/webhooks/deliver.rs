@@ -9,8 +9,10 @@
 //! Each request carries `Tribefund-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>" keyed with the endpoint's secret>`, as Stripe's do.
 
-use super::Settings;
 use super::address::{self, PublicOnly};
+use super::retry::{DISABLE_AFTER, TIMEOUT, backoff, describe};
+use super::{Settings, robots};
+use crate::hub::Hub;
 use crate::store::Store;
 use crate::store::webhooks::Due;
 use hmac::{Hmac, Mac};
@@ -22,17 +24,12 @@ use std::time::Duration;
 const LEASE_SECS: i64 = 60;
 /// Deliveries claimed, and sent at once, per round.
 const PER_ROUND: i64 = 32;
-/// How long a receiver has to answer.
-const TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries failed in a row before the endpoint is disabled: with the backoff doubling
-/// from 10 s up to six hours, about three days of failures.
-pub const DISABLE_AFTER: i32 = 15;
-/// The longest wait between two tries.
-const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// How often a replica looks for deliveries that are due.
 const POLL: Duration = Duration::from_secs(1);
 
-pub(crate) fn spawn(store: Store, settings: Settings) {
+/// Delivers on this replica: JSON deliveries and robots' messages, whose links lead under
+/// `base`.
+pub(crate) fn spawn(store: Store, hub: Arc<Hub>, base: String, settings: Settings) {
     let client = match client(&settings) {
         Ok(client) => client,
         Err(e) => {
@@ -45,6 +42,16 @@ pub(crate) fn spawn(store: Store, settings: Settings) {
         while every.next().await {
             if let Err(e) = round(&store, &client, &settings).await {
                 tracing::warn!(error = %e, "delivering webhooks failed; trying again");
+            }
+            let cx = robots::Context {
+                store: &store,
+                hub: &hub,
+                base: &base,
+                client: &client,
+                settings: &settings,
+            };
+            if let Err(e) = robots::round(&cx, LEASE_SECS).await {
+                tracing::warn!(error = %e, "posting to robots failed; trying again");
             }
         }
     });
@@ -87,12 +94,6 @@ async fn round(store: &Store, client: &reqwest::Client, settings: &Settings) -> 
     }
 }
 
-/// The wait before try `attempts + 1`: `first`, doubling, at most six hours.
-pub fn backoff(first: Duration, attempts: i32) -> Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
-    first.saturating_mul(1 << doublings).min(MAX_BACKOFF)
-}
-
 /// One delivery; the error as the creator will read it (never the secret or the body).
 async fn send(client: &reqwest::Client, due: &Due, settings: &Settings) -> Result<(), String> {
     // An address typed as a number skips the resolver: check it here too.
@@ -110,16 +111,6 @@ async fn send(client: &reqwest::Client, due: &Due, settings: &Settings) -> Resul
     if status.is_success() { Ok(()) } else { Err(format!("the receiver answered HTTP {}", status.as_u16())) }
 }
 
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        format!("no answer within {} s", TIMEOUT.as_secs())
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "the request failed".to_owned()
-    }
-}
-
 /// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
@@ -132,14 +123,6 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_backoff_doubles_from_the_first_retry_and_stops_at_six_hours() {
-        let first = Duration::from_secs(10);
-        let waits: Vec<u64> = (1..=5).map(|n| backoff(first, n).as_secs()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 160]);
-        assert_eq!(backoff(first, 40), MAX_BACKOFF);
-    }
 
     /// Set in the child process the proxy test starts, with a proxy in its environment
     /// (the parent's environment, shared by every test, is left alone).

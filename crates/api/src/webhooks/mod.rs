@@ -1,14 +1,21 @@
 //! Webhooks out: a site registers endpoints (through the creator API, `http::webhooks`);
 //! each change queues its event in the change's own transaction (`store::webhooks`), and
 //! [`deliver`] sends them, signed, retried with backoff, and disables an endpoint that keeps
-//! failing, saying why.
+//! failing, saying why. [`moments`] queues the moments no single change makes (a goal
+//! reached, the last day, new top recruiters), once. An endpoint may instead be a fan
+//! group's chat robot, which [`robots`] posts the announceable events to as that
+//! platform's messages, merged and paced.
 
 pub mod address;
 pub mod deliver;
+pub mod moments;
+pub mod retry;
+pub mod robots;
 
 use crate::error::Error;
 use crate::store::Store;
 use crate::store::webhooks::{AddRefused, MAX_ENDPOINTS};
+use domain::robots::Format;
 use domain::webhooks::{Endpoint, EndpointInput};
 use domain::{FieldError, FieldErrors};
 use std::time::Duration;
@@ -40,15 +47,40 @@ pub async fn add(
     input: &EndpointInput,
 ) -> Result<Endpoint, Error> {
     let url = address::check(&input.url, settings.private_addresses).map_err(|e| invalid("url", e))?;
+    let (format, signing_secret) = how(input)?;
     let id = format!("we_{}", crate::ids::alphanumeric(16));
     let secret = format!("whsec_{}", crate::ids::secret());
-    match store.add_endpoint(site, (&id, url.as_str(), &secret), crate::now()).await? {
+    let how = (format, signing_secret.as_deref());
+    match store.add_endpoint(site, (&id, url.as_str(), &secret), how, crate::now()).await? {
         Ok(()) => {}
         Err(AddRefused::TooMany) => {
             return Err(invalid("url", FieldError::TooMany { max: MAX_ENDPOINTS as u32 }));
         }
     }
     endpoint(store, site, &id).await
+}
+
+/// The longest signing secret a robot may be given.
+const MAX_SIGNING_SECRET: usize = 200;
+
+/// How an endpoint takes its events: its format, and a robot's signing secret, checked.
+fn how(input: &EndpointInput) -> Result<(Format, Option<String>), Error> {
+    let format = match input.format.as_deref() {
+        None => Format::Json,
+        Some(name) => Format::parse(name).ok_or_else(|| invalid("format", FieldError::NotAChoice))?,
+    };
+    let secret = input.signing_secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let Some(secret) = secret else { return Ok((format, None)) };
+    if !format.signs() {
+        return Err(invalid("signing_secret", FieldError::NotAvailable));
+    }
+    if secret.len() > MAX_SIGNING_SECRET {
+        return Err(invalid("signing_secret", FieldError::TooLong { max: MAX_SIGNING_SECRET as u32 }));
+    }
+    if secret.chars().any(|c| c.is_control()) {
+        return Err(invalid("signing_secret", FieldError::ControlCharacter));
+    }
+    Ok((format, Some(secret.to_owned())))
 }
 
 /// Enables `site`'s disabled endpoint `id`: its record is cleared and the events it missed
