@@ -292,11 +292,18 @@ async fn in_wechat_the_thank_you_page_shows_how_to_share_and_a_qr_code(app: Test
 
 /// Reads the one QR code in a 750 × 1334 RGB PNG.
 pub(crate) fn decode_png_qr(bytes: &[u8]) -> String {
+    let (size, link) = decode_sized_png_qr(bytes);
+    assert_eq!(size, (750, 1334));
+    link
+}
+
+/// A PNG poster's size, and what its one QR code reads.
+fn decode_sized_png_qr(bytes: &[u8]) -> ((u32, u32), String) {
     let mut reader =
         png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().expect("a valid PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
     let frame = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!((frame.width, frame.height, frame.color_type), (750, 1334, png::ColorType::Rgb));
+    assert_eq!(frame.color_type, png::ColorType::Rgb);
     let (width, height) = (frame.width as usize, frame.height as usize);
     let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
         let at = (y * width + x) * 3;
@@ -304,7 +311,30 @@ pub(crate) fn decode_png_qr(bytes: &[u8]) -> String {
     });
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code on the poster");
-    grids[0].decode().expect("a readable QR code").1
+    ((frame.width, frame.height), grids[0].decode().expect("a readable QR code").1)
+}
+
+store_test!(the_article_poster_is_1080_pixels_wide_and_leads_to_the_campaign_not_to_a_backer);
+async fn the_article_poster_is_1080_pixels_wide_and_leads_to_the_campaign_not_to_a_backer(app: TestApp) {
+    let mei = pledge(&app, fan("李小梅", None)).await;
+    let ask = |query: String| {
+        let url = app.url(&format!("/c/demo/poster.png?{query}"));
+        async { app.client.get(url).send().await.unwrap() }
+    };
+    let response = ask(format!("size=article&lang=zh-CN&ref={}", mei.referral_code)).await;
+    assert_eq!(response.status(), 200);
+    let etag = response.headers()["etag"].clone();
+    let (size, link) = decode_sized_png_qr(&response.bytes().await.unwrap());
+    assert_eq!(size, (1080, 1921), "the width the Official Account editor shows images at");
+    assert_eq!(link, app.url("/c/demo"), "the creator's poster: no backer's referral");
+    let moments = ask(format!("lang=zh-CN&ref={}", mei.referral_code)).await;
+    assert_ne!(moments.headers()["etag"], etag, "a poster of its own, cached apart");
+    let odd = ask("size=%3Cscript%3E&lang=en".to_owned()).await;
+    assert_eq!(
+        decode_sized_png_qr(&odd.bytes().await.unwrap()).0,
+        (750, 1334),
+        "any other size is the Moments poster"
+    );
 }
 
 store_test!(the_share_poster_is_a_png_whose_qr_code_reads_as_the_backers_link);

@@ -108,6 +108,8 @@ fn public(body: impl IntoResponse) -> Response {
 struct ShareQuery {
     #[serde(rename = "ref")]
     referral: Option<String>,
+    /// `article`: the poster for a WeChat Official Account article (`poster::Size`).
+    size: Option<String>,
 }
 
 async fn qr_svg(
@@ -138,7 +140,8 @@ async fn poster(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let entry = state.hub.get(&id).ok_or(Error::NotFound)?;
-    let shown = poster::shown(&state.store, &entry, query.referral.as_deref(), lang, &base).await?;
+    let size = poster::Size::asked(query.size.as_deref());
+    let shown = poster::shown(&state.store, &entry, (query.referral.as_deref(), size), lang, &base).await?;
     let key = shown.key();
     let etag = HeaderValue::from_str(&format!("\"{}\"", &key[..32])).map_err(anyhow::Error::from)?;
     let known = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {

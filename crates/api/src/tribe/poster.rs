@@ -48,9 +48,40 @@ pub const FONT_PATHS: [&str; 3] = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 ];
 
-/// A poster's size in pixels, which link previews and oEmbed name.
+/// A poster's size in pixels, which link previews and oEmbed name; the layout is drawn in
+/// these units and scaled to the size asked for.
 pub const WIDTH: u32 = 750;
 pub const HEIGHT: u32 = 1334;
+
+/// Which poster: for Moments (a phone's screen), or for a WeChat Official Account article
+/// (`?size=article`: 1080 px wide, the width the 公众号 editor shows images at, and never a
+/// backer's: an article is the creator's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Moments,
+    Article,
+}
+
+impl Size {
+    /// The size `?size=` asks for: `article`, or anything else for Moments.
+    pub fn asked(asked: Option<&str>) -> Size {
+        if asked == Some("article") { Size::Article } else { Size::Moments }
+    }
+
+    /// Pixels per layout unit.
+    fn scale(self) -> f32 {
+        match self {
+            Size::Moments => 1.0,
+            Size::Article => 1080.0 / WIDTH as f32,
+        }
+    }
+
+    /// Width and height in pixels.
+    pub fn pixels(self) -> (u32, u32) {
+        let scale = self.scale();
+        ((WIDTH as f32 * scale).round() as u32, (HEIGHT as f32 * scale).round() as u32)
+    }
+}
 const MARGIN: f32 = 56.0;
 const BACKGROUND: [u8; 3] = [0xfa, 0xf7, 0xf2];
 const INK: [u8; 3] = [0x1f, 0x1d, 0x1a];
@@ -98,6 +129,7 @@ pub struct Shown {
     invite: Option<String>,
     link: String,
     hint: &'static str,
+    size: Size,
 }
 
 impl Shown {
@@ -107,18 +139,19 @@ impl Shown {
     }
 }
 
-/// What campaign `entry`'s poster shows in `lang`, for the backer whose referral code is
-/// `referral` when a pledge of this campaign holds it (any other code draws the plain
-/// poster, so bogus codes cannot each cost a render); `base` starts its link.
+/// What campaign `entry`'s poster of `size` shows in `lang`, for the backer whose referral
+/// code is `referral` when a pledge of this campaign holds it (any other code, and any
+/// article poster, draws the plain poster, so bogus codes cannot each cost a render); `base`
+/// starts its link.
 pub async fn shown(
     store: &Store,
     entry: &std::sync::Arc<Entry>,
-    referral: Option<&str>,
+    (referral, size): (Option<&str>, Size),
     lang: Lang,
     base: &str,
 ) -> Result<Shown, Error> {
     let id = entry.snapshot(crate::now()).campaign.id().as_str().to_owned();
-    let referral = referral.filter(|r| domain::pledge::is_referral_code(r));
+    let referral = referral.filter(|r| size == Size::Moments && domain::pledge::is_referral_code(r));
     let (referral, backer) = match referral {
         Some(code) => match store.public_name(&id, code).await? {
             Some(name) => (Some(code), Some(name)),
@@ -150,6 +183,7 @@ pub async fn shown(
             Lang::En => "Scan to back it · tribefund",
             Lang::ZhCn => "长按识别二维码支持 · tribefund",
         },
+        size,
     })
 }
 
@@ -183,26 +217,30 @@ pub async fn draw_kept(
     Ok(png)
 }
 
-/// An RGB canvas.
+/// An RGB canvas of `size`, drawn on in layout units ([`WIDTH`] wide).
 struct Canvas {
     pixels: Vec<u8>,
+    width: u32,
+    height: u32,
+    scale: f32,
 }
 
 impl Canvas {
-    fn new() -> Canvas {
-        let mut pixels = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
-        for _ in 0..WIDTH * HEIGHT {
+    fn new(size: Size) -> Canvas {
+        let (width, height) = size.pixels();
+        let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+        for _ in 0..width * height {
             pixels.extend_from_slice(&BACKGROUND);
         }
-        Canvas { pixels }
+        Canvas { pixels, width, height, scale: size.scale() }
     }
 
-    /// Blends `colour` over pixel (x, y) by `coverage` (0 to 1).
+    /// Blends `colour` over pixel (x, y), in pixels, by `coverage` (0 to 1).
     fn blend(&mut self, x: i64, y: i64, colour: [u8; 3], coverage: f32) {
-        if x < 0 || y < 0 || x >= i64::from(WIDTH) || y >= i64::from(HEIGHT) {
+        if x < 0 || y < 0 || x >= i64::from(self.width) || y >= i64::from(self.height) {
             return;
         }
-        let at = ((y as u32 * WIDTH + x as u32) * 3) as usize;
+        let at = ((y as u32 * self.width + x as u32) * 3) as usize;
         for (i, channel) in colour.iter().enumerate() {
             let old = f32::from(self.pixels[at + i]);
             self.pixels[at + i] =
@@ -211,15 +249,18 @@ impl Canvas {
     }
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, colour: [u8; 3]) {
-        for py in y as i64..(y + h) as i64 {
-            for px in x as i64..(x + w) as i64 {
+        let k = self.scale;
+        for py in (y * k) as i64..((y + h) * k) as i64 {
+            for px in (x * k) as i64..((x + w) * k) as i64 {
                 self.blend(px, py, colour, 1.0);
             }
         }
     }
 
-    /// Draws `text` from (x, baseline) and returns the advance.
+    /// Draws `text` from (x, baseline) and returns the advance, in layout units.
     fn text(&mut self, font: &FontVec, size: f32, x: f32, baseline: f32, text: &str, colour: [u8; 3]) -> f32 {
+        let k = self.scale;
+        let (size, x, baseline) = (size * k, x * k, baseline * k);
         let scaled = font.as_scaled(PxScale::from(size));
         let mut caret = x;
         for c in text.chars() {
@@ -240,12 +281,12 @@ impl Canvas {
             }
             caret += advance;
         }
-        caret - x
+        (caret - x) / k
     }
 
     fn png(self) -> anyhow::Result<Vec<u8>> {
         let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+        let mut encoder = png::Encoder::new(&mut out, self.width, self.height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.write_header()?.write_image_data(&self.pixels)?;
@@ -290,7 +331,7 @@ fn wrap(font: &FontVec, size: f32, text: &str, width: f32, max_lines: usize) -> 
 }
 
 fn draw(font: &FontVec, shown: &Shown, cover: Option<&[u8]>) -> Result<Vec<u8>, Error> {
-    let mut canvas = Canvas::new();
+    let mut canvas = Canvas::new(shown.size);
     let inner = WIDTH as f32 - 2.0 * MARGIN;
     // The cover (stored by the server as a JPEG it made) across the top, or an accent band.
     let cover =
@@ -301,8 +342,8 @@ fn draw(font: &FontVec, shown: &Shown, cover: Option<&[u8]>) -> Result<Vec<u8>, 
     let mut y = match cover {
         Some(cover) => {
             const COVER_HEIGHT: u32 = 360;
-            let cover =
-                cover.resize_to_fill(WIDTH, COVER_HEIGHT, image::imageops::FilterType::Triangle).to_rgb8();
+            let (width, height) = (canvas.width, (COVER_HEIGHT as f32 * canvas.scale) as u32);
+            let cover = cover.resize_to_fill(width, height, image::imageops::FilterType::Triangle).to_rgb8();
             for (x, py, pixel) in cover.enumerate_pixels() {
                 canvas.blend(i64::from(x), i64::from(py), pixel.0, 1.0);
             }
