@@ -40,6 +40,7 @@ mod operations;
 mod pages;
 mod payment_qr;
 mod payments;
+mod platforms;
 mod replicas;
 mod robots;
 mod schema;

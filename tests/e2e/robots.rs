@@ -129,8 +129,9 @@ async fn each_platform_gets_its_documented_text_message_in_the_sites_language_si
     wanted(&got.iter().map(|p| p.body["text"].as_str().unwrap()).collect::<Vec<_>>().join("\n"), "slack");
     let got = eventually(WAIT, "discord", || async { two_pledges(&discord) }).await;
     for post in &got {
-        assert_eq!(keys(&post.body), ["allowed_mentions", "content"]);
+        assert_eq!(keys(&post.body), ["allowed_mentions", "content", "flags"]);
         assert_eq!(post.body["allowed_mentions"], json!({ "parse": [] }), "mentions nobody");
+        assert_eq!(post.body["flags"], 4, "no link previews");
         assert!(post.body["content"].as_str().unwrap().chars().count() <= 2000);
     }
     wanted(

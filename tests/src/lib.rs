@@ -7,6 +7,7 @@ pub mod axe;
 mod browser;
 mod events;
 mod link;
+pub mod platforms;
 mod postgres;
 mod process;
 mod receiver;

@@ -299,20 +299,28 @@ impl Say<'_> {
     }
 }
 
-/// `typed` made inert for `format`: on one line, and no markup or mention of anyone.
+/// `typed` made inert for `format`: on one line, with no markup, no mention of anyone and
+/// no link (a dot inside a word, as in `evil.example`, becomes `․`, so no client links it).
 pub fn inert(format: Format, typed: &str) -> String {
-    let line: String =
-        typed.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned();
+    let line = one_line(typed);
+    let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let between_word_chars = |at: usize| chars.get(at).is_some_and(|c| c.is_alphanumeric());
+        if c == '.' && i > 0 && between_word_chars(i - 1) && between_word_chars(i + 1) {
+            out.push('\u{2024}');
+            continue;
+        }
         match (format, c) {
             // Slack's own escaping: `<!channel>` and links are markup.
             (Format::Slack, '&') => out.push_str("&amp;"),
             (Format::Slack, '<') => out.push_str("&lt;"),
             (Format::Slack, '>') => out.push_str("&gt;"),
-            // Feishu's `<at user_id="all">` and WeCom's `<@userid>` are tags.
+            // Feishu's `<at user_id="all">` and WeCom's `<@userid>` are tags; `[text](url)` a link.
             (Format::Feishu | Format::Wecom | Format::Dingtalk, '<') => out.push('‹'),
             (Format::Feishu | Format::Wecom | Format::Dingtalk, '>') => out.push('›'),
+            (Format::Feishu | Format::Wecom | Format::Dingtalk, '[') => out.push('［'),
+            (Format::Feishu | Format::Wecom | Format::Dingtalk, ']') => out.push('］'),
             // Discord's markdown, and mentions (also refused by `allowed_mentions`).
             (Format::Discord, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '#' | '<') => {
                 out.push('\\');
@@ -326,6 +334,18 @@ pub fn inert(format: Format, typed: &str) -> String {
         }
     }
     out
+}
+
+/// `typed` on one line: control characters, line and paragraph separators and invisible
+/// format characters (zero-width, bidirectional) become spaces, and runs of spaces one.
+fn one_line(typed: &str) -> String {
+    let invisible = |c: char| {
+        matches!(c, '\u{2028}' | '\u{2029}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+    };
+    let spaced: String =
+        typed.chars().map(|c| if c.is_control() || invisible(c) { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `text` cut to the platform's limit at a line's end (or a character), with an ellipsis.
@@ -396,6 +416,12 @@ mod tests {
         assert_eq!(inert(Format::Feishu, "<at user_id=\"all\">x</at>"), "‹at user_id=\"all\"›x‹/at›");
         assert_eq!(inert(Format::Discord, "@everyone **hi**"), "@\u{200B}everyone \\*\\*hi\\*\\*");
         assert_eq!(inert(Format::Wecom, "Mei\n🎯 Goal reached!"), "Mei 🎯 Goal reached!");
+        assert_eq!(inert(Format::Slack, "Mei\u{2028}🎯\u{200B} Goal"), "Mei 🎯 Goal");
+        assert_eq!(
+            inert(Format::Feishu, "[Refund](https://evil.example/x)"),
+            "［Refund］(https://evil․example/x)"
+        );
+        assert_eq!(inert(Format::Discord, "Mr. Li, www.evil.example"), "Mr. Li, www․evil․example");
     }
 
     #[test]

@@ -125,6 +125,7 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::localstripe(root)?;
     setup::aiosmtpd(root)?;
     setup::axe(root)?;
+    setup::platforms()?;
     setup::postgres_note();
     wasm::build(root)?;
     // The descriptor test runs the real binary under `ulimit -n 1024`.

@@ -32,6 +32,20 @@ pub(crate) fn browser() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Makes sure the blogging platforms the integrations are tested against are installed,
+/// from Debian's packages: Hugo.
+pub(crate) fn platforms() -> anyhow::Result<()> {
+    if found("hugo") {
+        return Ok(());
+    }
+    println!("installing Hugo from Debian's packages, to test the Hugo shortcode against");
+    apt_install(&["hugo"])?;
+    if !found("hugo") {
+        bail!("hugo is still not on PATH after installing it");
+    }
+    Ok(())
+}
+
 /// Debian's CJK fonts, where the server looks for one to draw share posters with (the
 /// same list as `api::tribe::FONT_PATHS`).
 const CJK_FONTS: [&str; 3] = [

@@ -235,7 +235,7 @@ impl Teller<'_> {
                 continue;
             }
             let facts = json!({
-                "url": endpoint.url, "reason": endpoint.reason,
+                "url": shown_url(&endpoint.url), "reason": endpoint.reason,
                 "enable_url": format!("{}/api/v1/webhooks/{}/enable", self.base, endpoint.id),
             });
             let mails = self.mails("creator_endpoint_disabled", None, facts);
@@ -321,4 +321,14 @@ fn merged(base: &Value, more: Value) -> Value {
         into.extend(from);
     }
     merged
+}
+
+/// An endpoint's address as a mail shows it: its scheme, host and port only, since a
+/// robot's path and query are its credentials (a WeCom `key`, a DingTalk `access_token`, a
+/// Slack or Discord webhook's token).
+fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!("{}/…", parsed.origin().ascii_serialization()),
+        Err(_) => "(an endpoint)".to_owned(),
+    }
 }

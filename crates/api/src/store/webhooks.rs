@@ -233,15 +233,17 @@ impl Store {
     /// tried again at once. False when the site has no such endpoint.
     pub async fn enable_endpoint(&self, site: &str, id: &str, now: Timestamp) -> anyhow::Result<bool> {
         let mut conn = self.readers.acquire().await?;
-        let enabled = on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE webhook_endpoints SET failures = 0, disabled_at = NULL, disabled_reason = NULL \
+        let enabled = on_conn!(&mut conn, |c| {
+            sqlx::query(sql(
+            "UPDATE webhook_endpoints SET failures = 0, disabled_at = NULL, disabled_reason = NULL, post_after = 0 \
              WHERE id = ? AND site_id = ?"
         ))
         .bind(id)
         .bind(site)
         .execute(&mut **c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         if enabled == 1 {
             on_conn!(&mut conn, |c| {
                 sqlx::query(sql(
@@ -343,8 +345,30 @@ impl Store {
         self.deliveries_failed(&due.endpoint_id, &[due.id], error, retry_at, disable_after, now).await
     }
 
+    /// Deliveries `ids` with nothing left to tell (a robot's pledges cancelled since): done,
+    /// without a word to the endpoint, whose record stands.
+    pub async fn deliveries_dropped(&self, ids: &[i64], now: Timestamp) -> anyhow::Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            on_conn!(&mut conn, |c| {
+                let mut query: QueryBuilder<Db> =
+                    QueryBuilder::new("UPDATE webhook_deliveries SET delivered_at = ");
+                query.push_bind(now.unix()).push(" WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                query.build().execute(&mut **c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
     /// Deliveries `ids` of endpoint `endpoint`, sent as one request that failed: each tried
-    /// again at `retry_at`, and the endpoint's run of failures one longer.
+    /// again at `retry_at`, and the endpoint's run of failures one longer. A robot waits
+    /// until then too (`post_after`), so what happens meanwhile goes with the retry, and
+    /// failures in a row mean retries in a row, as for JSON.
     pub async fn deliveries_failed(
         &self,
         endpoint: &str,
@@ -372,6 +396,15 @@ impl Store {
                 query.build().execute(&mut **c).await.map(|_| ())
             })?;
         }
+        on_conn!(&mut conn, |c| sqlx::query(sql(
+            "UPDATE webhook_endpoints SET post_after = ? WHERE id = ? AND format <> 'json' AND post_after < ?"
+        ))
+        .bind(retry_at.unix())
+        .bind(endpoint)
+        .bind(retry_at.unix())
+        .execute(&mut **c)
+        .await
+        .map(|_| ()))?;
         let reason = format!("{disable_after} deliveries in a row failed; the last: {error}");
         on_conn!(&mut conn, |c| {
             sqlx::query(sql(

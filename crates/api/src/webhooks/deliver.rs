@@ -37,12 +37,19 @@ pub(crate) fn spawn(store: Store, hub: Arc<Hub>, base: String, settings: Setting
             return;
         }
     };
+    // Two loops, so a backlog of either never holds up the other.
+    let (json_store, json_client, json_settings) = (store.clone(), client.clone(), settings.clone());
+    tokio::spawn(async move {
+        let mut every = json_store.every(POLL);
+        while every.next().await {
+            if let Err(e) = round(&json_store, &json_client, &json_settings).await {
+                tracing::warn!(error = %e, "delivering webhooks failed; trying again");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut every = store.every(POLL);
         while every.next().await {
-            if let Err(e) = round(&store, &client, &settings).await {
-                tracing::warn!(error = %e, "delivering webhooks failed; trying again");
-            }
             let cx = robots::Context {
                 store: &store,
                 hub: &hub,

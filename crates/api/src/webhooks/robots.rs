@@ -34,6 +34,8 @@ pub const PACE_SECS: i64 = 3;
 /// Endpoints posted to per round, and the most events merged into one message.
 const ENDPOINTS: i64 = 32;
 const PER_POST: i64 = 200;
+/// The most of a robot's answer read: the platforms answer a few dozen bytes.
+const MAX_ANSWER: usize = 16 * 1024;
 
 /// Where messages link to and what they are about.
 pub(super) struct Context<'a> {
@@ -59,7 +61,9 @@ pub(super) async fn round(cx: &Context<'_>, lease: i64) -> anyhow::Result<()> {
         for (post, result) in posts.iter().zip(sent) {
             let ids: Vec<i64> = post.deliveries.iter().map(|d| d.id).collect();
             match result {
-                Ok(()) => cx.store.deliveries_done(&post.endpoint_id, &ids, now).await?,
+                Ok(Sent::Posted) => cx.store.deliveries_done(&post.endpoint_id, &ids, now).await?,
+                // Nothing was asked of the robot: its record of failures stands.
+                Ok(Sent::Nothing) => cx.store.deliveries_dropped(&ids, now).await?,
                 Err(error) => {
                     let attempts = post.deliveries.iter().map(|d| d.attempts).max().unwrap_or(1);
                     let wait = backoff(cx.settings.first_retry, attempts);
@@ -75,11 +79,18 @@ pub(super) async fn round(cx: &Context<'_>, lease: i64) -> anyhow::Result<()> {
     }
 }
 
+/// What became of a post.
+enum Sent {
+    Posted,
+    /// Nothing in it was still worth telling (its pledges were cancelled since).
+    Nothing,
+}
+
 /// One message; the error as the creator will read it.
-async fn send(cx: &Context<'_>, post: &Post) -> Result<(), String> {
+async fn send(cx: &Context<'_>, post: &Post) -> Result<Sent, String> {
     let format = Format::parse(&post.format).ok_or("an unknown format")?;
     let text = message(cx, post, format).await.map_err(|e| format!("composing the message failed: {e}"))?;
-    let Some(text) = text else { return Ok(()) };
+    let Some(text) = text else { return Ok(Sent::Nothing) };
     let url =
         address::check(&post.url, cx.settings.private_addresses).map_err(|e| format!("the address {e}"))?;
     let (url, body) = request(format, url, &text, post.signing_secret.as_deref(), crate::now().unix());
@@ -88,8 +99,24 @@ async fn send(cx: &Context<'_>, post: &Post) -> Result<(), String> {
     if !status.is_success() {
         return Err(format!("the robot answered HTTP {}", status.as_u16()));
     }
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    refused(format, &answer).map_or(Ok(()), Err)
+    if !matches!(format, Format::Wecom | Format::Feishu | Format::Dingtalk) {
+        return Ok(Sent::Posted);
+    }
+    let answer = answer(response).await.map_err(|e| describe(&e))?;
+    refused(format, &answer).map_or(Ok(Sent::Posted), Err)
+}
+
+/// A robot's JSON answer, read no further than [`MAX_ANSWER`] bytes: a longer one (or one
+/// that is not JSON) reads as `null`, and so as no refusal.
+async fn answer(mut response: reqwest::Response) -> reqwest::Result<Value> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER {
+            return Ok(Value::Null);
+        }
+    }
+    Ok(serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// The text of `post`'s message: each campaign's moments, in the site's language; `None`
@@ -105,7 +132,15 @@ async fn message(cx: &Context<'_>, post: &Post, format: Format) -> anyhow::Resul
     let names = cx.store.announced_names(&pledge_ids.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let mut by_campaign: BTreeMap<String, Vec<Moment>> = BTreeMap::new();
     for delivery in &post.deliveries {
-        if let Some((campaign, moment)) = moment(delivery, &names) {
+        if let Some((campaign, mut moment)) = moment(delivery, &names) {
+            // A leaderboard is told as it stands now: names only of backers still listed.
+            if let Moment::Leaders { top } = &mut moment {
+                let now = cx.store.top_recruiters(&campaign, 3).await?;
+                *top = now.into_iter().map(|(_, l)| (l.name, l.recruits)).collect();
+                if top.is_empty() {
+                    continue;
+                }
+            }
             by_campaign.entry(campaign).or_default().push(moment);
         }
     }
@@ -185,7 +220,8 @@ pub fn request(
             body
         }
         Format::Slack | Format::Json => json!({ "text": text }),
-        Format::Discord => json!({ "content": text, "allowed_mentions": { "parse": [] } }),
+        // Mentioning no one, and with no link previews (`SUPPRESS_EMBEDS`).
+        Format::Discord => json!({ "content": text, "allowed_mentions": { "parse": [] }, "flags": 4 }),
     };
     if let (Format::Dingtalk, Some(secret)) = (format, secret) {
         let millis = now * 1000;
