@@ -21,6 +21,7 @@ mod layout;
 mod load;
 mod setup;
 mod wasm;
+mod zip;
 
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
@@ -83,11 +84,18 @@ fn main() -> anyhow::Result<()> {
         Task::Run(server_args) => run(&root, &server_args),
         Task::Test(cargo_args) => test(&root, &cargo_args),
         Task::Bench(sections) => bench::run(&root, &sections),
-        Task::Dist => wasm::build(&root).map(|_| ()),
+        Task::Dist => dist(&root),
         Task::Fuzz(cases) => fuzz(cases),
         Task::CheckLayout => layout::check(&root),
         Task::Viewers(args) => bench_spread::viewers(&args),
     }
+}
+
+/// What the server serves that a build makes: the widget's and dashboard's wasm, and the
+/// WordPress plugin's zip.
+fn dist(root: &Path) -> anyhow::Result<()> {
+    wasm::build(root)?;
+    zip::wordpress(root)
 }
 
 /// The workspace root: two levels above this crate.
@@ -105,7 +113,7 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
     if let Err(e) = setup::fonts() {
         println!("share posters will be unavailable: {e:#}");
     }
-    wasm::build(root)?;
+    dist(root)?;
     let mut cmd = cargo();
     cmd.args(["run", "--release", "--package", "api", "--bin", "tribefund", "--", "serve", "--demo"]);
     // The mails the demo sends are written under data/mail, unless a server is given.
@@ -127,7 +135,7 @@ fn test(root: &Path, cargo_args: &[String]) -> anyhow::Result<()> {
     setup::axe(root)?;
     setup::platforms()?;
     setup::postgres_note();
-    wasm::build(root)?;
+    dist(root)?;
     // The descriptor test runs the real binary under `ulimit -n 1024`.
     let mut build = cargo();
     build.args(["build", "-q", "-p", "api", "--bin", "tribefund"]);

@@ -148,6 +148,7 @@ fn content_type(path: &Path) -> Option<&'static str> {
         "css" => Some("text/css; charset=utf-8"),
         "js" => Some("text/javascript; charset=utf-8"),
         "wasm" => Some("application/wasm"),
+        "zip" => Some("application/zip"),
         _ => None,
     }
 }
