@@ -47,7 +47,9 @@ async fn a_pasted_share_link_becomes_the_widget_as_a_plain_frame_sized_as_asked(
     let answer: Value = response.json().await.unwrap();
     rich_fields_are_there(&answer);
     let html = answer["html"].as_str().unwrap();
-    assert!(html.starts_with("<iframe ") && !html.contains("<script"), "{html}");
+    let hidden_link = format!("<blockquote style=\"display:none\"><a href=\"{}\">", app.url("/c/demo"));
+    assert!(html.starts_with(&hidden_link) && html.contains("</blockquote><iframe "), "{html}");
+    assert!(!html.contains("<script"), "{html}");
     assert!(html.contains(&format!("src=\"{}\"", app.url("/embed/demo"))), "{html}");
     assert_eq!(answer["title"], app.campaign("demo").await.title.as_str());
     assert_eq!(answer["author_name"], "Demo blog");

@@ -1,5 +1,7 @@
-//! The integrations in `integrations/` against the real platforms: a Hugo site (Debian's
-//! `hugo`) built with the shortcode, served, and loaded in Chromium, where a fan pledges.
+//! The integrations in `integrations/` against the real platforms, loaded in Chromium:
+//! a Hugo site (Debian's `hugo`) built with the shortcode, and a WordPress (Debian's
+//! `wordpress`, PHP and MariaDB; `tests/platforms/wordpress/`) with the plugin's shortcode,
+//! its block, a pasted link it trusts, and a pasted link WordPress sandboxes.
 
 use crate::browser::{WAIT, fill, hydrated, shows, submit_pledge};
 use fantoccini::Locator;
@@ -83,4 +85,165 @@ async fn a_hugo_post_with_the_shortcode_shows_the_widget_and_takes_a_pledge_wher
     browser.close().await;
     let backers = app.creator_json("/api/v1/campaigns/demo/pledges").await;
     assert_eq!(backers["pledges"][0]["host_page"], post.as_str(), "the creator sees which post brought it");
+}
+
+/// A WordPress site of its own (database, files, port), served by PHP until dropped.
+struct WordPress {
+    posts: serde_json::Value,
+    _server: tokio::process::Child,
+    work: tempfile::TempDir,
+    db: String,
+}
+
+impl WordPress {
+    /// Stands one up with its posts embedding the demo campaign of the server at `base`;
+    /// `None` (SKIPPED) where PHP, WordPress or MariaDB are missing, a panic with `CI=true`.
+    async fn start(base: &str) -> Option<WordPress> {
+        tool("php")?;
+        let reachable = std::net::TcpStream::connect("127.0.0.1:3306").is_ok();
+        let installed = std::path::Path::new("/usr/share/wordpress/wp-settings.php").is_file();
+        if !(reachable && installed) {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "WordPress and MariaDB are required when CI=true"
+            );
+            eprintln!(
+                "SKIPPED: WordPress (apt-get install wordpress) or MariaDB at 127.0.0.1:3306 is missing"
+            );
+            return None;
+        }
+        let scripts = workspace_root().join("tests/platforms/wordpress");
+        let work = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let db =
+            format!("tf_wp_{}", work.path().file_name().unwrap().to_string_lossy().replace(['.', '-'], "_"));
+        // Setup renders each post once, asking this test's server for oEmbed answers: it
+        // must not block the runtime that server runs on.
+        let setup = tokio::process::Command::new(scripts.join("setup.sh"))
+            .arg(work.path())
+            .arg(port.to_string())
+            .arg(base)
+            .arg(&db)
+            .output()
+            .await
+            .unwrap();
+        assert!(setup.status.success(), "WordPress set up: {}", String::from_utf8_lossy(&setup.stderr));
+        let server = tokio::process::Command::new(scripts.join("serve.sh"))
+            .arg(work.path())
+            .arg(port.to_string())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let posts: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(work.path().join("posts.json")).unwrap()).unwrap();
+        let home = posts["home"].as_str().unwrap().to_owned();
+        eventually(WAIT, "WordPress to answer", || async {
+            reqwest::get(&home).await.ok().filter(|r| r.status() == 200)
+        })
+        .await;
+        Some(WordPress { posts, _server: server, work, db })
+    }
+
+    fn post(&self, kind: &str) -> String {
+        self.posts[kind].as_str().unwrap_or_else(|| panic!("no {kind} post")).to_owned()
+    }
+}
+
+impl Drop for WordPress {
+    fn drop(&mut self) {
+        let teardown = workspace_root().join("tests/platforms/wordpress/teardown.sh");
+        let _ = std::process::Command::new(teardown).arg(self.work.path()).arg(&self.db).output();
+    }
+}
+
+/// Waits for the first frame in `css` to be loaded and taller than `over` pixels; its height.
+async fn frame_height(c: &fantoccini::Client, css: &str, over: f64) -> f64 {
+    let script =
+        format!("const f = document.querySelector('{css}'); return f && f.getBoundingClientRect().height");
+    eventually(WAIT, &format!("{css} to be sized"), || async {
+        c.execute(&script, vec![]).await.ok()?.as_f64().filter(|h| *h > over)
+    })
+    .await
+}
+
+/// Pledges for the lamp in the widget frame the browser is in.
+async fn pledge_in_frame(c: &fantoccini::Client, name: &str) {
+    hydrated(c).await;
+    c.find(Locator::Css("[data-tier=lamp] input[type=radio]")).await.unwrap().click().await.unwrap();
+    fill(c, "name", name).await;
+    fill(c, "contact", &format!("{}@blog.example", name.to_lowercase().replace(' ', "."))).await;
+    let thanks = submit_pledge(c).await;
+    assert!(thanks.contains(name), "{thanks}");
+}
+
+#[tokio::test]
+async fn wordpress_posts_take_pledges_by_shortcode_block_and_trusted_link_and_a_sandboxed_link_opens_the_share_page()
+ {
+    let app = spawn_app().await;
+    let Some(wordpress) = WordPress::start(&app.address).await else { return };
+    let browser = Browser::start(&["--lang=en-US"]).await.expect("Chromium starts");
+    let c = &browser.client;
+
+    // The shortcode and the block: the loader's frame, sized to the widget; pledges work.
+    for (kind, name) in [("shortcode", "Short Code"), ("block", "Block Reader")] {
+        c.goto(&wordpress.post(kind)).await.unwrap();
+        frame_height(c, ".tribefund iframe", 420.0).await;
+        c.enter_frame(0).await.unwrap();
+        pledge_in_frame(c, name).await;
+        c.enter_parent_frame().await.unwrap();
+    }
+    // A pasted link with the plugin: the server's own frame, not sandboxed; pledges work.
+    c.goto(&wordpress.post("trusted_link")).await.unwrap();
+    let sandbox =
+        c.execute("return document.querySelector('iframe').getAttribute('sandbox')", vec![]).await.unwrap();
+    assert_eq!(sandbox, serde_json::Value::Null, "a trusted provider's frame as sent");
+    eventually(WAIT, "the trusted frame", || async {
+        c.find(Locator::Css("iframe[src*='/embed/demo']")).await.ok()
+    })
+    .await;
+    c.enter_frame(0).await.unwrap();
+    pledge_in_frame(c, "Pasted Link").await;
+    c.enter_parent_frame().await.unwrap();
+
+    // A pasted link WordPress does not trust: sandboxed, without storage or forms. The frame
+    // speaks WordPress's embed protocol: it is sized, and its button opens the share page.
+    c.goto(&wordpress.post("sandboxed_link")).await.unwrap();
+    let sandbox = c
+        .execute(
+            "return document.querySelector('iframe.wp-embedded-content').getAttribute('sandbox')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sandbox.as_str(), Some("allow-scripts"));
+    eventually(WAIT, "WordPress to show and size the frame from its height message", || async {
+        let shown = c
+            .execute(
+                "const f = document.querySelector('iframe.wp-embedded-content'); \
+                 return !f.hasAttribute('style') && f.getAttribute('height') !== '720' ? f.getAttribute('height') : null",
+                vec![],
+            )
+            .await
+            .ok()?;
+        shown.as_str().map(str::to_owned)
+    })
+    .await;
+    c.enter_frame(0).await.unwrap();
+    let button = c.find(Locator::Css(".tf-submit")).await.unwrap();
+    assert_eq!(button.text().await.unwrap(), "Open to pledge ↗");
+    button.click().await.unwrap();
+    c.enter_parent_frame().await.unwrap();
+    let share = eventually(WAIT, "the reader's window on the share page", || async {
+        c.current_url().await.ok().filter(|url| url.path() == "/c/demo")
+    })
+    .await;
+    assert_eq!(share.query(), Some("src=wordpress"), "{share}");
+    browser.close().await;
+
+    let backers = app.creator_json("/api/v1/campaigns/demo/pledges").await;
+    let names: Vec<&str> =
+        backers["pledges"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for name in ["Short Code", "Block Reader", "Pasted Link"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
 }

@@ -33,15 +33,24 @@ pub(crate) fn browser() -> anyhow::Result<()> {
 }
 
 /// Makes sure the blogging platforms the integrations are tested against are installed,
-/// from Debian's packages: Hugo.
+/// from Debian's packages: Hugo, and WordPress with PHP and the MariaDB client (the MariaDB
+/// server is the machine's, at 127.0.0.1:3306).
 pub(crate) fn platforms() -> anyhow::Result<()> {
-    if found("hugo") {
+    let wordpress = std::path::Path::new("/usr/share/wordpress/wp-settings.php");
+    let mut missing = Vec::new();
+    if !found("hugo") {
+        missing.push("hugo");
+    }
+    if !wordpress.is_file() || !found("php") || !found("mysql") {
+        missing.extend(["wordpress", "php-cli", "php-mysql", "mariadb-client"]);
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("installing Hugo from Debian's packages, to test the Hugo shortcode against");
-    apt_install(&["hugo"])?;
-    if !found("hugo") {
-        bail!("hugo is still not on PATH after installing it");
+    println!("installing {} from Debian's packages, to test the integrations against", missing.join(" "));
+    apt_install(&missing)?;
+    if !found("hugo") || !wordpress.is_file() || !found("php") {
+        bail!("hugo, php or WordPress are still missing after installing them");
     }
     Ok(())
 }

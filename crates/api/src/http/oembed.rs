@@ -3,6 +3,11 @@
 //! (no script), in WordPress, Ghost, Discourse and anything else that discovers providers
 //! through the pages' `<link rel="alternate" type="application/json+oembed">`.
 //!
+//! The iframe follows a hidden `<blockquote>` linking to the share page, as WordPress's own
+//! embeds do: WordPress, embedding an unlisted provider sandboxed, then shows the link until
+//! the frame speaks its embed protocol (`www/frame.js`) and loads the script that sizes the
+//! frame and opens the share page from it. Elsewhere the quote stays hidden.
+//!
 //! Any other URL is 404 (the spec's "no response for this URL"), `format=xml` 501, and a
 //! size that is not a whole number 400. The frame never exceeds `maxwidth`/`maxheight`.
 
@@ -83,8 +88,10 @@ async fn oembed(
         None => format!("{base}/embed/{id}"),
     };
     let html = format!(
-        "<iframe src=\"{src}\" width=\"{width}\" height=\"{height}\" title=\"{title}\" loading=\"lazy\" \
+        "<blockquote style=\"display:none\"><a href=\"{share}\">{title}</a></blockquote>\
+         <iframe src=\"{src}\" width=\"{width}\" height=\"{height}\" title=\"{title}\" loading=\"lazy\" \
          style=\"border:0;max-width:100%\" allow=\"payment\"></iframe>",
+        share = escape(&format!("{base}/c/{id}")),
         src = escape(&src),
         title = escape(campaign.title()),
     );
