@@ -131,6 +131,7 @@ async fn the_share_page_and_the_demo_post_are_whole_pages_with_no_moderate_viola
             format!("/c/demo?lang={lang}&theme={theme}"),
             format!("/c/demo?lang={lang}&theme={theme}&backers=2"),
             format!("/?lang={lang}"),
+            format!("/guide?lang={lang}"),
         ];
         for page in pages {
             c.goto(&app.url(&page)).await.unwrap();

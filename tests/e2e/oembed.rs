@@ -129,3 +129,36 @@ async fn any_other_link_is_not_found_and_other_formats_are_not_offered() {
     assert_eq!(status("format=json".to_owned()).await, 400);
     assert_eq!(status(format!("url={}", "x".repeat(4_000))).await, 404, "a long url is just not ours");
 }
+
+#[tokio::test]
+async fn the_guide_tells_each_platform_in_the_readers_language_with_this_servers_address() {
+    let app = spawn_app().await;
+    let english = app.text("/guide?lang=en").await;
+    assert!(english.contains("<h1 class=\"tf-title\">Where you write"), "{english}");
+    for platform in [
+        "WordPress",
+        "Ghost",
+        "Hugo",
+        "Jekyll and Hexo",
+        "Notion, Medium and Substack",
+        "公众号",
+        "Fan groups",
+    ] {
+        assert!(english.contains(platform), "{platform}");
+    }
+    let zip = format!("href=\"{}/pkg/tribefund-wordpress.zip\"", app.address);
+    assert!(!english.contains("YOUR-TRIBEFUND-HOST") || english.contains(&zip), "the server's own address");
+    assert!(english.contains(&format!("{}/c/CAMPAIGN/poster.png?size=article", app.address)), "{english}");
+    let chinese = app.text("/guide?lang=zh-CN").await;
+    assert!(chinese.contains("在你写作的地方放上众筹") && chinese.contains("阅读原文"), "{chinese}");
+    // A hostile Host header cannot write into the page.
+    let hostile = app
+        .client
+        .get(app.url("/guide?lang=en"))
+        .header("host", "x\"><script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    let page = hostile.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+}

@@ -14,6 +14,7 @@ pub(crate) mod events;
 mod forms;
 #[cfg(test)]
 mod fuzz;
+mod guide;
 mod lookup;
 pub(crate) mod manifest;
 mod oembed;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(delivery::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(waitlist::pages().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(oembed::pages())
+        .merge(guide::pages())
         .merge(unsubscribe::router().layer(DefaultBodyLimit::max(BODY_LIMIT)))
         .merge(crate::http::dashboard::router())
         .merge(payments::stripe_router().layer(DefaultBodyLimit::max(STRIPE_EVENT_LIMIT)))
