@@ -87,6 +87,51 @@ async fn a_hugo_post_with_the_shortcode_shows_the_widget_and_takes_a_pledge_wher
     assert_eq!(backers["pledges"][0]["host_page"], post.as_str(), "the creator sees which post brought it");
 }
 
+/// A Jekyll site (Debian's `jekyll`) with the include in one post, the server at `host`,
+/// and one post with hostile values; built into its `_site/`.
+#[test]
+fn a_jekyll_post_with_the_include_gets_the_embed_and_hostile_values_are_escaped_or_dropped() {
+    let Some(jekyll) = tool("jekyll") else { return };
+    let site = tempfile::tempdir().unwrap();
+    let at = |path: &str| site.path().join(path);
+    std::fs::create_dir_all(at("_includes")).unwrap();
+    std::fs::create_dir_all(at("_posts")).unwrap();
+    let include = workspace_root().join("integrations/jekyll/_includes/tribefund.html");
+    std::fs::copy(include, at("_includes/tribefund.html")).unwrap();
+    std::fs::write(at("_config.yml"), "title: A maker's blog\ntribefund:\n  host: http://127.0.0.1:9/\n")
+        .unwrap();
+    let post = |name: &str, include: &str| {
+        std::fs::write(
+            at(&format!("_posts/2026-12-05-{name}.md")),
+            format!("---\ntitle: {name}\n---\n\n{include}\n"),
+        )
+        .unwrap();
+    };
+    post("lamp", "{% include tribefund.html campaign=\"demo\" lang=\"zh-CN\" accent=\"#1f6f5c\" %}");
+    post(
+        "hostile",
+        "{% include tribefund.html campaign=\"demo\" lang=\"fr\" title='\"><script>alert(1)</script>' accent=\"red\" %}",
+    );
+    let built = std::process::Command::new(jekyll)
+        .args(["build", "--quiet", "--source"])
+        .arg(site.path())
+        .arg("--destination")
+        .arg(at("_site"))
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "jekyll builds the site: {}", String::from_utf8_lossy(&built.stderr));
+    let page = std::fs::read_to_string(at("_site/2026/12/05/lamp.html")).unwrap();
+    assert!(page.contains("<div class=\"tribefund\" data-campaign=\"demo\"></div>"), "{page}");
+    assert!(
+        page.contains("src=\"http://127.0.0.1:9/embed.js\"") && page.contains("data-lang=\"zh-CN\""),
+        "{page}"
+    );
+    assert!(page.contains("data-accent=\"#1f6f5c\""), "{page}");
+    let hostile = std::fs::read_to_string(at("_site/2026/12/05/hostile.html")).unwrap();
+    assert!(!hostile.contains("<script>alert(1)") && !hostile.contains("data-lang=\"fr\""), "{hostile}");
+    assert!(!hostile.contains("data-accent=\"red\"") && hostile.contains("embed.js"), "{hostile}");
+}
+
 /// A WordPress site of its own (database, files, port), served by PHP until dropped.
 struct WordPress {
     posts: serde_json::Value,

@@ -33,13 +33,15 @@ pub(crate) fn browser() -> anyhow::Result<()> {
 }
 
 /// Makes sure the blogging platforms the integrations are tested against are installed,
-/// from Debian's packages: Hugo, and WordPress with PHP and the MariaDB client (the MariaDB
-/// server is the machine's, at 127.0.0.1:3306).
+/// from Debian's packages: Hugo, Jekyll, and WordPress with PHP and the MariaDB client (the
+/// MariaDB server is the machine's, at 127.0.0.1:3306).
 pub(crate) fn platforms() -> anyhow::Result<()> {
     let wordpress = std::path::Path::new("/usr/share/wordpress/wp-settings.php");
     let mut missing = Vec::new();
-    if !found("hugo") {
-        missing.push("hugo");
+    for tool in ["hugo", "jekyll"] {
+        if !found(tool) {
+            missing.push(tool);
+        }
     }
     if !wordpress.is_file() || !found("php") || !found("mysql") {
         missing.extend(["wordpress", "php-cli", "php-mysql", "mariadb-client"]);
@@ -49,8 +51,8 @@ pub(crate) fn platforms() -> anyhow::Result<()> {
     }
     println!("installing {} from Debian's packages, to test the integrations against", missing.join(" "));
     apt_install(&missing)?;
-    if !found("hugo") || !wordpress.is_file() || !found("php") {
-        bail!("hugo, php or WordPress are still missing after installing them");
+    if !found("hugo") || !found("jekyll") || !wordpress.is_file() || !found("php") {
+        bail!("hugo, jekyll, php or WordPress are still missing after installing them");
     }
     Ok(())
 }
