@@ -18,8 +18,10 @@ const SIZE_TARGET_GZIP: usize = 90 * 1024;
 const BEFORE_TARGET_GZIP: usize = 30 * 1024;
 
 /// The sections `cargo xtask bench` knows, in the order it runs them.
-pub(crate) const SECTIONS: [&str; 11] =
-    ["size", "reads", "phone", "pledges", "fanout", "drop", "postgres", "export", "delivery", "mail", "soak"];
+pub(crate) const SECTIONS: [&str; 12] = [
+    "size", "reads", "phone", "share", "pledges", "fanout", "drop", "postgres", "export", "delivery", "mail",
+    "soak",
+];
 
 /// Runs the named sections (see [`SECTIONS`]), or all of them; `soak` (ten minutes) only
 /// when named.
@@ -43,6 +45,9 @@ pub(crate) fn run(root: &Path, sections: &[String]) -> anyhow::Result<()> {
             crate::bench_phone::phone(&server).await?;
         }
         drop(server);
+        if wanted("share") {
+            crate::bench_share::share(root, data.path()).await?;
+        }
         if wanted("pledges") {
             pledges(root, data.path()).await?;
         }

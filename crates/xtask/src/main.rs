@@ -13,6 +13,7 @@ mod bench_drop;
 mod bench_export;
 mod bench_mail;
 mod bench_phone;
+mod bench_share;
 mod bench_soak;
 mod bench_spread;
 #[cfg(test)]

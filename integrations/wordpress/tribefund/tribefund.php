@@ -128,6 +128,26 @@ add_action(
 	}
 );
 
+/*
+ * A pasted link's frame is the server's own iframe, which WordPress leaves at the height
+ * the server named. The widget tells its height to the page (as it tells the loader); this
+ * listener, only for frames of the configured server, sizes the frame to fit.
+ */
+add_action(
+	'wp_footer',
+	function () {
+		$host = tribefund_host();
+		if ( '' === $host || ! is_singular() ) {
+			return;
+		}
+		$origin = wp_json_encode( $host );
+		echo "<script>addEventListener('message',function(e){var d=e.data;if(e.origin!==" . $origin // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- JSON-encoded.
+			. "||!d||d.type!=='tribefund:resize'||typeof d.height!=='number')return;"
+			. "document.querySelectorAll('iframe').forEach(function(f){if(f.contentWindow===e.source&&!f.closest('.tribefund'))"
+			. "f.style.height=Math.min(Math.max(Math.ceil(d.height),200),20000)+'px';});});</script>\n";
+	}
+);
+
 /**
  * The embed: an empty slot for the widget, then the loader. Every value is checked and
  * escaped; a value that fails its check is dropped (the campaign: nothing is shown, and
