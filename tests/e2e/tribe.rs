@@ -547,4 +547,17 @@ async fn the_share_page_lists_every_backer_and_every_recruiter_in_pages_without_
     let hostile = app.text("/c/demo?lang=en&backers=%3Cscript%3E&leaders=99999999999").await;
     assert_eq!(listed(&hostile, "backers"), wall[..50]);
     assert!(!hostile.contains("<script>"), "nothing of the query is shown");
+
+    // The first pages are kept between views, and never outlive a change.
+    let newest = app.post_pledge("demo", fan("Newest", None).to_string()).await;
+    let newest: PledgeCreated = newest.json().await.unwrap();
+    assert_eq!(listed(&app.text("/c/demo?lang=en").await, "backers")[0], "Newest");
+    let token = newest.receipt_url.rsplit('/').next().unwrap();
+    let cancelled = app.client.delete(app.url(&format!("/api/v1/receipts/{token}"))).send().await.unwrap();
+    assert_eq!(cancelled.status(), 204);
+    assert_eq!(
+        listed(&app.text("/c/demo?lang=en").await, "backers"),
+        wall[..50],
+        "a cancelled backer leaves at once"
+    );
 }

@@ -79,6 +79,13 @@ impl Drop for Receiver {
 
 /// A request's `Tribefund-Signature` and body (HTTP/1.1 with a content length).
 async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    let (head, body) = read_http(socket).await?;
+    Some((header(&head, "tribefund-signature").unwrap_or_default(), body))
+}
+
+/// A request's head (request line and headers) and body, read as far as its
+/// `Content-Length` says.
+pub(crate) async fn read_http(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 8192];
     loop {
@@ -89,18 +96,20 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, Str
         data.extend_from_slice(&buffer[..n]);
         let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
         let head = String::from_utf8_lossy(&data[..end]).to_string();
-        let header = |name: &str| {
-            head.lines().find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
-            })
-        };
-        let length: usize = header("content-length")?.parse().ok()?;
+        let length: usize = header(&head, "content-length")?.parse().ok()?;
         if data.len() >= end + 4 + length {
             let body = String::from_utf8(data[end + 4..end + 4 + length].to_vec()).ok()?;
-            return Some((header("tribefund-signature").unwrap_or_default(), body));
+            return Some((head, body));
         }
     }
+}
+
+/// The value of header `name` in a request's `head`.
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+    })
 }
 
 /// What a receiver does with `Tribefund-Signature: t=…,v1=…`: the HMAC-SHA256 of

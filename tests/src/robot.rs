@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// The platform a [`Robot`] plays.
@@ -125,25 +125,8 @@ fn signature_holds(platform: Platform, secret: &str, target: &str, body: &Value)
     }
 }
 
-/// A request's target and body (HTTP/1.1 with a content length).
+/// A request's target and body.
 async fn read(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
-    let mut data = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut buffer).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buffer[..n]);
-        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
-        let head = String::from_utf8_lossy(&data[..end]).to_string();
-        let target = head.lines().next()?.split(' ').nth(1)?.to_owned();
-        let length: usize = head.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
-        })?;
-        if data.len() >= end + 4 + length {
-            return Some((target, String::from_utf8(data[end + 4..end + 4 + length].to_vec()).ok()?));
-        }
-    }
+    let (head, body) = crate::receiver::read_http(socket).await?;
+    Some((head.lines().next()?.split(' ').nth(1)?.to_owned(), body))
 }

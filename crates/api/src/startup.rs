@@ -53,6 +53,7 @@ impl Application {
             receipt_limiter: Limiter::new(settings.rate_limit),
             poster_limiter: Limiter::new(settings.rate_limit.map(|_| crate::tribe::POSTER_RENDERS)),
             posters: crate::tribe::Posters::default(),
+            share_lists: Default::default(),
             stopping: tokio::sync::watch::Sender::new(false),
             admission,
             auth_failures: Limiter::new(settings.auth_rate_limit),

@@ -30,7 +30,7 @@ pub(crate) mod request_id;
 pub(crate) mod requests;
 pub mod state;
 mod tribe;
-mod tribe_page;
+pub(crate) mod tribe_page;
 mod unsubscribe;
 mod waitlist;
 mod webhooks;

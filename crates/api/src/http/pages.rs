@@ -193,7 +193,9 @@ async fn campaign_page(
             }
         }
         let pages = super::tribe_page::Pages::asked(query.backers.as_deref(), query.leaders.as_deref());
-        match super::tribe_page::sections(&state.store, &id, pages, &query.look(lang), lang).await {
+        let seq = entry.snapshot(now).counts.seq;
+        let lists = (&state.store, &state.share_lists);
+        match super::tribe_page::sections(lists, (&id, seq), pages, &query.look(lang), lang).await {
             Ok(lists) => extras.after.push_str(&lists),
             Err(e) => tracing::warn!(error = ?e, "the share page is shown without its backers and leaders"),
         }

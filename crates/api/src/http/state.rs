@@ -28,6 +28,8 @@ pub struct Shared {
     pub poster_limiter: Limiter,
     /// Share posters drawn, by what they show (see `tribe::poster`).
     pub posters: crate::tribe::Posters,
+    /// The share page's first page of backers and of recruiters, per campaign.
+    pub(crate) share_lists: crate::http::tribe_page::FirstPages,
     /// Signs the plain pledge form for browsers that send no `Origin` (shared by replicas).
     pub form_key: String,
     /// Turns true when the server stops: every event stream, on either path, ends then.

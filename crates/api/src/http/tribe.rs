@@ -6,6 +6,7 @@
 use crate::error::Error;
 use crate::http::requests::{BaseUrl, ClientIp, PageLang};
 use crate::http::state::AppState;
+use crate::http::tribe_page::{LAST_PAGE, PER_PAGE, next_page};
 use crate::tribe::{self, poster};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,11 +15,6 @@ use bytes::Bytes;
 use domain::wire::{Leader, Problem, WallEntry};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// The recruiters and wall entries to a page.
-pub(super) const PER_PAGE: u32 = 50;
-/// The last page the lists show: deeper pages would cost a scan for nobody's reading.
-pub(super) const LAST_PAGE: u32 = 999;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,11 +55,6 @@ impl PageNumber {
             _ => Err(Error::Malformed(format!("page must be a number from 1 to {}", LAST_PAGE + 1))),
         }
     }
-}
-
-/// The number of the page after `index`, when it has anything and is not past the last.
-pub(super) fn next_page(index: u32, more: bool) -> Option<u32> {
-    (more && index < LAST_PAGE).then_some(index + 2)
 }
 
 /// Backers ranked by the live pledges made through their link, highest first, 50 to a page;

@@ -5,12 +5,63 @@
 //!
 //! Names are shown only of backers who chose to be listed, as the view shows them; never a
 //! contact. Everything is escaped.
+//!
+//! The first page of each list is kept per campaign ([`FirstPages`]) for as long as the
+//! campaign's `seq` stands: a share page is viewed far more often than its lists change, so
+//! most views read nothing from the database. Deeper pages are read each time.
 
 use super::render::escape;
-use super::tribe::{LAST_PAGE, PER_PAGE, next_page};
 use crate::store::Store;
 use domain::wire::{Leader, WallEntry};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use widget::i18n::Lang;
+
+/// The recruiters and wall entries to a page, here and in the API's lists (`http::tribe`).
+pub(crate) const PER_PAGE: u32 = 50;
+/// The last page the lists show, from 0: deeper pages would cost a scan for nobody's reading.
+pub(crate) const LAST_PAGE: u32 = 999;
+
+/// The number (from 1) of the page after `index`, when it has anything and is not past the last.
+pub(crate) fn next_page(index: u32, more: bool) -> Option<u32> {
+    (more && index < LAST_PAGE).then_some(index + 2)
+}
+
+/// The campaigns whose first pages are kept at most; past it, all are forgotten at once.
+const KEPT: usize = 4096;
+
+/// The first page of both lists of each campaign viewed lately, with the `seq` it was read at.
+#[derive(Debug, Default)]
+pub(crate) struct FirstPages {
+    kept: Mutex<HashMap<String, (u64, Arc<Lists>)>>,
+}
+
+/// One page of each list, and whether another follows.
+#[derive(Debug)]
+struct Lists {
+    leaders: (Vec<Leader>, bool),
+    backers: (Vec<WallEntry>, bool),
+}
+
+impl FirstPages {
+    /// Campaign `id`'s first pages at `seq`: kept, or read and kept.
+    async fn get(&self, store: &Store, id: &str, seq: u64) -> anyhow::Result<Arc<Lists>> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned();
+        if let Some((_, lists)) = kept.filter(|(at, _)| *at == seq) {
+            return Ok(lists);
+        }
+        let lists = Arc::new(Lists {
+            leaders: store.leaders_page(id, 0, PER_PAGE).await?,
+            backers: store.wall_page(id, 0, PER_PAGE).await?,
+        });
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= KEPT {
+            kept.clear();
+        }
+        kept.insert(id.to_owned(), (seq, lists.clone()));
+        Ok(lists)
+    }
+}
 
 /// Which page of each list a share page shows, from 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,17 +95,27 @@ impl Pages {
     }
 }
 
-/// Both lists as sections of campaign `id`'s share page, at `pages`; empty lists are left
-/// out. `look` is the query the page links keep (`lang=…&theme=…[&ref=…]`).
+/// Both lists as sections of campaign `id`'s share page (its `seq` now), at `pages`; empty
+/// lists are left out. `look` is the query the page links keep (`lang=…&theme=…[&ref=…]`).
 pub(super) async fn sections(
-    store: &Store,
-    id: &str,
+    (store, first): (&Store, &FirstPages),
+    (id, seq): (&str, u64),
     pages: Pages,
     look: &str,
     lang: Lang,
 ) -> anyhow::Result<String> {
-    let (leaders, more_leaders) = store.leaders_page(id, pages.leaders, PER_PAGE).await?;
-    let (backers, more_backers) = store.wall_page(id, pages.backers, PER_PAGE).await?;
+    let kept = match pages.leaders == 0 || pages.backers == 0 {
+        true => Some(first.get(store, id, seq).await?),
+        false => None,
+    };
+    let (leaders, more_leaders) = match (&kept, pages.leaders) {
+        (Some(kept), 0) => kept.leaders.clone(),
+        _ => store.leaders_page(id, pages.leaders, PER_PAGE).await?,
+    };
+    let (backers, more_backers) = match (&kept, pages.backers) {
+        (Some(kept), 0) => kept.backers.clone(),
+        _ => store.wall_page(id, pages.backers, PER_PAGE).await?,
+    };
     let link =
         |pages: Pages, anchor: &str| format!("/c/{}?{}#{anchor}", escape(id), escape(&pages.query(look)));
     let mut html = String::new();

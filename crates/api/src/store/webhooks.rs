@@ -302,20 +302,29 @@ impl Store {
     /// first, so whoever sees the delivery done also sees the run ended (a crash between
     /// the two leaves the delivery to be sent again, which is what the receiver expects).
     pub async fn delivered(&self, due: &Due, now: Timestamp) -> anyhow::Result<()> {
-        self.deliveries_done(&due.endpoint_id, &[due.id], now).await
+        self.deliveries_done(Some(&due.endpoint_id), &[due.id], now).await
     }
 
-    /// Deliveries `ids` of endpoint `endpoint` that its receiver took (one message may carry
-    /// several); its run of failures ends first, as for [`Store::delivered`].
-    pub async fn deliveries_done(&self, endpoint: &str, ids: &[i64], now: Timestamp) -> anyhow::Result<()> {
+    /// Deliveries `ids` done: taken by `endpoint`'s receiver (one message may carry several),
+    /// whose run of failures ends first, as for [`Store::delivered`]; or, with `None`, with
+    /// nothing left to tell (a robot's pledges cancelled since) and the endpoint's record
+    /// left as it stands.
+    pub async fn deliveries_done(
+        &self,
+        endpoint: Option<&str>,
+        ids: &[i64],
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
         let mut conn = self.readers.acquire().await?;
-        on_conn!(&mut conn, |c| sqlx::query(sql(
-            "UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"
-        ))
-        .bind(endpoint)
-        .execute(&mut **c)
-        .await
-        .map(|_| ()))?;
+        if let Some(endpoint) = endpoint {
+            on_conn!(&mut conn, |c| sqlx::query(sql(
+                "UPDATE webhook_endpoints SET failures = 0, last_error = NULL WHERE id = ?"
+            ))
+            .bind(endpoint)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
+        }
         for chunk in ids.chunks(ROWS_PER_INSERT) {
             on_conn!(&mut conn, |c| {
                 let mut query: QueryBuilder<Db> =
@@ -343,26 +352,6 @@ impl Store {
         now: Timestamp,
     ) -> anyhow::Result<()> {
         self.deliveries_failed(&due.endpoint_id, &[due.id], error, retry_at, disable_after, now).await
-    }
-
-    /// Deliveries `ids` with nothing left to tell (a robot's pledges cancelled since): done,
-    /// without a word to the endpoint, whose record stands.
-    pub async fn deliveries_dropped(&self, ids: &[i64], now: Timestamp) -> anyhow::Result<()> {
-        let mut conn = self.readers.acquire().await?;
-        for chunk in ids.chunks(ROWS_PER_INSERT) {
-            on_conn!(&mut conn, |c| {
-                let mut query: QueryBuilder<Db> =
-                    QueryBuilder::new("UPDATE webhook_deliveries SET delivered_at = ");
-                query.push_bind(now.unix()).push(" WHERE id IN (");
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                query.push(")");
-                query.build().execute(&mut **c).await.map(|_| ())
-            })?;
-        }
-        Ok(())
     }
 
     /// Deliveries `ids` of endpoint `endpoint`, sent as one request that failed: each tried

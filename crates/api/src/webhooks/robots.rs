@@ -61,9 +61,9 @@ pub(super) async fn round(cx: &Context<'_>, lease: i64) -> anyhow::Result<()> {
         for (post, result) in posts.iter().zip(sent) {
             let ids: Vec<i64> = post.deliveries.iter().map(|d| d.id).collect();
             match result {
-                Ok(Sent::Posted) => cx.store.deliveries_done(&post.endpoint_id, &ids, now).await?,
+                Ok(Sent::Posted) => cx.store.deliveries_done(Some(&post.endpoint_id), &ids, now).await?,
                 // Nothing was asked of the robot: its record of failures stands.
-                Ok(Sent::Nothing) => cx.store.deliveries_dropped(&ids, now).await?,
+                Ok(Sent::Nothing) => cx.store.deliveries_done(None, &ids, now).await?,
                 Err(error) => {
                     let attempts = post.deliveries.iter().map(|d| d.attempts).max().unwrap_or(1);
                     let wait = backoff(cx.settings.first_retry, attempts);
