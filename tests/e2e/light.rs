@@ -110,7 +110,14 @@ async fn a_fans_mistake_is_told_in_their_language_from_the_servers_codes_and_fix
     c.goto(&app.url("/embed/demo?lang=zh-CN")).await.unwrap();
     hydrated(c).await;
     fill(c, "contact", "fan@example.com").await;
-    fill(c, "amount", "1").await;
+    // Typed until it holds: a re-render between clearing the field and typing (a busy
+    // machine) may put the tier's price back first.
+    eventually(WAIT, "the amount typed as 1", || async {
+        fill(c, "amount", "1").await;
+        let typed = c.find(Locator::Css("[name=amount]")).await.ok()?.prop("value").await.ok()??;
+        (typed == "1").then_some(())
+    })
+    .await;
     c.find(Locator::Css("[data-testid=pledge-form] button[type=submit]"))
         .await
         .unwrap()
