@@ -130,11 +130,6 @@ pub struct About<'a> {
     pub chinese: bool,
 }
 
-/// The message announcing `moments` (oldest first) about `about`, for `format`.
-pub fn text(format: Format, about: About<'_>, moments: &[Moment]) -> String {
-    message(format, &[section(format, about, moments)])
-}
-
 /// One message of several campaigns' sections, cut to the platform's limit.
 pub fn message(format: Format, sections: &[String]) -> String {
     fit(&sections.join("\n\n"), format)
@@ -371,6 +366,11 @@ fn fit(text: &str, format: Format) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The message announcing `moments` about `about` alone.
+    fn text(format: Format, about: About<'_>, moments: &[Moment]) -> String {
+        message(format, &[section(format, about, moments)])
+    }
 
     fn about(chinese: bool) -> About<'static> {
         About { title: "Walnut lamp", currency: Currency::Cny, link: "https://f.example/c/demo", chinese }
